@@ -1,0 +1,115 @@
+/* The engine: one object that owns the running preset's plan, the crossfade to the
+ * next one, the clocks, the modulations and the output safety stage, and renders
+ * any number of frames per call. Drivers (JACK, offline) call lull_engine_process
+ * from their audio thread; the control layer (OSC, CLI) calls the rest.
+ *
+ * Threads (see DESIGN.md):
+ *   [audio]    lull_engine_process only.
+ *   [control]  one thread at a time sends commands (OSC server, or the CLI).
+ *   [bio]      one thread publishes feature frames.
+ *   [main]     create/destroy while no other thread uses the engine.
+ * Preset graphs are built on the engine's worker thread (threaded mode) or inline
+ * in the calling thread (offline mode); either way never on the audio thread.
+ * Commands travel to the audio thread on bounded lock-free queues; when a queue is
+ * full the command is dropped and counted (status.dropped). */
+#ifndef LULL_ENGINE_ENGINE_H
+#define LULL_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bio/features.h"
+#include "preset/preset.h"
+
+#define LULL_ENGINE_BLOCK 32u      /* internal sub-block, frames */
+#define LULL_MAX_DIRS 8
+
+typedef struct lull_engine lull_engine;
+
+typedef struct lull_engine_config {
+    double sample_rate;
+    float volume_db;          /* initial master volume (default -6) */
+    float max_volume_db;      /* cap for every volume request (default 0) */
+    float ceiling_db;         /* limiter ceiling (default -6) */
+    float fade_in_s;          /* on start and session start (default 2) */
+    float fade_out_s;         /* on session stop and shutdown (default 2) */
+    float crossfade_s;        /* default preset crossfade (default 3) */
+    bool threaded;            /* true: own worker thread (daemon); false: inline (offline) */
+    bool start_session;       /* start with the session running (default true) */
+    const char *preset_dirs[LULL_MAX_DIRS];   /* NULL-terminated; copied */
+    const char *plugin_dirs[LULL_MAX_DIRS];
+} lull_engine_config;
+
+void lull_engine_config_defaults(lull_engine_config *c);
+
+/* [main] Loads plugins, starts the worker. Returns NULL with a message on failure. */
+lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t errlen);
+/* [main] The audio thread must no longer call process. */
+void lull_engine_destroy(lull_engine *e);
+
+/* [audio] Render nframes (any count) of stereo output. Realtime-safe. */
+void lull_engine_process(lull_engine *e, float *left, float *right, uint32_t nframes);
+
+/* Completion of an asynchronous request, called on the worker thread (threaded)
+ * or before the request function returns (offline). message: "" or the reason. */
+typedef void (*lull_done_fn)(void *ud, bool ok, const char *name, const char *message);
+
+/* [control] Load a preset by name from the preset directories (names only: no '/',
+ * no "..", no NUL), crossfading over crossfade_s (< 0: the configured default).
+ * Returns false and fills err when refused before any work; otherwise done() is
+ * called once with the outcome. The current preset plays on when a load fails. */
+bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s,
+                             lull_done_fn done, void *ud, char *err, size_t errlen);
+/* [control] The same for a file path (CLI and offline use; never over the network). */
+bool lull_engine_load_preset_file(lull_engine *e, const char *path, float crossfade_s,
+                                  lull_done_fn done, void *ud, char *err, size_t errlen);
+
+/* [control] Set a node parameter of the current preset. False + err when the node
+ * or parameter is unknown or the value is non-finite or out of range. */
+bool lull_engine_set_param(lull_engine *e, const char *node, const char *param, float value,
+                           char *err, size_t errlen);
+/* [control] Master volume in dB, clamped to max_volume_db; returns what was applied. */
+float lull_engine_set_volume(lull_engine *e, float db);
+/* [control] Fade in (start) or to silence (stop); the engine keeps running. */
+void lull_engine_session(lull_engine *e, bool start);
+/* [control] Breath pacer mode; target <= 0 keeps the current target. */
+bool lull_engine_set_pacer(lull_engine *e, enum pacer_mode mode, float target,
+                           char *err, size_t errlen);
+
+/* [bio] Publish the latest feature frame (lock-free; the audio thread reads the
+ * newest complete frame at its next block). */
+void lull_engine_publish_features(lull_engine *e, const lull_features *f);
+
+typedef struct lull_engine_status {
+    char preset[64];          /* current (or incoming) preset; "" before the first */
+    double sample_rate;
+    float volume_db;
+    float tempo_bpm;
+    float pacer_rate;         /* breaths/min */
+    float pacer_phase;
+    enum pacer_mode pacer_mode;
+    bool session_running;
+    bool faded_out;           /* the output gate is fully closed */
+    bool crossfading;
+    uint64_t frames;          /* rendered since start */
+    uint64_t dropped;         /* commands dropped on full queues */
+    uint64_t nan_events;      /* nodes muted for non-finite output */
+    char nan_node[64];        /* the last node muted for non-finite output */
+    lull_features features;   /* last published */
+} lull_engine_status;
+
+/* [any non-audio] A consistent-enough snapshot (fields read atomically one by one). */
+void lull_engine_get_status(lull_engine *e, lull_engine_status *s);
+
+/* [control] Preset names available in the preset directories, sorted; returns the
+ * count (at most max). names[i] has room for 64 chars. */
+size_t lull_engine_list_presets(lull_engine *e, char (*names)[64], size_t max);
+
+/* [main/control] Count a dropped input (e.g. a flooded sensor queue) in status. */
+void lull_engine_count_drop(lull_engine *e);
+
+/* Latency of the output stage (limiter lookahead + sub-block carry), frames. */
+uint32_t lull_engine_latency(lull_engine *e);
+
+#endif

@@ -1,0 +1,40 @@
+/* The plugin registry: node types found in plugin directories (dlopen), plus the
+ * statically linked output safety stage. Loading and validation happen on a
+ * non-realtime thread at start-up (and on SIGHUP); after that the registry is
+ * read-only and may be shared between threads. */
+#ifndef LULL_PLUGIN_REGISTRY_H
+#define LULL_PLUGIN_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lull/plugin.h"
+
+typedef struct plugin_registry plugin_registry;
+
+plugin_registry *registry_new(void);
+void registry_free(plugin_registry *r);   /* dlcloses every plugin */
+
+/* Load one shared object. On refusal returns -1 and writes "FILE: reason" into err;
+ * nothing is added. A plugin whose node ids clash with loaded ones is refused. */
+int registry_load_file(plugin_registry *r, const char *path, char *err, size_t errlen);
+/* Load every *.so in dir. Refused files are logged (warn) and skipped. Returns the
+ * number of files loaded, or -1 when the directory cannot be read (err says why). */
+int registry_load_dir(plugin_registry *r, const char *dir, char *err, size_t errlen);
+/* Add an entry linked into the program (origin names it in messages). */
+int registry_add_entry(plugin_registry *r, const lull_plugin_entry *entry, const char *origin,
+                       char *err, size_t errlen);
+
+const lull_descriptor *registry_find(const plugin_registry *r, const char *id);
+size_t registry_count(const plugin_registry *r);
+const lull_descriptor *registry_get(const plugin_registry *r, size_t i);
+/* File (or origin) the descriptor came from. */
+const char *registry_origin(const plugin_registry *r, size_t i);
+
+/* Checks a descriptor's metadata; writes the first fault into err. */
+bool descriptor_validate(const lull_descriptor *d, char *err, size_t errlen);
+
+/* The safety stage's entry, linked statically (plugins/safety/safety.c). */
+const lull_plugin_entry *lull_safety_entry(void);
+
+#endif

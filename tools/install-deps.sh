@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian/Ubuntu packages lull needs to build, test and run.
+# Idempotent: packages already present are skipped by apt-get.
+# Usage: sudo tools/install-deps.sh [--bench]   (--bench adds Pure Data and Csound)
+set -eu
+pkgs="build-essential cmake pkg-config
+      libjack-jackd2-dev jackd2 libsamplerate0-dev liblo-dev liblo-tools
+      libfftw3-dev libsndfile1-dev libjansson-dev libsystemd-dev"
+[ "${1:-}" = "--bench" ] && pkgs="$pkgs puredata-core csound"
+
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+# jackd2 asks whether to enable realtime scheduling; answer without a prompt.
+echo "jackd2 jackd/tweak_rt_limits boolean true" | $SUDO debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing
