@@ -1,8 +1,40 @@
-/* lull: the command-line tool (render, validate, plugin-check, simulate, replay, analyze). */
+/* lull: the command-line tool for sound designers and technicians. */
 #include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+} k_commands[] = {
+    {"render", cmd_render,
+     "render --preset NAME|FILE [--bio FILE | --simulate PROFILE] --seconds N -o OUT.wav [--rate HZ]"},
+    {"validate", cmd_validate, "validate FILE..."},
+};
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: lull COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
+        fprintf(to, "  lull %s\n", k_commands[i].usage);
+    fprintf(to, "\n  lull --version\n");
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "lull: not yet implemented\n");
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("lull %s\n", LULL_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
+        if (strcmp(argv[1], k_commands[i].name) == 0) return k_commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "lull: unknown command \"%s\"\n\n", argv[1]);
+    usage(stderr);
     return 2;
 }

@@ -37,7 +37,9 @@ typedef struct lull_engine_config {
     float crossfade_s;        /* default preset crossfade (default 3) */
     bool threaded;            /* true: own worker thread (daemon); false: inline (offline) */
     bool start_session;       /* start with the session running (default true) */
-    const char *preset_dirs[LULL_MAX_DIRS];   /* NULL-terminated; copied */
+    /* NULL-terminated; copied. Empty: $LULL_PRESET_DIR / $LULL_PLUGIN_DIR, else the
+     * build tree's directories, else the installed ones. */
+    const char *preset_dirs[LULL_MAX_DIRS];
     const char *plugin_dirs[LULL_MAX_DIRS];
 } lull_engine_config;
 
@@ -108,6 +110,17 @@ size_t lull_engine_list_presets(lull_engine *e, char (*names)[64], size_t max);
 
 /* [main/control] Count a dropped input (e.g. a flooded sensor queue) in status. */
 void lull_engine_count_drop(lull_engine *e);
+
+/* [non-audio] Free what the audio thread retired. The worker does this itself in
+ * threaded mode; the offline driver calls it between blocks. */
+void lull_engine_service(lull_engine *e);
+
+/* The plugin registry the engine loaded (read-only). */
+const struct plugin_registry *lull_engine_registry(const lull_engine *e);
+
+/* A preset name that may be resolved inside the preset directories: 1..63 chars of
+ * [A-Za-z0-9_.-], not starting with '.', no "..". False + reason otherwise. */
+bool lull_preset_name_valid(const char *name, char *err, size_t errlen);
 
 /* Latency of the output stage (limiter lookahead + sub-block carry), frames. */
 uint32_t lull_engine_latency(lull_engine *e);

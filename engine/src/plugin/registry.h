@@ -10,6 +10,8 @@
 
 #include "lull/plugin.h"
 
+#define LULL_MAX_PLUGIN_DIRS 8
+
 typedef struct plugin_registry plugin_registry;
 
 plugin_registry *registry_new(void);
@@ -33,6 +35,13 @@ const char *registry_origin(const plugin_registry *r, size_t i);
 
 /* Checks a descriptor's metadata; writes the first fault into err. */
 bool descriptor_validate(const lull_descriptor *d, char *err, size_t errlen);
+
+/* [non-audio] A registry with the safety stage and every plugin of the default
+ * directories: $LULL_PLUGIN_DIR (':'-separated) when set, else the build's plugin
+ * directory and the installed one (the first that exists). NULL + err on failure. */
+plugin_registry *registry_load_default(char *err, size_t errlen);
+/* [non-audio] The same with explicit directories (NULL-terminated list). */
+plugin_registry *registry_load_dirs(const char *const *dirs, char *err, size_t errlen);
 
 /* The safety stage's entry, linked statically (plugins/safety/safety.c). */
 const lull_plugin_entry *lull_safety_entry(void);

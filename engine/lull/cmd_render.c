@@ -1,0 +1,76 @@
+/* lull render: a preset to a WAV file, offline, without a sound card. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "drivers/offline_driver.h"
+
+static int bad_usage(const char *msg, const char *arg)
+{
+    fprintf(stderr, "lull render: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "usage: lull render --preset NAME|FILE [--bio FILE | --simulate PROFILE] "
+                    "--seconds N -o OUT.wav [--rate HZ]\n");
+    return 2;
+}
+
+static int parse_number(const char *flag, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+        fprintf(stderr, "lull render: %s expects a number in %g..%g, got \"%s\"\n", flag, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cmd_render(int argc, char **argv)
+{
+    offline_render_opts o;
+    offline_render_defaults(&o);
+    o.seconds = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--preset") == 0 && v) {
+            o.preset = v;
+            i++;
+        } else if (strcmp(a, "--seconds") == 0 && v) {
+            if (parse_number(a, v, 0.001, 86400, &o.seconds)) return 2;
+            i++;
+        } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && v) {
+            o.out_path = v;
+            i++;
+        } else if (strcmp(a, "--rate") == 0 && v) {
+            if (parse_number(a, v, 8000, 384000, &o.sample_rate)) return 2;
+            i++;
+        } else if ((strcmp(a, "--bio") == 0 || strcmp(a, "--simulate") == 0) && v) {
+            return bad_usage("this build cannot drive features offline yet", a);
+        } else {
+            return bad_usage(v || a[0] != '-' ? "unknown argument" : "missing value for", a);
+        }
+    }
+    if (!o.preset) return bad_usage("--preset is required", NULL);
+    if (o.seconds < 0) return bad_usage("--seconds is required", NULL);
+    if (!o.out_path) return bad_usage("-o OUT.wav is required", NULL);
+
+    offline_render_result res;
+    char err[1024];
+    if (offline_render(&o, &res, err, sizeof err) != 0) {
+        fprintf(stderr, "lull render: %s\n", err);
+        return 1;
+    }
+    double peak_db = res.peak > 0 ? 20 * log10(res.peak) : -INFINITY;
+    fprintf(stderr, "lull render: wrote %s (%.1f s at %.0f Hz, peak %.1f dBFS, %.0fx realtime)\n",
+            o.out_path, (double)res.frames / o.sample_rate, o.sample_rate, peak_db,
+            res.wall_seconds > 0 ? o.seconds / res.wall_seconds : 0.0);
+    if (res.nan_events)
+        fprintf(stderr, "lull render: warning: %llu node(s) produced non-finite output and were muted\n",
+                (unsigned long long)res.nan_events);
+    return 0;
+}

@@ -1,0 +1,12 @@
+/* The `lull` subcommands. Each takes the arguments after its own name
+ * (argv[0] is the subcommand) and returns the process exit status:
+ * 0 success, 1 the work failed (bad preset, failed check), 2 bad usage. */
+#ifndef LULL_CLI_COMMANDS_H
+#define LULL_CLI_COMMANDS_H
+
+int cmd_render(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_plugin_check(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+
+#endif

@@ -1,0 +1,147 @@
+#include "drivers/offline_driver.h"
+
+#include <math.h>
+#include <sndfile.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/rt.h"
+#include "engine/engine.h"
+
+void offline_render_defaults(offline_render_opts *o)
+{
+    *o = (offline_render_opts){
+        .seconds = 20,
+        .sample_rate = 48000,
+        .chunk_frames = 1024,
+        .features_interval_s = 0.1,
+        .fade_out_at_end = 1,
+    };
+}
+
+typedef struct load_result {
+    bool ok;
+    char message[1024];
+} load_result;
+
+static void on_loaded(void *ud, bool ok, const char *name, const char *message)
+{
+    load_result *r = ud;
+    r->ok = ok;
+    snprintf(r->message, sizeof r->message, "%s", message);
+}
+
+static bool looks_like_file(const char *s)
+{
+    struct stat st;
+    size_t n = strlen(s);
+    return strchr(s, '/') || (n > 5 && strcmp(s + n - 5, ".json") == 0) ||
+           (stat(s, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+int offline_render(const offline_render_opts *o, offline_render_result *res, char *err,
+                   size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    if (!(o->seconds > 0 && o->seconds <= 24 * 3600)) {
+        snprintf(err, errlen, "--seconds must be between 0 and 86400");
+        return -1;
+    }
+    lull_engine_config cfg;
+    lull_engine_config_defaults(&cfg);
+    cfg.sample_rate = o->sample_rate;
+    cfg.threaded = false;
+    lull_engine *e = lull_engine_create(&cfg, err, errlen);
+    if (!e) return -1;
+
+    load_result lr = {0};
+    bool queued = looks_like_file(o->preset)
+                      ? lull_engine_load_preset_file(e, o->preset, 0.0f, on_loaded, &lr, err, errlen)
+                      : lull_engine_load_preset(e, o->preset, 0.0f, on_loaded, &lr, err, errlen);
+    if (!queued || !lr.ok) {
+        if (queued) snprintf(err, errlen, "%s", lr.message);
+        lull_engine_destroy(e);
+        return -1;
+    }
+
+    SNDFILE *sf = NULL;
+    if (o->out_path) {
+        SF_INFO info = {.samplerate = (int)o->sample_rate, .channels = 2,
+                        .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+        sf = sf_open(o->out_path, SFM_WRITE, &info);
+        if (!sf) {
+            snprintf(err, errlen, "%s: cannot write: %s", o->out_path, sf_strerror(NULL));
+            lull_engine_destroy(e);
+            return -1;
+        }
+        /* No PEAK chunk timestamp or other run-dependent metadata: bit-identical files. */
+        sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+    }
+
+    uint64_t total = (uint64_t)llround(o->seconds * o->sample_rate);
+    uint32_t chunk = o->chunk_frames ? o->chunk_frames : 1024;
+    float *l = malloc(chunk * sizeof(float)), *r = malloc(chunk * sizeof(float));
+    float *inter = malloc(2 * chunk * sizeof(float));
+    if (!l || !r || !inter) {
+        snprintf(err, errlen, "out of memory");
+        free(l), free(r), free(inter);
+        if (sf) sf_close(sf);
+        lull_engine_destroy(e);
+        return -1;
+    }
+    uint64_t fade_at = UINT64_MAX;
+    if (o->fade_out_at_end) {
+        double fade_s = cfg.fade_out_s + (double)lull_engine_latency(e) / o->sample_rate;
+        if (o->seconds > 2 * fade_s) fade_at = total - (uint64_t)(fade_s * o->sample_rate) - chunk;
+    }
+    double feat_interval = o->features_interval_s > 0 ? o->features_interval_s : 0.1;
+    double next_feat = 0.0;
+    lull_features f;
+    lull_features_init(&f);
+    int rc = 0;
+    double wall = 0.0;
+    for (uint64_t done = 0; done < total;) {
+        uint32_t n = (uint32_t)(total - done < chunk ? total - done : chunk);
+        double t = (double)done / o->sample_rate;
+        if (o->features && t >= next_feat) {
+            o->features(o->features_ud, t, &f);
+            lull_engine_publish_features(e, &f);
+            while (next_feat <= t) next_feat += feat_interval;
+        }
+        if (done >= fade_at) {
+            lull_engine_session(e, false);
+            fade_at = UINT64_MAX;
+        }
+        uint64_t t0 = rt_now_ns();
+        lull_engine_process(e, l, r, n);
+        wall += (double)(rt_now_ns() - t0) * 1e-9;
+        lull_engine_service(e);
+        for (uint32_t i = 0; i < n; i++) {
+            inter[2 * i] = l[i];
+            inter[2 * i + 1] = r[i];
+            float a = fabsf(l[i]) > fabsf(r[i]) ? fabsf(l[i]) : fabsf(r[i]);
+            if (!(a <= res->peak)) res->peak = a;
+        }
+        if (sf && sf_writef_float(sf, inter, n) != (sf_count_t)n) {
+            snprintf(err, errlen, "%s: write failed: %s", o->out_path, sf_strerror(sf));
+            rc = -1;
+            break;
+        }
+        done += n;
+        res->frames = done;
+    }
+    lull_engine_status st;
+    lull_engine_get_status(e, &st);
+    res->nan_events = st.nan_events;
+    res->wall_seconds = wall;
+    free(l), free(r), free(inter);
+    if (sf && sf_close(sf) != 0 && rc == 0) {
+        snprintf(err, errlen, "%s: close failed", o->out_path);
+        rc = -1;
+    }
+    lull_engine_destroy(e);
+    return rc;
+}

@@ -1,0 +1,40 @@
+/* The offline driver: runs the same engine as lulld with every asynchronous stage
+ * run inline, writing a WAV with libsndfile. Same preset, inputs and options give a
+ * bit-identical file. Used by `lull render`, golden tests and benchmarks. */
+#ifndef LULL_DRIVERS_OFFLINE_DRIVER_H
+#define LULL_DRIVERS_OFFLINE_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bio/features.h"
+
+/* Supplies feature frames for the render: called every `interval_s` of rendered
+ * time with the stream time; fills *f. Used for --bio and --simulate. */
+typedef void (*offline_feature_fn)(void *ud, double t, lull_features *f);
+
+typedef struct offline_render_opts {
+    const char *preset;       /* a preset name (searched in the preset dirs) or a file */
+    double seconds;
+    double sample_rate;       /* default 48000 */
+    const char *out_path;     /* WAV; NULL: render without writing (benchmarks) */
+    uint32_t chunk_frames;    /* frames per process call; default 1024 */
+    offline_feature_fn features;  /* NULL: every feature stays at its neutral value */
+    void *features_ud;
+    double features_interval_s;   /* default 0.1 */
+    int fade_out_at_end;      /* 1 (default via offline_render_defaults): end in silence */
+} offline_render_opts;
+
+typedef struct offline_render_result {
+    uint64_t frames;
+    double wall_seconds;      /* time spent rendering (not writing) */
+    float peak;               /* linear peak over both channels */
+    uint64_t nan_events;
+} offline_render_result;
+
+void offline_render_defaults(offline_render_opts *o);
+/* [main] Returns 0, or -1 with a message in err. */
+int offline_render(const offline_render_opts *o, offline_render_result *res, char *err,
+                   size_t errlen);
+
+#endif

@@ -1,0 +1,388 @@
+/* The engine's control side: creation, and the commands that reach the audio
+ * thread through the queues. Nothing here runs on the audio thread. */
+#include "engine/engine_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+
+void lull_engine_config_defaults(lull_engine_config *c)
+{
+    *c = (lull_engine_config){
+        .sample_rate = 48000,
+        .volume_db = -6.0f,
+        .max_volume_db = 0.0f,
+        .ceiling_db = -6.0f,
+        .fade_in_s = 2.0f,
+        .fade_out_s = 2.0f,
+        .crossfade_s = 3.0f,
+        .threaded = true,
+        .start_session = true,
+    };
+}
+
+static bool copy_dirs(lull_engine *e, const char *const *src, const char **dst, size_t slot0)
+{
+    for (size_t i = 0; i < LULL_MAX_DIRS - 1 && src[i]; i++) {
+        e->dirs_storage[slot0 + i] = strdup(src[i]);
+        if (!e->dirs_storage[slot0 + i]) return false;
+        dst[i] = e->dirs_storage[slot0 + i];
+        dst[i + 1] = NULL;
+    }
+    return true;
+}
+
+static bool safety_param(lull_engine *e, const char *id, uint32_t *out, char *err, size_t errlen)
+{
+    int i = descriptor_find_param(e->safety.desc, id);
+    if (i < 0) {
+        snprintf(err, errlen, "the safety stage has no parameter \"%s\"", id);
+        return false;
+    }
+    *out = (uint32_t)i;
+    return true;
+}
+
+static float clamp_volume(const lull_engine *e, float db)
+{
+    if (!isfinite(db)) db = -80.0f;
+    if (db > e->cfg.max_volume_db) db = e->cfg.max_volume_db;
+    if (db < -80.0f) db = -80.0f;
+    return db;
+}
+
+lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t errlen)
+{
+    if (!(c->sample_rate >= 8000 && c->sample_rate <= 384000)) {
+        snprintf(err, errlen, "sample rate %g Hz is outside 8000..384000", c->sample_rate);
+        return NULL;
+    }
+    lull_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->cfg = *c;
+    memset(e->cfg.preset_dirs, 0, sizeof e->cfg.preset_dirs);
+    memset(e->cfg.plugin_dirs, 0, sizeof e->cfg.plugin_dirs);
+    e->sr = c->sample_rate;
+    e->carry_pos = LULL_ENGINE_BLOCK;
+    pthread_mutex_init(&e->ctl_lock, NULL);
+    pthread_mutex_init(&e->status_lock, NULL);
+    pthread_mutex_init(&e->job_lock, NULL);
+    pthread_cond_init(&e->job_cond, NULL);
+    e->jobs_tail = &e->jobs;
+    lull_features_init(&e->last_features);
+    engine_audio_status st0 = {0};
+
+    const char *default_presets[2] = {getenv("LULL_PRESET_DIR"), NULL};
+    struct stat pst;
+    if (!default_presets[0] || !*default_presets[0])
+        default_presets[0] = stat(LULL_SOURCE_PRESET_DIR, &pst) == 0 ? LULL_SOURCE_PRESET_DIR
+                                                                  : LULL_INSTALL_PRESET_DIR;
+    if (!copy_dirs(e, c->preset_dirs[0] ? c->preset_dirs : default_presets, e->cfg.preset_dirs, 0) ||
+        !copy_dirs(e, c->plugin_dirs, e->cfg.plugin_dirs, LULL_MAX_DIRS) ||
+        !spsc_init(&e->cmdq, ENGINE_CMD_CAPACITY, sizeof(engine_cmd)) ||
+        !spsc_init(&e->planq, ENGINE_PLAN_CAPACITY, sizeof(plan_msg)) ||
+        !spsc_init(&e->retireq, ENGINE_RETIRE_CAPACITY, sizeof(lull_plan *)) ||
+        !triple_buffer_init(&e->features_tb, sizeof(lull_features), &e->last_features) ||
+        !triple_buffer_init(&e->status_tb, sizeof st0, &st0)) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    e->reg = e->cfg.plugin_dirs[0] ? registry_load_dirs(e->cfg.plugin_dirs, err, errlen)
+                                   : registry_load_default(err, errlen);
+    if (!e->reg) goto fail;
+
+    /* The safety stage: the statically linked one, always. */
+    const lull_descriptor *sd = lull_safety_entry()->descriptors[0];
+    if (!node_runtime_init(&e->safety, sd, "safety", NULL, e->sr, err, errlen)) goto fail;
+    if (!safety_param(e, "volume_db", &e->safety_volume, err, errlen) ||
+        !safety_param(e, "ceiling_db", &e->safety_ceiling, err, errlen) ||
+        !safety_param(e, "gate", &e->safety_gate, err, errlen) ||
+        !safety_param(e, "fade_in_s", &e->safety_fade_in, err, errlen) ||
+        !safety_param(e, "fade_out_s", &e->safety_fade_out, err, errlen))
+        goto fail;
+    e->ctl_volume_db = clamp_volume(e, c->volume_db);
+    param_smoother_jump(&e->safety.params[e->safety_volume], e->ctl_volume_db);
+    param_smoother_jump(&e->safety.params[e->safety_ceiling], c->ceiling_db);
+    param_smoother_jump(&e->safety.params[e->safety_fade_in], c->fade_in_s);
+    param_smoother_jump(&e->safety.params[e->safety_fade_out], c->fade_out_s);
+    param_smoother_jump(&e->safety.params[e->safety_gate], c->start_session ? 1.0f : 0.0f);
+    e->session_running = c->start_session;
+    uint32_t lat = lull_engine_latency(e);
+    e->fade_out_frames = (uint32_t)(c->fade_out_s * e->sr) + lat + LULL_ENGINE_BLOCK;
+    e->stop_frames = c->start_session ? 0 : e->fade_out_frames;
+
+    static const preset_tempo tempo0 = {60, 0, 40, 90, 4};
+    static const preset_pacer pacer0 = {PACER_FOLLOW, 6, 6, 0.4f};
+    tempo_clock_init(&e->tempo, &tempo0);
+    breath_pacer_init(&e->pacer, &pacer0);
+
+    if (!engine_worker_start(e)) {
+        snprintf(err, errlen, "cannot start the worker thread");
+        goto fail;
+    }
+    return e;
+fail:
+    lull_engine_destroy(e);
+    return NULL;
+}
+
+void lull_engine_destroy(lull_engine *e)
+{
+    if (!e) return;
+    engine_worker_stop(e);
+    if (e->retireq.slots) engine_collect_retired(e);
+    plan_free(e->cur);
+    plan_free(e->next);
+    plan_free(e->pending.plan);
+    for (uint32_t i = 0; i < e->backlog_count; i++) plan_free(e->backlog[i]);
+    plan_msg m;
+    if (e->planq.slots)
+        while (spsc_pop(&e->planq, &m)) plan_free(m.plan);
+    if (e->safety.desc) node_runtime_fini(&e->safety);
+    registry_free(e->reg);
+    preset_free(e->ctl_preset);
+    spsc_destroy(&e->cmdq);
+    spsc_destroy(&e->planq);
+    spsc_destroy(&e->retireq);
+    triple_buffer_destroy(&e->features_tb);
+    triple_buffer_destroy(&e->status_tb);
+    for (size_t i = 0; i < 2 * LULL_MAX_DIRS; i++) free(e->dirs_storage[i]);
+    pthread_mutex_destroy(&e->ctl_lock);
+    pthread_mutex_destroy(&e->status_lock);
+    pthread_mutex_destroy(&e->job_lock);
+    pthread_cond_destroy(&e->job_cond);
+    free(e);
+}
+
+void lull_engine_service(lull_engine *e)
+{
+    /* In threaded mode the worker is the retire queue's only consumer. */
+    if (!e->cfg.threaded) engine_collect_retired(e);
+}
+
+const plugin_registry *lull_engine_registry(const lull_engine *e) { return e->reg; }
+
+static bool push_cmd(lull_engine *e, const engine_cmd *c)
+{
+    if (spsc_push(&e->cmdq, c)) return true;
+    atomic_fetch_add(&e->dropped, 1);
+    return false;
+}
+
+bool lull_preset_name_valid(const char *name, char *err, size_t errlen)
+{
+    size_t len = name ? strnlen(name, 64) : 0;
+    if (len == 0 || len >= 64) {
+        snprintf(err, errlen, "preset name must be 1..63 characters");
+        return false;
+    }
+    for (const char *c = name; *c; c++) {
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.';
+        if (!ok) {
+            snprintf(err, errlen, "preset name \"%.63s\" may only use letters, digits, '_', '-', '.'",
+                     name);
+            return false;
+        }
+    }
+    if (name[0] == '.' || strstr(name, "..")) {
+        snprintf(err, errlen, "preset name \"%s\" may not start with '.' or contain \"..\"", name);
+        return false;
+    }
+    return true;
+}
+
+static bool submit_path(lull_engine *e, const char *path, float crossfade_s, lull_done_fn done,
+                        void *ud, char *err, size_t errlen)
+{
+    if (!isfinite(crossfade_s) || crossfade_s > 60.0f) {
+        snprintf(err, errlen, "crossfade must be a finite number of seconds up to 60");
+        return false;
+    }
+    engine_job *job = calloc(1, sizeof *job);
+    if (!job || !(job->path = strdup(path))) {
+        free(job);
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    job->crossfade_s = crossfade_s;
+    job->done = done;
+    job->ud = ud;
+    engine_submit_job(e, job);
+    return true;
+}
+
+bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s,
+                             lull_done_fn done, void *ud, char *err, size_t errlen)
+{
+    if (!lull_preset_name_valid(name, err, errlen)) return false;
+    for (size_t i = 0; e->cfg.preset_dirs[i]; i++) {
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s.json", e->cfg.preset_dirs[i], name);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            return submit_path(e, path, crossfade_s, done, ud, err, errlen);
+    }
+    snprintf(err, errlen, "no preset named \"%s\" in the preset directories", name);
+    return false;
+}
+
+bool lull_engine_load_preset_file(lull_engine *e, const char *path, float crossfade_s,
+                                  lull_done_fn done, void *ud, char *err, size_t errlen)
+{
+    return submit_path(e, path, crossfade_s, done, ud, err, errlen);
+}
+
+bool lull_engine_set_param(lull_engine *e, const char *node, const char *param, float value,
+                           char *err, size_t errlen)
+{
+    if (!isfinite(value)) {
+        snprintf(err, errlen, "value for %s:%s is not a finite number", node, param);
+        return false;
+    }
+    pthread_mutex_lock(&e->ctl_lock);
+    bool ok = false;
+    const lull_preset *p = e->ctl_preset;
+    int ni = p ? preset_find_node(p, node) : -1;
+    if (!p) {
+        snprintf(err, errlen, "no preset is loaded");
+    } else if (ni < 0) {
+        snprintf(err, errlen, "preset %s has no node \"%.63s\"", p->name, node);
+    } else {
+        const lull_descriptor *d = p->nodes[ni].desc;
+        int pi = descriptor_find_param(d, param);
+        if (pi < 0) {
+            snprintf(err, errlen, "node %s (%s) has no parameter \"%.63s\"", node, d->id, param);
+        } else {
+            const lull_param_info *info = &d->params[pi];
+            if (value < info->min || value > info->max)
+                snprintf(err, errlen, "%s:%s = %g is outside [%g, %g] %s", node, param, value,
+                         info->min, info->max, info->unit);
+            else if ((info->flags & LULL_PARAM_STEPPED) && value != floorf(value))
+                snprintf(err, errlen, "%s:%s takes whole numbers", node, param);
+            else {
+                engine_cmd c = {CMD_PARAM, (uint32_t)ni, (uint32_t)pi, e->ctl_generation, value};
+                ok = push_cmd(e, &c);
+                if (!ok) snprintf(err, errlen, "command queue full; dropped");
+            }
+        }
+    }
+    pthread_mutex_unlock(&e->ctl_lock);
+    return ok;
+}
+
+float lull_engine_set_volume(lull_engine *e, float db)
+{
+    db = clamp_volume(e, db);
+    engine_cmd c = {.type = CMD_VOLUME, .value = db};
+    if (push_cmd(e, &c)) e->ctl_volume_db = db;
+    return db;
+}
+
+void lull_engine_session(lull_engine *e, bool start)
+{
+    engine_cmd c = {.type = CMD_SESSION, .value = start ? 1.0f : 0.0f};
+    push_cmd(e, &c);
+}
+
+bool lull_engine_set_pacer(lull_engine *e, enum pacer_mode mode, float target, char *err,
+                           size_t errlen)
+{
+    if ((unsigned)mode > PACER_RESONANCE) {
+        snprintf(err, errlen, "unknown pacer mode");
+        return false;
+    }
+    if (!isfinite(target) || (target > 0 && (target < PACER_MIN_RATE || target > 12.0f))) {
+        snprintf(err, errlen, "pacer target %g breaths/min is outside 4..12", target);
+        return false;
+    }
+    engine_cmd c = {.type = CMD_PACER, .node = (uint32_t)mode, .value = target};
+    if (push_cmd(e, &c)) return true;
+    snprintf(err, errlen, "command queue full; dropped");
+    return false;
+}
+
+void lull_engine_publish_features(lull_engine *e, const lull_features *f)
+{
+    triple_buffer_write(&e->features_tb, f);
+    pthread_mutex_lock(&e->ctl_lock);
+    e->last_features = *f;
+    pthread_mutex_unlock(&e->ctl_lock);
+}
+
+void lull_engine_get_status(lull_engine *e, lull_engine_status *s)
+{
+    memset(s, 0, sizeof *s);
+    pthread_mutex_lock(&e->status_lock);
+    const void *p;
+    triple_buffer_read(&e->status_tb, &p);
+    const engine_audio_status *a = p;
+    memcpy(s->preset, a->preset, sizeof s->preset);
+    s->preset[sizeof s->preset - 1] = '\0';
+    s->tempo_bpm = a->tempo_bpm;
+    s->pacer_rate = a->pacer_rate;
+    s->pacer_phase = a->pacer_phase;
+    s->pacer_mode = a->pacer_mode;
+    s->session_running = a->session_running;
+    s->faded_out = a->faded_out;
+    s->crossfading = a->crossfading;
+    s->frames = a->frames;
+    s->nan_events = a->nan_events;
+    memcpy(s->nan_node, a->nan_node, sizeof s->nan_node);
+    s->nan_node[sizeof s->nan_node - 1] = '\0';
+    pthread_mutex_unlock(&e->status_lock);
+    s->sample_rate = e->sr;
+    s->volume_db = e->ctl_volume_db;
+    s->dropped = atomic_load(&e->dropped);
+    pthread_mutex_lock(&e->ctl_lock);
+    s->features = e->last_features;
+    pthread_mutex_unlock(&e->ctl_lock);
+}
+
+static int cmp_name(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
+
+size_t lull_engine_list_presets(lull_engine *e, char (*names)[64], size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; e->cfg.preset_dirs[i]; i++) {
+        DIR *d = opendir(e->cfg.preset_dirs[i]);
+        if (!d) continue;
+        struct dirent *de;
+        while ((de = readdir(d)) && n < max) {
+            size_t len = strlen(de->d_name);
+            if (len <= 5 || len - 5 >= 64 || strcmp(de->d_name + len - 5, ".json") != 0) continue;
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(len - 5), de->d_name);
+            char why[128];
+            if (!lull_preset_name_valid(name, why, sizeof why)) continue;
+            bool dup = false;
+            for (size_t k = 0; k < n && !dup; k++) dup = strcmp(names[k], name) == 0;
+            if (!dup) memcpy(names[n++], name, sizeof name);
+        }
+        closedir(d);
+    }
+    qsort(names, n, sizeof names[0], cmp_name);
+    return n;
+}
+
+void lull_engine_count_drop(lull_engine *e) { atomic_fetch_add(&e->dropped, 1); }
+
+uint32_t lull_engine_latency(lull_engine *e)
+{
+    uint32_t lat = LULL_ENGINE_BLOCK;
+    const lull_descriptor *d = e->safety.desc;
+    if (d && d->get_extension) {
+        const lull_ext_latency *ext = d->get_extension(e->safety.self, LULL_EXT_LATENCY);
+        if (ext) lat += ext->get(e->safety.self);
+    }
+    return lat;
+}

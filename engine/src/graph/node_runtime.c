@@ -1,0 +1,122 @@
+#include "graph/node_runtime.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+static void host_log(const lull_host *host, enum lull_log_level level, const char *msg)
+{
+    log_msg((int)level, "node %s: %s", host->node_name ? host->node_name : "?", msg);
+}
+
+uint64_t node_seed(const char *name)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++) h = (h ^ *c) * 1099511628211ull;
+    return h;
+}
+
+bool node_runtime_init(node_runtime *n, const lull_descriptor *desc, const char *name,
+                       const float *values, double sample_rate, char *err, size_t errlen)
+{
+    memset(n, 0, sizeof *n);
+    n->desc = desc;
+    snprintf(n->name, sizeof n->name, "%s", name);
+    n->host = (lull_host){
+        .struct_size = sizeof(lull_host),
+        .host_name = "lull",
+        .host_version = LULL_VERSION,
+        .node_name = n->name,
+        .seed = node_seed(name),
+        .log = host_log,
+    };
+    uint32_t np = desc->param_count, no = desc->output_count, ni = desc->input_count;
+    n->params = calloc(np ? np : 1, sizeof *n->params);
+    n->param_bufs = calloc(np ? np : 1, sizeof(float *));
+    n->param_static = calloc(np ? np : 1, 1);
+    n->inputs = calloc(ni ? ni : 1, sizeof(float *));
+    n->outputs = calloc(no ? no : 1, sizeof(float *));
+    if (!n->params || !n->param_bufs || !n->param_static || !n->inputs || !n->outputs) goto oom;
+    for (uint32_t i = 0; i < np; i++) {
+        n->param_bufs[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
+        if (!n->param_bufs[i]) goto oom;
+        param_smoother_init(&n->params[i], &desc->params[i], sample_rate,
+                            values ? values[i] : desc->params[i].def);
+    }
+    for (uint32_t i = 0; i < no; i++) {
+        n->outputs[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
+        if (!n->outputs[i]) goto oom;
+    }
+    n->self = desc->create(desc, &n->host);
+    if (!n->self) {
+        snprintf(err, errlen, "node \"%s\" (%s): create() failed", name, desc->id);
+        node_runtime_fini(n);
+        return false;
+    }
+    if (!desc->activate(n->self, sample_rate, LULL_MAX_BLOCK)) {
+        snprintf(err, errlen, "node \"%s\" (%s): activate(%g Hz) failed", name, desc->id,
+                 sample_rate);
+        node_runtime_fini(n);
+        return false;
+    }
+    n->active = true;
+    return true;
+oom:
+    snprintf(err, errlen, "node \"%s\": out of memory", name);
+    node_runtime_fini(n);
+    return false;
+}
+
+void node_runtime_fini(node_runtime *n)
+{
+    if (n->self) {
+        if (n->active) n->desc->deactivate(n->self);
+        n->desc->destroy(n->self);
+    }
+    if (n->desc) {
+        for (uint32_t i = 0; n->param_bufs && i < n->desc->param_count; i++) free(n->param_bufs[i]);
+        for (uint32_t i = 0; n->outputs && i < n->desc->output_count; i++) free(n->outputs[i]);
+    }
+    free(n->params);
+    free(n->param_bufs);
+    free(n->param_static);
+    free(n->inputs);
+    free(n->outputs);
+    memset(n, 0, sizeof *n);
+}
+
+bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
+                          uint32_t event_count, uint32_t frames)
+{
+    const lull_descriptor *d = n->desc;
+    if (n->muted) {
+        for (uint32_t o = 0; o < d->output_count; o++) memset(n->outputs[o], 0, frames * sizeof(float));
+        return true;
+    }
+    for (uint32_t i = 0; i < d->param_count; i++)
+        n->param_static[i] = param_smoother_run(&n->params[i], n->param_bufs[i], frames);
+    lull_process ctx = {
+        .struct_size = sizeof ctx,
+        .frames = frames,
+        .inputs = n->inputs,
+        .outputs = n->outputs,
+        .params = (const float *const *)n->param_bufs,
+        .params_static = n->param_static,
+        .clocks = clocks,
+        .events = events,
+        .event_count = event_count,
+    };
+    d->process(n->self, &ctx);
+    /* A sum is non-finite iff some sample is (or the sum overflowed, which at float
+     * audio levels means the node is broken anyway). */
+    float acc = 0.0f;
+    for (uint32_t o = 0; o < d->output_count; o++)
+        for (uint32_t f = 0; f < frames; f++) acc += n->outputs[o][f] * 0.0f;
+    if (acc == 0.0f) return true;
+    n->muted = true;
+    for (uint32_t o = 0; o < d->output_count; o++) memset(n->outputs[o], 0, frames * sizeof(float));
+    return false;
+}

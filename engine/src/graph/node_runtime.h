@@ -1,0 +1,45 @@
+/* One live node instance as the host runs it: the plugin's instance, its host
+ * struct, its parameter smoothers and per-frame parameter buffers, its output
+ * buffers, and the non-finite-output guard that mutes a misbehaving node.
+ * Created and destroyed on a non-realtime thread; node_runtime_process runs on the
+ * audio thread. */
+#ifndef LULL_GRAPH_NODE_RUNTIME_H
+#define LULL_GRAPH_NODE_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/param_smoother.h"
+#include "lull/plugin.h"
+
+typedef struct node_runtime {
+    const lull_descriptor *desc;
+    void *self;
+    bool active;
+    lull_host host;
+    char name[64];
+    param_smoother *params;          /* desc->param_count */
+    float **param_bufs;              /* desc->param_count buffers of LULL_MAX_BLOCK */
+    uint8_t *param_static;
+    const float **inputs;            /* set by the caller before each process */
+    float **outputs;                 /* desc->output_count buffers of LULL_MAX_BLOCK */
+    bool muted;                      /* produced non-finite output: silenced for good */
+} node_runtime;
+
+/* [non-audio] Create and activate. `values` gives the initial parameter values
+ * (NULL: defaults). Returns false with a message naming the node on failure. */
+bool node_runtime_init(node_runtime *n, const lull_descriptor *desc, const char *name,
+                       const float *values, double sample_rate, char *err, size_t errlen);
+/* [non-audio] Deactivate, destroy, free. Safe on a zeroed or failed runtime. */
+void node_runtime_fini(node_runtime *n);
+
+/* [audio] Run the node for `frames` (<= LULL_MAX_BLOCK): smooth params, process,
+ * then check the outputs. Returns false when the node produced a non-finite sample
+ * (it is muted from then on and its outputs are zeroed). */
+bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
+                          uint32_t event_count, uint32_t frames);
+
+/* FNV-1a of the node name: the per-node seed, stable across runs. */
+uint64_t node_seed(const char *name);
+
+#endif

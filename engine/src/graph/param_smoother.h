@@ -1,0 +1,39 @@
+/* Host-side parameter smoothing: every parameter glides to a new target along a
+ * linear ramp lasting the parameter's declared smoothing time (on a log scale for
+ * LULL_PARAM_LOGARITHMIC parameters, so a cutoff sweep sounds even). A new target
+ * mid-ramp restarts the ramp from where the value is, so there is never a step.
+ * Stepped parameters jump. Runs on the audio thread; no allocation. */
+#ifndef LULL_GRAPH_PARAM_SMOOTHER_H
+#define LULL_GRAPH_PARAM_SMOOTHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lull/plugin.h"
+
+typedef struct param_smoother {
+    float min, max;
+    float target;          /* in value units, clamped to [min, max] */
+    double current;        /* in the smoothing domain (log for logarithmic params) */
+    double step;           /* per frame, smoothing domain */
+    uint32_t remaining;    /* frames left in the ramp */
+    uint32_t ramp_frames;  /* smoothing time in frames (0 = jump) */
+    bool logarithmic;
+    bool stepped;
+    bool filled;           /* the value buffer already holds `current` everywhere */
+} param_smoother;
+
+/* [non-audio] Starts at `value` with no ramp. */
+void param_smoother_init(param_smoother *s, const lull_param_info *info, double sample_rate,
+                         float value);
+/* [audio] Set a new target (clamped; NaN ignored). */
+void param_smoother_set(param_smoother *s, float target);
+/* [audio] Jump to a value without a ramp. */
+void param_smoother_jump(param_smoother *s, float value);
+/* [audio] Fill out[0..frames) with the smoothed trajectory; returns true when the
+ * values are all equal (the buffer may then be left untouched if already filled). */
+bool param_smoother_run(param_smoother *s, float *out, uint32_t frames);
+/* Current value in parameter units. */
+float param_smoother_value(const param_smoother *s);
+
+#endif

@@ -1,0 +1,194 @@
+#include "graph/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Kahn's algorithm over the preset's connections; preset order breaks ties so the
+ * plan (and so the render) is deterministic. */
+static bool topo_order(const lull_preset *p, uint32_t *order, char *err, size_t errlen)
+{
+    size_t n = p->node_count;
+    uint32_t *indeg = calloc(n ? n : 1, sizeof *indeg);
+    bool *done = calloc(n ? n : 1, sizeof *done);
+    if (!indeg || !done) {
+        free(indeg);
+        free(done);
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    for (size_t c = 0; c < p->connection_count; c++)
+        if (p->connections[c].to_node != PRESET_OUTPUT_NODE) indeg[p->connections[c].to_node]++;
+    size_t placed = 0;
+    bool progress = true;
+    while (placed < n && progress) {
+        progress = false;
+        for (size_t i = 0; i < n; i++) {
+            if (done[i] || indeg[i]) continue;
+            done[i] = true;
+            order[placed++] = (uint32_t)i;
+            progress = true;
+            for (size_t c = 0; c < p->connection_count; c++)
+                if (p->connections[c].from_node == i && p->connections[c].to_node != PRESET_OUTPUT_NODE)
+                    indeg[p->connections[c].to_node]--;
+            break;
+        }
+    }
+    bool ok = placed == n;
+    if (!ok)
+        for (size_t i = 0; i < n; i++)
+            if (!done[i]) {
+                snprintf(err, errlen, "%s: the graph has a cycle through node \"%s\"", p->name,
+                         p->nodes[i].name);
+                break;
+            }
+    free(indeg);
+    free(done);
+    return ok;
+}
+
+static bool input_init(plan_input *in, const lull_plan *plan, const lull_preset *p,
+                       uint32_t to_node, uint32_t to_port)
+{
+    uint32_t count = 0;
+    for (size_t c = 0; c < p->connection_count; c++)
+        if (p->connections[c].to_node == to_node && p->connections[c].to_port == to_port) count++;
+    in->source_count = count;
+    in->sources = calloc(count ? count : 1, sizeof *in->sources);
+    in->mix = calloc(LULL_MAX_BLOCK, sizeof(float));
+    if (!in->sources || !in->mix) return false;
+    uint32_t k = 0;
+    for (size_t c = 0; c < p->connection_count; c++) {
+        const preset_connection *pc = &p->connections[c];
+        if (pc->to_node != to_node || pc->to_port != to_port) continue;
+        const plan_step *src = &plan->steps[plan->step_of_node[pc->from_node]];
+        in->sources[k].buf = src->node.outputs[pc->from_port];
+        in->sources[k].gain = pc->gain;
+        k++;
+    }
+    return true;
+}
+
+static void input_free(plan_input *in)
+{
+    free(in->sources);
+    free(in->mix);
+}
+
+lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, size_t errlen)
+{
+    lull_plan *plan = calloc(1, sizeof *plan);
+    uint32_t n = (uint32_t)p->node_count;
+    uint32_t *order = calloc(n ? n : 1, sizeof *order);
+    if (!plan || !order) goto oom;
+    snprintf(plan->name, sizeof plan->name, "%s", p->name);
+    plan->nan_step = -1;
+    plan->tempo = p->tempo;
+    plan->pacer = p->pacer;
+    plan->stale_glide_s = p->stale_glide_s;
+    if (!topo_order(p, order, err, errlen)) goto fail;
+    plan->steps = calloc(n ? n : 1, sizeof *plan->steps);
+    plan->step_of_node = calloc(n ? n : 1, sizeof *plan->step_of_node);
+    size_t nm = p->modulation_count ? p->modulation_count : 1;
+    plan->modulations = calloc(nm, sizeof(preset_modulation));
+    plan->mod_state = calloc(nm, sizeof(mod_state));
+    plan->mod_base = calloc(nm, sizeof(float));
+    if (!plan->steps || !plan->step_of_node || !plan->modulations || !plan->mod_state ||
+        !plan->mod_base)
+        goto oom;
+    memcpy(plan->modulations, p->modulations, p->modulation_count * sizeof(preset_modulation));
+    plan->modulation_count = (uint32_t)p->modulation_count;
+    for (size_t m = 0; m < p->modulation_count; m++)
+        plan->mod_base[m] = p->nodes[p->modulations[m].node].param_values[p->modulations[m].param];
+
+    for (uint32_t s = 0; s < n; s++) {
+        const preset_node *pn = &p->nodes[order[s]];
+        plan_step *st = &plan->steps[s];
+        st->preset_index = order[s];
+        plan->step_of_node[order[s]] = s;
+        if (!node_runtime_init(&st->node, pn->desc, pn->name, pn->param_values, sample_rate, err,
+                               errlen))
+            goto fail;
+        plan->step_count = s + 1;
+    }
+    /* Inputs are resolved after every node exists, so sources can point at outputs. */
+    for (uint32_t s = 0; s < n; s++) {
+        plan_step *st = &plan->steps[s];
+        uint32_t ni = st->node.desc->input_count;
+        st->inputs = calloc(ni ? ni : 1, sizeof *st->inputs);
+        if (!st->inputs) goto oom;
+        for (uint32_t i = 0; i < ni; i++)
+            if (!input_init(&st->inputs[i], plan, p, st->preset_index, i)) goto oom;
+    }
+    for (uint32_t ch = 0; ch < 2; ch++)
+        if (!input_init(&plan->out[ch], plan, p, PRESET_OUTPUT_NODE, ch)) goto oom;
+    free(order);
+    return plan;
+oom:
+    snprintf(err, errlen, "%s: out of memory while building the graph", p->name);
+fail:
+    free(order);
+    plan_free(plan);
+    return NULL;
+}
+
+void plan_free(lull_plan *plan)
+{
+    if (!plan) return;
+    for (uint32_t s = 0; s < plan->step_count; s++) {
+        plan_step *st = &plan->steps[s];
+        if (st->inputs)
+            for (uint32_t i = 0; i < st->node.desc->input_count; i++) input_free(&st->inputs[i]);
+        free(st->inputs);
+        node_runtime_fini(&st->node);
+    }
+    input_free(&plan->out[0]);
+    input_free(&plan->out[1]);
+    free(plan->steps);
+    free(plan->step_of_node);
+    free(plan->modulations);
+    free(plan->mod_state);
+    free(plan->mod_base);
+    free(plan);
+}
+
+static const float k_silence[LULL_MAX_BLOCK];
+
+/* [audio] Resolve one input: a direct pointer when possible, else a sum. */
+static const float *input_gather(plan_input *in, uint32_t frames)
+{
+    if (in->source_count == 0) return k_silence;
+    if (in->source_count == 1 && in->sources[0].gain == 1.0f) return in->sources[0].buf;
+    const plan_source *s = in->sources;
+    for (uint32_t f = 0; f < frames; f++) in->mix[f] = s[0].buf[f] * s[0].gain;
+    for (uint32_t k = 1; k < in->source_count; k++)
+        for (uint32_t f = 0; f < frames; f++) in->mix[f] += s[k].buf[f] * s[k].gain;
+    return in->mix;
+}
+
+uint32_t plan_run(lull_plan *plan, const lull_clocks *clocks, const lull_event *events,
+                  uint32_t event_count, uint32_t frames)
+{
+    uint32_t muted = 0;
+    for (uint32_t s = 0; s < plan->step_count; s++) {
+        plan_step *st = &plan->steps[s];
+        for (uint32_t i = 0; i < st->node.desc->input_count; i++)
+            st->node.inputs[i] = input_gather(&st->inputs[i], frames);
+        if (!node_runtime_process(&st->node, clocks, events, event_count, frames)) {
+            plan->nan_step = (int32_t)s;
+            muted++;
+        }
+    }
+    for (uint32_t ch = 0; ch < 2; ch++) {
+        const float *src = input_gather(&plan->out[ch], frames);
+        memcpy(plan->out_buf[ch], src, frames * sizeof(float));
+    }
+    return muted;
+}
+
+param_smoother *plan_param(lull_plan *plan, uint32_t node, uint32_t param)
+{
+    if (!plan || node >= plan->step_count) return NULL;
+    node_runtime *n = &plan->steps[plan->step_of_node[node]].node;
+    return param < n->desc->param_count ? &n->params[param] : NULL;
+}

@@ -1,0 +1,71 @@
+/* A compiled graph: the preset's nodes in topological order with every input
+ * resolved to the buffers that feed it, ready for the audio thread. Compiling
+ * (validation, ordering, instantiation, allocation) happens on a non-realtime
+ * thread; plan_run only reads buffers, calls process() and sums. */
+#ifndef LULL_GRAPH_PLAN_H
+#define LULL_GRAPH_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/node_runtime.h"
+#include "preset/preset.h"
+
+/* Per-mapping modulation state (modulation/modulation.c). */
+typedef struct mod_state {
+    float blend;       /* 1 = live source, 0 = neutral */
+    float value;       /* smoothed, slew-limited output */
+    int primed;        /* value holds something */
+} mod_state;
+
+typedef struct plan_source {
+    const float *buf;      /* a node's output buffer */
+    float gain;
+} plan_source;
+
+/* What feeds one input port: nothing (silence), one source at unity (the buffer is
+ * passed straight through), or a mix summed into `mix`. */
+typedef struct plan_input {
+    plan_source *sources;
+    uint32_t source_count;
+    float *mix;            /* LULL_MAX_BLOCK floats; used when summing is needed */
+} plan_input;
+
+typedef struct plan_step {
+    node_runtime node;
+    uint32_t preset_index;  /* index of the node in the preset */
+    plan_input *inputs;     /* node.desc->input_count */
+} plan_step;
+
+typedef struct lull_plan {
+    char name[64];
+    uint64_t generation;
+    plan_step *steps;       /* topological order */
+    uint32_t step_count;
+    uint32_t *step_of_node; /* preset node index -> step index */
+    plan_input out[2];      /* out:left, out:right */
+    float out_buf[2][LULL_MAX_BLOCK];
+    preset_modulation *modulations;  /* copied from the preset */
+    mod_state *mod_state;            /* one per modulation */
+    float *mod_base;                 /* target's preset (or last set) value, per modulation */
+    uint32_t modulation_count;
+    preset_tempo tempo;
+    preset_pacer pacer;
+    float stale_glide_s;
+    int32_t nan_step;       /* last step muted for non-finite output, -1 none */
+} lull_plan;
+
+/* [non-audio] Build a plan from a validated preset. Returns NULL + err. The preset
+ * is not referenced afterwards. */
+lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, size_t errlen);
+void plan_free(lull_plan *plan);
+
+/* [audio] Render `frames` into plan->out_buf. Returns the number of nodes newly
+ * muted for non-finite output in this block (plan->nan_step names the last). */
+uint32_t plan_run(lull_plan *plan, const lull_clocks *clocks, const lull_event *events,
+                  uint32_t event_count, uint32_t frames);
+
+/* [audio] The smoother of a node's parameter (preset indices), NULL if out of range. */
+param_smoother *plan_param(lull_plan *plan, uint32_t node, uint32_t param);
+
+#endif

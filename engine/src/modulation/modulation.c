@@ -1,0 +1,91 @@
+#include "modulation/modulation.h"
+
+#include <math.h>
+
+float mod_source_value(enum mod_source s, const lull_features *f, const lull_clocks *c)
+{
+    switch (s) {
+    case MOD_BREATH_RATE: return f->breath_rate;
+    case MOD_BREATH_PHASE: return f->breath_phase;
+    case MOD_BREATH_DEPTH: return f->breath_depth;
+    case MOD_HEART_RATE: return f->heart_rate;
+    case MOD_HEART_RMSSD: return f->rmssd;
+    case MOD_HEART_COHERENCE: return f->coherence;
+    case MOD_AROUSAL: return f->arousal;
+    case MOD_PACER_PHASE: return (float)c->pacer_phase;
+    case MOD_PACER_RATE: return (float)c->pacer_rate;
+    case MOD_PACER_BREATH: {
+        /* The same raised-cosine envelope the swell node uses. */
+        double p = c->pacer_phase, fr = c->inhale_fraction;
+        return (float)(p < fr ? 0.5 - 0.5 * cos(M_PI * p / fr)
+                              : 0.5 + 0.5 * cos(M_PI * (p - fr) / (1.0 - fr)));
+    }
+    case MOD_TEMPO_BEAT: return (float)(c->beat - floor(c->beat));
+    case MOD_TEMPO_BPM: return (float)c->tempo_bpm;
+    default: return NAN;
+    }
+}
+
+float mod_map(const preset_modulation *m, float x)
+{
+    float span = m->in_max - m->in_min;
+    float u = span != 0.0f ? (x - m->in_min) / span : 0.0f;
+    u = u < 0.0f ? 0.0f : u > 1.0f ? 1.0f : u;
+    float lo = m->out_min, hi = m->out_max;
+    switch (m->curve) {
+    case MOD_CURVE_EXP:
+        /* Equal ratios per step (pitch, cutoff): needs both ends of one sign. */
+        if (lo > 0.0f && hi > 0.0f) return lo * powf(hi / lo, u);
+        u = u * u;
+        break;
+    case MOD_CURVE_LOG: u = log10f(1.0f + 9.0f * u); break;
+    case MOD_CURVE_SMOOTH: u = u * u * (3.0f - 2.0f * u); break;
+    default: break;
+    }
+    return lo + (hi - lo) * u;
+}
+
+static int source_ok(enum mod_source s, const lull_features *f, float live)
+{
+    int sensor = mod_source_sensor(s);
+    if (sensor == 0) return 1;
+    int state = sensor == 1 ? f->breath_state : f->heart_state;
+    return state == LULL_SENSOR_OK && isfinite(live);
+}
+
+void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *c,
+                    double block_seconds)
+{
+    float glide_step = plan->stale_glide_s > 0 ? (float)(block_seconds / plan->stale_glide_s) : 1.0f;
+    for (uint32_t i = 0; i < plan->modulation_count; i++) {
+        const preset_modulation *m = &plan->modulations[i];
+        mod_state *st = &plan->mod_state[i];
+        float live = mod_source_value(m->source, f, c);
+        int ok = source_ok(m->source, f, live);
+        if (!st->primed) st->blend = ok ? 1.0f : 0.0f;
+        st->blend += ok ? glide_step : -glide_step;
+        st->blend = st->blend < 0.0f ? 0.0f : st->blend > 1.0f ? 1.0f : st->blend;
+        float x = m->neutral;
+        if (st->blend > 0.0f && isfinite(live)) x = st->blend * live + (1.0f - st->blend) * m->neutral;
+        float y = mod_map(m, x);
+        if (!st->primed) {
+            st->value = y;
+            st->primed = 1;
+        } else {
+            if (m->smoothing_ms > 0.0f)
+                y = st->value + (y - st->value) *
+                                    (1.0f - expf(-(float)block_seconds * 1000.0f / m->smoothing_ms));
+            if (m->slew_per_s > 0.0f) {
+                float max_d = m->slew_per_s * (float)block_seconds;
+                if (y - st->value > max_d) y = st->value + max_d;
+                if (st->value - y > max_d) y = st->value - max_d;
+            }
+            st->value = y;
+        }
+        param_smoother *ps = plan_param(plan, m->node, m->param);
+        if (!ps) continue;
+        float v = st->value;
+        if (m->mode == MOD_MODE_ADD) v += plan->mod_base[i];
+        param_smoother_set(ps, v);
+    }
+}

@@ -1,0 +1,28 @@
+/* Modulation: preset mappings from feature and clock sources onto node parameters.
+ * Each block, for every mapping: read the source (a feature, or a clock), blend it
+ * with the preset's neutral value when its sensor is not OK (the blend glides over
+ * stale_glide seconds, both ways, so a dropout never makes the sound jump), map the
+ * input range to 0..1, shape it by the curve, scale to the output range, smooth
+ * (one-pole), slew-limit, and hand it to the parameter's smoother as its target.
+ * Audio thread; state lives in a fixed array sized by the plan. */
+#ifndef LULL_MODULATION_MODULATION_H
+#define LULL_MODULATION_MODULATION_H
+
+#include <stdint.h>
+
+#include "bio/features.h"
+#include "graph/plan.h"
+#include "lull/plugin.h"
+
+/* Source value for a mapping, NAN when unknown. */
+float mod_source_value(enum mod_source s, const lull_features *f, const lull_clocks *c);
+
+/* The curve-shaped, range-mapped output for an input (no smoothing). */
+float mod_map(const preset_modulation *m, float x);
+
+/* [audio] Update every mapping of the plan (state lives in plan->mod_state; an
+ * "add" mapping adds to plan->mod_base, the target's preset or last set value). */
+void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *c,
+                    double block_seconds);
+
+#endif

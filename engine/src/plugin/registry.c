@@ -1,0 +1,359 @@
+#include "plugin/registry.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+
+typedef struct registry_item {
+    const lull_descriptor *desc;
+    char *origin;
+} registry_item;
+
+struct plugin_registry {
+    registry_item *items;
+    size_t count, cap;
+    void **handles;
+    size_t handle_count, handle_cap;
+};
+
+plugin_registry *registry_new(void) { return calloc(1, sizeof(plugin_registry)); }
+
+void registry_free(plugin_registry *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->count; i++) free(r->items[i].origin);
+    for (size_t i = 0; i < r->handle_count; i++) dlclose(r->handles[i]);
+    free(r->items);
+    free(r->handles);
+    free(r);
+}
+
+static bool valid_id(const char *s, bool allow_dot)
+{
+    if (!s || !*s || strlen(s) > 63) return false;
+    for (const char *c = s; *c; c++) {
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+                  (allow_dot && *c == '.');
+        if (!ok) return false;
+    }
+    return true;
+}
+
+static bool ports_valid(const char *what, const lull_port_info *ports, uint32_t n, char *err,
+                        size_t errlen)
+{
+    if (n > 0 && !ports) {
+        snprintf(err, errlen, "%s: %u ports declared but the array is NULL", what, n);
+        return false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (!valid_id(ports[i].id, false)) {
+            snprintf(err, errlen, "%s port %u: id \"%s\" is not [a-z0-9_]+", what, i,
+                     ports[i].id ? ports[i].id : "(null)");
+            return false;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(ports[i].id, ports[j].id) == 0) {
+                snprintf(err, errlen, "%s port \"%s\" is declared twice", what, ports[i].id);
+                return false;
+            }
+    }
+    return true;
+}
+
+static bool param_valid(const lull_param_info *p, uint32_t i, char *err, size_t errlen)
+{
+    if (!valid_id(p->id, false)) {
+        snprintf(err, errlen, "param %u: id \"%s\" is not [a-z0-9_]+", i, p->id ? p->id : "(null)");
+        return false;
+    }
+    if (!p->name || !p->unit) {
+        snprintf(err, errlen, "param \"%s\": name and unit must not be NULL (use \"\")", p->id);
+        return false;
+    }
+    if (!isfinite(p->min) || !isfinite(p->max) || !isfinite(p->def) || !(p->min < p->max)) {
+        snprintf(err, errlen, "param \"%s\": range [%g, %g] is not finite and increasing", p->id,
+                 p->min, p->max);
+        return false;
+    }
+    if (p->def < p->min || p->def > p->max) {
+        snprintf(err, errlen, "param \"%s\": default %g is outside [%g, %g]", p->id, p->def,
+                 p->min, p->max);
+        return false;
+    }
+    if (!isfinite(p->smoothing_ms) || p->smoothing_ms < 0 || p->smoothing_ms > 10000) {
+        snprintf(err, errlen, "param \"%s\": smoothing_ms %g is outside 0..10000", p->id,
+                 p->smoothing_ms);
+        return false;
+    }
+    if ((p->flags & LULL_PARAM_LOGARITHMIC) && p->min <= 0) {
+        snprintf(err, errlen, "param \"%s\": logarithmic but min %g is not > 0", p->id, p->min);
+        return false;
+    }
+    if (p->flags & LULL_PARAM_STEPPED) {
+        if (p->min != floorf(p->min) || p->max != floorf(p->max) || p->def != floorf(p->def)) {
+            snprintf(err, errlen, "param \"%s\": stepped but min/max/default are not integers",
+                     p->id);
+            return false;
+        }
+        if (p->value_names) {
+            int n = (int)(p->max - p->min) + 1;
+            for (int k = 0; k < n; k++)
+                if (!p->value_names[k] || !valid_id(p->value_names[k], false)) {
+                    snprintf(err, errlen, "param \"%s\": value name %d is missing or not [a-z0-9_]+",
+                             p->id, k);
+                    return false;
+                }
+        }
+    } else if (p->value_names) {
+        snprintf(err, errlen, "param \"%s\": value_names given but the param is not stepped", p->id);
+        return false;
+    }
+    return true;
+}
+
+bool descriptor_validate(const lull_descriptor *d, char *err, size_t errlen)
+{
+    if (!d) {
+        snprintf(err, errlen, "descriptor pointer is NULL");
+        return false;
+    }
+    if (d->struct_size < sizeof(lull_descriptor)) {
+        snprintf(err, errlen, "descriptor struct_size %u is smaller than %zu", d->struct_size,
+                 sizeof(lull_descriptor));
+        return false;
+    }
+    if (!valid_id(d->id, true)) {
+        snprintf(err, errlen, "descriptor id \"%s\" is not [a-z0-9_.]+ (at most 63 chars)",
+                 d->id ? d->id : "(null)");
+        return false;
+    }
+    char what[96];
+    if (!d->name || !d->version) {
+        snprintf(err, errlen, "node \"%s\": name and version must be set", d->id);
+        return false;
+    }
+    if (!d->create || !d->activate || !d->process || !d->deactivate || !d->destroy) {
+        snprintf(err, errlen, "node \"%s\": create, activate, process, deactivate and destroy "
+                              "must all be set", d->id);
+        return false;
+    }
+    if (d->input_count > 16 || d->output_count > 16 || d->param_count > 64) {
+        snprintf(err, errlen, "node \"%s\": too many ports or params (max 16/16/64)", d->id);
+        return false;
+    }
+    snprintf(what, sizeof what, "node \"%s\" input", d->id);
+    if (!ports_valid(what, d->inputs, d->input_count, err, errlen)) return false;
+    snprintf(what, sizeof what, "node \"%s\" output", d->id);
+    if (!ports_valid(what, d->outputs, d->output_count, err, errlen)) return false;
+    if (d->param_count > 0 && !d->params) {
+        snprintf(err, errlen, "node \"%s\": %u params declared but the array is NULL", d->id,
+                 d->param_count);
+        return false;
+    }
+    for (uint32_t i = 0; i < d->param_count; i++) {
+        char perr[256];
+        if (!param_valid(&d->params[i], i, perr, sizeof perr)) {
+            snprintf(err, errlen, "node \"%s\": %s", d->id, perr);
+            return false;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(d->params[i].id, d->params[j].id) == 0) {
+                snprintf(err, errlen, "node \"%s\": param \"%s\" is declared twice", d->id,
+                         d->params[i].id);
+                return false;
+            }
+    }
+    return true;
+}
+
+static bool grow(void **arr, size_t *cap, size_t need, size_t item)
+{
+    if (need <= *cap) return true;
+    size_t n = *cap ? *cap * 2 : 16;
+    while (n < need) n *= 2;
+    void *p = realloc(*arr, n * item);
+    if (!p) return false;
+    *arr = p;
+    *cap = n;
+    return true;
+}
+
+int registry_add_entry(plugin_registry *r, const lull_plugin_entry *e, const char *origin,
+                       char *err, size_t errlen)
+{
+    if (!e) {
+        snprintf(err, errlen, "%s: the entry function returned NULL", origin);
+        return -1;
+    }
+    if (e->abi_major != LULL_ABI_MAJOR) {
+        snprintf(err, errlen,
+                 "%s: built for plugin ABI %u.%u, this host speaks ABI %u.x; rebuild the plugin "
+                 "against this lull's plugin.h",
+                 origin, e->abi_major, e->abi_minor, LULL_ABI_MAJOR);
+        return -1;
+    }
+    if (e->struct_size < sizeof(lull_plugin_entry)) {
+        snprintf(err, errlen, "%s: entry struct_size %u is smaller than %zu", origin,
+                 e->struct_size, sizeof(lull_plugin_entry));
+        return -1;
+    }
+    if (e->descriptor_count == 0 || e->descriptor_count > 256 || !e->descriptors) {
+        snprintf(err, errlen, "%s: the entry lists no descriptors", origin);
+        return -1;
+    }
+    for (uint32_t i = 0; i < e->descriptor_count; i++) {
+        char derr[384];
+        if (!descriptor_validate(e->descriptors[i], derr, sizeof derr)) {
+            snprintf(err, errlen, "%s: descriptor %u: %s", origin, i, derr);
+            return -1;
+        }
+        const char *id = e->descriptors[i]->id;
+        const lull_descriptor *clash = registry_find(r, id);
+        for (uint32_t j = 0; j < i && !clash; j++)
+            if (strcmp(e->descriptors[j]->id, id) == 0) clash = e->descriptors[j];
+        if (clash) {
+            snprintf(err, errlen, "%s: node id \"%s\" is already provided by another plugin",
+                     origin, id);
+            return -1;
+        }
+    }
+    if (!grow((void **)&r->items, &r->cap, r->count + e->descriptor_count, sizeof(registry_item))) {
+        snprintf(err, errlen, "%s: out of memory", origin);
+        return -1;
+    }
+    for (uint32_t i = 0; i < e->descriptor_count; i++) {
+        r->items[r->count].desc = e->descriptors[i];
+        r->items[r->count].origin = strdup(origin);
+        r->count++;
+    }
+    return 0;
+}
+
+int registry_load_file(plugin_registry *r, const char *path, char *err, size_t errlen)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(err, errlen, "%s: cannot load: %s", path, dlerror());
+        return -1;
+    }
+    lull_entry_fn fn;
+    *(void **)&fn = dlsym(h, LULL_ENTRY_SYMBOL);
+    if (!fn) {
+        snprintf(err, errlen, "%s: not a lull plugin: it does not export \"%s\"", path,
+                 LULL_ENTRY_SYMBOL);
+        dlclose(h);
+        return -1;
+    }
+    if (registry_add_entry(r, fn(), path, err, errlen) != 0 ||
+        !grow((void **)&r->handles, &r->handle_cap, r->handle_count + 1, sizeof(void *))) {
+        dlclose(h);
+        return -1;
+    }
+    r->handles[r->handle_count++] = h;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int registry_load_dir(plugin_registry *r, const char *dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "%s: cannot read plugin directory: %s", dir, strerror(errno));
+        return -1;
+    }
+    /* Sorted so that which of two clashing plugins wins does not depend on readdir. */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 4 || strcmp(de->d_name + len - 3, ".so") != 0) continue;
+        if (!grow((void **)&names, &cap, n + 1, sizeof(char *))) break;
+        names[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(char *), cmp_str);
+    int loaded = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[4096], perr[512];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        /* The statically linked safety stage also exists as safety.so: skip the twin. */
+        if (strcmp(names[i], "safety.so") == 0 && registry_find(r, "safety")) {
+            free(names[i]);
+            continue;
+        }
+        if (registry_load_file(r, path, perr, sizeof perr) == 0)
+            loaded++;
+        else
+            log_warn("plugin refused: %s", perr);
+        free(names[i]);
+    }
+    free(names);
+    return loaded;
+}
+
+static bool is_dir(const char *p)
+{
+    struct stat st;
+    return p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+plugin_registry *registry_load_dirs(const char *const *dirs, char *err, size_t errlen)
+{
+    plugin_registry *r = registry_new();
+    if (!r || registry_add_entry(r, lull_safety_entry(), "(built-in safety stage)", err, errlen)) {
+        registry_free(r);
+        return NULL;
+    }
+    for (size_t i = 0; dirs && dirs[i]; i++)
+        if (registry_load_dir(r, dirs[i], err, errlen) < 0) {
+            registry_free(r);
+            return NULL;
+        }
+    return r;
+}
+
+plugin_registry *registry_load_default(char *err, size_t errlen)
+{
+    const char *env = getenv("LULL_PLUGIN_DIR");
+    if (env && *env) {
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s", env);
+        const char *dirs[LULL_MAX_PLUGIN_DIRS + 1];
+        size_t n = 0;
+        for (char *save = NULL, *tok = strtok_r(buf, ":", &save);
+             tok && n < LULL_MAX_PLUGIN_DIRS; tok = strtok_r(NULL, ":", &save))
+            dirs[n++] = tok;
+        dirs[n] = NULL;
+        return registry_load_dirs(dirs, err, errlen);
+    }
+    const char *dirs[2] = {NULL, NULL};
+    if (is_dir(LULL_BUILD_PLUGIN_DIR))
+        dirs[0] = LULL_BUILD_PLUGIN_DIR;
+    else if (is_dir(LULL_INSTALL_PLUGIN_DIR))
+        dirs[0] = LULL_INSTALL_PLUGIN_DIR;
+    return registry_load_dirs(dirs, err, errlen);
+}
+
+const lull_descriptor *registry_find(const plugin_registry *r, const char *id)
+{
+    for (size_t i = 0; i < r->count; i++)
+        if (strcmp(r->items[i].desc->id, id) == 0) return r->items[i].desc;
+    return NULL;
+}
+
+size_t registry_count(const plugin_registry *r) { return r->count; }
+const lull_descriptor *registry_get(const plugin_registry *r, size_t i) { return r->items[i].desc; }
+const char *registry_origin(const plugin_registry *r, size_t i) { return r->items[i].origin; }
