@@ -12,6 +12,7 @@ static const struct {
     {"render", cmd_render,
      "render --preset NAME|FILE [--bio FILE | --simulate PROFILE] --seconds N -o OUT.wav [--rate HZ]"},
     {"validate", cmd_validate, "validate FILE..."},
+    {"plugin-check", cmd_plugin_check, "plugin-check FILE.so"},
 };
 
 static void usage(FILE *to)
