@@ -123,6 +123,8 @@ void breath_pacer_advance(breath_pacer *p, const lull_features *f, double sample
         }
     } else if (p->mode == PACER_OFF) {
         p->rate = p->preset_rate;
+    } else if (p->mode == PACER_GUIDE && !p->guide_started && breath_known(f)) {
+        guide_decide(p, f);   /* join the client at once, not at the next inhale */
     }
     if (p->mode == PACER_RESONANCE && f->heart_state == LULL_SENSOR_OK && isfinite(f->heart_rate)) {
         p->cycle_hr_min = fmin(p->cycle_hr_min, f->heart_rate);
