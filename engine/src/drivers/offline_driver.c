@@ -95,26 +95,28 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     uint64_t fade_at = UINT64_MAX;
     if (o->fade_out_at_end) {
         double fade_s = cfg.fade_out_s + (double)lull_engine_latency(e) / o->sample_rate;
-        if (o->seconds > 2 * fade_s) fade_at = total - (uint64_t)(fade_s * o->sample_rate) - chunk;
+        if (o->seconds > 2 * fade_s) fade_at = total - (uint64_t)(fade_s * o->sample_rate) - LULL_ENGINE_BLOCK;
     }
+    /* Feature frames and the closing fade start at fixed frames, and chunks are split
+     * there, so the output does not depend on chunk_frames. */
     double feat_interval = o->features_interval_s > 0 ? o->features_interval_s : 0.1;
-    double next_feat = 0.0;
+    uint64_t feat_k = 0, next_feat = 0;
     lull_features f;
     lull_features_init(&f);
     int rc = 0;
     double wall = 0.0;
     for (uint64_t done = 0; done < total;) {
-        uint32_t n = (uint32_t)(total - done < chunk ? total - done : chunk);
-        double t = (double)done / o->sample_rate;
-        if (o->features && t >= next_feat) {
-            o->features(o->features_ud, t, &f);
+        if (o->features && done == next_feat) {
+            o->features(o->features_ud, (double)done / o->sample_rate, &f);
             lull_engine_publish_features(e, &f);
-            while (next_feat <= t) next_feat += feat_interval;
+            next_feat = (uint64_t)llround(++feat_k * feat_interval * o->sample_rate);
         }
-        if (done >= fade_at) {
-            lull_engine_session(e, false);
-            fade_at = UINT64_MAX;
-        }
+        if (done == fade_at) lull_engine_session(e, false);
+        uint64_t stop = done + chunk;
+        if (stop > total) stop = total;
+        if (o->features && next_feat > done && next_feat < stop) stop = next_feat;
+        if (fade_at > done && fade_at < stop) stop = fade_at;
+        uint32_t n = (uint32_t)(stop - done);
         uint64_t t0 = rt_now_ns();
         lull_engine_process(e, l, r, n);
         wall += (double)(rt_now_ns() - t0) * 1e-9;
