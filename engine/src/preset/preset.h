@@ -62,6 +62,7 @@ typedef struct lull_preset {
     char *name;                          /* file name without ".json" */
     char *path;
     char *description;
+    char *display_name;                  /* "name" in the file, else the file name */
     preset_node *nodes;
     size_t node_count;
     preset_connection *connections;

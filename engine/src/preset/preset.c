@@ -1,0 +1,1127 @@
+/* Preset loading: jansson parses, preset_json.c locates every value in the text, and
+ * the code below checks the preset against the schema (docs/presets.md) and the
+ * plugin registry, stopping at the first fault with "origin:line:column: message". */
+#include "preset/preset.h"
+
+#include <errno.h>
+#include <float.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/registry.h"
+#include "preset/preset_json.h"
+
+#define PRESET_FORMAT_VERSION 1
+#define PRESET_MAX_FILE_BYTES (1u << 20)
+#define PRESET_MAX_NODES 256u
+#define PRESET_MAX_CONNECTIONS 1024u
+#define PRESET_MAX_MODULATIONS 256u
+#define PRESET_MAX_NAME 63u
+#define OUTPUT_NAME "out"
+
+typedef struct loader {
+    const char *origin;
+    const plugin_registry *reg;
+    char *err;
+    size_t errlen;
+    lull_preset *p;
+    const json_pos *node_pos;         /* the "nodes" array, for earlier nodes' positions */
+    const json_pos *connection_pos;   /* the "connections" array */
+    bool has_neutral[MOD_SOURCE_COUNT];
+    float neutral[MOD_SOURCE_COUNT];
+} loader;
+
+/* ---------------------------------------------------------------------------------
+ * Messages */
+
+__attribute__((format(printf, 4, 5))) static bool fail_at(loader *L, int line, int column,
+                                                         const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(L->err, L->errlen, "%s:%d:%d: %s", L->origin, line, column, msg);
+    return false;
+}
+#define fail_value(L, pos, ...) fail_at((L), (pos)->line, (pos)->column, __VA_ARGS__)
+#define fail_key(L, pos, ...) fail_at((L), (pos)->key_line, (pos)->key_column, __VA_ARGS__)
+
+/* "a, b, c" built up to a fixed size; an overlong list ends in "...". */
+typedef struct name_list {
+    char text[512];
+    size_t len;
+} name_list;
+
+static void name_list_add(name_list *l, const char *name)
+{
+    if (l->len + 8 >= sizeof l->text) return;
+    int n = snprintf(l->text + l->len, sizeof l->text - l->len, "%s%s", l->len ? ", " : "", name);
+    if (n < 0 || l->len + (size_t)n >= sizeof l->text - 8) {
+        snprintf(l->text + l->len, sizeof l->text - l->len, ", ...");
+        l->len = sizeof l->text - 1;
+        return;
+    }
+    l->len += (size_t)n;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t lb = strlen(b);
+    if (strlen(a) > 64 || lb > 64) return SIZE_MAX;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; a[i - 1]; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* Finds the closest candidate to a misspelt name, for "did you mean" hints. */
+typedef struct suggestion {
+    const char *typo;
+    const char *best;
+    size_t distance;
+} suggestion;
+
+static void suggestion_consider(suggestion *s, const char *candidate)
+{
+    size_t d = edit_distance(s->typo, candidate);
+    size_t len = strlen(candidate), limit = len / 3 + 1;
+    if (d <= limit && d < len && d < s->distance) {
+        s->distance = d;
+        s->best = candidate;
+    }
+}
+
+/* "; did you mean \"x\"?" or "". Returns a pointer into buf. */
+static const char *suggestion_text(const suggestion *s, char *buf, size_t n)
+{
+    if (!s->best) return "";
+    snprintf(buf, n, "; did you mean \"%s\"?", s->best);
+    return buf;
+}
+
+static const char *json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "?";
+}
+
+/* " Hz" for a unit "Hz", "" for none. */
+static const char *unit_suffix(const char *unit, char *buf, size_t n)
+{
+    if (!unit || !*unit) return "";
+    snprintf(buf, n, " %s", unit);
+    return buf;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Typed access to JSON values, each failing with the value's position */
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static bool want_type(loader *L, const json_t *v, const json_pos *pos, const char *what,
+                      json_type type, const char *type_name)
+{
+    if (json_typeof(v) == type) return true;
+    return fail_value(L, pos, "%s must be %s, not %s", what, type_name, json_type_name(v));
+}
+
+/* A finite number within [min, max]; also refuses values a float cannot hold. */
+static bool want_number(loader *L, const json_t *v, const json_pos *pos, const char *what,
+                        double min, double max, const char *unit, double *out)
+{
+    if (!json_is_number(v))
+        return fail_value(L, pos, "%s must be a number, not %s", what, json_type_name(v));
+    double x = json_number_value(v);
+    if (!isfinite(x) || fabs(x) > FLT_MAX)
+        return fail_value(L, pos, "%s %g is not a finite number (beyond the 32-bit float range)",
+                          what, x);
+    char ub[32];
+    if (x < min || x > max)
+        return fail_value(L, pos, "%s %g is out of range %g..%g%s", what, x, min, max,
+                          unit_suffix(unit, ub, sizeof ub));
+    *out = x;
+    return true;
+}
+
+/* Looks up an optional member: NULL when absent. */
+static json_t *member(json_t *obj, const json_pos *obj_pos, const char *key, const json_pos **pos)
+{
+    json_t *v = json_object_get(obj, key);
+    *pos = v ? json_pos_member(obj_pos, key) : NULL;
+    return *pos ? v : NULL;
+}
+
+static json_t *required_member(loader *L, json_t *obj, const json_pos *obj_pos, const char *key,
+                               const char *where, const json_pos **pos)
+{
+    json_t *v = member(obj, obj_pos, key, pos);
+    if (!v) fail_value(L, obj_pos, "%s is missing the required key \"%s\"", where, key);
+    return v;
+}
+
+/* Optional number member: keeps *out (the default) when absent. */
+static bool optional_number(loader *L, json_t *obj, const json_pos *obj_pos, const char *key,
+                            const char *what, double min, double max, const char *unit, float *out)
+{
+    const json_pos *pos;
+    json_t *v = member(obj, obj_pos, key, &pos);
+    if (!v) return true;
+    double x;
+    if (!want_number(L, v, pos, what, min, max, unit, &x)) return false;
+    *out = (float)x;
+    return true;
+}
+
+/* Every key of the object must be one of `known` (NULL-terminated): catches typos. */
+static bool check_keys(loader *L, const json_pos *obj_pos, const char *where,
+                       const char *const *known)
+{
+    for (size_t k = 0; k < obj_pos->count; k++) {
+        const json_pos *m = &obj_pos->children[k];
+        bool ok = false;
+        for (const char *const *n = known; *n && !ok; n++) ok = strcmp(*n, m->key) == 0;
+        if (ok) continue;
+        suggestion s = {m->key, NULL, SIZE_MAX};
+        name_list names = {0};
+        for (const char *const *n = known; *n; n++) {
+            suggestion_consider(&s, *n);
+            name_list_add(&names, *n);
+        }
+        char hint[96];
+        return fail_key(L, m, "unknown key \"%s\" in %s%s (known keys: %s)", m->key, where,
+                        suggestion_text(&s, hint, sizeof hint), names.text);
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Descriptor and name look-ups */
+
+int descriptor_find_param(const lull_descriptor *d, const char *id)
+{
+    for (uint32_t i = 0; i < d->param_count; i++)
+        if (strcmp(d->params[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+int descriptor_find_input(const lull_descriptor *d, const char *id)
+{
+    for (uint32_t i = 0; i < d->input_count; i++)
+        if (strcmp(d->inputs[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+int descriptor_find_output(const lull_descriptor *d, const char *id)
+{
+    for (uint32_t i = 0; i < d->output_count; i++)
+        if (strcmp(d->outputs[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+int preset_find_node(const lull_preset *p, const char *name)
+{
+    for (size_t i = 0; i < p->node_count; i++)
+        if (p->nodes[i].name && strcmp(p->nodes[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+static const char *const k_pacer_modes[] = {[PACER_OFF] = "off", [PACER_FOLLOW] = "follow",
+                                            [PACER_GUIDE] = "guide",
+                                            [PACER_RESONANCE] = "resonance", NULL};
+#define PACER_MODE_COUNT (PACER_RESONANCE + 1)
+
+const char *pacer_mode_name(enum pacer_mode m)
+{
+    return (unsigned)m < PACER_MODE_COUNT ? k_pacer_modes[m] : NULL;
+}
+
+int pacer_mode_parse(const char *name)
+{
+    for (size_t i = 0; i < PACER_MODE_COUNT; i++)
+        if (strcmp(k_pacer_modes[i], name) == 0) return (int)i;
+    return -1;
+}
+
+static const char *const k_curves[] = {[MOD_CURVE_LINEAR] = "linear", [MOD_CURVE_EXP] = "exp",
+                                       [MOD_CURVE_LOG] = "log", [MOD_CURVE_SMOOTH] = "smooth",
+                                       NULL};
+static const char *const k_mod_modes[] = {[MOD_MODE_SET] = "set", [MOD_MODE_ADD] = "add", NULL};
+
+/* Index of `name` in a NULL-terminated list, or -1. */
+static int list_index(const char *const *list, const char *name)
+{
+    for (int i = 0; list[i]; i++)
+        if (strcmp(list[i], name) == 0) return i;
+    return -1;
+}
+
+/* A string member that must be one of `choices`. */
+static bool want_choice(loader *L, json_t *v, const json_pos *pos, const char *what,
+                        const char *const *choices, int *out)
+{
+    if (!want_type(L, v, pos, what, JSON_STRING, "a string")) return false;
+    int i = list_index(choices, json_string_value(v));
+    if (i >= 0) {
+        *out = i;
+        return true;
+    }
+    suggestion s = {json_string_value(v), NULL, SIZE_MAX};
+    name_list names = {0};
+    for (const char *const *c = choices; *c; c++) {
+        suggestion_consider(&s, *c);
+        name_list_add(&names, *c);
+    }
+    char hint[96];
+    return fail_value(L, pos, "unknown %s \"%s\"%s (one of: %s)", what, json_string_value(v),
+                      suggestion_text(&s, hint, sizeof hint), names.text);
+}
+
+static bool valid_node_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > PRESET_MAX_NAME) return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return false;
+    return true;
+}
+
+/* Splits "node:port" into its two halves (copied into a and b). */
+static bool split_pair(const char *text, char *a, size_t an, char *b, size_t bn)
+{
+    const char *colon = strchr(text, ':');
+    if (!colon || colon == text || !colon[1] || strchr(colon + 1, ':')) return false;
+    size_t la = (size_t)(colon - text), lb = strlen(colon + 1);
+    if (la >= an || lb >= bn) return false;
+    memcpy(a, text, la);
+    a[la] = '\0';
+    memcpy(b, colon + 1, lb + 1);
+    return true;
+}
+
+/* A node named in a connection or modulation; fails naming the known nodes. */
+static bool find_node(loader *L, const char *name, const char *text, const json_pos *pos,
+                      uint32_t *out)
+{
+    int n = preset_find_node(L->p, name);
+    if (n >= 0) {
+        *out = (uint32_t)n;
+        return true;
+    }
+    suggestion s = {name, NULL, SIZE_MAX};
+    name_list names = {0};
+    for (size_t i = 0; i < L->p->node_count; i++) {
+        suggestion_consider(&s, L->p->nodes[i].name);
+        name_list_add(&names, L->p->nodes[i].name);
+    }
+    if (L->p->node_count == 0) name_list_add(&names, "none");
+    char hint[96];
+    return fail_value(L, pos, "unknown node \"%s\" in \"%s\"%s (nodes: %s)", name, text,
+                      suggestion_text(&s, hint, sizeof hint), names.text);
+}
+
+static void list_ports(name_list *l, const lull_port_info *ports, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) name_list_add(l, ports[i].id);
+    if (n == 0) name_list_add(l, "none");
+}
+
+/* ---------------------------------------------------------------------------------
+ * Nodes */
+
+static bool parse_param_value(loader *L, const preset_node *node, uint32_t pi, json_t *v,
+                              const json_pos *pos, float *out)
+{
+    const lull_param_info *info = &node->desc->params[pi];
+    bool stepped = info->flags & LULL_PARAM_STEPPED;
+    char what[160];
+    snprintf(what, sizeof what, "%s:%s", node->name, info->id);
+    name_list names = {0};
+    if (stepped && info->value_names)
+        for (int k = 0; k <= (int)(info->max - info->min); k++)
+            name_list_add(&names, info->value_names[k]);
+
+    if (json_is_string(v)) {
+        if (!stepped || !info->value_names)
+            return fail_value(L, pos, "%s must be a number, not a string", what);
+        const char *s = json_string_value(v);
+        suggestion sg = {s, NULL, SIZE_MAX};
+        for (int k = 0; k <= (int)(info->max - info->min); k++) {
+            if (strcmp(info->value_names[k], s) == 0) {
+                *out = info->min + (float)k;
+                return true;
+            }
+            suggestion_consider(&sg, info->value_names[k]);
+        }
+        char hint[96];
+        return fail_value(L, pos, "unknown value \"%s\" for %s%s (one of: %s)", s, what,
+                          suggestion_text(&sg, hint, sizeof hint), names.text);
+    }
+    double x;
+    if (!want_number(L, v, pos, what, info->min, info->max, info->unit, &x)) return false;
+    if (stepped && x != floor(x)) {
+        if (info->value_names)
+            return fail_value(L, pos, "%s must be a whole number or one of: %s", what, names.text);
+        return fail_value(L, pos, "%s must be a whole number", what);
+    }
+    *out = (float)x;
+    return true;
+}
+
+static bool parse_params(loader *L, preset_node *node, json_t *params, const json_pos *pos)
+{
+    char where[96];
+    snprintf(where, sizeof where, "the params of node \"%s\"", node->name);
+    if (!want_type(L, params, pos, where, JSON_OBJECT, "an object")) return false;
+    for (size_t k = 0; k < pos->count; k++) {
+        const json_pos *m = &pos->children[k];
+        int pi = descriptor_find_param(node->desc, m->key);
+        if (pi < 0) {
+            suggestion s = {m->key, NULL, SIZE_MAX};
+            name_list names = {0};
+            for (uint32_t i = 0; i < node->desc->param_count; i++) {
+                suggestion_consider(&s, node->desc->params[i].id);
+                name_list_add(&names, node->desc->params[i].id);
+            }
+            if (node->desc->param_count == 0) name_list_add(&names, "none");
+            char hint[96];
+            return fail_key(L, m, "unknown parameter \"%s\" for node \"%s\" (%s)%s (params: %s)",
+                            m->key, node->name, node->desc->id,
+                            suggestion_text(&s, hint, sizeof hint), names.text);
+        }
+        if (!parse_param_value(L, node, (uint32_t)pi, json_object_get(params, m->key), m,
+                               &node->param_values[pi]))
+            return false;
+    }
+    return true;
+}
+
+static bool parse_node_type(loader *L, json_t *type, const json_pos *pos, const char *what,
+                            const lull_descriptor **out)
+{
+    if (!want_type(L, type, pos, what, JSON_STRING, "a string")) return false;
+    const char *id = json_string_value(type);
+    if (strcmp(id, "safety") == 0)
+        return fail_value(L, pos,
+                          "node type \"safety\" cannot be used in a preset: the engine always "
+                          "appends its own output safety stage");
+    *out = registry_find(L->reg, id);
+    if (*out) return true;
+    suggestion s = {id, NULL, SIZE_MAX};
+    name_list names = {0};
+    for (size_t i = 0; i < registry_count(L->reg); i++) {
+        const char *known = registry_get(L->reg, i)->id;
+        if (strcmp(known, "safety") == 0) continue;
+        suggestion_consider(&s, known);
+        name_list_add(&names, known);
+    }
+    if (names.len == 0) name_list_add(&names, "none: no plugins loaded");
+    char hint[96];
+    return fail_value(L, pos, "unknown node type \"%s\"%s (known types: %s)", id,
+                      suggestion_text(&s, hint, sizeof hint), names.text);
+}
+
+static bool parse_node(loader *L, json_t *v, const json_pos *pos, size_t index)
+{
+    static const char *const keys[] = {"name", "type", "params", NULL};
+    char what[64];
+    snprintf(what, sizeof what, "nodes[%zu]", index);
+    if (!want_type(L, v, pos, what, JSON_OBJECT, "an object") ||
+        !check_keys(L, pos, what, keys))
+        return false;
+
+    const json_pos *name_pos, *type_pos, *params_pos;
+    json_t *name = required_member(L, v, pos, "name", what, &name_pos);
+    if (!name) return false;
+    snprintf(what, sizeof what, "nodes[%zu].name", index);
+    if (!want_type(L, name, name_pos, what, JSON_STRING, "a string")) return false;
+    const char *n = json_string_value(name);
+    if (!valid_node_name(n))
+        return fail_value(L, name_pos,
+                          "bad node name \"%s\": use 1 to %u characters from a-z, 0-9 and _", n,
+                          PRESET_MAX_NAME);
+    if (strcmp(n, OUTPUT_NAME) == 0)
+        return fail_value(L, name_pos,
+                          "node name \"" OUTPUT_NAME "\" is reserved for the preset's output "
+                          "(out:left, out:right)");
+    int earlier = preset_find_node(L->p, n);
+    if (earlier >= 0) {
+        const json_pos *first = json_pos_member(json_pos_element(L->node_pos, (size_t)earlier),
+                                                "name");
+        return fail_value(L, name_pos, "duplicate node name \"%s\" (first used at line %d, column %d)",
+                          n, first->line, first->column);
+    }
+
+    snprintf(what, sizeof what, "nodes[%zu]", index);
+    json_t *type = required_member(L, v, pos, "type", what, &type_pos);
+    if (!type) return false;
+    snprintf(what, sizeof what, "nodes[%zu].type", index);
+    const lull_descriptor *desc;
+    if (!parse_node_type(L, type, type_pos, what, &desc)) return false;
+
+    preset_node *node = &L->p->nodes[index];
+    node->desc = desc;
+    node->name = dup_string(n);
+    node->param_values = calloc(desc->param_count ? desc->param_count : 1, sizeof(float));
+    L->p->node_count = index + 1;   /* visible to preset_find_node and preset_free */
+    if (!node->name || !node->param_values) return fail_value(L, pos, "out of memory");
+    for (uint32_t i = 0; i < desc->param_count; i++) node->param_values[i] = desc->params[i].def;
+
+    json_t *params = member(v, pos, "params", &params_pos);
+    return !params || parse_params(L, node, params, params_pos);
+}
+
+static bool parse_nodes(loader *L, json_t *root, const json_pos *root_pos)
+{
+    const json_pos *pos;
+    json_t *nodes = required_member(L, root, root_pos, "nodes", "the preset", &pos);
+    if (!nodes || !want_type(L, nodes, pos, "nodes", JSON_ARRAY, "an array")) return false;
+    size_t n = json_array_size(nodes);
+    if (n > PRESET_MAX_NODES)
+        return fail_value(L, pos, "too many nodes (%zu; at most %u)", n, PRESET_MAX_NODES);
+    L->node_pos = pos;
+    L->p->nodes = calloc(n ? n : 1, sizeof *L->p->nodes);
+    if (!L->p->nodes) return fail_value(L, pos, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (!parse_node(L, json_array_get(nodes, i), json_pos_element(pos, i), i)) return false;
+    return true;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Connections */
+
+/* Resolves "node:port" as the source (an output port) or the destination (an input
+ * port, or out:left / out:right) of a connection. */
+static bool parse_endpoint(loader *L, json_t *v, const json_pos *pos, const char *what, bool is_from,
+                           uint32_t *node, uint32_t *port)
+{
+    if (!want_type(L, v, pos, what, JSON_STRING, "a string")) return false;
+    const char *text = json_string_value(v);
+    char node_name[PRESET_MAX_NAME + 1], port_name[PRESET_MAX_NAME + 1];
+    if (!split_pair(text, node_name, sizeof node_name, port_name, sizeof port_name))
+        return fail_value(L, pos, "bad %s \"%s\": expected \"node:port\", e.g. \"%s\"", what, text,
+                          is_from ? "noise:out" : "out:left");
+
+    if (strcmp(node_name, OUTPUT_NAME) == 0) {
+        if (is_from)
+            return fail_value(L, pos,
+                              "\"%s\" is the preset's output, an input: \"from\" needs an output "
+                              "port of a node",
+                              text);
+        if (strcmp(port_name, "left") == 0 || strcmp(port_name, "right") == 0) {
+            *node = PRESET_OUTPUT_NODE;
+            *port = port_name[0] == 'l' ? 0 : 1;
+            return true;
+        }
+        return fail_value(L, pos, "the output has no port \"%s\" (ports: left, right)", port_name);
+    }
+    if (!find_node(L, node_name, text, pos, node)) return false;
+    const preset_node *n = &L->p->nodes[*node];
+    int out_i = descriptor_find_output(n->desc, port_name);
+    int in_i = descriptor_find_input(n->desc, port_name);
+    name_list ports = {0};
+    if (is_from ? out_i >= 0 : in_i >= 0) {
+        *port = (uint32_t)(is_from ? out_i : in_i);
+        return true;
+    }
+    if (is_from && in_i >= 0) {
+        list_ports(&ports, n->desc->outputs, n->desc->output_count);
+        return fail_value(L, pos,
+                          "\"%s\" is an input port: \"from\" needs an output (outputs of %s: %s)",
+                          text, n->name, ports.text);
+    }
+    if (!is_from && out_i >= 0) {
+        list_ports(&ports, n->desc->inputs, n->desc->input_count);
+        return fail_value(L, pos,
+                          "\"%s\" is an output port: \"to\" needs an input (inputs of %s: %s)",
+                          text, n->name, ports.text);
+    }
+    list_ports(&ports, is_from ? n->desc->outputs : n->desc->inputs,
+               is_from ? n->desc->output_count : n->desc->input_count);
+    return fail_value(L, pos, "node \"%s\" (%s) has no %s port \"%s\" (%s: %s)", n->name,
+                      n->desc->id, is_from ? "output" : "input", port_name,
+                      is_from ? "outputs" : "inputs", ports.text);
+}
+
+static bool parse_connection(loader *L, json_t *v, const json_pos *pos, size_t index)
+{
+    static const char *const keys[] = {"from", "to", "gain", NULL};
+    char what[64];
+    snprintf(what, sizeof what, "connections[%zu]", index);
+    if (!want_type(L, v, pos, what, JSON_OBJECT, "an object") || !check_keys(L, pos, what, keys))
+        return false;
+    preset_connection *c = &L->p->connections[index];
+    c->gain = 1.0f;
+    const json_pos *from_pos, *to_pos;
+    json_t *from = required_member(L, v, pos, "from", what, &from_pos);
+    if (!from || !parse_endpoint(L, from, from_pos, "connection source", true, &c->from_node,
+                                 &c->from_port))
+        return false;
+    json_t *to = required_member(L, v, pos, "to", what, &to_pos);
+    if (!to || !parse_endpoint(L, to, to_pos, "connection destination", false, &c->to_node,
+                               &c->to_port))
+        return false;
+    snprintf(what, sizeof what, "connections[%zu].gain", index);
+    if (!optional_number(L, v, pos, "gain", what, -4.0, 4.0, "", &c->gain)) return false;
+    for (size_t i = 0; i < index; i++) {
+        const preset_connection *o = &L->p->connections[i];
+        if (o->from_node == c->from_node && o->from_port == c->from_port &&
+            o->to_node == c->to_node && o->to_port == c->to_port) {
+            const json_pos *first = json_pos_element(L->connection_pos, i);
+            return fail_value(L, pos,
+                              "duplicate connection from \"%s\" to \"%s\" (first at line %d, "
+                              "column %d); use \"gain\" instead",
+                              json_string_value(from), json_string_value(to), first->line,
+                              first->column);
+        }
+    }
+    L->p->connection_count = index + 1;
+    return true;
+}
+
+/* Depth-first search for a cycle through `n`. On finding one, fills `path` (node
+ * indices, the first repeated at the end) and returns the connection closing it. */
+typedef struct cycle_search {
+    const lull_preset *p;
+    uint8_t *state;      /* 0 unvisited, 1 on the current path, 2 done */
+    uint32_t *stack;
+    size_t depth;
+} cycle_search;
+
+static long find_cycle_from(cycle_search *cs, uint32_t n)
+{
+    cs->state[n] = 1;
+    cs->stack[cs->depth++] = n;
+    for (size_t i = 0; i < cs->p->connection_count; i++) {
+        const preset_connection *c = &cs->p->connections[i];
+        if (c->from_node != n || c->to_node == PRESET_OUTPUT_NODE) continue;
+        if (cs->state[c->to_node] == 1) return (long)i;
+        if (cs->state[c->to_node] == 0) {
+            long found = find_cycle_from(cs, c->to_node);
+            if (found >= 0) return found;
+        }
+    }
+    cs->depth--;
+    cs->state[n] = 2;
+    return -1;
+}
+
+static bool check_graph(loader *L)
+{
+    const lull_preset *p = L->p;
+    bool left = false, right = false;
+    for (size_t i = 0; i < p->connection_count; i++)
+        if (p->connections[i].to_node == PRESET_OUTPUT_NODE) {
+            left |= p->connections[i].to_port == 0;
+            right |= p->connections[i].to_port == 1;
+        }
+    if (!left || !right)
+        return fail_value(L, L->connection_pos, "nothing is connected to out:%s",
+                          !left ? "left" : "right");
+
+    uint8_t *state = calloc(p->node_count ? p->node_count : 1, 1);
+    uint32_t *stack = calloc(p->node_count ? p->node_count : 1, sizeof *stack);
+    if (!state || !stack) {
+        free(state);
+        free(stack);
+        return fail_value(L, L->connection_pos, "out of memory");
+    }
+    cycle_search cs = {p, state, stack, 0};
+    long closing = -1;
+    for (uint32_t n = 0; n < p->node_count && closing < 0; n++)
+        if (state[n] == 0) closing = find_cycle_from(&cs, n);
+    bool ok = closing < 0;
+    if (!ok) {
+        /* The cycle runs from the closing connection's target to the top of the stack. */
+        uint32_t start = p->connections[closing].to_node;
+        size_t first = 0;
+        while (stack[first] != start) first++;
+        name_list path = {0};
+        for (size_t k = first; k < cs.depth; k++) name_list_add(&path, p->nodes[stack[k]].name);
+        name_list_add(&path, p->nodes[start].name);
+        for (char *s = strstr(path.text, ", "); s; s = strstr(s, ", ")) memcpy(s, "->", 2);
+        fail_value(L, json_pos_element(L->connection_pos, (size_t)closing),
+                   "the connections form a cycle through node \"%s\": %s (a graph cannot feed "
+                   "back into itself)",
+                   p->nodes[start].name, path.text);
+    }
+    free(state);
+    free(stack);
+    return ok;
+}
+
+static bool parse_connections(loader *L, json_t *root, const json_pos *root_pos)
+{
+    const json_pos *pos;
+    json_t *conns = required_member(L, root, root_pos, "connections", "the preset", &pos);
+    if (!conns || !want_type(L, conns, pos, "connections", JSON_ARRAY, "an array")) return false;
+    size_t n = json_array_size(conns);
+    if (n > PRESET_MAX_CONNECTIONS)
+        return fail_value(L, pos, "too many connections (%zu; at most %u)", n,
+                          PRESET_MAX_CONNECTIONS);
+    L->connection_pos = pos;
+    L->p->connections = calloc(n ? n : 1, sizeof *L->p->connections);
+    if (!L->p->connections) return fail_value(L, pos, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (!parse_connection(L, json_array_get(conns, i), json_pos_element(pos, i), i))
+            return false;
+    return check_graph(L);
+}
+
+/* ---------------------------------------------------------------------------------
+ * Modulations */
+
+static bool want_source(loader *L, json_t *v, const json_pos *pos, const char *what,
+                        enum mod_source *out)
+{
+    if (!want_type(L, v, pos, what, JSON_STRING, "a string")) return false;
+    const char *name = json_string_value(v);
+    int s = mod_source_parse(name);
+    if (s >= 0) {
+        *out = (enum mod_source)s;
+        return true;
+    }
+    suggestion sg = {name, NULL, SIZE_MAX};
+    name_list names = {0};
+    for (int i = 0; i < MOD_SOURCE_COUNT; i++) {
+        suggestion_consider(&sg, mod_source_name((enum mod_source)i));
+        name_list_add(&names, mod_source_name((enum mod_source)i));
+    }
+    char hint[96];
+    return fail_value(L, pos, "unknown modulation source \"%s\"%s (sources: %s)", name,
+                      suggestion_text(&sg, hint, sizeof hint), names.text);
+}
+
+static bool parse_target(loader *L, json_t *v, const json_pos *pos, const char *what,
+                         preset_modulation *m)
+{
+    if (!want_type(L, v, pos, what, JSON_STRING, "a string")) return false;
+    const char *text = json_string_value(v);
+    char node_name[PRESET_MAX_NAME + 1], param_name[PRESET_MAX_NAME + 1];
+    if (!split_pair(text, node_name, sizeof node_name, param_name, sizeof param_name))
+        return fail_value(L, pos, "bad %s \"%s\": expected \"node:param\", e.g. \"lp:cutoff\"",
+                          what, text);
+    if (!find_node(L, node_name, text, pos, &m->node)) return false;
+    const lull_descriptor *d = L->p->nodes[m->node].desc;
+    name_list modulatable = {0};
+    for (uint32_t i = 0; i < d->param_count; i++)
+        if (d->params[i].flags & LULL_PARAM_MODULATABLE) name_list_add(&modulatable, d->params[i].id);
+    if (modulatable.len == 0) name_list_add(&modulatable, "none");
+    int pi = descriptor_find_param(d, param_name);
+    if (pi < 0) {
+        suggestion s = {param_name, NULL, SIZE_MAX};
+        for (uint32_t i = 0; i < d->param_count; i++) suggestion_consider(&s, d->params[i].id);
+        char hint[96];
+        return fail_value(L, pos, "node \"%s\" (%s) has no parameter \"%s\"%s (modulatable: %s)",
+                          node_name, d->id, param_name, suggestion_text(&s, hint, sizeof hint),
+                          modulatable.text);
+    }
+    if (!(d->params[pi].flags & LULL_PARAM_MODULATABLE))
+        return fail_value(L, pos, "parameter \"%s\" cannot be modulated (modulatable parameters "
+                                  "of %s: %s)",
+                          text, node_name, modulatable.text);
+    m->param = (uint32_t)pi;
+    return true;
+}
+
+/* A [from, to] pair of numbers, each checked by want_number within [min, max]. */
+static bool parse_range(loader *L, json_t *v, const json_pos *pos, const char *what, double min,
+                        double max, const char *unit, float *a, float *b)
+{
+    if (!json_is_array(v) || json_array_size(v) != 2)
+        return fail_value(L, pos, "%s must be an array of two numbers [from, to]", what);
+    double x[2];
+    for (size_t k = 0; k < 2; k++)
+        if (!want_number(L, json_array_get(v, k), json_pos_element(pos, k), what, min, max, unit,
+                         &x[k]))
+            return false;
+    if (x[0] == x[1]) return fail_value(L, pos, "%s: the two ends are equal (%g)", what, x[0]);
+    *a = (float)x[0];
+    *b = (float)x[1];
+    return true;
+}
+
+static bool parse_modulation(loader *L, json_t *v, const json_pos *pos, size_t index)
+{
+    static const char *const keys[] = {"source", "target", "in", "out", "curve", "smoothing",
+                                       "slew", "mode", "neutral", NULL};
+    char where[64], what[96];
+    snprintf(where, sizeof where, "modulations[%zu]", index);
+    if (!want_type(L, v, pos, where, JSON_OBJECT, "an object") || !check_keys(L, pos, where, keys))
+        return false;
+    preset_modulation *m = &L->p->modulations[index];
+    *m = (preset_modulation){.in_min = 0.0f, .in_max = 1.0f, .curve = MOD_CURVE_LINEAR,
+                             .smoothing_ms = 50.0f, .slew_per_s = 0.0f, .mode = MOD_MODE_SET};
+    const json_pos *p;
+    json_t *x;
+
+    if (!(x = required_member(L, v, pos, "source", where, &p))) return false;
+    snprintf(what, sizeof what, "%s.source", where);
+    if (!want_source(L, x, p, what, &m->source)) return false;
+
+    if (!(x = required_member(L, v, pos, "target", where, &p))) return false;
+    snprintf(what, sizeof what, "%s.target", where);
+    if (!parse_target(L, x, p, what, m)) return false;
+    const preset_node *node = &L->p->nodes[m->node];
+    const lull_param_info *info = &node->desc->params[m->param];
+
+    if ((x = member(v, pos, "mode", &p))) {
+        int mode;
+        if (!want_choice(L, x, p, "modulation mode", k_mod_modes, &mode)) return false;
+        m->mode = (enum mod_mode)mode;
+    }
+    if ((x = member(v, pos, "in", &p))) {
+        snprintf(what, sizeof what, "%s.in", where);
+        if (!parse_range(L, x, p, what, -FLT_MAX, FLT_MAX, "", &m->in_min, &m->in_max))
+            return false;
+    }
+    if (!(x = required_member(L, v, pos, "out", where, &p))) return false;
+    /* "set" writes the parameter; "add" offsets its preset value by at most its span. */
+    double span = (double)info->max - (double)info->min;
+    snprintf(what, sizeof what, "%s.out (%s:%s%s)", where, node->name, info->id,
+             m->mode == MOD_MODE_ADD ? ", mode add" : "");
+    if (!parse_range(L, x, p, what, m->mode == MOD_MODE_SET ? info->min : -span,
+                     m->mode == MOD_MODE_SET ? info->max : span, info->unit, &m->out_min,
+                     &m->out_max))
+        return false;
+
+    if ((x = member(v, pos, "curve", &p))) {
+        int curve;
+        if (!want_choice(L, x, p, "curve", k_curves, &curve)) return false;
+        m->curve = (enum mod_curve)curve;
+    }
+    float smoothing_s = 0.05f;
+    snprintf(what, sizeof what, "%s.smoothing", where);
+    if (!optional_number(L, v, pos, "smoothing", what, 0.0, 10.0, "s", &smoothing_s)) return false;
+    m->smoothing_ms = smoothing_s * 1000.0f;
+    snprintf(what, sizeof what, "%s.slew", where);
+    if (!optional_number(L, v, pos, "slew", what, 0.0, 1e6, "per second", &m->slew_per_s))
+        return false;
+    m->neutral = L->has_neutral[m->source] ? L->neutral[m->source]
+                                           : mod_source_default_neutral(m->source);
+    snprintf(what, sizeof what, "%s.neutral", where);
+    if (!optional_number(L, v, pos, "neutral", what, -1e6, 1e6, "", &m->neutral)) return false;
+
+    /* The engine hands each mapping's value to the parameter's smoother, so a second
+     * mapping onto the same parameter would silently replace the first. */
+    for (size_t i = 0; i < index; i++) {
+        const preset_modulation *o = &L->p->modulations[i];
+        if (o->node == m->node && o->param == m->param)
+            return fail_value(L, pos,
+                              "%s:%s is already modulated by modulations[%zu]; a parameter "
+                              "takes one modulation",
+                              node->name, info->id, i);
+    }
+    L->p->modulation_count = index + 1;
+    return true;
+}
+
+static bool parse_modulations(loader *L, json_t *root, const json_pos *root_pos)
+{
+    const json_pos *pos;
+    json_t *mods = member(root, root_pos, "modulations", &pos);
+    if (!mods) return true;
+    if (!want_type(L, mods, pos, "modulations", JSON_ARRAY, "an array")) return false;
+    size_t n = json_array_size(mods);
+    if (n > PRESET_MAX_MODULATIONS)
+        return fail_value(L, pos, "too many modulations (%zu; at most %u)", n,
+                          PRESET_MAX_MODULATIONS);
+    L->p->modulations = calloc(n ? n : 1, sizeof *L->p->modulations);
+    if (!L->p->modulations) return fail_value(L, pos, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (!parse_modulation(L, json_array_get(mods, i), json_pos_element(pos, i), i))
+            return false;
+    return true;
+}
+
+static bool parse_neutral(loader *L, json_t *root, const json_pos *root_pos)
+{
+    const json_pos *pos;
+    json_t *neutral = member(root, root_pos, "neutral", &pos);
+    if (!neutral) return true;
+    if (!want_type(L, neutral, pos, "neutral", JSON_OBJECT, "an object")) return false;
+    for (size_t k = 0; k < pos->count; k++) {
+        const json_pos *m = &pos->children[k];
+        int s = mod_source_parse(m->key);
+        if (s < 0) {
+            suggestion sg = {m->key, NULL, SIZE_MAX};
+            name_list names = {0};
+            for (int i = 0; i < MOD_SOURCE_COUNT; i++) {
+                suggestion_consider(&sg, mod_source_name((enum mod_source)i));
+                name_list_add(&names, mod_source_name((enum mod_source)i));
+            }
+            char hint[96];
+            return fail_key(L, m, "unknown modulation source \"%s\" in neutral%s (sources: %s)",
+                            m->key, suggestion_text(&sg, hint, sizeof hint), names.text);
+        }
+        char what[64];
+        snprintf(what, sizeof what, "neutral.%s", m->key);
+        double x;
+        if (!want_number(L, json_object_get(neutral, m->key), m, what, -1e6, 1e6, "", &x))
+            return false;
+        L->has_neutral[s] = true;
+        L->neutral[s] = (float)x;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Clocks */
+
+static bool parse_tempo(loader *L, json_t *root, const json_pos *root_pos)
+{
+    static const char *const keys[] = {"bpm", "follow_heart", "floor", "ceiling", "slew", NULL};
+    preset_tempo *t = &L->p->tempo;
+    *t = (preset_tempo){.bpm = 60, .heart_ratio = 0, .floor_bpm = 40, .ceiling_bpm = 90,
+                        .slew_bpm_per_min = 4};
+    const json_pos *pos;
+    json_t *tempo = member(root, root_pos, "tempo", &pos);
+    if (!tempo) return true;
+    if (!want_type(L, tempo, pos, "tempo", JSON_OBJECT, "an object") ||
+        !check_keys(L, pos, "tempo", keys) ||
+        !optional_number(L, tempo, pos, "bpm", "tempo.bpm", 20, 240, "bpm", &t->bpm) ||
+        !optional_number(L, tempo, pos, "follow_heart", "tempo.follow_heart", 0, 4, "",
+                         &t->heart_ratio) ||
+        !optional_number(L, tempo, pos, "floor", "tempo.floor", 20, 240, "bpm", &t->floor_bpm) ||
+        !optional_number(L, tempo, pos, "ceiling", "tempo.ceiling", 20, 240, "bpm",
+                         &t->ceiling_bpm) ||
+        !optional_number(L, tempo, pos, "slew", "tempo.slew", 0.1, 600, "bpm per minute",
+                         &t->slew_bpm_per_min))
+        return false;
+    const json_pos *at = json_pos_member(pos, "ceiling");
+    if (t->floor_bpm > t->ceiling_bpm)
+        return fail_value(L, at ? at : pos, "tempo.floor %g bpm is above tempo.ceiling %g bpm",
+                          t->floor_bpm, t->ceiling_bpm);
+    at = json_pos_member(pos, "bpm");
+    if (t->bpm < t->floor_bpm || t->bpm > t->ceiling_bpm)
+        return fail_value(L, at ? at : pos, "tempo.bpm %g is outside floor..ceiling %g..%g bpm",
+                          t->bpm, t->floor_bpm, t->ceiling_bpm);
+    return true;
+}
+
+static bool parse_pacer(loader *L, json_t *root, const json_pos *root_pos)
+{
+    static const char *const keys[] = {"mode", "rate", "target", "inhale_fraction", NULL};
+    preset_pacer *pc = &L->p->pacer;
+    *pc = (preset_pacer){.mode = PACER_FOLLOW, .rate = 6, .target = 6, .inhale_fraction = 0.4f};
+    const json_pos *pos, *mode_pos;
+    json_t *pacer = member(root, root_pos, "pacer", &pos);
+    if (!pacer) return true;
+    if (!want_type(L, pacer, pos, "pacer", JSON_OBJECT, "an object") ||
+        !check_keys(L, pos, "pacer", keys))
+        return false;
+    json_t *mode = member(pacer, pos, "mode", &mode_pos);
+    int m;
+    if (mode) {
+        if (!want_choice(L, mode, mode_pos, "pacer mode", k_pacer_modes, &m)) return false;
+        pc->mode = (enum pacer_mode)m;
+    }
+    return optional_number(L, pacer, pos, "rate", "pacer.rate", 4, 30, "breaths/min", &pc->rate) &&
+           optional_number(L, pacer, pos, "target", "pacer.target", 4, 12, "breaths/min",
+                           &pc->target) &&
+           optional_number(L, pacer, pos, "inhale_fraction", "pacer.inhale_fraction", 0.2, 0.6, "",
+                           &pc->inhale_fraction);
+}
+
+/* ---------------------------------------------------------------------------------
+ * The preset */
+
+static bool parse_preset(loader *L, json_t *root, const json_pos *pos)
+{
+    static const char *const keys[] = {"name",  "description", "lull_preset", "nodes",
+                                       "connections", "tempo", "pacer", "neutral",
+                                       "stale_glide", "modulations", NULL};
+    if (!json_is_object(root))
+        return fail_value(L, pos, "a preset must be a JSON object, not %s", json_type_name(root));
+    const json_pos *vp;
+    json_t *version = required_member(L, root, pos, "lull_preset", "the preset", &vp);
+    if (!version) return false;
+    if (!json_is_number(version))
+        return fail_value(L, vp, "lull_preset must be a number (the format version, %d), not %s",
+                          PRESET_FORMAT_VERSION, json_type_name(version));
+    if (json_number_value(version) != PRESET_FORMAT_VERSION)
+        return fail_value(L, vp, "unsupported lull_preset version %g (this lull reads version %d)",
+                          json_number_value(version), PRESET_FORMAT_VERSION);
+    if (!check_keys(L, pos, "the preset", keys)) return false;
+
+    json_t *x;
+    if ((x = member(root, pos, "name", &vp))) {
+        if (!want_type(L, x, vp, "name", JSON_STRING, "a string")) return false;
+        if (!(L->p->display_name = dup_string(json_string_value(x))))
+            return fail_value(L, vp, "out of memory");
+    }
+    if ((x = member(root, pos, "description", &vp))) {
+        if (!want_type(L, x, vp, "description", JSON_STRING, "a string")) return false;
+        if (!(L->p->description = dup_string(json_string_value(x))))
+            return fail_value(L, vp, "out of memory");
+    }
+    L->p->stale_glide_s = 4.0f;
+    return parse_nodes(L, root, pos) && parse_connections(L, root, pos) &&
+           parse_neutral(L, root, pos) && parse_modulations(L, root, pos) &&
+           parse_tempo(L, root, pos) && parse_pacer(L, root, pos) &&
+           optional_number(L, root, pos, "stale_glide", "stale_glide", 0, 60, "s",
+                           &L->p->stale_glide_s);
+}
+
+/* "dir/surf.json" -> "surf". */
+static char *name_from_origin(const char *origin)
+{
+    const char *base = strrchr(origin, '/');
+    base = base ? base + 1 : origin;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".json") == 0) n -= 5;
+    char *name = malloc(n + 1);
+    if (name) {
+        memcpy(name, base, n);
+        name[n] = '\0';
+    }
+    return name;
+}
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++) chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return chars;
+}
+
+/* jansson reports the column of the last character of the token it stopped at, and
+ * names the token ("... near 'tok'"). Pointing at the token's first character reads
+ * better; the move is made only when the text really holds the token there. */
+static int syntax_error_column(const char *text, size_t len, const json_error_t *e)
+{
+    const char *near = strstr(e->text, " near '");
+    size_t tlen = strlen(e->text);
+    if (!near || e->line < 1 || e->column < 1 || tlen < 2 || e->text[tlen - 1] != '\'')
+        return e->column > 0 ? e->column : 1;
+    const char *token = near + 7;
+    size_t token_len = (size_t)(e->text + tlen - 1 - token);
+    size_t chars = utf8_chars(token, token_len);
+    if (token_len == 0 || chars > (size_t)e->column) return e->column;
+    int start = e->column - (int)chars + 1;
+    /* Byte offset of (line, start). */
+    size_t i = 0;
+    for (int line = 1; line < e->line && i < len; i++)
+        if (text[i] == '\n') line++;
+    for (int col = 1; col < start && i < len; i++)
+        if (i + 1 >= len || ((unsigned char)text[i + 1] & 0xC0) != 0x80) col++;
+    if (i + token_len <= len && memcmp(text + i, token, token_len) == 0) return start;
+    return e->column;
+}
+
+static lull_preset *load_text(const char *text, size_t len, const char *origin, const char *path,
+                              const plugin_registry *reg, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(err, errlen, "%s:%d:%d: %s", origin, jerr.line,
+                 syntax_error_column(text, len, &jerr), jerr.text);
+        return NULL;
+    }
+    json_pos *pos = json_pos_scan(text, len);
+    lull_preset *p = calloc(1, sizeof *p);
+    loader L = {.origin = origin, .reg = reg, .err = err, .errlen = errlen, .p = p};
+    bool ok = false;
+    if (!pos || !p) {
+        snprintf(err, errlen, "%s: out of memory", origin);
+    } else {
+        p->name = name_from_origin(origin);
+        p->path = path ? dup_string(path) : NULL;
+        if (!p->name || (path && !p->path))
+            snprintf(err, errlen, "%s: out of memory", origin);
+        else
+            ok = parse_preset(&L, root, pos);
+    }
+    if (ok && !p->display_name && !(p->display_name = dup_string(p->name))) {
+        snprintf(err, errlen, "%s: out of memory", origin);
+        ok = false;
+    }
+    json_pos_free(pos);
+    json_decref(root);
+    if (!ok) {
+        preset_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+lull_preset *preset_load_string(const char *json, const char *origin,
+                                const struct plugin_registry *reg, char *err, size_t errlen)
+{
+    return load_text(json, strlen(json), origin, NULL, reg, err, errlen);
+}
+
+lull_preset *preset_load_file(const char *path, const struct plugin_registry *reg, char *err,
+                              size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *text = malloc(PRESET_MAX_FILE_BYTES + 1);
+    size_t len = text ? fread(text, 1, PRESET_MAX_FILE_BYTES + 1, f) : 0;
+    bool read_error = ferror(f);
+    fclose(f);
+    lull_preset *p = NULL;
+    if (!text)
+        snprintf(err, errlen, "%s: out of memory", path);
+    else if (read_error)
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    else if (len > PRESET_MAX_FILE_BYTES)
+        snprintf(err, errlen, "%s: file is larger than %u bytes; not a preset", path,
+                 PRESET_MAX_FILE_BYTES);
+    else
+        p = load_text(text, len, path, path, reg, err, errlen);
+    free(text);
+    return p;
+}
+
+void preset_free(lull_preset *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->node_count; i++) {
+        free(p->nodes[i].name);
+        free(p->nodes[i].param_values);
+    }
+    free(p->nodes);
+    free(p->connections);
+    free(p->modulations);
+    free(p->name);
+    free(p->display_name);
+    free(p->path);
+    free(p->description);
+    free(p);
+}
