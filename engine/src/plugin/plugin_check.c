@@ -1,0 +1,804 @@
+/* `lull plugin-check` (see plugin_check.h). */
+#define _GNU_SOURCE
+#include "plugin/plugin_check.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
+#include "core/alloc_guard.h"
+#include "core/rt.h"
+#include "plugin/registry.h"
+
+#define CHECK_RATE 48000.0
+#define MAX_PORTS 16
+#define MAX_PARAMS 64
+#define MAX_EVENTS 16
+#define CHILD_TIMEOUT_S 120
+#define REALTIME_NS_PER_FRAME (1e9 / CHECK_RATE)
+#define SLOWDOWN_WARN 8.0
+#define HOT_SINE_AMPLITUDE 10.0   /* +20 dBFS */
+#define SEED 0x6c756c6cull        /* "lull" */
+
+/* State the child shares with the parent: which check is running (so a crash or
+ * hang can be named) and how many checks failed. */
+typedef struct {
+    char current[64];
+    int failures;
+    int warnings;
+} shared_state;
+
+typedef struct {
+    FILE *out;
+    shared_state *shared;
+    const lull_descriptor *d;
+} checker;
+
+static void report(checker *c, const char *status, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void report(checker *c, const char *status, const char *check, const char *fmt, ...)
+{
+    fprintf(c->out, "  %-4s  %-14s ", status, check);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(c->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', c->out);
+    fflush(c->out);
+    if (strcmp(status, "FAIL") == 0)
+        c->shared->failures++;
+    else if (strcmp(status, "WARN") == 0)
+        c->shared->warnings++;
+}
+
+static void begin(checker *c, const char *check)
+{
+    snprintf(c->shared->current, sizeof c->shared->current, "%s", check);
+}
+
+/* ---- a small host for one instance ---------------------------------------------- */
+
+enum signal_kind { SIG_SILENCE, SIG_NOISE, SIG_HOT_SINE, SIG_DENORMAL };
+static const char *const signal_names[] = {"silence", "noise", "+20 dB sine", "denormal-range input"};
+
+/* Sub-block sizes cycle through this list so nodes see partial blocks too, as they
+ * do when the host carries a remainder. */
+static const uint32_t block_pattern[] = {64, 64, 17, 64, 1, 33, 64, 63};
+
+typedef struct {
+    const lull_descriptor *d;
+    void *self;
+    lull_host host;
+    double rate;
+    bool active;
+    float *in[MAX_PORTS];
+    float *out[MAX_PORTS];
+    float *param_buf[MAX_PARAMS];
+    float value[MAX_PARAMS];     /* constant value, or sweep start */
+    float sweep_to[MAX_PARAMS];
+    bool sweeping[MAX_PARAMS];
+    uint64_t sweep_frames;
+    uint64_t frame;              /* frames since activate */
+    uint64_t signal_frame;       /* frames since the signal started */
+    uint64_t rng;
+    uint32_t block_index;
+    double beat, pacer_phase;
+    bool pacer_wrapped;          /* the next frame starts an inhale */
+    bool guard;                  /* arm the allocation guard around process() */
+} instance;
+
+/* What a run saw on the outputs. */
+typedef struct {
+    uint64_t nonfinite, subnormal, unwritten, frames;
+    uint64_t first_bad_frame;
+    uint32_t first_bad_port;
+    unsigned long guard_calls;
+    const char *guard_last;
+    double ns;
+} run_result;
+
+static void host_log(const lull_host *host, enum lull_log_level level, const char *msg)
+{
+    (void)host;
+    (void)level;
+    (void)msg; /* the report is the only output */
+}
+
+static bool instance_open(instance *in, const lull_descriptor *d, double rate)
+{
+    memset(in, 0, sizeof *in);
+    in->d = d;
+    in->rate = rate;
+    in->host = (lull_host){sizeof(lull_host), "lull", LULL_VERSION, "plugin_check", SEED, host_log,
+                           NULL};
+    in->rng = SEED;
+    for (uint32_t i = 0; i < d->input_count; i++)
+        in->in[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
+    for (uint32_t i = 0; i < d->output_count; i++)
+        in->out[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
+    for (uint32_t i = 0; i < d->param_count; i++) {
+        in->param_buf[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
+        in->value[i] = d->params[i].def;
+    }
+    in->self = d->create(d, &in->host);
+    if (!in->self)
+        return false;
+    in->active = d->activate(in->self, rate, LULL_MAX_BLOCK);
+    return in->active;
+}
+
+static void instance_close(instance *in)
+{
+    if (in->self) {
+        if (in->active)
+            in->d->deactivate(in->self);
+        in->d->destroy(in->self);
+    }
+    for (uint32_t i = 0; i < MAX_PORTS; i++) {
+        free(in->in[i]);
+        free(in->out[i]);
+    }
+    for (uint32_t i = 0; i < MAX_PARAMS; i++)
+        free(in->param_buf[i]);
+    memset(in, 0, sizeof *in);
+}
+
+static double next_uniform(uint64_t *s) /* [-1, 1) */
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (double)(*s >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+static void fill_inputs(instance *in, enum signal_kind kind, uint32_t frames)
+{
+    for (uint32_t f = 0; f < frames; f++) {
+        double t = (double)(in->signal_frame + f) / in->rate;
+        for (uint32_t p = 0; p < in->d->input_count; p++) {
+            float v = 0.0f;
+            switch (kind) {
+            case SIG_SILENCE: break;
+            case SIG_NOISE: v = (float)(0.5 * next_uniform(&in->rng)); break;
+            case SIG_HOT_SINE:
+                v = (float)(HOT_SINE_AMPLITUDE * sin(2.0 * M_PI * (440.0 + 110.0 * p) * t));
+                break;
+            case SIG_DENORMAL: v = (float)(1e-39 * next_uniform(&in->rng)); break;
+            }
+            in->in[p][f] = v;
+        }
+    }
+}
+
+/* Parameters as the host would give them: constant (params_static) or a linear
+ * sweep from value[] to sweep_to[] over sweep_frames. */
+static void fill_params(instance *in, uint32_t frames, uint8_t *is_static)
+{
+    for (uint32_t i = 0; i < in->d->param_count; i++) {
+        if (!in->sweeping[i]) {
+            for (uint32_t f = 0; f < frames; f++)
+                in->param_buf[i][f] = in->value[i];
+            is_static[i] = 1;
+            continue;
+        }
+        for (uint32_t f = 0; f < frames; f++) {
+            double u = (double)(in->signal_frame + f) / (double)in->sweep_frames;
+            u = u > 1.0 ? 1.0 : u;
+            in->param_buf[i][f] = (float)(in->value[i] + (in->sweep_to[i] - in->value[i]) * u);
+        }
+        is_static[i] = 0;
+    }
+}
+
+/* Clocks at 60 bpm and a fast pacer (30 breaths/min) so that short runs see BEAT,
+ * INHALE and EXHALE events, each stamped at the frame where it happens. */
+static uint32_t fill_clocks(instance *in, lull_clocks *clk, lull_event *ev, uint32_t frames)
+{
+    const double bpm = 60.0, breaths = 30.0, inhale = 0.4;
+    *clk = (lull_clocks){.sample_rate = in->rate, .frame = in->frame, .tempo_bpm = bpm,
+                         .beat = in->beat, .beat_inc = bpm / 60.0 / in->rate,
+                         .pacer_rate = breaths, .pacer_phase = in->pacer_phase,
+                         .pacer_phase_inc = breaths / 60.0 / in->rate,
+                         .inhale_fraction = inhale, .pacer_active = 1};
+    uint32_t n = 0;
+    for (uint32_t f = 0; f < frames; f++) {
+        double b = in->beat, p = in->pacer_phase;
+        if (n < MAX_EVENTS && (in->frame + f == 0 || floor(b) != floor(b - clk->beat_inc)))
+            ev[n++] = (lull_event){f, LULL_EVENT_BEAT, floor(b)};
+        if (n < MAX_EVENTS && (in->frame + f == 0 || in->pacer_wrapped))
+            ev[n++] = (lull_event){f, LULL_EVENT_INHALE, 0.0};
+        else if (n < MAX_EVENTS && p >= inhale && p - clk->pacer_phase_inc < inhale)
+            ev[n++] = (lull_event){f, LULL_EVENT_EXHALE, 0.0};
+        in->beat = b + clk->beat_inc;
+        p += clk->pacer_phase_inc;
+        in->pacer_wrapped = p >= 1.0;
+        in->pacer_phase = in->pacer_wrapped ? p - 1.0 : p;
+    }
+    return n;
+}
+
+/* Renders `frames` frames of `kind`. capture (optional) receives output port 0.. in
+ * frame-major blocks: capture[port * frames + i]. */
+static run_result run(instance *in, enum signal_kind kind, uint64_t frames, float *capture)
+{
+    run_result r = {0};
+    r.guard_last = "";
+    const lull_descriptor *d = in->d;
+    in->signal_frame = 0;
+    uint8_t is_static[MAX_PARAMS];
+    const float *params[MAX_PARAMS];
+    for (uint32_t i = 0; i < d->param_count; i++)
+        params[i] = in->param_buf[i];
+    lull_clocks clk;
+    lull_event events[MAX_EVENTS];
+    /* A value no node writes: what is still there after process() was not written. */
+    const float unwritten = 1.2345e30f;
+
+    for (uint64_t done = 0; done < frames;) {
+        uint32_t n = block_pattern[in->block_index++ % (sizeof block_pattern / sizeof block_pattern[0])];
+        if (n > frames - done)
+            n = (uint32_t)(frames - done);
+        fill_inputs(in, kind, n);
+        fill_params(in, n, is_static);
+        uint32_t ev_count = fill_clocks(in, &clk, events, n);
+        for (uint32_t p = 0; p < d->output_count; p++)
+            for (uint32_t f = 0; f < n; f++)
+                in->out[p][f] = unwritten;
+        lull_process ctx = {sizeof(lull_process), n, (const float *const *)in->in, in->out,
+                            params, is_static, &clk, events, ev_count};
+
+        uint64_t t0 = rt_now_ns();
+        if (in->guard) {
+            alloc_guard_arm();
+            d->process(in->self, &ctx);
+            unsigned long calls = alloc_guard_disarm();
+            if (calls) {
+                r.guard_calls += calls;
+                r.guard_last = alloc_guard_last();
+            }
+        } else {
+            d->process(in->self, &ctx);
+        }
+        r.ns += (double)(rt_now_ns() - t0);
+
+        for (uint32_t p = 0; p < d->output_count; p++)
+            for (uint32_t f = 0; f < n; f++) {
+                float v = in->out[p][f];
+                bool bad = false;
+                if (v == unwritten) {
+                    r.unwritten++;
+                    bad = true;
+                } else if (!isfinite(v)) {
+                    r.nonfinite++;
+                    bad = true;
+                } else if (fpclassify(v) == FP_SUBNORMAL) {
+                    r.subnormal++;
+                }
+                if (bad && r.unwritten + r.nonfinite == 1) {
+                    r.first_bad_frame = done + f;
+                    r.first_bad_port = p;
+                }
+                if (capture)
+                    capture[p * frames + done + f] = v;
+            }
+        done += n;
+        in->frame += n;
+        in->signal_frame += n;
+    }
+    r.frames = frames;
+    return r;
+}
+
+static const char *port_name(const lull_descriptor *d, uint32_t p)
+{
+    return p < d->output_count && d->outputs[p].id ? d->outputs[p].id : "?";
+}
+
+/* Reports a run's output faults under `check`; returns true when clean. */
+static bool judge_outputs(checker *c, const char *check, const char *what, const run_result *r)
+{
+    if (r->unwritten) {
+        report(c, "FAIL", check, "%s: output \"%s\" frame %llu was not written (%llu frames "
+               "unwritten); process() must write every output frame", what,
+               port_name(c->d, r->first_bad_port), (unsigned long long)r->first_bad_frame,
+               (unsigned long long)r->unwritten);
+        return false;
+    }
+    if (r->nonfinite) {
+        report(c, "FAIL", check, "%s: output \"%s\" is NaN/Inf from frame %llu (%llu samples)",
+               what, port_name(c->d, r->first_bad_port), (unsigned long long)r->first_bad_frame,
+               (unsigned long long)r->nonfinite);
+        return false;
+    }
+    return true;
+}
+
+/* ---- the checks ------------------------------------------------------------------ */
+
+static void check_metadata(checker *c)
+{
+    begin(c, "metadata");
+    const lull_descriptor *d = c->d;
+    char err[512];
+    if (!descriptor_validate(d, err, sizeof err)) {
+        report(c, "FAIL", "metadata", "%s", err);
+        return;
+    }
+    if (d->input_count > MAX_PORTS || d->output_count > MAX_PORTS || d->param_count > MAX_PARAMS) {
+        report(c, "FAIL", "metadata", "too many ports or params to check");
+        return;
+    }
+    if (d->output_count == 0) {
+        report(c, "FAIL", "metadata", "the node has no outputs, so nothing can hear it");
+        return;
+    }
+    report(c, "PASS", "metadata", "%u inputs, %u outputs, %u params; ids, ranges, defaults, "
+           "flags and value names valid", d->input_count, d->output_count, d->param_count);
+}
+
+static bool check_activate(checker *c)
+{
+    begin(c, "activate");
+    const double rates[] = {44100.0, 48000.0};
+    for (int i = 0; i < 2; i++) {
+        instance in;
+        bool ok = instance_open(&in, c->d, rates[i]);
+        if (!in.self) {
+            report(c, "FAIL", "activate", "create() returned NULL");
+            instance_close(&in);
+            return false;
+        }
+        if (!ok) {
+            report(c, "FAIL", "activate", "activate(%.0f Hz, %u) returned false", rates[i],
+                   LULL_MAX_BLOCK);
+            instance_close(&in);
+            return false;
+        }
+        /* Re-activation must work too: the engine does it on a rate change. */
+        c->d->deactivate(in.self);
+        in.active = c->d->activate(in.self, rates[i], LULL_MAX_BLOCK);
+        if (!in.active) {
+            report(c, "FAIL", "activate", "activate() after deactivate() failed at %.0f Hz",
+                   rates[i]);
+            instance_close(&in);
+            return false;
+        }
+        instance_close(&in);
+    }
+    report(c, "PASS", "activate", "44100 and 48000 Hz, max_frames %u, and again after "
+           "deactivate()", LULL_MAX_BLOCK);
+    return true;
+}
+
+/* Silence, noise, +20 dB sine and denormal-range input at both rates: outputs
+ * written and finite. Returns the ns/frame measured for noise and for denormal input
+ * at 48 kHz through the two pointers. */
+static void check_signals(checker *c, double *noise_ns, double *denormal_ns)
+{
+    const double rates[] = {44100.0, CHECK_RATE};
+    bool all_ok = true;
+    for (int ri = 0; ri < 2; ri++) {
+        for (int k = SIG_SILENCE; k <= SIG_DENORMAL; k++) {
+            char check[64];
+            snprintf(check, sizeof check, "signals: %s %.0f Hz", signal_names[k], rates[ri]);
+            begin(c, check);
+            instance in;
+            if (!instance_open(&in, c->d, rates[ri])) {
+                instance_close(&in);
+                report(c, "FAIL", "signals", "could not activate at %.0f Hz", rates[ri]);
+                return;
+            }
+            run_result r = run(&in, k, (uint64_t)rates[ri], NULL);
+            char what[96];
+            snprintf(what, sizeof what, "%s at %.0f Hz", signal_names[k], rates[ri]);
+            all_ok &= judge_outputs(c, "signals", what, &r);
+            if (ri == 1 && k == SIG_NOISE)
+                *noise_ns = r.ns / (double)r.frames;
+            if (ri == 1 && k == SIG_DENORMAL)
+                *denormal_ns = r.ns / (double)r.frames;
+            instance_close(&in);
+        }
+    }
+    if (all_ok)
+        report(c, "PASS", "signals", "silence, noise, +20 dB sine and denormal-range input at "
+               "44.1 and 48 kHz: every output frame written and finite");
+}
+
+static void check_params(checker *c)
+{
+    begin(c, "param extremes");
+    const lull_descriptor *d = c->d;
+    if (d->param_count == 0) {
+        report(c, "PASS", "param extremes", "no parameters");
+        return;
+    }
+    const uint64_t frames = (uint64_t)(0.5 * CHECK_RATE);
+    bool ok = true;
+    /* Each parameter alone at min and at max, then all at min, all at max, then every
+     * parameter swept min -> max while the others sit at their defaults. */
+    for (uint32_t i = 0; i < d->param_count + 1 && ok; i++) {
+        for (int extreme = 0; extreme < 2 && ok; extreme++) {
+            instance in;
+            if (!instance_open(&in, d, CHECK_RATE)) {
+                instance_close(&in);
+                report(c, "FAIL", "param extremes", "could not activate");
+                return;
+            }
+            char what[160];
+            if (i < d->param_count) {
+                in.value[i] = extreme ? d->params[i].max : d->params[i].min;
+                snprintf(what, sizeof what, "+20 dB sine, param \"%s\" = %g", d->params[i].id,
+                         in.value[i]);
+            } else {
+                for (uint32_t j = 0; j < d->param_count; j++)
+                    in.value[j] = extreme ? d->params[j].max : d->params[j].min;
+                snprintf(what, sizeof what, "+20 dB sine, every param at its %s",
+                         extreme ? "max" : "min");
+            }
+            run_result r = run(&in, SIG_HOT_SINE, frames, NULL);
+            ok &= judge_outputs(c, "param extremes", what, &r);
+            instance_close(&in);
+        }
+    }
+    for (uint32_t i = 0; i < d->param_count && ok; i++) {
+        instance in;
+        if (!instance_open(&in, d, CHECK_RATE)) {
+            instance_close(&in);
+            report(c, "FAIL", "param extremes", "could not activate");
+            return;
+        }
+        const lull_param_info *p = &d->params[i];
+        char what[160];
+        if (p->flags & LULL_PARAM_STEPPED) {
+            /* Stepped values jump: visit each in turn on one instance, as a user
+             * switching a mode would (at most 64 values). */
+            for (float v = p->min; v <= p->max && v < p->min + 64 && ok; v += 1.0f) {
+                in.value[i] = v;
+                snprintf(what, sizeof what, "param \"%s\" switched to %g", p->id, v);
+                run_result r = run(&in, SIG_NOISE, frames / 8, NULL);
+                ok &= judge_outputs(c, "param extremes", what, &r);
+            }
+        } else {
+            in.value[i] = p->min;
+            in.sweep_to[i] = p->max;
+            in.sweeping[i] = true;
+            in.sweep_frames = frames;
+            snprintf(what, sizeof what, "param \"%s\" swept %g -> %g", p->id, p->min, p->max);
+            run_result r = run(&in, SIG_NOISE, frames, NULL);
+            ok &= judge_outputs(c, "param extremes", what, &r);
+        }
+        instance_close(&in);
+    }
+    if (ok)
+        report(c, "PASS", "param extremes", "every param at min and max (alone and all "
+               "together), swept (stepped: every value): outputs finite");
+}
+
+static void set_ftz(bool on)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned csr = _mm_getcsr();
+    csr = on ? (csr | 0x8040u) : (csr & ~0x8040u); /* FTZ (bit 15) and DAZ (bit 6) */
+    _mm_setcsr(csr);
+#else
+    (void)on;
+#endif
+}
+
+static void check_denormals(checker *c, double noise_ns, double denormal_ns)
+{
+    begin(c, "denormals");
+    set_ftz(false);
+    instance in;
+    if (!instance_open(&in, c->d, CHECK_RATE)) {
+        instance_close(&in);
+        report(c, "FAIL", "denormals", "could not activate");
+        return;
+    }
+    /* A burst of noise, then 4 s of silence: tails of filters, delays and envelopes
+     * decay through the denormal range here if nothing flushes them. */
+    run(&in, SIG_NOISE, (uint64_t)(0.5 * CHECK_RATE), NULL);
+    run_result early = run(&in, SIG_SILENCE, (uint64_t)(3.0 * CHECK_RATE), NULL);
+    run_result late = run(&in, SIG_SILENCE, (uint64_t)(1.0 * CHECK_RATE), NULL);
+    instance_close(&in);
+    uint64_t subnormal = early.subnormal + late.subnormal;
+    if (subnormal)
+        report(c, "FAIL", "denormals", "%llu denormal output samples in the 4 s of silence after "
+               "noise (FTZ off): flush decaying state below ~1e-20 to zero",
+               (unsigned long long)subnormal);
+    else
+        report(c, "PASS", "denormals", "no denormal output in 4 s of decay after noise (FTZ off)");
+
+    double tail_ns = late.ns / (double)late.frames;
+    if (noise_ns > 0 && tail_ns > SLOWDOWN_WARN * noise_ns && tail_ns > 200.0)
+        report(c, "WARN", "denormal tail", "silence after noise costs %.0f ns/frame vs %.0f for "
+               "noise: internal state is probably denormal (harmless with FTZ, slow without)",
+               tail_ns, noise_ns);
+    if (noise_ns > 0 && denormal_ns > SLOWDOWN_WARN * noise_ns && denormal_ns > 200.0)
+        report(c, "WARN", "denormal input", "denormal-range input costs %.0f ns/frame vs %.0f "
+               "for noise (FTZ off)", denormal_ns, noise_ns);
+}
+
+static void check_realtime(checker *c)
+{
+    begin(c, "alloc/locks");
+    if (!alloc_guard_available()) {
+        report(c, "SKIP", "alloc/locks", "not checked: this build has sanitizers, which own "
+               "malloc (use a non-sanitizer build of lull)");
+        return;
+    }
+    const lull_descriptor *d = c->d;
+    unsigned long calls = 0;
+    const char *last = "";
+    const char *during = "";
+    for (uint32_t i = 0; i <= d->param_count; i++) {
+        for (int extreme = 0; extreme < 2; extreme++) {
+            if (i == d->param_count && extreme)
+                break;
+            instance in;
+            if (!instance_open(&in, d, CHECK_RATE)) {
+                instance_close(&in);
+                report(c, "FAIL", "alloc/locks", "could not activate");
+                return;
+            }
+            if (i < d->param_count)
+                in.value[i] = extreme ? d->params[i].max : d->params[i].min;
+            in.guard = true;
+            run_result r = run(&in, SIG_NOISE, (uint64_t)(0.25 * CHECK_RATE), NULL);
+            if (d->reset && r.guard_calls == 0) {
+                alloc_guard_arm();
+                d->reset(in.self);
+                unsigned long n = alloc_guard_disarm();
+                if (n) {
+                    r.guard_calls = n;
+                    r.guard_last = alloc_guard_last();
+                    during = "reset()";
+                }
+            }
+            instance_close(&in);
+            if (r.guard_calls) {
+                calls = r.guard_calls;
+                last = r.guard_last;
+                if (!*during)
+                    during = "process()";
+                break;
+            }
+        }
+        if (calls)
+            break;
+    }
+    if (calls)
+        report(c, "FAIL", "alloc/locks", "%s called %s (%lu allocator/mutex calls): the audio "
+               "thread must not allocate, free or lock; allocate in activate()", during, last,
+               calls);
+    else
+        report(c, "PASS", "alloc/locks", "no malloc/calloc/realloc/free/memalign or mutex lock "
+               "in process() or reset(), at defaults and every param extreme");
+}
+
+static void check_determinism(checker *c)
+{
+    begin(c, "determinism");
+    const uint64_t frames = (uint64_t)(1.0 * CHECK_RATE);
+    const lull_descriptor *d = c->d;
+    float *a = calloc(frames * d->output_count, sizeof(float));
+    float *b = calloc(frames * d->output_count, sizeof(float));
+    instance ia = {0}, ib = {0};
+    bool ok = a && b && instance_open(&ia, d, CHECK_RATE);
+    ok = ok && instance_open(&ib, d, CHECK_RATE);
+    if (!ok) {
+        report(c, "FAIL", "determinism", "could not activate two instances");
+    } else {
+        run(&ia, SIG_NOISE, frames, a);
+        run(&ib, SIG_NOISE, frames, b);
+        uint64_t first = UINT64_MAX;
+        uint32_t port = 0;
+        for (uint32_t p = 0; p < d->output_count && first == UINT64_MAX; p++)
+            for (uint64_t i = 0; i < frames; i++)
+                if (memcmp(&a[p * frames + i], &b[p * frames + i], sizeof(float)) != 0) {
+                    first = i;
+                    port = p;
+                    break;
+                }
+        if (first != UINT64_MAX)
+            report(c, "FAIL", "determinism", "two instances with the same seed differ on output "
+                   "\"%s\" from frame %llu: draw randomness only from host->seed",
+                   port_name(d, port), (unsigned long long)first);
+        else
+            report(c, "PASS", "determinism", "two instances with the same seed and input: "
+                   "bit-identical output (1 s)");
+    }
+    instance_close(&ia);
+    instance_close(&ib);
+    free(a);
+    free(b);
+}
+
+static int compare_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static void check_cost(checker *c)
+{
+    begin(c, "cost");
+    enum { RUNS = 5 };
+    double ns[RUNS];
+    instance in;
+    if (!instance_open(&in, c->d, CHECK_RATE)) {
+        instance_close(&in);
+        report(c, "FAIL", "cost", "could not activate");
+        return;
+    }
+    set_ftz(true); /* as on the audio thread */
+    run(&in, SIG_NOISE, (uint64_t)(0.1 * CHECK_RATE), NULL); /* warm caches */
+    for (int i = 0; i < RUNS; i++) {
+        run_result r = run(&in, SIG_NOISE, (uint64_t)(0.5 * CHECK_RATE), NULL);
+        ns[i] = r.ns / (double)r.frames;
+    }
+    set_ftz(false);
+    instance_close(&in);
+    qsort(ns, RUNS, sizeof ns[0], compare_double);
+    double median = ns[RUNS / 2];
+    double percent = 100.0 * median / REALTIME_NS_PER_FRAME;
+    if (median > REALTIME_NS_PER_FRAME)
+        report(c, "FAIL", "cost", "%.0f ns per frame (median of %d runs): slower than real time "
+               "at 48 kHz (%.0f ns)", median, RUNS, REALTIME_NS_PER_FRAME);
+    else
+        report(c, "PASS", "cost", "%.1f ns per frame (median of %d runs, 48 kHz, FTZ on) = "
+               "%.2f %% of one core in real time", median, RUNS, percent);
+}
+
+/* Runs in the child: every check of one node. */
+static void check_node(checker *c)
+{
+    set_ftz(false);
+    check_metadata(c);
+    if (c->shared->failures)
+        return; /* never run a node whose metadata is broken */
+    if (!check_activate(c))
+        return;
+    double noise_ns = 0, denormal_ns = 0;
+    check_signals(c, &noise_ns, &denormal_ns);
+    check_params(c);
+    check_denormals(c, noise_ns, denormal_ns);
+    check_realtime(c);
+    check_determinism(c);
+    check_cost(c);
+}
+
+/* ---- the parent: load, fork per node, collect ------------------------------------ */
+
+/* Copies the child's report to `report` until it closes the pipe or the timeout
+ * passes; returns false on timeout. */
+static bool relay(int fd, FILE *rep, int timeout_s)
+{
+    uint64_t deadline = rt_now_ns() + (uint64_t)timeout_s * 1000000000ull;
+    char buf[4096];
+    for (;;) {
+        uint64_t now = rt_now_ns();
+        if (now >= deadline)
+            return false;
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int left_ms = (int)((deadline - now) / 1000000ull) + 1;
+        int pr = poll(&pfd, 1, left_ms);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return false;
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return true;
+        fwrite(buf, 1, (size_t)n, rep);
+        fflush(rep);
+    }
+}
+
+/* Checks one node in a child process; returns its failure count. */
+static int check_node_isolated(const lull_descriptor *d, FILE *rep, int *warnings)
+{
+    shared_state *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
+                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int fds[2];
+    if (shared == MAP_FAILED || pipe(fds) != 0) {
+        fprintf(rep, "  FAIL  setup          cannot create a child process: %s\n", strerror(errno));
+        if (shared != MAP_FAILED)
+            munmap(shared, sizeof *shared);
+        return 1;
+    }
+    memset(shared, 0, sizeof *shared);
+    fflush(rep);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(rep, "  FAIL  setup          fork failed: %s\n", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        munmap(shared, sizeof *shared);
+        return 1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        FILE *out = fdopen(fds[1], "w");
+        if (!out)
+            _exit(3);
+        checker c = {out, shared, d};
+        check_node(&c);
+        fclose(out);
+        _exit(0);
+    }
+    close(fds[1]);
+    bool finished = relay(fds[0], rep, CHILD_TIMEOUT_S);
+    close(fds[0]);
+    if (!finished)
+        kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    int failures = shared->failures;
+    *warnings += shared->warnings;
+    if (!finished) {
+        fprintf(rep, "  FAIL  %-14s did not finish within %d s (hung?)\n", shared->current,
+                CHILD_TIMEOUT_S);
+        failures++;
+    } else if (WIFSIGNALED(status)) {
+        fprintf(rep, "  FAIL  %-14s the node crashed with signal %d (%s)\n", shared->current,
+                WTERMSIG(status), strsignal(WTERMSIG(status)));
+        failures++;
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(rep, "  FAIL  %-14s the check process exited with status %d\n", shared->current,
+                WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        failures++;
+    }
+    munmap(shared, sizeof *shared);
+    return failures;
+}
+
+int plugin_check_run(const char *path, FILE *rep)
+{
+    fprintf(rep, "lull plugin-check %s\n", path);
+    plugin_registry *reg = registry_new();
+    if (!reg) {
+        fprintf(rep, "FAIL  load           out of memory\nRESULT: FAIL\n");
+        return 1;
+    }
+    char err[1024];
+    if (registry_load_file(reg, path, err, sizeof err) != 0) {
+        fprintf(rep, "FAIL  load           %s\nRESULT: FAIL (the plugin is refused)\n", err);
+        registry_free(reg);
+        return 1;
+    }
+    size_t count = registry_count(reg);
+    fprintf(rep, "PASS  load           plugin ABI %u accepted, %zu node%s\n", LULL_ABI_MAJOR, count,
+            count == 1 ? "" : "s");
+    int failures = 0, warnings = 0;
+    for (size_t i = 0; i < count; i++) {
+        const lull_descriptor *d = registry_get(reg, i);
+        fprintf(rep, "node \"%s\" (%s %s)\n", d->id, d->name, d->version);
+        failures += check_node_isolated(d, rep, &warnings);
+    }
+    registry_free(reg);
+    if (failures)
+        fprintf(rep, "RESULT: FAIL (%d check%s failed, %d warning%s)\n", failures,
+                failures == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+    else
+        fprintf(rep, "RESULT: PASS (%d warning%s)\n", warnings, warnings == 1 ? "" : "s");
+    fflush(rep);
+    return failures ? 1 : 0;
+}
