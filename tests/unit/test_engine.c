@@ -210,8 +210,49 @@ static void test_tempo_follows_heart(void)
     lull_engine_destroy(e);
 }
 
+/* A node that emits NaN is muted and reported; the rest of the graph plays on and
+ * the output stays finite. bad_nan (tests/plugins) turns inputs beyond +-1.41 into NaN. */
+static void test_nan_node_muted(void)
+{
+    char test_plugins[1024];
+    snprintf(test_plugins, sizeof test_plugins, "%s/../test-plugins", test_env("LULL_PLUGIN_DIR"));
+    lull_engine_config c;
+    lull_engine_config_defaults(&c);
+    c.threaded = false;
+    c.plugin_dirs[0] = test_env("LULL_PLUGIN_DIR");
+    c.plugin_dirs[1] = test_plugins;
+    char why[1024];
+    lull_engine *e = lull_engine_create(&c, why, sizeof why);
+    CHECK(e != NULL, "engine: %s", why);
+    if (!e) return;
+    const char *json =
+        "{\"lull_preset\": 1, \"nodes\": ["
+        " {\"name\": \"tone\", \"type\": \"osc\", \"params\": {\"level\": 0.5}},"
+        " {\"name\": \"boost\", \"type\": \"gain\", \"params\": {\"gain_db\": 12}},"
+        " {\"name\": \"broken\", \"type\": \"bad_nan\"}],"
+        " \"connections\": [{\"from\": \"tone:out\", \"to\": \"boost:in\"},"
+        "  {\"from\": \"boost:out\", \"to\": \"broken:in\"},"
+        "  {\"from\": \"broken:out\", \"to\": \"out:left\"}, {\"from\": \"tone:out\", \"to\": \"out:left\"},"
+        "  {\"from\": \"tone:out\", \"to\": \"out:right\"}]}";
+    CHECK(fx_load(e, fx_preset_file(json), 0.0f, why, sizeof why), "preset: %s", why);
+    const size_t n = (size_t)(RATE * 4);
+    float *l = buf(n), *r = buf(n);
+    fx_render(e, l, r, n, 256);
+    lull_engine_status st;
+    lull_engine_get_status(e, &st);
+    CHECK(st.nan_events >= 1, "no NaN reported");
+    CHECK(strcmp(st.nan_node, "broken") == 0, "NaN reported for node \"%s\"", st.nan_node);
+    CHECK(ac_all_finite(l, n) && ac_all_finite(r, n), "non-finite output");
+    double tail_l = ac_rms(l + n - (size_t)RATE, (size_t)RATE), tail_r = ac_rms(r + n - (size_t)RATE, (size_t)RATE);
+    CHECK(tail_l > 0.01 && fabs(ac_db(tail_l) - ac_db(tail_r)) < 1.0,
+          "the healthy branch stopped: left %.1f dB, right %.1f dB", ac_db(tail_l), ac_db(tail_r));
+    free(l), free(r);
+    lull_engine_destroy(e);
+}
+
 int main(void)
 {
+    test_nan_node_muted();
     test_host_block_sizes();
     test_crossfade();
     test_failed_load_keeps_playing();
