@@ -13,6 +13,9 @@ static const struct {
      "render --preset NAME|FILE [--bio FILE | --simulate PROFILE] --seconds N -o OUT.wav [--rate HZ]"},
     {"validate", cmd_validate, "validate FILE..."},
     {"plugin-check", cmd_plugin_check, "plugin-check FILE.so"},
+    {"analyze", cmd_analyze,
+     "analyze FILE (--beats|--breaths|--features) [--ecg NAME] [--ppg NAME] [--resp NAME] "
+     "[--rate HZ] [-o OUT.csv]"},
 };
 
 static void usage(FILE *to)

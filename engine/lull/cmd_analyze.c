@@ -1,0 +1,243 @@
+/* `lull analyze FILE`: runs a recorded session (WFDB or CSV) through the same
+ * biosignal pipeline as the daemon and writes beats, breaths or feature frames
+ * as CSV. The samples are fed in 100 ms batches stamped with their exact times,
+ * as the daemon would receive them. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bio/bio_pipeline.h"
+#include "bio/record.h"
+#include "commands.h"
+
+#define FRAME_S 0.1
+
+enum output { OUT_NONE, OUT_BEATS, OUT_BREATHS, OUT_FEATURES };
+
+static const char *const k_guess[BIO_WAVEFORMS][5] = {
+    [BIO_RESP] = { "RESP", "RSP", "RESPIRATION", NULL },
+    [BIO_ECG] = { "MLII", "II", "ECG", "MCL1", NULL },
+    [BIO_PPG] = { "PPG", "PLETH", NULL },
+};
+static const char *const k_option[BIO_WAVEFORMS] = { "--resp", "--ecg", "--ppg" };
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: lull analyze FILE (--beats | --breaths | --features) [--ecg NAME]\n"
+            "                    [--ppg NAME] [--resp NAME] [--rate HZ] [-o OUT.csv]\n"
+            "FILE is a WFDB header (.hea) or a CSV with a header row naming time_s and the\n"
+            "signals (without time_s, give --rate). Signals are chosen by name; by default\n"
+            "ECG: MLII, II, ECG, MCL1; PPG: PPG, PLETH; respiration: RESP, RSP.\n"
+            "  --beats     time_s,source,ectopic (source ecg|ppg, ectopic 0|1)\n"
+            "  --breaths   time_s,phase (inhale|exhale at each onset)\n"
+            "  --features  the feature frames at 10 Hz (docs/biosignals.md); empty = unknown\n");
+}
+
+static void list_signals(const bio_record *rec, FILE *to)
+{
+    fprintf(to, "available signals:");
+    for (size_t i = 0; i < rec->nsig; i++)
+        fprintf(to, " %s (%g Hz)", rec->signals[i].name, rec->signals[i].fs);
+    fprintf(to, "\n");
+}
+
+typedef struct analyze_out {
+    FILE *f;
+    enum output kind;
+} analyze_out;
+
+static void on_breath(void *ctx, const resp_event *ev)
+{
+    analyze_out *o = ctx;
+    if (o->kind == OUT_BREATHS)
+        fprintf(o->f, "%.3f,%s\n", ev->time_s,
+                ev->kind == RESP_INHALE_ONSET ? "inhale" : "exhale");
+}
+
+static void on_beat(void *ctx, bio_stream source, const beat_result *r)
+{
+    analyze_out *o = ctx;
+    if (o->kind == OUT_BEATS)
+        fprintf(o->f, "%.3f,%s,%d\n", r->time_s, source == BIO_ECG ? "ecg" : "ppg",
+                r->beat_ectopic ? 1 : 0);
+}
+
+static void field(FILE *f, float v)
+{
+    if (isfinite(v)) fprintf(f, ",%.4g", v);
+    else fputc(',', f);
+}
+
+static void write_frame(FILE *f, const lull_features *x)
+{
+    fprintf(f, "%.1f", x->time_s);
+    field(f, x->breath_rate);
+    field(f, x->breath_phase);
+    field(f, x->breath_depth);
+    field(f, x->ie_ratio);
+    field(f, x->breath_quality);
+    field(f, x->heart_rate);
+    field(f, x->rmssd);
+    field(f, x->rsa);
+    field(f, x->coherence);
+    field(f, x->heart_quality);
+    field(f, x->arousal);
+    fputc('\n', f);
+}
+
+/* Feeds the chosen signals in FRAME_S batches; writes frames when asked. */
+static void run(bio_pipeline *p, const bio_signal *const sig[BIO_WAVEFORMS], analyze_out *o)
+{
+    double duration = 0;
+    for (int s = 0; s < BIO_WAVEFORMS; s++)
+        if (sig[s]) duration = fmax(duration, (double)sig[s]->n / sig[s]->fs);
+    size_t done[BIO_WAVEFORMS] = { 0 };
+    if (o->kind == OUT_FEATURES)
+        fprintf(o->f, "time_s,breath_rate,breath_phase,breath_depth,ie_ratio,breath_quality,"
+                      "heart_rate,rmssd,rsa,coherence,heart_quality,arousal\n");
+    for (long frame = 1;; frame++) {
+        double t = frame * FRAME_S;
+        for (int s = 0; s < BIO_WAVEFORMS; s++) {
+            if (!sig[s]) continue;
+            /* Samples whose time k / fs is before t. */
+            size_t upto = (size_t)fmin((double)sig[s]->n, ceil(t * sig[s]->fs - 1e-9));
+            if (upto > done[s]) {
+                bio_pipeline_push_samples(p, (bio_stream)s, sig[s]->samples + done[s],
+                                          upto - done[s], (double)(upto - 1) / sig[s]->fs);
+                done[s] = upto;
+            }
+        }
+        if (t > duration + 1e-9) break;
+        lull_features x;
+        bio_pipeline_features(p, t, &x);
+        if (o->kind == OUT_FEATURES) write_frame(o->f, &x);
+    }
+    bio_pipeline_flush(p);
+}
+
+/* argv[0] is "analyze". */
+int cmd_analyze(int argc, char **argv)
+{
+    const char *file = NULL, *out_path = NULL, *names[BIO_WAVEFORMS] = { NULL };
+    double rate = 0;
+    enum output kind = OUT_NONE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        enum output k = !strcmp(a, "--beats") ? OUT_BEATS
+                        : !strcmp(a, "--breaths") ? OUT_BREATHS
+                        : !strcmp(a, "--features") ? OUT_FEATURES : OUT_NONE;
+        if (k != OUT_NONE) {
+            if (kind != OUT_NONE) {
+                fprintf(stderr, "lull analyze: give exactly one of --beats, --breaths, --features\n");
+                return 2;
+            }
+            kind = k;
+            continue;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        }
+        int which = -1;
+        for (int s = 0; s < BIO_WAVEFORMS; s++)
+            if (!strcmp(a, k_option[s])) which = s;
+        bool takes_value = which >= 0 || !strcmp(a, "--rate") || !strcmp(a, "-o");
+        if (takes_value && i + 1 >= argc) {
+            fprintf(stderr, "lull analyze: %s needs a value\n", a);
+            return 2;
+        }
+        if (which >= 0) {
+            names[which] = argv[++i];
+        } else if (!strcmp(a, "--rate")) {
+            char *end;
+            rate = strtod(argv[++i], &end);
+            if (*end || !(rate > 0 && rate <= 100000)) {
+                fprintf(stderr, "lull analyze: --rate: \"%s\" is not a sampling rate in Hz\n",
+                        argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(a, "-o")) {
+            out_path = argv[++i];
+        } else if (a[0] == '-') {
+            fprintf(stderr, "lull analyze: unknown option \"%s\"\n", a);
+            usage(stderr);
+            return 2;
+        } else if (file) {
+            fprintf(stderr, "lull analyze: one FILE only (\"%s\" and \"%s\")\n", file, a);
+            return 2;
+        } else {
+            file = a;
+        }
+    }
+    if (!file || kind == OUT_NONE) {
+        usage(stderr);
+        return 2;
+    }
+
+    char err[1024];
+    bio_record *rec = NULL;
+    if (bio_record_read(file, rate, &rec, err, sizeof err) != 0) {
+        fprintf(stderr, "lull analyze: %s\n", err);
+        if (rate == 0 && strstr(err, "time_s"))
+            fprintf(stderr, "lull analyze: give the sampling rate with --rate HZ\n");
+        return 1;
+    }
+    const bio_signal *sig[BIO_WAVEFORMS] = { NULL };
+    int status = 0;
+    for (int s = 0; s < BIO_WAVEFORMS && status == 0; s++) {
+        if (names[s]) {
+            sig[s] = bio_record_signal(rec, names[s]);
+            if (!sig[s]) {
+                fprintf(stderr, "lull analyze: %s: no signal named \"%s\" for %s; ", file,
+                        names[s], k_option[s]);
+                list_signals(rec, stderr);
+                status = 2;
+            }
+            continue;
+        }
+        for (int g = 0; k_guess[s][g] && !sig[s]; g++) sig[s] = bio_record_signal(rec, k_guess[s][g]);
+    }
+    if (status == 0 && !sig[BIO_RESP] && !sig[BIO_ECG] && !sig[BIO_PPG]) {
+        fprintf(stderr, "lull analyze: %s: no ECG, PPG or respiration signal recognised; name "
+                        "them with --ecg, --ppg, --resp; ", file);
+        list_signals(rec, stderr);
+        status = 2;
+    }
+    bio_pipeline_config cfg;
+    bio_pipeline_config_default(&cfg);
+    for (int s = 0; s < BIO_WAVEFORMS && status == 0; s++)
+        if (sig[s]) cfg.rate_hz[s] = sig[s]->fs;
+    bio_pipeline *p = NULL;
+    if (status == 0 && !(p = bio_pipeline_new(&cfg))) {
+        fprintf(stderr, "lull analyze: %s: a sampling rate is outside what the detectors take "
+                        "(respiration 4-1000 Hz, ECG 50-10000 Hz, PPG 20-10000 Hz)\n", file);
+        status = 1;
+    }
+    FILE *out = stdout;
+    if (status == 0 && out_path && !(out = fopen(out_path, "w"))) {
+        fprintf(stderr, "lull analyze: cannot write %s\n", out_path);
+        status = 1;
+    }
+    if (status == 0) {
+        analyze_out o = { out, kind };
+        bio_pipeline_listener l = { on_breath, on_beat, &o };
+        bio_pipeline_set_listener(p, &l);
+        if (kind == OUT_BEATS) fprintf(out, "time_s,source,ectopic\n");
+        if (kind == OUT_BREATHS) fprintf(out, "time_s,phase\n");
+        run(p, sig, &o);
+        if (ferror(out) || (out != stdout && fclose(out) != 0)) {
+            fprintf(stderr, "lull analyze: writing %s failed\n", out_path ? out_path : "stdout");
+            status = 1;
+        } else if (out == stdout) {
+            fflush(stdout);
+        }
+    } else if (out && out != stdout) {
+        fclose(out);
+    }
+    bio_pipeline_free(p);
+    bio_record_free(rec);
+    return status;
+}
