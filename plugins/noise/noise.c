@@ -1,0 +1,243 @@
+/* noise: white, pink or brown noise, bit-identical for a given host seed.
+ *
+ * White: uniform in [-1, 1) from xoshiro128+ (seeded through splitmix64).
+ * Pink: Paul Kellett's "refined" filter (sum of first-order sections, within
+ *   0.05 dB of -3 dB/octave above 10 Hz at 44.1 kHz); its five low poles are moved
+ *   for the actual sample rate keeping each section's corner frequency and DC gain.
+ *   Its top terms are defined per sample, not in Hz, so from 80 kHz up they cannot
+ *   carry the slope to 20 kHz alone: there a sixth section (corner 15 kHz, DC gain
+ *   0.35 x the 4.2 kHz section's) joins and those terms are scaled by 0.7, values
+ *   fitted to keep every octave 40 Hz..20 kHz within 0.25 dB at 88.2..192 kHz.
+ * Brown: leaky integrator of white (pole at 10 Hz), so it never drifts: zero mean,
+ *   a finite DC gain and -6 dB/octave above ~20 Hz.
+ * All three run all the time and are normalised to the RMS of the white noise
+ * (level / sqrt 3), so a colour change is a 20 ms crossfade between two running
+ * streams of equal loudness rather than a jump. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lull/plugin.h"
+
+enum { P_COLOR, P_LEVEL, P_COUNT };
+enum { WHITE, PINK, BROWN, COLOR_COUNT };
+
+#define PINK_SECTIONS 6 /* Kellett's five + one for high sample rates */
+#define KELLETT_SECTIONS 5
+#define HIGH_RATE 80000.0
+#define HIGH_SECTION_HZ 15000.0
+#define HIGH_SECTION_DC 0.35
+#define HIGH_RATE_TAIL 0.7
+#define KELLETT_RATE 44100.0
+#define BROWN_POLE_HZ 10.0
+#define COLOR_FADE_SECONDS 0.02
+
+typedef struct noise_node {
+    uint64_t seed;
+    uint32_t rng[4];
+    /* pink: leaky sections (the last one only at high rates), then Kellett's
+     * section near Nyquist (pink_state[PINK_SECTIONS]) and his delayed tap */
+    float pink_pole[PINK_SECTIONS], pink_gain[PINK_SECTIONS];
+    float pink_state[PINK_SECTIONS + 1], pink_delayed;
+    float pink_tail; /* scale of Kellett's per-sample top terms */
+    float pink_norm;
+    /* brown */
+    float brown_pole, brown_gain, brown_state;
+    /* colour crossfade */
+    int color, fade_from;
+    uint32_t fade_pos, fade_frames; /* fading while fade_pos < fade_frames */
+} noise_node;
+
+/* Kellett's refined pink filter at 44.1 kHz: b_i = p_i b_i + c_i w. */
+static const double kellett_pole[KELLETT_SECTIONS] = {0.99886, 0.99332, 0.96900, 0.86650,
+                                                      0.55000};
+static const double kellett_gain[KELLETT_SECTIONS] = {0.0555179, 0.0750759, 0.1538520,
+                                                      0.3104856, 0.5329522};
+#define KELLETT_NYQ_POLE (-0.7616f)
+#define KELLETT_NYQ_GAIN (-0.0168980f)
+#define KELLETT_DIRECT 0.5362f
+#define KELLETT_DELAYED 0.115926f
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+
+/* xoshiro128+: fast, and its top bits (the only ones used) are of good quality. */
+static uint32_t rng_next(uint32_t s[4])
+{
+    uint32_t result = s[0] + s[3];
+    uint32_t t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+}
+
+/* Uniform in [-1, 1) from the top 24 bits. */
+static float rng_white(uint32_t s[4])
+{
+    return (float)((int32_t)(rng_next(s) & 0xFFFFFF00u)) * (1.0f / 2147483648.0f);
+}
+
+static void noise_clear(noise_node *n)
+{
+    uint64_t x = n->seed;
+    uint64_t a = splitmix64(&x), b = splitmix64(&x);
+    n->rng[0] = (uint32_t)a;
+    n->rng[1] = (uint32_t)(a >> 32);
+    n->rng[2] = (uint32_t)b;
+    n->rng[3] = (uint32_t)(b >> 32) | 1u; /* never the all-zero state */
+    memset(n->pink_state, 0, sizeof n->pink_state);
+    n->pink_delayed = 0.0f;
+    n->brown_state = 0.0f;
+    n->fade_pos = n->fade_frames;
+}
+
+static float pink_step(noise_node *n, float w)
+{
+    float sum = 0.0f;
+    for (int i = 0; i < PINK_SECTIONS; i++) {
+        n->pink_state[i] = n->pink_pole[i] * n->pink_state[i] + n->pink_gain[i] * w;
+        sum += n->pink_state[i];
+    }
+    float tail_w = n->pink_tail * w;
+    n->pink_state[PINK_SECTIONS] =
+        KELLETT_NYQ_POLE * n->pink_state[PINK_SECTIONS] + KELLETT_NYQ_GAIN * tail_w;
+    sum += n->pink_state[PINK_SECTIONS] + n->pink_delayed + KELLETT_DIRECT * tail_w;
+    n->pink_delayed = KELLETT_DELAYED * tail_w;
+    return sum;
+}
+
+static void *noise_create(const lull_descriptor *desc, const lull_host *host)
+{
+    noise_node *n = calloc(1, sizeof *n);
+    if (n)
+        n->seed = host->seed;
+    return n;
+}
+
+static bool noise_activate(void *self, double sample_rate, uint32_t max_frames)
+{
+    noise_node *n = self;
+    for (int i = 0; i < KELLETT_SECTIONS; i++) {
+        /* Same corner frequency (so the same place in Hz) and the same DC gain. */
+        double corner = -log(kellett_pole[i]) * KELLETT_RATE;
+        double pole = exp(-corner / sample_rate);
+        n->pink_pole[i] = (float)pole;
+        n->pink_gain[i] = (float)(kellett_gain[i] * (1.0 - pole) / (1.0 - kellett_pole[i]));
+    }
+    bool high = sample_rate >= HIGH_RATE;
+    double top_pole = exp(-2.0 * M_PI * HIGH_SECTION_HZ / sample_rate);
+    double top_dc = HIGH_SECTION_DC * kellett_gain[KELLETT_SECTIONS - 1] /
+                    (1.0 - kellett_pole[KELLETT_SECTIONS - 1]);
+    n->pink_pole[KELLETT_SECTIONS] = (float)top_pole;
+    n->pink_gain[KELLETT_SECTIONS] = high ? (float)(top_dc * (1.0 - top_pole)) : 0.0f;
+    n->pink_tail = high ? (float)HIGH_RATE_TAIL : 1.0f;
+    double pole = exp(-2.0 * M_PI * BROWN_POLE_HZ / sample_rate);
+    n->brown_pole = (float)pole;
+    /* White of variance s^2 through g / (1 - p z^-1) has variance g^2 s^2 / (1 - p^2):
+     * choose g for the white noise's own variance. */
+    n->brown_gain = (float)sqrt(1.0 - pole * pole);
+
+    /* Pink's variance gain is the energy of its impulse response. */
+    noise_clear(n);
+    double energy = 0.0;
+    for (uint32_t i = 0; i < (uint32_t)(sample_rate * 4.0); i++) {
+        double h = pink_step(n, i == 0 ? 1.0f : 0.0f);
+        energy += h * h;
+    }
+    n->pink_norm = (float)(1.0 / sqrt(energy));
+    n->fade_frames = (uint32_t)lrint(COLOR_FADE_SECONDS * sample_rate);
+    n->color = -1; /* the first block picks the colour without a fade */
+    noise_clear(n);
+    return true;
+}
+
+static void noise_reset(void *self)
+{
+    noise_node *n = self;
+    noise_clear(n);
+    n->color = -1;
+}
+
+static int clamp_color(float v)
+{
+    long c = lrintf(v);
+    return c < 0 ? 0 : c >= COLOR_COUNT ? COLOR_COUNT - 1 : (int)c;
+}
+
+static void noise_process(void *self, const lull_process *ctx)
+{
+    noise_node *n = self;
+    float *out = ctx->outputs[0];
+    const float *color = ctx->params[P_COLOR];
+    const float *level = ctx->params[P_LEVEL];
+    for (uint32_t i = 0; i < ctx->frames; i++) {
+        int c = clamp_color(color[i]);
+        if (n->color < 0)
+            n->color = c;
+        if (c != n->color && n->fade_pos >= n->fade_frames) {
+            /* (a change during a fade waits for it to finish: no step, ever) */
+            n->fade_from = n->color;
+            n->color = c;
+            n->fade_pos = 0;
+        }
+        float streams[COLOR_COUNT];
+        float w = rng_white(n->rng);
+        streams[WHITE] = w;
+        streams[PINK] = pink_step(n, w) * n->pink_norm;
+        n->brown_state = n->brown_pole * n->brown_state + n->brown_gain * w;
+        streams[BROWN] = n->brown_state;
+        float y = streams[n->color];
+        if (n->fade_pos < n->fade_frames) {
+            /* equal-power crossfade: the streams are uncorrelated */
+            float a = (float)n->fade_pos / (float)n->fade_frames * (float)(M_PI / 2.0);
+            y = y * sinf(a) + streams[n->fade_from] * cosf(a);
+            n->fade_pos++;
+        }
+        out[i] = y * level[i];
+    }
+}
+
+static void noise_deactivate(void *self) {}
+static void noise_destroy(void *self) { free(self); }
+
+static const char *const color_names[] = {"white", "pink", "brown"};
+static const lull_port_info noise_outputs[] = {{"out"}};
+static const lull_param_info noise_params[P_COUNT] = {
+    [P_COLOR] = {"color", "Colour", "", 0.0f, 2.0f, 1.0f, 0.0f, LULL_PARAM_STEPPED, color_names},
+    [P_LEVEL] = {"level", "Level", "", 0.0f, 1.0f, 0.25f, 20.0f, LULL_PARAM_MODULATABLE, NULL},
+};
+
+static const lull_descriptor noise_desc = {
+    .struct_size = sizeof(lull_descriptor),
+    .id = "noise",
+    .name = "Noise",
+    .version = "1.0.0",
+    .description = "White, pink (-3 dB/oct) or brown (-6 dB/oct) noise, all of RMS "
+                   "level/sqrt(3), reproducible from the node's seed.",
+    .input_count = 0,
+    .inputs = NULL,
+    .output_count = 1,
+    .outputs = noise_outputs,
+    .param_count = P_COUNT,
+    .params = noise_params,
+    .create = noise_create,
+    .activate = noise_activate,
+    .process = noise_process,
+    .reset = noise_reset,
+    .deactivate = noise_deactivate,
+    .destroy = noise_destroy,
+    .get_extension = NULL,
+};
+
+LULL_PLUGIN_ENTRY(&noise_desc)
