@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "drivers/offline_driver.h"
+#include "sim/offline_features.h"
 
 static int bad_usage(const char *msg, const char *arg)
 {
@@ -34,6 +35,7 @@ int cmd_render(int argc, char **argv)
     offline_render_opts o;
     offline_render_defaults(&o);
     o.seconds = -1;
+    const char *bio = NULL, *profile = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -49,8 +51,12 @@ int cmd_render(int argc, char **argv)
         } else if (strcmp(a, "--rate") == 0 && v) {
             if (parse_number(a, v, 8000, 384000, &o.sample_rate)) return 2;
             i++;
-        } else if ((strcmp(a, "--bio") == 0 || strcmp(a, "--simulate") == 0) && v) {
-            return bad_usage("this build cannot drive features offline yet", a);
+        } else if (strcmp(a, "--bio") == 0 && v) {
+            bio = v;
+            i++;
+        } else if (strcmp(a, "--simulate") == 0 && v) {
+            profile = v;
+            i++;
         } else {
             return bad_usage(v || a[0] != '-' ? "unknown argument" : "missing value for", a);
         }
@@ -59,9 +65,17 @@ int cmd_render(int argc, char **argv)
     if (o.seconds < 0) return bad_usage("--seconds is required", NULL);
     if (!o.out_path) return bad_usage("-o OUT.wav is required", NULL);
 
+    if (bio && profile) return bad_usage("--bio and --simulate exclude each other", NULL);
+
     offline_render_result res;
     char err[1024];
-    if (offline_render(&o, &res, err, sizeof err) != 0) {
+    if (render_features_setup(bio, profile, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "lull render: %s\n", err);
+        return 2;
+    }
+    int failed = offline_render(&o, &res, err, sizeof err);
+    render_features_teardown(&o);
+    if (failed) {
         fprintf(stderr, "lull render: %s\n", err);
         return 1;
     }

@@ -8,5 +8,7 @@ int cmd_render(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_plugin_check(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 #endif

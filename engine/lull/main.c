@@ -16,6 +16,12 @@ static const struct {
     {"analyze", cmd_analyze,
      "analyze FILE (--beats|--breaths|--features) [--ecg NAME] [--ppg NAME] [--resp NAME] "
      "[--rate HZ] [-o OUT.csv]"},
+    {"simulate", cmd_simulate,
+     "simulate [--target HOST:PORT] [--profile NAME] [--dialect NAME] [--speed X] [--seconds N] "
+     "[--seed N]"},
+    {"replay", cmd_replay,
+     "replay FILE [--target HOST:PORT] [--speed X] [--ecg NAME] [--ppg NAME] [--resp NAME] "
+     "[--dialect NAME]"},
 };
 
 static void usage(FILE *to)

@@ -10,9 +10,9 @@
  *   fitted to keep every octave 40 Hz..20 kHz within 0.25 dB at 88.2..192 kHz.
  * Brown: leaky integrator of white (pole at 10 Hz), so it never drifts: zero mean,
  *   a finite DC gain and -6 dB/octave above ~20 Hz.
- * All three run all the time and are normalised to the RMS of the white noise
- * (level / sqrt 3), so a colour change is a 20 ms crossfade between two running
- * streams of equal loudness rather than a jump. */
+ * All three are normalised to the RMS of the white noise (level / sqrt 3), so a
+ * colour change is a 20 ms crossfade between two streams of equal loudness rather
+ * than a jump. Only the sounding colour is computed outside a crossfade. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,13 +175,24 @@ static int clamp_color(float v)
     return c < 0 ? 0 : c >= COLOR_COUNT ? COLOR_COUNT - 1 : (int)c;
 }
 
+/* One sample of every stream (used while crossfading between two colours). */
+static void all_streams(noise_node *n, float streams[COLOR_COUNT])
+{
+    float w = rng_white(n->rng);
+    streams[WHITE] = w;
+    streams[PINK] = pink_step(n, w) * n->pink_norm;
+    n->brown_state = n->brown_pole * n->brown_state + n->brown_gain * w;
+    streams[BROWN] = n->brown_state;
+}
+
 static void noise_process(void *self, const lull_process *ctx)
 {
     noise_node *n = self;
     float *out = ctx->outputs[0];
     const float *color = ctx->params[P_COLOR];
     const float *level = ctx->params[P_LEVEL];
-    for (uint32_t i = 0; i < ctx->frames; i++) {
+    uint32_t i = 0;
+    while (i < ctx->frames) {
         int c = clamp_color(color[i]);
         if (n->color < 0)
             n->color = c;
@@ -191,20 +202,42 @@ static void noise_process(void *self, const lull_process *ctx)
             n->color = c;
             n->fade_pos = 0;
         }
-        float streams[COLOR_COUNT];
-        float w = rng_white(n->rng);
-        streams[WHITE] = w;
-        streams[PINK] = pink_step(n, w) * n->pink_norm;
-        n->brown_state = n->brown_pole * n->brown_state + n->brown_gain * w;
-        streams[BROWN] = n->brown_state;
-        float y = streams[n->color];
         if (n->fade_pos < n->fade_frames) {
+            float streams[COLOR_COUNT];
+            all_streams(n, streams);
             /* equal-power crossfade: the streams are uncorrelated */
             float a = (float)n->fade_pos / (float)n->fade_frames * (float)(M_PI / 2.0);
-            y = y * sinf(a) + streams[n->fade_from] * cosf(a);
+            float y = streams[n->color] * sinf(a) + streams[n->fade_from] * cosf(a);
             n->fade_pos++;
+            out[i] = y * level[i];
+            i++;
+            continue;
         }
-        out[i] = y * level[i];
+        /* Steady colour: run only that stream, up to the next colour change. The
+         * other filters rest; their short time constants (< 25 ms) settle under the
+         * 20 ms crossfade when they are next needed. */
+        uint32_t end = i + 1;
+        if (ctx->params_static[P_COLOR])
+            end = ctx->frames;
+        else
+            while (end < ctx->frames && clamp_color(color[end]) == c)
+                end++;
+        switch (n->color) {
+        case WHITE:
+            for (; i < end; i++)
+                out[i] = rng_white(n->rng) * level[i];
+            break;
+        case PINK:
+            for (; i < end; i++)
+                out[i] = pink_step(n, rng_white(n->rng)) * n->pink_norm * level[i];
+            break;
+        default:
+            for (; i < end; i++) {
+                n->brown_state = n->brown_pole * n->brown_state + n->brown_gain * rng_white(n->rng);
+                out[i] = n->brown_state * level[i];
+            }
+            break;
+        }
     }
 }
 

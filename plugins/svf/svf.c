@@ -19,14 +19,20 @@ enum { LOWPASS, BANDPASS, HIGHPASS, MODE_COUNT };
 /* Cutoff never closer to Nyquist than this fraction of the sample rate. */
 #define SVF_MAX_CUTOFF_FRACTION 0.49
 
-typedef struct svf_node {
-    double sample_rate, max_cutoff;
-    double ic1, ic2; /* integrator states */
-} svf_node;
+/* Frames between exact coefficient designs while the cutoff or Q moves. */
+#define SVF_DESIGN_FRAMES 8
 
 typedef struct svf_coefs {
     double k, a1, a2, a3;
 } svf_coefs;
+
+typedef struct svf_node {
+    double sample_rate, max_cutoff;
+    double ic1, ic2; /* integrator states */
+    svf_coefs cached; /* the coefficients in use, and what they were designed for */
+    float cached_cutoff, cached_q;
+    uint64_t frame;   /* frames since activate() or reset() */
+} svf_node;
 
 static svf_coefs svf_design(const svf_node *s, float cutoff, float q)
 {
@@ -71,6 +77,8 @@ static bool svf_activate(void *self, double sample_rate, uint32_t max_frames)
     s->sample_rate = sample_rate;
     s->max_cutoff = SVF_MAX_CUTOFF_FRACTION * sample_rate;
     s->ic1 = s->ic2 = 0.0;
+    s->cached_cutoff = -1.0f; /* no design yet: the first frame designs */
+    s->frame = 0;
     return true;
 }
 
@@ -78,6 +86,8 @@ static void svf_reset(void *self)
 {
     svf_node *s = self;
     s->ic1 = s->ic2 = 0.0;
+    s->cached_cutoff = -1.0f;
+    s->frame = 0;
 }
 
 static int clamp_mode(float v)
@@ -94,15 +104,20 @@ static void svf_process(void *self, const lull_process *ctx)
     const float *mode = ctx->params[P_MODE];
     const float *cutoff = ctx->params[P_CUTOFF];
     const float *q = ctx->params[P_Q];
-    if (ctx->params_static[P_CUTOFF] && ctx->params_static[P_Q]) {
-        svf_coefs c = svf_design(s, cutoff[0], q[0]);
-        for (uint32_t i = 0; i < ctx->frames; i++)
-            out[i] = svf_tick(s, &c, clamp_mode(mode[i]), in[i]);
-    } else {
-        for (uint32_t i = 0; i < ctx->frames; i++) {
-            svf_coefs c = svf_design(s, cutoff[i], q[i]);
-            out[i] = svf_tick(s, &c, clamp_mode(mode[i]), in[i]);
+    /* Coefficients are designed at frames that are multiples of SVF_DESIGN_FRAMES
+     * since activation (and only when cutoff or Q changed), and held in between:
+     * tan() per frame would dominate the cost, the host's ramps are smooth on this
+     * scale, and tying the design to absolute frames keeps the output independent
+     * of how the host splits it into blocks. */
+    int fixed_mode = ctx->params_static[P_MODE] ? clamp_mode(mode[0]) : -1;
+    for (uint32_t i = 0; i < ctx->frames; i++) {
+        if (s->frame % SVF_DESIGN_FRAMES == 0 && (cutoff[i] != s->cached_cutoff || q[i] != s->cached_q)) {
+            s->cached = svf_design(s, cutoff[i], q[i]);
+            s->cached_cutoff = cutoff[i];
+            s->cached_q = q[i];
         }
+        s->frame++;
+        out[i] = svf_tick(s, &s->cached, fixed_mode >= 0 ? fixed_mode : clamp_mode(mode[i]), in[i]);
     }
     /* A non-finite input would poison the states for ever: start again from rest.
      * A decaying tail is flushed long before it could reach the float denormal

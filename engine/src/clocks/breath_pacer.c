@@ -55,7 +55,9 @@ static void guide_decide(breath_pacer *p, const lull_features *f)
     if (!p->guide_started) {
         /* A little below the client, but not below the target unless they already are. */
         p->rate = fmin(client, fmax(p->target, client - 1.0));
+        p->rate = fmax(PACER_MIN_RATE, p->rate);
         p->guide_started = true;
+        return;
     } else if (fabs(client - p->rate) <= PACER_GUIDE_TOLERANCE) {
         p->out_of_step = 0;
         if (++p->in_step >= PACER_GUIDE_FOLLOW_BREATHS) {
@@ -69,7 +71,10 @@ static void guide_decide(breath_pacer *p, const lull_features *f)
             p->out_of_step = 0;
         }
     }
-    p->rate = fmax(PACER_MIN_RATE, fmin(p->rate, client));
+    /* Never faster than the client (beyond the measurement's own noise), but a
+     * client who follows a pacer at the target does not drag it below the target:
+     * clamping to every low reading would ratchet both down together. */
+    p->rate = fmax(PACER_MIN_RATE, fmin(p->rate, client + PACER_CLIENT_SLACK));
 }
 
 static void resonance_decide(breath_pacer *p)

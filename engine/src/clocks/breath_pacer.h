@@ -5,8 +5,9 @@
  *              phase is pulled gently toward the measured phase.
  *   guide      starts a little below the measured rate and steps toward the target
  *              once the client follows for several breaths; holds, or steps back
- *              toward the client, when they don't. Never faster than the client,
- *              never below 4/min.
+ *              toward the client, when they don't. Never faster than the client
+ *              (beyond PACER_CLIENT_SLACK of measurement noise), never below the
+ *              target by its own steps, never below 4/min.
  *   resonance  stepped trials from 6.5 to 4.5/min; keeps the rate that gave the
  *              largest heart-rate swing per breath.
  * Decisions are taken at the start of each inhale, so every breath is whole.
@@ -27,6 +28,7 @@
 #define PACER_GUIDE_MISS_BREATHS 4     /* breaths out of step before stepping back */
 #define PACER_GUIDE_STEP 0.5           /* breaths/min per step */
 #define PACER_GUIDE_TOLERANCE 0.8      /* breaths/min: "in step" */
+#define PACER_CLIENT_SLACK 0.25        /* breaths/min: measurement noise allowed above the client */
 #define PACER_RESONANCE_BREATHS 8      /* breaths per trial (the first settles) */
 
 typedef struct breath_pacer {

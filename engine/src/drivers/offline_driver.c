@@ -67,6 +67,8 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         return -1;
     }
 
+    if (o->engine_ready) o->engine_ready(o->features_ud, e);
+
     SNDFILE *sf = NULL;
     if (o->out_path) {
         SF_INFO info = {.samplerate = (int)o->sample_rate, .channels = 2,

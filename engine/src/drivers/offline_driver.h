@@ -9,6 +9,8 @@
 
 #include "bio/features.h"
 
+struct lull_engine;
+
 /* Supplies feature frames for the render: called every `interval_s` of rendered
  * time with the stream time; fills *f. Used for --bio and --simulate. */
 typedef void (*offline_feature_fn)(void *ud, double t, lull_features *f);
@@ -22,6 +24,10 @@ typedef struct offline_render_opts {
     offline_feature_fn features;  /* NULL: every feature stays at its neutral value */
     void *features_ud;
     double features_interval_s;   /* default 0.1 */
+    /* Called once with features_ud after the preset loaded, before rendering:
+     * hands the engine to a feature source that reads it (the follower listens to
+     * the pacer). NULL: not called. */
+    void (*engine_ready)(void *ud, struct lull_engine *e);
     int fade_out_at_end;      /* 1 (default via offline_render_defaults): end in silence */
 } offline_render_opts;
 

@@ -110,12 +110,15 @@ bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull
         .event_count = event_count,
     };
     d->process(n->self, &ctx);
-    /* A sum is non-finite iff some sample is (or the sum overflowed, which at float
-     * audio levels means the node is broken anyway). */
-    float acc = 0.0f;
-    for (uint32_t o = 0; o < d->output_count; o++)
-        for (uint32_t f = 0; f < frames; f++) acc += n->outputs[o][f] * 0.0f;
-    if (acc == 0.0f) return true;
+    /* Any sample whose exponent bits are all ones is Inf or NaN; OR-ing the test
+     * over the block vectorises, unlike a floating-point sum. */
+    uint32_t bad = 0;
+    for (uint32_t o = 0; o < d->output_count; o++) {
+        typedef uint32_t __attribute__((may_alias)) float_bits;
+        const float_bits *bits = (const float_bits *)n->outputs[o];
+        for (uint32_t f = 0; f < frames; f++) bad |= (bits[f] & 0x7f800000u) == 0x7f800000u;
+    }
+    if (!bad) return true;
     n->muted = true;
     for (uint32_t o = 0; o < d->output_count; o++) memset(n->outputs[o], 0, frames * sizeof(float));
     return false;

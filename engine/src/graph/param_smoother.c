@@ -2,11 +2,9 @@
 
 #include <math.h>
 
-static double to_domain(const param_smoother *s, float v) { return s->logarithmic ? log(v) : v; }
-static float from_domain(const param_smoother *s, double d)
-{
-    return s->logarithmic ? (float)exp(d) : (float)d;
-}
+/* The ramp is linear in the smoothing domain: for logarithmic parameters that is a
+ * geometric progression in value units, so each frame costs one multiply (the
+ * exp/log are paid once per new target, not per frame). */
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -18,7 +16,7 @@ void param_smoother_init(param_smoother *s, const lull_param_info *info, double 
     s->logarithmic = (info->flags & LULL_PARAM_LOGARITHMIC) != 0;
     s->stepped = (info->flags & LULL_PARAM_STEPPED) != 0;
     s->ramp_frames = s->stepped ? 0 : (uint32_t)lround(info->smoothing_ms * 1e-3 * sample_rate);
-    s->filled = false;
+    s->target = clampf(info->def, s->min, s->max);
     param_smoother_jump(s, value);
 }
 
@@ -26,9 +24,9 @@ void param_smoother_jump(param_smoother *s, float value)
 {
     if (isnan(value)) return;
     s->target = clampf(s->stepped ? roundf(value) : value, s->min, s->max);
-    s->current = to_domain(s, s->target);
+    s->current = s->target;
     s->remaining = 0;
-    s->step = 0;
+    s->step = s->logarithmic ? 1.0 : 0.0;
     s->filled = false;
 }
 
@@ -43,28 +41,32 @@ void param_smoother_set(param_smoother *s, float target)
         return;
     }
     s->remaining = s->ramp_frames;
-    s->step = (to_domain(s, target) - s->current) / (double)s->ramp_frames;
+    s->step = s->logarithmic ? pow(target / s->current, 1.0 / s->ramp_frames)
+                             : (target - s->current) / (double)s->ramp_frames;
 }
 
 bool param_smoother_run(param_smoother *s, float *out, uint32_t frames)
 {
     if (s->remaining == 0) {
         if (!s->filled) {
-            float v = from_domain(s, s->current);
+            float v = (float)s->current;
             for (uint32_t i = 0; i < frames; i++) out[i] = v;
             s->filled = true;
         }
         return true;
     }
-    for (uint32_t i = 0; i < frames; i++) {
-        if (s->remaining > 0) {
-            s->current += s->step;
-            if (--s->remaining == 0) s->current = to_domain(s, s->target);
-        }
-        out[i] = from_domain(s, s->current);
-    }
+    uint32_t ramp = s->remaining < frames ? s->remaining : frames;
+    double v = s->current, step = s->step;
+    if (s->logarithmic)
+        for (uint32_t i = 0; i < ramp; i++) out[i] = (float)(v *= step);
+    else
+        for (uint32_t i = 0; i < ramp; i++) out[i] = (float)(v += step);
+    s->remaining -= ramp;
+    if (s->remaining == 0) v = s->target;   /* land exactly, whatever the rounding */
+    s->current = v;
+    for (uint32_t i = ramp; i < frames; i++) out[i] = (float)v;
     s->filled = false;
     return false;
 }
 
-float param_smoother_value(const param_smoother *s) { return from_domain(s, s->current); }
+float param_smoother_value(const param_smoother *s) { return (float)s->current; }

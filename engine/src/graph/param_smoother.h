@@ -14,8 +14,8 @@
 typedef struct param_smoother {
     float min, max;
     float target;          /* in value units, clamped to [min, max] */
-    double current;        /* in the smoothing domain (log for logarithmic params) */
-    double step;           /* per frame, smoothing domain */
+    double current;        /* value units */
+    double step;           /* per frame: added (linear) or multiplied (logarithmic) */
     uint32_t remaining;    /* frames left in the ramp */
     uint32_t ramp_frames;  /* smoothing time in frames (0 = jump) */
     bool logarithmic;

@@ -96,7 +96,8 @@ lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, siz
     if (!plan->steps || !plan->step_of_node || !plan->modulations || !plan->mod_state ||
         !plan->mod_base)
         goto oom;
-    memcpy(plan->modulations, p->modulations, p->modulation_count * sizeof(preset_modulation));
+    if (p->modulation_count)
+        memcpy(plan->modulations, p->modulations, p->modulation_count * sizeof(preset_modulation));
     plan->modulation_count = (uint32_t)p->modulation_count;
     for (size_t m = 0; m < p->modulation_count; m++)
         plan->mod_base[m] = p->nodes[p->modulations[m].node].param_values[p->modulations[m].param];

@@ -57,10 +57,17 @@ void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *
                     double block_seconds)
 {
     float glide_step = plan->stale_glide_s > 0 ? (float)(block_seconds / plan->stale_glide_s) : 1.0f;
+    /* Each source is read once per block however many mappings use it. */
+    float source[MOD_SOURCE_COUNT];
+    uint32_t have = 0;
     for (uint32_t i = 0; i < plan->modulation_count; i++) {
         const preset_modulation *m = &plan->modulations[i];
         mod_state *st = &plan->mod_state[i];
-        float live = mod_source_value(m->source, f, c);
+        if (!(have & (1u << m->source))) {
+            source[m->source] = mod_source_value(m->source, f, c);
+            have |= 1u << m->source;
+        }
+        float live = source[m->source];
         int ok = source_ok(m->source, f, live);
         if (!st->primed) st->blend = ok ? 1.0f : 0.0f;
         st->blend += ok ? glide_step : -glide_step;

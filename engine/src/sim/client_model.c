@@ -1,0 +1,280 @@
+#include "sim/client_model.h"
+
+#include <math.h>
+#include <string.h>
+
+#define DT (1.0 / CLIENT_ECG_FS)
+#define PTT_S 0.22              /* pulse transit time, R peak to PPG foot */
+#define PACER_FRESH_S 5.0
+#define FOLLOW_GAIN 0.30        /* share of the gap to the pacer closed per breath */
+#define FOLLOW_GIVE_UP 3.0      /* breaths/min: a pacer slower than this is ignored */
+#define RETURN_GAIN 0.10        /* per breath, back to the natural rate */
+#define PHASE_GAIN 0.05         /* 1/s */
+
+typedef struct profile_params {
+    double br0, br1, glide_s;    /* breath rate glides br0 -> br1 over glide_s */
+    double hr0, hr1;             /* heart rate base, same glide */
+    double inhale_fraction;
+    double rsa_bpm;              /* A: RSA half-swing at resonance */
+    double lf_sd_bpm;
+    double hf_sd_ms;
+} profile_params;
+
+static const profile_params k_params[CLIENT_PROFILE_COUNT] = {
+    [CLIENT_STEADY] = {12.0, 12.0, 1.0, 68.0, 68.0, 0.42, 10.0, 1.5, 8.0},
+    [CLIENT_RELAXING] = {14.0, 8.0, 600.0, 76.0, 62.0, 0.40, 11.0, 1.5, 9.0},
+    [CLIENT_STRESSED] = {18.0, 18.0, 1.0, 88.0, 88.0, 0.45, 5.0, 0.5, 3.0},
+    [CLIENT_DROPOUTS] = {12.0, 12.0, 1.0, 68.0, 68.0, 0.42, 10.0, 1.5, 8.0},
+    [CLIENT_FOLLOWER] = {14.0, 14.0, 1.0, 71.0, 71.0, 0.40, 10.0, 1.5, 8.0},
+};
+
+static const char *const k_names[CLIENT_PROFILE_COUNT] = {
+    "steady", "relaxing", "stressed", "dropouts", "follower",
+};
+
+bool client_profile_parse(const char *name, client_profile *out)
+{
+    for (int i = 0; i < CLIENT_PROFILE_COUNT; i++)
+        if (name && !strcmp(name, k_names[i])) {
+            *out = (client_profile)i;
+            return true;
+        }
+    return false;
+}
+
+const char *client_profile_name(client_profile p)
+{
+    return p < CLIENT_PROFILE_COUNT ? k_names[p] : "?";
+}
+
+const char *client_profile_names(void) { return "steady|relaxing|stressed|dropouts|follower"; }
+
+/* xorshift64*: small, fast, deterministic across platforms. */
+static double uniform(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return (double)((*s * 0x2545F4914F6CDD1DULL) >> 11) * 0x1.0p-53;
+}
+
+static double gauss(uint64_t *s)
+{
+    double u1 = uniform(s), u2 = uniform(s);
+    return sqrt(-2.0 * log(u1 + 1e-300)) * cos(2.0 * M_PI * u2);
+}
+
+static double glide(double a, double b, double t, double dur)
+{
+    double x = t <= 0 ? 0 : t >= dur ? 1 : t / dur;
+    return a + (b - a) * x;
+}
+
+double client_model_nominal_breath_rate(client_profile p, double t)
+{
+    const profile_params *k = &k_params[p];
+    return glide(k->br0, k->br1, t, k->glide_s);
+}
+
+double client_model_nominal_heart_rate(client_profile p, double t, double breath_rate)
+{
+    const profile_params *k = &k_params[p];
+    if (p == CLIENT_FOLLOWER) /* slower breathing calms the heart a little */
+        return k->hr0 + 0.6 * (breath_rate - k->br0);
+    return glide(k->hr0, k->hr1, t, k->glide_s);
+}
+
+/* Normalised lung volume over a cycle (0 at the inhale onset, 1 at its peak). */
+static double lung_volume(double phase, double fi)
+{
+    if (phase < fi) return 0.5 * (1.0 - cos(M_PI * phase / fi));
+    double u = (phase - fi) / (1.0 - fi);
+    double w = 1.0 - (1.0 - u) * (1.0 - u);
+    return 0.5 * (1.0 + cos(M_PI * w));
+}
+
+/* Baroreflex resonance: RSA gain, 1 at 6 breaths/min. */
+static double rsa_gain(double rate)
+{
+    double x = (rate - 6.0) / 4.0;
+    return 1.0 / (1.0 + x * x);
+}
+
+static double wrap_half(double a)
+{
+    a -= floor(a);
+    return a >= 0.5 ? a - 1.0 : a;
+}
+
+static void schedule_dropouts(client_model *m, double now)
+{
+    if (m->profile != CLIENT_DROPOUTS) {
+        m->gap_start = m->art_start = INFINITY;
+        return;
+    }
+    if (now >= m->gap_end) {
+        m->gap_start = now + 5.0 - 20.0 * log(1.0 - uniform(&m->rng)); /* mean 25 s */
+        m->gap_end = m->gap_start + 1.0 + 4.0 * uniform(&m->rng);
+    }
+    if (now >= m->art_end) {
+        m->art_start = now + 5.0 - 35.0 * log(1.0 - uniform(&m->rng)); /* mean 40 s */
+        m->art_end = m->art_start + 1.0 + 2.0 * uniform(&m->rng);
+    }
+}
+
+static void new_breath(client_model *m, double t)
+{
+    const profile_params *k = &k_params[m->profile];
+    if (m->profile == CLIENT_FOLLOWER) {
+        double natural = k->br0;
+        bool pacer_known = t - m->pacer_t < PACER_FRESH_S && m->pacer_rate > 0;
+        if (pacer_known && m->pacer_rate >= m->follow_rate - FOLLOW_GIVE_UP)
+            m->follow_rate += FOLLOW_GAIN * (m->pacer_rate - m->follow_rate);
+        else
+            m->follow_rate += RETURN_GAIN * (natural - m->follow_rate);
+        m->rate = m->follow_rate * (1.0 + 0.02 * gauss(&m->rng));
+    } else {
+        double drift = 0.4 * sin(m->drift_phase);
+        m->rate = (client_model_nominal_breath_rate(m->profile, t) + drift) *
+                  (1.0 + 0.04 * gauss(&m->rng));
+    }
+    if (m->rate < 3.0) m->rate = 3.0;
+    double d = 1.0 + 0.12 * gauss(&m->rng);
+    if (d < 0.6) d = 0.6;
+    if (d > 1.4) d = 1.4;
+    m->depth = d * sqrt(12.0 / m->rate);
+}
+
+void client_model_init(client_model *m, client_profile p, uint64_t seed)
+{
+    memset(m, 0, sizeof *m);
+    m->profile = p < CLIENT_PROFILE_COUNT ? p : CLIENT_STEADY;
+    m->rng = seed * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
+    if (!m->rng) m->rng = 1;
+    m->inhale_fraction = k_params[m->profile].inhale_fraction;
+    m->follow_rate = k_params[m->profile].br0;
+    m->drift_phase = 2.0 * M_PI * uniform(&m->rng);
+    m->pacer_t = -INFINITY;
+    m->phase = 0.0;
+    new_breath(m, 0.0);
+    double rr = 60.0 / client_model_nominal_heart_rate(m->profile, 0.0, m->rate);
+    m->next_beat_t = 0.3;
+    for (int i = 0; i < 3; i++)
+        m->beats[i] = (client_beat){0.3 - (i + 1) * rr, rr};
+    m->gap_end = m->art_end = 0.0;
+    schedule_dropouts(m, 0.0);
+}
+
+void client_model_set_pacer(client_model *m, double t, double rate, double phase)
+{
+    if (!isfinite(t) || !isfinite(rate) || !isfinite(phase) || rate <= 0) return;
+    m->pacer_t = t;
+    m->pacer_rate = rate;
+    m->pacer_phase = phase - floor(phase);
+}
+
+static double gaussian_wave(double x, double center, double width, double amp)
+{
+    double z = (x - center) / width;
+    return amp * exp(-0.5 * z * z);
+}
+
+static double ecg_beat(double x, double rr_s)
+{
+    if (x < -0.3 || x > 0.7) return 0.0;
+    double tq = 0.28 * sqrt(rr_s);
+    return gaussian_wave(x, -0.17, 0.022, 0.12) + gaussian_wave(x, -0.03, 0.008, -0.12) +
+           gaussian_wave(x, 0.0, 0.009, 1.1) + gaussian_wave(x, 0.03, 0.010, -0.25) +
+           gaussian_wave(x, tq, 0.055, 0.30);
+}
+
+static double ppg_pulse(double x, double rr_s)
+{
+    x -= PTT_S;
+    if (x < -0.1 || x > 1.0) return 0.0;
+    double k = rr_s < 0.85 ? rr_s / 0.85 : 1.0; /* a fast heart compresses the pulse */
+    return gaussian_wave(x, 0.13 * k, 0.055 * k, 1.0) + gaussian_wave(x, 0.33 * k, 0.07 * k, 0.35);
+}
+
+void client_model_tick(client_model *m, client_tick *out)
+{
+    const profile_params *k = &k_params[m->profile];
+    m->n++;
+    double t = m->n * DT;
+    memset(out, 0, sizeof *out);
+    out->index = m->n;
+    out->t = t;
+
+    /* breathing */
+    double dphase = m->rate / 60.0;
+    if (m->profile == CLIENT_FOLLOWER && t - m->pacer_t < PACER_FRESH_S) {
+        double pacer_now = m->pacer_phase + m->pacer_rate / 60.0 * (t - m->pacer_t);
+        double pull = PHASE_GAIN * wrap_half(pacer_now - m->phase);
+        if (pull < -0.5 * dphase) pull = -0.5 * dphase;
+        if (pull > 0.5 * dphase) pull = 0.5 * dphase;
+        dphase += pull;
+    }
+    m->drift_phase += 2.0 * M_PI * DT / 97.0;
+    double next = m->phase + dphase * DT;
+    if (next >= 1.0) {
+        out->breath_onset = true;
+        out->onset_t = t - DT + (1.0 - m->phase) / dphase;
+        next -= 1.0;
+        new_breath(m, t);
+    }
+    m->phase = next;
+    double v = lung_volume(m->phase, m->inhale_fraction);
+
+    /* heart */
+    m->lf += -m->lf * DT / 10.0 + k->lf_sd_bpm * sqrt(2.0 * DT / 10.0) * gauss(&m->rng);
+    double hr = client_model_nominal_heart_rate(m->profile, t, m->rate) +
+                k->rsa_bpm * rsa_gain(m->rate) * (2.0 * v - 1.0) + m->lf;
+    if (hr < 35.0) hr = 35.0;
+    if (hr > 180.0) hr = 180.0;
+    if (m->next_beat_t <= t) {
+        double rr = m->next_beat_t - m->beats[0].t;
+        m->beats[2] = m->beats[1];
+        m->beats[1] = m->beats[0];
+        m->beats[0] = (client_beat){m->next_beat_t, rr};
+        out->beat = true;
+        out->beat_t = m->next_beat_t;
+        out->rr_ms = rr * 1000.0;
+        double next_rr = 60.0 / hr + k->hf_sd_ms * 1e-3 * gauss(&m->rng);
+        if (next_rr < 0.33) next_rr = 0.33;
+        m->next_beat_t += next_rr;
+    }
+
+    /* waveforms */
+    double ecg = 0.0, ppg = 0.0;
+    double qrs_mod = 1.0 + 0.05 * (2.0 * v - 1.0);
+    for (int i = 0; i < 3; i++) {
+        ecg += qrs_mod * ecg_beat(t - m->beats[i].t, m->beats[i].rr_s);
+        ppg += ppg_pulse(t - m->beats[i].t, m->beats[i].rr_s);
+    }
+    ecg += qrs_mod * ecg_beat(t - m->next_beat_t, m->next_beat_t - m->beats[0].t);
+    ecg += 0.05 * v + 0.01 * gauss(&m->rng);
+    ppg = ppg * (1.0 + 0.1 * (v - 0.5)) + 0.15 * v + 0.01 * gauss(&m->rng);
+    double resp = m->depth * v + 0.1 * sin(2.0 * M_PI * t / 45.0) + 0.01 * gauss(&m->rng);
+
+    /* dropouts and artifacts */
+    schedule_dropouts(m, t);
+    out->sending = !(t >= m->gap_start && t < m->gap_end);
+    out->artifact = t >= m->art_start && t < m->art_end;
+    if (out->artifact) {
+        m->motion += 0.15 * gauss(&m->rng) - 0.02 * m->motion;
+        resp += 4.0 * m->motion + 2.0 * gauss(&m->rng);
+        ecg += 2.0 * m->motion + 4.0 * gauss(&m->rng);
+        ppg += 2.0 * m->motion + 4.0 * gauss(&m->rng);
+    } else {
+        m->motion = 0.0;
+    }
+
+    out->ecg = (float)ecg;
+    out->has_resp = m->n % CLIENT_RESP_DIV == 0;
+    out->has_ppg = m->n % CLIENT_PPG_DIV == 0;
+    out->resp = (float)resp;
+    out->ppg = (float)ppg;
+    out->breath_rate = m->rate;
+    out->breath_phase = m->phase;
+    out->heart_rate = hr;
+}
