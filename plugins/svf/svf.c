@@ -22,8 +22,18 @@ enum { LOWPASS, BANDPASS, HIGHPASS, MODE_COUNT };
 /* Frames between exact coefficient designs while the cutoff or Q moves. */
 #define SVF_DESIGN_FRAMES 8
 
+/* The SVF as a linear state update of its two integrators, solved once per design:
+ *   ic1' = a11 ic1 + a12 ic2 + b1 x,   ic2' = a21 ic1 + a22 ic2 + b2 x
+ * (from v1 = a1 ic1 + a2 (x - ic2), v2 = ic2 + a2 ic1 + a3 (x - ic2), ic' = 2v - ic).
+ * The frame-to-frame dependency is then two multiply-adds instead of four, and
+ * the outputs come off the critical path: v1 = (ic1 + ic1')/2, v2 = (ic2 + ic2')/2. */
 typedef struct svf_coefs {
-    double k, a1, a2, a3;
+    double k;
+    double a11, a12, a21, a22, b1, b2;
+    /* Two frames at once, s[n+2] = A^2 s[n] + A B x[n] + B x[n+1]: the dependency
+     * chain then spans two frames, halving its cost per frame. */
+    double q11, q12, q21, q22;   /* A^2 */
+    double c1, c2;               /* A B */
 } svf_coefs;
 
 typedef struct svf_node {
@@ -43,27 +53,61 @@ static svf_coefs svf_design(const svf_node *s, float cutoff, float q)
         fc = s->max_cutoff;
     double qq = q >= 0.1f ? q : 0.1; /* also catches NaN */
     double g = tan(M_PI * fc / s->sample_rate);
-    svf_coefs c;
-    c.k = 1.0 / qq;
-    c.a1 = 1.0 / (1.0 + g * (g + c.k));
-    c.a2 = g * c.a1;
-    c.a3 = g * c.a2;
+    double k = 1.0 / qq;
+    double a1 = 1.0 / (1.0 + g * (g + k)), a2 = g * a1, a3 = g * a2;
+    svf_coefs c = {.k = k,
+                   .a11 = 2.0 * a1 - 1.0, .a12 = -2.0 * a2, .b1 = 2.0 * a2,
+                   .a21 = 2.0 * a2, .a22 = 1.0 - 2.0 * a3, .b2 = 2.0 * a3};
+    c.q11 = c.a11 * c.a11 + c.a12 * c.a21;
+    c.q12 = c.a11 * c.a12 + c.a12 * c.a22;
+    c.q21 = c.a21 * c.a11 + c.a22 * c.a21;
+    c.q22 = c.a21 * c.a12 + c.a22 * c.a22;
+    c.c1 = c.a11 * c.b1 + c.a12 * c.b2;
+    c.c2 = c.a21 * c.b1 + c.a22 * c.b2;
     return c;
 }
 
-static float svf_tick(svf_node *s, const svf_coefs *c, int mode, float x)
+/* Run n frames with fixed coefficients and mode. The state lives in registers for
+ * the whole run; the mode is a constant in each specialised copy. */
+static inline double svf_out(int mode, double hk, double v0, double ic1, double n1, double ic2,
+                             double n2)
 {
-    double v0 = x;
-    double v3 = v0 - s->ic2;
-    double v1 = c->a1 * s->ic1 + c->a2 * v3;
-    double v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
-    s->ic1 = 2.0 * v1 - s->ic1;
-    s->ic2 = 2.0 * v2 - s->ic2;
-    switch (mode) {
-    case BANDPASS: return (float)(c->k * v1);
-    case HIGHPASS: return (float)(v0 - c->k * v1 - v2);
-    default: return (float)v2;
+    if (mode == BANDPASS) return hk * (ic1 + n1);
+    if (mode == HIGHPASS) return v0 - hk * (ic1 + n1) - 0.5 * (ic2 + n2);
+    return 0.5 * (ic2 + n2);
+}
+
+/* Run n frames with fixed coefficients and mode. The state lives in registers for
+ * the whole run; the mode is a constant in each specialised copy. */
+static inline void svf_run(svf_node *s, const svf_coefs *c, int mode, const float *in, float *out,
+                           uint32_t n)
+{
+    double ic1 = s->ic1, ic2 = s->ic2;
+    const double hk = 0.5 * c->k;
+    uint32_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        double x0 = in[i], x1 = in[i + 1];
+        /* the next frame's state, for the outputs only */
+        double m1 = c->a11 * ic1 + c->a12 * ic2 + c->b1 * x0;
+        double m2 = c->a21 * ic1 + c->a22 * ic2 + c->b2 * x0;
+        /* two frames ahead: the only dependency between iterations */
+        double n1 = (c->q11 * ic1 + c->q12 * ic2) + (c->c1 * x0 + c->b1 * x1);
+        double n2 = (c->q21 * ic1 + c->q22 * ic2) + (c->c2 * x0 + c->b2 * x1);
+        out[i] = (float)svf_out(mode, hk, x0, ic1, m1, ic2, m2);
+        out[i + 1] = (float)svf_out(mode, hk, x1, m1, n1, m2, n2);
+        ic1 = n1;
+        ic2 = n2;
     }
+    if (i < n) {
+        double x0 = in[i];
+        double n1 = c->a11 * ic1 + c->a12 * ic2 + c->b1 * x0;
+        double n2 = c->a21 * ic1 + c->a22 * ic2 + c->b2 * x0;
+        out[i] = (float)svf_out(mode, hk, x0, ic1, n1, ic2, n2);
+        ic1 = n1;
+        ic2 = n2;
+    }
+    s->ic1 = ic1;
+    s->ic2 = ic2;
 }
 
 static void *svf_create(const lull_descriptor *desc, const lull_host *host)
@@ -109,15 +153,31 @@ static void svf_process(void *self, const lull_process *ctx)
      * tan() per frame would dominate the cost, the host's ramps are smooth on this
      * scale, and tying the design to absolute frames keeps the output independent
      * of how the host splits it into blocks. */
-    int fixed_mode = ctx->params_static[P_MODE] ? clamp_mode(mode[0]) : -1;
-    for (uint32_t i = 0; i < ctx->frames; i++) {
+    uint32_t i = 0;
+    while (i < ctx->frames) {
         if (s->frame % SVF_DESIGN_FRAMES == 0 && (cutoff[i] != s->cached_cutoff || q[i] != s->cached_q)) {
             s->cached = svf_design(s, cutoff[i], q[i]);
             s->cached_cutoff = cutoff[i];
             s->cached_q = q[i];
         }
-        s->frame++;
-        out[i] = svf_tick(s, &s->cached, fixed_mode >= 0 ? fixed_mode : clamp_mode(mode[i]), in[i]);
+        /* Up to the next design frame, or the end of the block, or (rarely) a mode
+         * change. */
+        uint32_t n = SVF_DESIGN_FRAMES - (uint32_t)(s->frame % SVF_DESIGN_FRAMES);
+        if (n > ctx->frames - i) n = ctx->frames - i;
+        int m = clamp_mode(mode[i]);
+        if (!ctx->params_static[P_MODE])
+            for (uint32_t j = 1; j < n; j++)
+                if (clamp_mode(mode[i + j]) != m) {
+                    n = j;
+                    break;
+                }
+        switch (m) {
+        case BANDPASS: svf_run(s, &s->cached, BANDPASS, in + i, out + i, n); break;
+        case HIGHPASS: svf_run(s, &s->cached, HIGHPASS, in + i, out + i, n); break;
+        default: svf_run(s, &s->cached, LOWPASS, in + i, out + i, n); break;
+        }
+        s->frame += n;
+        i += n;
     }
     /* A non-finite input would poison the states for ever: start again from rest.
      * A decaying tail is flushed long before it could reach the float denormal

@@ -339,8 +339,41 @@ static void test_blocks_gaps_cost(const char *dir)
     bio_record_free(rec);
 }
 
+/* Junk a hostile client can send (lulld's flood test found this): sawtooth ramps,
+ * NaN gaps and steps, at several rates, from the very first sample. The detector
+ * must neither read outside its buffers (ASan) nor report absurd beat indices. */
+static void test_junk_input(void)
+{
+    const double rates[] = {50, 125, 250, 360, 1000};
+    for (size_t r = 0; r < sizeof rates / sizeof rates[0]; r++) {
+        ecg_detector *d = ecg_detector_new(rates[r]);
+        CHECK(d != NULL, "no detector at %g Hz", rates[r]);
+        if (!d) continue;
+        float x[37];
+        int64_t beats[64];
+        int64_t pushed = 0, last = -1;
+        bool ordered = true;
+        for (int k = 0; k < 4000; k++) {
+            for (int i = 0; i < 37; i++) {
+                int j = k * 37 + i;
+                x[i] = (k / 50) % 5 == 3 ? NAN : (float)((j % 8) * 0.1);
+                if ((k / 70) % 3 == 1) x[i] = (j % 2) ? 0.7f : 0.0f;
+            }
+            size_t nb = ecg_detector_push(d, x, 37, beats, 64);
+            pushed += 37;
+            for (size_t b = 0; b < nb; b++) {
+                ordered &= beats[b] > last && beats[b] >= 0 && beats[b] < pushed;
+                last = beats[b];
+            }
+        }
+        CHECK(ordered, "%g Hz: beat indices out of order or range on junk input", rates[r]);
+        ecg_detector_free(d);
+    }
+}
+
 int main(void)
 {
+    test_junk_input();
     const char *dir = test_env("LULL_TEST_DATA");
     test_mitbih_100(dir);
     test_mimic_03700181(dir);

@@ -298,6 +298,7 @@ static void learn_peak(ecg_detector *d, const mwi_peak *p)
     d->learn_peaks[ECG_LEARN_CAP - 1] = *p;
 }
 
+/* Callers keep index >= 0 (take_peak clamps its window to the samples seen). */
 static size_t ring_at(const ecg_detector *d, int64_t index)
 {
     return (size_t)(index % d->ring_len);
@@ -308,16 +309,21 @@ static void take_peak(ecg_detector *d)
 {
     mwi_peak p = {.value = d->pk_val, .index = d->pk_idx};
     int64_t oldest = d->n - d->ring_len + 1;
+    if (oldest < 0)
+        oldest = 0;   /* early in the stream the ring is not full yet */
     int64_t lo = p.index - d->r_search;
     if (lo < oldest)
         lo = oldest;
     if (d->last_r >= 0 && lo <= d->last_r + d->refractory)
         lo = d->last_r + d->refractory;
-    if (lo > p.index)
-        lo = p.index;
+    /* The window ends at the peak, or at the oldest sample still in the ring when
+     * the peak is older than that (right after a gap). */
+    int64_t hi = p.index < oldest ? oldest : p.index;
+    if (lo > hi)
+        lo = hi;
     int64_t best_pos = lo, best_neg = lo;
     double vmax = -INFINITY, vmin = INFINITY;
-    for (int64_t i = lo; i <= p.index; i++) {
+    for (int64_t i = lo; i <= hi; i++) {
         double v = d->ref_ring[ring_at(d, i)];
         if (v > vmax)
             vmax = v, best_pos = i;
@@ -333,7 +339,7 @@ static void take_peak(ecg_detector *d)
     /* Steepest slope of the nearly phase-true signal in the same window: the
      * band-pass blunts a narrow QRS at low rates, a T wave stays shallow. */
     double slope = 0.0;
-    for (int64_t i = lo + 1; i <= p.index; i++)
+    for (int64_t i = lo + 1; i <= hi; i++)
         slope = fmax(slope, fabs(d->ref_ring[ring_at(d, i)] - d->ref_ring[ring_at(d, i - 1)]));
     p.slope = slope * d->fs;
     if (d->learning) {

@@ -127,7 +127,10 @@ static void publish_status(lull_engine *e)
 {
     engine_audio_status *s = triple_buffer_write_slot(&e->status_tb);
     const lull_plan *shown = e->next ? e->next : e->cur;
-    memcpy(s->preset, shown ? shown->name : "", sizeof s->preset);
+    const char *name = shown ? shown->name : "";
+    size_t i = 0;
+    for (; i + 1 < sizeof s->preset && name[i]; i++) s->preset[i] = name[i];
+    s->preset[i] = '\0';
     s->tempo_bpm = (float)e->tempo.bpm;
     s->pacer_rate = (float)e->pacer.rate;
     s->pacer_phase = (float)e->pacer.phase;

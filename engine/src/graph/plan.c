@@ -123,6 +123,10 @@ lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, siz
     }
     for (uint32_t ch = 0; ch < 2; ch++)
         if (!input_init(&plan->out[ch], plan, p, PRESET_OUTPUT_NODE, ch)) goto oom;
+    plan->out_mono = plan->out[0].source_count == plan->out[1].source_count;
+    for (uint32_t k = 0; plan->out_mono && k < plan->out[0].source_count; k++)
+        plan->out_mono = plan->out[0].sources[k].buf == plan->out[1].sources[k].buf &&
+                         plan->out[0].sources[k].gain == plan->out[1].sources[k].gain;
     free(order);
     return plan;
 oom:
@@ -180,10 +184,11 @@ uint32_t plan_run(lull_plan *plan, const lull_clocks *clocks, const lull_event *
             muted++;
         }
     }
-    for (uint32_t ch = 0; ch < 2; ch++) {
-        const float *src = input_gather(&plan->out[ch], frames);
-        memcpy(plan->out_buf[ch], src, frames * sizeof(float));
-    }
+    const float *left = input_gather(&plan->out[0], frames);
+    memcpy(plan->out_buf[0], left, frames * sizeof(float));
+    /* A mono graph (the same sources on both sides) is summed once. */
+    const float *right = plan->out_mono ? plan->out_buf[0] : input_gather(&plan->out[1], frames);
+    memcpy(plan->out_buf[1], right, frames * sizeof(float));
     return muted;
 }
 

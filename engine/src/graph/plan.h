@@ -44,6 +44,7 @@ typedef struct lull_plan {
     uint32_t step_count;
     uint32_t *step_of_node; /* preset node index -> step index */
     plan_input out[2];      /* out:left, out:right */
+    bool out_mono;          /* both sides have the same sources and gains */
     float out_buf[2][LULL_MAX_BLOCK];
     preset_modulation *modulations;  /* copied from the preset */
     mod_state *mod_state;            /* one per modulation */

@@ -1,0 +1,25 @@
+/* The daemon's current engine, shared by the control (OSC), biosignal and
+ * supervisor threads. The supervisor replaces the engine when the JACK server
+ * comes back at another sample rate; the lock makes that swap safe for the
+ * other non-audio threads. The audio thread never touches the slot: the JACK
+ * driver holds its own engine pointer, changed only while the client is closed. */
+#ifndef LULL_DAEMON_ENGINE_SLOT_H
+#define LULL_DAEMON_ENGINE_SLOT_H
+
+#include <pthread.h>
+
+#include "engine/engine.h"
+
+typedef struct engine_slot {
+    pthread_mutex_t lock;
+    lull_engine *engine;
+} engine_slot;
+
+void engine_slot_init(engine_slot *s, lull_engine *e);
+void engine_slot_destroy(engine_slot *s);
+
+/* [non-audio] Lock and return the engine (never NULL while the daemon runs). */
+lull_engine *engine_slot_acquire(engine_slot *s);
+void engine_slot_release(engine_slot *s);
+
+#endif
