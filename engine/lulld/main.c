@@ -254,7 +254,8 @@ int main(int argc, char **argv)
                             .engine = &slot,
                             .sensor_queue = &sensors,
                             .audio_status = supervisor_audio_status,
-                            .audio_status_ud = sup};
+                            .audio_status_ud = sup,
+                            .devices = &cfg.devices};
     osc_server *osc = osc_server_create(&oc, err, sizeof err);
     if (!osc || !osc_server_start(osc, err, sizeof err)) {
         fprintf(stderr, "lulld: %s\n", err);

@@ -24,6 +24,9 @@ static const char usage_text[] =
     "  --max-volume DB      cap for every volume request (default 0)\n"
     "  --session-log DIR    write a log of each session into DIR\n"
     "  --log-level LEVEL    error, warn, info or debug (default info)\n"
+    "  --device-map MAP     also accept a device's own OSC addresses (repeatable): a\n"
+    "                       shipped dialect (emotibit, mindmonitor, openbci,\n"
+    "                       polar2osc, bitalino) or a .map file (docs/devices.md)\n"
     "  --help, --version\n";
 
 const char *lulld_config_usage(void) { return usage_text; }
@@ -41,7 +44,7 @@ void lulld_config_defaults(lulld_config *c)
 /* Which list options were already reset by the current source, so that the first
  * occurrence in a source replaces what an earlier source (file, defaults) set. */
 typedef struct list_reset {
-    bool presets, plugins, allow, connect;
+    bool presets, plugins, allow, connect, device_map;
 } list_reset;
 
 static bool copy_string(char *dst, size_t cap, const char *value, const char *key,
@@ -199,6 +202,19 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         c->log_level = level;
         return true;
     }
+    if (!strcmp(key, "device-map")) {
+        if (!r->device_map) {
+            device_map_init(&c->devices);
+            r->device_map = true;
+        }
+        char path[LULLD_PATH_MAX], why[200];
+        device_map_path_for(value, path, sizeof path);
+        if (device_map_load(&c->devices, path, why, sizeof why) != 0) {
+            snprintf(err, errlen, "device-map: %s", why);
+            return false;
+        }
+        return true;
+    }
     if (!strcmp(key, "config")) {
         snprintf(err, errlen, "config: a config file cannot name another config file");
         return false;
@@ -211,7 +227,7 @@ static bool known_key(const char *key)
 {
     static const char *const keys[] = {"config", "preset", "presets", "plugins", "osc-port",
                                        "bind", "allow", "jack-name", "connect", "max-volume",
-                                       "session-log", "log-level"};
+                                       "session-log", "log-level", "device-map"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(key, keys[i]))
             return true;

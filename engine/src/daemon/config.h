@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "engine/engine.h"
+#include "osc/device_map.h"
 #include "osc/net_filter.h"
 
 #define LULLD_PATH_MAX 512
@@ -34,6 +35,7 @@ typedef struct lulld_config {
     float max_volume_db;                /* default 0 */
     char session_log[LULLD_PATH_MAX];   /* "" = no session log */
     int log_level;                      /* LOG_* (default info) */
+    device_map devices;                 /* --device-map: device dialects to accept */
 } lulld_config;
 
 enum lulld_config_outcome {

@@ -38,6 +38,7 @@ struct osc_server {
     int fd;
     int port;
     net_filter allow;
+    device_map devices;
     engine_slot *engine;
     spsc_queue *sensor_queue;
     osc_audio_status_fn audio_status;
@@ -575,49 +576,101 @@ static void drop_sensor(osc_server *s, const char *path, const char *why)
     engine_slot_release(s->engine);
 }
 
-static void handle_sensor(const request *r, const char *path, const char *types, lo_arg **argv,
-                          int argc)
+/* Validates a sensor message's values against its route and queues them for the
+ * biosignal thread: taken whole or not at all. */
+static void queue_sensor(const request *r, const char *path, size_t route, const double *values,
+                         int count)
 {
     osc_server *s = r->s;
-    size_t route = SIZE_MAX;
-    for (size_t i = 0; i < sizeof sensor_routes / sizeof sensor_routes[0]; i++)
-        if (!strcmp(path, sensor_routes[i].path))
-            route = i;
-    if (route == SIZE_MAX) {
-        drop_sensor(s, path, "unknown sensor address");
-        return;
-    }
-    if (argc == 0 || (sensor_routes[route].max_values && argc > sensor_routes[route].max_values)) {
+    if (count == 0 || (sensor_routes[route].max_values && count > sensor_routes[route].max_values)) {
         drop_sensor(s, path, "wrong number of values");
         return;
     }
-    /* Validate the whole message first: a message is taken whole or not at all. */
-    for (int i = 0; i < argc; i++) {
-        if (!is_number_type(types[i])) {
-            drop_sensor(s, path, "non-numeric value");
-            return;
-        }
-        double v = number_value(types[i], argv[i]);
-        if (!isfinite(v) || v < sensor_routes[route].lo || v > sensor_routes[route].hi) {
+    for (int i = 0; i < count; i++)
+        if (!isfinite(values[i]) || values[i] < sensor_routes[route].lo ||
+            values[i] > sensor_routes[route].hi) {
             drop_sensor(s, path, "value non-finite or out of range");
             return;
         }
-    }
     sensor_msg msg = {.arrival_s = r->arrival_s,
                       .kind = (uint8_t)sensor_routes[route].kind,
                       .signal = sensor_routes[route].signal};
-    for (int i = 0; i < argc; i += SENSOR_MSG_MAX_VALUES) {
-        int n = argc - i < SENSOR_MSG_MAX_VALUES ? argc - i : SENSOR_MSG_MAX_VALUES;
+    for (int i = 0; i < count; i += SENSOR_MSG_MAX_VALUES) {
+        int n = count - i < SENSOR_MSG_MAX_VALUES ? count - i : SENSOR_MSG_MAX_VALUES;
         msg.count = (uint16_t)n;
-        msg.following = (uint32_t)(argc - i - n);
+        msg.following = (uint32_t)(count - i - n);
         for (int k = 0; k < n; k++)
-            msg.values[k] = (float)number_value(types[i + k], argv[i + k]);
+            msg.values[k] = (float)values[i + k];
         if (!spsc_push(s->sensor_queue, &msg)) {
             drop_sensor(s, path, "sensor queue full");
             return;
         }
         atomic_fetch_add(&s->sensor_samples, (uint64_t)n);
     }
+}
+
+#define SENSOR_MAX_ARGS 512
+
+static void handle_sensor(const request *r, const char *path, const char *types, lo_arg **argv,
+                          int argc)
+{
+    size_t route = SIZE_MAX;
+    for (size_t i = 0; i < sizeof sensor_routes / sizeof sensor_routes[0]; i++)
+        if (!strcmp(path, sensor_routes[i].path))
+            route = i;
+    if (route == SIZE_MAX) {
+        drop_sensor(r->s, path, "unknown sensor address");
+        return;
+    }
+    if (argc > SENSOR_MAX_ARGS) {
+        drop_sensor(r->s, path, "too many values in one message");
+        return;
+    }
+    double values[SENSOR_MAX_ARGS];
+    for (int i = 0; i < argc; i++) {
+        if (!is_number_type(types[i])) {
+            drop_sensor(r->s, path, "non-numeric value");
+            return;
+        }
+        values[i] = number_value(types[i], argv[i]);
+    }
+    queue_sensor(r, path, route, values, argc);
+}
+
+/* A device's own address under a loaded device map: translated, then validated
+ * and queued like lull's own sensor messages. Devices never get replies. Returns
+ * false when no map rule knows the address. */
+static bool handle_device(const request *r, const char *path, const char *types, lo_arg **argv,
+                          int argc)
+{
+    if (r->s->devices.n == 0)
+        return false;
+    enum sensor_kind kind;
+    float v[SENSOR_MAX_ARGS];
+    int n = 0;
+    const device_rule *rule = NULL;
+    const char *why = "";
+    int t = device_map_translate(&r->s->devices, path, types, argv, argc, &kind, v,
+                                 SENSOR_MAX_ARGS, &n, &rule, &why);
+    if (t == 0)
+        return false;
+    if (t < 0) {
+        drop_sensor(r->s, path, why);
+        return true;
+    }
+    size_t route = SIZE_MAX;
+    for (size_t i = 0; i < sizeof sensor_routes / sizeof sensor_routes[0]; i++)
+        if (sensor_routes[i].kind == kind && sensor_routes[i].signal == kind)
+            route = i;
+    if (route == SIZE_MAX) {
+        drop_sensor(r->s, path, "the map sends it to no sensor lull reads");
+        return true;
+    }
+    double values[SENSOR_MAX_ARGS];
+    for (int i = 0; i < n; i++)
+        values[i] = v[i];
+    queue_sensor(r, path, route, values, n);
+    return true;
 }
 
 /* ---- decoding --------------------------------------------------------------- */
@@ -676,7 +729,7 @@ static void handle_message(const request *r, const unsigned char *data, size_t s
                 fn = control_routes[i].fn;
         if (fn)
             fn(r, path, types, argv, argc);
-        else
+        else if (!handle_device(r, path, types, argv, argc))
             send_fail(r, path, "unknown address");
     }
     lo_message_free(m);
@@ -882,11 +935,26 @@ osc_server *osc_server_create(const osc_server_config *c, char *err, size_t errl
         return NULL;
     }
     s->allow = c->allow;
+    if (c->devices)
+        s->devices = *c->devices;
+    else
+        device_map_init(&s->devices);
     s->engine = c->engine;
     s->sensor_queue = c->sensor_queue;
     s->audio_status = c->audio_status;
     s->audio_status_ud = c->audio_status_ud;
     s->started_s = rt_now_s();
+    /* A device map knows its devices' sampling rates: tell the biosignal thread
+     * up front (the thread is not running yet, so this is the queue's producer). */
+    for (size_t i = 0; i < s->devices.n; i++) {
+        const device_rule *rule = &s->devices.rules[i];
+        if (rule->rate <= 0 || rule->kind > SENSOR_PPG)
+            continue;
+        sensor_msg m = {.arrival_s = s->started_s, .kind = SENSOR_RATE,
+                        .signal = (uint8_t)rule->kind, .count = 1};
+        m.values[0] = (float)rule->rate;
+        spsc_push(s->sensor_queue, &m);
+    }
     return s;
 }
 

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "daemon/engine_slot.h"
+#include "osc/device_map.h"
 #include "osc/net_filter.h"
 #include "queue/spsc_queue.h"
 
@@ -48,6 +49,7 @@ typedef struct osc_server_config {
     spsc_queue *sensor_queue;      /* of sensor_msg; this server is its only producer */
     osc_audio_status_fn audio_status;
     void *audio_status_ud;
+    const device_map *devices;     /* NULL or empty: only lull's own addresses; copied */
 } osc_server_config;
 
 typedef struct osc_server_counters {
