@@ -32,12 +32,12 @@ if ! JACK_NO_START_SERVER=1 jack_lsp >/dev/null 2>&1; then
 fi
 
 cat <<'HINT'
-run-daemon: lulld is starting. From another terminal:
-  oscsend localhost 9000 /lull/status                 # ask for the status
-  oscdump 9001 &                                      # (replies go to the sender's port:
-  python3 tests/integration/osc.py status 9000        #  this prints them as JSON)
-  oscsend localhost 9000 /lull/preset/load s surf     # switch preset (crossfaded)
-  oscsend localhost 9000 /lull/volume f -12           # volume in dB
+run-daemon: lulld is starting. From another terminal in this directory:
+  tools/lull_osc.py status 9000                       # the status reply, as JSON
+  tools/lull_osc.py call 9000 /lull/preset/load s:surf  # switch preset (crossfaded)
+  oscsend localhost 9000 /lull/volume f -12           # liblo's tool works too (it
+                                                      #  does not wait for replies)
+  build/bin/lull simulate --profile relaxing          # a synthetic client's sensors
 Stop with Ctrl-C (fades out first). Reference: docs/daemon.md
 HINT
 "$BUILD/bin/lulld" --preset default "$@"

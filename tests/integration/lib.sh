@@ -10,7 +10,9 @@ SRC="${LULL_SOURCE_DIR:-$(cd "$HERE/../.." && pwd)}"
 LULL_BIN="${LULL_BIN:-$SRC/build/bin}"
 LULL_PRESET_DIR="${LULL_PRESET_DIR:-$SRC/presets}"
 LULL_PLUGIN_DIR="${LULL_PLUGIN_DIR:-$(dirname "$LULL_BIN")/plugins}"
-OSC="python3 $HERE/osc.py"
+OSC="python3 $HERE/../../tools/lull_osc.py"
+# The tests import the OSC client (tools/lull_osc.py) and wavcheck.py as modules.
+export PYTHONPATH="$HERE/../../tools:$HERE${PYTHONPATH:+:$PYTHONPATH}"
 WAVCHECK="python3 $HERE/wavcheck.py"
 
 export JACK_DEFAULT_SERVER="lulltest_$$_${RANDOM}"

@@ -13,7 +13,7 @@ sleep 2   # the fade-in
 python3 - "$OSC_PORT" "$HERE" <<'PY' || fail "hostile input checks"
 import math, struct, sys, time
 sys.path.insert(0, sys.argv[2])
-from osc import Client, encode_message, encode_bundle, pairs
+from lull_osc import Client, encode_message, encode_bundle, pairs
 
 c = Client(int(sys.argv[1]), timeout=2.0)
 failures = []
@@ -126,7 +126,7 @@ wait_for_status 127.0.0.2
 python3 - "$OSC_PORT" "$HERE" <<'PY' || fail "disallowed address checks"
 import sys
 sys.path.insert(0, sys.argv[2])
-from osc import Client, encode_message
+from lull_osc import Client, encode_message
 outsider = Client(int(sys.argv[1]), bind="127.0.0.1", timeout=1.0)
 insider = Client(int(sys.argv[1]), bind="127.0.0.2", timeout=2.0)
 before = insider.status()["net_dropped"]

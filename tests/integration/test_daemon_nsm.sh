@@ -11,7 +11,7 @@ OSC_PORT="$(free_port)"
 python3 - "$HERE" "$LULL_BIN/lulld" "$OSC_PORT" "$TEST_TMP" "$LULL_PRESET_DIR" "$LULL_PLUGIN_DIR" <<'PY' || fail "NSM session"
 import os, socket, subprocess, sys, time
 sys.path.insert(0, sys.argv[1])
-from osc import encode_message, decode_message, Client
+from lull_osc import encode_message, decode_message, Client
 lulld, port, tmp, presets, plugins = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 
 nsm = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

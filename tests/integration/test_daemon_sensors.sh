@@ -31,7 +31,7 @@ start_lulld --preset default
 python3 - "$OSC_PORT" "$HERE" "$DATA" "$TEST_TMP/ref.csv" <<'PY' || fail "sensor stream checks"
 import csv, sys, time, math
 sys.path.insert(0, sys.argv[2])
-from osc import Client, pairs
+from lull_osc import Client, pairs
 
 rows = list(csv.reader(open(sys.argv[3])))[1:]
 ecg = [float(r[0]) for r in rows]

@@ -19,7 +19,7 @@ EXTRA_PIDS+=("$SIM_PID")
 python3 - "$HERE" "$OSC_PORT" <<'PY' || fail "state check failed (simulate log: $(tail -n 3 "$TEST_TMP/simulate.log"))"
 import statistics, sys, time
 sys.path.insert(0, sys.argv[1])
-import osc
+import lull_osc as osc
 c = osc.Client(int(sys.argv[2]), timeout=1.0)
 c.send("/lull/subscribe", ("i", 500))
 t0 = time.time()

@@ -198,7 +198,7 @@ static bool optional_number(loader *L, json_t *obj, const json_pos *obj_pos, con
     const json_pos *pos;
     json_t *v = member(obj, obj_pos, key, &pos);
     if (!v) return true;
-    double x;
+    double x = 0.0;
     if (!want_number(L, v, pos, what, min, max, unit, &x)) return false;
     *out = (float)x;
     return true;
@@ -942,7 +942,7 @@ static bool parse_pacer(loader *L, json_t *root, const json_pos *root_pos)
         !check_keys(L, pos, "pacer", keys))
         return false;
     json_t *mode = member(pacer, pos, "mode", &mode_pos);
-    int m;
+    int m = 0;
     if (mode) {
         if (!want_choice(L, mode, mode_pos, "pacer mode", k_pacer_modes, &m)) return false;
         pc->mode = (enum pacer_mode)m;

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""A small OSC 1.0 client over UDP, standard library only, for the integration tests.
+"""lull_osc.py: a small OSC 1.0 client over UDP (standard library only) that prints replies.
 
 It encodes and decodes messages itself so that the tests can also send what no
 well-behaved library would (truncated packets, bad padding, NaN, bundles) and can
 bind the sending socket to a chosen loopback address.
 
 CLI:
-  osc.py call PORT ADDRESS [ARG...]      send, print the first reply as JSON
-  osc.py status PORT                     /lull/status as a JSON object of its pairs
+  lull_osc.py call PORT ADDRESS [ARG...]      send, print the first reply as JSON
+  lull_osc.py status PORT                     /lull/status as a JSON object of its pairs
 ARG is typed by a prefix: f:1.5  i:3  s:text  (a bare word is a string).
 Options (before the command): --host H (default 127.0.0.1), --from ADDR (bind the
 sender), --timeout S (default 2).
@@ -175,7 +175,7 @@ def main(argv):
         elif opt == "--timeout":
             timeout = float(val)
         else:
-            sys.exit("osc.py: unknown option " + opt)
+            sys.exit("lull_osc.py: unknown option " + opt)
     if len(argv) < 2:
         sys.exit(__doc__)
     cmd, port = argv[0], int(argv[1])
@@ -183,7 +183,7 @@ def main(argv):
     if cmd == "status":
         st = c.status()
         if st is None:
-            sys.exit("osc.py: no status reply")
+            sys.exit("lull_osc.py: no status reply")
         print(json.dumps({k: _json_safe(v) for k, v in st.items()}))
     elif cmd == "call":
         m = c.call(argv[2], *[_parse_arg(a) for a in argv[3:]])
@@ -192,7 +192,7 @@ def main(argv):
             return 1
         print(json.dumps({"address": m[0], "args": [_json_safe(a) for a in m[1]]}))
     else:
-        sys.exit("osc.py: unknown command " + cmd)
+        sys.exit("lull_osc.py: unknown command " + cmd)
     return 0
 
 
