@@ -10,17 +10,13 @@
 
 #include "bio/bio_pipeline.h"
 #include "bio/record.h"
+#include "bio/record_pick.h"
 #include "commands.h"
 
 #define FRAME_S 0.1
 
 enum output { OUT_NONE, OUT_BEATS, OUT_BREATHS, OUT_FEATURES };
 
-static const char *const k_guess[BIO_WAVEFORMS][5] = {
-    [BIO_RESP] = { "RESP", "RSP", "RESPIRATION", NULL },
-    [BIO_ECG] = { "MLII", "II", "ECG", "MCL1", NULL },
-    [BIO_PPG] = { "PPG", "PLETH", NULL },
-};
 static const char *const k_option[BIO_WAVEFORMS] = { "--resp", "--ecg", "--ppg" };
 
 static void usage(FILE *to)
@@ -30,18 +26,10 @@ static void usage(FILE *to)
             "                    [--ppg NAME] [--resp NAME] [--rate HZ] [-o OUT.csv]\n"
             "FILE is a WFDB header (.hea) or a CSV with a header row naming time_s and the\n"
             "signals (without time_s, give --rate). Signals are chosen by name; by default\n"
-            "ECG: MLII, II, ECG, MCL1; PPG: PPG, PLETH; respiration: RESP, RSP.\n"
+            "ECG: MLII, II, ECG, MCL1; PPG: PPG, PLETH; respiration: RESP, RSP, RESPIRATION.\n"
             "  --beats     time_s,source,ectopic (source ecg|ppg, ectopic 0|1)\n"
             "  --breaths   time_s,phase (inhale|exhale at each onset)\n"
             "  --features  the feature frames at 10 Hz (docs/biosignals.md); empty = unknown\n");
-}
-
-static void list_signals(const bio_record *rec, FILE *to)
-{
-    fprintf(to, "available signals:");
-    for (size_t i = 0; i < rec->nsig; i++)
-        fprintf(to, " %s (%g Hz)", rec->signals[i].name, rec->signals[i].fs);
-    fprintf(to, "\n");
 }
 
 typedef struct analyze_out {
@@ -187,23 +175,8 @@ int cmd_analyze(int argc, char **argv)
     }
     const bio_signal *sig[BIO_WAVEFORMS] = { NULL };
     int status = 0;
-    for (int s = 0; s < BIO_WAVEFORMS && status == 0; s++) {
-        if (names[s]) {
-            sig[s] = bio_record_signal(rec, names[s]);
-            if (!sig[s]) {
-                fprintf(stderr, "lull analyze: %s: no signal named \"%s\" for %s; ", file,
-                        names[s], k_option[s]);
-                list_signals(rec, stderr);
-                status = 2;
-            }
-            continue;
-        }
-        for (int g = 0; k_guess[s][g] && !sig[s]; g++) sig[s] = bio_record_signal(rec, k_guess[s][g]);
-    }
-    if (status == 0 && !sig[BIO_RESP] && !sig[BIO_ECG] && !sig[BIO_PPG]) {
-        fprintf(stderr, "lull analyze: %s: no ECG, PPG or respiration signal recognised; name "
-                        "them with --ecg, --ppg, --resp; ", file);
-        list_signals(rec, stderr);
+    if (record_pick_signals(rec, file, names, sig, err, sizeof err) != 0) {
+        fprintf(stderr, "lull analyze: %s\n", err);
         status = 2;
     }
     bio_pipeline_config cfg;

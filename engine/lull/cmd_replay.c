@@ -13,18 +13,13 @@
 
 #include "bio/record.h"
 #include "commands.h"
-#include "sim/record_pick.h"
+#include "core/rt.h"
+#include "stream_pacing.h"
+#include "bio/record_pick.h"
 #include "sim/sensor_sender.h"
 
 #define STEP_S 0.01
 
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
 
 static void usage(FILE *to)
 {
@@ -40,19 +35,6 @@ static void usage(FILE *to)
             "  --dialect  lull (default) or a device map name/file (see lull simulate)\n");
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static void sleep_until(double t)
-{
-    struct timespec ts = {.tv_sec = (time_t)t, .tv_nsec = (long)((t - floor(t)) * 1e9)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !g_stop) {
-    }
-}
 
 int cmd_replay(int argc, char **argv)
 {
@@ -151,14 +133,12 @@ int cmd_replay(int argc, char **argv)
         return 2;
     }
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    stream_stop_on_signals();
     sensor_sender_announce(tx);
     size_t pos[BIO_WAVEFORMS] = {0};
     bool in_gap = false;
-    double wall0 = now_s(), t = 0;
-    for (t = STEP_S; !g_stop && t < duration + STEP_S; t += STEP_S) {
+    double wall0 = rt_now_s(), t = 0;
+    for (t = STEP_S; !stream_stopped() && t < duration + STEP_S; t += STEP_S) {
         for (int s = 0; s < BIO_WAVEFORMS; s++) {
             if (!sig[s]) continue;
             while (pos[s] < sig[s]->n && pos[s] / sig[s]->fs < t) {
@@ -174,13 +154,13 @@ int cmd_replay(int argc, char **argv)
                 sensor_sender_sample(tx, (bio_stream)s, x, ts);
             }
         }
-        sleep_until(wall0 + t / speed);
+        stream_sleep_until(wall0 + t / speed);
     }
     sensor_sender_flush(tx);
     sensor_sender_counters c;
     sensor_sender_counters_get(tx, &c);
     fprintf(stderr, "lull replay: %s: %.1f of %.1f s sent in %.1f s, %llu messages, %llu send "
-            "errors\n", file, fmin(t, duration), duration, now_s() - wall0, (unsigned long long)c.messages,
+            "errors\n", file, fmin(t, duration), duration, rt_now_s() - wall0, (unsigned long long)c.messages,
             (unsigned long long)c.errors);
     sensor_sender_free(tx);
     bio_record_free(rec);

@@ -15,18 +15,13 @@
 #include <lo/lo.h>
 
 #include "commands.h"
+#include "core/rt.h"
+#include "stream_pacing.h"
 #include "sim/client_model.h"
 #include "sim/sensor_sender.h"
 
 #define STEP_S 0.01   /* model time produced between clock checks */
 
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
 
 static void usage(FILE *to)
 {
@@ -89,19 +84,6 @@ static void on_lo_error(int num, const char *m, const char *where)
     fprintf(stderr, "lull simulate: OSC error %d: %s (%s)\n", num, m ? m : "", where ? where : "");
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static void sleep_until(double t)
-{
-    struct timespec ts = {.tv_sec = (time_t)t, .tv_nsec = (long)((t - floor(t)) * 1e9)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !g_stop) {
-    }
-}
 
 static double cpu_seconds(void)
 {
@@ -199,18 +181,16 @@ int cmd_simulate(int argc, char **argv)
         sensor_sender_control(tx, "/lull/subscribe", m);
     }
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    stream_stop_on_signals();
 
     fprintf(stderr, "lull simulate: %s client -> %s (dialect %s, x%g)%s\n", profile_name, target,
             dialect, speed, seconds > 0 ? "" : ", until interrupted");
     sensor_sender_announce(tx);
-    double wall0 = now_s(), cpu0 = cpu_seconds();
+    double wall0 = rt_now_s(), cpu0 = cpu_seconds();
     double next_hr = 1.0, last_report = 0.0;
     bool sending = true;
     client_tick k;
-    while (!g_stop && (seconds <= 0 || model.n / CLIENT_ECG_FS < seconds)) {
+    while (!stream_stopped() && (seconds <= 0 || model.n / CLIENT_ECG_FS < seconds)) {
         double step_end = (model.n / CLIENT_ECG_FS) + STEP_S;
         while (model.n / CLIENT_ECG_FS < step_end - 1e-9) {
             listener.model_t = (model.n + 1) / CLIENT_ECG_FS;
@@ -230,7 +210,7 @@ int cmd_simulate(int argc, char **argv)
                 next_hr += 1.0;
             }
         }
-        sleep_until(wall0 + step_end / speed);
+        stream_sleep_until(wall0 + step_end / speed);
         if (srv)
             while (lo_server_recv_noblock(srv, 0) > 0) {
             }
@@ -246,7 +226,7 @@ int cmd_simulate(int argc, char **argv)
         sensor_sender_control(tx, "/lull/unsubscribe", lo_message_new());
         lo_server_free(srv);
     }
-    double wall = now_s() - wall0, cpu = cpu_seconds() - cpu0;
+    double wall = rt_now_s() - wall0, cpu = cpu_seconds() - cpu0;
     sensor_sender_counters c;
     sensor_sender_counters_get(tx, &c);
     fprintf(stderr,

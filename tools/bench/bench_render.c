@@ -40,7 +40,6 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static bool is_file(const char *preset) { return strchr(preset, '/') || strstr(preset, ".json"); }
 
 /* Median real-time factor of `runs` offline renders; NAN on failure. */
 static double render_speed(const char *preset, const bench_opts *o)
@@ -65,38 +64,13 @@ static double render_speed(const char *preset, const bench_opts *o)
     return o->runs % 2 ? x[o->runs / 2] : 0.5 * (x[o->runs / 2 - 1] + x[o->runs / 2]);
 }
 
-typedef struct load_result {
-    bool ok;
-    char message[1024];
-} load_result;
-
-static void on_loaded(void *ud, bool ok, const char *name, const char *message)
-{
-    load_result *r = ud;
-    r->ok = ok;
-    snprintf(r->message, sizeof r->message, "%s", message);
-}
-
 /* Times every process call with a `period`-frame host buffer; false on failure. */
 static bool dsp_load(const char *preset, uint32_t period, const bench_opts *o, load_stats *out)
 {
-    lull_engine_config cfg;
-    lull_engine_config_defaults(&cfg);
-    cfg.sample_rate = SAMPLE_RATE;
-    cfg.threaded = false;
     char err[1024];
-    lull_engine *e = lull_engine_create(&cfg, err, sizeof err);
+    lull_engine *e = offline_engine_open(preset, SAMPLE_RATE, err, sizeof err);
     if (!e) {
-        fprintf(stderr, "bench_render: %s\n", err);
-        return false;
-    }
-    load_result lr = {0};
-    bool queued = is_file(preset)
-                      ? lull_engine_load_preset_file(e, preset, 0.0f, on_loaded, &lr, err, sizeof err)
-                      : lull_engine_load_preset(e, preset, 0.0f, on_loaded, &lr, err, sizeof err);
-    if (!queued || !lr.ok) {
-        fprintf(stderr, "bench_render: %s: %s\n", preset, queued ? lr.message : err);
-        lull_engine_destroy(e);
+        fprintf(stderr, "bench_render: %s: %s\n", preset, err);
         return false;
     }
     size_t calls = (size_t)(o->seconds * SAMPLE_RATE / period);

@@ -11,15 +11,6 @@
 
 enum { CSV_MAX_COLUMNS = 64 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Cuts line at commas; trims blanks and surrounding double quotes of each field. */
 static int split_fields(char *line, char **field, int max_fields)
@@ -68,7 +59,7 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
     *out = NULL;
     FILE *f = fopen(path, "r");
     if (!f) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        bio_record_error(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     char *line = NULL;
@@ -80,7 +71,7 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
     size_t n = 0, cap = 0;
     int ncol = 0, time_col = -1, lineno = 0, rc = -1;
     if (!rec) {
-        set_err(err, errlen, "%s: out of memory", path);
+        bio_record_error(err, errlen, "%s: out of memory", path);
         goto done;
     }
     const char *base = strrchr(path, '/');
@@ -97,14 +88,14 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
             continue;
         int nf = split_fields(line, field, CSV_MAX_COLUMNS);
         if (nf < 0) {
-            set_err(err, errlen, "%s:%d: more than %d columns", path, lineno, CSV_MAX_COLUMNS);
+            bio_record_error(err, errlen, "%s:%d: more than %d columns", path, lineno, CSV_MAX_COLUMNS);
             goto done;
         }
         if (ncol == 0) { /* header row */
             ncol = nf;
             for (int c = 0; c < nf; c++) {
                 if (field[c][0] == '\0') {
-                    set_err(err, errlen, "%s:%d: column %d has no name", path, lineno, c + 1);
+                    bio_record_error(err, errlen, "%s:%d: column %d has no name", path, lineno, c + 1);
                     goto done;
                 }
                 if (strcasecmp(field[c], "time_s") == 0)
@@ -112,13 +103,13 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
             }
             rec->nsig = (size_t)(ncol - (time_col >= 0));
             if (rec->nsig == 0) {
-                set_err(err, errlen, "%s:%d: no signal columns", path, lineno);
+                bio_record_error(err, errlen, "%s:%d: no signal columns", path, lineno);
                 goto done;
             }
             rec->signals = calloc(rec->nsig, sizeof *rec->signals);
             if (!rec->signals) {
                 rec->nsig = 0;
-                set_err(err, errlen, "%s: out of memory", path);
+                bio_record_error(err, errlen, "%s: out of memory", path);
                 goto done;
             }
             for (int c = 0, s = 0; c < nf; c++) {
@@ -130,7 +121,7 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
             continue;
         }
         if (nf != ncol) {
-            set_err(err, errlen, "%s:%d: %d fields, the header has %d", path, lineno, nf, ncol);
+            bio_record_error(err, errlen, "%s:%d: %d fields, the header has %d", path, lineno, nf, ncol);
             goto done;
         }
         if (n == cap) {
@@ -156,13 +147,13 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
         for (int c = 0, s = 0; c < nf; c++) {
             float v;
             if (parse_cell(field[c], &v) != 0) {
-                set_err(err, errlen, "%s:%d: column %d: '%s' is not a number", path, lineno,
+                bio_record_error(err, errlen, "%s:%d: column %d: '%s' is not a number", path, lineno,
                         c + 1, field[c]);
                 goto done;
             }
             if (c == time_col) {
                 if (isnan(v)) {
-                    set_err(err, errlen, "%s:%d: time_s is empty", path, lineno);
+                    bio_record_error(err, errlen, "%s:%d: time_s is empty", path, lineno);
                     goto done;
                 }
                 times[n] = strtod(field[c], NULL);
@@ -174,25 +165,25 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
         n++;
     }
     if (ncol == 0) {
-        set_err(err, errlen, "%s:%d: no header row", path, lineno);
+        bio_record_error(err, errlen, "%s:%d: no header row", path, lineno);
         goto done;
     }
     if (time_col >= 0) {
         if (n < 2 || !(times[n - 1] > times[0])) {
-            set_err(err, errlen, "%s: time_s needs at least two increasing times", path);
+            bio_record_error(err, errlen, "%s: time_s needs at least two increasing times", path);
             goto done;
         }
         double dt = (times[n - 1] - times[0]) / (double)(n - 1);
         for (size_t i = 0; i < n; i++) {
             if (fabs(times[i] - (times[0] + (double)i * dt)) > 0.5 * dt) {
-                set_err(err, errlen, "%s:%d: time_s %.6f is off the uniform %.6g Hz grid",
+                bio_record_error(err, errlen, "%s:%d: time_s %.6f is off the uniform %.6g Hz grid",
                         path, time_lines[i], times[i], 1.0 / dt);
                 goto done;
             }
         }
         fs = 1.0 / dt;
     } else if (!(fs > 0)) {
-        set_err(err, errlen, "%s: no time_s column: the sampling rate must be given", path);
+        bio_record_error(err, errlen, "%s: no time_s column: the sampling rate must be given", path);
         goto done;
     }
     for (size_t s = 0; s < rec->nsig; s++) {
@@ -204,7 +195,7 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
     rc = 0;
     goto done;
 oom:
-    set_err(err, errlen, "%s: out of memory", path);
+    bio_record_error(err, errlen, "%s: out of memory", path);
 done:
     free(line);
     free(times);

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bio/beat_queue.h"
 #include "bio/bio_biquad.h"
 
 enum {
-    ECG_PENDING_CAP = 64,  /* beats waiting for the caller */
     ECG_LEARN_CAP = 64,    /* integrator peaks kept during threshold learning */
     ECG_RR_COUNT = 8,      /* RR intervals in each Pan-Tompkins average */
 };
@@ -79,15 +79,8 @@ struct ecg_detector {
     /* R polarity: running mean of the largest positive and negative deflections */
     double pos_level, neg_level;
 
-    int64_t pending[ECG_PENDING_CAP];
-    int n_pending;
+    beat_queue pending;
 };
-
-static int samples(double fs, double seconds)
-{
-    int v = (int)lround(fs * seconds);
-    return v < 1 ? 1 : v;
-}
 
 ecg_detector *ecg_detector_new(double fs)
 {
@@ -97,14 +90,14 @@ ecg_detector *ecg_detector_new(double fs)
     if (!d)
         return NULL;
     d->fs = fs;
-    d->mwi_len = samples(fs, ECG_MWI_S);
-    d->ring_len = samples(fs, ECG_RING_S);
-    d->refractory = samples(fs, ECG_REFRACTORY_S);
-    d->twave = samples(fs, ECG_TWAVE_S);
-    d->r_search = samples(fs, ECG_R_SEARCH_S);
-    d->force_peak = samples(fs, ECG_FORCE_PEAK_S);
-    d->hold_gap = samples(fs, ECG_HOLD_GAP_S);
-    d->learn_len = samples(fs, ECG_LEARN_S);
+    d->mwi_len = bio_samples(fs, ECG_MWI_S);
+    d->ring_len = bio_samples(fs, ECG_RING_S);
+    d->refractory = bio_samples(fs, ECG_REFRACTORY_S);
+    d->twave = bio_samples(fs, ECG_TWAVE_S);
+    d->r_search = bio_samples(fs, ECG_R_SEARCH_S);
+    d->force_peak = bio_samples(fs, ECG_FORCE_PEAK_S);
+    d->hold_gap = bio_samples(fs, ECG_HOLD_GAP_S);
+    d->learn_len = bio_samples(fs, ECG_LEARN_S);
     /* 2nd-order Butterworth low-pass: group delay sqrt(2) / (2 pi fc) at DC */
     d->ref_delay = lround(fs * M_SQRT2 / (2.0 * M_PI * fmin(40.0, 0.4 * fs)));
     d->mwi_ring = calloc((size_t)d->mwi_len, sizeof(double));
@@ -175,7 +168,7 @@ void ecg_detector_reset(ecg_detector *d)
     d->n_rr1 = d->n_rr2 = d->rr1_pos = d->rr2_pos = 0;
     d->has_candidate = false;
     d->pos_level = d->neg_level = 0.0;
-    d->n_pending = 0;
+    beat_queue_clear(&d->pending);
     restart_filters(d, 0.0);
     start_learning(d);
 }
@@ -203,8 +196,7 @@ static double rr_average(const ecg_detector *d)
 
 static void emit(ecg_detector *d, int64_t r_index)
 {
-    if (d->n_pending < ECG_PENDING_CAP)
-        d->pending[d->n_pending++] = r_index;
+    beat_queue_push(&d->pending, r_index);
     d->last_r = r_index;
 }
 
@@ -437,11 +429,5 @@ size_t ecg_detector_push(ecg_detector *d, const float *x, size_t n, int64_t *bea
         process_sample(d, v);
         d->n++;
     }
-    size_t out = (size_t)d->n_pending < max_out ? (size_t)d->n_pending : max_out;
-    if (out > 0) {
-        memcpy(beats_out, d->pending, out * sizeof(int64_t));
-        memmove(d->pending, d->pending + out, ((size_t)d->n_pending - out) * sizeof(int64_t));
-        d->n_pending -= (int)out;
-    }
-    return out;
+    return beat_queue_take(&d->pending, beats_out, max_out);
 }

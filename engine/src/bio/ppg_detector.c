@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bio/beat_queue.h"
 #include "bio/bio_biquad.h"
-
-enum { PPG_PENDING_CAP = 64 };
 
 #define PPG_W1_S 0.111        /* MA_peak: about a systolic peak's width */
 #define PPG_W2_S 0.667        /* MA_beat: about a beat */
@@ -47,15 +46,8 @@ struct ppg_detector {
     int64_t block_max_idx;
     int64_t last_beat;
 
-    int64_t pending[PPG_PENDING_CAP];
-    int n_pending;
+    beat_queue pending;
 };
-
-static int samples(double fs, double s)
-{
-    int v = (int)lround(fs * s);
-    return v < 1 ? 1 : v;
-}
 
 ppg_detector *ppg_detector_new(double fs)
 {
@@ -65,19 +57,19 @@ ppg_detector *ppg_detector_new(double fs)
     if (!d)
         return NULL;
     d->fs = fs;
-    d->w1 = samples(fs, PPG_W1_S);
-    d->w2 = samples(fs, PPG_W2_S);
+    d->w1 = bio_samples(fs, PPG_W1_S);
+    d->w2 = bio_samples(fs, PPG_W2_S);
     if (d->w2 <= d->w1)
         d->w2 = d->w1 + 1;
     /* Both averages are trailing; MA_peak is delayed by half the difference of
      * the windows so that both are centred on the same sample. */
     d->align = (d->w2 - d->w1) / 2;
-    d->ring_len = samples(fs, PPG_RING_S);
-    d->min_ibi = samples(fs, PPG_MIN_IBI_S);
-    d->max_block = samples(fs, PPG_MAX_BLOCK_S);
-    d->refine_back = samples(fs, PPG_REFINE_BACK_S);
-    d->refine_fwd = samples(fs, PPG_REFINE_FWD_S);
-    d->hold_gap = samples(fs, PPG_HOLD_GAP_S);
+    d->ring_len = bio_samples(fs, PPG_RING_S);
+    d->min_ibi = bio_samples(fs, PPG_MIN_IBI_S);
+    d->max_block = bio_samples(fs, PPG_MAX_BLOCK_S);
+    d->refine_back = bio_samples(fs, PPG_REFINE_BACK_S);
+    d->refine_fwd = bio_samples(fs, PPG_REFINE_FWD_S);
+    d->hold_gap = bio_samples(fs, PPG_HOLD_GAP_S);
     /* 2nd-order Butterworth low-pass: group delay sqrt(2) / (2 pi fc) at DC */
     d->ref_delay = lround(fs * M_SQRT2 / (2.0 * M_PI * fmin(15.0, 0.4 * fs)));
     d->mean_coeff = 1.0 / (fs * PPG_MEAN_TAU_S);
@@ -127,7 +119,7 @@ void ppg_detector_reset(ppg_detector *d)
     d->gap_len = 0;
     d->z_mean = 0.0;
     d->last_beat = -1;
-    d->n_pending = 0;
+    beat_queue_clear(&d->pending);
     memset(d->y_ring, 0, (size_t)d->ring_len * sizeof(double));
     memset(d->r_ring, 0, (size_t)d->ring_len * sizeof(double));
     restart_filters(d, 0.0);
@@ -164,8 +156,7 @@ static void close_block(ppg_detector *d, int64_t centre)
     best -= d->ref_delay; /* the refinement low-pass delays the signal */
     if (d->last_beat >= 0 && best - d->last_beat < d->min_ibi)
         return;
-    if (d->n_pending < PPG_PENDING_CAP)
-        d->pending[d->n_pending++] = best;
+    beat_queue_push(&d->pending, best);
     d->last_beat = best;
 }
 
@@ -247,11 +238,5 @@ size_t ppg_detector_push(ppg_detector *d, const float *x, size_t n, int64_t *bea
         process_sample(d, v);
         d->n++;
     }
-    size_t out = (size_t)d->n_pending < max_out ? (size_t)d->n_pending : max_out;
-    if (out > 0) {
-        memcpy(beats_out, d->pending, out * sizeof(int64_t));
-        memmove(d->pending, d->pending + out, ((size_t)d->n_pending - out) * sizeof(int64_t));
-        d->n_pending -= (int)out;
-    }
-    return out;
+    return beat_queue_take(&d->pending, beats_out, max_out);
 }

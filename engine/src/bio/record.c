@@ -1,5 +1,6 @@
 #include "bio/record.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,4 +55,12 @@ void bio_record_free(bio_record *rec)
     free(rec->signals);
     free(rec->ann);
     free(rec);
+}
+
+void bio_record_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

@@ -49,4 +49,8 @@ const bio_signal *bio_record_signal(const bio_record *rec, const char *name);
 /* Frees the record and everything it owns; NULL is a no-op. */
 void bio_record_free(bio_record *rec);
 
+/* For the readers: printf into err (always terminated). */
+void bio_record_error(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -22,15 +22,6 @@ typedef struct wfdb_signal_spec {
     char name[32];
 } wfdb_signal_spec;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void copy_str(char *dst, size_t cap, const char *src, size_t len)
 {
@@ -131,18 +122,18 @@ static int parse_signal_line(char *line, const char *path, int lineno,
     char *tok[9];
     int nt = tokenize(line, tok, 9); /* tok[8]: the description, spaces and all */
     if (nt < 2) {
-        set_err(err, errlen, "%s:%d: signal line needs at least a file name and a format",
+        bio_record_error(err, errlen, "%s:%d: signal line needs at least a file name and a format",
                 path, lineno);
         return -1;
     }
     memset(sp, 0, sizeof *sp);
     copy_str(sp->file, sizeof sp->file, tok[0], strlen(tok[0]));
     if (parse_format(tok[1], sp) != 0) {
-        set_err(err, errlen, "%s:%d: bad format field '%s'", path, lineno, tok[1]);
+        bio_record_error(err, errlen, "%s:%d: bad format field '%s'", path, lineno, tok[1]);
         return -1;
     }
     if (sp->format != 16 && sp->format != 212 && sp->format != 80) {
-        set_err(err, errlen, "%s:%d: signal format %d is not supported (16, 80, 212 are)",
+        bio_record_error(err, errlen, "%s:%d: signal format %d is not supported (16, 80, 212 are)",
                 path, lineno, sp->format);
         return -1;
     }
@@ -151,14 +142,14 @@ static int parse_signal_line(char *line, const char *path, int lineno,
     strcpy(sp->units, "mV");
     if (nt > 2 && parse_gain(tok[2], &sp->gain, &has_baseline, &sp->baseline, sp->units,
                              sizeof sp->units) != 0) {
-        set_err(err, errlen, "%s:%d: bad gain field '%s'", path, lineno, tok[2]);
+        bio_record_error(err, errlen, "%s:%d: bad gain field '%s'", path, lineno, tok[2]);
         return -1;
     }
     if (sp->gain == 0)
         sp->gain = 200; /* WFDB's default for uncalibrated signals */
     long adczero = 0;
     if (nt > 4 && parse_long(tok[4], &adczero) != 0) {
-        set_err(err, errlen, "%s:%d: bad ADC zero '%s'", path, lineno, tok[4]);
+        bio_record_error(err, errlen, "%s:%d: bad ADC zero '%s'", path, lineno, tok[4]);
         return -1;
     }
     if (!has_baseline)
@@ -261,13 +252,13 @@ static int read_signal_file(const char *dir, const wfdb_signal_spec *specs, size
     size_t len = 0;
     unsigned char *data = slurp(path, &len);
     if (!data) {
-        set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        bio_record_error(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return -1;
     }
     const wfdb_signal_spec *s0 = &specs[first];
     size_t offset = (size_t)s0->offset;
     if (offset > len) {
-        set_err(err, errlen, "%s: byte offset %zu is past the end of the file", path, offset);
+        bio_record_error(err, errlen, "%s: byte offset %zu is past the end of the file", path, offset);
         free(data);
         return -1;
     }
@@ -286,7 +277,7 @@ static int read_signal_file(const char *dir, const wfdb_signal_spec *specs, size
         copy_str(sig->units, sizeof sig->units, specs[s].units, strlen(specs[s].units));
         sig->samples = malloc((sig->n ? sig->n : 1) * sizeof(float));
         if (!sig->samples) {
-            set_err(err, errlen, "%s: out of memory", path);
+            bio_record_error(err, errlen, "%s: out of memory", path);
             free(data);
             return -1;
         }
@@ -317,7 +308,7 @@ static int read_signal_file(const char *dir, const wfdb_signal_spec *specs, size
     }
     free(data);
     if (truncated) {
-        set_err(err, errlen, "%s: file is shorter than the %ld frames the header announces",
+        bio_record_error(err, errlen, "%s: file is shorter than the %ld frames the header announces",
                 path, nframes);
         return -1;
     }
@@ -329,7 +320,7 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
     *out = NULL;
     FILE *f = fopen(header_path, "r");
     if (!f) {
-        set_err(err, errlen, "%s: cannot open: %s", header_path, strerror(errno));
+        bio_record_error(err, errlen, "%s: cannot open: %s", header_path, strerror(errno));
         return -1;
     }
     char dir[4096];
@@ -344,7 +335,7 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
     char line[1024];
     int lineno = 0, rc = -1;
     if (!rec) {
-        set_err(err, errlen, "%s: out of memory", header_path);
+        bio_record_error(err, errlen, "%s: out of memory", header_path);
         goto done;
     }
     while (fgets(line, sizeof line, f)) {
@@ -359,7 +350,7 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
             int nt = tokenize(p, tok, 6);
             if (nt < 2 || strchr(tok[0], '/') || parse_long(tok[1], &nsig) != 0 || nsig < 1 ||
                 nsig > 256) {
-                set_err(err, errlen, "%s:%d: expected a record line 'name nsig [fs [nsamples]]'"
+                bio_record_error(err, errlen, "%s:%d: expected a record line 'name nsig [fs [nsamples]]'"
                                      " of a single-segment record with 1..256 signals",
                         header_path, lineno);
                 nsig = -1;
@@ -371,20 +362,20 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
                 frame_fs = strtod(tok[2], &end); /* "360" or "360/...": counter ignored */
                 if (end == tok[2] || (*end && *end != '/') || !(frame_fs > 0) ||
                     frame_fs > 1e6) {
-                    set_err(err, errlen, "%s:%d: bad sampling frequency '%s'", header_path,
+                    bio_record_error(err, errlen, "%s:%d: bad sampling frequency '%s'", header_path,
                             lineno, tok[2]);
                     goto done;
                 }
             }
             if (nt > 3 && (parse_long(tok[3], &nframes) != 0 || nframes < 0)) {
-                set_err(err, errlen, "%s:%d: bad number of samples '%s'", header_path, lineno,
+                bio_record_error(err, errlen, "%s:%d: bad number of samples '%s'", header_path, lineno,
                         tok[3]);
                 goto done;
             }
             specs = calloc((size_t)nsig, sizeof *specs);
             rec->signals = calloc((size_t)nsig, sizeof *rec->signals);
             if (!specs || !rec->signals) {
-                set_err(err, errlen, "%s: out of memory", header_path);
+                bio_record_error(err, errlen, "%s: out of memory", header_path);
                 goto done;
             }
             continue;
@@ -398,11 +389,11 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
         got_sig++;
     }
     if (nsig < 0) {
-        set_err(err, errlen, "%s:%d: no record line", header_path, lineno);
+        bio_record_error(err, errlen, "%s:%d: no record line", header_path, lineno);
         goto done;
     }
     if (got_sig < nsig) {
-        set_err(err, errlen, "%s:%d: header announces %ld signals but describes %ld",
+        bio_record_error(err, errlen, "%s:%d: header announces %ld signals but describes %ld",
                 header_path, lineno, nsig, got_sig);
         goto done;
     }
@@ -412,7 +403,7 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
         size_t e = s + 1;
         while (e < rec->nsig && strcmp(specs[e].file, specs[s].file) == 0) {
             if (specs[e].format != specs[s].format) {
-                set_err(err, errlen, "%s: signals sharing %s must have one format",
+                bio_record_error(err, errlen, "%s: signals sharing %s must have one format",
                         header_path, specs[s].file);
                 goto done;
             }
@@ -445,14 +436,14 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
     size_t len = 0;
     unsigned char *d = slurp(ann_path, &len);
     if (!d) {
-        set_err(err, errlen, "%s: cannot read: %s", ann_path, strerror(errno));
+        bio_record_error(err, errlen, "%s: cannot read: %s", ann_path, strerror(errno));
         return -1;
     }
     size_t cap = len / 2 + 1, n = 0;
     bio_annotation *ann = malloc(cap * sizeof *ann);
     if (!ann) {
         free(d);
-        set_err(err, errlen, "%s: out of memory", ann_path);
+        bio_record_error(err, errlen, "%s: out of memory", ann_path);
         return -1;
     }
     double fs = frame_fs;
@@ -506,7 +497,7 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
         } else if (type <= 49) {
             t += data;
             if (t < 0) {
-                set_err(err, errlen, "%s: byte %zu: annotation before the record's start",
+                bio_record_error(err, errlen, "%s: byte %zu: annotation before the record's start",
                         ann_path, at);
                 goto out;
             }
@@ -518,16 +509,16 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
             a->chan = chan;
             a->num = num;
         } else {
-            set_err(err, errlen, "%s: byte %zu: unknown annotation code %u", ann_path, at, type);
+            bio_record_error(err, errlen, "%s: byte %zu: unknown annotation code %u", ann_path, at, type);
             goto out;
         }
         continue;
     bad_modifier:
-        set_err(err, errlen, "%s: byte %zu: modifier before any annotation", ann_path, at);
+        bio_record_error(err, errlen, "%s: byte %zu: modifier before any annotation", ann_path, at);
         goto out;
     }
     if (rc != 0) {
-        set_err(err, errlen, "%s: truncated (no end-of-file marker)", ann_path);
+        bio_record_error(err, errlen, "%s: truncated (no end-of-file marker)", ann_path);
         goto out;
     }
     free(rec->ann);

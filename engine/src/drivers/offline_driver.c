@@ -42,6 +42,26 @@ static bool looks_like_file(const char *s)
            (stat(s, &st) == 0 && S_ISREG(st.st_mode));
 }
 
+lull_engine *offline_engine_open(const char *preset, double sample_rate, char *err, size_t errlen)
+{
+    lull_engine_config cfg;
+    lull_engine_config_defaults(&cfg);
+    cfg.sample_rate = sample_rate;
+    cfg.threaded = false;
+    lull_engine *e = lull_engine_create(&cfg, err, errlen);
+    if (!e) return NULL;
+    load_result lr = {0};
+    bool queued = looks_like_file(preset)
+                      ? lull_engine_load_preset_file(e, preset, 0.0f, on_loaded, &lr, err, errlen)
+                      : lull_engine_load_preset(e, preset, 0.0f, on_loaded, &lr, err, errlen);
+    if (!queued || !lr.ok) {
+        if (queued) snprintf(err, errlen, "%s", lr.message);
+        lull_engine_destroy(e);
+        return NULL;
+    }
+    return e;
+}
+
 int offline_render(const offline_render_opts *o, offline_render_result *res, char *err,
                    size_t errlen)
 {
@@ -50,22 +70,10 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         snprintf(err, errlen, "--seconds must be between 0 and 86400");
         return -1;
     }
-    lull_engine_config cfg;
-    lull_engine_config_defaults(&cfg);
-    cfg.sample_rate = o->sample_rate;
-    cfg.threaded = false;
-    lull_engine *e = lull_engine_create(&cfg, err, errlen);
+    lull_engine *e = offline_engine_open(o->preset, o->sample_rate, err, errlen);
     if (!e) return -1;
-
-    load_result lr = {0};
-    bool queued = looks_like_file(o->preset)
-                      ? lull_engine_load_preset_file(e, o->preset, 0.0f, on_loaded, &lr, err, errlen)
-                      : lull_engine_load_preset(e, o->preset, 0.0f, on_loaded, &lr, err, errlen);
-    if (!queued || !lr.ok) {
-        if (queued) snprintf(err, errlen, "%s", lr.message);
-        lull_engine_destroy(e);
-        return -1;
-    }
+    lull_engine_config cfg;
+    lull_engine_config_defaults(&cfg);   /* the fade-out time the engine runs with */
 
     if (o->engine_ready) o->engine_ready(o->features_ud, e);
 

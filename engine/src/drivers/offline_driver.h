@@ -39,6 +39,12 @@ typedef struct offline_render_result {
 } offline_render_result;
 
 void offline_render_defaults(offline_render_opts *o);
+
+/* [main] An inline (non-threaded) engine at sample_rate with `preset` (a name from
+ * the preset directories, or a file) loaded and playing; what offline_render and
+ * the benchmarks run. NULL with a message on failure. */
+struct lull_engine *offline_engine_open(const char *preset, double sample_rate, char *err,
+                                        size_t errlen);
 /* [main] Returns 0, or -1 with a message in err. */
 int offline_render(const offline_render_opts *o, offline_render_result *res, char *err,
                    size_t errlen);

@@ -1,4 +1,4 @@
-#include "sim/record_pick.h"
+#include "bio/record_pick.h"
 
 #include <stdio.h>
 #include <string.h>

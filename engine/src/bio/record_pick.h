@@ -2,8 +2,8 @@
  * (for `lull replay` and `lull render --bio`): a name given by the user, or else
  * the first of the usual names found (the same list as `lull analyze`):
  * ECG: MLII, II, ECG, MCL1; PPG: PPG, PLETH; respiration: RESP, RSP, RESPIRATION. */
-#ifndef LULL_SIM_RECORD_PICK_H
-#define LULL_SIM_RECORD_PICK_H
+#ifndef LULL_BIO_RECORD_PICK_H
+#define LULL_BIO_RECORD_PICK_H
 
 #include <stddef.h>
 
