@@ -21,6 +21,8 @@ enum { LOWPASS, BANDPASS, HIGHPASS, MODE_COUNT };
 
 /* Frames between exact coefficient designs while the cutoff or Q moves. */
 #define SVF_DESIGN_FRAMES 8
+/* Relative change of cutoff or Q that triggers a redesign while they move. */
+#define SVF_RETUNE 1e-3f
 
 /* The SVF as a linear state update of its two integrators, solved once per design:
  *   ic1' = a11 ic1 + a12 ic2 + b1 x,   ic2' = a21 ic1 + a22 ic2 + b2 x
@@ -41,6 +43,7 @@ typedef struct svf_node {
     double ic1, ic2; /* integrator states */
     svf_coefs cached; /* the coefficients in use, and what they were designed for */
     float cached_cutoff, cached_q;
+    float seen_cutoff, seen_q;   /* the values at the previous design frame */
     uint64_t frame;   /* frames since activate() or reset() */
 } svf_node;
 
@@ -122,6 +125,7 @@ static bool svf_activate(void *self, double sample_rate, uint32_t max_frames)
     s->max_cutoff = SVF_MAX_CUTOFF_FRACTION * sample_rate;
     s->ic1 = s->ic2 = 0.0;
     s->cached_cutoff = -1.0f; /* no design yet: the first frame designs */
+    s->seen_cutoff = -1.0f;
     s->frame = 0;
     return true;
 }
@@ -131,6 +135,7 @@ static void svf_reset(void *self)
     svf_node *s = self;
     s->ic1 = s->ic2 = 0.0;
     s->cached_cutoff = -1.0f;
+    s->seen_cutoff = -1.0f;
     s->frame = 0;
 }
 
@@ -149,16 +154,27 @@ static void svf_process(void *self, const lull_process *ctx)
     const float *cutoff = ctx->params[P_CUTOFF];
     const float *q = ctx->params[P_Q];
     /* Coefficients are designed at frames that are multiples of SVF_DESIGN_FRAMES
-     * since activation (and only when cutoff or Q changed), and held in between:
+     * since activation (and only when cutoff or Q changed enough), and held between:
      * tan() per frame would dominate the cost, the host's ramps are smooth on this
      * scale, and tying the design to absolute frames keeps the output independent
      * of how the host splits it into blocks. */
     uint32_t i = 0;
     while (i < ctx->frames) {
-        if (s->frame % SVF_DESIGN_FRAMES == 0 && (cutoff[i] != s->cached_cutoff || q[i] != s->cached_q)) {
-            s->cached = svf_design(s, cutoff[i], q[i]);
-            s->cached_cutoff = cutoff[i];
-            s->cached_q = q[i];
+        if (s->frame % SVF_DESIGN_FRAMES == 0) {
+            float c = cutoff[i], k = q[i];
+            /* While a parameter moves, redesign once it has moved by SVF_RETUNE (a
+             * 0.1 % cutoff error is 1/60 of a cent); once it rests, land exactly. */
+            bool moved = fabsf(c - s->cached_cutoff) > SVF_RETUNE * s->cached_cutoff ||
+                         fabsf(k - s->cached_q) > SVF_RETUNE * s->cached_q;
+            bool settled = c == s->seen_cutoff && k == s->seen_q &&
+                           (c != s->cached_cutoff || k != s->cached_q);
+            if (moved || settled) {
+                s->cached = svf_design(s, c, k);
+                s->cached_cutoff = c;
+                s->cached_q = k;
+            }
+            s->seen_cutoff = c;
+            s->seen_q = k;
         }
         /* Up to the next design frame, or the end of the block, or (rarely) a mode
          * change. */

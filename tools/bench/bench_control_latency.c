@@ -14,8 +14,11 @@
  * liblo; the callback reports the first frame that differs from the frame one sine
  * cycle earlier by more than the threshold (1e-3 = -60 dBFS): the onset of a tone
  * switched on, or the first audible drop of one switched off. That frame's time is
- * jack_frames_to_time(last_frame_time + offset). Trials alternate on (0 -> level)
- * and off (level -> 0); each waits for the output to be steady again first.
+ * jack_get_time() at the start of the callback plus the frame's offset in the period;
+ * jack_frames_to_time(last_frame_time + offset) is reported beside it, but its
+ * estimate of the cycle start jumps at every xrun, and the non-realtime dummy server
+ * has many (it gave latencies of -40 ms at a 64-frame period). Trials alternate on
+ * (0 -> level) and off (level -> 0); each waits for the output to be steady first.
  *
  * flood: sends N /lull/bio/ecg messages of V floats each from one UDP socket as
  * fast as liblo can, and prints how many went out and how long it took. */
@@ -37,7 +40,8 @@
 typedef struct probe {
     jack_client_t *client;
     jack_port_t *in[2];
-    jack_ringbuffer_t *hits;   /* jack_time_t of each detection, audio -> main */
+    jack_ringbuffer_t *hits;   /* a detection (hit) per trial, audio -> main */
+    double rate;
     float threshold;
     uint32_t cycle;            /* frames per sine cycle */
     float history[2][MAX_CYCLE];
@@ -45,12 +49,30 @@ typedef struct probe {
     atomic_int armed;
     atomic_uint_fast64_t steady_frames;   /* frames since the last deviation */
     atomic_uint_fast64_t missed_hits;     /* ring full (never expected) */
+    atomic_uint xruns;                    /* seen by this client */
 } probe;
+
+/* JACK's notification thread. An xrun can feed the probe a stale or silent
+ * buffer, which reads as a change: trials with one are counted apart. */
+static int on_xrun(void *arg)
+{
+    atomic_fetch_add(&((probe *)arg)->xruns, 1);
+    return 0;
+}
+
+/* When the changed frame was heard, by two clocks (microseconds, jack_get_time()'s):
+ * `wall` is the callback's own start plus the frame's offset, `dll` is JACK's
+ * estimate of when that frame's cycle began (jack_frames_to_time), which xruns on
+ * the non-realtime dummy server throw off. */
+typedef struct hit {
+    jack_time_t wall, dll;
+} hit;
 
 /* Audio thread: no locks, no allocation, no printing. */
 static int on_process(jack_nframes_t nframes, void *arg)
 {
     probe *p = arg;
+    jack_time_t woke = jack_get_time();
     const float *in[2] = {jack_port_get_buffer(p->in[0], nframes),
                           jack_port_get_buffer(p->in[1], nframes)};
     jack_nframes_t first = jack_last_frame_time(p->client);
@@ -70,9 +92,10 @@ static int on_process(jack_nframes_t nframes, void *arg)
         }
         steady = 0;
         if (armed) {
-            jack_time_t t = jack_frames_to_time(p->client, first + i);
-            if (jack_ringbuffer_write_space(p->hits) >= sizeof t)
-                jack_ringbuffer_write(p->hits, (const char *)&t, sizeof t);
+            hit h = {woke + (jack_time_t)((double)i / p->rate * 1e6),
+                     jack_frames_to_time(p->client, first + i)};
+            if (jack_ringbuffer_write_space(p->hits) >= sizeof h)
+                jack_ringbuffer_write(p->hits, (const char *)&h, sizeof h);
             else
                 atomic_fetch_add_explicit(&p->missed_hits, 1, memory_order_relaxed);
             armed = 0;
@@ -132,7 +155,7 @@ static int wait_steady(probe *p, uint64_t frames, long timeout_us)
     return -1;
 }
 
-static int take_hit(probe *p, jack_time_t *t, long timeout_us)
+static int take_hit(probe *p, hit *t, long timeout_us)
 {
     for (long waited = 0; waited < timeout_us; waited += 200) {
         if (jack_ringbuffer_read_space(p->hits) >= sizeof *t) {
@@ -175,11 +198,13 @@ static int run_latency(int argc, char **argv)
         return 2;
     }
     p.cycle = (uint32_t)round(cycle);
+    p.rate = rate;
     p.threshold = threshold;
     p.hits = jack_ringbuffer_create(4096);
     p.in[0] = jack_port_register(p.client, "in_left", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
     p.in[1] = jack_port_register(p.client, "in_right", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
     if (!p.hits || !p.in[0] || !p.in[1] || jack_set_process_callback(p.client, on_process, &p) ||
+        jack_set_xrun_callback(p.client, on_xrun, &p) ||
         jack_activate(p.client)) {
         fprintf(stderr, "bench_control_latency: cannot set up the JACK client\n");
         return 1;
@@ -207,13 +232,15 @@ static int run_latency(int argc, char **argv)
     sleep_us(500000);
     int false_hits = atomic_load(&p.armed) == 0;
     atomic_store(&p.armed, 0);
-    jack_time_t junk;
+    hit junk;
     while (take_hit(&p, &junk, 0) == 0) {}
 
     double *on_ms = calloc((size_t)trials, sizeof *on_ms);
     double *off_ms = calloc((size_t)trials, sizeof *off_ms);
-    size_t n_on = 0, n_off = 0;
-    int lost = 0, unsteady = 0;
+    double *dll_ms = calloc((size_t)trials, sizeof *dll_ms);
+    size_t n_on = 0, n_off = 0, n_dll = 0;
+    int lost = 0, unsteady = 0, spoiled = 0;
+    double *spoiled_ms = calloc((size_t)trials, sizeof *spoiled_ms);
     srand(12345);
     for (int i = 0; i < trials; i++) {
         bool on = (i % 2) == 0;
@@ -221,16 +248,22 @@ static int run_latency(int argc, char **argv)
          * random 0..period wait so the sends fall anywhere in the JACK cycle. */
         if (wait_steady(&p, (uint64_t)(0.01 * rate), 2000000)) unsteady++;
         sleep_us((long)((double)rand() / RAND_MAX * period / rate * 1e6));
+        unsigned xruns_before = atomic_load(&p.xruns);
         atomic_store_explicit(&p.armed, 1, memory_order_release);
         jack_time_t sent = jack_get_time();
         lo_send(osc, "/lull/param/set", "ssf", node, param, on ? level : 0.0f);
-        jack_time_t heard;
+        hit heard;
         if (take_hit(&p, &heard, 1000000)) {
             atomic_store(&p.armed, 0);
             lost++;
             continue;
         }
-        double ms = ((double)heard - (double)sent) / 1000.0;
+        double ms = ((double)heard.wall - (double)sent) / 1000.0;
+        if (atomic_load(&p.xruns) != xruns_before) {
+            spoiled_ms[spoiled++] = ms;
+            continue;
+        }
+        dll_ms[n_dll++] = ((double)heard.dll - (double)sent) / 1000.0;
         if (on)
             on_ms[n_on++] = ms;
         else
@@ -247,9 +280,14 @@ static int run_latency(int argc, char **argv)
     double *all_ms = calloc(n_all ? n_all : 1, sizeof *all_ms);
     memcpy(all_ms, on_ms, n_on * sizeof *all_ms);
     memcpy(all_ms + n_on, off_ms, n_off * sizeof *all_ms);
+    printf("xruns seen by the probe: %u; trials with an xrun between send and detection "
+           "(left out below): %d\n", atomic_load(&p.xruns), spoiled);
+    print_stats("xrun", spoiled_ms, (size_t)spoiled);
     print_stats("on", on_ms, n_on);
     print_stats("off", off_ms, n_off);
     print_stats("all", all_ms, n_all);
+    printf("(the same trials timed by jack_frames_to_time, JACK's estimate of the cycle start:)\n");
+    print_stats("dll", dll_ms, n_dll);
 
     lo_send(osc, "/lull/param/set", "ssf", node, param, 0.0f);
     lo_address_free(osc);
@@ -258,6 +296,8 @@ static int run_latency(int argc, char **argv)
     free(on_ms);
     free(off_ms);
     free(all_ms);
+    free(dll_ms);
+    free(spoiled_ms);
     return lost == trials ? 1 : 0;
 }
 

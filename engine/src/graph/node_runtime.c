@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "graph/block_ops.h"
 
 static void host_log(const lull_host *host, enum lull_log_level level, const char *msg)
 {
@@ -110,14 +111,8 @@ bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull
         .event_count = event_count,
     };
     d->process(n->self, &ctx);
-    /* Any sample whose exponent bits are all ones is Inf or NaN; OR-ing the test
-     * over the block vectorises, unlike a floating-point sum. */
-    uint32_t bad = 0;
-    for (uint32_t o = 0; o < d->output_count; o++) {
-        typedef uint32_t __attribute__((may_alias)) float_bits;
-        const float_bits *bits = (const float_bits *)n->outputs[o];
-        for (uint32_t f = 0; f < frames; f++) bad |= (bits[f] & 0x7f800000u) == 0x7f800000u;
-    }
+    bool bad = false;
+    for (uint32_t o = 0; o < d->output_count; o++) bad |= block_has_nonfinite(n->outputs[o], frames);
     if (!bad) return true;
     n->muted = true;
     for (uint32_t o = 0; o < d->output_count; o++) memset(n->outputs[o], 0, frames * sizeof(float));

@@ -1,5 +1,7 @@
 #include "graph/plan.h"
 
+#include "graph/block_ops.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,9 +167,8 @@ static const float *input_gather(plan_input *in, uint32_t frames)
     if (in->source_count == 0) return k_silence;
     if (in->source_count == 1 && in->sources[0].gain == 1.0f) return in->sources[0].buf;
     const plan_source *s = in->sources;
-    for (uint32_t f = 0; f < frames; f++) in->mix[f] = s[0].buf[f] * s[0].gain;
-    for (uint32_t k = 1; k < in->source_count; k++)
-        for (uint32_t f = 0; f < frames; f++) in->mix[f] += s[k].buf[f] * s[k].gain;
+    block_scale(in->mix, s[0].buf, s[0].gain, frames);
+    for (uint32_t k = 1; k < in->source_count; k++) block_mul_add(in->mix, s[k].buf, s[k].gain, frames);
     return in->mix;
 }
 
