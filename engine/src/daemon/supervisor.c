@@ -207,11 +207,25 @@ static void drop_client(supervisor *s)
     atomic_store(&s->load_bits, f2b(0.0f));
 }
 
+/* The audio thread can't log: say here when it muted a node for non-finite output. */
+static void report_muted_nodes(supervisor *s, uint64_t *seen)
+{
+    lull_engine_status st;
+    lull_engine *e = engine_slot_acquire(s->slot);
+    lull_engine_get_status(e, &st);
+    engine_slot_release(s->slot);
+    if (st.nan_events > *seen)
+        log_warn("node \"%s\" produced NaN/Inf and was muted (%llu such events so far)", st.nan_node,
+                 (unsigned long long)st.nan_events);
+    *seen = st.nan_events;
+}
+
 static void *supervise(void *arg)
 {
     supervisor *s = arg;
     double backoff = BACKOFF_MIN_S;
     double next_snapshot = 0;
+    uint64_t nan_seen = 0;
     bool reported_down = false;
     while (!atomic_load(&s->stop)) {
         if (!s->driver) {
@@ -251,6 +265,7 @@ static void *supervise(void *arg)
         double now = rt_now_s();
         if (now >= next_snapshot) {
             snapshot_connections(s);
+            report_muted_nodes(s, &nan_seen);
             next_snapshot = now + SNAPSHOT_EVERY_S;
         }
         sleep_s(TICK_S);

@@ -294,6 +294,7 @@ static void on_status(const request *r, const char *address, const char *types, 
     add_kv_s(m, "pacer_mode", pacer_mode_name(st.pacer_mode));
     add_kv_f(m, "pacer_phase", st.pacer_phase);
     add_kv_i(m, "nan_events", (int64_t)st.nan_events);
+    add_kv_s(m, "nan_node", st.nan_node);
     add_kv_i(m, "net_dropped", (int64_t)c.net_dropped);
     add_kv_i(m, "malformed", (int64_t)c.malformed);
     add_kv_i(m, "sensor_samples", (int64_t)c.sensor_samples);
