@@ -117,6 +117,21 @@ static float pink_step(noise_node *n, float w)
     return sum;
 }
 
+/* True when no later sample of the pink impulse response (input 0 from the third
+ * sample on, so the delayed tap is 0) can change `energy`: each section's state
+ * only shrinks in magnitude (|pole| < 1), so every later |h| is at most the sum
+ * of their magnitudes now; if twice that, squared, is below energy * 2^-54 (half
+ * an ulp of energy at least), every later energy += h * h rounds back to energy.
+ * Stopping there gives exactly the sum over all 4 s, without crawling through
+ * denormals (FTZ is off on the worker). */
+static bool pink_tail_negligible(const noise_node *n, double energy)
+{
+    double bound = fabs(n->pink_delayed);
+    for (int i = 0; i <= PINK_SECTIONS; i++)
+        bound += fabs(n->pink_state[i]);
+    return 4.0 * bound * bound < energy * 0x1p-54;
+}
+
 static void *noise_create(const lull_descriptor *desc, const lull_host *host)
 {
     noise_node *n = calloc(1, sizeof *n);
@@ -148,12 +163,14 @@ static bool noise_activate(void *self, double sample_rate, uint32_t max_frames)
      * choose g for the white noise's own variance. */
     n->brown_gain = (float)sqrt(1.0 - pole * pole);
 
-    /* Pink's variance gain is the energy of its impulse response. */
+    /* Pink's variance gain is the energy of its impulse response over 4 s. */
     noise_clear(n);
     double energy = 0.0;
     for (uint32_t i = 0; i < (uint32_t)(sample_rate * 4.0); i++) {
         double h = pink_step(n, i == 0 ? 1.0f : 0.0f);
         energy += h * h;
+        if (i >= 2 && i % 64 == 0 && pink_tail_negligible(n, energy))
+            break;
     }
     n->pink_norm = (float)(1.0 / sqrt(energy));
     n->fade_frames = (uint32_t)lrint(COLOR_FADE_SECONDS * sample_rate);
@@ -241,6 +258,137 @@ static void noise_process(void *self, const lull_process *ctx)
     }
 }
 
+/* ---------------------------------------------------------------------------------
+ * Batches (lull.batch/1). The white generator's recursion is one long dependency
+ * chain per instance; four instances' generators run side by side in the four
+ * uint32 lanes of a vector, each lane doing exactly rng_next's operations, so each
+ * produces exactly its own scalar sequence. The colour filters then run per
+ * instance on the generated block as in noise_process. Instances that change or
+ * fade colour in the block, or pick their first colour, are processed alone. */
+typedef uint32_t v4u __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+typedef float v4f __attribute__((vector_size(16)));
+
+enum { NOISE_LANES = 4 };
+
+/* rng_white in four lanes: lane l of s0..s3 holds instance l's s[0..3]. */
+static inline v4f white_lanes(v4u *s0, v4u *s1, v4u *s2, v4u *s3)
+{
+    v4u result = *s0 + *s3;
+    v4u t = *s1 << 9;
+    *s2 ^= *s0;
+    *s3 ^= *s1;
+    *s1 ^= *s2;
+    *s0 ^= *s3;
+    *s2 ^= t;
+    *s3 = (*s3 << 11) | (*s3 >> 21);
+    const v4f scale = {1.0f / 2147483648.0f, 1.0f / 2147483648.0f, 1.0f / 2147483648.0f,
+                       1.0f / 2147483648.0f};
+    return __builtin_convertvector((v4i)(result & 0xFFFFFF00u), v4f) * scale;
+}
+
+/* `frames` white samples for each of four instances into w[lane]. */
+static void white4(noise_node *const n[NOISE_LANES], float w[NOISE_LANES][LULL_MAX_BLOCK],
+                   uint32_t frames)
+{
+    v4u s0, s1, s2, s3;
+    for (int l = 0; l < NOISE_LANES; l++) {
+        s0[l] = n[l]->rng[0];
+        s1[l] = n[l]->rng[1];
+        s2[l] = n[l]->rng[2];
+        s3[l] = n[l]->rng[3];
+    }
+    uint32_t i = 0;
+    for (; i + 4 <= frames; i += 4) {
+        v4f x0 = white_lanes(&s0, &s1, &s2, &s3), x1 = white_lanes(&s0, &s1, &s2, &s3);
+        v4f x2 = white_lanes(&s0, &s1, &s2, &s3), x3 = white_lanes(&s0, &s1, &s2, &s3);
+        /* transpose to four frames per instance: whole-vector stores */
+        v4f t0 = __builtin_shuffle(x0, x1, (v4i){0, 4, 1, 5});
+        v4f t1 = __builtin_shuffle(x2, x3, (v4i){0, 4, 1, 5});
+        v4f t2 = __builtin_shuffle(x0, x1, (v4i){2, 6, 3, 7});
+        v4f t3 = __builtin_shuffle(x2, x3, (v4i){2, 6, 3, 7});
+        v4f lane[NOISE_LANES] = {__builtin_shuffle(t0, t1, (v4i){0, 1, 4, 5}),
+                                 __builtin_shuffle(t0, t1, (v4i){2, 3, 6, 7}),
+                                 __builtin_shuffle(t2, t3, (v4i){0, 1, 4, 5}),
+                                 __builtin_shuffle(t2, t3, (v4i){2, 3, 6, 7})};
+        for (int l = 0; l < NOISE_LANES; l++) memcpy(&w[l][i], &lane[l], sizeof lane[l]);
+    }
+    for (; i < frames; i++) {
+        v4f x = white_lanes(&s0, &s1, &s2, &s3);
+        for (int l = 0; l < NOISE_LANES; l++) w[l][i] = x[l];
+    }
+    for (int l = 0; l < NOISE_LANES; l++) {
+        n[l]->rng[0] = s0[l];
+        n[l]->rng[1] = s1[l];
+        n[l]->rng[2] = s2[l];
+        n[l]->rng[3] = s3[l];
+    }
+}
+
+/* True when the instance plays one settled colour for the whole block. */
+static bool steady_block(const noise_node *n, const lull_process *ctx)
+{
+    if (n->color < 0 || n->fade_pos < n->fade_frames || ctx->frames > LULL_MAX_BLOCK) return false;
+    const float *color = ctx->params[P_COLOR];
+    uint32_t check = ctx->params_static[P_COLOR] ? 1 : ctx->frames;
+    for (uint32_t i = 0; i < check; i++)
+        if (clamp_color(color[i]) != n->color) return false;
+    return true;
+}
+
+/* noise_process's steady-colour loop, on white samples generated beforehand. */
+static void colour_block(noise_node *n, const lull_process *ctx, const float *w)
+{
+    float *out = ctx->outputs[0];
+    const float *level = ctx->params[P_LEVEL];
+    uint32_t frames = ctx->frames;
+    switch (n->color) {
+    case WHITE:
+        for (uint32_t i = 0; i < frames; i++) out[i] = w[i] * level[i];
+        break;
+    case PINK:
+        for (uint32_t i = 0; i < frames; i++) out[i] = pink_step(n, w[i]) * n->pink_norm * level[i];
+        break;
+    default:
+        for (uint32_t i = 0; i < frames; i++) {
+            n->brown_state = n->brown_pole * n->brown_state + n->brown_gain * w[i];
+            out[i] = n->brown_state * level[i];
+        }
+        break;
+    }
+}
+
+static void noise_process_batch(void *const *selves, const lull_process *const *ctxs,
+                                uint32_t count)
+{
+    noise_node *lane[NOISE_LANES];
+    const lull_process *lane_ctx[NOISE_LANES];
+    float w[NOISE_LANES][LULL_MAX_BLOCK];
+    uint32_t lanes = 0;
+    for (uint32_t k = 0; k < count; k++) {
+        noise_node *n = selves[k];
+        if (!steady_block(n, ctxs[k]) || (lanes && ctxs[k]->frames != lane_ctx[0]->frames)) {
+            noise_process(n, ctxs[k]);
+            continue;
+        }
+        lane[lanes] = n;
+        lane_ctx[lanes] = ctxs[k];
+        if (++lanes == NOISE_LANES) {
+            white4(lane, w, lane_ctx[0]->frames);
+            for (int l = 0; l < NOISE_LANES; l++) colour_block(lane[l], lane_ctx[l], w[l]);
+            lanes = 0;
+        }
+    }
+    for (uint32_t l = 0; l < lanes; l++) noise_process(lane[l], lane_ctx[l]);
+}
+
+static const lull_ext_batch noise_batch = {noise_process_batch};
+
+static const void *noise_get_extension(void *self, const char *name)
+{
+    return strcmp(name, LULL_EXT_BATCH) == 0 ? &noise_batch : NULL;
+}
+
 static void noise_deactivate(void *self) {}
 static void noise_destroy(void *self) { free(self); }
 
@@ -270,7 +418,7 @@ static const lull_descriptor noise_desc = {
     .reset = noise_reset,
     .deactivate = noise_deactivate,
     .destroy = noise_destroy,
-    .get_extension = NULL,
+    .get_extension = noise_get_extension,
 };
 
 LULL_PLUGIN_ENTRY(&noise_desc)

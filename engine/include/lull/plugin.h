@@ -58,7 +58,7 @@ extern "C" {
 #endif
 
 #define LULL_ABI_MAJOR 1u
-#define LULL_ABI_MINOR 0u
+#define LULL_ABI_MINOR 1u
 
 #if defined(_WIN32)
 #define LULL_EXPORT __declspec(dllexport)
@@ -213,6 +213,19 @@ typedef struct lull_ext_latency {
     /* [worker] active. */
     uint32_t (*get)(void *self);
 } lull_ext_latency;
+
+/* Extension "lull.batch/1" (ABI minor 1): a node that can run several of its
+ * instances together (e.g. one per SIMD lane) says how. The host only batches
+ * active instances of the same descriptor, none of which feeds another in the same
+ * call, and may still call process() on any instance alone. */
+#define LULL_EXT_BATCH "lull.batch/1"
+typedef struct lull_ext_batch {
+    /* [audio] active, for every instance. Process `count` instances of this
+     * descriptor: selves[i] with ctxs[i], exactly as if process(selves[i], ctxs[i])
+     * were called for i = 0..count-1 in turn (bit-identical outputs and state).
+     * The same realtime rules as process() apply. */
+    void (*process_batch)(void *const *selves, const lull_process *const *ctxs, uint32_t count);
+} lull_ext_batch;
 
 /* --------------------------------------------------------------------------------
  * The exported entry. */

@@ -89,18 +89,24 @@ void node_runtime_fini(node_runtime *n)
     memset(n, 0, sizeof *n);
 }
 
-bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
+bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
                           uint32_t event_count, uint32_t frames)
 {
     const lull_descriptor *d = n->desc;
     if (n->muted) {
         for (uint32_t o = 0; o < d->output_count; o++) memset(n->outputs[o], 0, frames * sizeof(float));
-        return true;
+        return false;
     }
-    for (uint32_t i = 0; i < d->param_count; i++)
-        n->param_static[i] = param_smoother_run(&n->params[i], n->param_bufs[i], frames);
-    lull_process ctx = {
-        .struct_size = sizeof ctx,
+    for (uint32_t i = 0; i < d->param_count; i++) {
+        param_smoother *ps = &n->params[i];
+        /* a resting parameter whose buffer is already filled: nothing to do */
+        if (ps->remaining == 0 && ps->filled >= frames)
+            n->param_static[i] = 1;
+        else
+            n->param_static[i] = param_smoother_run(ps, n->param_bufs[i], frames);
+    }
+    n->ctx = (lull_process){
+        .struct_size = sizeof n->ctx,
         .frames = frames,
         .inputs = n->inputs,
         .outputs = n->outputs,
@@ -110,11 +116,25 @@ bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull
         .events = events,
         .event_count = event_count,
     };
-    d->process(n->self, &ctx);
+    return true;
+}
+
+bool node_runtime_finish(node_runtime *n)
+{
+    const lull_descriptor *d = n->desc;
+    uint32_t frames = n->ctx.frames;
     bool bad = false;
     for (uint32_t o = 0; o < d->output_count; o++) bad |= block_has_nonfinite(n->outputs[o], frames);
     if (!bad) return true;
     n->muted = true;
     for (uint32_t o = 0; o < d->output_count; o++) memset(n->outputs[o], 0, frames * sizeof(float));
     return false;
+}
+
+bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
+                          uint32_t event_count, uint32_t frames)
+{
+    if (!node_runtime_prepare(n, clocks, events, event_count, frames)) return true;
+    n->desc->process(n->self, &n->ctx);
+    return node_runtime_finish(n);
 }

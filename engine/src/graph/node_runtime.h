@@ -24,6 +24,7 @@ typedef struct node_runtime {
     const float **inputs;            /* set by the caller before each process */
     float **outputs;                 /* desc->output_count buffers of LULL_MAX_BLOCK */
     bool muted;                      /* produced non-finite output: silenced for good */
+    lull_process ctx;                /* the current block's, built by node_runtime_prepare */
 } node_runtime;
 
 /* [non-audio] Create and activate. `values` gives the initial parameter values
@@ -38,6 +39,14 @@ void node_runtime_fini(node_runtime *n);
  * (it is muted from then on and its outputs are zeroed). */
 bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
                           uint32_t event_count, uint32_t frames);
+
+/* [audio] The parts of node_runtime_process, for a host that calls process() (or a
+ * batch of them) itself. prepare smooths the parameters and builds n->ctx; it
+ * returns false for a muted node, whose outputs it has zeroed: do not process it.
+ * finish checks the outputs after process(), as node_runtime_process does. */
+bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
+                          uint32_t event_count, uint32_t frames);
+bool node_runtime_finish(node_runtime *n);
 
 /* FNV-1a of the node name: the per-node seed, stable across runs. */
 uint64_t node_seed(const char *name);

@@ -27,7 +27,7 @@ void param_smoother_jump(param_smoother *s, float value)
     s->current = s->target;
     s->remaining = 0;
     s->step = s->logarithmic ? 1.0 : 0.0;
-    s->filled = false;
+    s->filled = 0;
 }
 
 void param_smoother_set(param_smoother *s, float target)
@@ -61,24 +61,42 @@ void param_smoother_set(param_smoother *s, float target)
 bool param_smoother_run(param_smoother *s, float *out, uint32_t frames)
 {
     if (s->remaining == 0) {
-        if (!s->filled) {
+        if (s->filled < frames) {
             float v = (float)s->current;
             for (uint32_t i = 0; i < frames; i++) out[i] = v;
-            s->filled = true;
+            s->filled = frames;
         }
         return true;
     }
     uint32_t ramp = s->remaining < frames ? s->remaining : frames;
     double v = s->current, step = s->step;
-    if (s->logarithmic)
-        for (uint32_t i = 0; i < ramp; i++) out[i] = (float)(v *= step);
-    else
-        for (uint32_t i = 0; i < ramp; i++) out[i] = (float)(v += step);
+    /* Four frames per step of the recursion, each from the value before them: the
+     * frame-to-frame multiply (or add) chain would otherwise bound the speed. */
+    uint32_t i = 0;
+    if (s->logarithmic) {
+        double s2 = step * step, s3 = s2 * step, s4 = s2 * s2;
+        for (; i + 4 <= ramp; i += 4) {
+            out[i] = (float)(v * step);
+            out[i + 1] = (float)(v * s2);
+            out[i + 2] = (float)(v * s3);
+            out[i + 3] = (float)(v *= s4);
+        }
+        for (; i < ramp; i++) out[i] = (float)(v *= step);
+    } else {
+        double s2 = 2.0 * step, s3 = 3.0 * step, s4 = 4.0 * step;
+        for (; i + 4 <= ramp; i += 4) {
+            out[i] = (float)(v + step);
+            out[i + 1] = (float)(v + s2);
+            out[i + 2] = (float)(v + s3);
+            out[i + 3] = (float)(v += s4);
+        }
+        for (; i < ramp; i++) out[i] = (float)(v += step);
+    }
     s->remaining -= ramp;
     if (s->remaining == 0) v = s->target;   /* land exactly, whatever the rounding */
     s->current = v;
-    for (uint32_t i = ramp; i < frames; i++) out[i] = (float)v;
-    s->filled = false;
+    for (i = ramp; i < frames; i++) out[i] = (float)v;
+    s->filled = 0;
     return false;
 }
 

@@ -20,7 +20,7 @@ typedef struct param_smoother {
     uint32_t ramp_frames;  /* smoothing time in frames (0 = jump) */
     bool logarithmic;
     bool stepped;
-    bool filled;           /* the value buffer already holds `current` everywhere */
+    uint32_t filled;       /* the value buffer's first `filled` frames hold `current` */
 } param_smoother;
 
 /* [non-audio] Starts at `value` with no ramp. */
@@ -31,7 +31,8 @@ void param_smoother_set(param_smoother *s, float target);
 /* [audio] Jump to a value without a ramp. */
 void param_smoother_jump(param_smoother *s, float value);
 /* [audio] Fill out[0..frames) with the smoothed trajectory; returns true when the
- * values are all equal (the buffer may then be left untouched if already filled). */
+ * values are all equal (the buffer may then be left untouched if a previous call
+ * already filled at least `frames` frames with that value). */
 bool param_smoother_run(param_smoother *s, float *out, uint32_t frames);
 /* Current value in parameter units. */
 float param_smoother_value(const param_smoother *s);

@@ -49,6 +49,78 @@ static bool topo_order(const lull_preset *p, uint32_t *order, char *err, size_t 
     return ok;
 }
 
+/* Reorder a topological order by level (longest path from a node without inputs),
+ * then by descriptor (in order of first appearance in the preset), then by preset
+ * order. An edge always goes to a higher level, so the order stays topological,
+ * and instances of one type at one level, which cannot feed each other, become
+ * neighbours that can run as a batch. */
+static bool level_order(const lull_preset *p, uint32_t *order, uint32_t *level, char *err,
+                        size_t errlen)
+{
+    size_t n = p->node_count;
+    uint32_t *type_rank = calloc(n ? n : 1, sizeof *type_rank);
+    uint64_t *key = calloc(n ? n : 1, sizeof *key);
+    if (!type_rank || !key) {
+        free(type_rank);
+        free(key);
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    for (size_t k = 0; k < n; k++) {
+        uint32_t v = order[k];
+        for (size_t c = 0; c < p->connection_count; c++) {
+            const preset_connection *pc = &p->connections[c];
+            if (pc->to_node == v && level[pc->from_node] + 1 > level[v]) level[v] = level[pc->from_node] + 1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t first = 0;
+        while (p->nodes[first].desc != p->nodes[i].desc) first++;
+        type_rank[i] = (uint32_t)first;
+    }
+    /* key = level, rank, index: all < 2^21 for any preset the validator accepts */
+    for (size_t i = 0; i < n; i++)
+        key[i] = ((uint64_t)level[i] << 42) | ((uint64_t)type_rank[i] << 21) | i;
+    /* insertion sort: presets are small and this runs off the audio thread */
+    for (size_t i = 0; i < n; i++) order[i] = (uint32_t)i;
+    for (size_t i = 1; i < n; i++) {
+        uint32_t v = order[i];
+        size_t j = i;
+        while (j > 0 && key[order[j - 1]] > key[v]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = v;
+    }
+    free(type_rank);
+    free(key);
+    return true;
+}
+
+/* Group neighbouring steps of one descriptor and level whose descriptor batches. */
+static bool group_steps(lull_plan *plan, bool batching)
+{
+    plan->groups = calloc(plan->step_count ? plan->step_count : 1, sizeof *plan->groups);
+    if (!plan->groups) return false;
+    uint32_t g = 0;
+    for (uint32_t s = 0; s < plan->step_count;) {
+        const node_runtime *n = &plan->steps[s].node;
+        uint32_t e = s + 1;
+        while (e < plan->step_count && plan->steps[e].node.desc == n->desc &&
+               plan->steps[e].level == plan->steps[s].level)
+            e++;
+        const lull_ext_batch *batch = NULL;
+        if (batching && e - s > 1 && n->desc->get_extension) {
+            batch = n->desc->get_extension(n->self, LULL_EXT_BATCH);
+            if (batch && !batch->process_batch) batch = NULL;
+        }
+        plan->groups[g++] = (plan_group){.first = s, .count = e - s, .batch = batch};
+        s = e;
+    }
+    plan->group_count = g;
+    return true;
+}
+
 static bool input_init(plan_input *in, const lull_plan *plan, const lull_preset *p,
                        uint32_t to_node, uint32_t to_port)
 {
@@ -79,16 +151,23 @@ static void input_free(plan_input *in)
 
 lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, size_t errlen)
 {
+    return plan_compile_with(p, sample_rate, true, err, errlen);
+}
+
+lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, bool batching, char *err,
+                             size_t errlen)
+{
     lull_plan *plan = calloc(1, sizeof *plan);
     uint32_t n = (uint32_t)p->node_count;
     uint32_t *order = calloc(n ? n : 1, sizeof *order);
-    if (!plan || !order) goto oom;
+    uint32_t *level = calloc(n ? n : 1, sizeof *level);
+    if (!plan || !order || !level) goto oom;
     snprintf(plan->name, sizeof plan->name, "%s", p->name);
     plan->nan_step = -1;
     plan->tempo = p->tempo;
     plan->pacer = p->pacer;
     plan->stale_glide_s = p->stale_glide_s;
-    if (!topo_order(p, order, err, errlen)) goto fail;
+    if (!topo_order(p, order, err, errlen) || !level_order(p, order, level, err, errlen)) goto fail;
     plan->steps = calloc(n ? n : 1, sizeof *plan->steps);
     plan->step_of_node = calloc(n ? n : 1, sizeof *plan->step_of_node);
     size_t nm = p->modulation_count ? p->modulation_count : 1;
@@ -108,6 +187,7 @@ lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, siz
         const preset_node *pn = &p->nodes[order[s]];
         plan_step *st = &plan->steps[s];
         st->preset_index = order[s];
+        st->level = level[order[s]];
         plan->step_of_node[order[s]] = s;
         if (!node_runtime_init(&st->node, pn->desc, pn->name, pn->param_values, sample_rate, err,
                                errlen))
@@ -125,16 +205,19 @@ lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, siz
     }
     for (uint32_t ch = 0; ch < 2; ch++)
         if (!input_init(&plan->out[ch], plan, p, PRESET_OUTPUT_NODE, ch)) goto oom;
+    if (!group_steps(plan, batching)) goto oom;
     plan->out_mono = plan->out[0].source_count == plan->out[1].source_count;
     for (uint32_t k = 0; plan->out_mono && k < plan->out[0].source_count; k++)
         plan->out_mono = plan->out[0].sources[k].buf == plan->out[1].sources[k].buf &&
                          plan->out[0].sources[k].gain == plan->out[1].sources[k].gain;
     free(order);
+    free(level);
     return plan;
 oom:
     snprintf(err, errlen, "%s: out of memory while building the graph", p->name);
 fail:
     free(order);
+    free(level);
     plan_free(plan);
     return NULL;
 }
@@ -152,6 +235,7 @@ void plan_free(lull_plan *plan)
     input_free(&plan->out[0]);
     input_free(&plan->out[1]);
     free(plan->steps);
+    free(plan->groups);
     free(plan->step_of_node);
     free(plan->modulations);
     free(plan->mod_state);
@@ -172,17 +256,52 @@ static const float *input_gather(plan_input *in, uint32_t frames)
     return in->mix;
 }
 
+/* [audio] A group whose descriptor batches: up to PLAN_BATCH_MAX unmuted members
+ * per process_batch call. Returns the number of members newly muted. */
+static uint32_t run_batched(lull_plan *plan, const plan_group *g, const lull_clocks *clocks,
+                            const lull_event *events, uint32_t event_count, uint32_t frames)
+{
+    uint32_t muted = 0, s = g->first, end = g->first + g->count;
+    while (s < end) {
+        uint32_t k = 0;
+        for (; s < end && k < PLAN_BATCH_MAX; s++) {
+            plan_step *st = &plan->steps[s];
+            for (uint32_t i = 0; i < st->node.desc->input_count; i++)
+                st->node.inputs[i] = input_gather(&st->inputs[i], frames);
+            if (!node_runtime_prepare(&st->node, clocks, events, event_count, frames)) continue;
+            plan->batch_selves[k] = st->node.self;
+            plan->batch_ctxs[k] = &st->node.ctx;
+            plan->batch_steps[k] = s;
+            k++;
+        }
+        if (k) g->batch->process_batch(plan->batch_selves, plan->batch_ctxs, k);
+        for (uint32_t j = 0; j < k; j++)
+            if (!node_runtime_finish(&plan->steps[plan->batch_steps[j]].node)) {
+                plan->nan_step = (int32_t)plan->batch_steps[j];
+                muted++;
+            }
+    }
+    return muted;
+}
+
 uint32_t plan_run(lull_plan *plan, const lull_clocks *clocks, const lull_event *events,
                   uint32_t event_count, uint32_t frames)
 {
     uint32_t muted = 0;
-    for (uint32_t s = 0; s < plan->step_count; s++) {
-        plan_step *st = &plan->steps[s];
-        for (uint32_t i = 0; i < st->node.desc->input_count; i++)
-            st->node.inputs[i] = input_gather(&st->inputs[i], frames);
-        if (!node_runtime_process(&st->node, clocks, events, event_count, frames)) {
-            plan->nan_step = (int32_t)s;
-            muted++;
+    for (uint32_t gi = 0; gi < plan->group_count; gi++) {
+        const plan_group *g = &plan->groups[gi];
+        if (g->batch) {
+            muted += run_batched(plan, g, clocks, events, event_count, frames);
+            continue;
+        }
+        for (uint32_t s = g->first; s < g->first + g->count; s++) {
+            plan_step *st = &plan->steps[s];
+            for (uint32_t i = 0; i < st->node.desc->input_count; i++)
+                st->node.inputs[i] = input_gather(&st->inputs[i], frames);
+            if (!node_runtime_process(&st->node, clocks, events, event_count, frames)) {
+                plan->nan_step = (int32_t)s;
+                muted++;
+            }
         }
     }
     const float *left = input_gather(&plan->out[0], frames);

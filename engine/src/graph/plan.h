@@ -34,14 +34,30 @@ typedef struct plan_input {
 typedef struct plan_step {
     node_runtime node;
     uint32_t preset_index;  /* index of the node in the preset */
+    uint32_t level;         /* longest path from a node without inputs */
     plan_input *inputs;     /* node.desc->input_count */
 } plan_step;
+
+/* Consecutive steps run together: instances of one descriptor at one level of the
+ * graph (so none feeds another), through the descriptor's lull.batch/1 extension. */
+typedef struct plan_group {
+    uint32_t first, count;          /* steps first .. first + count - 1 */
+    const lull_ext_batch *batch;    /* NULL: each step runs alone */
+} plan_group;
+
+/* Most instances handed to one process_batch call. */
+#define PLAN_BATCH_MAX 16u
 
 typedef struct lull_plan {
     char name[64];
     uint64_t generation;
-    plan_step *steps;       /* topological order */
+    plan_step *steps;       /* by level, then descriptor, then preset order */
     uint32_t step_count;
+    plan_group *groups;     /* cover the steps in order */
+    uint32_t group_count;
+    void *batch_selves[PLAN_BATCH_MAX];               /* plan_run's scratch */
+    const lull_process *batch_ctxs[PLAN_BATCH_MAX];
+    uint32_t batch_steps[PLAN_BATCH_MAX];
     uint32_t *step_of_node; /* preset node index -> step index */
     plan_input out[2];      /* out:left, out:right */
     bool out_mono;          /* both sides have the same sources and gains */
@@ -59,6 +75,10 @@ typedef struct lull_plan {
 /* [non-audio] Build a plan from a validated preset. Returns NULL + err. The preset
  * is not referenced afterwards. */
 lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, size_t errlen);
+/* plan_compile with a choice: batching = false runs every node alone, the same
+ * plan otherwise (tests prove that batching changes no output bit). */
+lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, bool batching, char *err,
+                             size_t errlen);
 void plan_free(lull_plan *plan);
 
 /* [audio] Render `frames` into plan->out_buf. Returns the number of nodes newly
