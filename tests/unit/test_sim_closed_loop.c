@@ -106,7 +106,6 @@ int main(void)
     for (int i = 1; i < MINUTES; i++)
         CHECK(guided[i].true_rate < guided[i - 1].true_rate + 1.0, "minute %d: %.2f after %.2f",
               i + 1, guided[i].true_rate, guided[i - 1].true_rate);
-    CHECK(wall_guided < 25.0, "15 minutes closed loop in %.1f s", wall_guided);
 
     /* Control: with the pacer off the client is never told to slow down (5 min). */
     double end_alone = run_loop("off", 5, alone, &wall_alone);
