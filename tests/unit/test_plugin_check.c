@@ -88,6 +88,7 @@ int main(void)
                "output \"out\" is NaN/Inf");
     FAILS_WITH("bad_denormal", "FAIL  denormals", "denormal output samples");
     FAILS_WITH("bad_random", "FAIL  determinism", "same seed differ on output \"out\"");
+    FAILS_WITH("bad_batch", "FAIL  batch", "must be bit-identical");
     /* A crash is reported with the check it happened in (under ASan its handler
      * exits instead of the signal killing the process). */
     FAILS_WITH("bad_crash", "FAIL  param extremes");

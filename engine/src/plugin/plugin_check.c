@@ -118,14 +118,15 @@ static void host_log(const lull_host *host, enum lull_log_level level, const cha
     (void)msg; /* the report is the only output */
 }
 
-static bool instance_open(instance *in, const lull_descriptor *d, double rate)
+static bool instance_open_seeded(instance *in, const lull_descriptor *d, double rate,
+                                 uint64_t seed)
 {
     memset(in, 0, sizeof *in);
     in->d = d;
     in->rate = rate;
-    in->host = (lull_host){sizeof(lull_host), "lull", LULL_VERSION, "plugin_check", SEED, host_log,
+    in->host = (lull_host){sizeof(lull_host), "lull", LULL_VERSION, "plugin_check", seed, host_log,
                            NULL};
-    in->rng = SEED;
+    in->rng = seed;
     for (uint32_t i = 0; i < d->input_count; i++)
         in->in[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
     for (uint32_t i = 0; i < d->output_count; i++)
@@ -139,6 +140,11 @@ static bool instance_open(instance *in, const lull_descriptor *d, double rate)
         return false;
     in->active = d->activate(in->self, rate, LULL_MAX_BLOCK);
     return in->active;
+}
+
+static bool instance_open(instance *in, const lull_descriptor *d, double rate)
+{
+    return instance_open_seeded(in, d, rate, SEED);
 }
 
 static void instance_close(instance *in)
@@ -628,6 +634,89 @@ static void check_determinism(checker *c)
     free(b);
 }
 
+/* lull.batch/1: several instances processed in one call must give exactly what
+ * one process() call each gives (the host relies on it to batch freely). Pairs of
+ * instances with the same seeds, inputs and parameters (some sweeping) run side by
+ * side, one set through process(), the other through process_batch(). */
+static void check_batch(checker *c)
+{
+    const lull_descriptor *d = c->d;
+    if (!d->get_extension)
+        return;
+    enum { N = 5 };
+    instance seq[N], bat[N];
+    memset(seq, 0, sizeof seq);
+    memset(bat, 0, sizeof bat);
+    bool ok = true;
+    for (int k = 0; k < N && ok; k++)
+        ok = instance_open_seeded(&seq[k], d, CHECK_RATE, SEED + (uint64_t)k) &&
+             instance_open_seeded(&bat[k], d, CHECK_RATE, SEED + (uint64_t)k);
+    const lull_ext_batch *ext = ok ? d->get_extension(bat[0].self, LULL_EXT_BATCH) : NULL;
+    if (ext && ext->process_batch) {
+        begin(c, "batch");
+        const uint64_t frames = (uint64_t)(0.5 * CHECK_RATE);
+        for (int k = 0; k < N; k++)
+            for (uint32_t i = 0; i < d->param_count; i++) {
+                const lull_param_info *p = &d->params[i];
+                if ((p->flags & LULL_PARAM_STEPPED) || k % 2 == 0)
+                    continue;
+                /* odd instances sweep every continuous param across its range */
+                seq[k].sweeping[i] = bat[k].sweeping[i] = true;
+                seq[k].value[i] = bat[k].value[i] = p->min;
+                seq[k].sweep_to[i] = bat[k].sweep_to[i] = p->max;
+                seq[k].sweep_frames = bat[k].sweep_frames = frames;
+            }
+        uint64_t first = UINT64_MAX;
+        for (uint64_t done = 0; done < frames && first == UINT64_MAX;) {
+            uint32_t n = block_pattern[(done / 7) % (sizeof block_pattern / sizeof block_pattern[0])];
+            if (n > frames - done)
+                n = (uint32_t)(frames - done);
+            uint8_t is_static[2][N][MAX_PARAMS];
+            const float *params[2][N][MAX_PARAMS];
+            lull_clocks clk[2][N];
+            lull_event ev[2][N][MAX_EVENTS];
+            lull_process ctx[2][N];
+            const lull_process *ctx_ptr[N];
+            void *selves[N];
+            for (int set = 0; set < 2; set++)
+                for (int k = 0; k < N; k++) {
+                    instance *in = set ? &bat[k] : &seq[k];
+                    fill_inputs(in, SIG_NOISE, n);
+                    fill_params(in, n, is_static[set][k]);
+                    for (uint32_t i = 0; i < d->param_count; i++) params[set][k][i] = in->param_buf[i];
+                    uint32_t ne = fill_clocks(in, &clk[set][k], ev[set][k], n);
+                    ctx[set][k] = (lull_process){sizeof(lull_process), n, (const float *const *)in->in,
+                                                 in->out, params[set][k], is_static[set][k],
+                                                 &clk[set][k], ev[set][k], ne};
+                    in->frame += n;
+                    in->signal_frame += n;
+                }
+            for (int k = 0; k < N; k++) {
+                d->process(seq[k].self, &ctx[0][k]);
+                ctx_ptr[k] = &ctx[1][k];
+                selves[k] = bat[k].self;
+            }
+            ext->process_batch(selves, ctx_ptr, N);
+            for (int k = 0; k < N && first == UINT64_MAX; k++)
+                for (uint32_t p = 0; p < d->output_count; p++)
+                    if (memcmp(seq[k].out[p], bat[k].out[p], n * sizeof(float)) != 0)
+                        first = done;
+            done += n;
+        }
+        if (first != UINT64_MAX)
+            report(c, "FAIL", "batch", "process_batch() of %d instances differs from process() "
+                   "one by one in the block at frame %llu: lull.batch/1 must be bit-identical",
+                   N, (unsigned long long)first);
+        else
+            report(c, "PASS", "batch", "process_batch() of %d instances (some sweeping every "
+                   "param) bit-identical to process() one by one (0.5 s)", N);
+    }
+    for (int k = 0; k < N; k++) {
+        instance_close(&seq[k]);
+        instance_close(&bat[k]);
+    }
+}
+
 static int compare_double(const void *x, const void *y)
 {
     double a = *(const double *)x, b = *(const double *)y;
@@ -679,6 +768,7 @@ static void check_node(checker *c)
     check_denormals(c, noise_ns, denormal_ns);
     check_realtime(c);
     check_determinism(c);
+    check_batch(c);
     check_cost(c);
 }
 
