@@ -206,6 +206,17 @@ static void test_csv_time_column_and_errors(void)
     write_tmp("short.dat", "abcd");
     expect_error(write_tmp("short.hea", "short 1 360 100\nshort.dat 16 200 16 0 0 0 0 A\n"), 0,
                  "short.dat: file is shorter");
+    /* Hostile headers: a length whose sample count would wrap size_t, and a skew
+     * that would index far outside the data (both once overflowed a buffer). */
+    write_tmp("huge.dat", "abcdabcd");
+    expect_error(write_tmp("huge.hea", "huge 1 360 4611686018427387904\nhuge.dat 212 200 12 0 0 0 0 A\n"),
+                 0, "huge.dat: file is shorter");
+    write_tmp("skew.dat", "abcdabcd");
+    expect_error(write_tmp("skew.hea", "skew 1 360 1\nskew.dat 212x2:6148914691236517205 200 12 0 0 0 0 A\n"),
+                 0, "skew 6148914691236517205 is longer than the record");
+    /* A time grid whose step is not a finite positive number, a value beyond float. */
+    expect_error(write_tmp("inf.csv", "time_s,ECG\n-1e308,0\n1e308,0\n"), 0, "inf.csv");
+    expect_error(write_tmp("big.csv", "time_s,ECG\n0,0\n0.01,1e39\n"), 0, "big.csv:3");
     expect_error(write_tmp("x.txt", "hello"), 0, "x.txt: unknown record format");
 }
 

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,8 +49,8 @@ static int parse_cell(const char *s, float *v)
     char *end;
     errno = 0;
     double d = strtod(s, &end);
-    if (end == s || *end != '\0' || !isfinite(d))
-        return -1;
+    if (end == s || *end != '\0' || !isfinite(d) || fabs(d) > FLT_MAX)
+        return -1;   /* (beyond float range it would become Inf silently) */
     *v = (float)d;
     return 0;
 }
@@ -174,6 +175,11 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
             goto done;
         }
         double dt = (times[n - 1] - times[0]) / (double)(n - 1);
+        if (!(isfinite(dt) && dt > 0 && isfinite(1.0 / dt) && 1.0 / dt <= 100000.0)) {
+            bio_record_error(err, errlen, "%s: time_s steps of %g s are not a usable sampling "
+                             "grid (at most 100 kHz)", path, dt);
+            goto done;
+        }
         for (size_t i = 0; i < n; i++) {
             if (fabs(times[i] - (times[0] + (double)i * dt)) > 0.5 * dt) {
                 bio_record_error(err, errlen, "%s:%d: time_s %.6f is off the uniform %.6g Hz grid",

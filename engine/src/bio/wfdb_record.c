@@ -267,8 +267,24 @@ static int read_signal_file(const char *dir, const wfdb_signal_spec *specs, size
     size_t frame_samples = 0;
     for (size_t s = first; s < last; s++)
         frame_samples += (size_t)specs[s].spf;
+    /* Whole frames the file holds: bounds both the header's length and the skews, so
+     * no size or sample index below can overflow or run past the data. */
+    double file_frames = (double)len / bytes_per_sample(s0->format) / (double)frame_samples;
     if (nframes <= 0) /* header gave no length: use all complete frames */
-        nframes = (long)((double)len / bytes_per_sample(s0->format) / (double)frame_samples);
+        nframes = (long)file_frames;
+    if ((double)nframes > file_frames + 1.0) {
+        bio_record_error(err, errlen, "%s: file is shorter than the %ld frames the header "
+                         "announces (it holds %.0f)", path, nframes, floor(file_frames));
+        free(data);
+        return -1;
+    }
+    for (size_t s = first; s < last; s++)
+        if (specs[s].skew > nframes) {
+            bio_record_error(err, errlen, "%s: signal %zu: skew %ld is longer than the record (%ld frames)",
+                             path, s, specs[s].skew, nframes);
+            free(data);
+            return -1;
+        }
     for (size_t s = first; s < last; s++) {
         bio_signal *sig = &rec->signals[s];
         sig->fs = frame_fs * specs[s].spf;
