@@ -58,6 +58,15 @@ try:
         if c.status()["preset"] == "surf":
             break
         time.sleep(0.05)
+    # Anyone else on the network is ignored: an open naming another path and a save
+    # sent from a different socket must not write a file.
+    evil = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    evil.bind(("127.0.0.1", 0))
+    stray = os.path.join(tmp, "stray")
+    evil.sendto(encode_message("/nsm/client/open", stray, "lull", "evil"), peer)
+    evil.sendto(encode_message("/nsm/client/save"), peer)
+    time.sleep(0.5)
+    assert not os.path.exists(stray + ".conf"), "a stranger's open/save wrote a file"
     nsm.sendto(encode_message("/nsm/client/save"), peer)
     data, _ = nsm.recvfrom(65536)
     assert decode_message(data) == ("/reply", ["/nsm/client/save", "saved"]), decode_message(data)

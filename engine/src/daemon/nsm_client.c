@@ -1,6 +1,8 @@
 #include "daemon/nsm_client.h"
 
 #include <lo/lo.h>
+#include <netdb.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +12,15 @@
 
 #include "core/log.h"
 
+#define NSM_MAX_SERVER_ADDRS 4
+
 struct nsm_client {
     lo_server_thread thread;
     lo_address server;
+    /* The session manager's numeric addresses and port: only it may command us. */
+    char server_hosts[NSM_MAX_SERVER_ADDRS][64];
+    int server_host_count;
+    char server_port[16];
     pthread_mutex_t lock;
     pthread_cond_t opened_cond;
     bool opened;
@@ -35,10 +43,46 @@ static void reply_error(nsm_client *c, const char *to_path, const char *message)
                  "sis", to_path, -1, message);
 }
 
+/* Our NSM socket is reachable from the network like any UDP socket; a message that
+ * does not come from the session manager's address and port is ignored (an open
+ * names a path we later write a file to). */
+static bool from_server(const nsm_client *c, lo_message m)
+{
+    lo_address src = lo_message_get_source(m);
+    const char *host = src ? lo_address_get_hostname(src) : NULL;
+    const char *port = src ? lo_address_get_port(src) : NULL;
+    if (!host || !port || strcmp(port, c->server_port) != 0)
+        return false;
+    for (int i = 0; i < c->server_host_count; i++)
+        if (strcmp(host, c->server_hosts[i]) == 0)
+            return true;
+    return false;
+}
+
+static void resolve_server(nsm_client *c)
+{
+    const char *host = lo_address_get_hostname(c->server);
+    const char *port = lo_address_get_port(c->server);
+    snprintf(c->server_port, sizeof c->server_port, "%s", port ? port : "");
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM}, *res = NULL;
+    if (!host || getaddrinfo(host, NULL, &hints, &res) != 0)
+        return;
+    for (struct addrinfo *a = res; a && c->server_host_count < NSM_MAX_SERVER_ADDRS; a = a->ai_next) {
+        char buf[64];
+        if (getnameinfo(a->ai_addr, a->ai_addrlen, buf, sizeof buf, NULL, 0, NI_NUMERICHOST) == 0)
+            snprintf(c->server_hosts[c->server_host_count++], sizeof c->server_hosts[0], "%s", buf);
+    }
+    freeaddrinfo(res);
+}
+
 static int on_open(const char *path, const char *types, lo_arg **argv, int argc, lo_message m,
                    void *ud)
 {
     nsm_client *c = ud;
+    if (!from_server(c, m)) {
+        log_warn("nsm: ignored /nsm/client/open from an address that is not the session manager");
+        return 0;
+    }
     pthread_mutex_lock(&c->lock);
     snprintf(c->path, sizeof c->path, "%s", (const char *)argv[0]);
     snprintf(c->client_id, sizeof c->client_id, "%s", (const char *)argv[2]);
@@ -54,6 +98,10 @@ static int on_save(const char *path, const char *types, lo_arg **argv, int argc,
                    void *ud)
 {
     nsm_client *c = ud;
+    if (!from_server(c, m)) {
+        log_warn("nsm: ignored /nsm/client/save from an address that is not the session manager");
+        return 0;
+    }
     char err[256] = "not ready";
     char file[600];
     pthread_mutex_lock(&c->lock);
@@ -104,6 +152,7 @@ nsm_client *nsm_client_start(const char *url, const char *executable, double tim
         nsm_client_stop(c);
         return NULL;
     }
+    resolve_server(c);
     lo_server_thread_add_method(c->thread, "/nsm/client/open", "sss", on_open, c);
     lo_server_thread_add_method(c->thread, "/nsm/client/save", "", on_save, c);
     lo_server_thread_add_method(c->thread, "/reply", NULL, on_reply, c);
