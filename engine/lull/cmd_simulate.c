@@ -187,7 +187,7 @@ int cmd_simulate(int argc, char **argv)
             dialect, speed, seconds > 0 ? "" : ", until interrupted");
     sensor_sender_announce(tx);
     double wall0 = rt_now_s(), cpu0 = cpu_seconds();
-    double next_hr = 1.0, last_report = 0.0;
+    double next_hr = 1.0, last_report = 0.0, last_subscribe = rt_now_s();
     bool sending = true;
     client_tick k;
     while (!stream_stopped() && (seconds <= 0 || model.n / CLIENT_ECG_FS < seconds)) {
@@ -211,9 +211,17 @@ int cmd_simulate(int argc, char **argv)
             }
         }
         stream_sleep_until(wall0 + step_end / speed);
-        if (srv)
+        if (srv) {
             while (lo_server_recv_noblock(srv, 0) > 0) {
             }
+            /* Subscriptions are leased (60 s): renew well before the lease runs out. */
+            if (rt_now_s() - last_subscribe >= 20.0) {
+                lo_message m = lo_message_new();
+                lo_message_add_int32(m, 100);
+                sensor_sender_control(tx, "/lull/subscribe", m);
+                last_subscribe = rt_now_s();
+            }
+        }
         if (model.n / CLIENT_ECG_FS - last_report >= 10.0) {
             last_report = model.n / CLIENT_ECG_FS;
             fprintf(stderr, "lull simulate: t=%.0f s  breath %.1f/min  heart %.0f bpm%s\n",

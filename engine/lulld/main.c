@@ -289,9 +289,10 @@ int main(int argc, char **argv)
         break;
     }
     notify_systemd("STOPPING=1");
+    /* No command may reopen the gate during the fade: the control surface goes first. */
+    osc_server_destroy(osc);
     fade_out(&slot, sup, ec.fade_out_s);
 
-    osc_server_destroy(osc);
     nsm_client_stop(nsm);
     supervisor_destroy(sup);   /* closes the JACK client: the audio thread is gone */
     bio_thread_stop(bio);

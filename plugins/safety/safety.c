@@ -117,6 +117,7 @@ static void safety_reset(void *self)
     s->average_sum = (double)(L + 1);
     s->envelope = 1.0f;
     s->gain = 1.0f;
+    s->fade_pos = 0.0;   /* from silence: the next blocks fade in (if the gate is open) */
 }
 
 static bool safety_activate(void *self, double sample_rate, uint32_t max_frames)

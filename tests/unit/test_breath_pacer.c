@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "clocks/breath_pacer.h"
+#include "clocks/tempo_clock.h"
 
 #define RATE 48000.0
 #define BLOCK 32u
@@ -129,8 +130,42 @@ static void test_resonance_picks_largest_swing(void)
     CHECK(fabs(r.p.rate - 5.0) < 1e-9, "resonance kept %.2f/min, the largest swing was at 5.0", r.p.rate);
 }
 
+/* Every beat and every breath gives its event, even when rounding puts the crossing
+ * in the last frame of a block (at 60 bpm and 48 kHz every beat falls on a block
+ * boundary; a clock once dropped such events). */
+static void test_clock_events_counted(void)
+{
+    const double bpms[] = {60.0, 72.0, 45.5};
+    for (size_t k = 0; k < 3; k++) {
+        preset_tempo pt = {(float)bpms[k], 0, 20, 240, 0};
+        tempo_clock t;
+        tempo_clock_init(&t, &pt);
+        uint64_t beats = 0;
+        const double seconds = 600;
+        for (uint64_t f = 0; f < (uint64_t)(seconds * RATE); f += BLOCK) {
+            lull_clocks c = {0};
+            lull_event ev[16];
+            uint32_t n = 0;
+            tempo_clock_advance(&t, &pt, NAN, 0, RATE, BLOCK, &c, ev, &n, 16);
+            for (uint32_t i = 0; i < n; i++) {
+                beats += ev[i].type == LULL_EVENT_BEAT;
+                CHECK(ev[i].offset < BLOCK, "beat offset %u", ev[i].offset);
+            }
+        }
+        double want = bpms[k] / 60.0 * seconds;
+        CHECK(fabs((double)beats - want) <= 1.0, "%.1f bpm: %llu beats in 10 min, want %.0f", bpms[k],
+              (unsigned long long)beats, want);
+    }
+    run r;
+    run_init(&r, PACER_OFF, 6.0f);
+    advance(&r, 3600, -1);
+    CHECK(r.inhales >= 359 && r.inhales <= 360 && r.exhales >= 359 && r.exhales <= 360,
+          "an hour at 6/min: %u inhales, %u exhales", r.inhales, r.exhales);
+}
+
 int main(void)
 {
+    test_clock_events_counted();
     test_off_runs_at_preset_rate();
     test_guide_follower_steps_down();
     test_guide_never_faster_or_below_floor();

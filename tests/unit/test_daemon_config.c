@@ -113,5 +113,22 @@ int main(void)
           "round trip");
     unlink(path);
     rmdir(dir);
+    /* Device maps: a shipped dialect by name, a bad file with its line, and a rule
+     * on lull's own address space (handled first by the daemon: it could never apply). */
+    char srcmap[1024];
+    snprintf(srcmap, sizeof srcmap, "%s/tools/devices/polar2osc.map", test_env("LULL_SOURCE_DIR"));
+    CHECK(run(&c, err, sizeof err, 3, "--device-map", srcmap) == LULLD_CONFIG_RUN &&
+              c.devices.n >= 2 && device_map_find(&c.devices, "/polar/1/ibi"),
+          "polar2osc map: %s", err);
+    const char *own = "/tmp/lull-test-own.map";
+    FILE *mf = fopen(own, "w");
+    if (mf) {
+        fputs("# remaps a lull address\n/lull/bio/hr -> /lull/bio/rr\n", mf);
+        fclose(mf);
+    }
+    CHECK(run(&c, err, sizeof err, 3, "--device-map", own) == LULLD_CONFIG_ERROR &&
+              strstr(err, "lull-test-own.map:2") && strstr(err, "lull's own address"),
+          "own-address map: %s", err);
+    remove(own);
     return check_finish("test_daemon_config");
 }

@@ -56,6 +56,11 @@ int main(void)
     CHECK(allows(&f, "8.8.8.8") && !allows(&f, "2001:db8::1"), "IPv4 /0 is all IPv4 only");
     net_filter_clear(&f);
     CHECK(!allows(&f, "127.0.0.1"), "empty list admits something");
+    /* An IPv4-mapped block means the IPv4 block (senders are matched that way). */
+    CHECK(net_filter_add_text(&f, "::ffff:192.168.7.0/120", err, sizeof err), "%s", err);
+    CHECK(allows(&f, "192.168.7.9") && allows(&f, "::ffff:192.168.7.9") && !allows(&f, "192.168.8.1"),
+          "::ffff:192.168.7.0/120 is 192.168.7.0/24");
+    net_filter_clear(&f);
 
     /* Bad blocks are refused with a message naming the text. */
     const char *bad[] = {"", "10.0.0.0/33", "::/129", "10.0.0/8", "10.0.0.0/", "10.0.0.0/-1",

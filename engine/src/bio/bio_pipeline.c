@@ -188,6 +188,8 @@ void bio_pipeline_free(bio_pipeline *p)
 int bio_pipeline_set_rate(bio_pipeline *p, bio_stream s, double hz)
 {
     if ((int)s < 0 || s >= BIO_WAVEFORMS) return -1;
+    /* Devices repeat their rate: an unchanged rate must not restart the detectors. */
+    if (p->wave[s].fs == hz) return 0;
     if (waveform_build(&p->wave[s], s, hz) != 0) return -1;
     if (s == BIO_ECG) p->src[SRC_ECG].report_delay_s = ecg_detector_max_delay_s(p->wave[s].ecg);
     if (s == BIO_PPG) p->src[SRC_PPG].report_delay_s = ppg_detector_max_delay_s(p->wave[s].ppg);

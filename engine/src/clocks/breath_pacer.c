@@ -146,12 +146,13 @@ void breath_pacer_advance(breath_pacer *p, const lull_features *f, double sample
     /* Exhale starts when the phase crosses the inhale fraction. */
     if (p->phase < p->inhale_fraction && end >= p->inhale_fraction && *event_count < max_events) {
         uint32_t off = (uint32_t)ceil((p->inhale_fraction - p->phase) / inc);
-        if (off < frames) events[(*event_count)++] = (lull_event){off, LULL_EVENT_EXHALE, 0};
+        if (off >= frames) off = frames - 1;   /* rounding at the block's end: keep it */
+        events[(*event_count)++] = (lull_event){off, LULL_EVENT_EXHALE, 0};
     }
     if (end >= 1.0) {
         uint32_t off = (uint32_t)ceil((1.0 - p->phase) / inc);
-        if (off < frames && *event_count < max_events)
-            events[(*event_count)++] = (lull_event){off, LULL_EVENT_INHALE, 0};
+        if (off >= frames) off = frames - 1;
+        if (*event_count < max_events) events[(*event_count)++] = (lull_event){off, LULL_EVENT_INHALE, 0};
         end -= 1.0;
         if (p->mode == PACER_GUIDE) guide_decide(p, f);
         if (p->mode == PACER_RESONANCE) resonance_decide(p);

@@ -209,10 +209,18 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         }
         char path[LULLD_PATH_MAX], why[200];
         device_map_path_for(value, path, sizeof path);
+        size_t before = c->devices.n;
         if (device_map_load(&c->devices, path, why, sizeof why) != 0) {
             snprintf(err, errlen, "device-map: %s", why);
             return false;
         }
+        /* lull's own addresses are handled before any map: such a rule would be dead. */
+        for (size_t i = before; i < c->devices.n; i++)
+            if (strncmp(c->devices.rules[i].address, "/lull/", 6) == 0) {
+                snprintf(err, errlen, "device-map: %s: %s is lull's own address; a device map "
+                         "cannot remap it", c->devices.rules[i].source, c->devices.rules[i].address);
+                return false;
+            }
         return true;
     }
     if (!strcmp(key, "config")) {

@@ -97,33 +97,37 @@ unsigned supervisor_probe_rate(supervisor *s)
     return jack_driver_sample_rate(s->driver);
 }
 
-/* A new engine at the server's new rate, carrying over the preset, the volume and
- * whether the session runs. Called with no client active. */
-static void rebuild_engine(supervisor *s, unsigned rate)
+/* A new engine at the server's new rate, carrying over what the control side last
+ * asked for (preset, volume, session, pacer) — not the audio thread's last
+ * snapshot, which misses whatever was asked while no audio ran (a preset loaded
+ * before JACK first came up, a session stopped during an outage). Called with no
+ * client active. False when no engine can be built at that rate. */
+static bool rebuild_engine(supervisor *s, unsigned rate)
 {
     lull_engine *old = engine_slot_acquire(s->slot);
-    lull_engine_status st;
-    lull_engine_get_status(old, &st);
+    lull_engine_settings set;
+    lull_engine_get_settings(old, &set);
     lull_engine_config cfg = s->engine_config;
     cfg.sample_rate = rate;
-    cfg.volume_db = st.volume_db;
-    cfg.start_session = st.session_running;
+    cfg.volume_db = set.volume_db;
+    cfg.start_session = set.session_running;
     char err[256];
     lull_engine *fresh = lull_engine_create(&cfg, err, sizeof err);
     if (!fresh) {
         engine_slot_release(s->slot);
         log_error("supervisor: cannot rebuild the engine at %u Hz: %s", rate, err);
-        return;
+        return false;
     }
-    if (st.preset[0] &&
-        !lull_engine_load_preset(fresh, st.preset, 0.0f, NULL, NULL, err, sizeof err))
-        log_error("supervisor: cannot reload preset '%s' at %u Hz: %s", st.preset, rate, err);
-    lull_engine_set_pacer(fresh, st.pacer_mode, 0.0f, err, sizeof err);
+    if (set.preset[0] &&
+        !lull_engine_load_preset(fresh, set.preset, 0.0f, NULL, NULL, err, sizeof err))
+        log_error("supervisor: cannot reload preset '%s' at %u Hz: %s", set.preset, rate, err);
+    if (set.pacer_set)
+        lull_engine_set_pacer(fresh, set.pacer_mode, set.pacer_target, err, sizeof err);
     s->slot->engine = fresh;
     engine_slot_release(s->slot);
     lull_engine_destroy(old);
-    log_info("supervisor: engine rebuilt at %u Hz (was %.0f Hz), preset '%s'", rate,
-             st.sample_rate, st.preset);
+    log_info("supervisor: engine rebuilt at %u Hz, preset '%s'", rate, set.preset);
+    return true;
 }
 
 static void connect_ports(supervisor *s)
@@ -176,11 +180,14 @@ static bool activate(supervisor *s)
     lull_engine_status st;
     lull_engine_get_status(e, &st);
     engine_slot_release(s->slot);
-    if (fabs(st.sample_rate - rate) > 0.5)
-        rebuild_engine(s, rate);
+    if (fabs(st.sample_rate - rate) > 0.5 && !rebuild_engine(s, rate))
+        return false;   /* never run an engine at the wrong rate */
 
     char err[256];
     e = engine_slot_acquire(s->slot);
+    /* After an outage the output stage still holds the old lookahead and an open
+     * gate: start again from silence with a fade-in, as at start-up. */
+    lull_engine_restart_output(e);
     bool ok = jack_driver_start(s->driver, e, err, sizeof err);
     engine_slot_release(s->slot);
     if (!ok) {
@@ -253,6 +260,14 @@ static void *supervise(void *arg)
         if (jack_driver_is_dead(s->driver)) {
             log_warn("supervisor: jack down: the server shut the client down; reconnecting");
             reported_down = true;
+            drop_client(s);
+            continue;
+        }
+        if (jack_driver_sample_rate(s->driver) != atomic_load(&s->rate)) {
+            /* The server changed its rate under us (PipeWire can): reconnect, and
+             * activate() rebuilds the engine at the new rate. */
+            log_warn("supervisor: the server's sample rate changed to %u Hz; restarting",
+                     jack_driver_sample_rate(s->driver));
             drop_client(s);
             continue;
         }

@@ -99,6 +99,10 @@ static void take_commands(lull_engine *e)
             e->pacer_overridden = true;
             breath_pacer_set_mode(&e->pacer, (enum pacer_mode)c.node, c.value);
             break;
+        case CMD_RESTART_OUTPUT:
+            /* reset() is [audio]-safe: clears the lookahead and restarts the fade-in. */
+            if (e->safety.desc->reset) e->safety.desc->reset(e->safety.self);
+            break;
         }
     }
 }

@@ -111,6 +111,26 @@ size_t lull_engine_list_presets(lull_engine *e, char (*names)[64], size_t max);
 /* [main/control] Count a dropped input (e.g. a flooded sensor queue) in status. */
 void lull_engine_count_drop(lull_engine *e);
 
+/* What the control side last asked for (not necessarily playing yet): the state a
+ * rebuilt engine must carry over. [control] */
+typedef struct lull_engine_settings {
+    char preset[64];          /* the newest successfully loaded preset, "" none */
+    float volume_db;
+    bool session_running;
+    bool pacer_set;           /* a pacer mode was chosen by a command */
+    enum pacer_mode pacer_mode;
+    float pacer_target;
+} lull_engine_settings;
+void lull_engine_get_settings(lull_engine *e, lull_engine_settings *s);
+
+/* [control] Restart the output as after a start: the safety stage forgets its
+ * delay line and fades in (used when the audio device comes back). */
+void lull_engine_restart_output(lull_engine *e);
+
+/* Shortest crossfade between two presets: a request for less (even 0) is
+ * lengthened so that a switch never clicks. */
+#define LULL_MIN_CROSSFADE_S 0.05f
+
 /* [non-audio] Free what the audio thread retired. The worker does this itself in
  * threaded mode; the offline driver calls it between blocks. */
 void lull_engine_service(lull_engine *e);

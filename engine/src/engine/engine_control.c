@@ -116,6 +116,7 @@ lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t e
     param_smoother_jump(&e->safety.params[e->safety_fade_out], c->fade_out_s);
     param_smoother_jump(&e->safety.params[e->safety_gate], c->start_session ? 1.0f : 0.0f);
     e->session_running = c->start_session;
+    e->ctl_session = c->start_session;
     uint32_t lat = lull_engine_latency(e);
     e->fade_out_frames = (uint32_t)(c->fade_out_s * e->sr) + lat + LULL_ENGINE_BLOCK;
     e->stop_frames = c->start_session ? 0 : e->fade_out_frames;
@@ -291,7 +292,26 @@ float lull_engine_set_volume(lull_engine *e, float db)
 void lull_engine_session(lull_engine *e, bool start)
 {
     engine_cmd c = {.type = CMD_SESSION, .value = start ? 1.0f : 0.0f};
+    if (push_cmd(e, &c)) e->ctl_session = start;
+}
+
+void lull_engine_restart_output(lull_engine *e)
+{
+    engine_cmd c = {.type = CMD_RESTART_OUTPUT};
     push_cmd(e, &c);
+}
+
+void lull_engine_get_settings(lull_engine *e, lull_engine_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    pthread_mutex_lock(&e->ctl_lock);
+    if (e->ctl_preset) snprintf(s->preset, sizeof s->preset, "%s", e->ctl_preset->name);
+    s->pacer_set = e->ctl_pacer_set;
+    s->pacer_mode = e->ctl_pacer_mode;
+    s->pacer_target = e->ctl_pacer_target;
+    pthread_mutex_unlock(&e->ctl_lock);
+    s->volume_db = e->ctl_volume_db;
+    s->session_running = e->ctl_session;
 }
 
 bool lull_engine_set_pacer(lull_engine *e, enum pacer_mode mode, float target, char *err,
@@ -306,7 +326,14 @@ bool lull_engine_set_pacer(lull_engine *e, enum pacer_mode mode, float target, c
         return false;
     }
     engine_cmd c = {.type = CMD_PACER, .node = (uint32_t)mode, .value = target};
-    if (push_cmd(e, &c)) return true;
+    if (push_cmd(e, &c)) {
+        pthread_mutex_lock(&e->ctl_lock);
+        e->ctl_pacer_set = true;
+        e->ctl_pacer_mode = mode;
+        if (target > 0) e->ctl_pacer_target = target;
+        pthread_mutex_unlock(&e->ctl_lock);
+        return true;
+    }
     snprintf(err, errlen, "command queue full; dropped");
     return false;
 }

@@ -21,7 +21,7 @@
 #define ENGINE_PLAN_CAPACITY 8
 #define ENGINE_RETIRE_CAPACITY 32
 
-enum engine_cmd_type { CMD_PARAM = 1, CMD_VOLUME, CMD_SESSION, CMD_PACER };
+enum engine_cmd_type { CMD_PARAM = 1, CMD_VOLUME, CMD_SESSION, CMD_PACER, CMD_RESTART_OUTPUT };
 
 /* control -> audio. */
 typedef struct engine_cmd {
@@ -98,6 +98,10 @@ struct lull_engine {
     lull_preset *ctl_preset;  /* the newest loaded preset: names for param/set */
     uint64_t ctl_generation;
     float ctl_volume_db;
+    bool ctl_session;
+    bool ctl_pacer_set;
+    enum pacer_mode ctl_pacer_mode;
+    float ctl_pacer_target;
     atomic_ullong dropped;
     lull_features last_features;  /* bio thread writes, status reads: under ctl_lock */
 

@@ -27,6 +27,9 @@ void engine_run_job(lull_engine *e, engine_job *job)
         pthread_mutex_lock(&e->ctl_lock);
         plan->generation = ++e->ctl_generation;
         float xs = job->crossfade_s >= 0 ? job->crossfade_s : e->cfg.crossfade_s;
+        /* The very first preset fades in with the output stage; later switches
+         * always crossfade for at least LULL_MIN_CROSSFADE_S: never a cut. */
+        if (plan->generation > 1 && xs < LULL_MIN_CROSSFADE_S) xs = LULL_MIN_CROSSFADE_S;
         plan_msg m = {plan, (uint32_t)(xs * e->sr)};
         if (spsc_push(&e->planq, &m)) {
             /* Names for /lull/param/set now refer to the new preset. */
@@ -67,6 +70,8 @@ static void *worker_main(void *arg)
             if (!e->jobs) e->jobs_tail = &e->jobs;
             pthread_mutex_unlock(&e->job_lock);
             engine_run_job(e, job);
+            /* A burst of loads retires a plan per load: free them as we go. */
+            engine_collect_retired(e);
             pthread_mutex_lock(&e->job_lock);
             continue;
         }

@@ -77,6 +77,15 @@ bool net_cidr_parse(const char *text, net_cidr *out, char *err, size_t errlen)
         }
         prefix = (unsigned)v;
     }
+    /* Senders in ::ffff:a.b.c.d form are matched as IPv4 (net_filter_allows), so an
+     * IPv4-mapped block is stored as the IPv4 block it means. */
+    static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (out->v6 && prefix >= 96 && memcmp(out->addr, v4mapped, 12) == 0) {
+        memmove(out->addr, out->addr + 12, 4);
+        memset(out->addr + 4, 0, 12);
+        out->v6 = false;
+        prefix -= 96;
+    }
     out->prefix = (uint8_t)prefix;
     mask_to_prefix(out->addr, out->v6 ? 16 : 4, prefix);
     return true;

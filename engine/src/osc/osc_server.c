@@ -20,6 +20,9 @@
 #include "preset/preset.h"
 
 #define MAX_SUBSCRIBERS 8
+/* A subscription lasts this long unless renewed by another /lull/subscribe: a
+ * (possibly spoofed) single request cannot start an endless stream. */
+#define SUBSCRIPTION_LEASE_S 60.0
 #define MAX_BUNDLE_DEPTH 4
 #define MAX_DATAGRAM 65536
 #define MAX_PRESETS_LISTED 128
@@ -31,6 +34,7 @@ typedef struct subscriber {
     unsigned interval_ms;
     double next_s;
     double since_s;          /* to replace the oldest when the table is full */
+    double expires_s;        /* lease end; renewed by each /lull/subscribe */
     bool used;
 } subscriber;
 
@@ -61,6 +65,7 @@ typedef struct request {
     const struct sockaddr *from;
     socklen_t from_len;
     double arrival_s;
+    unsigned *fail_replies;  /* /lull/fail replies sent for this datagram so far */
 } request;
 
 /* ---- replies ---------------------------------------------------------------- */
@@ -97,6 +102,10 @@ static void send_fail(const request *r, const char *address, const char *fmt, ..
     va_end(ap);
     atomic_fetch_add(&r->s->failed, 1);
     log_debug("osc: %s failed: %s", address, reason);
+    /* One failure reply per datagram: a bundle of thousands of bad elements must
+     * not turn one (possibly spoofed) packet into thousands of replies. */
+    if ((*r->fail_replies)++ > 0)
+        return;
     lo_message m = lo_message_new();
     lo_message_add_string(m, address);
     lo_message_add_string(m, reason);
@@ -418,8 +427,16 @@ static void on_volume(const request *r, const char *address, const char *types, 
         !arg_number(r, address, types, argv, 0, "dB", -120.0, 60.0, &db))
         return;
     lull_engine *e = engine_slot_acquire(r->s->engine);
+    lull_engine_status before;
+    lull_engine_get_status(e, &before);
     float applied = lull_engine_set_volume(e, (float)db);
+    lull_engine_status after;
+    lull_engine_get_status(e, &after);
     engine_slot_release(r->s->engine);
+    if (after.dropped > before.dropped) {
+        send_fail(r, address, "command queue full; dropped");
+        return;
+    }
     char detail[32];
     snprintf(detail, sizeof detail, "%.2f", (double)applied);
     send_done(r, address, detail);
@@ -509,6 +526,7 @@ static void on_subscribe(const request *r, const char *address, const char *type
     slot->len = r->from_len;
     slot->interval_ms = (unsigned)interval;
     slot->next_s = r->arrival_s;
+    slot->expires_s = r->arrival_s + SUBSCRIPTION_LEASE_S;
     slot->used = true;
     char detail[32];
     snprintf(detail, sizeof detail, "%u", slot->interval_ms);
@@ -563,9 +581,11 @@ static const struct {
     {"/lull/bio/ppg", SENSOR_PPG, SENSOR_PPG, -1e6, 1e6, 0},
     {"/lull/bio/rr", SENSOR_RR, SENSOR_RR, 200.0, 3000.0, 0},       /* 20..300 bpm */
     {"/lull/bio/hr", SENSOR_HR, SENSOR_HR, 20.0, 250.0, 1},
-    {"/lull/bio/resp/rate", SENSOR_RATE, SENSOR_RESP, 0.5, 10000.0, 1},
-    {"/lull/bio/ecg/rate", SENSOR_RATE, SENSOR_ECG, 0.5, 10000.0, 1},
-    {"/lull/bio/ppg/rate", SENSOR_RATE, SENSOR_PPG, 0.5, 10000.0, 1},
+    /* the rates each detector takes (bio/bio_pipeline.c): others are refused here,
+     * dropped and counted, not accepted and then ignored */
+    {"/lull/bio/resp/rate", SENSOR_RATE, SENSOR_RESP, 4.0, 1000.0, 1},
+    {"/lull/bio/ecg/rate", SENSOR_RATE, SENSOR_ECG, 50.0, 10000.0, 1},
+    {"/lull/bio/ppg/rate", SENSOR_RATE, SENSOR_PPG, 20.0, 10000.0, 1},
 };
 
 static void drop_sensor(osc_server *s, const char *path, const char *why)
@@ -593,6 +613,13 @@ static void queue_sensor(const request *r, const char *path, size_t route, const
             drop_sensor(s, path, "value non-finite or out of range");
             return;
         }
+    /* Whole or not at all: room for every piece first (we are the only producer,
+     * so the free space can only grow while we push). */
+    size_t pieces = ((size_t)count + SENSOR_MSG_MAX_VALUES - 1) / SENSOR_MSG_MAX_VALUES;
+    if (s->sensor_queue->mask + 1 - spsc_count(s->sensor_queue) < pieces) {
+        drop_sensor(s, path, "sensor queue full");
+        return;
+    }
     sensor_msg msg = {.arrival_s = r->arrival_s,
                       .kind = (uint8_t)sensor_routes[route].kind,
                       .signal = sensor_routes[route].signal};
@@ -779,7 +806,9 @@ void osc_server_handle_datagram(osc_server *s, const void *data, size_t size,
         atomic_fetch_add(&s->net_dropped, 1);
         return;   /* never decoded, never answered */
     }
-    request r = {.s = s, .from = from, .from_len = from_len, .arrival_s = rt_now_s()};
+    unsigned fail_replies = 0;
+    request r = {.s = s, .from = from, .from_len = from_len, .arrival_s = rt_now_s(),
+                 .fail_replies = &fail_replies};
     handle_packet(&r, data, size, 0);
 }
 
@@ -788,8 +817,11 @@ void osc_server_handle_datagram(osc_server *s, const void *data, size_t size,
 static void send_state(osc_server *s, double now)
 {
     bool due = false;
-    for (int i = 0; i < MAX_SUBSCRIBERS; i++)
+    for (int i = 0; i < MAX_SUBSCRIBERS; i++) {
+        if (s->subs[i].used && now > s->subs[i].expires_s)
+            s->subs[i].used = false;   /* lease ran out: not renewed */
         due |= s->subs[i].used && now >= s->subs[i].next_s;
+    }
     if (!due)
         return;
     lull_engine_status st;

@@ -96,8 +96,13 @@ static bool scan_string(scanner *sc, char **decoded)
     char *out = NULL;
     size_t n = 0;
     if (decoded) {
-        /* Decoding never makes a string longer than its source text. */
-        out = malloc(sc->len - start + 1);
+        /* Decoding never makes a string longer than its source text, which ends at
+         * the closing quote (the first '"' not escaped): allocate just that, not
+         * the rest of the file (a file of many keys would otherwise cost its size
+         * squared). */
+        size_t end = start;
+        while (end < sc->len && sc->s[end] != '"') end += sc->s[end] == '\\' ? 2 : 1;
+        out = malloc((end < sc->len ? end : sc->len) - start + 1);
         if (!out) return false;
     }
     for (;;) {
