@@ -225,6 +225,27 @@ int main(void)
     if (r)
         lo_message_free(r);
 
+    /* A bundle of many malformed elements gets one /lull/fail, not one per element
+     * (a forged sender must not turn one packet into thousands of replies). */
+    drain();
+    {
+        unsigned char pkt[16 + 200 * 8];
+        memcpy(pkt, "#bundle\0\0\0\0\0\0\0\0\1", 16);
+        for (int i = 0; i < 200; i++) {
+            static const unsigned char element[8] = {0, 0, 0, 4, 0, 0, 0, 0};
+            memcpy(pkt + 16 + 8 * i, element, 8);
+        }
+        sendto(client_fd, pkt, sizeof pkt, 0, (struct sockaddr *)&server_addr, sizeof server_addr);
+        int replies = 0;
+        const char *reply_path;
+        lo_message reply_msg;
+        while ((reply_msg = receive(300, &reply_path))) {
+            replies++;
+            lo_message_free(reply_msg);
+        }
+        CHECK(replies == 1, "a bundle of 200 bad elements got %d replies", replies);
+    }
+
     /* A disallowed source: counted, never answered, nothing decoded. */
     osc_server_get_counters(s, &before);
     lull_engine_status es_before, es;
