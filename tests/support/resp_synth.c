@@ -16,23 +16,6 @@ void resp_synth_init(resp_synth *s, double fs, uint64_t seed)
     s->n = 0;
 }
 
-double synth_uniform(uint64_t *rng)
-{
-    /* xorshift64* */
-    uint64_t x = *rng ? *rng : 88172645463325252ull;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *rng = x;
-    return (double)((x * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-double synth_gauss(uint64_t *rng)
-{
-    double u1 = synth_uniform(rng), u2 = synth_uniform(rng);
-    if (u1 < 1e-300) u1 = 1e-300;
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
 
 double resp_synth_next(resp_synth *s, double rate_bpm, int *inhale_onset)
 {
@@ -42,7 +25,7 @@ double resp_synth_next(resp_synth *s, double rate_bpm, int *inhale_onset)
         if (s->phase >= 1.0) {
             s->phase -= 1.0;
             onset = 1;
-            s->depth = 1.0 + s->depth_jitter * synth_gauss(&s->rng);
+            s->depth = 1.0 + s->depth_jitter * sim_gauss(&s->rng);
             if (s->depth < 0.4) s->depth = 0.4;
         }
     }
@@ -54,5 +37,5 @@ double resp_synth_next(resp_synth *s, double rate_bpm, int *inhale_onset)
     s->drift_phase += 1.0 / s->fs;
     double drift = s->drift * (sin(2.0 * M_PI * 0.008 * s->drift_phase) +
                                0.5 * sin(2.0 * M_PI * 0.0021 * s->drift_phase + 1.0));
-    return 0.5 * s->depth * shape + drift + s->noise * synth_gauss(&s->rng);
+    return 0.5 * s->depth * shape + drift + s->noise * sim_gauss(&s->rng);
 }

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "sim/sim_random.h"
+
 typedef struct resp_synth {
     double fs;
     double inhale_fraction; /* share of the cycle spent inhaling, default 0.4 */
@@ -26,8 +28,6 @@ void resp_synth_init(resp_synth *s, double fs, uint64_t seed);
  * to 1 when an inhale starts at this sample, else 0. */
 double resp_synth_next(resp_synth *s, double rate_bpm, int *inhale_onset);
 
-/* Uniform in [0,1) and standard normal draws from the synth's generator state. */
-double synth_uniform(uint64_t *rng);
-double synth_gauss(uint64_t *rng);
+/* Random draws for tests: sim_uniform / sim_gauss (sim/sim_random.h). */
 
 #endif

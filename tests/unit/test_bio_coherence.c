@@ -18,7 +18,7 @@ static size_t make_beats(double amp, double f, double noise_ms, uint64_t seed, d
     double t = 0;
     size_t n = 0;
     while (t < 120.0 && n < max) {
-        double r = 900 + amp * sin(2 * M_PI * f * t) + noise_ms * synth_gauss(&rng);
+        double r = 900 + amp * sin(2 * M_PI * f * t) + noise_ms * sim_gauss(&rng);
         t += r / 1000;
         times[n] = t;
         rr[n++] = r;

@@ -29,7 +29,7 @@ static void test_rmssd_formula(void)
     double t = 0, rr[400], times[400];
     int n = 0;
     for (; n < 400; n++) {
-        rr[n] = 850 + 40 * sin(n * 0.7) + 15 * synth_gauss(&rng);
+        rr[n] = 850 + 40 * sin(n * 0.7) + 15 * sim_gauss(&rng);
         t += rr[n] / 1000;
         times[n] = t;
         hrv_push(h, t, rr[n], true);

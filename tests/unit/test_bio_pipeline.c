@@ -188,11 +188,11 @@ static void test_artifacts(void)
     double level = 0, elevel = 0;
     for (size_t i = 10000; i < 11000; i++) {
         if (i % 20 == 0) { /* a jolt every 0.2 s: belt and electrodes pulled */
-            level = 2.0 * (hi - lo) * (2 * synth_uniform(&rng) - 1);
-            elevel = 3.0 * (ehi - elo) * (2 * synth_uniform(&rng) - 1);
+            level = 2.0 * (hi - lo) * (2 * sim_uniform(&rng) - 1);
+            elevel = 3.0 * (ehi - elo) * (2 * sim_uniform(&rng) - 1);
         }
-        resp[i] += (float)(level + 0.3 * (hi - lo) * synth_gauss(&rng));
-        ecg[i] += (float)(elevel + 0.5 * (ehi - elo) * synth_gauss(&rng));
+        resp[i] += (float)(level + 0.3 * (hi - lo) * sim_gauss(&rng));
+        ecg[i] += (float)(elevel + 0.5 * (ehi - elo) * sim_gauss(&rng));
     }
     const float *data[BIO_WAVEFORMS] = { resp, ecg, s.sig[BIO_PPG]->samples };
     bio_pipeline *p = new_pipeline();
@@ -320,7 +320,7 @@ static void test_arrival_jitter(void)
         t += 0.2;
         if (k == 600) t += 3.0; /* the sensor stops for 3 s */
         for (int i = 0; i < 5; i++) batch[i] = (float)resp_synth_next(&rs, 10.0, NULL);
-        double arrival = t + 0.08 * synth_uniform(&rng); /* up to 80 ms late */
+        double arrival = t + 0.08 * sim_uniform(&rng); /* up to 80 ms late */
         bio_pipeline_push_samples(p, BIO_RESP, batch, 5, arrival);
         if (k == 599) {
             bio_pipeline_features(p, t + 0.9, &f);

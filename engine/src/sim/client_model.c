@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim/sim_random.h"
+
 #define DT (1.0 / CLIENT_ECG_FS)
 #define PTT_S 0.22              /* pulse transit time, R peak to PPG foot */
 #define PACER_FRESH_S 5.0
@@ -49,20 +51,6 @@ const char *client_profile_name(client_profile p)
 
 const char *client_profile_names(void) { return "steady|relaxing|stressed|dropouts|follower"; }
 
-/* xorshift64*: small, fast, deterministic across platforms. */
-static double uniform(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return (double)((*s * 0x2545F4914F6CDD1DULL) >> 11) * 0x1.0p-53;
-}
-
-static double gauss(uint64_t *s)
-{
-    double u1 = uniform(s), u2 = uniform(s);
-    return sqrt(-2.0 * log(u1 + 1e-300)) * cos(2.0 * M_PI * u2);
-}
 
 static double glide(double a, double b, double t, double dur)
 {
@@ -113,12 +101,12 @@ static void schedule_dropouts(client_model *m, double now)
         return;
     }
     if (now >= m->gap_end) {
-        m->gap_start = now + 5.0 - 20.0 * log(1.0 - uniform(&m->rng)); /* mean 25 s */
-        m->gap_end = m->gap_start + 1.0 + 4.0 * uniform(&m->rng);
+        m->gap_start = now + 5.0 - 20.0 * log(1.0 - sim_uniform(&m->rng)); /* mean 25 s */
+        m->gap_end = m->gap_start + 1.0 + 4.0 * sim_uniform(&m->rng);
     }
     if (now >= m->art_end) {
-        m->art_start = now + 5.0 - 35.0 * log(1.0 - uniform(&m->rng)); /* mean 40 s */
-        m->art_end = m->art_start + 1.0 + 2.0 * uniform(&m->rng);
+        m->art_start = now + 5.0 - 35.0 * log(1.0 - sim_uniform(&m->rng)); /* mean 40 s */
+        m->art_end = m->art_start + 1.0 + 2.0 * sim_uniform(&m->rng);
     }
 }
 
@@ -132,14 +120,14 @@ static void new_breath(client_model *m, double t)
             m->follow_rate += FOLLOW_GAIN * (m->pacer_rate - m->follow_rate);
         else
             m->follow_rate += RETURN_GAIN * (natural - m->follow_rate);
-        m->rate = m->follow_rate * (1.0 + 0.02 * gauss(&m->rng));
+        m->rate = m->follow_rate * (1.0 + 0.02 * sim_gauss(&m->rng));
     } else {
         double drift = 0.4 * sin(m->drift_phase);
         m->rate = (client_model_nominal_breath_rate(m->profile, t) + drift) *
-                  (1.0 + 0.04 * gauss(&m->rng));
+                  (1.0 + 0.04 * sim_gauss(&m->rng));
     }
     if (m->rate < 3.0) m->rate = 3.0;
-    double d = 1.0 + 0.12 * gauss(&m->rng);
+    double d = 1.0 + 0.12 * sim_gauss(&m->rng);
     if (d < 0.6) d = 0.6;
     if (d > 1.4) d = 1.4;
     m->depth = d * sqrt(12.0 / m->rate);
@@ -153,7 +141,7 @@ void client_model_init(client_model *m, client_profile p, uint64_t seed)
     if (!m->rng) m->rng = 1;
     m->inhale_fraction = k_params[m->profile].inhale_fraction;
     m->follow_rate = k_params[m->profile].br0;
-    m->drift_phase = 2.0 * M_PI * uniform(&m->rng);
+    m->drift_phase = 2.0 * M_PI * sim_uniform(&m->rng);
     m->pacer_t = -INFINITY;
     m->phase = 0.0;
     new_breath(m, 0.0);
@@ -226,7 +214,7 @@ void client_model_tick(client_model *m, client_tick *out)
     double v = lung_volume(m->phase, m->inhale_fraction);
 
     /* heart */
-    m->lf += -m->lf * DT / 10.0 + k->lf_sd_bpm * sqrt(2.0 * DT / 10.0) * gauss(&m->rng);
+    m->lf += -m->lf * DT / 10.0 + k->lf_sd_bpm * sqrt(2.0 * DT / 10.0) * sim_gauss(&m->rng);
     double hr = client_model_nominal_heart_rate(m->profile, t, m->rate) +
                 k->rsa_bpm * rsa_gain(m->rate) * (2.0 * v - 1.0) + m->lf;
     if (hr < 35.0) hr = 35.0;
@@ -239,7 +227,7 @@ void client_model_tick(client_model *m, client_tick *out)
         out->beat = true;
         out->beat_t = m->next_beat_t;
         out->rr_ms = rr * 1000.0;
-        double next_rr = 60.0 / hr + k->hf_sd_ms * 1e-3 * gauss(&m->rng);
+        double next_rr = 60.0 / hr + k->hf_sd_ms * 1e-3 * sim_gauss(&m->rng);
         if (next_rr < 0.33) next_rr = 0.33;
         m->next_beat_t += next_rr;
     }
@@ -252,19 +240,19 @@ void client_model_tick(client_model *m, client_tick *out)
         ppg += ppg_pulse(t - m->beats[i].t, m->beats[i].rr_s);
     }
     ecg += qrs_mod * ecg_beat(t - m->next_beat_t, m->next_beat_t - m->beats[0].t);
-    ecg += 0.05 * v + 0.01 * gauss(&m->rng);
-    ppg = ppg * (1.0 + 0.1 * (v - 0.5)) + 0.15 * v + 0.01 * gauss(&m->rng);
-    double resp = m->depth * v + 0.1 * sin(2.0 * M_PI * t / 45.0) + 0.01 * gauss(&m->rng);
+    ecg += 0.05 * v + 0.01 * sim_gauss(&m->rng);
+    ppg = ppg * (1.0 + 0.1 * (v - 0.5)) + 0.15 * v + 0.01 * sim_gauss(&m->rng);
+    double resp = m->depth * v + 0.1 * sin(2.0 * M_PI * t / 45.0) + 0.01 * sim_gauss(&m->rng);
 
     /* dropouts and artifacts */
     schedule_dropouts(m, t);
     out->sending = !(t >= m->gap_start && t < m->gap_end);
     out->artifact = t >= m->art_start && t < m->art_end;
     if (out->artifact) {
-        m->motion += 0.15 * gauss(&m->rng) - 0.02 * m->motion;
-        resp += 4.0 * m->motion + 2.0 * gauss(&m->rng);
-        ecg += 2.0 * m->motion + 4.0 * gauss(&m->rng);
-        ppg += 2.0 * m->motion + 4.0 * gauss(&m->rng);
+        m->motion += 0.15 * sim_gauss(&m->rng) - 0.02 * m->motion;
+        resp += 4.0 * m->motion + 2.0 * sim_gauss(&m->rng);
+        ecg += 2.0 * m->motion + 4.0 * sim_gauss(&m->rng);
+        ppg += 2.0 * m->motion + 4.0 * sim_gauss(&m->rng);
     } else {
         m->motion = 0.0;
     }
