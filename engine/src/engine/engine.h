@@ -73,8 +73,9 @@ bool lull_engine_set_param(lull_engine *e, const char *node, const char *param, 
                            char *err, size_t errlen);
 /* [control] Master volume in dB, clamped to max_volume_db; returns what was applied. */
 float lull_engine_set_volume(lull_engine *e, float db);
-/* [control] Fade in (start) or to silence (stop); the engine keeps running. */
-void lull_engine_session(lull_engine *e, bool start);
+/* [control] Fade in (start) or to silence (stop); the engine keeps running.
+ * False when the command queue was full (dropped and counted). */
+bool lull_engine_session(lull_engine *e, bool start);
 /* [control] Breath pacer mode; target <= 0 keeps the current target. */
 bool lull_engine_set_pacer(lull_engine *e, enum pacer_mode mode, float target,
                            char *err, size_t errlen);

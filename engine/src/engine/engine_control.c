@@ -289,10 +289,12 @@ float lull_engine_set_volume(lull_engine *e, float db)
     return db;
 }
 
-void lull_engine_session(lull_engine *e, bool start)
+bool lull_engine_session(lull_engine *e, bool start)
 {
     engine_cmd c = {.type = CMD_SESSION, .value = start ? 1.0f : 0.0f};
-    if (push_cmd(e, &c)) e->ctl_session = start;
+    if (!push_cmd(e, &c)) return false;
+    e->ctl_session = start;
+    return true;
 }
 
 void lull_engine_restart_output(lull_engine *e)

@@ -447,9 +447,12 @@ static void on_session(const request *r, const char *address, bool start, int ar
     if (!arg_count(r, address, argc, 0, 0, "(none)"))
         return;
     lull_engine *e = engine_slot_acquire(r->s->engine);
-    lull_engine_session(e, start);
+    bool queued = lull_engine_session(e, start);
     engine_slot_release(r->s->engine);
-    send_done(r, address, start ? "started" : "stopping");
+    if (queued)
+        send_done(r, address, start ? "started" : "stopping");
+    else
+        send_fail(r, address, "command queue full; dropped");
 }
 
 static void on_session_start(const request *r, const char *address, const char *types,
