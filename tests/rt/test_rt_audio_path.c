@@ -33,7 +33,7 @@ static void *control_main(void *arg)
     for (int i = 0; !atomic_load(&g_stop); i++) {
         if (i % 40 == 0) lull_engine_load_preset(e, presets[(i / 40) % 3], 0.2f, on_done, NULL, err, sizeof err);
         lull_engine_set_param(e, "shore", "cutoff", 300.0f + (float)(i % 50) * 40.0f, err, sizeof err);
-        lull_engine_set_volume(e, -6.0f - (float)(i % 10));
+        lull_engine_set_volume(e, -6.0f - (float)(i % 10), NULL);
         if (i % 25 == 0) lull_engine_session(e, (i / 25) % 2 == 0);
         if (i % 30 == 0) lull_engine_set_pacer(e, (enum pacer_mode)((i / 30) % 4), 6.0f, err, sizeof err);
         usleep(2000);

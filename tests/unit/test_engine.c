@@ -147,8 +147,10 @@ static void test_param_errors(void)
           "out of range: %s", why);
     CHECK(!lull_engine_set_param(e, "lp", "mode", 0.5f, why, sizeof why), "fractional stepped value");
     CHECK(lull_engine_set_param(e, "lp", "mode", 2, why, sizeof why), "stepped value: %s", why);
-    CHECK(lull_engine_set_volume(e, 12.0f) == 0.0f, "volume not capped at max_volume_db");
-    CHECK(lull_engine_set_volume(e, -20.0f) == -20.0f, "volume not applied");
+    float applied = NAN;
+    CHECK(lull_engine_set_volume(e, 12.0f, &applied) && applied == 0.0f,
+          "volume not capped at max_volume_db (%g)", applied);
+    CHECK(lull_engine_set_volume(e, -20.0f, &applied) && applied == -20.0f, "volume not applied");
     lull_engine_destroy(e);
 }
 

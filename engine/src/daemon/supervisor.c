@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/atomic_float.h"
 #include "core/log.h"
 #include "core/rt.h"
 #include "drivers/jack_driver.h"
@@ -46,20 +47,6 @@ static void sleep_s(double s)
 {
     struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
     nanosleep(&ts, NULL);
-}
-
-static unsigned f2b(float f)
-{
-    unsigned b;
-    memcpy(&b, &f, sizeof b);
-    return b;
-}
-
-static float b2f(unsigned b)
-{
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
 }
 
 supervisor *supervisor_create(const supervisor_config *c)
@@ -211,7 +198,7 @@ static void drop_client(supervisor *s)
     jack_driver_close(s->driver);
     s->driver = NULL;
     atomic_store(&s->state, JACK_DOWN);
-    atomic_store(&s->load_bits, f2b(0.0f));
+    atomic_float_store(&s->load_bits, 0.0f);
 }
 
 /* The audio thread can't log: say here when it muted a node for non-finite output. */
@@ -271,10 +258,10 @@ static void *supervise(void *arg)
             drop_client(s);
             continue;
         }
-        atomic_store(&s->load_bits, f2b(jack_driver_dsp_load(s->driver)));
+        atomic_float_store(&s->load_bits, jack_driver_dsp_load(s->driver));
         float peak = jack_driver_take_peak_load(s->driver);
-        if (peak > b2f(atomic_load(&s->peak_bits)))
-            atomic_store(&s->peak_bits, f2b(peak));
+        if (peak > atomic_float_load(&s->peak_bits))
+            atomic_float_store(&s->peak_bits, peak);
         atomic_store(&s->xruns_now, jack_driver_xruns(s->driver));
         atomic_store(&s->period, jack_driver_period(s->driver));
         double now = rt_now_s();
@@ -318,11 +305,11 @@ void supervisor_audio_status(void *supervisor_ptr, osc_audio_status *out)
     out->jack = up ? "up" : "down";
     out->rate = (int)atomic_load(&s->rate);
     out->period = up ? (int)atomic_load(&s->period) : 0;
-    out->dsp_load = up ? b2f(atomic_load(&s->load_bits)) : 0.0f;
+    out->dsp_load = up ? atomic_float_load(&s->load_bits) : 0.0f;
     out->xruns = (int)(atomic_load(&s->xruns_base) + atomic_load(&s->xruns_now));
 }
 
 float supervisor_take_peak_load(supervisor *s)
 {
-    return b2f(atomic_exchange(&s->peak_bits, f2b(0.0f)));
+    return atomic_float_exchange(&s->peak_bits, 0.0f);
 }

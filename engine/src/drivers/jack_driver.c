@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/atomic_float.h"
 #include "core/log.h"
 #include "core/rt.h"
 
@@ -25,20 +26,6 @@ struct jack_driver {
     float load_state;            /* audio thread only */
 };
 
-static float bits_to_float(unsigned b)
-{
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-static unsigned float_to_bits(float f)
-{
-    unsigned b;
-    memcpy(&b, &f, sizeof b);
-    return b;
-}
-
 /* [audio] Render, then measure: the time spent here over the period. */
 static int on_process(jack_nframes_t nframes, void *arg)
 {
@@ -55,10 +42,9 @@ static int on_process(jack_nframes_t nframes, void *arg)
         float load = (float)((double)(t1 - t0) / period_ns * 100.0);
         /* ~0.5 s time constant at 256 frames/48 kHz: steady enough to read. */
         d->load_state += 0.05f * (load - d->load_state);
-        atomic_store_explicit(&d->load_bits, float_to_bits(d->load_state), memory_order_relaxed);
-        if (d->load_state > bits_to_float(atomic_load_explicit(&d->peak_bits, memory_order_relaxed)))
-            atomic_store_explicit(&d->peak_bits, float_to_bits(d->load_state),
-                                  memory_order_relaxed);
+        atomic_float_store(&d->load_bits, d->load_state);
+        if (d->load_state > atomic_float_load(&d->peak_bits))
+            atomic_float_store(&d->peak_bits, d->load_state);
     }
     return 0;
 }
@@ -229,12 +215,12 @@ uint32_t jack_driver_xruns(const jack_driver *d) { return atomic_load(&((jack_dr
 
 float jack_driver_dsp_load(const jack_driver *d)
 {
-    return bits_to_float(atomic_load(&((jack_driver *)d)->load_bits));
+    return atomic_float_load(&((jack_driver *)d)->load_bits);
 }
 
 float jack_driver_take_peak_load(jack_driver *d)
 {
-    return bits_to_float(atomic_exchange(&d->peak_bits, float_to_bits(0.0f)));
+    return atomic_float_exchange(&d->peak_bits, 0.0f);
 }
 
 const char *jack_driver_port_name(const jack_driver *d, int side)

@@ -71,8 +71,9 @@ bool lull_engine_load_preset_file(lull_engine *e, const char *path, float crossf
  * or parameter is unknown or the value is non-finite or out of range. */
 bool lull_engine_set_param(lull_engine *e, const char *node, const char *param, float value,
                            char *err, size_t errlen);
-/* [control] Master volume in dB, clamped to max_volume_db; returns what was applied. */
-float lull_engine_set_volume(lull_engine *e, float db);
+/* [control] Master volume in dB, clamped to max_volume_db; *applied (may be NULL)
+ * gets the clamped value. False when the command queue was full (dropped, counted). */
+bool lull_engine_set_volume(lull_engine *e, float db, float *applied);
 /* [control] Fade in (start) or to silence (stop); the engine keeps running.
  * False when the command queue was full (dropped and counted). */
 bool lull_engine_session(lull_engine *e, bool start);

@@ -281,12 +281,14 @@ bool lull_engine_set_param(lull_engine *e, const char *node, const char *param, 
     return ok;
 }
 
-float lull_engine_set_volume(lull_engine *e, float db)
+bool lull_engine_set_volume(lull_engine *e, float db, float *applied)
 {
     db = clamp_volume(e, db);
+    if (applied) *applied = db;
     engine_cmd c = {.type = CMD_VOLUME, .value = db};
-    if (push_cmd(e, &c)) e->ctl_volume_db = db;
-    return db;
+    if (!push_cmd(e, &c)) return false;
+    e->ctl_volume_db = db;
+    return true;
 }
 
 bool lull_engine_session(lull_engine *e, bool start)

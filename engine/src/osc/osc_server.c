@@ -427,13 +427,10 @@ static void on_volume(const request *r, const char *address, const char *types, 
         !arg_number(r, address, types, argv, 0, "dB", -120.0, 60.0, &db))
         return;
     lull_engine *e = engine_slot_acquire(r->s->engine);
-    lull_engine_status before;
-    lull_engine_get_status(e, &before);
-    float applied = lull_engine_set_volume(e, (float)db);
-    lull_engine_status after;
-    lull_engine_get_status(e, &after);
+    float applied;
+    bool queued = lull_engine_set_volume(e, (float)db, &applied);
     engine_slot_release(r->s->engine);
-    if (after.dropped > before.dropped) {
+    if (!queued) {
         send_fail(r, address, "command queue full; dropped");
         return;
     }
