@@ -34,5 +34,5 @@ static const void *get_extension(void *self, const char *name)
 static const lull_descriptor desc = {sizeof(lull_descriptor), "bad_batch", "bad_batch", "1.0.0",
                                      "test", 1, tiny_in, 1, tiny_out, 1, tiny_params,
                                      tiny_create, tiny_activate, gain_process, NULL,
-                                     tiny_deactivate, tiny_destroy, get_extension};
+                                     tiny_deactivate, tiny_destroy, get_extension, 0, NULL, 0, NULL, 0, NULL};
 LULL_PLUGIN_ENTRY(&desc)

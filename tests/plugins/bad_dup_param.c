@@ -13,5 +13,5 @@ static const lull_param_info twice[] = {
 static const lull_descriptor desc = {sizeof(lull_descriptor), "bad_dup_param", "Dup", "1.0.0",
                                      "test", 1, tiny_in, 1, tiny_out, 2, twice, tiny_create,
                                      tiny_activate, pass_process, NULL, tiny_deactivate,
-                                     tiny_destroy, NULL};
+                                     tiny_destroy, NULL, 0, NULL, 0, NULL, 0, NULL};
 LULL_PLUGIN_ENTRY(&desc)

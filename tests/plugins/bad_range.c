@@ -12,5 +12,5 @@ static const lull_param_info inverted[] = {
 static const lull_descriptor desc = {sizeof(lull_descriptor), "bad_range", "Bad range", "1.0.0",
                                      "test", 1, tiny_in, 1, tiny_out, 1, inverted, tiny_create,
                                      tiny_activate, pass_process, NULL, tiny_deactivate,
-                                     tiny_destroy, NULL};
+                                     tiny_destroy, NULL, 0, NULL, 0, NULL, 0, NULL};
 LULL_PLUGIN_ENTRY(&desc)

@@ -43,6 +43,6 @@ static const lull_param_info tiny_params[] TINY_UNUSED = {
     static const lull_descriptor var = {sizeof(lull_descriptor), id_, id_, "1.0.0", "test", \
                                         1, tiny_in, 1, tiny_out, 1, tiny_params,            \
                                         tiny_create, tiny_activate, process_fn, NULL,       \
-                                        tiny_deactivate, tiny_destroy, NULL}
+                                        tiny_deactivate, tiny_destroy, NULL, 0, NULL, 0, NULL, 0, NULL}
 
 #endif

@@ -11,6 +11,13 @@
 #define NH_MAX_PORTS 16
 #define NH_MAX_PARAMS 64
 #define NH_MAX_EVENTS (3 * LULL_MAX_BLOCK)
+#define NH_MAX_SOUNDS 16
+#define NH_MAX_QUEUE 4096
+
+typedef struct {
+    uint64_t frame;
+    lull_note note;
+} timed_note;
 
 typedef struct {
     float constant;
@@ -38,6 +45,14 @@ struct node_harness {
 
     lull_clocks clocks;
     lull_event events[NH_MAX_EVENTS];
+    const lull_sound *sounds[NH_MAX_SOUNDS];
+    uint32_t sound_count;
+    timed_note queued[NH_MAX_QUEUE];      /* sorted by frame */
+    size_t queued_count, queued_pos;
+    lull_note in_notes[LULL_MAX_NOTES];
+    lull_note out_notes[LULL_MAX_NOTES];
+    timed_note emitted[NH_MAX_QUEUE];
+    size_t emitted_count;
     bool timing;        /* accumulate the time spent inside process() */
     double process_ns;
 };
@@ -58,6 +73,19 @@ static void host_log(const lull_host *host, enum lull_log_level level, const cha
     fprintf(stderr, "[%s:%d] %s\n", host->node_name, (int)level, msg);
 }
 
+static const lull_sound *host_sound(const lull_host *host, uint32_t slot)
+{
+    const node_harness *h = host->host_data;
+    return slot < h->sound_count ? h->sounds[slot] : NULL;
+}
+
+static const lull_host_sounds k_sounds = {host_sound};
+
+static const void *host_extension(const lull_host *host, const char *name)
+{
+    return strcmp(name, LULL_HOST_EXT_SOUNDS) == 0 ? &k_sounds : NULL;
+}
+
 static void clocks_start(node_harness *h, double breaths_per_min, double phase, double inhale)
 {
     lull_clocks *c = &h->clocks;
@@ -73,6 +101,12 @@ static void clocks_start(node_harness *h, double breaths_per_min, double phase, 
 }
 
 node_harness *nh_open(const char *plugin, const char *node_id, double sample_rate, uint64_t seed)
+{
+    return nh_open_sounds(plugin, node_id, sample_rate, seed, NULL, 0);
+}
+
+node_harness *nh_open_sounds(const char *plugin, const char *node_id, double sample_rate,
+                             uint64_t seed, const lull_sound *const *sounds, uint32_t count)
 {
     const char *dir = getenv("LULL_PLUGIN_DIR");
     if (!dir || !*dir)
@@ -108,7 +142,14 @@ node_harness *nh_open(const char *plugin, const char *node_id, double sample_rat
                           .host_version = "test",
                           .node_name = h->node_name,
                           .seed = seed,
-                          .log = host_log};
+                          .log = host_log,
+                          .host_data = h,
+                          .get_extension = host_extension};
+    if (count > NH_MAX_SOUNDS)
+        die("%s: more than %d sounds", node_id, NH_MAX_SOUNDS);
+    for (uint32_t i = 0; i < count; i++)
+        h->sounds[i] = sounds[i];
+    h->sound_count = count;
     h->sample_rate = sample_rate;
     h->block = LULL_MAX_BLOCK;
     for (uint32_t i = 0; i < h->desc->param_count; i++) {
@@ -175,6 +216,40 @@ void nh_set_pacer(node_harness *h, double breaths_per_min, double phase, double 
     clocks_start(h, breaths_per_min, phase, inhale_fraction);
     h->clocks.frame = frame;
     h->clocks.beat = beat;
+}
+
+void nh_set_tempo(node_harness *h, double bpm)
+{
+    h->clocks.tempo_bpm = bpm;
+    h->clocks.beat_inc = bpm / 60.0 / h->sample_rate;
+}
+
+void nh_queue_note(node_harness *h, uint64_t frame, lull_note note)
+{
+    if (h->queued_pos == h->queued_count)
+        h->queued_pos = h->queued_count = 0;
+    if (h->queued_count >= NH_MAX_QUEUE)
+        die("more than %d queued notes", NH_MAX_QUEUE);
+    if (frame < h->clocks.frame)
+        die("note queued for frame %llu, already rendered", (unsigned long long)frame);
+    size_t i = h->queued_count++;
+    while (i > h->queued_pos && h->queued[i - 1].frame > frame) {
+        h->queued[i] = h->queued[i - 1];
+        i--;
+    }
+    h->queued[i] = (timed_note){frame, note};
+}
+
+size_t nh_take_notes(node_harness *h, lull_note *notes, uint64_t *frames, size_t max)
+{
+    size_t n = h->emitted_count < max ? h->emitted_count : max;
+    for (size_t i = 0; i < n; i++) {
+        notes[i] = h->emitted[i].note;
+        frames[i] = h->emitted[i].frame;
+    }
+    memmove(h->emitted, h->emitted + n, (h->emitted_count - n) * sizeof h->emitted[0]);
+    h->emitted_count -= n;
+    return n;
 }
 
 void nh_reset(node_harness *h)
@@ -247,6 +322,14 @@ void nh_run(node_harness *h, const float *const *inputs, float *const *outputs, 
             out_ptrs[p] = outputs && outputs[p] ? outputs[p] + done : h->scratch[p];
         fill_params(h, n);
         uint32_t event_count = step_clocks(h, n);
+        uint32_t note_count = 0;
+        while (h->queued_pos < h->queued_count && h->queued[h->queued_pos].frame < h->clocks.frame + n &&
+               note_count < LULL_MAX_NOTES) {
+            lull_note nt = h->queued[h->queued_pos++].note;
+            nt.offset = (uint32_t)(h->queued[h->queued_pos - 1].frame - h->clocks.frame);
+            h->in_notes[note_count++] = nt;
+        }
+        lull_note_output notes_out = {h->out_notes, LULL_MAX_NOTES, 0};
         lull_process ctx = {.struct_size = sizeof(lull_process),
                             .frames = n,
                             .inputs = in_ptrs,
@@ -255,7 +338,13 @@ void nh_run(node_harness *h, const float *const *inputs, float *const *outputs, 
                             .params_static = h->params_static,
                             .clocks = &h->clocks,
                             .events = h->events,
-                            .event_count = event_count};
+                            .event_count = event_count,
+                            .notes = h->in_notes,
+                            .note_count = note_count,
+                            .notes_out = d->struct_size > offsetof(lull_descriptor, note_output_count) &&
+                                                 d->note_output_count
+                                             ? &notes_out
+                                             : NULL};
         struct timespec t0, t1;
         if (h->timing)
             clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -263,6 +352,13 @@ void nh_run(node_harness *h, const float *const *inputs, float *const *outputs, 
         if (h->timing) {
             clock_gettime(CLOCK_MONOTONIC, &t1);
             h->process_ns += (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
+        }
+        for (uint32_t k = 0; k < notes_out.count && k < LULL_MAX_NOTES; k++) {
+            if (notes_out.notes[k].offset >= n)
+                die("%s emitted a note at offset %u in a block of %u", d->id, notes_out.notes[k].offset, n);
+            if (h->emitted_count < NH_MAX_QUEUE)
+                h->emitted[h->emitted_count++] =
+                    (timed_note){h->clocks.frame + notes_out.notes[k].offset, notes_out.notes[k]};
         }
         advance_clocks(h, n);
         done += n;

@@ -26,6 +26,11 @@ typedef struct node_harness node_harness;
 /* Load "$LULL_PLUGIN_DIR/<plugin>.so", find descriptor `node_id`, create it with a
  * host whose seed is `seed`, activate it at `sample_rate` with LULL_MAX_BLOCK. */
 node_harness *nh_open(const char *plugin, const char *node_id, double sample_rate, uint64_t seed);
+/* nh_open for a node with sound slots: sounds[i] is handed out for slot i through
+ * the host service LULL_HOST_EXT_SOUNDS (NULL entries: unbound). The sounds and
+ * their samples must outlive the harness. */
+node_harness *nh_open_sounds(const char *plugin, const char *node_id, double sample_rate,
+                             uint64_t seed, const lull_sound *const *sounds, uint32_t count);
 void nh_close(node_harness *h);
 
 const lull_descriptor *nh_descriptor(const node_harness *h);
@@ -49,6 +54,19 @@ void nh_set_block_size(node_harness *h, uint32_t frames);
 /* Breath pacer: rate in breaths/min, phase in [0,1) at the next frame rendered,
  * inhale fraction (0.2..0.6). */
 void nh_set_pacer(node_harness *h, double breaths_per_min, double phase, double inhale_fraction);
+
+/* Tempo clock in bpm from the next frame rendered on (beat position carries on). */
+void nh_set_tempo(node_harness *h, double bpm);
+
+/* Notes for the node's note inputs: delivered in the block holding absolute frame
+ * `frame` (frames rendered since nh_open), at the right offset. note.offset is
+ * ignored; note.port names the note input. Up to 4096 queued at once. */
+void nh_queue_note(node_harness *h, uint64_t frame, lull_note note);
+
+/* Notes the node emitted since the last call (at most `max`, oldest first), with
+ * frames[i] the absolute frame of notes[i] (notes[i].offset is then meaningless).
+ * Up to 4096 are kept between calls; returns the count. */
+size_t nh_take_notes(node_harness *h, lull_note *notes, uint64_t *frames, size_t max);
 
 /* Render `frames` frames. inputs: one pointer per input port, each `frames` long,
  * or NULL entries (or inputs == NULL) for silence. outputs: one pointer per output

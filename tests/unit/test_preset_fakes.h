@@ -18,7 +18,7 @@ static void fake_destroy(void *self) {}
     {sizeof(lull_descriptor), id_, id_, "0.0.0", "fake " id_,                             \
      sizeof(ins) / sizeof(ins[0]) - 1, ins, sizeof(outs) / sizeof(outs[0]) - 1, outs,     \
      sizeof(params) / sizeof(params[0]), params, fake_create, fake_activate, fake_process, \
-     NULL, fake_deactivate, fake_destroy, NULL}
+     NULL, fake_deactivate, fake_destroy, NULL, 0, NULL, 0, NULL, 0, NULL}
 
 #define MOD LULL_PARAM_MODULATABLE
 #define STEP LULL_PARAM_STEPPED

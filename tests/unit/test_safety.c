@@ -49,7 +49,11 @@ static void runner_open(runner *r, double rate)
         fprintf(stderr, "no descriptor \"safety\" in lull_safety_entry()\n");
         exit(2);
     }
-    r->host = (lull_host){sizeof(lull_host), "test", "0", "safety", 1, NULL, NULL};
+    r->host = (lull_host){.struct_size = sizeof(lull_host),
+                          .host_name = "test",
+                          .host_version = "0",
+                          .node_name = "safety",
+                          .seed = 1};
     r->self = r->d->create(r->d, &r->host);
     if (!r->self || !r->d->activate(r->self, rate, LULL_MAX_BLOCK)) {
         fprintf(stderr, "safety: create/activate failed\n");
@@ -90,8 +94,13 @@ static void runner_run(runner *r, const float *in_l, const float *in_r, float *o
         const float *ins[2] = {in_l + done, in_r + done};
         float *outs[2] = {out_l + done, out_r + done};
         clocks.frame = r->frame;
-        lull_process ctx = {sizeof(lull_process), frames, ins, outs, pptr, pstatic, &clocks,
-                            NULL, 0};
+        lull_process ctx = {.struct_size = sizeof(lull_process),
+                            .frames = frames,
+                            .inputs = ins,
+                            .outputs = outs,
+                            .params = pptr,
+                            .params_static = pstatic,
+                            .clocks = &clocks};
         r->d->process(r->self, &ctx);
         done += frames;
         r->frame += frames;

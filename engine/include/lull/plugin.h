@@ -58,7 +58,7 @@ extern "C" {
 #endif
 
 #define LULL_ABI_MAJOR 1u
-#define LULL_ABI_MINOR 1u
+#define LULL_ABI_MINOR 2u
 
 #if defined(_WIN32)
 #define LULL_EXPORT __declspec(dllexport)
@@ -86,7 +86,42 @@ typedef struct lull_host {
     /* [worker] Log a message against this node. Never call it from process(). */
     void (*log)(const struct lull_host *host, enum lull_log_level level, const char *msg);
     void *host_data;         /* reserved for the host */
+    /* ABI 1.2 (read it only when struct_size covers it; NULL before 1.2).
+     * [worker] from create() on, never in process(). A host service named `name`
+     * (e.g. LULL_HOST_EXT_SOUNDS) or NULL when the host does not offer it. */
+    const void *(*get_extension)(const struct lull_host *host, const char *name);
 } lull_host;
+
+/* --------------------------------------------------------------------------------
+ * Host service "lull.sounds/1" (ABI 1.2): sound files, loaded by the host.
+ *
+ * A node never opens a file. It declares named sound slots in its descriptor
+ * (`sound_slots`); a preset binds each slot to one of the sound files it declares
+ * (docs/presets.md, "sounds"). The host loads the file on its worker thread from
+ * the configured sound directories only (libsndfile: WAV, FLAC, Ogg Vorbis, ...),
+ * converts it once to the engine rate (libsamplerate, SRC_SINC_BEST_QUALITY) and
+ * hands the node a read-only, deinterleaved buffer. Buffers are shared between
+ * nodes and presets that use the same file; never write to them. */
+#define LULL_HOST_EXT_SOUNDS "lull.sounds/1"
+
+typedef struct lull_sound {
+    uint32_t struct_size;      /* sizeof(lull_sound) as the host knows it */
+    uint32_t channels;         /* 1 (mono) or 2 (stereo: data[0] left, data[1] right) */
+    uint64_t frames;           /* frames per channel, >= 1 */
+    double sample_rate;        /* Hz; always the rate the node was activated at */
+    const float *const *data;  /* data[channel][frame], read-only; nominal -1..1 */
+    const char *name;          /* the preset's name for the sound, e.g. "water" */
+    const char *path;          /* the file as the preset wrote it, for messages */
+} lull_sound;
+
+typedef struct lull_host_sounds {
+    /* [worker] in activate() and later, any state but destroyed (not in process():
+     * fetch the pointer in activate() and keep it). The sound bound to sound slot
+     * `slot` (index into desc->sound_slots) at the rate passed to activate(), or
+     * NULL when the slot is unbound or out of range. The struct and its samples stay
+     * valid and unchanged until deactivate() returns. */
+    const lull_sound *(*get)(const lull_host *host, uint32_t slot);
+} lull_host_sounds;
 
 /* --------------------------------------------------------------------------------
  * Static description of a node type. */
@@ -150,6 +185,38 @@ typedef struct lull_event {
     double value;      /* BEAT: beat number; others: 0 */
 } lull_event;
 
+/* Note events (ABI 1.2): sample-accurate triggers that one node emits from a note
+ * output port and others receive on note input ports, wired by the preset's
+ * connections exactly like audio ("pattern:notes" -> "bowl:notes"). A note
+ * connection is an edge of the graph: the sender runs first in every block, and a
+ * loop of note connections is refused like an audio cycle. */
+enum lull_note_type {
+    LULL_NOTE_ON = 1,   /* strike / trigger / start a one-shot */
+};
+
+/* Pitch convention: MIDI note numbers, fractional allowed (69 = A4 = 440 Hz,
+ * 60 = C4 = 261.63 Hz): f = 440 * 2^((pitch - 69) / 12). */
+typedef struct lull_note {
+    uint32_t offset;     /* frame within the block, 0 <= offset < frames */
+    uint32_t port;       /* received: index of the note input port it arrived on;
+                            emitted: index of the note output port it leaves from */
+    uint32_t type;       /* lull_note_type; ignore types you don't know */
+    float pitch;         /* MIDI note number, 0..127, fractional allowed */
+    float velocity;      /* 0..1 (0 is a valid, silent note) */
+    float duration_s;    /* how long the note should sound, s; 0 = its natural decay */
+} lull_note;
+
+/* Most notes one node may emit in one block, and most a node receives in one. */
+#define LULL_MAX_NOTES 64u
+
+typedef struct lull_note_output {
+    lull_note *notes;    /* room for `capacity` notes */
+    uint32_t capacity;   /* LULL_MAX_NOTES */
+    uint32_t count;      /* 0 when process() starts; append at notes[count++] while
+                            count < capacity, in non-decreasing offset order. Notes
+                            beyond capacity are the node's to drop. */
+} lull_note_output;
+
 typedef struct lull_process {
     uint32_t struct_size;
     uint32_t frames;                   /* 1..max_frames */
@@ -160,6 +227,10 @@ typedef struct lull_process {
     const lull_clocks *clocks;
     const lull_event *events;          /* sorted by offset */
     uint32_t event_count;
+    /* ABI 1.2 (read only when struct_size covers them). */
+    const lull_note *notes;            /* received on the note inputs, sorted by offset */
+    uint32_t note_count;               /* <= LULL_MAX_NOTES */
+    lull_note_output *notes_out;       /* NULL unless the node has note outputs */
 } lull_process;
 
 /* --------------------------------------------------------------------------------
@@ -204,7 +275,24 @@ struct lull_descriptor {
     /* [worker] any state but destroyed. Optional (may be NULL). Returns the
      * extension struct named `name` (e.g. LULL_EXT_LATENCY) or NULL. */
     const void *(*get_extension)(void *self, const char *name);
+
+    /* ABI 1.2, appended: a host reads them only when struct_size covers them (a 1.1
+     * descriptor has none). Note ports carry lull_note events (see above); ids
+     * [a-z0-9_]+, unique among all of the node's input ports (audio and note) and
+     * among all of its output ports. */
+    uint32_t note_input_count;
+    const lull_port_info *note_inputs;
+    uint32_t note_output_count;
+    const lull_port_info *note_outputs;
+    /* Sound slots (see LULL_HOST_EXT_SOUNDS): every slot must be bound by the
+     * preset, or the preset is refused. ids [a-z0-9_]+, unique. */
+    uint32_t sound_slot_count;
+    const lull_port_info *sound_slots;
 };
+
+/* sizeof(lull_descriptor) in ABI 1.0/1.1, which ended at get_extension: hosts
+ * accept descriptors at least this large. */
+#define LULL_DESCRIPTOR_SIZE_1_1 (offsetof(lull_descriptor, get_extension) + sizeof(void *))
 
 /* Extension "lull.latency/1": a node that delays its signal (lookahead) says by
  * how many frames, so the host can report it. */

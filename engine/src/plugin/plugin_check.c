@@ -124,8 +124,12 @@ static bool instance_open_seeded(instance *in, const lull_descriptor *d, double 
     memset(in, 0, sizeof *in);
     in->d = d;
     in->rate = rate;
-    in->host = (lull_host){sizeof(lull_host), "lull", LULL_VERSION, "plugin_check", seed, host_log,
-                           NULL};
+    in->host = (lull_host){.struct_size = sizeof(lull_host),
+                           .host_name = "lull",
+                           .host_version = LULL_VERSION,
+                           .node_name = "plugin_check",
+                           .seed = seed,
+                           .log = host_log};
     in->rng = seed;
     for (uint32_t i = 0; i < d->input_count; i++)
         in->in[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
@@ -264,8 +268,15 @@ static run_result run(instance *in, enum signal_kind kind, uint64_t frames, floa
         for (uint32_t p = 0; p < d->output_count; p++)
             for (uint32_t f = 0; f < n; f++)
                 in->out[p][f] = unwritten;
-        lull_process ctx = {sizeof(lull_process), n, (const float *const *)in->in, in->out,
-                            params, is_static, &clk, events, ev_count};
+        lull_process ctx = {.struct_size = sizeof(lull_process),
+                            .frames = n,
+                            .inputs = (const float *const *)in->in,
+                            .outputs = in->out,
+                            .params = params,
+                            .params_static = is_static,
+                            .clocks = &clk,
+                            .events = events,
+                            .event_count = ev_count};
 
         uint64_t t0 = rt_now_ns();
         if (in->guard) {
@@ -685,9 +696,15 @@ static void check_batch(checker *c)
                     fill_params(in, n, is_static[set][k]);
                     for (uint32_t i = 0; i < d->param_count; i++) params[set][k][i] = in->param_buf[i];
                     uint32_t ne = fill_clocks(in, &clk[set][k], ev[set][k], n);
-                    ctx[set][k] = (lull_process){sizeof(lull_process), n, (const float *const *)in->in,
-                                                 in->out, params[set][k], is_static[set][k],
-                                                 &clk[set][k], ev[set][k], ne};
+                    ctx[set][k] = (lull_process){.struct_size = sizeof(lull_process),
+                                                 .frames = n,
+                                                 .inputs = (const float *const *)in->in,
+                                                 .outputs = in->out,
+                                                 .params = params[set][k],
+                                                 .params_static = is_static[set][k],
+                                                 .clocks = &clk[set][k],
+                                                 .events = ev[set][k],
+                                                 .event_count = ne};
                     in->frame += n;
                     in->signal_frame += n;
                 }
