@@ -29,7 +29,8 @@ static void usage(FILE *to)
             "usage: lull simulate [--target HOST:PORT] [--profile NAME] [--dialect NAME]\n"
             "                     [--speed X] [--seconds N] [--seed N]\n"
             "  --target   where lulld listens (default 127.0.0.1:9000)\n"
-            "  --profile  %s (default steady)\n"
+            "  --profile  %s (default steady), optionally\n"
+            "             with :heart=BPM and/or :breath=RATE (e.g. steady:heart=84)\n"
             "  --dialect  lull (default), emotibit, mindmonitor, openbci, polar2osc,\n"
             "             bitalino, or a FILE.map: send with that device's addresses\n"
             "  --speed    time factor (default 1; the follower needs 1)\n"
@@ -144,12 +145,13 @@ int cmd_simulate(int argc, char **argv)
         }
         if (takes) i++;
     }
-    client_profile profile;
-    if (!client_profile_parse(profile_name, &profile)) {
-        fprintf(stderr, "lull simulate: unknown profile \"%s\" (%s)\n", profile_name,
-                client_profile_names());
+    client_spec spec;
+    char why[256];
+    if (!client_spec_parse(profile_name, &spec, why, sizeof why)) {
+        fprintf(stderr, "lull simulate: %s\n", why);
         return 2;
     }
+    client_profile profile = spec.profile;
     if (profile == CLIENT_FOLLOWER && speed != 1.0)
         fprintf(stderr, "lull simulate: warning: the follower reads lulld's pacer in real time; "
                         "at --speed %g it cannot keep in step\n", speed);
@@ -163,7 +165,7 @@ int cmd_simulate(int argc, char **argv)
         return 2;
     }
     client_model model;
-    client_model_init(&model, profile, (uint64_t)seed);
+    client_model_init_spec(&model, &spec, (uint64_t)seed);
     pacer_listener listener = {.model = &model};
     lo_server srv = NULL;
     if (profile == CLIENT_FOLLOWER) {

@@ -213,8 +213,49 @@ static void test_names(void)
     CHECK(!client_profile_parse("sleepy", &p), "unknown profile refused");
 }
 
+/* "steady:heart=84": the model beats at the chosen rate; bad specs are refused
+ * with the part named. */
+static void test_spec(void)
+{
+    client_spec spec;
+    char err[256];
+    CHECK(client_spec_parse("steady:heart=84", &spec, err, sizeof err) && spec.heart_bpm == 84 &&
+              spec.profile == CLIENT_STEADY && spec.breath_rate == 0,
+          "steady:heart=84 parsed");
+    CHECK(client_spec_parse("relaxing:breath=9:heart=60", &spec, err, sizeof err) &&
+              spec.breath_rate == 9 && spec.heart_bpm == 60,
+          "two overrides parsed");
+    CHECK(!client_spec_parse("steady:heart=250", &spec, err, sizeof err) && strstr(err, "heart"),
+          "out of range heart refused: %s", err);
+    CHECK(!client_spec_parse("steady:pulse=60", &spec, err, sizeof err) && strstr(err, "pulse"),
+          "unknown option refused: %s", err);
+    CHECK(!client_spec_parse("steady:heart=6x", &spec, err, sizeof err), "junk number refused");
+    CHECK(!client_spec_parse("sleepy:heart=60", &spec, err, sizeof err) && strstr(err, "sleepy"),
+          "unknown profile refused: %s", err);
+
+    for (int k = 0; k < 2; k++) {
+        double want = k ? 84.0 : 60.0;
+        client_spec s = {CLIENT_STEADY, want, 0};
+        client_model m;
+        client_model_init_spec(&m, &s, 3);
+        client_tick t;
+        int beats = 0;
+        double first = 0, last = 0;
+        for (int i = 0; i < 250 * 300; i++) {
+            client_model_tick(&m, &t);
+            if (!t.beat) continue;
+            if (!beats) first = t.beat_t;
+            last = t.beat_t;
+            beats++;
+        }
+        double bpm = 60.0 * (beats - 1) / (last - first);
+        CHECK(fabs(bpm - want) < 0.03 * want, "heart=%g: mean rate %.2f bpm over 300 s", want, bpm);
+    }
+}
+
 int main(void)
 {
+    test_spec();
     test_steady_and_stressed();
     test_relaxing();
     test_determinism();

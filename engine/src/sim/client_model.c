@@ -1,6 +1,9 @@
 #include "sim/client_model.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim_random.h"
@@ -51,6 +54,52 @@ const char *client_profile_name(client_profile p)
 
 const char *client_profile_names(void) { return "steady|relaxing|stressed|dropouts|follower"; }
 
+/* Override limits, defined once with their messages' ranges. */
+#define SPEC_HEART_MIN 30.0
+#define SPEC_HEART_MAX 180.0
+#define SPEC_BREATH_MIN 3.0
+#define SPEC_BREATH_MAX 40.0
+
+bool client_spec_parse(const char *text, client_spec *out, char *err, size_t errlen)
+{
+    *out = (client_spec){CLIENT_STEADY, 0, 0};
+    char buf[128];
+    if (!text || strlen(text) >= sizeof buf) {
+        snprintf(err, errlen, "client profile \"%.40s\" is too long", text ? text : "");
+        return false;
+    }
+    snprintf(buf, sizeof buf, "%s", text);
+    char *save = NULL;
+    char *name = strtok_r(buf, ":", &save);
+    if (!name || !client_profile_parse(name, &out->profile)) {
+        snprintf(err, errlen, "unknown client profile \"%s\" (%s, optionally :heart=BPM:breath=RATE)",
+                 name ? name : "", client_profile_names());
+        return false;
+    }
+    for (char *opt = strtok_r(NULL, ":", &save); opt; opt = strtok_r(NULL, ":", &save)) {
+        char *eq = strchr(opt, '=');
+        bool heart = eq && (size_t)(eq - opt) == 5 && !strncmp(opt, "heart", 5);
+        bool breath = eq && (size_t)(eq - opt) == 6 && !strncmp(opt, "breath", 6);
+        if (!heart && !breath) {
+            snprintf(err, errlen, "client profile \"%s\": unknown option \"%s\" (heart=BPM, breath=RATE)",
+                     text, opt);
+            return false;
+        }
+        char *end;
+        errno = 0;
+        double v = strtod(eq + 1, &end);
+        double lo = heart ? SPEC_HEART_MIN : SPEC_BREATH_MIN, hi = heart ? SPEC_HEART_MAX : SPEC_BREATH_MAX;
+        if (errno || end == eq + 1 || *end || !isfinite(v) || v < lo || v > hi) {
+            snprintf(err, errlen, "client profile \"%s\": %s must be a number in %g..%g %s", text,
+                     heart ? "heart" : "breath", lo, hi, heart ? "bpm" : "breaths/min");
+            return false;
+        }
+        if (heart) out->heart_bpm = v;
+        else out->breath_rate = v;
+    }
+    return true;
+}
+
 
 static double glide(double a, double b, double t, double dur)
 {
@@ -70,6 +119,18 @@ double client_model_nominal_heart_rate(client_profile p, double t, double breath
     if (p == CLIENT_FOLLOWER) /* slower breathing calms the heart a little */
         return k->hr0 + 0.6 * (breath_rate - k->br0);
     return glide(k->hr0, k->hr1, t, k->glide_s);
+}
+
+/* The model's resting rates: the spec's overrides, else the profile's. */
+static double model_breath_rate(const client_model *m, double t)
+{
+    return m->breath_override > 0 ? m->breath_override : client_model_nominal_breath_rate(m->profile, t);
+}
+
+static double model_heart_rate(const client_model *m, double t, double breath_rate)
+{
+    return m->heart_override > 0 ? m->heart_override
+                                 : client_model_nominal_heart_rate(m->profile, t, breath_rate);
 }
 
 /* Normalised lung volume over a cycle (0 at the inhale onset, 1 at its peak). */
@@ -114,7 +175,7 @@ static void new_breath(client_model *m, double t)
 {
     const profile_params *k = &k_params[m->profile];
     if (m->profile == CLIENT_FOLLOWER) {
-        double natural = k->br0;
+        double natural = m->breath_override > 0 ? m->breath_override : k->br0;
         bool pacer_known = t - m->pacer_t < PACER_FRESH_S && m->pacer_rate > 0;
         if (pacer_known && m->pacer_rate >= m->follow_rate - FOLLOW_GIVE_UP)
             m->follow_rate += FOLLOW_GAIN * (m->pacer_rate - m->follow_rate);
@@ -123,7 +184,7 @@ static void new_breath(client_model *m, double t)
         m->rate = m->follow_rate * (1.0 + 0.02 * sim_gauss(&m->rng));
     } else {
         double drift = 0.4 * sin(m->drift_phase);
-        m->rate = (client_model_nominal_breath_rate(m->profile, t) + drift) *
+        m->rate = (model_breath_rate(m, t) + drift) *
                   (1.0 + 0.04 * sim_gauss(&m->rng));
     }
     if (m->rate < 3.0) m->rate = 3.0;
@@ -135,17 +196,26 @@ static void new_breath(client_model *m, double t)
 
 void client_model_init(client_model *m, client_profile p, uint64_t seed)
 {
+    client_spec spec = {p, 0, 0};
+    client_model_init_spec(m, &spec, seed);
+}
+
+void client_model_init_spec(client_model *m, const client_spec *spec, uint64_t seed)
+{
     memset(m, 0, sizeof *m);
+    client_profile p = spec->profile;
     m->profile = p < CLIENT_PROFILE_COUNT ? p : CLIENT_STEADY;
+    m->heart_override = spec->heart_bpm;
+    m->breath_override = spec->breath_rate;
     m->rng = seed * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
     if (!m->rng) m->rng = 1;
     m->inhale_fraction = k_params[m->profile].inhale_fraction;
-    m->follow_rate = k_params[m->profile].br0;
+    m->follow_rate = m->breath_override > 0 ? m->breath_override : k_params[m->profile].br0;
     m->drift_phase = 2.0 * M_PI * sim_uniform(&m->rng);
     m->pacer_t = -INFINITY;
     m->phase = 0.0;
     new_breath(m, 0.0);
-    double rr = 60.0 / client_model_nominal_heart_rate(m->profile, 0.0, m->rate);
+    double rr = 60.0 / model_heart_rate(m, 0.0, m->rate);
     m->next_beat_t = 0.3;
     for (int i = 0; i < 3; i++)
         m->beats[i] = (client_beat){0.3 - (i + 1) * rr, rr};
@@ -215,7 +285,7 @@ void client_model_tick(client_model *m, client_tick *out)
 
     /* heart */
     m->lf += -m->lf * DT / 10.0 + k->lf_sd_bpm * sqrt(2.0 * DT / 10.0) * sim_gauss(&m->rng);
-    double hr = client_model_nominal_heart_rate(m->profile, t, m->rate) +
+    double hr = model_heart_rate(m, t, m->rate) +
                 k->rsa_bpm * rsa_gain(m->rate) * (2.0 * v - 1.0) + m->lf;
     if (hr < 35.0) hr = 35.0;
     if (hr > 180.0) hr = 180.0;

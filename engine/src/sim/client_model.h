@@ -41,6 +41,7 @@
 #define LULL_SIM_CLIENT_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CLIENT_ECG_FS 250.0
@@ -63,6 +64,19 @@ bool client_profile_parse(const char *name, client_profile *out);
 const char *client_profile_name(client_profile p);
 /* "steady|relaxing|stressed|dropouts|follower" */
 const char *client_profile_names(void);
+
+/* A profile with optional overrides, written "NAME[:heart=BPM][:breath=RATE]"
+ * (e.g. "steady:heart=84"): the resting heart rate (30..180 bpm) and breath rate
+ * (3..40 breaths/min) replace the profile's own (glides included) so a render can
+ * put a preset in front of a client at a chosen pace. */
+typedef struct client_spec {
+    client_profile profile;
+    double heart_bpm;      /* 0: the profile's */
+    double breath_rate;    /* 0: the profile's */
+} client_spec;
+
+/* [any] Parse a spec; false + a message naming the bad part. */
+bool client_spec_parse(const char *text, client_spec *out, char *err, size_t errlen);
 
 typedef struct client_tick {
     int64_t index;        /* tick number, time = index / CLIENT_ECG_FS */
@@ -89,6 +103,7 @@ typedef struct client_beat {
 
 typedef struct client_model {
     client_profile profile;
+    double heart_override, breath_override;   /* 0: the profile's (client_spec) */
     uint64_t rng;
     int64_t n;
     /* breathing */
@@ -107,6 +122,8 @@ typedef struct client_model {
 } client_model;
 
 void client_model_init(client_model *m, client_profile p, uint64_t seed);
+/* client_model_init with the spec's overrides. */
+void client_model_init_spec(client_model *m, const client_spec *spec, uint64_t seed);
 
 /* Advances one tick (1/CLIENT_ECG_FS) and fills *out. */
 void client_model_tick(client_model *m, client_tick *out);

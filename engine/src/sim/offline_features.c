@@ -74,12 +74,19 @@ offline_features *offline_features_from_record(const char *path, double csv_fs,
 offline_features *offline_features_from_model(client_profile p, uint64_t seed, char *err,
                                               size_t errlen)
 {
+    client_spec spec = {p, 0, 0};
+    return offline_features_from_spec(&spec, seed, err, errlen);
+}
+
+offline_features *offline_features_from_spec(const client_spec *spec, uint64_t seed, char *err,
+                                             size_t errlen)
+{
     const double rates[BIO_WAVEFORMS] = {[BIO_RESP] = CLIENT_RESP_FS, [BIO_ECG] = CLIENT_ECG_FS,
                                          [BIO_PPG] = CLIENT_PPG_FS};
     offline_features *o = alloc_with(rates, err, errlen);
     if (!o) return NULL;
     o->use_model = true;
-    client_model_init(&o->model, p, seed);
+    client_model_init_spec(&o->model, spec, seed);
     return o;
 }
 
@@ -177,13 +184,13 @@ int render_features_setup(const char *bio_file, const char *profile, offline_ren
     if (bio_file) {
         src = offline_features_from_record(bio_file, 0, NULL, err, errlen);
     } else if (profile) {
-        client_profile p;
-        if (!client_profile_parse(profile, &p)) {
-            snprintf(err, errlen, "unknown --simulate profile \"%s\" (%s)", profile,
-                     client_profile_names());
+        client_spec spec;
+        char why[256];
+        if (!client_spec_parse(profile, &spec, why, sizeof why)) {
+            snprintf(err, errlen, "--simulate: %s", why);
             return -1;
         }
-        src = offline_features_from_model(p, 1, err, errlen);
+        src = offline_features_from_spec(&spec, 1, err, errlen);
     } else {
         return 0;
     }

@@ -32,6 +32,9 @@ offline_features *offline_features_from_record(const char *path, double csv_fs,
 /* From the synthetic client. */
 offline_features *offline_features_from_model(client_profile p, uint64_t seed, char *err,
                                               size_t errlen);
+/* The same with a spec's overrides (client_spec_parse: "steady:heart=84"). */
+offline_features *offline_features_from_spec(const client_spec *spec, uint64_t seed, char *err,
+                                             size_t errlen);
 void offline_features_free(offline_features *o);
 
 /* The engine whose pacer the follower listens to (NULL: none). */
