@@ -17,23 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/sim_random.h"
+
 #define RATE 48000
 #define TAU (2.0 * M_PI)
 
-/* --- seeded random numbers (xorshift64*, Vigna 2016) ------------------------------ */
+/* --- seeded random numbers: the engine's generator (sim/sim_random.h) ------------- */
 typedef struct rng { uint64_t s; } rng;
-static double uni(rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return (double)((r->s * 0x2545F4914F6CDD1DULL) >> 11) * (1.0 / 9007199254740992.0);
-}
-static double gauss(rng *r)
-{
-    double u = uni(r), v = uni(r);
-    return sqrt(-2.0 * log(u + 1e-300)) * cos(TAU * v);
-}
+static double uni(rng *r) { return sim_uniform(&r->s); }
+static double gauss(rng *r) { return sim_gauss(&r->s); }
 
 /* --- buffers ------------------------------------------------------------------------ */
 typedef struct sound {
