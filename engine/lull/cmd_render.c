@@ -5,15 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/render_trace.h"
 #include "commands.h"
 #include "drivers/offline_driver.h"
+#include "engine/engine.h"
 #include "sim/offline_features.h"
 
 static int bad_usage(const char *msg, const char *arg)
 {
     fprintf(stderr, "lull render: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
     fprintf(stderr, "usage: lull render --preset NAME|FILE [--bio FILE | --simulate PROFILE] "
-                    "--seconds N -o OUT.wav [--rate HZ]\n");
+                    "--seconds N -o OUT.wav [--rate HZ] [--sounds DIR]...\n"
+                    "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n");
     return 2;
 }
 
@@ -36,6 +39,11 @@ int cmd_render(int argc, char **argv)
     offline_render_defaults(&o);
     o.seconds = -1;
     const char *bio = NULL, *profile = NULL;
+    const char *spec_path = NULL, *plot_path = NULL;   /* listening aids (analysis/) */
+    spectrogram_opts spec;
+    spectrogram_defaults(&spec);
+    const char *sound_dirs[LULL_MAX_DIRS] = {NULL};
+    size_t sound_dir_count = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -50,6 +58,27 @@ int cmd_render(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--rate") == 0 && v) {
             if (parse_number(a, v, 8000, 384000, &o.sample_rate)) return 2;
+            i++;
+        } else if (strcmp(a, "--sounds") == 0 && v) {
+            /* Repeatable: replaces the default sound directories. */
+            if (sound_dir_count >= LULL_MAX_DIRS - 1) {
+                fprintf(stderr, "lull render: --sounds given too often (at most %d)\n",
+                        LULL_MAX_DIRS - 1);
+                return 2;
+            }
+            sound_dirs[sound_dir_count++] = v;
+            o.sound_dirs = sound_dirs;
+            i++;
+        } else if (strcmp(a, "--spectrogram") == 0 && v) {
+            spec_path = v;
+            i++;
+        } else if (strcmp(a, "--spectrogram-scale") == 0 && v) {
+            if (strcmp(v, "log") && strcmp(v, "linear"))
+                return bad_usage("--spectrogram-scale expects log or linear, got", v);
+            spec.linear = strcmp(v, "linear") == 0;
+            i++;
+        } else if (strcmp(a, "--plot") == 0 && v) {
+            plot_path = v;
             i++;
         } else if (strcmp(a, "--bio") == 0 && v) {
             bio = v;
@@ -73,8 +102,20 @@ int cmd_render(int argc, char **argv)
         fprintf(stderr, "lull render: %s\n", err);
         return 2;
     }
+    render_trace *trace = NULL;
+    if ((spec_path || plot_path) &&
+        !(trace = render_trace_new(o.sample_rate, o.seconds, spec_path ? &spec : NULL, err,
+                                   sizeof err))) {
+        render_features_teardown(&o);
+        fprintf(stderr, "lull render: %s\n", err);
+        return 1;
+    }
+    if (trace) render_trace_attach(trace, &o);
     int failed = offline_render(&o, &res, err, sizeof err);
     render_features_teardown(&o);
+    if (!failed && trace)
+        failed = render_trace_write(trace, o.preset, spec_path, plot_path, err, sizeof err);
+    render_trace_free(trace);
     if (failed) {
         fprintf(stderr, "lull render: %s\n", err);
         return 1;

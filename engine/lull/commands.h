@@ -5,6 +5,7 @@
 #define LULL_CLI_COMMANDS_H
 
 int cmd_render(int argc, char **argv);
+int cmd_loudness(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_plugin_check(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);

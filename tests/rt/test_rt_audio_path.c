@@ -2,9 +2,13 @@
  * pthread_mutex_lock are interposed (core/alloc_guard) and this thread, acting as
  * the audio thread, is armed around every lull_engine_process call, while a control
  * thread fires every kind of command (parameter sets, volume, session stop/start,
- * pacer modes, preset loads that crossfade and retire plans) and a biosignal thread
- * publishes features. Any allocation, free or lock inside a process call fails. */
+ * pacer modes, preset loads that crossfade and retire plans, among them switches
+ * between two presets that play sound files, whose loading, conversion and freeing
+ * must all stay off the audio thread) and a biosignal thread publishes features.
+ * Any allocation, free or lock inside a process call fails. */
+#include <math.h>
 #include <pthread.h>
+#include <sndfile.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +23,78 @@
 
 static atomic_int g_stop;
 static atomic_int g_loads_ok;
+static atomic_int g_sound_loads_ok;
+static char g_sound_dir[256];
+static const char *g_sound_presets[2];
 
 static void on_done(void *ud, bool ok, const char *name, const char *message)
 {
     if (ok) atomic_fetch_add(&g_loads_ok, 1);
+    if (ud) {
+        if (ok)
+            atomic_fetch_add(&g_sound_loads_ok, 1);
+        else
+            fprintf(stderr, "sound preset refused: %s\n", message);
+    }
+}
+
+/* Two sound files (a 44.1 kHz stereo FLAC, so the load converts, and a 48 kHz mono
+ * WAV) and two presets that play them through tests/plugins/sound_probe. */
+static void make_sound_presets(void)
+{
+    snprintf(g_sound_dir, sizeof g_sound_dir, "/tmp/lull-rt-sounds-%d-XXXXXX", (int)getpid());
+    if (!mkdtemp(g_sound_dir)) exit(2);
+    const struct { const char *name; int rate, channels, format; double hz; } files[] = {
+        {"waves.flac", 44100, 2, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 220.0},
+        {"bell.wav", 48000, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 660.0}};
+    for (int k = 0; k < 2; k++) {
+        char path[400];
+        snprintf(path, sizeof path, "%s/%s", g_sound_dir, files[k].name);
+        SF_INFO info = {.samplerate = files[k].rate, .channels = files[k].channels,
+                        .format = files[k].format};
+        SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+        if (!sf) exit(2);
+        float frame[2];
+        for (int f = 0; f < files[k].rate; f++) {
+            frame[0] = frame[1] = (float)(0.3 * sin(2 * M_PI * files[k].hz * f / files[k].rate));
+            sf_writef_float(sf, frame, 1);
+        }
+        sf_close(sf);
+    }
+    static char json[2][1024];
+    for (int k = 0; k < 2; k++) {
+        snprintf(json[k], sizeof json[k],
+                 "{\"lull_preset\": 1, \"sounds\": {\"s\": \"%s\"},\n"
+                 " \"nodes\": [{\"name\": \"p\", \"type\": \"sound_probe\", \"sounds\": {\"sound\": \"s\"}}],\n"
+                 " \"connections\": [{\"from\": \"p:left\", \"to\": \"out:left\"},\n"
+                 "                 {\"from\": \"p:right\", \"to\": \"out:right\"}]}\n",
+                 files[k].name);
+        g_sound_presets[k] = fx_preset_file(json[k]);
+    }
+}
+
+static lull_engine *engine_with_sounds(void)
+{
+    static char probe_dir[4200];
+    const char *tp = getenv("LULL_TEST_PLUGIN_DIR");
+    if (tp && *tp)
+        snprintf(probe_dir, sizeof probe_dir, "%s/sound", tp);
+    else
+        snprintf(probe_dir, sizeof probe_dir, "%s/../test-plugins/sound", test_env("LULL_PLUGIN_DIR"));
+    lull_engine_config c;
+    lull_engine_config_defaults(&c);
+    c.sample_rate = RATE;
+    c.threaded = true;
+    c.plugin_dirs[0] = test_env("LULL_PLUGIN_DIR");
+    c.plugin_dirs[1] = probe_dir;
+    c.sound_dirs[0] = g_sound_dir;
+    char err[1024];
+    lull_engine *e = lull_engine_create(&c, err, sizeof err);
+    if (!e) {
+        fprintf(stderr, "engine: %s\n", err);
+        exit(2);
+    }
+    return e;
 }
 
 static void *control_main(void *arg)
@@ -32,6 +104,11 @@ static void *control_main(void *arg)
     char err[512];
     for (int i = 0; !atomic_load(&g_stop); i++) {
         if (i % 40 == 0) lull_engine_load_preset(e, presets[(i / 40) % 3], 0.2f, on_done, NULL, err, sizeof err);
+        /* Sound presets in between: each switch loads (or shares) a file and the
+         * retired plan's release frees the other one on the worker. */
+        if (i % 40 == 20)
+            lull_engine_load_preset_file(e, g_sound_presets[(i / 40) % 2], 0.2f, on_done,
+                                         &g_sound_loads_ok, err, sizeof err);
         lull_engine_set_param(e, "shore", "cutoff", 300.0f + (float)(i % 50) * 40.0f, err, sizeof err);
         lull_engine_set_volume(e, -6.0f - (float)(i % 10), NULL);
         if (i % 25 == 0) lull_engine_session(e, (i / 25) % 2 == 0);
@@ -65,7 +142,8 @@ int main(void)
         fprintf(stderr, "alloc guard unavailable in this build\n");
         return 1;
     }
-    lull_engine *e = fx_engine(RATE, true);
+    make_sound_presets();
+    lull_engine *e = engine_with_sounds();
     char why[512];
     CHECK(fx_load(e, "surf", 0.0f, why, sizeof why), "surf: %s", why);
 
@@ -102,6 +180,12 @@ int main(void)
     CHECK(violations == 0, "the audio path made %lu allocator/lock calls (last: %s)", violations, what);
     CHECK(atomic_load(&g_loads_ok) >= 3, "only %d preset loads completed during the run",
           atomic_load(&g_loads_ok));
+    CHECK(atomic_load(&g_sound_loads_ok) >= 4,
+          "only %d loads of presets with sound files completed during the run",
+          atomic_load(&g_sound_loads_ok));
+    fprintf(stderr, "%d preset loads, %d of them with sound files, %lu allocator/lock calls "
+            "on the audio thread\n", atomic_load(&g_loads_ok), atomic_load(&g_sound_loads_ok),
+            violations);
     CHECK(st.frames >= (uint64_t)(RATE * 8) - 1024, "rendered only %llu frames",
           (unsigned long long)st.frames);
     /* The guard itself works on this thread: a deliberate malloc is caught. */
@@ -111,5 +195,8 @@ int main(void)
     free(p);
     CHECK(caught >= 1, "the guard missed a malloc on the audio thread");
     lull_engine_destroy(e);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_sound_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_sound_dir);
     return check_finish("test_rt_audio_path");
 }

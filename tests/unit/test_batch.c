@@ -176,8 +176,8 @@ static void test_plan(const plugin_registry *reg, const char *path, double secon
     lull_preset *p = preset_load_file(path, reg, err, sizeof err);
     CHECK(p != NULL, "%s: %s", path, err);
     if (!p) return;
-    lull_plan *on = plan_compile_with(p, RATE, true, err, sizeof err);
-    lull_plan *off = plan_compile_with(p, RATE, false, err, sizeof err);
+    lull_plan *on = plan_compile_with(p, RATE, NULL, true, err, sizeof err);
+    lull_plan *off = plan_compile_with(p, RATE, NULL, false, err, sizeof err);
     CHECK(on && off, "%s: %s", path, err);
     uint32_t batched = 0;
     for (uint32_t g = 0; on && g < on->group_count; g++)

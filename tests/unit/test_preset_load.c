@@ -30,7 +30,7 @@ static void test_defaults(const plugin_registry *reg)
           p->display_name);
     CHECK(p->description == NULL, "no description");
     CHECK(p->path == NULL, "a string has no path");
-    CHECK(p->node_count == 1 && p->nodes[0].desc == &fake_osc, "one osc node");
+    CHECK(p->node_count == 1 && p->nodes[0].desc == registry_find(reg, "osc"), "one osc node");
     for (uint32_t i = 0; i < fake_osc.param_count; i++)
         CHECK(p->nodes[0].param_values[i] == fake_osc.params[i].def, "param %s default %g, got %g",
               fake_osc.params[i].id, fake_osc.params[i].def, p->nodes[0].param_values[i]);

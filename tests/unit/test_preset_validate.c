@@ -43,7 +43,7 @@ static const expectation k_expected[] = {
     {"bad_mod_source.json", 18, 16, "unknown modulation source \"pacer.breth\"; did you mean \"pacer.breath\"?"},
     {"bad_mod_not_modulatable.json", 18, 42, "parameter \"lp:mode\" cannot be modulated (modulatable parameters of lp: cutoff, q)"},
     {"bad_mod_out_range.json", 18, 68, "modulations[0].out (lp:cutoff) 30000 is out of range 20..20000 Hz"},
-    {"bad_mod_twice.json", 19, 5, "lp:cutoff is already modulated by modulations[0]"},
+    {"bad_mod_twice.json", 19, 5, "lp:cutoff is already set by modulations[0]"},
     {"bad_pacer_range.json", 16, 38, "pacer.rate 40 is out of range 4..30 breaths/min"},
     {"bad_pacer_mode.json", 16, 21, "unknown pacer mode \"guided\"; did you mean \"guide\"?"},
     {"bad_tempo_range.json", 15, 48, "tempo.ceiling 300 is out of range 20..240 bpm"},

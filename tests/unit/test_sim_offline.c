@@ -114,7 +114,7 @@ static void test_render_setup(void)
               strstr(err, "exclude"),
           "--bio and --simulate together: %s", err);
     CHECK(render_features_setup(NULL, "sleepy", &o, err, sizeof err) == -1 &&
-              strstr(err, "unknown --simulate profile \"sleepy\""),
+              strstr(err, "unknown client profile \"sleepy\""),
           "unknown profile: %s", err);
     CHECK(render_features_setup("/nonexistent.hea", NULL, &o, err, sizeof err) == -1 &&
               strstr(err, "/nonexistent"),

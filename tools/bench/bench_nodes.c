@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "graph/node_runtime.h"
 #include "plugin/registry.h"
+#include "preset/preset.h"
 
 #define SAMPLE_RATE 48000.0
 #define BLOCK LULL_ENGINE_BLOCK
@@ -71,6 +72,38 @@ static void clocks_advance(lull_clocks *c, uint32_t frames)
     c->pacer_phase -= floor(c->pacer_phase);
 }
 
+/* Notes (ABI 1.2): a node with note inputs gets NOTES_PER_S notes a second (a
+ * pentatonic walk, velocities 0.4..1, 2 s long), so its cost includes starting and
+ * running voices; a node with note outputs gets a buffer, emptied every block. */
+#define NOTES_PER_S 4.0
+static lull_note g_notes_in[1];
+static lull_note g_notes_out_buf[LULL_MAX_NOTES];
+static lull_note_output g_notes_out = {g_notes_out_buf, LULL_MAX_NOTES, 0};
+
+static void notes_attach(node_runtime *n)
+{
+    n->notes = n->desc->note_input_count ? g_notes_in : NULL;
+    n->note_count = 0;
+    n->notes_out = n->desc->note_output_count ? &g_notes_out : NULL;
+}
+
+/* [audio] The block starting at clk->frame: one note when a note time falls in it. */
+static void notes_for_block(node_runtime *n, const lull_clocks *clk)
+{
+    g_notes_out.count = 0;
+    if (!n->notes) return;
+    const uint64_t every = (uint64_t)(SAMPLE_RATE / NOTES_PER_S);
+    uint64_t next = (clk->frame + every - 1) / every * every;
+    n->note_count = 0;
+    if (next >= clk->frame + BLOCK) return;
+    static const float steps[5] = {0, 2, 4, 7, 9};
+    uint64_t k = next / every;
+    g_notes_in[0] = (lull_note){.offset = (uint32_t)(next - clk->frame), .port = 0,
+                                .type = LULL_NOTE_ON, .pitch = 48.0f + 12.0f * (float)(k / 5 % 3) + steps[k % 5],
+                                .velocity = 0.4f + 0.6f * (float)(k % 7) / 6.0f, .duration_s = 2.0f};
+    n->note_count = 1;
+}
+
 /* Runs `blocks` blocks; returns the wall time in seconds. */
 static double run_blocks(node_runtime *n, lull_clocks *clk, int mod_param, uint64_t blocks)
 {
@@ -81,6 +114,7 @@ static double run_blocks(node_runtime *n, lull_clocks *clk, int mod_param, uint6
             param_smoother_set(&n->params[mod_param],
                                sweep_target(&n->desc->params[mod_param], t));
         }
+        notes_for_block(n, clk);
         node_runtime_process(n, clk, NULL, 0, BLOCK);
         clocks_advance(clk, BLOCK);
     }
@@ -93,17 +127,54 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Nodes with sound slots get this sound in every slot, as a preset would bind a
+ * file: 10 s of stereo noise (0.25 peak) plus a sine (0.5 peak; 440 / 660 Hz) at the
+ * bench rate, long enough that a sampler's reads miss the cache like a real file's. */
+#define SOUND_SECONDS 10.0
+#define MAX_SLOTS 16
+static float *g_sound_data[2];
+static const float *g_sound_ptrs[2];
+static lull_sound g_sound;
+
+static const lull_sound *bench_sound(void)
+{
+    if (g_sound.frames) return &g_sound;
+    uint64_t frames = (uint64_t)(SOUND_SECONDS * SAMPLE_RATE);
+    for (int c = 0; c < 2; c++)
+        if (!(g_sound_data[c] = malloc(frames * sizeof(float)))) return NULL;
+    uint32_t x = 0x9e3779b9u;
+    for (uint64_t f = 0; f < frames; f++)
+        for (int c = 0; c < 2; c++) {
+            x = x * 1664525u + 1013904223u;
+            double noise = (double)x / 2147483648.0 - 1.0;
+            double sine = sin(2.0 * M_PI * (c ? 660.0 : 440.0) * (double)f / SAMPLE_RATE);
+            g_sound_data[c][f] = (float)(0.25 * noise + 0.5 * sine);
+        }
+    g_sound_ptrs[0] = g_sound_data[0];
+    g_sound_ptrs[1] = g_sound_data[1];
+    g_sound = (lull_sound){.struct_size = sizeof(lull_sound), .channels = 2, .frames = frames,
+                           .sample_rate = SAMPLE_RATE, .data = g_sound_ptrs, .name = "bench",
+                           .path = "(synthetic noise + sine)"};
+    return &g_sound;
+}
+
 /* Median ns per frame of one node type, static (mod_param < 0) or modulated.
  * Returns NAN when the node cannot be instantiated. */
 static double measure(const lull_descriptor *d, int mod_param, const bench_opts *o)
 {
     node_runtime n;
     char err[256];
-    if (!node_runtime_init(&n, d, d->id, NULL, SAMPLE_RATE, err, sizeof err)) {
+    const lull_sound *slots[MAX_SLOTS];
+    uint32_t nslots = descriptor_sound_slot_count(d);
+    if (nslots > MAX_SLOTS) nslots = MAX_SLOTS;
+    for (uint32_t i = 0; i < nslots; i++) slots[i] = bench_sound();
+    if (!node_runtime_init_sounds(&n, d, d->id, NULL, slots, nslots, SAMPLE_RATE, err,
+                                  sizeof err)) {
         fprintf(stderr, "bench_nodes: %s\n", err);
         return NAN;
     }
     for (uint32_t i = 0; i < d->input_count; i++) n.inputs[i] = g_input;
+    notes_attach(&n);
     lull_clocks clk = {.sample_rate = SAMPLE_RATE, .tempo_bpm = 60.0,
                        .beat_inc = 60.0 / 60.0 / SAMPLE_RATE, .pacer_rate = 6.0,
                        .pacer_phase_inc = 6.0 / 60.0 / SAMPLE_RATE, .inhale_fraction = 0.4,

@@ -251,7 +251,9 @@ struct lull_descriptor {
     const lull_param_info *params;
 
     /* [worker] Create an instance. `host` stays valid until destroy(). Returns NULL
-     * on failure. State: -> created. */
+     * on failure. State: -> created. `desc` has this descriptor's contents but may be
+     * the host's copy (hosts of ABI 1.2 keep a full-size copy of older descriptors):
+     * tell your node types apart by desc->id, not by address. */
     void *(*create)(const lull_descriptor *desc, const lull_host *host);
 
     /* [worker] created -> active. The only place a node may allocate its buffers.

@@ -14,6 +14,8 @@ static const char usage_text[] =
     "  --preset NAME        preset to start with (default: the first one found)\n"
     "  --presets DIR        preset directory (repeatable; replaces the defaults)\n"
     "  --plugins DIR        plugin directory (repeatable; replaces the defaults)\n"
+    "  --sounds DIR         sound file directory (repeatable; replaces the defaults:\n"
+    "                       $LULL_SOUND_DIR, else each preset directory's sounds/)\n"
     "  --osc-port N         UDP port for OSC (default 9000)\n"
     "  --bind ADDR          listen on this local address only (default: all)\n"
     "  --allow CIDR         accept OSC only from this block (repeatable; replaces the\n"
@@ -44,7 +46,7 @@ void lulld_config_defaults(lulld_config *c)
 /* Which list options were already reset by the current source, so that the first
  * occurrence in a source replaces what an earlier source (file, defaults) set. */
 typedef struct list_reset {
-    bool presets, plugins, allow, connect, device_map;
+    bool presets, plugins, sounds, allow, connect, device_map;
 } list_reset;
 
 static bool copy_string(char *dst, size_t cap, const char *value, const char *key,
@@ -144,6 +146,8 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         return add_dir(c->preset_dirs, &c->preset_dir_count, &r->presets, value, key, err, errlen);
     if (!strcmp(key, "plugins"))
         return add_dir(c->plugin_dirs, &c->plugin_dir_count, &r->plugins, value, key, err, errlen);
+    if (!strcmp(key, "sounds"))
+        return add_dir(c->sound_dirs, &c->sound_dir_count, &r->sounds, value, key, err, errlen);
     if (!strcmp(key, "osc-port")) {
         if (!parse_number(value, 1, 65535, &v) || v != floor(v)) {
             snprintf(err, errlen, "osc-port: '%s' is not a port number 1..65535", value);
@@ -233,7 +237,7 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
 
 static bool known_key(const char *key)
 {
-    static const char *const keys[] = {"config", "preset", "presets", "plugins", "osc-port",
+    static const char *const keys[] = {"config", "preset", "presets", "plugins", "sounds", "osc-port",
                                        "bind", "allow", "jack-name", "connect", "max-volume",
                                        "session-log", "log-level", "device-map"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)

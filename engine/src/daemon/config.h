@@ -1,6 +1,6 @@
 /* lulld's settings: command-line flags and an optional config file of `key = value`
  * lines using the long flag names (without the dashes). Flags win over the file;
- * a list flag given on the command line (--allow, --presets, --plugins, --connect)
+ * a list flag given on the command line (--allow, --presets, --plugins, --sounds, --connect)
  * replaces the file's list instead of adding to it. Errors name the flag, or the
  * file and line, and what was wrong. */
 #ifndef LULL_DAEMON_CONFIG_H
@@ -24,6 +24,9 @@ typedef struct lulld_config {
     size_t preset_dir_count;            /* 0 = the engine's default directories */
     char plugin_dirs[LULL_MAX_DIRS][LULLD_PATH_MAX];
     size_t plugin_dir_count;
+    char sound_dirs[LULL_MAX_DIRS][LULLD_PATH_MAX];
+    size_t sound_dir_count;             /* 0 = the engine's default: $LULL_SOUND_DIR, else
+                                           each preset directory's sounds/ */
     int osc_port;                       /* default 9000 */
     char bind[LULLD_NAME_MAX];          /* "" = all interfaces */
     net_filter allow;                   /* default list unless --allow was given */

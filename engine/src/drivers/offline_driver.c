@@ -44,10 +44,18 @@ static bool looks_like_file(const char *s)
 
 lull_engine *offline_engine_open(const char *preset, double sample_rate, char *err, size_t errlen)
 {
+    return offline_engine_open_dirs(preset, sample_rate, NULL, err, errlen);
+}
+
+lull_engine *offline_engine_open_dirs(const char *preset, double sample_rate,
+                                      const char *const *sound_dirs, char *err, size_t errlen)
+{
     lull_engine_config cfg;
     lull_engine_config_defaults(&cfg);
     cfg.sample_rate = sample_rate;
     cfg.threaded = false;
+    for (size_t i = 0; sound_dirs && sound_dirs[i] && i < LULL_MAX_DIRS - 1; i++)
+        cfg.sound_dirs[i] = sound_dirs[i];
     lull_engine *e = lull_engine_create(&cfg, err, errlen);
     if (!e) return NULL;
     load_result lr = {0};
@@ -70,7 +78,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         snprintf(err, errlen, "--seconds must be between 0 and 86400");
         return -1;
     }
-    lull_engine *e = offline_engine_open(o->preset, o->sample_rate, err, errlen);
+    lull_engine *e = offline_engine_open_dirs(o->preset, o->sample_rate, o->sound_dirs, err, errlen);
     if (!e) return -1;
     lull_engine_config cfg;
     lull_engine_config_defaults(&cfg);   /* the fade-out time the engine runs with */
@@ -131,6 +139,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         lull_engine_process(e, l, r, n);
         wall += (double)(rt_now_ns() - t0) * 1e-9;
         lull_engine_service(e);
+        if (o->observe) o->observe(o->observe_ud, e, done, l, r, n);
         for (uint32_t i = 0; i < n; i++) {
             inter[2 * i] = l[i];
             inter[2 * i + 1] = r[i];

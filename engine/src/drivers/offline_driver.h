@@ -29,6 +29,16 @@ typedef struct offline_render_opts {
      * the pacer). NULL: not called. */
     void (*engine_ready)(void *ud, struct lull_engine *e);
     int fade_out_at_end;      /* 1 (default via offline_render_defaults): end in silence */
+    /* Sound file directories (NULL-terminated, at most LULL_MAX_DIRS - 1), or NULL for
+     * the engine's defaults ($LULL_SOUND_DIR, else each preset dir's sounds/). */
+    const char *const *sound_dirs;
+    /* Called after every rendered chunk with its output (n frames from frame `first`,
+     * deinterleaved) and the engine (for lull_engine_get_status: tempo, pacer,
+     * features): what `lull render --plot` and `lull loudness` measure. Chunks are
+     * at most chunk_frames long and split at feature frames. NULL: not called. */
+    void (*observe)(void *ud, struct lull_engine *e, uint64_t first, const float *left,
+                    const float *right, uint32_t n);
+    void *observe_ud;
 } offline_render_opts;
 
 typedef struct offline_render_result {
@@ -45,6 +55,10 @@ void offline_render_defaults(offline_render_opts *o);
  * the benchmarks run. NULL with a message on failure. */
 struct lull_engine *offline_engine_open(const char *preset, double sample_rate, char *err,
                                         size_t errlen);
+/* [main] offline_engine_open with sound directories (NULL: the defaults). */
+struct lull_engine *offline_engine_open_dirs(const char *preset, double sample_rate,
+                                             const char *const *sound_dirs, char *err,
+                                             size_t errlen);
 /* [main] Returns 0, or -1 with a message in err. */
 int offline_render(const offline_render_opts *o, offline_render_result *res, char *err,
                    size_t errlen);

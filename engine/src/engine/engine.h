@@ -41,6 +41,9 @@ typedef struct lull_engine_config {
      * build tree's directories, else the installed ones. */
     const char *preset_dirs[LULL_MAX_DIRS];
     const char *plugin_dirs[LULL_MAX_DIRS];
+    /* NULL-terminated; copied. Where presets' sound files are found (docs/presets.md,
+     * "sounds"). Empty: lull_engine_default_sound_dirs of the preset directories. */
+    const char *sound_dirs[LULL_MAX_DIRS];
 } lull_engine_config;
 
 void lull_engine_config_defaults(lull_engine_config *c);
@@ -143,6 +146,19 @@ const struct plugin_registry *lull_engine_registry(const lull_engine *e);
 /* A preset name that may be resolved inside the preset directories: 1..63 chars of
  * [A-Za-z0-9_.-], not starting with '.', no "..". False + reason otherwise. */
 bool lull_preset_name_valid(const char *name, char *err, size_t errlen);
+
+/* Longest directory path the engine keeps, bytes with the NUL. */
+#define LULL_DIR_MAX 4096
+
+/* [any non-audio] The default sound directories, written into out (at most max):
+ * the ':'-separated list in $LULL_SOUND_DIR when set, else "<dir>/sounds" for each
+ * of preset_dirs (NULL-terminated; NULL or empty: the engine's default preset
+ * directory). Returns the count. */
+size_t lull_engine_default_sound_dirs(const char *const *preset_dirs, char (*out)[LULL_DIR_MAX],
+                                      size_t max);
+
+/* The engine's sound bank (sound/sound_bank.h): one per engine, at its rate. */
+struct sound_bank *lull_engine_sound_bank(const lull_engine *e);
 
 /* Latency of the output stage (limiter lookahead + sub-block carry), frames. */
 uint32_t lull_engine_latency(lull_engine *e);

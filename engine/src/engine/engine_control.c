@@ -38,6 +38,40 @@ static bool copy_dirs(lull_engine *e, const char *const *src, const char **dst, 
     return true;
 }
 
+static const char *default_preset_dir(void)
+{
+    const char *env = getenv("LULL_PRESET_DIR");
+    struct stat st;
+    if (env && *env) return env;
+    return stat(LULL_SOURCE_PRESET_DIR, &st) == 0 ? LULL_SOURCE_PRESET_DIR : LULL_INSTALL_PRESET_DIR;
+}
+
+size_t lull_engine_default_sound_dirs(const char *const *preset_dirs, char (*out)[LULL_DIR_MAX],
+                                      size_t max)
+{
+    size_t n = 0;
+    const char *env = getenv("LULL_SOUND_DIR");
+    if (env && *env) {
+        for (const char *p = env; *p && n < max;) {
+            size_t len = strcspn(p, ":");
+            if (len > 0 && len < LULL_DIR_MAX) {
+                memcpy(out[n], p, len);
+                out[n++][len] = '\0';
+            }
+            p += len;
+            if (*p == ':') p++;
+        }
+        return n;
+    }
+    const char *fallback[2] = {default_preset_dir(), NULL};
+    const char *const *dirs = preset_dirs && preset_dirs[0] ? preset_dirs : fallback;
+    for (size_t i = 0; dirs[i] && n < max; i++)
+        if (snprintf(out[n], LULL_DIR_MAX, "%s/sounds", dirs[i]) < LULL_DIR_MAX) n++;
+    return n;
+}
+
+struct sound_bank *lull_engine_sound_bank(const lull_engine *e) { return e->bank; }
+
 static bool safety_param(lull_engine *e, const char *id, uint32_t *out, char *err, size_t errlen)
 {
     int i = descriptor_find_param(e->safety.desc, id);
@@ -71,6 +105,7 @@ lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t e
     e->cfg = *c;
     memset(e->cfg.preset_dirs, 0, sizeof e->cfg.preset_dirs);
     memset(e->cfg.plugin_dirs, 0, sizeof e->cfg.plugin_dirs);
+    memset(e->cfg.sound_dirs, 0, sizeof e->cfg.sound_dirs);
     e->sr = c->sample_rate;
     e->carry_pos = LULL_ENGINE_BLOCK;
     pthread_mutex_init(&e->ctl_lock, NULL);
@@ -81,11 +116,7 @@ lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t e
     lull_features_init(&e->last_features);
     engine_audio_status st0 = {0};
 
-    const char *default_presets[2] = {getenv("LULL_PRESET_DIR"), NULL};
-    struct stat pst;
-    if (!default_presets[0] || !*default_presets[0])
-        default_presets[0] = stat(LULL_SOURCE_PRESET_DIR, &pst) == 0 ? LULL_SOURCE_PRESET_DIR
-                                                                  : LULL_INSTALL_PRESET_DIR;
+    const char *default_presets[2] = {default_preset_dir(), NULL};
     if (!copy_dirs(e, c->preset_dirs[0] ? c->preset_dirs : default_presets, e->cfg.preset_dirs, 0) ||
         !copy_dirs(e, c->plugin_dirs, e->cfg.plugin_dirs, LULL_MAX_DIRS) ||
         !spsc_init(&e->cmdq, ENGINE_CMD_CAPACITY, sizeof(engine_cmd)) ||
@@ -99,6 +130,22 @@ lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t e
     e->reg = e->cfg.plugin_dirs[0] ? registry_load_dirs(e->cfg.plugin_dirs, err, errlen)
                                    : registry_load_default(err, errlen);
     if (!e->reg) goto fail;
+
+    /* Sound directories: as configured, else the defaults of the preset directories. */
+    char (*default_sounds)[LULL_DIR_MAX] = malloc((LULL_MAX_DIRS - 1) * sizeof *default_sounds);
+    const char *sound_dirs[LULL_MAX_DIRS] = {NULL};
+    if (c->sound_dirs[0]) {
+        for (size_t i = 0; i < LULL_MAX_DIRS - 1 && c->sound_dirs[i]; i++) sound_dirs[i] = c->sound_dirs[i];
+    } else if (default_sounds) {
+        size_t n = lull_engine_default_sound_dirs(e->cfg.preset_dirs, default_sounds, LULL_MAX_DIRS - 1);
+        for (size_t i = 0; i < n; i++) sound_dirs[i] = default_sounds[i];
+    }
+    bool dirs_ok = default_sounds && copy_dirs(e, sound_dirs, e->cfg.sound_dirs, 2 * LULL_MAX_DIRS);
+    free(default_sounds);
+    if (!dirs_ok || !(e->bank = sound_bank_create(e->sr, e->cfg.sound_dirs))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
 
     /* The safety stage: the statically linked one, always. */
     const lull_descriptor *sd = lull_safety_entry()->descriptors[0];
@@ -149,6 +196,8 @@ void lull_engine_destroy(lull_engine *e)
     if (e->planq.slots)
         while (spsc_pop(&e->planq, &m)) plan_free(m.plan);
     if (e->safety.desc) node_runtime_fini(&e->safety);
+    /* After every plan: they hold the bank's sounds. */
+    sound_bank_destroy(e->bank);
     registry_free(e->reg);
     preset_free(e->ctl_preset);
     spsc_destroy(&e->cmdq);
@@ -156,7 +205,7 @@ void lull_engine_destroy(lull_engine *e)
     spsc_destroy(&e->retireq);
     triple_buffer_destroy(&e->features_tb);
     triple_buffer_destroy(&e->status_tb);
-    for (size_t i = 0; i < 2 * LULL_MAX_DIRS; i++) free(e->dirs_storage[i]);
+    for (size_t i = 0; i < 3 * LULL_MAX_DIRS; i++) free(e->dirs_storage[i]);
     pthread_mutex_destroy(&e->ctl_lock);
     pthread_mutex_destroy(&e->status_lock);
     pthread_mutex_destroy(&e->job_lock);

@@ -14,6 +14,7 @@
 #include "plugin/registry.h"
 #include "queue/spsc_queue.h"
 #include "queue/triple_buffer.h"
+#include "sound/sound_bank.h"
 
 #define ENGINE_MAX_EVENTS 32
 #define ENGINE_BACKLOG 8
@@ -59,8 +60,11 @@ typedef struct engine_job {
 struct lull_engine {
     /* set at creation, read-only after */
     lull_engine_config cfg;
-    char *dirs_storage[2 * LULL_MAX_DIRS];
+    char *dirs_storage[3 * LULL_MAX_DIRS];   /* preset, plugin, sound directories */
     plugin_registry *reg;
+    /* The sound files of every plan of this engine, at its rate: a rate change builds
+     * a new engine and so a new bank. Used by the worker (or inline) only. */
+    sound_bank *bank;
     double sr;
     uint32_t fade_out_frames;
     uint32_t safety_volume, safety_ceiling, safety_gate, safety_fade_in, safety_fade_out;

@@ -22,7 +22,7 @@ void engine_run_job(lull_engine *e, engine_job *job)
     bool ok = false;
     lull_preset *preset = preset_load_file(job->path, e->reg, err, sizeof err);
     lull_plan *plan = NULL;
-    if (preset) plan = plan_compile(preset, e->sr, err, sizeof err);
+    if (preset) plan = plan_compile(preset, e->sr, e->bank, err, sizeof err);
     if (plan) {
         pthread_mutex_lock(&e->ctl_lock);
         plan->generation = ++e->ctl_generation;

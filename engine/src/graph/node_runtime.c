@@ -20,8 +20,31 @@ uint64_t node_seed(const char *name)
     return h;
 }
 
+/* "lull.sounds/1": host_data is the node_runtime, which never moves while the
+ * node exists (it lives inside its plan's step array). */
+static const lull_sound *host_sound(const lull_host *host, uint32_t slot)
+{
+    const node_runtime *n = host ? host->host_data : NULL;
+    return n && slot < n->sound_count ? n->sounds[slot] : NULL;
+}
+
+static const lull_host_sounds k_host_sounds = {host_sound};
+
+static const void *host_get_extension(const lull_host *host, const char *name)
+{
+    if (name && strcmp(name, LULL_HOST_EXT_SOUNDS) == 0) return &k_host_sounds;
+    return NULL;
+}
+
 bool node_runtime_init(node_runtime *n, const lull_descriptor *desc, const char *name,
                        const float *values, double sample_rate, char *err, size_t errlen)
+{
+    return node_runtime_init_sounds(n, desc, name, values, NULL, 0, sample_rate, err, errlen);
+}
+
+bool node_runtime_init_sounds(node_runtime *n, const lull_descriptor *desc, const char *name,
+                              const float *values, const lull_sound *const *sounds,
+                              uint32_t sound_count, double sample_rate, char *err, size_t errlen)
 {
     memset(n, 0, sizeof *n);
     n->desc = desc;
@@ -33,7 +56,15 @@ bool node_runtime_init(node_runtime *n, const lull_descriptor *desc, const char 
         .node_name = n->name,
         .seed = node_seed(name),
         .log = host_log,
+        .host_data = n,
+        .get_extension = host_get_extension,
     };
+    if (sound_count) {
+        n->sounds = calloc(sound_count, sizeof *n->sounds);
+        if (!n->sounds) goto oom;
+        for (uint32_t i = 0; i < sound_count; i++) n->sounds[i] = sounds ? sounds[i] : NULL;
+        n->sound_count = sound_count;
+    }
     uint32_t np = desc->param_count, no = desc->output_count, ni = desc->input_count;
     n->params = calloc(np ? np : 1, sizeof *n->params);
     n->param_bufs = calloc(np ? np : 1, sizeof(float *));
@@ -86,6 +117,7 @@ void node_runtime_fini(node_runtime *n)
     free(n->param_static);
     free(n->inputs);
     free(n->outputs);
+    free(n->sounds);
     memset(n, 0, sizeof *n);
 }
 
@@ -95,6 +127,7 @@ bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull
     const lull_descriptor *d = n->desc;
     if (n->muted) {
         for (uint32_t o = 0; o < d->output_count; o++) memset(n->outputs[o], 0, frames * sizeof(float));
+        if (n->notes_out) n->notes_out->count = 0;   /* a muted node emits no notes either */
         return false;
     }
     for (uint32_t i = 0; i < d->param_count; i++) {
@@ -115,6 +148,9 @@ bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull
         .clocks = clocks,
         .events = events,
         .event_count = event_count,
+        .notes = n->notes,
+        .note_count = n->notes ? n->note_count : 0,
+        .notes_out = n->notes_out,
     };
     return true;
 }

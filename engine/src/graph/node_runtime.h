@@ -23,6 +23,18 @@ typedef struct node_runtime {
     uint8_t *param_static;
     const float **inputs;            /* set by the caller before each process */
     float **outputs;                 /* desc->output_count buffers of LULL_MAX_BLOCK */
+    /* Note events (ABI 1.2), set by the caller before each process like inputs:
+     * what arrived on the note inputs this block (sorted by offset, ports already
+     * the receiving input's indices), and the buffer the node's note outputs fill
+     * (count cleared by the caller; NULL without note outputs). */
+    const lull_note *notes;
+    uint32_t note_count;
+    lull_note_output *notes_out;
+    /* Sound slots (ABI 1.2): the sound bound to each slot, answered through the
+     * host service "lull.sounds/1" (host.get_extension). Owned by whoever compiled
+     * the node (a plan); valid until after node_runtime_fini. */
+    const lull_sound **sounds;
+    uint32_t sound_count;
     bool muted;                      /* produced non-finite output: silenced for good */
     lull_process ctx;                /* the current block's, built by node_runtime_prepare */
 } node_runtime;
@@ -31,6 +43,13 @@ typedef struct node_runtime {
  * (NULL: defaults). Returns false with a message naming the node on failure. */
 bool node_runtime_init(node_runtime *n, const lull_descriptor *desc, const char *name,
                        const float *values, double sample_rate, char *err, size_t errlen);
+/* [non-audio] node_runtime_init for a node with sound slots: sounds[i] (count of
+ * them, NULL entries allowed) is bound to slot i before create(), so the node finds
+ * it through LULL_HOST_EXT_SOUNDS in activate(). The lull_sound structs and their
+ * samples must stay valid until node_runtime_fini returns. */
+bool node_runtime_init_sounds(node_runtime *n, const lull_descriptor *desc, const char *name,
+                              const float *values, const lull_sound *const *sounds,
+                              uint32_t sound_count, double sample_rate, char *err, size_t errlen);
 /* [non-audio] Deactivate, destroy, free. Safe on a zeroed or failed runtime. */
 void node_runtime_fini(node_runtime *n);
 

@@ -1,6 +1,7 @@
 #include "graph/plan.h"
 
 #include "graph/block_ops.h"
+#include "modulation/modulation.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +127,9 @@ static bool input_init(plan_input *in, const lull_plan *plan, const lull_preset 
 {
     uint32_t count = 0;
     for (size_t c = 0; c < p->connection_count; c++)
-        if (p->connections[c].to_node == to_node && p->connections[c].to_port == to_port) count++;
+        if (p->connections[c].kind == PRESET_CONNECTION_AUDIO &&
+            p->connections[c].to_node == to_node && p->connections[c].to_port == to_port)
+            count++;
     in->source_count = count;
     in->sources = calloc(count ? count : 1, sizeof *in->sources);
     in->mix = calloc(LULL_MAX_BLOCK, sizeof(float));
@@ -134,7 +137,8 @@ static bool input_init(plan_input *in, const lull_plan *plan, const lull_preset 
     uint32_t k = 0;
     for (size_t c = 0; c < p->connection_count; c++) {
         const preset_connection *pc = &p->connections[c];
-        if (pc->to_node != to_node || pc->to_port != to_port) continue;
+        if (pc->kind != PRESET_CONNECTION_AUDIO || pc->to_node != to_node || pc->to_port != to_port)
+            continue;
         const plan_step *src = &plan->steps[plan->step_of_node[pc->from_node]];
         in->sources[k].buf = src->node.outputs[pc->from_port];
         in->sources[k].gain = pc->gain;
@@ -149,13 +153,121 @@ static void input_free(plan_input *in)
     free(in->mix);
 }
 
-lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, size_t errlen)
+/* ---------------------------------------------------------------------------------
+ * Note routing (ABI 1.2). Note connections are edges like audio ones (topo_order and
+ * level_order see every connection), so a sender's step always runs before its
+ * receivers' in a block. Every step with note outputs owns one lull_note_output;
+ * every step with note inputs owns a LULL_MAX_NOTES buffer into which plan_run
+ * merges its sources' notes before its process(). */
+
+static bool notes_compile(lull_plan *plan, const lull_preset *p)
 {
-    return plan_compile_with(p, sample_rate, true, err, errlen);
+    uint32_t max_sources = 0;
+    for (uint32_t s = 0; s < plan->step_count; s++) {
+        plan_step *st = &plan->steps[s];
+        const lull_descriptor *d = st->node.desc;
+        if (d->note_output_count) {
+            st->notes_out.notes = calloc(LULL_MAX_NOTES, sizeof(lull_note));
+            if (!st->notes_out.notes) return false;
+            st->notes_out.capacity = LULL_MAX_NOTES;
+            st->node.notes_out = &st->notes_out;
+        }
+        if (!d->note_input_count) continue;
+        uint32_t count = 0;
+        for (size_t c = 0; c < p->connection_count; c++)
+            count += p->connections[c].kind == PRESET_CONNECTION_NOTE &&
+                     p->connections[c].to_node == st->preset_index;
+        st->note_sources = calloc(count ? count : 1, sizeof *st->note_sources);
+        st->notes_in = calloc(LULL_MAX_NOTES, sizeof(lull_note));
+        if (!st->note_sources || !st->notes_in) return false;
+        st->node.notes = st->notes_in;
+        if (count > max_sources) max_sources = count;
+    }
+    /* Sources point at senders' note_out structs, which exist now for every step. */
+    for (uint32_t s = 0; s < plan->step_count; s++) {
+        plan_step *st = &plan->steps[s];
+        for (size_t c = 0; c < p->connection_count && st->notes_in; c++) {
+            const preset_connection *pc = &p->connections[c];
+            if (pc->kind != PRESET_CONNECTION_NOTE || pc->to_node != st->preset_index) continue;
+            const plan_step *src = &plan->steps[plan->step_of_node[pc->from_node]];
+            st->note_sources[st->note_source_count++] =
+                (plan_note_source){&src->notes_out, pc->from_port, pc->to_port};
+        }
+    }
+    plan->note_cursor = calloc(max_sources ? max_sources : 1, sizeof *plan->note_cursor);
+    return plan->note_cursor != NULL;
 }
 
-lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, bool batching, char *err,
-                             size_t errlen)
+static void notes_free(plan_step *st)
+{
+    free(st->note_sources);
+    free(st->notes_in);
+    free(st->notes_out.notes);
+}
+
+/* A note as the contract allows it (plugin.h, lull_note); anything else would make
+ * a receiver compute with garbage, so the plan drops it. */
+static bool note_valid(const lull_note *n, uint32_t frames)
+{
+    return n->offset < frames && n->pitch >= 0.0f && n->pitch <= 127.0f && n->velocity >= 0.0f &&
+           n->velocity <= 1.0f && n->duration_s >= 0.0f && n->duration_s <= 3.4e38f;
+}
+
+/* [audio] Before a step's process(): clear its note output, and merge what its
+ * sources emitted this block into its note input buffer, by offset, ties in source
+ * (preset connection) order, port rewritten to the receiving input, at most
+ * LULL_MAX_NOTES (the rest dropped and counted). Comparisons are written so that
+ * NaN fields fail them. */
+static void notes_gather(lull_plan *plan, plan_step *st, uint32_t frames)
+{
+    if (st->notes_out.notes) st->notes_out.count = 0;
+    if (!st->notes_in) return;
+    uint32_t *cur = plan->note_cursor, ns = st->note_source_count, count = 0, last = 0;
+    for (uint32_t k = 0; k < ns; k++) cur[k] = 0;
+    for (;;) {
+        uint32_t best = ns, best_offset = UINT32_MAX;
+        for (uint32_t k = 0; k < ns; k++) {
+            const plan_note_source *src = &st->note_sources[k];
+            uint32_t avail = src->from->count < src->from->capacity ? src->from->count
+                                                                     : src->from->capacity;
+            /* this source's next note: the sender's notes on its port only */
+            while (cur[k] < avail && src->from->notes[cur[k]].port != src->from_port) cur[k]++;
+            if (cur[k] < avail && src->from->notes[cur[k]].offset < best_offset) {
+                best = k;
+                best_offset = src->from->notes[cur[k]].offset;
+            }
+        }
+        if (best == ns) break;
+        lull_note n = st->note_sources[best].from->notes[cur[best]++];
+        if (!note_valid(&n, frames) || n.offset < last || count == LULL_MAX_NOTES) {
+            plan->notes_dropped++;
+            continue;
+        }
+        n.port = st->note_sources[best].to_port;
+        st->notes_in[count++] = n;
+        last = n.offset;
+    }
+    st->node.note_count = count;
+}
+
+lull_plan *plan_compile(const lull_preset *p, double sample_rate, sound_bank *bank, char *err,
+                        size_t errlen)
+{
+    return plan_compile_with(p, sample_rate, bank, true, err, errlen);
+}
+
+/* Node n's sound slots, pointing into plan->sounds; NULL entries when unbound. */
+static bool node_sounds(const lull_plan *plan, const lull_preset *p, uint32_t node,
+                        const lull_sound **out, uint32_t *count)
+{
+    *count = descriptor_sound_slot_count(p->nodes[node].desc);
+    if (*count > PLAN_MAX_SOUND_SLOTS) return false;
+    for (uint32_t i = 0; i < *count; i++) out[i] = preset_sounds_for_slot(&plan->sounds, p, node, i);
+    return true;
+}
+
+lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_bank *bank,
+                             bool batching, char *err, size_t errlen)
 {
     lull_plan *plan = calloc(1, sizeof *plan);
     uint32_t n = (uint32_t)p->node_count;
@@ -182,15 +294,31 @@ lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, bool batc
     plan->modulation_count = (uint32_t)p->modulation_count;
     for (size_t m = 0; m < p->modulation_count; m++)
         plan->mod_base[m] = p->nodes[p->modulations[m].node].param_values[p->modulations[m].param];
+    modulation_compile(plan, p);
 
+    /* Sound files first: a node finds its sounds in activate(). Loading them is the
+     * slow part of a preset load, and why this never runs on the audio thread. */
+    if (bank && sound_bank_rate(bank) != sample_rate) {
+        snprintf(err, errlen, "%s: the sound bank converts to %g Hz but the graph runs at %g Hz",
+                 p->name, sound_bank_rate(bank), sample_rate);
+        goto fail;
+    }
+    if (!preset_sounds_acquire(&plan->sounds, p, bank, err, errlen)) goto fail;
     for (uint32_t s = 0; s < n; s++) {
         const preset_node *pn = &p->nodes[order[s]];
         plan_step *st = &plan->steps[s];
         st->preset_index = order[s];
         st->level = level[order[s]];
         plan->step_of_node[order[s]] = s;
-        if (!node_runtime_init(&st->node, pn->desc, pn->name, pn->param_values, sample_rate, err,
-                               errlen))
+        const lull_sound *slots[PLAN_MAX_SOUND_SLOTS];
+        uint32_t slot_count = 0;
+        if (!node_sounds(plan, p, order[s], slots, &slot_count)) {
+            snprintf(err, errlen, "%s: node \"%s\" (%s) has %u sound slots; the host binds at most %u",
+                     p->name, pn->name, pn->desc->id, slot_count, PLAN_MAX_SOUND_SLOTS);
+            goto fail;
+        }
+        if (!node_runtime_init_sounds(&st->node, pn->desc, pn->name, pn->param_values, slots,
+                                      slot_count, sample_rate, err, errlen))
             goto fail;
         plan->step_count = s + 1;
     }
@@ -205,6 +333,7 @@ lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, bool batc
     }
     for (uint32_t ch = 0; ch < 2; ch++)
         if (!input_init(&plan->out[ch], plan, p, PRESET_OUTPUT_NODE, ch)) goto oom;
+    if (!notes_compile(plan, p)) goto oom;
     if (!group_steps(plan, batching)) goto oom;
     plan->out_mono = plan->out[0].source_count == plan->out[1].source_count;
     for (uint32_t k = 0; plan->out_mono && k < plan->out[0].source_count; k++)
@@ -230,6 +359,7 @@ void plan_free(lull_plan *plan)
         if (st->inputs)
             for (uint32_t i = 0; i < st->node.desc->input_count; i++) input_free(&st->inputs[i]);
         free(st->inputs);
+        notes_free(st);
         node_runtime_fini(&st->node);
     }
     input_free(&plan->out[0]);
@@ -240,6 +370,9 @@ void plan_free(lull_plan *plan)
     free(plan->modulations);
     free(plan->mod_state);
     free(plan->mod_base);
+    free(plan->note_cursor);
+    /* After every node's deactivate(): the nodes no longer hold the samples. */
+    preset_sounds_release(&plan->sounds);
     free(plan);
 }
 
@@ -268,6 +401,7 @@ static uint32_t run_batched(lull_plan *plan, const plan_group *g, const lull_clo
             plan_step *st = &plan->steps[s];
             for (uint32_t i = 0; i < st->node.desc->input_count; i++)
                 st->node.inputs[i] = input_gather(&st->inputs[i], frames);
+            notes_gather(plan, st, frames);
             if (!node_runtime_prepare(&st->node, clocks, events, event_count, frames)) continue;
             plan->batch_selves[k] = st->node.self;
             plan->batch_ctxs[k] = &st->node.ctx;
@@ -277,6 +411,7 @@ static uint32_t run_batched(lull_plan *plan, const plan_group *g, const lull_clo
         if (k) g->batch->process_batch(plan->batch_selves, plan->batch_ctxs, k);
         for (uint32_t j = 0; j < k; j++)
             if (!node_runtime_finish(&plan->steps[plan->batch_steps[j]].node)) {
+                plan->steps[plan->batch_steps[j]].notes_out.count = 0;   /* muted: no notes */
                 plan->nan_step = (int32_t)plan->batch_steps[j];
                 muted++;
             }
@@ -298,7 +433,9 @@ uint32_t plan_run(lull_plan *plan, const lull_clocks *clocks, const lull_event *
             plan_step *st = &plan->steps[s];
             for (uint32_t i = 0; i < st->node.desc->input_count; i++)
                 st->node.inputs[i] = input_gather(&st->inputs[i], frames);
+            notes_gather(plan, st, frames);
             if (!node_runtime_process(&st->node, clocks, events, event_count, frames)) {
+                st->notes_out.count = 0;   /* muted: its notes of this block go too */
                 plan->nan_step = (int32_t)s;
                 muted++;
             }

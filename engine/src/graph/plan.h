@@ -10,12 +10,15 @@
 
 #include "graph/node_runtime.h"
 #include "preset/preset.h"
+#include "sound/preset_sounds.h"
 
 /* Per-mapping modulation state (modulation/modulation.c). */
 typedef struct mod_state {
     float blend;       /* 1 = live source, 0 = neutral */
     float value;       /* smoothed, slew-limited output */
     int primed;        /* value holds something */
+    int32_t next;      /* the next mapping onto the same parameter, -1 none */
+    bool leader;       /* the first mapping onto its parameter: it combines them all */
 } mod_state;
 
 typedef struct plan_source {
@@ -31,11 +34,24 @@ typedef struct plan_input {
     float *mix;            /* LULL_MAX_BLOCK floats; used when summing is needed */
 } plan_input;
 
+/* One note connection into a step: the notes its sender emitted on one note output
+ * port, delivered to one of this step's note inputs. */
+typedef struct plan_note_source {
+    const lull_note_output *from;   /* the sender step's note buffer (all its ports) */
+    uint32_t from_port;             /* the sender's note output index */
+    uint32_t to_port;               /* this step's note input index */
+} plan_note_source;
+
 typedef struct plan_step {
     node_runtime node;
     uint32_t preset_index;  /* index of the node in the preset */
     uint32_t level;         /* longest path from a node without inputs */
     plan_input *inputs;     /* node.desc->input_count */
+    /* Note routing (ABI 1.2), built by plan_compile (notes_compile in plan.c). */
+    plan_note_source *note_sources;  /* in preset connection order (the merge's tie order) */
+    uint32_t note_source_count;
+    lull_note *notes_in;             /* LULL_MAX_NOTES; NULL without note inputs */
+    lull_note_output notes_out;      /* .notes NULL without note outputs */
 } plan_step;
 
 /* Consecutive steps run together: instances of one descriptor at one level of the
@@ -66,19 +82,35 @@ typedef struct lull_plan {
     mod_state *mod_state;            /* one per modulation */
     float *mod_base;                 /* target's preset (or last set) value, per modulation */
     uint32_t modulation_count;
+    lfo_def lfos[LFO_MAX_PER_PRESET];  /* the preset's LFOs (modulation/lfo.h) */
+    lfo_state lfo_state[LFO_MAX_PER_PRESET];
+    uint32_t lfo_count;
     preset_tempo tempo;
     preset_pacer pacer;
     float stale_glide_s;
     int32_t nan_step;       /* last step muted for non-finite output, -1 none */
+    preset_sounds sounds;   /* the sound files the nodes use, held until plan_free */
+    uint32_t *note_cursor;  /* plan_run's merge scratch: one per source of the largest fan-in */
+    /* Notes the plan did not deliver: beyond LULL_MAX_NOTES at a receiver in one
+     * block, or malformed (offset outside the block, out of order, out of range).
+     * Written by the audio thread only; for status and tests. */
+    uint64_t notes_dropped;
 } lull_plan;
 
+/* Most sound slots one node may have. */
+#define PLAN_MAX_SOUND_SLOTS 16u
+
 /* [non-audio] Build a plan from a validated preset. Returns NULL + err. The preset
- * is not referenced afterwards. */
-lull_plan *plan_compile(const lull_preset *p, double sample_rate, char *err, size_t errlen);
+ * is not referenced afterwards. The sound files its nodes use are loaded from (or
+ * shared in) `bank`, which must outlive the plan; NULL is allowed for a preset that
+ * binds no sounds. A file that cannot be loaded fails the compile with
+ * "file:line:column: sound \"id\": reason". */
+lull_plan *plan_compile(const lull_preset *p, double sample_rate, sound_bank *bank, char *err,
+                        size_t errlen);
 /* plan_compile with a choice: batching = false runs every node alone, the same
  * plan otherwise (tests prove that batching changes no output bit). */
-lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, bool batching, char *err,
-                             size_t errlen);
+lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_bank *bank,
+                             bool batching, char *err, size_t errlen);
 void plan_free(lull_plan *plan);
 
 /* [audio] Render `frames` into plan->out_buf. Returns the number of nodes newly

@@ -1,6 +1,9 @@
 #include "modulation/modulation.h"
 
 #include <math.h>
+#include <stdio.h>
+
+#include "graph/node_runtime.h"
 
 float mod_source_value(enum mod_source s, const lull_features *f, const lull_clocks *c)
 {
@@ -53,46 +56,93 @@ static int source_ok(enum mod_source s, const lull_features *f, float live)
     return state == LULL_SENSOR_OK && isfinite(live);
 }
 
+void modulation_compile(lull_plan *plan, const lull_preset *p)
+{
+    for (uint32_t i = 0; i < plan->modulation_count; i++) {
+        plan->mod_state[i].next = -1;
+        plan->mod_state[i].leader = true;
+        for (uint32_t j = 0; j < i; j++)
+            if (plan->modulations[j].node == plan->modulations[i].node &&
+                plan->modulations[j].param == plan->modulations[i].param) {
+                plan->mod_state[i].leader = false;
+                uint32_t k = j;   /* append to the chain that starts at j */
+                while (plan->mod_state[k].next >= 0) k = (uint32_t)plan->mod_state[k].next;
+                plan->mod_state[k].next = (int32_t)i;
+                break;
+            }
+    }
+    plan->lfo_count = (uint32_t)p->lfo_count;
+    for (uint32_t i = 0; i < plan->lfo_count; i++) {
+        plan->lfos[i] = p->lfos[i];
+        char key[160];
+        snprintf(key, sizeof key, "%s/lfo.%s", p->name, p->lfos[i].name);
+        lfo_init(&plan->lfo_state[i], &plan->lfos[i], node_seed(key));
+    }
+}
+
+/* One mapping's smoothed, slew-limited value for this block (into st->value). */
+static void mapping_update(const preset_modulation *m, mod_state *st, float live, int ok,
+                           float glide_step, double block_seconds)
+{
+    if (!st->primed) st->blend = ok ? 1.0f : 0.0f;
+    st->blend += ok ? glide_step : -glide_step;
+    st->blend = st->blend < 0.0f ? 0.0f : st->blend > 1.0f ? 1.0f : st->blend;
+    float x = m->neutral;
+    if (st->blend > 0.0f && isfinite(live)) x = st->blend * live + (1.0f - st->blend) * m->neutral;
+    float y = mod_map(m, x);
+    if (!st->primed) {
+        st->value = y;
+        st->primed = 1;
+        return;
+    }
+    if (m->smoothing_ms > 0.0f)
+        y = st->value + (y - st->value) * (1.0f - expf(-(float)block_seconds * 1000.0f / m->smoothing_ms));
+    if (m->slew_per_s > 0.0f) {
+        float max_d = m->slew_per_s * (float)block_seconds;
+        if (y - st->value > max_d) y = st->value + max_d;
+        if (st->value - y > max_d) y = st->value - max_d;
+    }
+    st->value = y;
+}
+
 void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *c,
                     double block_seconds)
 {
     float glide_step = plan->stale_glide_s > 0 ? (float)(block_seconds / plan->stale_glide_s) : 1.0f;
+    for (uint32_t i = 0; i < plan->lfo_count; i++)
+        lfo_advance(&plan->lfo_state[i], &plan->lfos[i], block_seconds);
     /* Each source is read once per block however many mappings use it. */
     float source[MOD_SOURCE_COUNT];
     uint32_t have = 0;
     for (uint32_t i = 0; i < plan->modulation_count; i++) {
         const preset_modulation *m = &plan->modulations[i];
-        mod_state *st = &plan->mod_state[i];
-        if (!(have & (1u << m->source))) {
-            source[m->source] = mod_source_value(m->source, f, c);
-            have |= 1u << m->source;
-        }
-        float live = source[m->source];
-        int ok = source_ok(m->source, f, live);
-        if (!st->primed) st->blend = ok ? 1.0f : 0.0f;
-        st->blend += ok ? glide_step : -glide_step;
-        st->blend = st->blend < 0.0f ? 0.0f : st->blend > 1.0f ? 1.0f : st->blend;
-        float x = m->neutral;
-        if (st->blend > 0.0f && isfinite(live)) x = st->blend * live + (1.0f - st->blend) * m->neutral;
-        float y = mod_map(m, x);
-        if (!st->primed) {
-            st->value = y;
-            st->primed = 1;
+        float live;
+        if (m->source == MOD_LFO) {
+            live = m->lfo < plan->lfo_count ? plan->lfo_state[m->lfo].value : 0.0f;
         } else {
-            if (m->smoothing_ms > 0.0f)
-                y = st->value + (y - st->value) *
-                                    (1.0f - expf(-(float)block_seconds * 1000.0f / m->smoothing_ms));
-            if (m->slew_per_s > 0.0f) {
-                float max_d = m->slew_per_s * (float)block_seconds;
-                if (y - st->value > max_d) y = st->value + max_d;
-                if (st->value - y > max_d) y = st->value - max_d;
+            if (!(have & (1u << m->source))) {
+                source[m->source] = mod_source_value(m->source, f, c);
+                have |= 1u << m->source;
             }
-            st->value = y;
+            live = source[m->source];
         }
-        param_smoother *ps = plan_param(plan, m->node, m->param);
-        if (!ps) continue;
-        float v = st->value;
-        if (m->mode == MOD_MODE_ADD) v += plan->mod_base[i];
-        param_smoother_set(ps, v);
+        mapping_update(m, &plan->mod_state[i], live, source_ok(m->source, f, live), glide_step,
+                       block_seconds);
+    }
+    /* Combine the mappings of each parameter once, at its first mapping. */
+    for (uint32_t i = 0; i < plan->modulation_count; i++) {
+        const mod_state *st = &plan->mod_state[i];
+        if (!st->leader) continue;
+        float set = plan->mod_base[i], add = 0.0f, mul = 1.0f;
+        for (int32_t k = (int32_t)i; k >= 0; k = plan->mod_state[k].next) {
+            float v = plan->mod_state[k].value;
+            switch (plan->modulations[k].mode) {
+            case MOD_MODE_SET: set = v; break;
+            case MOD_MODE_ADD: add += v; break;
+            case MOD_MODE_MUL: mul *= v; break;
+            }
+        }
+        param_smoother *ps = plan_param(plan, plan->modulations[i].node, plan->modulations[i].param);
+        if (ps) param_smoother_set(ps, (set + add) * mul);
     }
 }

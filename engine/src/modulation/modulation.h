@@ -20,8 +20,14 @@ float mod_source_value(enum mod_source s, const lull_features *f, const lull_clo
 /* The curve-shaped, range-mapped output for an input (no smoothing). */
 float mod_map(const preset_modulation *m, float x);
 
-/* [audio] Update every mapping of the plan (state lives in plan->mod_state; an
- * "add" mapping adds to plan->mod_base, the target's preset or last set value). */
+/* [worker] Link the plan's mappings that drive one parameter (mod_state.next,
+ * .leader) and start the preset's LFOs, seeded from the preset and LFO names. */
+void modulation_compile(lull_plan *plan, const lull_preset *p);
+
+/* [audio] Advance the LFOs and update every mapping of the plan (state lives in
+ * plan->mod_state). Mappings onto one parameter combine (preset.h, enum mod_mode):
+ * the "set" value, else plan->mod_base (the preset's or last OSC-set value), plus
+ * every "add", times every "multiply". */
 void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *c,
                     double block_seconds);
 

@@ -23,6 +23,7 @@
 #include "core/alloc_guard.h"
 #include "core/rt.h"
 #include "plugin/registry.h"
+#include "preset/preset.h"
 
 #define CHECK_RATE 48000.0
 #define MAX_PORTS 16
@@ -99,6 +100,14 @@ typedef struct {
     double beat, pacer_phase;
     bool pacer_wrapped;          /* the next frame starts an inhale */
     bool guard;                  /* arm the allocation guard around process() */
+    /* Note events (ABI 1.2): the seeded stream fed to note inputs, and the buffer
+     * the node's note outputs fill (see fill_notes / check_emitted_notes). */
+    lull_note notes_in[LULL_MAX_NOTES];
+    lull_note notes_out_buf[LULL_MAX_NOTES];
+    lull_note_output notes_out;
+    uint64_t note_rng;           /* 0 until the first block: then from host.seed */
+    uint32_t note_block;
+    const lull_sound *sound;     /* bound to every sound slot (synthetic_sound) */
 } instance;
 
 /* What a run saw on the outputs. */
@@ -109,6 +118,10 @@ typedef struct {
     unsigned long guard_calls;
     const char *guard_last;
     double ns;
+    /* notes: fed, emitted, emitted blocks breaking the contract (the first named) */
+    uint64_t notes_fed, notes_emitted, note_faults;
+    char note_fault[224];
+    uint64_t note_hash;          /* FNV-1a of every emitted note, for determinism */
 } run_result;
 
 static void host_log(const lull_host *host, enum lull_log_level level, const char *msg)
@@ -116,6 +129,80 @@ static void host_log(const lull_host *host, enum lull_log_level level, const cha
     (void)host;
     (void)level;
     (void)msg; /* the report is the only output */
+}
+
+/* ---- a synthetic sound for nodes with sound slots ------------------------------- */
+
+/* Every sound slot gets the same test sound at the instance's rate: a few seconds of
+ * stereo, white noise (0.25 peak) plus a sine (0.5 peak; left 440 Hz, right 660 Hz),
+ * so a sampler is checked on broadband and tonal material with a loop point that
+ * is not at a zero crossing. Made once per rate, kept for the life of the checking
+ * child process. */
+#define TEST_SOUND_SECONDS 3.0
+#define TEST_SOUND_RATES 4
+
+typedef struct {
+    double rate;
+    lull_sound sound;
+    float *data[2];
+    const float *ptrs[2];
+} test_sound;
+
+static test_sound g_test_sounds[TEST_SOUND_RATES];
+
+static const lull_sound *synthetic_sound(double rate)
+{
+    for (int i = 0; i < TEST_SOUND_RATES; i++)
+        if (g_test_sounds[i].rate == rate) return &g_test_sounds[i].sound;
+    for (int i = 0; i < TEST_SOUND_RATES; i++) {
+        test_sound *t = &g_test_sounds[i];
+        if (t->rate != 0) continue;
+        uint64_t frames = (uint64_t)(TEST_SOUND_SECONDS * rate);
+        t->data[0] = malloc(frames * sizeof(float));
+        t->data[1] = malloc(frames * sizeof(float));
+        if (!t->data[0] || !t->data[1]) {
+            free(t->data[0]);
+            free(t->data[1]);
+            t->data[0] = t->data[1] = NULL;
+            return NULL;
+        }
+        uint64_t s = SEED;
+        for (uint64_t f = 0; f < frames; f++)
+            for (int c = 0; c < 2; c++) {
+                s = s * 6364136223846793005ull + 1442695040888963407ull;
+                double noise = (double)(s >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+                double sine = sin(2.0 * M_PI * (c ? 660.0 : 440.0) * (double)f / rate);
+                t->data[c][f] = (float)(0.25 * noise + 0.5 * sine);
+            }
+        t->ptrs[0] = t->data[0];
+        t->ptrs[1] = t->data[1];
+        t->sound = (lull_sound){.struct_size = sizeof(lull_sound),
+                                .channels = 2,
+                                .frames = frames,
+                                .sample_rate = rate,
+                                .data = t->ptrs,
+                                .name = "plugin_check",
+                                .path = "(synthetic noise + sine)"};
+        t->rate = rate;
+        return &t->sound;
+    }
+    return NULL;
+}
+
+/* "lull.sounds/1" for the checked instance: host_data is the instance, which stays
+ * where it is from open to close. */
+static const lull_sound *host_sound(const lull_host *host, uint32_t slot)
+{
+    const instance *in = host->host_data;
+    return in && slot < descriptor_sound_slot_count(in->d) ? in->sound : NULL;
+}
+
+static const lull_host_sounds k_host_sounds = {host_sound};
+
+static const void *host_get_extension(const lull_host *host, const char *name)
+{
+    (void)host;
+    return name && strcmp(name, LULL_HOST_EXT_SOUNDS) == 0 ? &k_host_sounds : NULL;
 }
 
 static bool instance_open_seeded(instance *in, const lull_descriptor *d, double rate,
@@ -129,7 +216,10 @@ static bool instance_open_seeded(instance *in, const lull_descriptor *d, double 
                            .host_version = LULL_VERSION,
                            .node_name = "plugin_check",
                            .seed = seed,
-                           .log = host_log};
+                           .log = host_log,
+                           .host_data = in,
+                           .get_extension = host_get_extension};
+    if (descriptor_sound_slot_count(d) > 0) in->sound = synthetic_sound(rate);
     in->rng = seed;
     for (uint32_t i = 0; i < d->input_count; i++)
         in->in[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
@@ -241,6 +331,123 @@ static uint32_t fill_clocks(instance *in, lull_clocks *clk, lull_event *ev, uint
     return n;
 }
 
+/* ---- note events (ABI 1.2) ------------------------------------------------------- */
+
+#define NOTE_BURST_EVERY 16u      /* every 16th block is a burst of LULL_MAX_NOTES notes */
+
+static double note_uniform(uint64_t *s) /* [0, 1) */
+{
+    return 0.5 * (next_uniform(s) + 1.0);
+}
+
+/* A seeded stream of notes for a node's note inputs, `frames` long: most blocks
+ * none or a few at random offsets, often one at offset 0 or frames - 1, every
+ * NOTE_BURST_EVERY-th block a burst of LULL_MAX_NOTES from offset 0 to frames - 1
+ * (the most a node receives). Pitches 24..108, velocities 0..1 (ends included),
+ * durations 0..4 s, random ports, and now and then a type the node does not know
+ * (it must ignore it). Sorted by offset, as the host delivers them. */
+static uint32_t fill_notes(instance *in, uint32_t frames)
+{
+    const lull_descriptor *d = in->d;
+    if (!d->note_input_count) return 0;
+    uint64_t *s = &in->note_rng;
+    if (!*s) *s = in->host.seed ^ 0x9e3779b97f4a7c15ull;
+    uint32_t block = in->note_block++, count;
+    double u = note_uniform(s);
+    if (block % NOTE_BURST_EVERY == NOTE_BURST_EVERY - 1)
+        count = LULL_MAX_NOTES;
+    else
+        count = u < 0.5 ? 0 : u < 0.8 ? 1 : u < 0.95 ? 2 : 5;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t offset = (uint32_t)(note_uniform(s) * frames);
+        if (offset >= frames) offset = frames - 1;
+        double edge = note_uniform(s);
+        if ((count == LULL_MAX_NOTES && i == 0) || edge < 0.15) offset = 0;
+        if ((count == LULL_MAX_NOTES && i == 1) || (edge >= 0.15 && edge < 0.3)) offset = frames - 1;
+        double v = note_uniform(s);
+        lull_note n = {
+            .offset = offset,
+            .port = (uint32_t)(note_uniform(s) * d->note_input_count) % d->note_input_count,
+            .type = note_uniform(s) < 0.05 ? 99u : LULL_NOTE_ON,
+            .pitch = (float)(24.0 + 84.0 * note_uniform(s)),
+            .velocity = v < 0.05 ? 0.0f : v > 0.95 ? 1.0f : (float)v,
+            .duration_s = note_uniform(s) < 0.3 ? 0.0f : (float)(4.0 * note_uniform(s)),
+        };
+        /* insertion keeps the stream sorted by offset */
+        uint32_t j = i;
+        while (j > 0 && in->notes_in[j - 1].offset > n.offset) {
+            in->notes_in[j] = in->notes_in[j - 1];
+            j--;
+        }
+        in->notes_in[j] = n;
+    }
+    return count;
+}
+
+/* The node's note output buffer, emptied for the next process(); NULL without note
+ * outputs, as the host does. */
+static lull_note_output *notes_out_for(instance *in)
+{
+    if (!in->d->note_output_count) return NULL;
+    in->notes_out = (lull_note_output){in->notes_out_buf, LULL_MAX_NOTES, 0};
+    return &in->notes_out;
+}
+
+/* Every note a process() call emitted must be one the host may deliver: count within
+ * capacity, offset inside the block, offsets non-decreasing, a declared port, pitch
+ * 0..127, velocity 0..1, duration finite and >= 0, a known type. The first fault is
+ * kept in r (with the frame its block started at). */
+static void check_emitted_notes(instance *in, uint32_t frames, uint64_t at, run_result *r)
+{
+    const lull_descriptor *d = in->d;
+    if (!d->note_output_count) return;
+    const lull_note_output *o = &in->notes_out;
+    char fault[192] = "";
+    uint32_t n = o->count < LULL_MAX_NOTES ? o->count : LULL_MAX_NOTES;
+    if (o->notes != in->notes_out_buf || o->capacity != LULL_MAX_NOTES) {
+        snprintf(fault, sizeof fault, "process() changed notes_out->notes or ->capacity (only "
+                 "count and the notes are the node's to write)");
+        n = 0;
+    } else if (o->count > o->capacity) {
+        snprintf(fault, sizeof fault, "notes_out->count %u exceeds the capacity %u", o->count,
+                 o->capacity);
+    }
+    for (uint32_t i = 0; i < n && !fault[0]; i++) {
+        const lull_note *e = &in->notes_out_buf[i];
+        if (e->offset >= frames)
+            snprintf(fault, sizeof fault, "note %u at offset %u in a block of %u frames (offsets "
+                     "are 0..frames-1)", i, e->offset, frames);
+        else if (i > 0 && e->offset < in->notes_out_buf[i - 1].offset)
+            snprintf(fault, sizeof fault, "note %u at offset %u follows one at offset %u: emit "
+                     "notes in non-decreasing offset order", i, e->offset,
+                     in->notes_out_buf[i - 1].offset);
+        else if (e->port >= d->note_output_count)
+            snprintf(fault, sizeof fault, "note %u on port %u, but the node has %u note output%s",
+                     i, e->port, d->note_output_count, d->note_output_count == 1 ? "" : "s");
+        else if (!(e->pitch >= 0.0f && e->pitch <= 127.0f))
+            snprintf(fault, sizeof fault, "note %u has pitch %g (MIDI note numbers 0..127)", i,
+                     e->pitch);
+        else if (!(e->velocity >= 0.0f && e->velocity <= 1.0f))
+            snprintf(fault, sizeof fault, "note %u has velocity %g (0..1)", i, e->velocity);
+        else if (!(e->duration_s >= 0.0f && isfinite(e->duration_s)))
+            snprintf(fault, sizeof fault, "note %u has duration_s %g (finite, >= 0)", i,
+                     e->duration_s);
+        else if (e->type != LULL_NOTE_ON)
+            snprintf(fault, sizeof fault, "note %u has type %u, which no ABI %u.%u host knows", i,
+                     e->type, LULL_ABI_MAJOR, LULL_ABI_MINOR);
+    }
+    r->notes_emitted += n;
+    /* lull_note is six 4-byte fields, no padding: hash its bytes */
+    uint64_t h = r->note_hash ? r->note_hash : 1469598103934665603ull;
+    const unsigned char *b = (const unsigned char *)in->notes_out_buf;
+    h = (h ^ n) * 1099511628211ull;
+    for (size_t k = 0; k < n * sizeof(lull_note); k++) h = (h ^ b[k]) * 1099511628211ull;
+    r->note_hash = h;
+    if (fault[0] && r->note_faults++ == 0)
+        snprintf(r->note_fault, sizeof r->note_fault, "block at frame %llu: %s",
+                 (unsigned long long)at, fault);
+}
+
 /* Renders `frames` frames of `kind`. capture (optional) receives output port 0.. in
  * frame-major blocks: capture[port * frames + i]. */
 static run_result run(instance *in, enum signal_kind kind, uint64_t frames, float *capture)
@@ -265,6 +472,8 @@ static run_result run(instance *in, enum signal_kind kind, uint64_t frames, floa
         fill_inputs(in, kind, n);
         fill_params(in, n, is_static);
         uint32_t ev_count = fill_clocks(in, &clk, events, n);
+        uint32_t note_count = fill_notes(in, n);
+        r.notes_fed += note_count;
         for (uint32_t p = 0; p < d->output_count; p++)
             for (uint32_t f = 0; f < n; f++)
                 in->out[p][f] = unwritten;
@@ -276,7 +485,10 @@ static run_result run(instance *in, enum signal_kind kind, uint64_t frames, floa
                             .params_static = is_static,
                             .clocks = &clk,
                             .events = events,
-                            .event_count = ev_count};
+                            .event_count = ev_count,
+                            .notes = in->notes_in,
+                            .note_count = note_count,
+                            .notes_out = notes_out_for(in)};
 
         uint64_t t0 = rt_now_ns();
         if (in->guard) {
@@ -291,6 +503,7 @@ static run_result run(instance *in, enum signal_kind kind, uint64_t frames, floa
             d->process(in->self, &ctx);
         }
         r.ns += (double)(rt_now_ns() - t0);
+        check_emitted_notes(in, n, done, &r);
 
         for (uint32_t p = 0; p < d->output_count; p++)
             for (uint32_t f = 0; f < n; f++) {
@@ -341,10 +554,27 @@ static bool judge_outputs(checker *c, const char *check, const char *what, const
                (unsigned long long)r->nonfinite);
         return false;
     }
+    if (r->note_faults) {
+        report(c, "FAIL", check, "%s: emitted notes: %s (%llu bad blocks)", what, r->note_fault,
+               (unsigned long long)r->note_faults);
+        return false;
+    }
     return true;
 }
 
 /* ---- the checks ------------------------------------------------------------------ */
+
+/* ", 1 note input, 2 note outputs" or "" for a node without note ports. */
+static const char *note_ports_text(const lull_descriptor *d)
+{
+    static char buf[96];
+    buf[0] = '\0';
+    if (d->note_input_count || d->note_output_count)
+        snprintf(buf, sizeof buf, ", %u note input%s, %u note output%s", d->note_input_count,
+                 d->note_input_count == 1 ? "" : "s", d->note_output_count,
+                 d->note_output_count == 1 ? "" : "s");
+    return buf;
+}
 
 static void check_metadata(checker *c)
 {
@@ -359,12 +589,14 @@ static void check_metadata(checker *c)
         report(c, "FAIL", "metadata", "too many ports or params to check");
         return;
     }
-    if (d->output_count == 0) {
-        report(c, "FAIL", "metadata", "the node has no outputs, so nothing can hear it");
+    if (d->output_count == 0 && d->note_output_count == 0) {
+        report(c, "FAIL", "metadata", "the node has no outputs (audio or note), so nothing can "
+               "hear it");
         return;
     }
-    report(c, "PASS", "metadata", "%u inputs, %u outputs, %u params; ids, ranges, defaults, "
-           "flags and value names valid", d->input_count, d->output_count, d->param_count);
+    report(c, "PASS", "metadata", "%u inputs, %u outputs, %u params%s; ids, ranges, defaults, "
+           "flags and value names valid", d->input_count, d->output_count, d->param_count,
+           note_ports_text(d));
 }
 
 static bool check_activate(checker *c)
@@ -612,16 +844,17 @@ static void check_determinism(checker *c)
     begin(c, "determinism");
     const uint64_t frames = (uint64_t)(1.0 * CHECK_RATE);
     const lull_descriptor *d = c->d;
-    float *a = calloc(frames * d->output_count, sizeof(float));
-    float *b = calloc(frames * d->output_count, sizeof(float));
+    /* + 1: a node with note outputs only has no audio to capture */
+    float *a = calloc(frames * d->output_count + 1, sizeof(float));
+    float *b = calloc(frames * d->output_count + 1, sizeof(float));
     instance ia = {0}, ib = {0};
     bool ok = a && b && instance_open(&ia, d, CHECK_RATE);
     ok = ok && instance_open(&ib, d, CHECK_RATE);
     if (!ok) {
         report(c, "FAIL", "determinism", "could not activate two instances");
     } else {
-        run(&ia, SIG_NOISE, frames, a);
-        run(&ib, SIG_NOISE, frames, b);
+        run_result ra = run(&ia, SIG_NOISE, frames, a);
+        run_result rb = run(&ib, SIG_NOISE, frames, b);
         uint64_t first = UINT64_MAX;
         uint32_t port = 0;
         for (uint32_t p = 0; p < d->output_count && first == UINT64_MAX; p++)
@@ -635,6 +868,10 @@ static void check_determinism(checker *c)
             report(c, "FAIL", "determinism", "two instances with the same seed differ on output "
                    "\"%s\" from frame %llu: draw randomness only from host->seed",
                    port_name(d, port), (unsigned long long)first);
+        else if (ra.notes_emitted != rb.notes_emitted || ra.note_hash != rb.note_hash)
+            report(c, "FAIL", "determinism", "two instances with the same seed and input emit "
+                   "different notes (%llu vs %llu notes): draw randomness only from host->seed",
+                   (unsigned long long)ra.notes_emitted, (unsigned long long)rb.notes_emitted);
         else
             report(c, "PASS", "determinism", "two instances with the same seed and input: "
                    "bit-identical output (1 s)");
@@ -696,6 +933,7 @@ static void check_batch(checker *c)
                     fill_params(in, n, is_static[set][k]);
                     for (uint32_t i = 0; i < d->param_count; i++) params[set][k][i] = in->param_buf[i];
                     uint32_t ne = fill_clocks(in, &clk[set][k], ev[set][k], n);
+                    uint32_t nn = fill_notes(in, n);
                     ctx[set][k] = (lull_process){.struct_size = sizeof(lull_process),
                                                  .frames = n,
                                                  .inputs = (const float *const *)in->in,
@@ -704,7 +942,10 @@ static void check_batch(checker *c)
                                                  .params_static = is_static[set][k],
                                                  .clocks = &clk[set][k],
                                                  .events = ev[set][k],
-                                                 .event_count = ne};
+                                                 .event_count = ne,
+                                                 .notes = in->notes_in,
+                                                 .note_count = nn,
+                                                 .notes_out = notes_out_for(in)};
                     in->frame += n;
                     in->signal_frame += n;
                 }
@@ -718,6 +959,13 @@ static void check_batch(checker *c)
                 for (uint32_t p = 0; p < d->output_count; p++)
                     if (memcmp(seq[k].out[p], bat[k].out[p], n * sizeof(float)) != 0)
                         first = done;
+            for (int k = 0; k < N && first == UINT64_MAX && d->note_output_count; k++)
+                if (seq[k].notes_out.count != bat[k].notes_out.count ||
+                    memcmp(seq[k].notes_out_buf, bat[k].notes_out_buf,
+                           (seq[k].notes_out.count < LULL_MAX_NOTES ? seq[k].notes_out.count
+                                                                    : LULL_MAX_NOTES) *
+                               sizeof(lull_note)) != 0)
+                    first = done;
             done += n;
         }
         if (first != UINT64_MAX)
@@ -732,6 +980,39 @@ static void check_batch(checker *c)
         instance_close(&seq[k]);
         instance_close(&bat[k]);
     }
+}
+
+/* Note ports (ABI 1.2): the other checks already feed the seeded note stream to
+ * note inputs and judge every emitted note; this one says what was covered, and
+ * runs 2 s of it on one instance to judge emission over a longer stretch. */
+static void check_notes(checker *c)
+{
+    const lull_descriptor *d = c->d;
+    if (!d->note_input_count && !d->note_output_count) return;
+    begin(c, "notes");
+    instance in;
+    if (!instance_open(&in, d, CHECK_RATE)) {
+        instance_close(&in);
+        report(c, "FAIL", "notes", "could not activate");
+        return;
+    }
+    run_result r = run(&in, SIG_NOISE, (uint64_t)(2.0 * CHECK_RATE), NULL);
+    instance_close(&in);
+    if (!judge_outputs(c, "notes", "2 s of noise and notes", &r)) return;
+    char fed[192] = "", emitted[192] = "";
+    if (d->note_input_count)
+        snprintf(fed, sizeof fed, "%u note input%s fed %llu notes in 2 s (bursts of %u, offsets 0 "
+                 "and frames-1, unknown types), as in every check; ", d->note_input_count,
+                 d->note_input_count == 1 ? "" : "s", (unsigned long long)r.notes_fed,
+                 LULL_MAX_NOTES);
+    if (d->note_output_count)
+        snprintf(emitted, sizeof emitted, "%u note output%s emitted %llu notes: count, offsets, "
+                 "order, ports, pitch, velocity, duration and type valid, as in every check",
+                 d->note_output_count, d->note_output_count == 1 ? "" : "s",
+                 (unsigned long long)r.notes_emitted);
+    else
+        snprintf(emitted, sizeof emitted, "outputs finite");
+    report(c, "PASS", "notes", "%s%s", fed, emitted);
 }
 
 static int compare_double(const void *x, const void *y)
@@ -785,6 +1066,7 @@ static void check_node(checker *c)
     check_denormals(c, noise_ns, denormal_ns);
     check_realtime(c);
     check_determinism(c);
+    check_notes(c);
     check_batch(c);
     check_cost(c);
 }

@@ -11,8 +11,13 @@
 
 #include "core/log.h"
 
+/* desc is the registry's own full-size copy of the plugin's descriptor: fields the
+ * plugin's ABI minor does not have (beyond its struct_size) are zero, so the rest of
+ * the host reads note ports and sound slots without size checks. struct_size keeps
+ * the value the plugin declared. Each copy is its own allocation so pointers handed
+ * out stay valid while the item array grows. */
 typedef struct registry_item {
-    const lull_descriptor *desc;
+    lull_descriptor *desc;
     char *origin;
 } registry_item;
 
@@ -28,7 +33,10 @@ plugin_registry *registry_new(void) { return calloc(1, sizeof(plugin_registry));
 void registry_free(plugin_registry *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->count; i++) free(r->items[i].origin);
+    for (size_t i = 0; i < r->count; i++) {
+        free(r->items[i].origin);
+        free(r->items[i].desc);
+    }
     for (size_t i = 0; i < r->handle_count; i++) dlclose(r->handles[i]);
     free(r->items);
     free(r->handles);
@@ -66,6 +74,60 @@ static bool ports_valid(const char *what, const lull_port_info *ports, uint32_t 
             }
     }
     return true;
+}
+
+/* Note ports and sound slots (ABI 1.2): ids unique among ALL of a side's ports, audio
+ * and note, since presets name both kinds the same way ("node:port"). */
+#define MAX_NOTE_PORTS 16u
+#define MAX_SOUND_SLOTS 8u
+
+static bool ids_disjoint(const char *node, const char *side, const lull_port_info *audio,
+                         uint32_t na, const lull_port_info *notes, uint32_t nn, char *err,
+                         size_t errlen)
+{
+    for (uint32_t i = 0; i < nn; i++)
+        for (uint32_t j = 0; j < na; j++)
+            if (strcmp(notes[i].id, audio[j].id) == 0) {
+                snprintf(err, errlen, "node \"%s\": note %s \"%s\" has the id of an audio %s "
+                         "(ids are unique among all of a node's %ss)", node, side, notes[i].id,
+                         side, side);
+                return false;
+            }
+    return true;
+}
+
+static bool note_ports_valid(const lull_descriptor *d, char *err, size_t errlen)
+{
+    char what[96];
+    if (d->note_input_count > MAX_NOTE_PORTS || d->note_output_count > MAX_NOTE_PORTS) {
+        snprintf(err, errlen, "node \"%s\": %u note inputs and %u note outputs (at most %u each)",
+                 d->id, d->note_input_count, d->note_output_count, MAX_NOTE_PORTS);
+        return false;
+    }
+    snprintf(what, sizeof what, "node \"%s\" note input", d->id);
+    if (!ports_valid(what, d->note_inputs, d->note_input_count, err, errlen)) return false;
+    snprintf(what, sizeof what, "node \"%s\" note output", d->id);
+    if (!ports_valid(what, d->note_outputs, d->note_output_count, err, errlen)) return false;
+    if (d->sound_slot_count > MAX_SOUND_SLOTS) {
+        snprintf(err, errlen, "node \"%s\": %u sound slots (at most %u)", d->id,
+                 d->sound_slot_count, MAX_SOUND_SLOTS);
+        return false;
+    }
+    snprintf(what, sizeof what, "node \"%s\" sound slot", d->id);
+    if (!ports_valid(what, d->sound_slots, d->sound_slot_count, err, errlen)) return false;
+    return ids_disjoint(d->id, "input", d->inputs, d->input_count, d->note_inputs,
+                        d->note_input_count, err, errlen) &&
+           ids_disjoint(d->id, "output", d->outputs, d->output_count, d->note_outputs,
+                        d->note_output_count, err, errlen);
+}
+
+/* A full-size copy of `d`: the bytes the plugin declared (struct_size, at most
+ * sizeof), the rest zero. The caller has checked struct_size >= the 1.1 size. */
+static void descriptor_normalize(const lull_descriptor *d, lull_descriptor *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = d->struct_size < sizeof *out ? d->struct_size : sizeof *out;
+    memcpy(out, d, n);
 }
 
 static bool param_valid(const lull_param_info *p, uint32_t i, char *err, size_t errlen)
@@ -119,17 +181,21 @@ static bool param_valid(const lull_param_info *p, uint32_t i, char *err, size_t 
     return true;
 }
 
-bool descriptor_validate(const lull_descriptor *d, char *err, size_t errlen)
+bool descriptor_validate(const lull_descriptor *desc, char *err, size_t errlen)
 {
-    if (!d) {
+    if (!desc) {
         snprintf(err, errlen, "descriptor pointer is NULL");
         return false;
     }
-    if (d->struct_size < sizeof(lull_descriptor)) {
-        snprintf(err, errlen, "descriptor struct_size %u is smaller than %zu", d->struct_size,
-                 sizeof(lull_descriptor));
+    /* ABI 1.0/1.1 descriptors end at get_extension; never read past struct_size. */
+    if (desc->struct_size < LULL_DESCRIPTOR_SIZE_1_1) {
+        snprintf(err, errlen, "descriptor struct_size %u is smaller than %zu (the ABI 1.1 size)",
+                 desc->struct_size, (size_t)LULL_DESCRIPTOR_SIZE_1_1);
         return false;
     }
+    lull_descriptor full;
+    descriptor_normalize(desc, &full);
+    const lull_descriptor *d = &full;
     if (!valid_id(d->id, true)) {
         snprintf(err, errlen, "descriptor id \"%s\" is not [a-z0-9_.]+ (at most 63 chars)",
                  d->id ? d->id : "(null)");
@@ -171,7 +237,7 @@ bool descriptor_validate(const lull_descriptor *d, char *err, size_t errlen)
                 return false;
             }
     }
-    return true;
+    return note_ports_valid(d, err, errlen);
 }
 
 static bool grow(void **arr, size_t *cap, size_t need, size_t item)
@@ -229,9 +295,24 @@ int registry_add_entry(plugin_registry *r, const lull_plugin_entry *e, const cha
         snprintf(err, errlen, "%s: out of memory", origin);
         return -1;
     }
+    size_t first = r->count;
     for (uint32_t i = 0; i < e->descriptor_count; i++) {
-        r->items[r->count].desc = e->descriptors[i];
-        r->items[r->count].origin = strdup(origin);
+        lull_descriptor *copy = malloc(sizeof *copy);
+        char *o = strdup(origin);
+        if (!copy || !o) {
+            free(copy);
+            free(o);
+            while (r->count > first) {   /* all or nothing */
+                r->count--;
+                free(r->items[r->count].desc);
+                free(r->items[r->count].origin);
+            }
+            snprintf(err, errlen, "%s: out of memory", origin);
+            return -1;
+        }
+        descriptor_normalize(e->descriptors[i], copy);
+        r->items[r->count].desc = copy;
+        r->items[r->count].origin = o;
         r->count++;
     }
     return 0;

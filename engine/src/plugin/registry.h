@@ -27,13 +27,20 @@ int registry_load_dir(plugin_registry *r, const char *dir, char *err, size_t err
 int registry_add_entry(plugin_registry *r, const lull_plugin_entry *entry, const char *origin,
                        char *err, size_t errlen);
 
+/* [any] The registry's full-size copy of a descriptor: a plugin built for ABI 1.0/1.1
+ * (a smaller struct_size) has every later field zeroed (no note ports, no sound
+ * slots), so callers read them without checking struct_size. The copy lives as
+ * long as the registry; it is also what create() receives. */
 const lull_descriptor *registry_find(const plugin_registry *r, const char *id);
 size_t registry_count(const plugin_registry *r);
 const lull_descriptor *registry_get(const plugin_registry *r, size_t i);
 /* File (or origin) the descriptor came from. */
 const char *registry_origin(const plugin_registry *r, size_t i);
 
-/* Checks a descriptor's metadata; writes the first fault into err. */
+/* [any] Checks a descriptor's metadata, reading no further than its struct_size
+ * (at least LULL_DESCRIPTOR_SIZE_1_1): ids, params, audio and note ports (at most
+ * 16 note inputs and 16 note outputs, ids unique among all of a side's ports) and
+ * sound slots (at most 8, unique ids). Writes the first fault into err. */
 bool descriptor_validate(const lull_descriptor *d, char *err, size_t errlen);
 
 /* [non-audio] A registry with the safety stage and every plugin of the default

@@ -14,12 +14,14 @@
 
 #include "plugin/registry.h"
 #include "preset/preset_json.h"
+#include "sound/sound_bank.h"
 
 #define PRESET_FORMAT_VERSION 1
 #define PRESET_MAX_FILE_BYTES (1u << 20)
 #define PRESET_MAX_NODES 256u
 #define PRESET_MAX_CONNECTIONS 1024u
 #define PRESET_MAX_MODULATIONS 256u
+#define PRESET_MAX_SOUNDS 256u
 #define PRESET_MAX_NAME 63u
 #define OUTPUT_NAME "out"
 
@@ -250,6 +252,26 @@ int descriptor_find_output(const lull_descriptor *d, const char *id)
     return -1;
 }
 
+int descriptor_find_note_input(const lull_descriptor *d, const char *id)
+{
+    for (uint32_t i = 0; i < d->note_input_count; i++)
+        if (strcmp(d->note_inputs[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+int descriptor_find_note_output(const lull_descriptor *d, const char *id)
+{
+    for (uint32_t i = 0; i < d->note_output_count; i++)
+        if (strcmp(d->note_outputs[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+uint32_t descriptor_sound_slot_count(const lull_descriptor *d)
+{
+    size_t end = offsetof(lull_descriptor, sound_slots) + sizeof d->sound_slots;
+    return d->struct_size >= end && d->sound_slots ? d->sound_slot_count : 0;
+}
+
 int preset_find_node(const lull_preset *p, const char *name)
 {
     for (size_t i = 0; i < p->node_count; i++)
@@ -277,7 +299,8 @@ int pacer_mode_parse(const char *name)
 static const char *const k_curves[] = {[MOD_CURVE_LINEAR] = "linear", [MOD_CURVE_EXP] = "exp",
                                        [MOD_CURVE_LOG] = "log", [MOD_CURVE_SMOOTH] = "smooth",
                                        NULL};
-static const char *const k_mod_modes[] = {[MOD_MODE_SET] = "set", [MOD_MODE_ADD] = "add", NULL};
+static const char *const k_mod_modes[] = {[MOD_MODE_SET] = "set", [MOD_MODE_ADD] = "add",
+                                          [MOD_MODE_MUL] = "multiply", NULL};
 
 /* Index of `name` in a NULL-terminated list, or -1. */
 static int list_index(const char *const *list, const char *name)
@@ -427,6 +450,120 @@ static bool parse_params(loader *L, preset_node *node, json_t *params, const jso
     return true;
 }
 
+/* ---------------------------------------------------------------------------------
+ * Sounds: "sounds": {"id": "relative/file.flac"} at the top, and per node
+ * "sounds": {"slot": "id"} binding every sound slot of the node's type. */
+
+static bool valid_sound_id(const char *s)
+{
+    return valid_node_name(s);   /* the same alphabet and length */
+}
+
+static void list_sound_ids(const loader *L, name_list *names)
+{
+    for (size_t i = 0; i < L->p->sound_count; i++) name_list_add(names, L->p->sounds[i].id);
+    if (L->p->sound_count == 0) name_list_add(names, "none declared in the top-level \"sounds\"");
+}
+
+static bool parse_sounds(loader *L, json_t *root, const json_pos *root_pos)
+{
+    const json_pos *pos;
+    json_t *sounds = member(root, root_pos, "sounds", &pos);
+    if (!sounds) return true;
+    if (!want_type(L, sounds, pos, "sounds", JSON_OBJECT, "an object")) return false;
+    if (pos->count > PRESET_MAX_SOUNDS)
+        return fail_value(L, pos, "too many sounds (%zu; at most %u)", pos->count, PRESET_MAX_SOUNDS);
+    L->p->sounds = calloc(pos->count ? pos->count : 1, sizeof *L->p->sounds);
+    if (!L->p->sounds) return fail_value(L, pos, "out of memory");
+    for (size_t k = 0; k < pos->count; k++) {
+        const json_pos *m = &pos->children[k];
+        if (!valid_sound_id(m->key))
+            return fail_key(L, m, "bad sound id \"%s\": use 1 to %u characters from a-z, 0-9 and _",
+                            m->key, PRESET_MAX_NAME);
+        json_t *file = json_object_get(sounds, m->key);
+        char what[96];
+        snprintf(what, sizeof what, "sounds.%s", m->key);
+        if (!want_type(L, file, m, what, JSON_STRING, "a string (a file name)")) return false;
+        const char *f = json_string_value(file);
+        if (strlen(f) != json_string_length(file))
+            return fail_value(L, m, "the file name of sound \"%s\" contains a NUL character",
+                              m->key);
+        char why[SOUND_MAX_PATH + 160];
+        if (sound_path_check(f, why, sizeof why) != SOUND_OK)
+            return fail_value(L, m, "sound \"%s\": %s", m->key, why);
+        preset_sound *ps = &L->p->sounds[k];
+        ps->id = dup_string(m->key);
+        ps->file = dup_string(f);
+        ps->line = m->line;
+        ps->column = m->column;
+        L->p->sound_count = k + 1;
+        if (!ps->id || !ps->file) return fail_value(L, m, "out of memory");
+    }
+    return true;
+}
+
+/* `sounds` is the node's "sounds" object, or NULL (then pos is the node's). */
+static bool parse_node_sounds(loader *L, preset_node *node, json_t *sounds, const json_pos *pos)
+{
+    uint32_t slots = descriptor_sound_slot_count(node->desc);
+    const lull_port_info *slot = slots ? node->desc->sound_slots : NULL;
+    name_list slot_names = {0};
+    list_ports(&slot_names, slot, slots);
+    if (sounds) {
+        char where[96];
+        snprintf(where, sizeof where, "the sounds of node \"%s\"", node->name);
+        if (!want_type(L, sounds, pos, where, JSON_OBJECT, "an object")) return false;
+        if (slots == 0 && pos->count > 0)
+            return fail_key(L, &pos->children[0],
+                            "node \"%s\" (%s) has no sound slots; remove \"sounds\"", node->name,
+                            node->desc->id);
+    }
+    if (slots == 0) return true;
+    node->slot_sounds = malloc(slots * sizeof *node->slot_sounds);
+    if (!node->slot_sounds) return fail_value(L, pos, "out of memory");
+    for (uint32_t i = 0; i < slots; i++) node->slot_sounds[i] = UINT32_MAX;
+    for (size_t k = 0; sounds && k < pos->count; k++) {
+        const json_pos *m = &pos->children[k];
+        uint32_t si = 0;
+        while (si < slots && strcmp(slot[si].id, m->key) != 0) si++;
+        if (si == slots) {
+            suggestion sg = {m->key, NULL, SIZE_MAX};
+            for (uint32_t i = 0; i < slots; i++) suggestion_consider(&sg, slot[i].id);
+            char hint[96];
+            return fail_key(L, m, "node \"%s\" (%s) has no sound slot \"%s\"%s (slots: %s)",
+                            node->name, node->desc->id, m->key,
+                            suggestion_text(&sg, hint, sizeof hint), slot_names.text);
+        }
+        json_t *id = json_object_get(sounds, m->key);
+        char what[160];
+        snprintf(what, sizeof what, "%s.sounds.%s", node->name, m->key);
+        if (!want_type(L, id, m, what, JSON_STRING, "a string (a sound id)")) return false;
+        const char *sid = json_string_value(id);
+        size_t found = 0;
+        while (found < L->p->sound_count && strcmp(L->p->sounds[found].id, sid) != 0) found++;
+        if (found == L->p->sound_count) {
+            suggestion sg = {sid, NULL, SIZE_MAX};
+            for (size_t i = 0; i < L->p->sound_count; i++)
+                suggestion_consider(&sg, L->p->sounds[i].id);
+            name_list ids = {0};
+            list_sound_ids(L, &ids);
+            char hint[96];
+            return fail_value(L, m, "unknown sound \"%s\" for %s%s (sounds: %s)", sid, what,
+                              suggestion_text(&sg, hint, sizeof hint), ids.text);
+        }
+        node->slot_sounds[si] = (uint32_t)found;
+        L->p->sounds[found].used = true;
+    }
+    for (uint32_t i = 0; i < slots; i++)
+        if (node->slot_sounds[i] == UINT32_MAX)
+            return fail_value(L, pos,
+                              "node \"%s\" (%s) needs a sound for its slot \"%s\": add "
+                              "\"sounds\": {\"%s\": \"<sound id>\"} (slots: %s)",
+                              node->name, node->desc->id, slot[i].id, slot[i].id,
+                              slot_names.text);
+    return true;
+}
+
 static bool parse_node_type(loader *L, json_t *type, const json_pos *pos, const char *what,
                             const lull_descriptor **out)
 {
@@ -454,7 +591,7 @@ static bool parse_node_type(loader *L, json_t *type, const json_pos *pos, const 
 
 static bool parse_node(loader *L, json_t *v, const json_pos *pos, size_t index)
 {
-    static const char *const keys[] = {"name", "type", "params", NULL};
+    static const char *const keys[] = {"name", "type", "params", "sounds", NULL};
     char what[64];
     snprintf(what, sizeof what, "nodes[%zu]", index);
     if (!want_type(L, v, pos, what, JSON_OBJECT, "an object") ||
@@ -499,7 +636,10 @@ static bool parse_node(loader *L, json_t *v, const json_pos *pos, size_t index)
     for (uint32_t i = 0; i < desc->param_count; i++) node->param_values[i] = desc->params[i].def;
 
     json_t *params = member(v, pos, "params", &params_pos);
-    return !params || parse_params(L, node, params, params_pos);
+    if (params && !parse_params(L, node, params, params_pos)) return false;
+    const json_pos *sounds_pos;
+    json_t *sounds = member(v, pos, "sounds", &sounds_pos);
+    return parse_node_sounds(L, node, sounds, sounds ? sounds_pos : pos);
 }
 
 static bool parse_nodes(loader *L, json_t *root, const json_pos *root_pos)
@@ -521,10 +661,11 @@ static bool parse_nodes(loader *L, json_t *root, const json_pos *root_pos)
 /* ---------------------------------------------------------------------------------
  * Connections */
 
-/* Resolves "node:port" as the source (an output port) or the destination (an input
- * port, or out:left / out:right) of a connection. */
+/* Resolves "node:port" as the source (an audio or note output port) or the
+ * destination (an audio or note input port, or out:left / out:right) of a
+ * connection; *kind says which kind of port it is. */
 static bool parse_endpoint(loader *L, json_t *v, const json_pos *pos, const char *what, bool is_from,
-                           uint32_t *node, uint32_t *port)
+                           uint32_t *node, uint32_t *port, enum preset_connection_kind *kind)
 {
     if (!want_type(L, v, pos, what, JSON_STRING, "a string")) return false;
     const char *text = json_string_value(v);
@@ -533,6 +674,7 @@ static bool parse_endpoint(loader *L, json_t *v, const json_pos *pos, const char
         return fail_value(L, pos, "bad %s \"%s\": expected \"node:port\", e.g. \"%s\"", what, text,
                           is_from ? "noise:out" : "out:left");
 
+    *kind = PRESET_CONNECTION_AUDIO;
     if (strcmp(node_name, OUTPUT_NAME) == 0) {
         if (is_from)
             return fail_value(L, pos,
@@ -548,30 +690,66 @@ static bool parse_endpoint(loader *L, json_t *v, const json_pos *pos, const char
     }
     if (!find_node(L, node_name, text, pos, node)) return false;
     const preset_node *n = &L->p->nodes[*node];
-    int out_i = descriptor_find_output(n->desc, port_name);
-    int in_i = descriptor_find_input(n->desc, port_name);
-    name_list ports = {0};
-    if (is_from ? out_i >= 0 : in_i >= 0) {
-        *port = (uint32_t)(is_from ? out_i : in_i);
+    const lull_descriptor *d = n->desc;
+    int out_i = descriptor_find_output(d, port_name), in_i = descriptor_find_input(d, port_name);
+    int nout_i = descriptor_find_note_output(d, port_name);
+    int nin_i = descriptor_find_note_input(d, port_name);
+    int audio = is_from ? out_i : in_i, note = is_from ? nout_i : nin_i;
+    if (audio >= 0 || note >= 0) {
+        *kind = audio >= 0 ? PRESET_CONNECTION_AUDIO : PRESET_CONNECTION_NOTE;
+        *port = (uint32_t)(audio >= 0 ? audio : note);
         return true;
     }
-    if (is_from && in_i >= 0) {
-        list_ports(&ports, n->desc->outputs, n->desc->output_count);
-        return fail_value(L, pos,
-                          "\"%s\" is an input port: \"from\" needs an output (outputs of %s: %s)",
-                          text, n->name, ports.text);
+    /* The right side's ports; note ports are listed only for nodes that have them,
+     * so messages about audio-only nodes read as before. */
+    name_list ports = {0};
+    list_ports(&ports, is_from ? d->outputs : d->inputs, is_from ? d->output_count : d->input_count);
+    uint32_t n_notes = is_from ? d->note_output_count : d->note_input_count;
+    char note_ports[560] = "";
+    if (n_notes) {
+        name_list nl = {0};
+        list_ports(&nl, is_from ? d->note_outputs : d->note_inputs, n_notes);
+        snprintf(note_ports, sizeof note_ports, "; note %s: %s", is_from ? "outputs" : "inputs",
+                 nl.text);
     }
-    if (!is_from && out_i >= 0) {
-        list_ports(&ports, n->desc->inputs, n->desc->input_count);
+    if (is_from && (in_i >= 0 || nin_i >= 0))
         return fail_value(L, pos,
-                          "\"%s\" is an output port: \"to\" needs an input (inputs of %s: %s)",
-                          text, n->name, ports.text);
+                          "\"%s\" is an input port: \"from\" needs an output (outputs of %s: %s%s)",
+                          text, n->name, ports.text, note_ports);
+    if (!is_from && (out_i >= 0 || nout_i >= 0))
+        return fail_value(L, pos,
+                          "\"%s\" is an output port: \"to\" needs an input (inputs of %s: %s%s)",
+                          text, n->name, ports.text, note_ports);
+    return fail_value(L, pos, "node \"%s\" (%s) has no %s port \"%s\" (%s: %s%s)", n->name, d->id,
+                      is_from ? "output" : "input", port_name, is_from ? "outputs" : "inputs",
+                      ports.text, note_ports);
+}
+
+/* "audio outputs of osc: out" / "note inputs of bowl: notes" / "the output: left, right". */
+static void describe_ports(const loader *L, uint32_t node, bool outputs,
+                           enum preset_connection_kind kind, char *buf, size_t n)
+{
+    if (node == PRESET_OUTPUT_NODE) {
+        snprintf(buf, n, "%s", kind == PRESET_CONNECTION_AUDIO
+                                   ? "audio inputs of out: left, right"
+                                   : "the output takes no notes, only audio");
+        return;
     }
-    list_ports(&ports, is_from ? n->desc->outputs : n->desc->inputs,
-               is_from ? n->desc->output_count : n->desc->input_count);
-    return fail_value(L, pos, "node \"%s\" (%s) has no %s port \"%s\" (%s: %s)", n->name,
-                      n->desc->id, is_from ? "output" : "input", port_name,
-                      is_from ? "outputs" : "inputs", ports.text);
+    const preset_node *pn = &L->p->nodes[node];
+    const lull_descriptor *d = pn->desc;
+    name_list l = {0};
+    if (kind == PRESET_CONNECTION_AUDIO)
+        list_ports(&l, outputs ? d->outputs : d->inputs, outputs ? d->output_count : d->input_count);
+    else
+        list_ports(&l, outputs ? d->note_outputs : d->note_inputs,
+                   outputs ? d->note_output_count : d->note_input_count);
+    snprintf(buf, n, "%s %s of %s: %s", kind == PRESET_CONNECTION_AUDIO ? "audio" : "note",
+             outputs ? "outputs" : "inputs", pn->name, l.text);
+}
+
+static const char *kind_name(enum preset_connection_kind k)
+{
+    return k == PRESET_CONNECTION_NOTE ? "note" : "audio";
 }
 
 static bool parse_connection(loader *L, json_t *v, const json_pos *pos, size_t index)
@@ -584,21 +762,48 @@ static bool parse_connection(loader *L, json_t *v, const json_pos *pos, size_t i
     preset_connection *c = &L->p->connections[index];
     c->gain = 1.0f;
     const json_pos *from_pos, *to_pos;
+    enum preset_connection_kind from_kind, to_kind;
     json_t *from = required_member(L, v, pos, "from", what, &from_pos);
     if (!from || !parse_endpoint(L, from, from_pos, "connection source", true, &c->from_node,
-                                 &c->from_port))
+                                 &c->from_port, &from_kind))
         return false;
     json_t *to = required_member(L, v, pos, "to", what, &to_pos);
     if (!to || !parse_endpoint(L, to, to_pos, "connection destination", false, &c->to_node,
-                               &c->to_port))
+                               &c->to_port, &to_kind))
         return false;
+    if (from_kind != to_kind) {
+        /* Name both kinds and list what would fit on either side. */
+        char fits_to[640], fits_from[640];
+        describe_ports(L, c->to_node, false, from_kind, fits_to, sizeof fits_to);
+        describe_ports(L, c->from_node, true, to_kind, fits_from, sizeof fits_from);
+        return fail_value(L, to_pos,
+                          "\"%s\" is %s %s output and \"%s\" is %s %s input: a connection joins "
+                          "ports of one kind (%s; or %s)",
+                          json_string_value(from), from_kind == PRESET_CONNECTION_NOTE ? "a" : "an",
+                          kind_name(from_kind), json_string_value(to),
+                          to_kind == PRESET_CONNECTION_NOTE ? "a" : "an", kind_name(to_kind),
+                          fits_to, fits_from);
+    }
+    c->kind = from_kind;
     snprintf(what, sizeof what, "connections[%zu].gain", index);
+    const json_pos *gain_pos;
+    if (c->kind == PRESET_CONNECTION_NOTE && member(v, pos, "gain", &gain_pos))
+        return fail_key(L, gain_pos,
+                        "%s: a note connection has no gain (\"%s\" -> \"%s\" carries note "
+                        "events, not audio; scale velocity in the receiving node)",
+                        what, json_string_value(from), json_string_value(to));
     if (!optional_number(L, v, pos, "gain", what, -4.0, 4.0, "", &c->gain)) return false;
     for (size_t i = 0; i < index; i++) {
         const preset_connection *o = &L->p->connections[i];
-        if (o->from_node == c->from_node && o->from_port == c->from_port &&
+        if (o->kind == c->kind && o->from_node == c->from_node && o->from_port == c->from_port &&
             o->to_node == c->to_node && o->to_port == c->to_port) {
             const json_pos *first = json_pos_element(L->connection_pos, i);
+            if (c->kind == PRESET_CONNECTION_NOTE)
+                return fail_value(L, pos,
+                                  "duplicate note connection from \"%s\" to \"%s\" (first at "
+                                  "line %d, column %d): every note would arrive twice",
+                                  json_string_value(from), json_string_value(to), first->line,
+                                  first->column);
             return fail_value(L, pos,
                               "duplicate connection from \"%s\" to \"%s\" (first at line %d, "
                               "column %d); use \"gain\" instead",
@@ -671,10 +876,25 @@ static bool check_graph(loader *L)
         for (size_t k = first; k < cs.depth; k++) name_list_add(&path, p->nodes[stack[k]].name);
         name_list_add(&path, p->nodes[start].name);
         for (char *s = strstr(path.text, ", "); s; s = strstr(s, ", ")) memcpy(s, "->", 2);
+        /* A step of the loop with no audio connection is made by notes: say so, since
+         * a note loop has no audio feedback to look for. */
+        size_t note_steps = 0;
+        for (size_t k = first; k < cs.depth; k++) {
+            uint32_t a = stack[k], b = k + 1 < cs.depth ? stack[k + 1] : start;
+            bool audio = false;
+            for (size_t i = 0; i < p->connection_count && !audio; i++)
+                audio = p->connections[i].kind == PRESET_CONNECTION_AUDIO &&
+                        p->connections[i].from_node == a && p->connections[i].to_node == b;
+            note_steps += !audio;
+        }
         fail_value(L, json_pos_element(L->connection_pos, (size_t)closing),
                    "the connections form a cycle through node \"%s\": %s (a graph cannot feed "
-                   "back into itself)",
-                   p->nodes[start].name, path.text);
+                   "back into itself%s)",
+                   p->nodes[start].name, path.text,
+                   note_steps == 0 ? ""
+                   : note_steps == cs.depth - first
+                       ? "; a loop of note connections is a cycle too"
+                       : "; note connections are edges like audio ones");
     }
     free(state);
     free(stack);
@@ -702,13 +922,37 @@ static bool parse_connections(loader *L, json_t *root, const json_pos *root_pos)
 /* ---------------------------------------------------------------------------------
  * Modulations */
 
+/* "lfo.<name>": one of the preset's LFOs; false (no message) when not that form. */
+static bool lfo_source(loader *L, const char *name, const json_pos *pos, uint32_t *lfo, bool *failed)
+{
+    *failed = false;
+    if (strncmp(name, "lfo.", 4) != 0) return false;
+    for (size_t i = 0; i < L->p->lfo_count; i++)
+        if (strcmp(L->p->lfos[i].name, name + 4) == 0) {
+            *lfo = (uint32_t)i;
+            return true;
+        }
+    name_list names = {0};
+    for (size_t i = 0; i < L->p->lfo_count; i++) name_list_add(&names, L->p->lfos[i].name);
+    if (names.len == 0) name_list_add(&names, "none; declare them in \"lfos\"");
+    *failed = true;
+    fail_value(L, pos, "unknown LFO \"%s\" (the preset's lfos: %s)", name + 4, names.text);
+    return false;
+}
+
 static bool want_source(loader *L, json_t *v, const json_pos *pos, const char *what,
-                        enum mod_source *out)
+                        enum mod_source *out, uint32_t *lfo)
 {
     if (!want_type(L, v, pos, what, JSON_STRING, "a string")) return false;
     const char *name = json_string_value(v);
+    bool failed;
+    if (lfo_source(L, name, pos, lfo, &failed)) {
+        *out = MOD_LFO;
+        return true;
+    }
+    if (failed) return false;
     int s = mod_source_parse(name);
-    if (s >= 0) {
+    if (s >= 0 && s != MOD_LFO) {
         *out = (enum mod_source)s;
         return true;
     }
@@ -772,6 +1016,64 @@ static bool parse_range(loader *L, json_t *v, const json_pos *pos, const char *w
     return true;
 }
 
+/* "lfos": {"tide": {"shape": "sine", "rate": 0.02, "phase": 0.25}, ...} */
+static bool parse_lfos(loader *L, json_t *root, const json_pos *root_pos)
+{
+    static const char *const keys[] = {"shape", "rate", "period", "phase", NULL};
+    static const char *const shapes[] = {"sine", "triangle", "noise1", "noise2", NULL};
+    const json_pos *pos;
+    json_t *lfos = member(root, root_pos, "lfos", &pos);
+    if (!lfos) return true;
+    if (!want_type(L, lfos, pos, "lfos", JSON_OBJECT, "an object")) return false;
+    if (json_object_size(lfos) > LFO_MAX_PER_PRESET)
+        return fail_value(L, pos, "too many lfos (%zu; at most %d)", json_object_size(lfos),
+                          LFO_MAX_PER_PRESET);
+    for (size_t k = 0; k < pos->count; k++) {
+        const json_pos *m = &pos->children[k];
+        char where[96], what[128];
+        snprintf(where, sizeof where, "lfos.%s", m->key);
+        if (!valid_node_name(m->key) || strlen(m->key) >= sizeof L->p->lfos[0].name)
+            return fail_key(L, m, "LFO name \"%s\" must be 1 to 31 characters of a-z, 0-9, _",
+                            m->key);
+        json_t *v = json_object_get(lfos, m->key);
+        if (!want_type(L, v, m, where, JSON_OBJECT, "an object") || !check_keys(L, m, where, keys))
+            return false;
+        lfo_def *d = &L->p->lfos[L->p->lfo_count];
+        *d = (lfo_def){.shape = LFO_SINE};
+        snprintf(d->name, sizeof d->name, "%s", m->key);
+        const json_pos *p;
+        json_t *x;
+        if ((x = member(v, m, "shape", &p))) {
+            int shape;
+            if (!want_choice(L, x, p, "LFO shape", shapes, &shape)) return false;
+            d->shape = (enum lfo_shape)shape;
+        }
+        const json_pos *pp;
+        json_t *rate = member(v, m, "rate", &p), *period = member(v, m, "period", &pp);
+        if ((rate != NULL) == (period != NULL))
+            return fail_value(L, m, "%s needs exactly one of \"rate\" (Hz) or \"period\" (s)", where);
+        float r;
+        if (rate) {
+            snprintf(what, sizeof what, "%s.rate", where);
+            if (!optional_number(L, v, m, "rate", what, LFO_RATE_MIN, LFO_RATE_MAX, "Hz", &r))
+                return false;
+        } else {
+            snprintf(what, sizeof what, "%s.period", where);
+            if (!optional_number(L, v, m, "period", what, 1.0 / LFO_RATE_MAX, 1.0 / LFO_RATE_MIN,
+                                 "s", &r))
+                return false;
+            r = 1.0f / r;
+        }
+        d->rate_hz = r;
+        float ph = 0.0f;
+        snprintf(what, sizeof what, "%s.phase", where);
+        if (!optional_number(L, v, m, "phase", what, 0.0, 1.0, "cycles", &ph)) return false;
+        d->phase = ph;
+        L->p->lfo_count++;
+    }
+    return true;
+}
+
 static bool parse_modulation(loader *L, json_t *v, const json_pos *pos, size_t index)
 {
     static const char *const keys[] = {"source", "target", "in", "out", "curve", "smoothing",
@@ -788,7 +1090,7 @@ static bool parse_modulation(loader *L, json_t *v, const json_pos *pos, size_t i
 
     if (!(x = required_member(L, v, pos, "source", where, &p))) return false;
     snprintf(what, sizeof what, "%s.source", where);
-    if (!want_source(L, x, p, what, &m->source)) return false;
+    if (!want_source(L, x, p, what, &m->source, &m->lfo)) return false;
 
     if (!(x = required_member(L, v, pos, "target", where, &p))) return false;
     snprintf(what, sizeof what, "%s.target", where);
@@ -807,13 +1109,15 @@ static bool parse_modulation(loader *L, json_t *v, const json_pos *pos, size_t i
             return false;
     }
     if (!(x = required_member(L, v, pos, "out", where, &p))) return false;
-    /* "set" writes the parameter; "add" offsets its preset value by at most its span. */
+    /* "set" writes the parameter; "add" offsets it by at most its span; "multiply"
+     * scales it by a factor of 0..16. */
     double span = (double)info->max - (double)info->min;
+    double lo = m->mode == MOD_MODE_SET ? info->min : m->mode == MOD_MODE_ADD ? -span : 0.0;
+    double hi = m->mode == MOD_MODE_SET ? info->max : m->mode == MOD_MODE_ADD ? span : 16.0;
     snprintf(what, sizeof what, "%s.out (%s:%s%s)", where, node->name, info->id,
-             m->mode == MOD_MODE_ADD ? ", mode add" : "");
-    if (!parse_range(L, x, p, what, m->mode == MOD_MODE_SET ? info->min : -span,
-                     m->mode == MOD_MODE_SET ? info->max : span, info->unit, &m->out_min,
-                     &m->out_max))
+             m->mode == MOD_MODE_ADD ? ", mode add" : m->mode == MOD_MODE_MUL ? ", mode multiply" : "");
+    if (!parse_range(L, x, p, what, lo, hi, m->mode == MOD_MODE_MUL ? "x" : info->unit,
+                     &m->out_min, &m->out_max))
         return false;
 
     if ((x = member(v, pos, "curve", &p))) {
@@ -833,16 +1137,22 @@ static bool parse_modulation(loader *L, json_t *v, const json_pos *pos, size_t i
     snprintf(what, sizeof what, "%s.neutral", where);
     if (!optional_number(L, v, pos, "neutral", what, -1e6, 1e6, "", &m->neutral)) return false;
 
-    /* The engine hands each mapping's value to the parameter's smoother, so a second
-     * mapping onto the same parameter would silently replace the first. */
+    /* Mappings onto one parameter combine (preset.h, enum mod_mode): two "set"s would
+     * fight, so only one may set it. */
+    size_t same = 0;
     for (size_t i = 0; i < index; i++) {
         const preset_modulation *o = &L->p->modulations[i];
-        if (o->node == m->node && o->param == m->param)
+        if (o->node != m->node || o->param != m->param) continue;
+        same++;
+        if (o->mode == MOD_MODE_SET && m->mode == MOD_MODE_SET)
             return fail_value(L, pos,
-                              "%s:%s is already modulated by modulations[%zu]; a parameter "
-                              "takes one modulation",
+                              "%s:%s is already set by modulations[%zu]; a parameter takes one "
+                              "\"set\" mapping (use \"mode\": \"add\" or \"multiply\" to combine)",
                               node->name, info->id, i);
     }
+    if (same >= PRESET_MAX_MODS_PER_PARAM)
+        return fail_value(L, pos, "%s:%s has more than %d modulations", node->name, info->id,
+                          PRESET_MAX_MODS_PER_PARAM);
     L->p->modulation_count = index + 1;
     return true;
 }
@@ -955,13 +1265,43 @@ static bool parse_pacer(loader *L, json_t *root, const json_pos *root_pos)
 }
 
 /* ---------------------------------------------------------------------------------
+ * Tags: short lowercase words a preset browser can filter on ("water", "sleep") */
+
+static bool parse_tags(loader *L, json_t *root, const json_pos *pos)
+{
+    const json_pos *tp;
+    json_t *tags = member(root, pos, "tags", &tp);
+    if (!tags) return true;
+    if (!want_type(L, tags, tp, "tags", JSON_ARRAY, "an array of strings")) return false;
+    if (json_array_size(tags) > PRESET_MAX_TAGS)
+        return fail_value(L, tp, "tags has %zu entries; at most %d", json_array_size(tags),
+                          PRESET_MAX_TAGS);
+    for (size_t i = 0; i < json_array_size(tags); i++) {
+        json_t *t = json_array_get(tags, i);
+        const json_pos *ep = json_pos_element(tp, i);
+        if (!want_type(L, t, ep, "a tag", JSON_STRING, "a string")) return false;
+        const char *s = json_string_value(t);
+        size_t n = strlen(s);
+        if (n < 1 || n > PRESET_MAX_TAG_LEN || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+            return fail_value(L, ep, "tag \"%.40s\" must be 1 to %d characters from a-z, 0-9 and -",
+                              s, PRESET_MAX_TAG_LEN);
+        for (size_t j = 0; j < L->p->tag_count; j++)
+            if (strcmp(L->p->tags[j], s) == 0)
+                return fail_value(L, ep, "tag \"%s\" appears twice", s);
+        memcpy(L->p->tags[L->p->tag_count++], s, n + 1);
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------------------------
  * The preset */
 
 static bool parse_preset(loader *L, json_t *root, const json_pos *pos)
 {
     static const char *const keys[] = {"name",  "description", "lull_preset", "nodes",
                                        "connections", "tempo", "pacer", "neutral",
-                                       "stale_glide", "modulations", NULL};
+                                       "stale_glide", "modulations", "sounds", "lfos",
+                                       "loudness", "tags", NULL};
     if (!json_is_object(root))
         return fail_value(L, pos, "a preset must be a JSON object, not %s", json_type_name(root));
     const json_pos *vp;
@@ -986,9 +1326,16 @@ static bool parse_preset(loader *L, json_t *root, const json_pos *pos)
         if (!(L->p->description = dup_string(json_string_value(x))))
             return fail_value(L, vp, "out of memory");
     }
+    L->p->loudness_lufs = NAN;
+    if (!optional_number(L, root, pos, "loudness", "loudness", PRESET_LOUDNESS_MIN_LUFS,
+                         PRESET_LOUDNESS_MAX_LUFS, "LUFS", &L->p->loudness_lufs) ||
+        !parse_tags(L, root, pos))
+        return false;
     L->p->stale_glide_s = 4.0f;
-    return parse_nodes(L, root, pos) && parse_connections(L, root, pos) &&
-           parse_neutral(L, root, pos) && parse_modulations(L, root, pos) &&
+    return parse_sounds(L, root, pos) && parse_nodes(L, root, pos) &&
+           parse_connections(L, root, pos) &&
+           parse_neutral(L, root, pos) && parse_lfos(L, root, pos) &&
+           parse_modulations(L, root, pos) &&
            parse_tempo(L, root, pos) && parse_pacer(L, root, pos) &&
            optional_number(L, root, pos, "stale_glide", "stale_glide", 0, 60, "s",
                            &L->p->stale_glide_s);
@@ -1059,7 +1406,8 @@ static lull_preset *load_text(const char *text, size_t len, const char *origin, 
     } else {
         p->name = name_from_origin(origin);
         p->path = path ? dup_string(path) : NULL;
-        if (!p->name || (path && !p->path))
+        p->origin = dup_string(origin);
+        if (!p->name || (path && !p->path) || !p->origin)
             snprintf(err, errlen, "%s: out of memory", origin);
         else
             ok = parse_preset(&L, root, pos);
@@ -1115,7 +1463,14 @@ void preset_free(lull_preset *p)
     for (size_t i = 0; i < p->node_count; i++) {
         free(p->nodes[i].name);
         free(p->nodes[i].param_values);
+        free(p->nodes[i].slot_sounds);
     }
+    for (size_t i = 0; i < p->sound_count; i++) {
+        free(p->sounds[i].id);
+        free(p->sounds[i].file);
+    }
+    free(p->sounds);
+    free(p->origin);
     free(p->nodes);
     free(p->connections);
     free(p->modulations);

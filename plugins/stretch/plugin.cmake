@@ -1,0 +1,9 @@
+# stretch: single-precision FFTW, and its threads library for
+# fftwf_make_planner_thread_safe() (libfftw3f_threads.so, Debian package
+# libfftw3-dev; the runtime libfftw3-single3): nodes plan in activate() on the
+# host's worker, but other FFTW users in the process may plan on other threads.
+find_library(LULL_FFTW3F_THREADS fftw3f_threads)
+if(NOT LULL_FFTW3F_THREADS)
+  message(FATAL_ERROR "plugins/stretch: libfftw3f_threads not found (install libfftw3-dev)")
+endif()
+target_link_libraries(${name} PRIVATE PkgConfig::FFTWF ${LULL_FFTW3F_THREADS})
