@@ -48,13 +48,14 @@ static const double diffuser_s[LINES] = {0.020346, 0.024421, 0.031604, 0.027333,
 /* Diffuser coefficient (zita-rev1): alternating sign between lines. */
 #define DIFFUSION 0.6f
 
+/* `size` range: the factor applied to every delay length. */
 #define ROOM_MIN 0.5f
 #define ROOM_MAX 2.0f
 /* Largest size change per second the node follows (the host already smooths it
  * over 2 s; this only catches a jump from a host that does not): full range in 1 s. */
 #define SIZE_SLEW_PER_S 1.5
 #define PREDELAY_MAX_MS 200.0f
-/* Largest pre-delay change per sample: 0.25 (a quarter-tone-ish Doppler at most). */
+/* Largest pre-delay change per sample: 0.25 (a Doppler bend of at most ~4 semitones). */
 #define PREDELAY_SLEW 0.25
 
 /* Input and output gains. The input gain spreads each channel over four lines;

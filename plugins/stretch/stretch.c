@@ -15,11 +15,14 @@
  *   its analysis phase relation to that peak ("identity phase locking"): the
  *   whole region is rotated by the peak's phase correction.
  * - The instantaneous frequency comes from the previous analysis frame when the
- *   analysis hop is at most Hs (speed <= 1; at speed 1 this reproduces the input
+ *   analysis hop is at most N/2 (speed <= 2; at speed 1 this reproduces the input
  *   exactly), otherwise from an extra analysis frame Hs/2 later (unambiguous to
  *   +-4 bins whatever the speed).
  * - At an onset (found in the sound once, in activate: onsets.c) the frame whose
- *   centre first passes it copies the analysis phases, so attacks stay sharp.
+ *   centre first passes it copies the analysis phases, so attacks stay sharp;
+ *   frames whose centre has not reached it yet are faded out just before it, so
+ *   the attack is not smeared ahead of itself (pre-echo). Peaks are local maxima
+ *   (one lower neighbour each side; see analyze()).
  * - Stereo: the phase rule runs on the mid spectrum (L + R), and both channels
  *   are rotated by the same per-bin correction, which keeps every inter-channel
  *   phase difference of the source (the image does not smear). A source whose
@@ -53,7 +56,7 @@ enum { P_RATIO, P_FOLLOW, P_REF_BPM, P_GAIN, P_START, P_LOOP_END, P_CROSSFADE, P
 enum step {
     ST_BEGIN,    /* read parameters, place the frame, gather+FFT channel 0 */
     ST_GATHER1,  /* gather+FFT channel 1 (stereo) */
-    ST_GATHER_D, /* gather+FFT the mid signal Hs/2 later (speed > 1 only) */
+    ST_GATHER_D, /* gather+FFT the mid signal Hs/2 later (analysis hop > N/2 only) */
     ST_ANALYZE,  /* mid spectrum, magnitudes, peaks and their regions */
     ST_PHASE_A,  /* phase corrections of every peak; rotate the first half */
     ST_PHASE_B,  /* rotate the second half */
@@ -379,6 +382,8 @@ static int64_t loop_coord(const stretch_node *s, int64_t v)
 
 /* Frames faded out before an onset that the frame's centre has not reached. */
 #define GATE_RAMP 32
+/* Gate only when the speed differs from 1 by more than this. */
+#define GATE_MIN_SPEED_DEVIATION 0.05
 
 /* N windowed frames of the looped source from virtual position v0: channel `ch`,
  * or the sum of the channels when ch < 0. Frames from `gate` on are silenced: an
@@ -507,7 +512,9 @@ static void begin_frame(stretch_node *s, const lull_process *ctx, uint32_t off)
     s->use_dhop = !s->phase_reset && s->hop_a > (int64_t)(2 * s->hs);
     s->a = a;
     s->have_prev = true;
-    s->gate = gate_offset(s, a);
+    /* Near speed 1 propagated phases stay close to the analysis ones and an
+     * attack adds up coherently across frames (exactly at speed 1): no gate. */
+    s->gate = fabs(s->speed - 1.0) > GATE_MIN_SPEED_DEVIATION ? gate_offset(s, a) : s->n;
 
     gather(s, 0, a, s->time, s->gate);
     fftwf_execute_dft_r2c(s->fwd, s->time, s->spec[0]);

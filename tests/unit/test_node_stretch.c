@@ -323,14 +323,19 @@ static void check_length(void)
 }
 
 /* Loudness (EBU R128 integrated) of the output against the source, for a stereo
- * pad (detuned partials, slow amplitude motion, a noise floor 20 dB down) and,
+ * pad (seven partials, slow amplitude motion different in each channel, a noise
+ * floor 20 dB down), the same pad with its right channel detuned, and,
  * reported only, for white noise: with phases no longer coherent from frame to
  * frame, overlapping Hann^2 frames add in power (sum of w^4 = 1.09 against
  * (sum of w^2)^2 = 2.25): a stretched noise can read up to 3.1 dB low. */
-static void check_loudness(void)
+static void check_loudness(int wide)
 {
     size_t sf = (size_t)(6.0 * RATE);
     test_sound *pad = sound_new(2, sf), *noise = sound_new(2, sf);
+    const char *name = wide ? "wide pad (R detuned +1.7 cents)" : "pad";
+    /* The wide pad's channels drift in phase against each other, so their mid
+     * (the phase reference) beats; the stretcher loses up to ~0.7 LU there. */
+    double tol = wide ? 1.0 : 0.5;
     const double partials[] = {110.0, 165.3, 220.7, 277.2, 329.6, 440.9, 554.4};
     uint64_t rng = 0x9e3779b97f4a7c15ull;
     for (size_t i = 0; i < sf; i++) {
@@ -338,8 +343,8 @@ static void check_loudness(void)
         for (int c = 0; c < 2; c++) {
             double v = 0.0;
             for (size_t p = 0; p < sizeof partials / sizeof partials[0]; p++) {
-                double am = 0.6 + 0.4 * sin(2.0 * M_PI * (0.21 + 0.07 * p) * ts + p);
-                v += 0.08 * am * sin(2.0 * M_PI * partials[p] * (1.0 + 0.0 * c) * ts + 1.7 * p);
+                double am = 0.6 + 0.4 * sin(2.0 * M_PI * (0.21 + 0.07 * p) * ts + p + c);
+                v += 0.08 * am * sin(2.0 * M_PI * partials[p] * (1.0 + 0.001 * c * wide) * ts + 1.7 * p);
             }
             double u[2];
             for (int j = 0; j < 2; j++) {
@@ -359,10 +364,12 @@ static void check_loudness(void)
     for (size_t k = 0; k < 3; k++) {
         render(pad, defaults(ratios[k]), l, r, n);
         double out = loudness(l + skip, r + skip, n - skip);
-        printf("loudness: pad, ratio %.1f: %.2f LUFS vs source %.2f LUFS (%+.2f LU)\n", ratios[k],
-               out, src_pad, out - src_pad);
-        CHECK(fabs(out - src_pad) <= 0.5, "pad ratio %.1f: loudness off by %+.2f LU", ratios[k],
-              out - src_pad);
+        printf("loudness: %s, ratio %.1f: %.2f LUFS vs source %.2f LUFS (%+.2f LU)\n", name,
+               ratios[k], out, src_pad, out - src_pad);
+        CHECK(fabs(out - src_pad) <= tol, "%s ratio %.1f: loudness off by %+.2f LU", name,
+              ratios[k], out - src_pad);
+        if (wide)
+            continue;
         render(noise, defaults(ratios[k]), l, r, n);
         out = loudness(l + skip, r + skip, n - skip);
         printf("loudness: white noise, ratio %.1f: %.2f LUFS vs source %.2f LUFS (%+.2f LU, "
@@ -576,7 +583,8 @@ int main(void)
 {
     check_pitch();
     check_length();
-    check_loudness();
+    check_loudness(0);
+    check_loudness(1);
     check_seams();
     check_stereo();
     check_latency();

@@ -150,8 +150,42 @@ int main(void)
     lo_message_free(expect("/lull/fail", "must be a number", "/lull/volume", msg_s("x")));
     lo_message_free(expect("/lull/fail", "not a finite", "/lull/volume", msg_f(NAN)));
     lo_message_free(expect("/lull/fail", "out of range", "/lull/volume", msg_f(500.0f)));
-    lo_message_free(expect("/lull/fail", "preset name refused", "/lull/preset/load",
-                           msg_s("../secret")));
+    /* a path is never a name: it matches no file name and no display name */
+    lo_message_free(expect("/lull/fail", "no preset is named or displayed as \"../secret\"",
+                           "/lull/preset/load", msg_s("../secret")));
+    lo_message_free(expect("/lull/fail", "control character", "/lull/preset/load",
+                           msg_s("bad\nname")));
+    /* Preset info: flat key/value pairs with the card's fields. */
+    r = expect("/lull/preset/info.reply", NULL, "/lull/preset/info", msg_s("default"));
+    if (r) {
+        const char *keys[] = {"name", "display_name", "description", "tags"};
+        const char *types = lo_message_get_types(r);
+        lo_arg **argv = lo_message_get_argv(r);
+        int argc = lo_message_get_argc(r);
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            bool found = false;
+            for (int i = 0; i + 1 < argc; i += 2)
+                found |= types[i] == 's' && !strcmp((const char *)argv[i], keys[k]);
+            CHECK(found, "preset info lacks %s", keys[k]);
+        }
+        CHECK(argc >= 2 && !strcmp((const char *)argv[1], "default"), "info names the preset");
+        lo_message_free(r);
+    }
+    lo_message_free(expect("/lull/fail", "no preset is named", "/lull/preset/info", msg_s("nope")));
+    /* Without a name: one reply per listed preset. */
+    {
+        static char names[256][64];
+        size_t listed = lull_engine_list_presets(e, names, 256);
+        send_msg("/lull/preset/info", lo_message_new());
+        size_t replies = 0;
+        const char *got;
+        lo_message m;
+        while ((m = receive(300, &got))) {
+            replies += !strcmp(got, "/lull/preset/info.reply");
+            lo_message_free(m);
+        }
+        CHECK(listed >= 3 && replies == listed, "%zu info replies for %zu presets", replies, listed);
+    }
     lo_message_free(expect("/lull/fail", "no_such", "/lull/preset/load", msg_s("no_such")));
     lo_message_free(expect("/lull/fail", "unknown pacer mode", "/lull/pacer/mode", msg_s("x")));
     /* Volume above the cap is clamped, and the reply says what was applied. */

@@ -21,6 +21,7 @@
 
 #include "bio/features.h"
 #include "preset/preset.h"
+#include "preset/preset_catalog.h"
 
 #define LULL_ENGINE_BLOCK 32u      /* internal sub-block, frames */
 #define LULL_MAX_DIRS 8
@@ -109,9 +110,15 @@ typedef struct lull_engine_status {
 /* [any non-audio] A consistent-enough snapshot (fields read atomically one by one). */
 void lull_engine_get_status(lull_engine *e, lull_engine_status *s);
 
-/* [control] Preset names available in the preset directories, sorted; returns the
- * count (at most max). names[i] has room for 64 chars. */
+/* [control] Names of the valid presets in the preset directories, sorted; returns
+ * the count (at most max). names[i] has room for 64 chars. A file that fails
+ * validation is not listed (its error is logged once per change of the file). */
 size_t lull_engine_list_presets(lull_engine *e, char (*names)[64], size_t max);
+
+/* [control] Display name, description, tags and loudness target of a valid preset,
+ * found by file name or display name (case-insensitive). False + why otherwise. */
+bool lull_engine_preset_info(lull_engine *e, const char *name, preset_info *out, char *err,
+                             size_t errlen);
 
 /* [main/control] Count a dropped input (e.g. a flooded sensor queue) in status. */
 void lull_engine_count_drop(lull_engine *e);

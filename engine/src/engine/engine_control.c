@@ -2,7 +2,6 @@
  * thread through the queues. Nothing here runs on the audio thread. */
 #include "engine/engine_internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -130,6 +129,11 @@ lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t e
     e->reg = e->cfg.plugin_dirs[0] ? registry_load_dirs(e->cfg.plugin_dirs, err, errlen)
                                    : registry_load_default(err, errlen);
     if (!e->reg) goto fail;
+    e->catalog = preset_catalog_new(e->cfg.preset_dirs, e->reg);
+    if (!e->catalog) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
 
     /* Sound directories: as configured, else the defaults of the preset directories. */
     char (*default_sounds)[LULL_DIR_MAX] = malloc((LULL_MAX_DIRS - 1) * sizeof *default_sounds);
@@ -198,6 +202,7 @@ void lull_engine_destroy(lull_engine *e)
     if (e->safety.desc) node_runtime_fini(&e->safety);
     /* After every plan: they hold the bank's sounds. */
     sound_bank_destroy(e->bank);
+    preset_catalog_free(e->catalog);
     registry_free(e->reg);
     preset_free(e->ctl_preset);
     spsc_destroy(&e->cmdq);
@@ -271,18 +276,45 @@ static bool submit_path(lull_engine *e, const char *path, float crossfade_s, lul
     return true;
 }
 
+/* By file name first (an invalid file then fails its load with its own error),
+ * else by display name through the catalog ("Singing bowls"). */
 bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s,
                              lull_done_fn done, void *ud, char *err, size_t errlen)
 {
-    if (!lull_preset_name_valid(name, err, errlen)) return false;
-    for (size_t i = 0; e->cfg.preset_dirs[i]; i++) {
-        char path[4096];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/%s.json", e->cfg.preset_dirs[i], name);
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-            return submit_path(e, path, crossfade_s, done, ud, err, errlen);
+    char why[160] = "";
+    if (lull_preset_name_valid(name, why, sizeof why)) {
+        for (size_t i = 0; e->cfg.preset_dirs[i]; i++) {
+            char path[4096];
+            struct stat st;
+            snprintf(path, sizeof path, "%s/%s.json", e->cfg.preset_dirs[i], name);
+            if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+                return submit_path(e, path, crossfade_s, done, ud, err, errlen);
+        }
     }
-    snprintf(err, errlen, "no preset named \"%s\" in the preset directories", name);
+    preset_catalog_refresh(e->catalog);
+    const preset_info *info = preset_catalog_find(e->catalog, name);
+    if (info) return submit_path(e, info->path, crossfade_s, done, ud, err, errlen);
+    if (why[0])
+        snprintf(err, errlen, "no preset is named or displayed as \"%.63s\" (%s)", name, why);
+    else
+        snprintf(err, errlen, "no preset named \"%.63s\" in the preset directories", name);
+    return false;
+}
+
+bool lull_engine_preset_info(lull_engine *e, const char *name, preset_info *out, char *err,
+                             size_t errlen)
+{
+    preset_catalog_refresh(e->catalog);
+    const preset_info *info = preset_catalog_find(e->catalog, name);
+    if (info) {
+        *out = *info;
+        return true;
+    }
+    const char *why = preset_catalog_error(e->catalog, name);
+    if (why[0])
+        snprintf(err, errlen, "preset \"%.63s\" is not valid: %s", name, why);
+    else
+        snprintf(err, errlen, "no preset is named or displayed as \"%.63s\"", name);
     return false;
 }
 
@@ -428,29 +460,12 @@ void lull_engine_get_status(lull_engine *e, lull_engine_status *s)
     pthread_mutex_unlock(&e->ctl_lock);
 }
 
-static int cmp_name(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
 
 size_t lull_engine_list_presets(lull_engine *e, char (*names)[64], size_t max)
 {
-    size_t n = 0;
-    for (size_t i = 0; e->cfg.preset_dirs[i]; i++) {
-        DIR *d = opendir(e->cfg.preset_dirs[i]);
-        if (!d) continue;
-        struct dirent *de;
-        while ((de = readdir(d)) && n < max) {
-            size_t len = strlen(de->d_name);
-            if (len <= 5 || len - 5 >= 64 || strcmp(de->d_name + len - 5, ".json") != 0) continue;
-            char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(len - 5), de->d_name);
-            char why[128];
-            if (!lull_preset_name_valid(name, why, sizeof why)) continue;
-            bool dup = false;
-            for (size_t k = 0; k < n && !dup; k++) dup = strcmp(names[k], name) == 0;
-            if (!dup) memcpy(names[n++], name, sizeof name);
-        }
-        closedir(d);
-    }
-    qsort(names, n, sizeof names[0], cmp_name);
+    size_t n = preset_catalog_refresh(e->catalog);
+    if (n > max) n = max;
+    for (size_t i = 0; i < n; i++) snprintf(names[i], 64, "%s", preset_catalog_get(e->catalog, i)->name);
     return n;
 }
 

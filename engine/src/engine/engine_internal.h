@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "graph/plan.h"
 #include "plugin/registry.h"
+#include "preset/preset_catalog.h"
 #include "queue/spsc_queue.h"
 #include "queue/triple_buffer.h"
 #include "sound/sound_bank.h"
@@ -100,6 +101,7 @@ struct lull_engine {
     /* control side, under ctl_lock (control thread and worker) */
     pthread_mutex_t ctl_lock;
     lull_preset *ctl_preset;  /* the newest loaded preset: names for param/set */
+    preset_catalog *catalog;  /* [control] the preset directories' valid presets */
     uint64_t ctl_generation;
     float ctl_volume_db;
     bool ctl_session;

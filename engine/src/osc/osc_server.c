@@ -327,6 +327,71 @@ static void on_preset_list(const request *r, const char *address, const char *ty
     reply(r, "/lull/preset/list.reply", m);
 }
 
+/* A name a client may send for a preset: 1..127 bytes of printable UTF-8 (no
+ * control characters). Resolution (file name, else display name) is the engine's. */
+static bool display_name_ok(const char *name, char *why, size_t whylen)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 127) {
+        snprintf(why, whylen, "a preset name has 1 to 127 bytes");
+        return false;
+    }
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        if (*c < 0x20 || *c == 0x7f) {
+            snprintf(why, whylen, "control character in the name");
+            return false;
+        }
+    return true;
+}
+
+static void send_preset_info(const request *r, const preset_info *info)
+{
+    lo_message m = lo_message_new();
+    add_kv_s(m, "name", info->name);
+    add_kv_s(m, "display_name", info->display_name);
+    add_kv_s(m, "description", info->description);
+    char tags[PRESET_INFO_TAGS * 34] = "";
+    for (unsigned t = 0; t < info->tag_count; t++) {
+        if (t) strcat(tags, ",");
+        strcat(tags, info->tags[t]);
+    }
+    add_kv_s(m, "tags", tags);
+    if (isfinite(info->loudness_lufs)) add_kv_f(m, "loudness", info->loudness_lufs);
+    reply(r, "/lull/preset/info.reply", m);
+}
+
+/* /lull/preset/info s:name -> one reply; with no name, one reply per preset (in
+ * name order): the list with what a tablet shows on each card. */
+static void on_preset_info(const request *r, const char *address, const char *types,
+                           lo_arg **argv, int argc)
+{
+    const char *name = NULL;
+    char why[256];
+    if (!arg_count(r, address, argc, 0, 1, "[s:name]") ||
+        (argc == 1 && !arg_string(r, address, types, argv, 0, "name", &name)))
+        return;
+    if (name && !display_name_ok(name, why, sizeof why)) {
+        send_fail(r, address, "preset name refused: %s", why);
+        return;
+    }
+    static preset_info info;                         /* control thread only */
+    static char names[MAX_PRESETS_LISTED][64];
+    lull_engine *e = engine_slot_acquire(r->s->engine);
+    if (name) {
+        bool ok = lull_engine_preset_info(e, name, &info, why, sizeof why);
+        engine_slot_release(r->s->engine);
+        if (ok)
+            send_preset_info(r, &info);
+        else
+            send_fail(r, address, "%s", why);
+        return;
+    }
+    size_t n = lull_engine_list_presets(e, names, MAX_PRESETS_LISTED);
+    for (size_t i = 0; i < n; i++)
+        if (lull_engine_preset_info(e, names[i], &info, why, sizeof why)) send_preset_info(r, &info);
+    engine_slot_release(r->s->engine);
+}
+
 /* A preset load completes later on the engine's worker thread; the reply goes
  * to the sender recorded here. */
 typedef struct pending_load {
@@ -367,7 +432,9 @@ static void on_preset_load(const request *r, const char *address, const char *ty
     if (argc == 2 && !arg_number(r, address, types, argv, 1, "crossfade_seconds", 0.0, 60.0,
                                  &xfade))
         return;
-    if (!lull_preset_name_valid(name, why, sizeof why)) {
+    /* A file name, or a display name the engine finds in its catalog (which only
+     * ever yields paths inside the preset directories). */
+    if (!display_name_ok(name, why, sizeof why)) {
         send_fail(r, address, "preset name refused: %s", why);
         return;
     }
@@ -558,6 +625,7 @@ static const struct {
     {"/lull/status", on_status},
     {"/lull/preset/list", on_preset_list},
     {"/lull/preset/load", on_preset_load},
+    {"/lull/preset/info", on_preset_info},
     {"/lull/param/set", on_param_set},
     {"/lull/volume", on_volume},
     {"/lull/session/start", on_session_start},
