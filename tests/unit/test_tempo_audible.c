@@ -1,0 +1,328 @@
+/* The tempo follows the heart where the client can hear it, and only there.
+ *
+ * 1. Pace. The shipped preset `bowls` (tempo = 0.8 x heart rate within 44..72 bpm,
+ *    slew 10 bpm/min; pattern steps and the stretched hum's swells on the beat) is
+ *    rendered offline against a steady simulated client at heart 60 and at 84 bpm
+ *    (`lull render --simulate steady:heart=N`). After the tempo has settled (the
+ *    first SKIP_S seconds are left out), the beat rate is measured from the audio
+ *    alone: an onset-strength envelope (spectral flux of log magnitudes, half-wave
+ *    rectified, local mean removed: Bello et al., "A tutorial on onset detection in
+ *    music signals", IEEE TSAP 13(5), 2005) and its Fourier tempogram, the
+ *    magnitude of the envelope's Fourier transform at the candidate beat
+ *    frequency (Grosche & Mueller, "Extracting predominant local pulse information
+ *    from music recordings", IEEE TASLP 19(6), 2011). Events on a beat grid give
+ *    spectral lines at multiples of the beat frequency however sparse they are;
+ *    the search range 0.5..1.5 Hz (30..90 bpm) holds the preset's floor..ceiling
+ *    and excludes the second harmonic of every tempo in it. Theory: the rates
+ *    differ by 84/60 = 1.4 (both targets, 48 and 67.2 bpm, lie within 44..72);
+ *    the test wants that within 3 %.
+ * 2. Pitch. The stretch layer (hum_pulse.flac: G2, 98 Hz and partials) played with
+ *    the same stretch and tempo settings as `bowls`, alone
+ *    (tests/data/presets/tempo_stretch_hum.json), rendered at heart 60 and 84: the
+ *    partials 1..4 must keep their frequency within 1 cent between the renders
+ *    while the speed differs by 1.4. Each partial's frequency is the maximum of
+ *    the Hann-windowed DTFT of the decimated signal, refined by golden-section
+ *    search (resolution far below 0.01 cent over 60 s). */
+#include <complex.h>
+#include <fftw3.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "drivers/offline_driver.h"
+#include "engine/engine.h"
+#include "sim/offline_features.h"
+
+#define RATE 48000.0
+#define SKIP_S 90.0           /* heart detection plus the tempo's slew: 58 -> 67.2 at 10 bpm/min */
+#define PACE_SECONDS 200.0
+#define PITCH_SECONDS 150.0
+#define FOLLOW 0.8            /* bowls' tempo.follow_heart */
+
+typedef struct capture {
+    float *l, *r;
+    size_t n, cap;
+    double tempo_sum;         /* tempo clock summed over chunks after SKIP_S, for printing */
+    double tempo_min, tempo_max;
+    size_t tempo_count;
+} capture;
+
+static void observe(void *ud, lull_engine *e, uint64_t first, const float *left, const float *right,
+                    uint32_t n)
+{
+    capture *c = ud;
+    if (c->n + n > c->cap) return;
+    memcpy(c->l + c->n, left, n * sizeof(float));
+    memcpy(c->r + c->n, right, n * sizeof(float));
+    c->n += n;
+    if ((double)first / RATE >= SKIP_S) {
+        lull_engine_status s;
+        lull_engine_get_status(e, &s);
+        c->tempo_sum += s.tempo_bpm;
+        c->tempo_min = fmin(c->tempo_min, s.tempo_bpm);
+        c->tempo_max = fmax(c->tempo_max, s.tempo_bpm);
+        c->tempo_count++;
+    }
+}
+
+static bool render(const char *preset, const char *client, double seconds, capture *c)
+{
+    char err[1024], sounds[2048];
+    snprintf(sounds, sizeof sounds, "%s/sounds", test_env("LULL_PRESET_DIR"));
+    const char *dirs[] = {sounds, NULL};
+    memset(c, 0, sizeof *c);
+    c->cap = (size_t)(seconds * RATE) + 4096;
+    c->l = malloc(c->cap * sizeof(float));
+    c->r = malloc(c->cap * sizeof(float));
+    c->tempo_min = INFINITY;
+    c->tempo_max = -INFINITY;
+    offline_render_opts o;
+    offline_render_defaults(&o);
+    o.preset = preset;
+    o.seconds = seconds;
+    o.sample_rate = RATE;
+    o.sound_dirs = dirs;
+    o.observe = observe;
+    o.observe_ud = c;
+    o.fade_out_at_end = 0;
+    bool ok = render_features_setup(NULL, client, &o, err, sizeof err) == 0;
+    CHECK(ok, "%s: %s", client, err);
+    offline_render_result res;
+    if (ok) {
+        ok = offline_render(&o, &res, err, sizeof err) == 0;
+        CHECK(ok, "%s against %s: %s", preset, client, err);
+    }
+    render_features_teardown(&o);
+    CHECK(!ok || c->n == (size_t)(seconds * RATE), "%s: captured %zu frames", preset, c->n);
+    return ok;
+}
+
+static void capture_free(capture *c)
+{
+    free(c->l);
+    free(c->r);
+}
+
+/* ---- 1. Pace ------------------------------------------------------------------ */
+
+#define FLUX_N 1024
+#define FLUX_HOP 512
+#define FLUX_MAX_HZ 6000.0
+#define MEAN_S 1.0            /* local mean removed from the flux: 1 s window */
+
+/* Onset strength of the mono mix from `from` on; returns the envelope (rate
+ * RATE / FLUX_HOP) and its length. */
+static double *onset_strength(const capture *c, size_t from, size_t *len)
+{
+    size_t frames = (c->n - from - FLUX_N) / FLUX_HOP;
+    double *flux = calloc(frames, sizeof *flux), *nov = calloc(frames, sizeof *nov);
+    float *in = fftwf_alloc_real(FLUX_N);
+    fftwf_complex *out = fftwf_alloc_complex(FLUX_N / 2 + 1);
+    fftwf_plan plan = fftwf_plan_dft_r2c_1d(FLUX_N, in, out, FFTW_ESTIMATE);
+    size_t bins = (size_t)(FLUX_MAX_HZ / (RATE / FLUX_N));
+    double *prev = calloc(bins, sizeof *prev);
+    for (size_t k = 0; k < frames; k++) {
+        const size_t at = from + k * FLUX_HOP;
+        for (size_t i = 0; i < FLUX_N; i++) {
+            double w = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / FLUX_N);
+            in[i] = (float)(w * 0.5 * ((double)c->l[at + i] + c->r[at + i]));
+        }
+        fftwf_execute(plan);
+        double f = 0;
+        for (size_t b = 1; b < bins; b++) {
+            double m = log1p(1000.0 * cabsf(out[b])); /* fftwf_complex is float complex after <complex.h> */
+            if (k > 0 && m > prev[b]) f += m - prev[b];
+            prev[b] = m;
+        }
+        flux[k] = f;
+    }
+    /* Remove the local mean (a swell or a slow change of texture is not an onset). */
+    size_t half = (size_t)(MEAN_S * RATE / FLUX_HOP / 2);
+    for (size_t k = 0; k < frames; k++) {
+        size_t lo = k > half ? k - half : 0, hi = k + half < frames ? k + half : frames - 1;
+        double m = 0;
+        for (size_t j = lo; j <= hi; j++) m += flux[j];
+        m /= (double)(hi - lo + 1);
+        nov[k] = flux[k] > m ? flux[k] - m : 0.0;
+    }
+    fftwf_destroy_plan(plan);
+    fftwf_free(in);
+    fftwf_free(out);
+    free(prev);
+    free(flux);
+    *len = frames;
+    return nov;
+}
+
+/* Normalised Fourier tempogram at f Hz: |sum o[k] e^{-2 pi i f t_k}| / sum o[k]
+ * (1 = every onset exactly on one grid of period 1/f). */
+static double tempogram(const double *o, size_t n, double fr, double f)
+{
+    double complex s = 0, rot = cexp(-2.0 * M_PI * I * f / fr), ph = 1;
+    double sum = 0;
+    for (size_t k = 0; k < n; k++) {
+        s += o[k] * ph;
+        ph *= rot;
+        sum += o[k];
+    }
+    return sum > 0 ? cabs(s) / sum : 0.0;
+}
+
+/* Maximum of g over [lo, hi]: a grid, then golden-section search around its best. */
+typedef double (*fn1)(const void *ud, double x);
+static double argmax(fn1 g, const void *ud, double lo, double hi, double step, double *best_val)
+{
+    double best = lo, bv = -1;
+    for (double x = lo; x <= hi; x += step) {
+        double v = g(ud, x);
+        if (v > bv) bv = v, best = x;
+    }
+    double a = best - step, b = best + step;
+    const double r = 0.6180339887498949;
+    double x1 = b - r * (b - a), x2 = a + r * (b - a), g1 = g(ud, x1), g2 = g(ud, x2);
+    while (b - a > step * 1e-4) {
+        if (g1 > g2) {
+            b = x2, x2 = x1, g2 = g1;
+            x1 = b - r * (b - a), g1 = g(ud, x1);
+        } else {
+            a = x1, x1 = x2, g1 = g2;
+            x2 = a + r * (b - a), g2 = g(ud, x2);
+        }
+    }
+    *best_val = fmax(g1, g2);
+    return 0.5 * (a + b);
+}
+
+typedef struct env {
+    const double *o;
+    size_t n;
+    double fr;
+} env;
+
+static double tempogram_at(const void *ud, double f)
+{
+    const env *e = ud;
+    return tempogram(e->o, e->n, e->fr, f);
+}
+
+/* The beat frequency heard in a render, Hz. */
+static double heard_beat_hz(const capture *c, double *salience)
+{
+    size_t n;
+    double *o = onset_strength(c, (size_t)(SKIP_S * RATE), &n);
+    env e = {o, n, RATE / FLUX_HOP};
+    double f = argmax(tempogram_at, &e, 0.5, 1.5, 0.002, salience);
+    free(o);
+    return f;
+}
+
+static void check_pace(void)
+{
+    const double hearts[2] = {60, 84};
+    double heard[2] = {0, 0}, clock[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        char client[64];
+        snprintf(client, sizeof client, "steady:heart=%g", hearts[i]);
+        capture c;
+        if (!render("bowls", client, PACE_SECONDS, &c)) {
+            capture_free(&c);
+            return;
+        }
+        double sal = 0;
+        heard[i] = heard_beat_hz(&c, &sal);
+        clock[i] = c.tempo_count ? c.tempo_sum / (double)c.tempo_count : NAN;
+        fprintf(stderr,
+                "bowls, heart %g bpm: tempo clock %.2f bpm (%.2f..%.2f) after %.0f s, theory %.2f; "
+                "heard beat %.4f Hz = %.2f bpm (tempogram salience %.2f)\n",
+                hearts[i], clock[i], c.tempo_min, c.tempo_max, SKIP_S, FOLLOW * hearts[i], heard[i],
+                60.0 * heard[i], sal);
+        CHECK(sal > 0.1, "heart %g: no beat grid in the audio (salience %.3f)", hearts[i], sal);
+        capture_free(&c);
+    }
+    double ratio = heard[1] / heard[0], want = hearts[1] / hearts[0];
+    double err_pct = 100.0 * (ratio / want - 1.0);
+    fprintf(stderr, "heard beat ratio %.4f, theory %.4f: %+.2f %% (clock ratio %.4f)\n", ratio, want,
+            err_pct, clock[1] / clock[0]);
+    CHECK(fabs(err_pct) <= 3.0, "the heard pace changes by %.4f, want %.4f within 3 %%", ratio, want);
+}
+
+/* ---- 2. Pitch ------------------------------------------------------------------ */
+
+#define DECIMATE 16           /* 48 kHz -> 3 kHz: the partials measured lie below 400 Hz */
+#define PARTIALS 4
+#define HUM_HZ 98.0
+
+typedef struct tone {
+    const double *x;          /* Hann-windowed, decimated signal */
+    size_t n;
+    double fs;
+} tone;
+
+static double dtft_mag(const void *ud, double f)
+{
+    const tone *t = ud;
+    double complex s = 0, rot = cexp(-2.0 * M_PI * I * f / t->fs), ph = 1;
+    for (size_t k = 0; k < t->n; k++) {
+        s += t->x[k] * ph;
+        ph *= rot;
+    }
+    return cabs(s);
+}
+
+static void partial_freqs(const capture *c, double out[PARTIALS])
+{
+    size_t from = (size_t)(SKIP_S * RATE), n = (c->n - from) / DECIMATE;
+    double *x = malloc(n * sizeof *x);
+    for (size_t k = 0; k < n; k++) {
+        double s = 0;   /* box average: a mild lowpass; aliases of the room noise do not matter */
+        for (size_t j = 0; j < DECIMATE; j++) s += c->l[from + k * DECIMATE + j];
+        x[k] = s / DECIMATE * (0.5 - 0.5 * cos(2.0 * M_PI * (double)k / (double)(n - 1)));
+    }
+    tone t = {x, n, RATE / DECIMATE};
+    for (int p = 0; p < PARTIALS; p++) {
+        double mag;
+        double f0 = HUM_HZ * (p + 1);
+        out[p] = argmax(dtft_mag, &t, f0 - 0.5, f0 + 0.5, 0.005, &mag);
+    }
+    free(x);
+}
+
+static void check_pitch(void)
+{
+    char preset[2048];
+    snprintf(preset, sizeof preset, "%s/presets/tempo_stretch_hum.json", test_env("LULL_TEST_DATA"));
+    double f[2][PARTIALS];
+    double clock[2];
+    for (int i = 0; i < 2; i++) {
+        capture c;
+        const char *client = i ? "steady:heart=84" : "steady:heart=60";
+        if (!render(preset, client, PITCH_SECONDS, &c)) {
+            capture_free(&c);
+            return;
+        }
+        clock[i] = c.tempo_count ? c.tempo_sum / (double)c.tempo_count : NAN;
+        partial_freqs(&c, f[i]);
+        capture_free(&c);
+    }
+    fprintf(stderr, "stretch layer: tempo %.2f vs %.2f bpm (speed x%.3f)\n", clock[0], clock[1],
+            clock[1] / clock[0]);
+    CHECK(clock[1] / clock[0] > 1.3, "the stretch speeds differ (tempo %.2f vs %.2f)", clock[0],
+          clock[1]);
+    for (int p = 0; p < PARTIALS; p++) {
+        double cents = 1200.0 * log2(f[1][p] / f[0][p]);
+        double from_file = 1200.0 * log2(f[0][p] / (HUM_HZ * (p + 1)));
+        fprintf(stderr, "partial %d: %.4f Hz at heart 60, %.4f Hz at heart 84: %+.3f cents apart "
+                        "(%+.3f cents from %.0f Hz)\n",
+                p + 1, f[0][p], f[1][p], cents, from_file, HUM_HZ * (p + 1));
+        CHECK(fabs(cents) <= 1.0, "partial %d moved %.3f cents with the tempo", p + 1, cents);
+    }
+}
+
+int main(void)
+{
+    check_pace();
+    check_pitch();
+    return check_finish("test_tempo_audible");
+}
