@@ -10,11 +10,12 @@ static const struct {
     const char *usage;
 } k_commands[] = {
     {"render", cmd_render,
-     "render --preset NAME|FILE [--bio FILE | --simulate PROFILE] --seconds N -o OUT.wav [--rate HZ]"
-     " [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]"},
+     "render --preset NAME|FILE [--bio FILE | --simulate PROFILE[:heart=BPM][:breath=RATE]] --seconds N"
+     " -o OUT.wav [--rate HZ] [--sounds DIR]... [--spectrogram OUT.png [--spectrogram-scale log|linear]]"
+     " [--plot OUT.png]"},
     {"loudness", cmd_loudness,
      "loudness [--simulate PROFILE | --bio FILE] [--seconds N] [--rate HZ] PRESET..."},
-    {"validate", cmd_validate, "validate FILE..."},
+    {"validate", cmd_validate, "validate [--sounds DIR]... FILE..."},
     {"plugin-check", cmd_plugin_check, "plugin-check FILE.so"},
     {"analyze", cmd_analyze,
      "analyze FILE (--beats|--breaths|--features) [--ecg NAME] [--ppg NAME] [--resp NAME] "

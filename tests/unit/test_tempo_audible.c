@@ -5,7 +5,7 @@
  *    rendered offline against a steady simulated client at heart 60 and at 84 bpm
  *    (`lull render --simulate steady:heart=N`). After the tempo has settled (the
  *    first SKIP_S seconds are left out), the beat rate is measured from the audio
- *    alone: an onset-strength envelope (spectral flux of log magnitudes, half-wave
+ *    alone: an onset-strength envelope (band-wise rise of log energy, half-wave
  *    rectified, local mean removed: Bello et al., "A tutorial on onset detection in
  *    music signals", IEEE TSAP 13(5), 2005) and its Fourier tempogram, the
  *    magnitude of the envelope's Fourier transform at the candidate beat
@@ -24,7 +24,6 @@
  *    the Hann-windowed DTFT of the decimated signal, refined by golden-section
  *    search (resolution far below 0.01 cent over 60 s). */
 #include <complex.h>
-#include <fftw3.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,39 +106,67 @@ static void capture_free(capture *c)
 
 /* ---- 1. Pace ------------------------------------------------------------------ */
 
-#define FLUX_N 1024
-#define FLUX_HOP 512
-#define FLUX_MAX_HZ 6000.0
-#define MEAN_S 1.0            /* local mean removed from the flux: 1 s window */
+/* Onset strength after Scheirer ("Tempo and beat analysis of acoustic musical
+ * signals", JASA 103(1), 1998): octave bands (RBJ constant-peak bandpass biquads,
+ * Q = sqrt 2), each band's RMS in FRAME_S frames, log-compressed, differentiated
+ * and half-wave rectified (energy rises only), summed over the bands; the local
+ * mean over MEAN_S is removed, so a slow swell or a change of texture is not an
+ * onset. No FFT library: FFTW's planner must not be used after the engine's
+ * plugins were unloaded (see the report on the stretch node's planner hooks). */
+#define BANDS 6
+#define BAND_LO_HZ 125.0      /* centres 125 Hz .. 4 kHz */
+#define FRAME_S 0.01
+#define MEAN_S 1.0
 
-/* Onset strength of the mono mix from `from` on; returns the envelope (rate
- * RATE / FLUX_HOP) and its length. */
+typedef struct biquad {
+    double b0, b1, b2, a1, a2, z1, z2;
+} biquad;
+
+static biquad bandpass(double fc, double q)
+{
+    double w = 2.0 * M_PI * fc / RATE, alpha = sin(w) / (2.0 * q), a0 = 1.0 + alpha;
+    return (biquad){alpha / a0, 0.0, -alpha / a0, -2.0 * cos(w) / a0, (1.0 - alpha) / a0, 0, 0};
+}
+
+static double biquad_run(biquad *f, double x)
+{
+    double y = f->b0 * x + f->z1;   /* transposed direct form II */
+    f->z1 = f->b1 * x - f->a1 * y + f->z2;
+    f->z2 = f->b2 * x - f->a2 * y;
+    return y;
+}
+
+/* Onset strength of the mono mix from `from` on; returns the envelope (one value
+ * per FRAME_S) and its length. */
 static double *onset_strength(const capture *c, size_t from, size_t *len)
 {
-    size_t frames = (c->n - from - FLUX_N) / FLUX_HOP;
+    const size_t hop = (size_t)(FRAME_S * RATE), frames = (c->n - from) / hop;
     double *flux = calloc(frames, sizeof *flux), *nov = calloc(frames, sizeof *nov);
-    float *in = fftwf_alloc_real(FLUX_N);
-    fftwf_complex *out = fftwf_alloc_complex(FLUX_N / 2 + 1);
-    fftwf_plan plan = fftwf_plan_dft_r2c_1d(FLUX_N, in, out, FFTW_ESTIMATE);
-    size_t bins = (size_t)(FLUX_MAX_HZ / (RATE / FLUX_N));
-    double *prev = calloc(bins, sizeof *prev);
+    biquad bank[BANDS];
+    double prev[BANDS];
+    for (int b = 0; b < BANDS; b++) {
+        bank[b] = bandpass(BAND_LO_HZ * pow(2.0, b), M_SQRT2);
+        prev[b] = 0.0;
+    }
     for (size_t k = 0; k < frames; k++) {
-        const size_t at = from + k * FLUX_HOP;
-        for (size_t i = 0; i < FLUX_N; i++) {
-            double w = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / FLUX_N);
-            in[i] = (float)(w * 0.5 * ((double)c->l[at + i] + c->r[at + i]));
+        double e[BANDS] = {0};
+        for (size_t i = 0; i < hop; i++) {
+            size_t at = from + k * hop + i;
+            double x = 0.5 * ((double)c->l[at] + c->r[at]);
+            for (int b = 0; b < BANDS; b++) {
+                double y = biquad_run(&bank[b], x);
+                e[b] += y * y;
+            }
         }
-        fftwf_execute(plan);
         double f = 0;
-        for (size_t b = 1; b < bins; b++) {
-            double m = log1p(1000.0 * cabsf(out[b])); /* fftwf_complex is float complex after <complex.h> */
+        for (int b = 0; b < BANDS; b++) {
+            double m = log(1e-10 + e[b] / (double)hop);
             if (k > 0 && m > prev[b]) f += m - prev[b];
             prev[b] = m;
         }
         flux[k] = f;
     }
-    /* Remove the local mean (a swell or a slow change of texture is not an onset). */
-    size_t half = (size_t)(MEAN_S * RATE / FLUX_HOP / 2);
+    size_t half = (size_t)(MEAN_S / FRAME_S / 2);
     for (size_t k = 0; k < frames; k++) {
         size_t lo = k > half ? k - half : 0, hi = k + half < frames ? k + half : frames - 1;
         double m = 0;
@@ -147,10 +174,6 @@ static double *onset_strength(const capture *c, size_t from, size_t *len)
         m /= (double)(hi - lo + 1);
         nov[k] = flux[k] > m ? flux[k] - m : 0.0;
     }
-    fftwf_destroy_plan(plan);
-    fftwf_free(in);
-    fftwf_free(out);
-    free(prev);
     free(flux);
     *len = frames;
     return nov;
@@ -212,7 +235,7 @@ static double heard_beat_hz(const capture *c, double *salience)
 {
     size_t n;
     double *o = onset_strength(c, (size_t)(SKIP_S * RATE), &n);
-    env e = {o, n, RATE / FLUX_HOP};
+    env e = {o, n, 1.0 / FRAME_S};
     double f = argmax(tempogram_at, &e, 0.5, 1.5, 0.002, salience);
     free(o);
     return f;
