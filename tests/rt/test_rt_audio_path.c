@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sndfile.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,9 @@ static lull_engine *engine_with_sounds(void)
     c.plugin_dirs[0] = test_env("LULL_PLUGIN_DIR");
     c.plugin_dirs[1] = probe_dir;
     c.sound_dirs[0] = g_sound_dir;
+    static char shipped_sounds[4200];   /* the shipped presets' own sound files */
+    snprintf(shipped_sounds, sizeof shipped_sounds, "%s/sounds", test_env("LULL_PRESET_DIR"));
+    c.sound_dirs[1] = shipped_sounds;
     char err[1024];
     lull_engine *e = lull_engine_create(&c, err, sizeof err);
     if (!e) {
@@ -97,13 +101,29 @@ static lull_engine *engine_with_sounds(void)
     return e;
 }
 
+/* Every shipped preset (so every shipped node and every sound file they play) is
+ * loaded, crossfaded to and retired while the guard is armed. */
+static char g_shipped[64][64];
+static size_t g_shipped_count;
+static atomic_int g_shipped_ok[64];
+
+static void on_shipped_done(void *ud, bool ok, const char *name, const char *message)
+{
+    on_done(NULL, ok, name, message);
+    if (!ok) fprintf(stderr, "shipped preset %s refused: %s\n", name, message);
+    if (ok) atomic_fetch_add(&g_shipped_ok[(size_t)(uintptr_t)ud], 1);
+}
+
 static void *control_main(void *arg)
 {
     lull_engine *e = arg;
-    const char *presets[] = {"drone", "surf", "default"};
     char err[512];
     for (int i = 0; !atomic_load(&g_stop); i++) {
-        if (i % 40 == 0) lull_engine_load_preset(e, presets[(i / 40) % 3], 0.2f, on_done, NULL, err, sizeof err);
+        if (i % 40 == 0) {
+            size_t k = (size_t)(i / 40) % g_shipped_count;
+            lull_engine_load_preset(e, g_shipped[k], 0.2f, on_shipped_done, (void *)(uintptr_t)k,
+                                    err, sizeof err);
+        }
         /* Sound presets in between: each switch loads (or shares) a file and the
          * retired plan's release frees the other one on the worker. */
         if (i % 40 == 20)
@@ -146,6 +166,8 @@ int main(void)
     lull_engine *e = engine_with_sounds();
     char why[512];
     CHECK(fx_load(e, "surf", 0.0f, why, sizeof why), "surf: %s", why);
+    g_shipped_count = lull_engine_list_presets(e, g_shipped, 64);
+    CHECK(g_shipped_count >= 3, "only %zu shipped presets listed", g_shipped_count);
 
     pthread_t ctl, bio;
     pthread_create(&ctl, NULL, control_main, e);
@@ -157,7 +179,9 @@ int main(void)
     unsigned long violations = 0;
     const char *what = "";
     uint64_t frames = 0;
-    for (int i = 0; frames < (uint64_t)(RATE * 8); i++) {
+    /* Long enough for every shipped preset to be loaded at least twice. */
+    const double seconds = 8.0 + 2.0 * (double)g_shipped_count;
+    for (int i = 0; frames < (uint64_t)(RATE * seconds); i++) {
         uint32_t n = sizes[i % 5];
         alloc_guard_arm();
         lull_engine_process(e, l, r, n);
@@ -186,7 +210,10 @@ int main(void)
     fprintf(stderr, "%d preset loads, %d of them with sound files, %lu allocator/lock calls "
             "on the audio thread\n", atomic_load(&g_loads_ok), atomic_load(&g_sound_loads_ok),
             violations);
-    CHECK(st.frames >= (uint64_t)(RATE * 8) - 1024, "rendered only %llu frames",
+    for (size_t k = 0; k < g_shipped_count; k++)
+        CHECK(atomic_load(&g_shipped_ok[k]) >= 1, "shipped preset %s never loaded during the run",
+              g_shipped[k]);
+    CHECK(st.frames >= (uint64_t)(RATE * seconds) - 1024, "rendered only %llu frames",
           (unsigned long long)st.frames);
     /* The guard itself works on this thread: a deliberate malloc is caught. */
     alloc_guard_arm();
