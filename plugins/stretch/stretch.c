@@ -765,10 +765,10 @@ static const lull_param_info stretch_params[P_COUNT] = {
     [P_REF_BPM] = {"ref_bpm", "Reference tempo", "bpm", 20.0f, 240.0f, 60.0f, 200.0f,
                    LULL_PARAM_LOGARITHMIC, NULL},
     [P_GAIN] = {"gain_db", "Gain", "dB", -60.0f, 12.0f, 0.0f, 50.0f, LULL_PARAM_MODULATABLE, NULL},
-    [P_START] = {"start", "Loop start", "s", 0.0f, 3600.0f, 0.0f, 0.0f, 0, NULL},
-    [P_LOOP_END] = {"loop_end", "Loop end (0: end of sound)", "s", 0.0f, 3600.0f, 0.0f, 0.0f, 0,
+    [P_START] = {"start", "Loop start", "s", 0.0f, 3600.0f, 0.0f, 20.0f, 0, NULL},
+    [P_LOOP_END] = {"loop_end", "Loop end (0: end of sound)", "s", 0.0f, 3600.0f, 0.0f, 20.0f, 0,
                     NULL},
-    [P_CROSSFADE] = {"crossfade", "Loop crossfade", "s", 0.01f, 2.0f, 0.1f, 0.0f, 0, NULL},
+    [P_CROSSFADE] = {"crossfade", "Loop crossfade", "s", 0.01f, 2.0f, 0.1f, 20.0f, 0, NULL},
 };
 
 static const lull_descriptor stretch_desc = {

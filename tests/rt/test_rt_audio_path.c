@@ -114,6 +114,16 @@ static void on_shipped_done(void *ud, bool ok, const char *name, const char *mes
     if (ok) atomic_fetch_add(&g_shipped_ok[(size_t)(uintptr_t)ud], 1);
 }
 
+static char g_all_nodes[4200];
+static atomic_int g_all_nodes_ok;
+
+static void on_all_nodes_done(void *ud, bool ok, const char *name, const char *message)
+{
+    on_done(NULL, ok, name, message);
+    if (!ok) fprintf(stderr, "rt_all_nodes refused: %s\n", message);
+    if (ok) atomic_fetch_add(&g_all_nodes_ok, 1);
+}
+
 static void *control_main(void *arg)
 {
     lull_engine *e = arg;
@@ -126,9 +136,13 @@ static void *control_main(void *arg)
         }
         /* Sound presets in between: each switch loads (or shares) a file and the
          * retired plan's release frees the other one on the worker. */
-        if (i % 40 == 20)
+        if (i % 40 == 20 && (i / 40) % 3 != 2)
             lull_engine_load_preset_file(e, g_sound_presets[(i / 40) % 2], 0.2f, on_done,
                                          &g_sound_loads_ok, err, sizeof err);
+        /* and a graph with one instance of every shipped node type */
+        if (i % 40 == 20 && (i / 40) % 3 == 2)
+            lull_engine_load_preset_file(e, g_all_nodes, 0.2f, on_all_nodes_done, NULL, err,
+                                         sizeof err);
         lull_engine_set_param(e, "shore", "cutoff", 300.0f + (float)(i % 50) * 40.0f, err, sizeof err);
         lull_engine_set_volume(e, -6.0f - (float)(i % 10), NULL);
         if (i % 25 == 0) lull_engine_session(e, (i / 25) % 2 == 0);
@@ -166,6 +180,7 @@ int main(void)
     lull_engine *e = engine_with_sounds();
     char why[512];
     CHECK(fx_load(e, "surf", 0.0f, why, sizeof why), "surf: %s", why);
+    snprintf(g_all_nodes, sizeof g_all_nodes, "%s/presets/rt_all_nodes.json", test_env("LULL_TEST_DATA"));
     g_shipped_count = lull_engine_list_presets(e, g_shipped, 64);
     CHECK(g_shipped_count >= 3, "only %zu shipped presets listed", g_shipped_count);
 
@@ -210,6 +225,8 @@ int main(void)
     fprintf(stderr, "%d preset loads, %d of them with sound files, %lu allocator/lock calls "
             "on the audio thread\n", atomic_load(&g_loads_ok), atomic_load(&g_sound_loads_ok),
             violations);
+    CHECK(atomic_load(&g_all_nodes_ok) >= 2, "the every-node preset loaded %d times",
+          atomic_load(&g_all_nodes_ok));
     for (size_t k = 0; k < g_shipped_count; k++)
         CHECK(atomic_load(&g_shipped_ok[k]) >= 1, "shipped preset %s never loaded during the run",
               g_shipped[k]);

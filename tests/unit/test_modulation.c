@@ -119,7 +119,7 @@ static void test_lfo_shapes(void)
             if (i > 0) max_kink = fmaxf(max_kink, fabsf(dv - prev_d));
             prev_v = v, prev_d = dv;
         }
-        CHECK(lo >= -1 && hi <= 1 && hi - lo > 0.8f, "%s range [%.2f, %.2f]", lfo_shape_name(d.shape), lo, hi);
+        CHECK(lo >= -1 && hi <= 1 && hi - lo > 1.0f, "%s range [%.2f, %.2f]", lfo_shape_name(d.shape), lo, hi);
         CHECK(same && differs, "%s: same seed repeats, another differs", lfo_shape_name(d.shape));
         /* at 2 points/s a line between two values 2 apart moves <= 4/s: per block 4*dt */
         CHECK(max_step <= 4.0f * (float)dt * 1.6f, "%s step per block %.5f", lfo_shape_name(d.shape), max_step);

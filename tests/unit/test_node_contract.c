@@ -14,7 +14,11 @@
 #define RATE 48000.0
 #define FRAMES 48000u
 
-static const char *const node_ids[] = {"noise", "osc", "svf", "gain", "mixer", "pan", "swell"};
+/* Every shipped node that plays without a sound file (the sound-slot nodes sampler,
+ * grain and stretch have their own tests and plugin-check gives them a sound). */
+static const char *const node_ids[] = {"noise", "osc",    "svf",     "gain",   "mixer", "pan",
+                                       "swell", "reverb", "delay",   "bowl",   "pattern",
+                                       "envelope"};
 #define NODE_COUNT (sizeof node_ids / sizeof node_ids[0])
 
 /* The ids presets rely on: inputs | outputs | parameters, in order. */
@@ -28,6 +32,16 @@ static const struct {
     {"mixer", "in1,in2,in3,in4|out|level1,level2,level3,level4"},
     {"pan", "in|left,right|pan"},
     {"swell", "in|out,env|depth,lag"},
+    {"reverb", "left,right|left,right|rt60,low_ratio,crossover,damping,size,predelay,mix,width"},
+    {"delay", "left,right|left,right|time,beats,feedback,damping,highpass,mix,pingpong"},
+    {"bowl", "|left,right|model,decay,hardness,attack,beating,spread,level"},
+    {"pattern", "||scale,root,subdivision,density,register,spread,velocity_min,velocity_max,rest"},
+    {"envelope", "in|out,env|source,attack,hold,decay,sustain,release,curve"},
+    {"sampler", "|left,right|mode,gain_db,start,loop_end,xfade,xfade_law,speed,tempo_follow,ref_bpm,"
+                "root,attack,release,quality"},
+    {"grain", "|left,right|density,size,position,spread,pitch,pitch_jitter,stereo,gain_db,"
+              "tempo_follow,ref_bpm,taper"},
+    {"stretch", "|left,right|ratio,tempo_follow,ref_bpm,gain_db,start,loop_end,crossfade"},
 };
 
 static void append_ids(char *buf, size_t len, const char *id, bool first)
@@ -84,7 +98,9 @@ static void check_descriptor(const lull_descriptor *d)
     CHECK(d->description && strlen(d->description) > 10, "%s: description", d->id);
     CHECK(d->create && d->activate && d->process && d->deactivate && d->destroy,
           "%s: missing lifecycle function", d->id);
-    CHECK(d->output_count >= 1 && d->outputs, "%s: no outputs", d->id);
+    /* something comes out: audio, or notes (a sequencer) */
+    CHECK((d->output_count >= 1 && d->outputs) || (d->note_output_count >= 1 && d->note_outputs),
+          "%s: no outputs", d->id);
     for (uint32_t i = 0; i < d->input_count; i++)
         CHECK(is_id(d->inputs[i].id), "%s: input %u id", d->id, i);
     for (uint32_t i = 0; i < d->output_count; i++)
@@ -307,5 +323,21 @@ int main(void)
     }
     for (size_t n = 0; n < NODE_COUNT; n++)
         report_cost(node_ids[n]);
+    /* The sound-slot nodes: descriptor and ids, with a second of stereo noise bound. */
+    static float left[48000], right[48000];
+    for (size_t f = 0; f < 48000; f++) {
+        left[f] = 0.1f * (float)sin(0.01 * (double)f);
+        right[f] = 0.1f * (float)sin(0.013 * (double)f);
+    }
+    const float *const data[2] = {left, right};
+    const lull_sound sound = {sizeof(lull_sound), 2, 48000, RATE, data, "test", "test.wav"};
+    const lull_sound *const bound[1] = {&sound};
+    const char *const sound_nodes[] = {"sampler", "grain", "stretch"};
+    for (size_t n = 0; n < 3; n++) {
+        node_harness *h = nh_open_sounds(sound_nodes[n], sound_nodes[n], RATE, 1, bound, 1);
+        check_descriptor(nh_descriptor(h));
+        check_signature(nh_descriptor(h));
+        nh_close(h);
+    }
     return check_finish("test_node_contract");
 }

@@ -1,8 +1,9 @@
 /* Slow modulation sources declared by a preset ("lfos"), SuperCollider-style:
  * periodic sine and triangle, and smooth random drift in two flavours after
  * SuperCollider's LFNoise1 (straight lines between random values drawn `rate`
- * times a second) and LFNoise2 (a smooth curve through them; here a Catmull-Rom
- * spline, so the slope is continuous too). Output -1..1. Advanced once per engine
+ * times a second) and LFNoise2 (a smooth curve through them; here a monotone cubic
+ * Hermite with Fritsch-Butland slopes: value and slope continuous, never beyond the
+ * random values, unlike LFNoise2's overshooting quadratic). Output -1..1. Advanced once per engine
  * block on the audio thread (no allocation); seeded, so renders are bit-identical.
  * Read in presets as the modulation source "lfo.<name>". */
 #ifndef LULL_MODULATION_LFO_H
