@@ -21,6 +21,7 @@
 #include "graph/plan.h"
 #include "modulation/modulation.h"
 #include "plugin/registry.h"
+#include "sound/sound_bank.h"
 #include "preset/preset.h"
 
 #define RATE 48000.0
@@ -176,8 +177,13 @@ static void test_plan(const plugin_registry *reg, const char *path, double secon
     lull_preset *p = preset_load_file(path, reg, err, sizeof err);
     CHECK(p != NULL, "%s: %s", path, err);
     if (!p) return;
-    lull_plan *on = plan_compile_with(p, RATE, NULL, true, err, sizeof err);
-    lull_plan *off = plan_compile_with(p, RATE, NULL, false, err, sizeof err);
+    /* the shipped presets' sound files, as the engine would find them */
+    char sound_dir[4200];
+    snprintf(sound_dir, sizeof sound_dir, "%s/sounds", test_env("LULL_PRESET_DIR"));
+    const char *const dirs[] = {sound_dir, NULL};
+    sound_bank *bank = sound_bank_create(RATE, dirs);
+    lull_plan *on = plan_compile_with(p, RATE, bank, true, err, sizeof err);
+    lull_plan *off = plan_compile_with(p, RATE, bank, false, err, sizeof err);
     CHECK(on && off, "%s: %s", path, err);
     uint32_t batched = 0;
     for (uint32_t g = 0; on && g < on->group_count; g++)
@@ -211,6 +217,7 @@ static void test_plan(const plugin_registry *reg, const char *path, double secon
     }
     plan_free(on);
     plan_free(off);
+    sound_bank_destroy(bank);
     preset_free(p);
 }
 
