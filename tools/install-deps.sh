@@ -6,7 +6,7 @@ set -eu
 pkgs="build-essential cmake pkg-config
       libjack-jackd2-dev jackd2 libsamplerate0-dev liblo-dev liblo-tools
       libfftw3-dev libsndfile1-dev libjansson-dev libsystemd-dev python3
-      libebur128-dev libcairo2-dev"
+      libebur128-dev libcairo2-dev libsqlite3-dev chromium"
 [ "${1:-}" = "--bench" ] && pkgs="$pkgs puredata-core csound"
 
 missing=""

@@ -26,6 +26,9 @@ static const struct {
     {"replay", cmd_replay,
      "replay FILE [--target HOST:PORT] [--speed X] [--ecg NAME] [--ppg NAME] [--resp NAME] "
      "[--dialect NAME]"},
+    {"report", cmd_report, "report [--db FILE] (--last | --session ID) -o REPORT.html"},
+    {"sessions", cmd_sessions,
+     "sessions list|show|export|delete|client [--db FILE] ... (lull sessions --help)"},
 };
 
 static void usage(FILE *to)

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/rt.h"
 #include "osc/sensor_msg.h"
+#include "session/session_tracker.h"
 
 #define PUBLISH_PERIOD_S (1.0 / 30.0)
 
@@ -18,8 +19,8 @@ struct bio_thread {
     spsc_queue *sensors;
     engine_slot *slot;
     bio_pipeline *pipeline;   /* biosignal thread only */
-    FILE *log;
-    double next_log_s;
+    session_recorder *sessions;
+    session_tracker tracker;  /* biosignal thread only */
     pthread_t thread;
     atomic_bool stop;
 };
@@ -59,12 +60,16 @@ static void take(bio_thread *b, const sensor_msg *m)
     }
 }
 
-static void log_features(bio_thread *b, const lull_features *f)
+/* The tracker's output goes onto the recorder's queue (never waits). */
+static void sink_start(void *ud, double wall_s) { session_recorder_start(ud, wall_s, NULL); }
+static void sink_stop(void *ud, double wall_s, const char *how)
 {
-    fprintf(b->log, "%.3f,%u,%.3f,%.3f,%u,%.2f,%.2f,%.3f,%.3f\n", f->time_s, f->breath_state,
-            (double)f->breath_rate, (double)f->breath_depth, f->heart_state,
-            (double)f->heart_rate, (double)f->rmssd, (double)f->coherence, (double)f->arousal);
-    fflush(b->log);
+    session_recorder_stop(ud, wall_s, how);
+}
+static void sink_frame(void *ud, const session_frame *f) { session_recorder_frame(ud, f); }
+static void sink_event(void *ud, double wall_s, const char *kind, const char *detail)
+{
+    session_recorder_event(ud, wall_s, kind, detail);
 }
 
 static void *run(void *arg)
@@ -77,12 +82,22 @@ static void *run(void *arg)
         double now = rt_now_s();
         lull_features f;
         bio_pipeline_features(b->pipeline, now, &f);
+        lull_engine_status st;
         lull_engine *e = engine_slot_acquire(b->slot);
         lull_engine_publish_features(e, &f);
+        if (b->sessions) {
+            lull_engine_settings set;
+            lull_engine_get_status(e, &st);
+            lull_engine_get_settings(e, &set);
+            /* A session runs from the therapist's start to their stop, through a
+             * JACK outage too (the audio thread's own flag stops with the audio). */
+            st.session_running = set.session_running;
+        }
         engine_slot_release(b->slot);
-        if (b->log && now >= b->next_log_s) {
-            log_features(b, &f);
-            b->next_log_s = now + 1.0;
+        if (b->sessions) {
+            /* The frame just published, not whatever the engine last consumed. */
+            st.features = f;
+            session_tracker_step(&b->tracker, &st, session_wall_now(), now);
         }
         struct timespec ts = {0, (long)(PUBLISH_PERIOD_S * 1e9)};
         nanosleep(&ts, NULL);
@@ -90,27 +105,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-static FILE *open_session_log(const char *dir, char *err, size_t errlen)
-{
-    char path[1024], stamp[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(path, sizeof path, "%s/session-%s.csv", dir, stamp);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        snprintf(err, errlen, "session-log: cannot create %s", path);
-        return NULL;
-    }
-    fprintf(f, "time_s,breath_state,breath_rate,breath_depth,heart_state,heart_rate,rmssd,"
-               "coherence,arousal\n");
-    log_info("session log: %s", path);
-    return f;
-}
-
-bio_thread *bio_thread_start(spsc_queue *sensors, engine_slot *slot,
-                             const char *session_log_dir, char *err, size_t errlen)
+bio_thread *bio_thread_start(spsc_queue *sensors, engine_slot *slot, session_recorder *sessions,
+                             char *err, size_t errlen)
 {
     bio_thread *b = calloc(1, sizeof *b);
     if (!b) {
@@ -125,17 +121,13 @@ bio_thread *bio_thread_start(spsc_queue *sensors, engine_slot *slot,
         free(b);
         return NULL;
     }
-    if (session_log_dir && session_log_dir[0] &&
-        !(b->log = open_session_log(session_log_dir, err, errlen))) {
-        bio_pipeline_free(b->pipeline);
-        free(b);
-        return NULL;
-    }
+    b->sessions = sessions;
+    session_sink sink = {.ud = sessions, .start = sink_start, .stop = sink_stop,
+                         .frame = sink_frame, .event = sink_event};
+    session_tracker_init(&b->tracker, &sink);
     int rc = pthread_create(&b->thread, NULL, run, b);
     if (rc != 0) {
         snprintf(err, errlen, "cannot start the biosignal thread: %s", strerror(rc));
-        if (b->log)
-            fclose(b->log);
         bio_pipeline_free(b->pipeline);
         free(b);
         return NULL;
@@ -149,8 +141,7 @@ void bio_thread_stop(bio_thread *b)
         return;
     atomic_store(&b->stop, true);
     pthread_join(b->thread, NULL);
-    if (b->log)
-        fclose(b->log);
+    if (b->sessions) session_tracker_close(&b->tracker, session_wall_now(), "shutdown");
     bio_pipeline_free(b->pipeline);
     free(b);
 }

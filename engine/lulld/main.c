@@ -24,6 +24,8 @@
 #include "drivers/jack_driver.h"
 #include "osc/osc_server.h"
 #include "osc/sensor_msg.h"
+#include "session/session_paths.h"
+#include "session/session_recorder.h"
 
 #define SENSOR_QUEUE_ITEMS 4096
 #define DEFAULT_RATE 48000.0
@@ -248,7 +250,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "lulld: out of memory\n");
         return 1;
     }
-    bio_thread *bio = bio_thread_start(&sensors, &slot, cfg.session_log, err, sizeof err);
+    /* The session record: its own writer thread; a store that cannot be written
+     * is reported in status and the log, never a reason not to play. */
+    session_recorder *sessions = NULL;
+    if (strcmp(cfg.session_db, "off") != 0) {
+        char db[LULLD_PATH_MAX];
+        if (cfg.session_db[0])
+            snprintf(db, sizeof db, "%s", cfg.session_db);
+        else if (session_default_db_path(db, sizeof db) != 0)
+            snprintf(db, sizeof db, "%s", SESSION_SERVICE_DB);
+        session_recorder_config rc = {.path = db, .room = cfg.room,
+                                      .retention_days = cfg.session_retention_days};
+        sessions = session_recorder_create(&rc, err, sizeof err);
+        if (!sessions) {
+            fprintf(stderr, "lulld: %s\n", err);
+            return 1;
+        }
+        session_recorder_set_global(sessions);
+        log_info("sessions: recording into %s", db);
+    }
+    bio_thread *bio = bio_thread_start(&sensors, &slot, sessions, err, sizeof err);
     if (!bio) {
         fprintf(stderr, "lulld: %s\n", err);
         return 1;
@@ -257,6 +278,7 @@ int main(int argc, char **argv)
     osc_server_config oc = {.port = cfg.osc_port,
                             .bind = cfg.bind,
                             .allow = cfg.allow,
+                            .allow_control = &cfg.allow_control,
                             .engine = &slot,
                             .sensor_queue = &sensors,
                             .audio_status = supervisor_audio_status,
@@ -302,6 +324,8 @@ int main(int argc, char **argv)
     nsm_client_stop(nsm);
     supervisor_destroy(sup);   /* closes the JACK client: the audio thread is gone */
     bio_thread_stop(bio);
+    session_recorder_set_global(NULL);   /* the OSC thread is gone already */
+    session_recorder_destroy(sessions);
     lull_engine_destroy(slot.engine);
     engine_slot_destroy(&slot);
     spsc_destroy(&sensors);

@@ -1,172 +1,213 @@
-/* The shipped presets (every .json in presets/) against the real plugins ($LULL_PLUGIN_DIR):
- * each validates, is driven by the breath pacer (a swell node or a modulation from
- * a pacer source), and plays at a reasonable level. The level is measured by
- * rendering 20 s (two paced breaths at 6/min) of each graph with the real nodes
- * (tests/support/node_harness, no engine code): nodes run in dependency order,
- * fan-in is summed with the connection gains, modulated parameters follow the
- * engine's own mapping (mod_map) of the pacer clock, sensor sources sit at their
- * neutral value as they do without sensors. The preset's sum, before the engine's
- * safety stage, should sit near -18 dBFS RMS per channel. */
+/* The shipped preset library (every .json in presets/) against the real plugins
+ * ($LULL_PLUGIN_DIR): what the project promises of every preset a therapist can
+ * choose, checked on the validated preset and on its sound.
+ *
+ * Each preset:
+ *   - validates, and has a display name, a description a therapist can read, tags
+ *     and a loudness target;
+ *   - follows the breath pacer (a swell node or a mapping from a pacer source);
+ *   - follows the heart with its tempo (tempo.follow_heart > 0, floor < ceiling) and
+ *     has a layer whose pace is the tempo: a pattern (steps on the beat), a
+ *     sampler/stretch/grain with tempo_follow > 0, a delay synced in beats or an
+ *     envelope triggered on the beat;
+ *   - darkens as the client calms: heart.rate or arousal maps onto a parameter in
+ *     Hz (a cutoff, a damping), rising with the source;
+ *   - thins its events as the client calms: every pattern's density (or register)
+ *     is mapped from arousal or heart.rate, rising with it;
+ *   - starts every struck or triggered sound gently: bowl, sampler one-shot and
+ *     envelope attacks are at least 25 ms, the rise beyond which the startle blink
+ *     falls off (Blumenthal & Berg 1986, Psychophysiology 23:635; see docs/nodes.md),
+ *     and no modulation takes an attack below that;
+ *   - glides to neutral on sensor loss (stale_glide of at least 2 s);
+ *   - plays at its declared loudness: rendered offline like `lull loudness`
+ *     (simulated relaxing client) for RENDER_SECONDS, its EBU R128 integrated
+ *     loudness lies within LOUDNESS_TOLERANCE_LU of the target (the shipped levels
+ *     are set within 1 LU over 120 s with `lull loudness --simulate relaxing
+ *     --seconds 120`; this shorter render must hold them too);
+ * and all targets lie within a 4 LU band, so a preset switch never jumps in level. */
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "modulation/modulation.h"
-#include "node_harness.h"
+#include "drivers/offline_driver.h"
 #include "plugin/registry.h"
 #include "preset/preset.h"
+#include "sim/offline_features.h"
+#include "sound_quality.h"
 
-#define SAMPLE_RATE 48000.0
-#define RENDER_SECONDS 20.0
-#define SETTLE_SECONDS 1.0   /* filters and smoothers settle; not measured */
+#define RATE 48000.0
+#define RENDER_SECONDS 40.0
+#define MEASURE_FROM_S 3.0           /* the engine's fade-in is not measured */
+#define LOUDNESS_TOLERANCE_LU 1.0
+#define TARGET_BAND_LU 4.0
+#define MIN_ATTACK_S 0.025
+#define MIN_STALE_GLIDE_S 2.0
+
+static bool is_type(const preset_node *n, const char *id) { return strcmp(n->desc->id, id) == 0; }
+
+static int param_index(const preset_node *n, const char *id)
+{
+    for (uint32_t i = 0; i < n->desc->param_count; i++)
+        if (strcmp(n->desc->params[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+static float param(const preset_node *n, const char *id)
+{
+    int i = param_index(n, id);
+    return i < 0 ? NAN : n->param_values[i];
+}
 
 static bool is_pacer_driven(const lull_preset *p)
 {
     for (size_t i = 0; i < p->node_count; i++)
-        if (strcmp(p->nodes[i].desc->id, "swell") == 0) return true;
-    for (size_t i = 0; i < p->modulation_count; i++)
-        if (mod_source_sensor(p->modulations[i].source) == 0 &&
-            p->modulations[i].source != MOD_TEMPO_BPM)
+        if (is_type(&p->nodes[i], "swell")) return true;
+    for (size_t i = 0; i < p->modulation_count; i++) {
+        enum mod_source s = p->modulations[i].source;
+        if (s == MOD_PACER_PHASE || s == MOD_PACER_RATE || s == MOD_PACER_BREATH) return true;
+    }
+    return false;
+}
+
+/* A note connection arrives at node n. */
+static bool has_note_input(const lull_preset *p, uint32_t n)
+{
+    for (size_t c = 0; c < p->connection_count; c++)
+        if (p->connections[c].kind == PRESET_CONNECTION_NOTE && p->connections[c].to_node == n)
             return true;
     return false;
 }
 
-/* The plugin file ("noise" for ".../noise.so") that provides a node type. */
-static void plugin_of(const plugin_registry *reg, const lull_descriptor *d, char *out, size_t n)
+/* The name of a layer whose pace is the tempo clock, or NULL. */
+static const char *tempo_layer(const lull_preset *p)
 {
-    out[0] = '\0';
-    for (size_t i = 0; i < registry_count(reg); i++) {
-        if (registry_get(reg, i) != d) continue;
-        const char *path = registry_origin(reg, i);
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        snprintf(out, n, "%s", base);
-        char *dot = strstr(out, ".so");
-        if (dot) *dot = '\0';
-    }
-}
-
-/* Nodes in an order where every node comes after the nodes feeding it (the preset
- * is acyclic: validation guarantees it). */
-static void dependency_order(const lull_preset *p, uint32_t *order)
-{
-    bool *done = calloc(p->node_count, sizeof *done);
-    size_t placed = 0;
-    while (placed < p->node_count) {
-        for (uint32_t n = 0; n < p->node_count; n++) {
-            if (done[n]) continue;
-            bool ready = true;
-            for (size_t c = 0; c < p->connection_count; c++)
-                if (p->connections[c].to_node == n && !done[p->connections[c].from_node])
-                    ready = false;
-            if (ready) {
-                done[n] = true;
-                order[placed++] = n;
-            }
-        }
-    }
-    free(done);
-}
-
-typedef struct level {
-    double rms_db[2], peak[2];
-    bool finite;
-} level;
-
-static level render_level(const lull_preset *p, const plugin_registry *reg)
-{
-    const size_t frames = (size_t)(SAMPLE_RATE * RENDER_SECONDS);
-    level lv = {{0, 0}, {0, 0}, true};
-    float ***outs = calloc(p->node_count, sizeof *outs);
-    node_harness **nh = calloc(p->node_count, sizeof *nh);
-    uint32_t *order = calloc(p->node_count, sizeof *order);
-    float *mix[2] = {calloc(frames, sizeof(float)), calloc(frames, sizeof(float))};
-    float *trajectories = calloc(p->modulation_count * frames + 1, sizeof(float));
-    dependency_order(p, order);
-
-    for (size_t k = 0; k < p->node_count; k++) {
-        uint32_t n = order[k];
+    for (uint32_t n = 0; n < p->node_count; n++) {
         const preset_node *node = &p->nodes[n];
-        const lull_descriptor *d = node->desc;
-        char plugin[256];
-        plugin_of(reg, d, plugin, sizeof plugin);
-        nh[n] = nh_open(plugin, d->id, SAMPLE_RATE, 1000 + n);
-        nh_set_pacer(nh[n], p->pacer.rate, 0.0, p->pacer.inhale_fraction);
-        for (uint32_t i = 0; i < d->param_count; i++)
-            nh_set_param(nh[n], d->params[i].id, node->param_values[i]);
-        /* Modulated parameters: the mapped source per frame (mod_map does the range,
-         * curve and clamping exactly as the engine does; smoothing is left out). */
-        for (size_t m = 0; m < p->modulation_count; m++) {
-            const preset_modulation *mod = &p->modulations[m];
-            if (mod->node != n) continue;
-            float *t = trajectories + m * frames;
-            const lull_param_info *info = &d->params[mod->param];
-            lull_clocks c = {.sample_rate = SAMPLE_RATE, .tempo_bpm = p->tempo.bpm,
-                             .pacer_rate = p->pacer.rate,
-                             .inhale_fraction = p->pacer.inhale_fraction};
-            lull_features f;
-            memset(&f, 0, sizeof f);
-            for (size_t s = 0; s < frames; s++) {
-                double phase = fmod((double)s * p->pacer.rate / 60.0 / SAMPLE_RATE, 1.0);
-                c.pacer_phase = phase;
-                c.beat = (double)s * p->tempo.bpm / 60.0 / SAMPLE_RATE;
-                float x = mod_source_sensor(mod->source) == 0 ? mod_source_value(mod->source, &f, &c)
-                                                              : mod->neutral;
-                float base = mod->mode == MOD_MODE_ADD ? node->param_values[mod->param] : 0.0f;
-                float v = base + mod_map(mod, x);
-                t[s] = v < info->min ? info->min : v > info->max ? info->max : v;
-            }
-            nh_set_param_trajectory(nh[n], info->id, t, frames);
-        }
-        /* Inputs: the sum of every connection into each port. */
-        float **in = calloc(d->input_count + 1, sizeof *in);
-        for (uint32_t i = 0; i < d->input_count; i++) {
-            in[i] = calloc(frames, sizeof(float));
-            for (size_t c = 0; c < p->connection_count; c++) {
-                const preset_connection *cn = &p->connections[c];
-                if (cn->to_node != n || cn->to_port != i) continue;
-                const float *src = outs[cn->from_node][cn->from_port];
-                for (size_t s = 0; s < frames; s++) in[i][s] += cn->gain * src[s];
-            }
-        }
-        outs[n] = calloc(d->output_count + 1, sizeof *outs[n]);
-        for (uint32_t o = 0; o < d->output_count; o++) outs[n][o] = calloc(frames, sizeof(float));
-        nh_run(nh[n], (const float *const *)in, (float *const *)outs[n], frames);
-        for (uint32_t i = 0; i < d->input_count; i++) free(in[i]);
-        free(in);
+        if (is_type(node, "pattern")) return node->name;
+        if ((is_type(node, "sampler") || is_type(node, "stretch") || is_type(node, "grain")) &&
+            param(node, "tempo_follow") > 0.0f)
+            return node->name;
+        if (is_type(node, "delay") && param(node, "beats") >= 1.0f) return node->name;
+        if (is_type(node, "envelope") && param(node, "source") == 1.0f) return node->name;
     }
-    for (size_t c = 0; c < p->connection_count; c++) {
-        const preset_connection *cn = &p->connections[c];
-        if (cn->to_node != PRESET_OUTPUT_NODE) continue;
-        const float *src = outs[cn->from_node][cn->from_port];
-        for (size_t s = 0; s < frames; s++) mix[cn->to_port][s] += cn->gain * src[s];
-    }
-    size_t settle = (size_t)(SAMPLE_RATE * SETTLE_SECONDS);
-    for (int ch = 0; ch < 2; ch++) {
-        double sum = 0;
-        for (size_t s = settle; s < frames; s++) {
-            float x = mix[ch][s];
-            if (!isfinite(x)) lv.finite = false;
-            sum += (double)x * x;
-            if (fabsf(x) > lv.peak[ch]) lv.peak[ch] = fabsf(x);
-        }
-        lv.rms_db[ch] = 10.0 * log10(sum / (double)(frames - settle) + 1e-30);
-    }
+    return NULL;
+}
 
-    for (size_t n = 0; n < p->node_count; n++) {
-        for (uint32_t o = 0; outs[n] && o < p->nodes[n].desc->output_count; o++) free(outs[n][o]);
-        free(outs[n]);
-        nh_close(nh[n]);
+static bool body_source(enum mod_source s) { return s == MOD_HEART_RATE || s == MOD_AROUSAL; }
+
+/* Rises with the source: the output grows from in_min's end to in_max's end. */
+static bool rises(const preset_modulation *m)
+{
+    return (m->out_max - m->out_min) * (m->in_max - m->in_min) > 0.0f;
+}
+
+/* A mapping from the body onto a parameter in Hz that rises with it. */
+static const char *darkening(const lull_preset *p)
+{
+    for (size_t i = 0; i < p->modulation_count; i++) {
+        const preset_modulation *m = &p->modulations[i];
+        const lull_param_info *info = &p->nodes[m->node].desc->params[m->param];
+        if (body_source(m->source) && strcmp(info->unit, "Hz") == 0 && rises(m))
+            return p->nodes[m->node].name;
     }
-    free(outs);
-    free(nh);
-    free(order);
-    free(mix[0]);
-    free(mix[1]);
-    free(trajectories);
-    return lv;
+    return NULL;
+}
+
+/* Every pattern's density or register follows the body, rising with it. */
+static bool patterns_follow_arousal(const lull_preset *p, char *which, size_t n)
+{
+    for (uint32_t k = 0; k < p->node_count; k++) {
+        if (!is_type(&p->nodes[k], "pattern")) continue;
+        bool ok = false;
+        for (size_t i = 0; i < p->modulation_count; i++) {
+            const preset_modulation *m = &p->modulations[i];
+            const char *id = p->nodes[k].desc->params[m->param].id;
+            if (m->node == k && body_source(m->source) && rises(m) &&
+                (strcmp(id, "density") == 0 || strcmp(id, "register") == 0))
+                ok = true;
+        }
+        if (!ok) {
+            snprintf(which, n, "%s", p->nodes[k].name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Every struck or triggered sound rises over at least MIN_ATTACK_S. */
+static bool gentle_onsets(const lull_preset *p, char *which, size_t n)
+{
+    for (uint32_t k = 0; k < p->node_count; k++) {
+        const preset_node *node = &p->nodes[k];
+        bool struck = is_type(node, "bowl") || is_type(node, "envelope") ||
+                      (is_type(node, "sampler") && has_note_input(p, k));
+        if (!struck) continue;
+        float a = param(node, "attack");
+        if (!(a >= MIN_ATTACK_S)) {
+            snprintf(which, n, "%s.attack = %.3f s", node->name, a);
+            return false;
+        }
+        int ai = param_index(node, "attack");
+        for (size_t i = 0; i < p->modulation_count; i++) {
+            const preset_modulation *m = &p->modulations[i];
+            if (m->node == k && (int)m->param == ai) {
+                snprintf(which, n, "%s.attack is modulated", node->name);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* Integrated loudness of a render against the simulated relaxing client. */
+typedef struct meter {
+    float *l, *r;
+    size_t n, cap, from;
+} meter;
+
+static void observe(void *ud, struct lull_engine *e, uint64_t first, const float *left,
+                    const float *right, uint32_t n)
+{
+    (void)e;
+    meter *m = ud;
+    for (uint32_t i = 0; i < n && m->n < m->cap; i++) {
+        if (first + i < m->from) continue;
+        m->l[m->n] = left[i];
+        m->r[m->n] = right[i];
+        m->n++;
+    }
+}
+
+static double render_loudness(const char *path)
+{
+    char err[1024];
+    meter m = {0};
+    m.cap = (size_t)(RENDER_SECONDS * RATE);
+    m.from = (size_t)(MEASURE_FROM_S * RATE);
+    m.l = malloc(m.cap * sizeof(float));
+    m.r = malloc(m.cap * sizeof(float));
+    offline_render_opts o;
+    offline_render_defaults(&o);
+    o.preset = path;
+    o.seconds = RENDER_SECONDS;
+    o.sample_rate = RATE;
+    o.observe = observe;
+    o.observe_ud = &m;
+    o.fade_out_at_end = 0;
+    double lufs = NAN;
+    bool ok = render_features_setup(NULL, "relaxing", &o, err, sizeof err) == 0;
+    CHECK(ok, "%s: %s", path, err);
+    offline_render_result res;
+    if (ok && offline_render(&o, &res, err, sizeof err) == 0)
+        lufs = sq_loudness_integrated(m.l, m.r, m.n, RATE);
+    else
+        CHECK(false, "%s: render failed: %s", path, err);
+    render_features_teardown(&o);
+    free(m.l);
+    free(m.r);
+    return lufs;
 }
 
 /* The example in docs/presets.md (its first json block) is a valid preset. */
@@ -192,6 +233,45 @@ static void check_docs_example(const plugin_registry *reg)
     preset_free(p);
 }
 
+static void check_preset(const lull_preset *p, const char *path, double *lo, double *hi)
+{
+    char which[128] = "";
+    CHECK(p->display_name && strlen(p->display_name) > 2, "%s: has a display name", p->name);
+    CHECK(p->description && strlen(p->description) > 120,
+          "%s: has a description a therapist can read (one paragraph)", p->name);
+    CHECK(p->tag_count >= 2, "%s: has tags (%zu)", p->name, p->tag_count);
+    CHECK(isfinite(p->loudness_lufs), "%s: declares a loudness target", p->name);
+    CHECK(is_pacer_driven(p), "%s: nothing follows the breath pacer", p->name);
+    CHECK(p->tempo.heart_ratio > 0.0f && p->tempo.heart_ratio < 1.0f &&
+              p->tempo.floor_bpm < p->tempo.ceiling_bpm,
+          "%s: the tempo follows the heart below its rate (ratio %.2f, %g..%g bpm)", p->name,
+          p->tempo.heart_ratio, p->tempo.floor_bpm, p->tempo.ceiling_bpm);
+    const char *layer = tempo_layer(p);
+    CHECK(layer != NULL, "%s: no layer's pace follows the tempo", p->name);
+    const char *dark = darkening(p);
+    CHECK(dark != NULL, "%s: no filter darkens as heart rate or arousal falls", p->name);
+    CHECK(patterns_follow_arousal(p, which, sizeof which),
+          "%s: pattern %s does not thin out as the client calms", p->name, which);
+    CHECK(gentle_onsets(p, which, sizeof which), "%s: a sudden onset: %s (want >= %.3f s)",
+          p->name, which, MIN_ATTACK_S);
+    CHECK(p->stale_glide_s >= MIN_STALE_GLIDE_S, "%s: stale_glide %.1f s", p->name,
+          p->stale_glide_s);
+    double lufs = render_loudness(path);
+    fprintf(stderr,
+            "%-13s %-22s target %5.1f LUFS, measured %6.2f LUFS over %.0f s (relaxing); "
+            "tempo %.2f x heart in %g..%g bpm via %s; darkens %s\n",
+            p->name, p->display_name, p->loudness_lufs, lufs, RENDER_SECONDS - MEASURE_FROM_S,
+            p->tempo.heart_ratio, p->tempo.floor_bpm, p->tempo.ceiling_bpm, layer ? layer : "-",
+            dark ? dark : "-");
+    if (isfinite(p->loudness_lufs)) {
+        CHECK(fabs(lufs - p->loudness_lufs) <= LOUDNESS_TOLERANCE_LU,
+              "%s: %.2f LUFS, target %.1f +- %.1f LU", p->name, lufs, p->loudness_lufs,
+              LOUDNESS_TOLERANCE_LU);
+        *lo = fmin(*lo, p->loudness_lufs);
+        *hi = fmax(*hi, p->loudness_lufs);
+    }
+}
+
 int main(void)
 {
     char err[1024];
@@ -202,6 +282,7 @@ int main(void)
 
     static const char *const required[] = {"surf.json", "drone.json", "default.json"};
     size_t found_required = 0, count = 0;
+    double lo = INFINITY, hi = -INFINITY;
     DIR *d = opendir(dir);
     CHECK(d != NULL, "cannot open %s", dir);
     for (struct dirent *ent; d && (ent = readdir(d));) {
@@ -215,27 +296,17 @@ int main(void)
         CHECK(p != NULL, "shipped preset refused: %s", err);
         if (!p) continue;
         count++;
-        CHECK(p->description && strlen(p->description) > 20, "%s: has a description", p->name);
-        CHECK(is_pacer_driven(p), "%s: nothing follows the breath pacer", p->name);
-        level lv = render_level(p, reg);
-        CHECK(lv.finite, "%s: non-finite output", p->name);
-        for (int ch = 0; ch < 2; ch++) {
-            fprintf(stderr, "%s %s: %.1f dBFS RMS, peak %.1f dBFS\n", p->name,
-                    ch ? "right" : "left", lv.rms_db[ch], 20 * log10(lv.peak[ch] + 1e-30));
-            CHECK(lv.rms_db[ch] > -22.0 && lv.rms_db[ch] < -14.0,
-                  "%s: channel %d at %.1f dBFS RMS, want -18 +- 4", p->name, ch, lv.rms_db[ch]);
-            /* Peaks are the safety limiter's job, but nothing should clip before it.
-             * Swelled noise at -18 dBFS RMS peaks ~17 dB higher (a Gaussian's 4.9 sigma
-             * over a million samples, plus the swell's crest over its mean power). */
-            CHECK(lv.peak[ch] < 0.891f, "%s: channel %d peaks at %.2f (above -1 dBFS)", p->name,
-                  ch, lv.peak[ch]);
-        }
+        check_preset(p, path, &lo, &hi);
         preset_free(p);
     }
     if (d) closedir(d);
     check_docs_example(reg);
+    fprintf(stderr, "%zu presets; loudness targets %.1f..%.1f LUFS (%.1f LU band)\n", count, lo, hi,
+            hi - lo);
+    CHECK(hi - lo <= TARGET_BAND_LU, "loudness targets span %.1f LU, want <= %.1f", hi - lo,
+          TARGET_BAND_LU);
     CHECK(found_required == 3, "surf.json, drone.json and default.json are shipped");
-    CHECK(count >= 3, "%zu presets validated", count);
+    CHECK(count >= 10, "%zu presets validated (the library has at least 10)", count);
     registry_free(reg);
     return check_finish("test_preset_shipped");
 }

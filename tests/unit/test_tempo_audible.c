@@ -45,6 +45,7 @@ typedef struct capture {
     size_t n, cap;
     double tempo_sum;         /* tempo clock summed over chunks after SKIP_S, for printing */
     double tempo_min, tempo_max;
+    double heart_sum;         /* the measured heart rate feature, likewise */
     size_t tempo_count;
 } capture;
 
@@ -60,6 +61,7 @@ static void observe(void *ud, lull_engine *e, uint64_t first, const float *left,
         lull_engine_status s;
         lull_engine_get_status(e, &s);
         c->tempo_sum += s.tempo_bpm;
+        c->heart_sum += s.features.heart_rate;
         c->tempo_min = fmin(c->tempo_min, s.tempo_bpm);
         c->tempo_max = fmax(c->tempo_max, s.tempo_bpm);
         c->tempo_count++;
@@ -172,25 +174,12 @@ static double *onset_strength(const capture *c, size_t from, size_t *len)
         double m = 0;
         for (size_t j = lo; j <= hi; j++) m += flux[j];
         m /= (double)(hi - lo + 1);
-        nov[k] = flux[k] > m ? flux[k] - m : 0.0;
+        double d = flux[k] > m ? flux[k] - m : 0.0;
+        nov[k] = d * d;
     }
     free(flux);
     *len = frames;
     return nov;
-}
-
-/* Normalised Fourier tempogram at f Hz: |sum o[k] e^{-2 pi i f t_k}| / sum o[k]
- * (1 = every onset exactly on one grid of period 1/f). */
-static double tempogram(const double *o, size_t n, double fr, double f)
-{
-    double complex s = 0, rot = cexp(-2.0 * M_PI * I * f / fr), ph = 1;
-    double sum = 0;
-    for (size_t k = 0; k < n; k++) {
-        s += o[k] * ph;
-        ph *= rot;
-        sum += o[k];
-    }
-    return sum > 0 ? cabs(s) / sum : 0.0;
 }
 
 /* Maximum of g over [lo, hi]: a grid, then golden-section search around its best. */
@@ -224,21 +213,91 @@ typedef struct env {
     double fr;
 } env;
 
-static double tempogram_at(const void *ud, double f)
+/* The hum's pulse: its fundamental band (98 Hz, two cascaded bandpass biquads,
+ * Q 2: the bowls' lowest note, E3 at 165 Hz, is 15 dB down), its RMS per FRAME_S,
+ * minus a 4 s moving average (the pacer's swell, 0.1 Hz, is not the beat). */
+static double *hum_pulse_envelope(const capture *c, size_t from, size_t *len)
 {
-    const env *e = ud;
-    return tempogram(e->o, e->n, e->fr, f);
+    const size_t hop = (size_t)(FRAME_S * RATE), frames = (c->n - from) / hop;
+    double *e = calloc(frames, sizeof *e), *out = calloc(frames, sizeof *out);
+    biquad f1 = bandpass(98.0, 2.0), f2 = bandpass(98.0, 2.0);
+    for (size_t k = 0; k < frames; k++) {
+        double sum = 0;
+        for (size_t i = 0; i < hop; i++) {
+            size_t at = from + k * hop + i;
+            double y = biquad_run(&f2, biquad_run(&f1, 0.5 * ((double)c->l[at] + c->r[at])));
+            sum += y * y;
+        }
+        e[k] = sqrt(sum / (double)hop);
+    }
+    size_t half = (size_t)(2.0 / FRAME_S);
+    for (size_t k = 0; k < frames; k++) {
+        size_t lo = k > half ? k - half : 0, hi = k + half < frames ? k + half : frames - 1;
+        double m = 0;
+        for (size_t j = lo; j <= hi; j++) m += e[j];
+        out[k] = e[k] - m / (double)(hi - lo + 1);
+    }
+    free(e);
+    *len = frames;
+    return out;
 }
 
-/* The beat frequency heard in a render, Hz. */
-static double heard_beat_hz(const capture *c, double *salience)
+/* |sum x[k] e^{-2 pi i f t_k}| / sum |x[k]|: 1 for pulses on one grid of period
+ * 1/f, pi/4 for a pure sinusoid of frequency f, near 0 for anything unrelated. */
+static double salience(const double *x, size_t n, double fr, double f)
 {
-    size_t n;
-    double *o = onset_strength(c, (size_t)(SKIP_S * RATE), &n);
-    env e = {o, n, 1.0 / FRAME_S};
-    double f = argmax(tempogram_at, &e, 0.5, 1.5, 0.002, salience);
+    double complex s = 0, rot = cexp(-2.0 * M_PI * I * f / fr), ph = 1;
+    double sum = 0;
+    for (size_t k = 0; k < n; k++) {
+        s += x[k] * ph;
+        ph *= rot;
+        sum += fabs(x[k]);
+    }
+    return sum > 0 ? cabs(s) / sum : 0.0;
+}
+
+typedef struct pulse {
+    double hz;                /* the beat heard in the hum's pulse */
+    double hum_salience;
+    double strike_salience;   /* the bowls' onsets at that beat */
+    double strike_chance;     /* the same at frequencies off the beat: median */
+} pulse;
+
+static double salience_at(const void *ud, double f)
+{
+    const env *e = ud;
+    return salience(e->o, e->n, e->fr, f);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static pulse heard_pulse(const capture *c)
+{
+    pulse p;
+    size_t n, m;
+    const size_t from = (size_t)(SKIP_S * RATE);
+    double *h = hum_pulse_envelope(c, from, &n);
+    env eh = {h, n, 1.0 / FRAME_S};
+    p.hz = argmax(salience_at, &eh, 0.5, 1.5, 0.002, &p.hum_salience);
+    double *o = onset_strength(c, from, &m);
+    p.strike_salience = salience(o, m, 1.0 / FRAME_S, p.hz);
+    /* Chance level: the onsets' salience at 41 frequencies off the beat grid
+     * (between its harmonics, 0.2..0.45 and 0.55..0.8 of the beat frequency
+     * above it). */
+    double off[41];
+    for (int i = 0; i < 41; i++) {
+        double u = i < 20 ? 0.2 + 0.25 * i / 19.0 : 0.55 + 0.25 * (i - 20) / 20.0;
+        off[i] = salience(o, m, 1.0 / FRAME_S, p.hz * (1.0 + u));
+    }
+    qsort(off, 41, sizeof off[0], cmp_double);
+    p.strike_chance = off[20];
+    free(h);
     free(o);
-    return f;
+    return p;
 }
 
 static void check_pace(void)
@@ -253,15 +312,18 @@ static void check_pace(void)
             capture_free(&c);
             return;
         }
-        double sal = 0;
-        heard[i] = heard_beat_hz(&c, &sal);
+        pulse pl = heard_pulse(&c);
+        heard[i] = pl.hz;
         clock[i] = c.tempo_count ? c.tempo_sum / (double)c.tempo_count : NAN;
         fprintf(stderr,
-                "bowls, heart %g bpm: tempo clock %.2f bpm (%.2f..%.2f) after %.0f s, theory %.2f; "
-                "heard beat %.4f Hz = %.2f bpm (tempogram salience %.2f)\n",
-                hearts[i], clock[i], c.tempo_min, c.tempo_max, SKIP_S, FOLLOW * hearts[i], heard[i],
-                60.0 * heard[i], sal);
-        CHECK(sal > 0.1, "heart %g: no beat grid in the audio (salience %.3f)", hearts[i], sal);
+                "bowls, heart %g bpm (measured %.2f): tempo clock %.2f bpm (%.2f..%.2f) after %.0f s, "
+                "theory %.2f; heard: hum pulse %.4f Hz = %.2f bpm (salience %.2f), bowl strikes on "
+                "that beat: salience %.3f (off the beat %.3f)\n",
+                hearts[i], c.heart_sum / (double)c.tempo_count, clock[i], c.tempo_min, c.tempo_max,
+                SKIP_S, FOLLOW * hearts[i], heard[i], 60.0 * heard[i], pl.hum_salience,
+                pl.strike_salience, pl.strike_chance);
+        CHECK(pl.hum_salience > 0.2, "heart %g: no pulse in the hum (salience %.3f)", hearts[i],
+              pl.hum_salience);
         capture_free(&c);
     }
     double ratio = heard[1] / heard[0], want = hearts[1] / hearts[0];

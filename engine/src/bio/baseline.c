@@ -39,6 +39,14 @@ void baseline_update(baseline *b, double now_s, double hr, double rmssd, double 
 
 bool baseline_learned(const baseline *b, int feature) { return isfinite(b->center[feature]); }
 
+double baseline_seconds_left(const baseline *b)
+{
+    int most = 0;
+    for (int f = 0; f < BASELINE_FEATURES; f++)
+        if (b->count[f] > most) most = b->count[f];
+    return (double)(BASELINE_SECONDS - most);
+}
+
 double baseline_arousal(const baseline *b, double hr, double rmssd, double br)
 {
     const double v[BASELINE_FEATURES] = { hr, rmssd > 0 ? log(rmssd) : NAN, br };

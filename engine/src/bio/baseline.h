@@ -40,6 +40,10 @@ void baseline_update(baseline *b, double now_s, double hr, double rmssd, double 
 
 bool baseline_learned(const baseline *b, int feature);
 
+/* Seconds of good samples still needed before the first feature's baseline is
+ * learned: 0 once one is, BASELINE_SECONDS before any sample. */
+double baseline_seconds_left(const baseline *b);
+
 /* Arousal for the given current values, NaN when no baseline applies. */
 double baseline_arousal(const baseline *b, double hr, double rmssd, double br);
 

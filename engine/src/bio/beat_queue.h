@@ -1,6 +1,7 @@
 /* The beats a detector has found but not yet handed to its caller: a small
- * fixed FIFO of sample indices (no allocation), shared by the ECG and PPG
- * detectors, plus the conversion of their durations to whole samples. */
+ * fixed FIFO of beat positions in fractional sample indices (peaks are located
+ * between samples; no allocation), shared by the ECG and PPG detectors, plus the
+ * conversion of their durations to whole samples and the sub-sample peak fit. */
 #ifndef LULL_BIO_BEAT_QUEUE_H
 #define LULL_BIO_BEAT_QUEUE_H
 
@@ -12,28 +13,45 @@
 #define BEAT_QUEUE_CAP 64
 
 typedef struct beat_queue {
-    int64_t beats[BEAT_QUEUE_CAP];
+    double beats[BEAT_QUEUE_CAP];
     size_t count;
 } beat_queue;
 
 static inline void beat_queue_clear(beat_queue *q) { q->count = 0; }
 
 /* A full queue drops the beat: the caller is not draining it (it drains every push). */
-static inline void beat_queue_push(beat_queue *q, int64_t beat)
+static inline void beat_queue_push(beat_queue *q, double beat)
 {
     if (q->count < BEAT_QUEUE_CAP) q->beats[q->count++] = beat;
 }
 
-/* Moves up to max of the oldest beats into out; returns how many. */
-static inline size_t beat_queue_take(beat_queue *q, int64_t *out, size_t max)
+/* Moves up to max of the oldest beats into out (fractional indices, or rounded
+ * to whole samples when out_index is given instead); returns how many. */
+static inline size_t beat_queue_take(beat_queue *q, double *out, int64_t *out_index,
+                                     size_t max)
 {
     size_t n = q->count < max ? q->count : max;
+    for (size_t i = 0; i < n; i++) {
+        if (out) out[i] = q->beats[i];
+        else out_index[i] = (int64_t)llround(q->beats[i]);
+    }
     if (n > 0) {
-        memcpy(out, q->beats, n * sizeof(int64_t));
-        memmove(q->beats, q->beats + n, (q->count - n) * sizeof(int64_t));
+        memmove(q->beats, q->beats + n, (q->count - n) * sizeof(double));
         q->count -= n;
     }
     return n;
+}
+
+/* Offset (-0.5..0.5 samples) of the vertex of the parabola through three
+ * samples around a local extremum at the middle one: the peak between samples
+ * (Smith, "Spectral Audio Signal Processing", quadratic interpolation; HeartPy's
+ * high-precision mode does the same on an upsampled pulse). 0 when flat. */
+static inline double bio_parabolic_offset(double before, double at, double after)
+{
+    double den = before - 2.0 * at + after;
+    if (!(fabs(den) > 0.0)) return 0.0;
+    double off = 0.5 * (before - after) / den;
+    return off < -0.5 ? -0.5 : off > 0.5 ? 0.5 : off;
 }
 
 /* A duration in whole samples at fs, at least 1. */

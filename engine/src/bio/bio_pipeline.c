@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bio/baseline.h"
+#include "bio/beat_template.h"
 #include "bio/coherence.h"
 #include "bio/ecg_detector.h"
 #include "bio/hrv.h"
@@ -29,6 +30,25 @@
 #define HEART_INTERVAL_WINDOW 16
 #define RSA_WAIT_S 3.0
 #define BASELINE_MIN_QUALITY 0.5
+/* Beat windows compared by the morphology score (beat_template.h). */
+#define ECG_TPL_PRE_S 0.1
+#define ECG_TPL_POST_S 0.2
+#define PPG_TPL_S 0.3
+/* Morphology score: 0 at this mean correlation, 1 at the next (Orphanidou 2015
+ * accepts ECG at 0.66 and PPG at 0.86). */
+#define ECG_MORPH_ZERO 0.5
+#define ECG_MORPH_ONE 0.7
+#define PPG_MORPH_ZERO 0.7
+#define PPG_MORPH_ONE 0.9
+/* Regularity evidence: the median beat-to-beat change of the last intervals
+ * against the median interval. A sinus rhythm changes by a few percent from beat
+ * to beat even with strong sinus arrhythmia (about 0.1 at most; ectopic beats are
+ * outvoted by the median); peaks picked from noise by a detector with a 200-ms
+ * refractory period change by a third of an interval. Score 1 at <= 0.12, 0 at
+ * >= 0.25; it complements the morphology score, which slow noise can fool. */
+#define REGULARITY_BEATS 10
+#define REGULAR_ONE 0.12
+#define REGULAR_ZERO 0.25
 /* Heart sources, in order of preference. */
 enum { SRC_ECG = 0, SRC_RR = 1, SRC_PPG = 2, SOURCES = 3, SRC_NONE = -1 };
 
@@ -54,11 +74,14 @@ typedef struct waveform {
     ecg_detector *ecg;        /* BIO_ECG */
     ppg_detector *ppg;        /* BIO_PPG */
     signal_quality *quality;
+    beat_template *tpl;       /* BIO_ECG, BIO_PPG: morphology evidence */
     float chunk[DETECTOR_CHUNK];
 } waveform;
 
 typedef struct heart_source {
     beat_validator *validator;
+    double recent[REGULARITY_BEATS]; /* last beat times, a ring, for regularity */
+    int n_recent, recent_head;
     bool seen;
     double last_input_time;   /* last sample (waveforms) or RR message */
     double last_beat_time;
@@ -85,6 +108,7 @@ struct bio_pipeline {
     double last_inhale_time;  /* NaN after a gap */
     double rsa_t0, rsa_t1;    /* pending breath, NaN when none */
     double rsa;
+    double chain_start;       /* start of the unbroken chain of valid beats, NaN = none */
     bio_pipeline_listener listener;
     bio_pipeline_counters counters;
 };
@@ -101,6 +125,8 @@ static void waveform_free_parts(waveform *w)
     ecg_detector_free(w->ecg);
     ppg_detector_free(w->ppg);
     signal_quality_free(w->quality);
+    beat_template_free(w->tpl);
+    w->tpl = NULL;
     w->resp = NULL;
     w->ecg = NULL;
     w->ppg = NULL;
@@ -128,6 +154,8 @@ static int waveform_build(waveform *w, bio_stream s, double hz)
     if (s == BIO_RESP) ok = ok && (n.resp = resp_tracker_new(hz)) != NULL;
     if (s == BIO_ECG) ok = ok && (n.ecg = ecg_detector_new(hz)) != NULL;
     if (s == BIO_PPG) ok = ok && (n.ppg = ppg_detector_new(hz)) != NULL;
+    if (s == BIO_ECG) ok = ok && (n.tpl = beat_template_new(hz, ECG_TPL_PRE_S, ECG_TPL_POST_S));
+    if (s == BIO_PPG) ok = ok && (n.tpl = beat_template_new(hz, PPG_TPL_S, PPG_TPL_S));
     if (!ok) {
         waveform_free_parts(&n);
         return -1;
@@ -171,6 +199,7 @@ bio_pipeline *bio_pipeline_new(const bio_pipeline_config *cfg)
     p->hr_value = p->hr_time = NAN;
     p->last_inhale_time = p->rsa_t0 = p->rsa_t1 = p->rsa = NAN;
     p->rr_last_beat = NAN;
+    p->chain_start = NAN;
     return p;
 }
 
@@ -218,18 +247,25 @@ static void segment_add(waveform *w, int64_t index, double time)
     if (w->seg_count < SEGMENTS) w->seg_count++;
 }
 
-static double index_time(const waveform *w, int64_t index)
+static double index_time(const waveform *w, double index)
 {
     const segment *best = NULL;
     for (int i = 0; i < w->seg_count; i++) {
         const segment *s = &w->seg[(w->seg_head + SEGMENTS - 1 - i) % SEGMENTS];
         best = s;
-        if (s->start_index <= index) break;
+        if ((double)s->start_index <= index) break;
     }
-    return best->start_time + (double)(index - best->start_index) / w->fs;
+    return best->start_time + (index - (double)best->start_index) / w->fs;
 }
 
 /* ---- heart ---------------------------------------------------------------- */
+
+/* The beat chain of the active source is broken: HRV and coherence start over. */
+static void heart_break(bio_pipeline *p)
+{
+    hrv_break(p->hrv);
+    p->chain_start = NAN;
+}
 
 static bool source_fresh(const bio_pipeline *p, int i, double now)
 {
@@ -258,15 +294,19 @@ static void heart_result(bio_pipeline *p, int i, const beat_result *r)
         if (k == i || source_fresh(p, k, r->time_s)) want = k;
     if (want != i) return;
     if (p->active != i) {
-        hrv_break(p->hrv);
+        heart_break(p);
         p->active = i;
     }
     hrv_push(p->hrv, r->time_s, r->interval_ms, valid);
+    if (valid && !isfinite(p->chain_start)) p->chain_start = r->time_s - r->interval_ms / 1000.0;
 }
 
 static void heart_beat(bio_pipeline *p, int i, double t)
 {
     heart_source *s = &p->src[i];
+    s->recent[s->recent_head] = t;
+    s->recent_head = (s->recent_head + 1) % REGULARITY_BEATS;
+    if (s->n_recent < REGULARITY_BEATS) s->n_recent++;
     beat_result r;
     if (beat_validator_push(s->validator, t, &r)) heart_result(p, i, &r);
     s->last_beat_time = t;
@@ -297,12 +337,13 @@ static void resp_sample(bio_pipeline *p, waveform *w, float x, double t)
 static void detector_chunk(bio_pipeline *p, bio_stream s, size_t n)
 {
     waveform *w = &p->wave[s];
-    int64_t beats[BEATS_OUT];
-    size_t nb = s == BIO_ECG ? ecg_detector_push(w->ecg, w->chunk, n, beats, BEATS_OUT)
-                             : ppg_detector_push(w->ppg, w->chunk, n, beats, BEATS_OUT);
+    double beats[BEATS_OUT];
+    size_t nb = s == BIO_ECG ? ecg_detector_push_precise(w->ecg, w->chunk, n, beats, BEATS_OUT)
+                             : ppg_detector_push_precise(w->ppg, w->chunk, n, beats, BEATS_OUT);
     int src = s == BIO_ECG ? SRC_ECG : SRC_PPG;
     for (size_t b = 0; b < nb; b++) {
         p->counters.beats[s]++;
+        beat_template_beat(w->tpl, beats[b]);
         heart_beat(p, src, index_time(w, beats[b]));
     }
 }
@@ -337,6 +378,7 @@ void bio_pipeline_push_samples(bio_pipeline *p, bio_stream s, const float *x, si
     if (clock_batch(p, w, n, t_last_s)) {
         p->counters.gaps[s]++;
         signal_quality_gap(w->quality);
+        if (w->tpl) beat_template_gap(w->tpl);
         if (s == BIO_RESP) {
             resp_tracker_gap(w->resp);
             p->last_inhale_time = NAN;
@@ -345,7 +387,7 @@ void bio_pipeline_push_samples(bio_pipeline *p, bio_stream s, const float *x, si
             w->chunk[0] = NAN;
             detector_chunk(p, s, 1);
             w->next_index++;
-            if (p->active == (s == BIO_ECG ? SRC_ECG : SRC_PPG)) hrv_break(p->hrv);
+            if (p->active == (s == BIO_ECG ? SRC_ECG : SRC_PPG)) heart_break(p);
         }
         segment_add(w, w->next_index, t_last_s - (double)(n - 1) / w->fs);
     }
@@ -365,6 +407,7 @@ void bio_pipeline_push_samples(bio_pipeline *p, bio_stream s, const float *x, si
             continue;
         }
         signal_quality_push(w->quality, v, v);
+        beat_template_push(w->tpl, v);
         w->chunk[fill++] = v;
         if (fill == DETECTOR_CHUNK) {
             detector_chunk(p, s, fill);
@@ -410,7 +453,7 @@ void bio_pipeline_push_rr(bio_pipeline *p, const float *rr_ms, size_t n, double 
     } else {
         if (p->counters.rr_accepted) p->counters.rr_gaps++;
         beat_validator_reset(s->validator);
-        if (p->active == SRC_RR) hrv_break(p->hrv);
+        if (p->active == SRC_RR) heart_break(p);
         start = t_s - sum_s;
         heart_beat(p, SRC_RR, start); /* the beat that starts the first interval */
     }
@@ -462,6 +505,46 @@ static void breath_features(bio_pipeline *p, double now, lull_features *f)
     f->breath_quality = fresh && isfinite(f->breath_rate) ? (float)q.total : 0.0f;
 }
 
+static double ramp01(double x, double zero_at, double one_at)
+{
+    double v = (x - zero_at) / (one_at - zero_at);
+    return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+static void sort_small(double *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
+/* Evidence that the beats come at a heart's pace (see REGULARITY_BEATS). */
+static double regularity_score(const heart_source *s)
+{
+    if (s->n_recent < 4) return 0.0;
+    double t[REGULARITY_BEATS], rr[REGULARITY_BEATS], d[REGULARITY_BEATS];
+    for (int k = 0; k < s->n_recent; k++)
+        t[k] = s->recent[(s->recent_head - s->n_recent + k + REGULARITY_BEATS) % REGULARITY_BEATS];
+    int n_rr = s->n_recent - 1;
+    for (int k = 0; k < n_rr; k++) rr[k] = t[k + 1] - t[k];
+    for (int k = 0; k + 1 < n_rr; k++) d[k] = fabs(rr[k + 1] - rr[k]);
+    sort_small(rr, n_rr);
+    sort_small(d, n_rr - 1);
+    double med_rr = rr[n_rr / 2], med_d = d[(n_rr - 1) / 2];
+    if (!(med_rr > 0)) return 0.0;
+    return ramp01(med_d / med_rr, REGULAR_ZERO, REGULAR_ONE);
+}
+
+/* Evidence that the beats are a heart's: alike in shape (beat_template.h). */
+static double morphology_score(const waveform *w, bool ecg)
+{
+    double c = beat_template_correlation(w->tpl);
+    return ecg ? ramp01(c, ECG_MORPH_ZERO, ECG_MORPH_ONE) : ramp01(c, PPG_MORPH_ZERO, PPG_MORPH_ONE);
+}
+
 static void heart_features(bio_pipeline *p, double now, lull_features *f)
 {
     bool any_seen = p->hr_seen, any_fresh = false;
@@ -480,6 +563,13 @@ static void heart_features(bio_pipeline *p, double now, lull_features *f)
         f->rmssd = (float)hrv_rmssd(p->hrv);
         coherence_update(p->coh, p->hrv, now);
         f->coherence = (float)coherence_value(p->coh);
+        /* Coherence needs COHERENCE_WINDOW_S of valid beats; while unknown with
+         * the window covered (waiting for the next 5-s update, or a hole in the
+         * beats), at least 1 s is reported so that it still reads as learning. */
+        double have = isfinite(p->chain_start) ? hrv_last_beat_time(p->hrv) - p->chain_start : 0.0;
+        f->coherence_learning_s =
+            isfinite(f->coherence) ? 0.0f
+                                   : (float)fmax(1.0, COHERENCE_WINDOW_S - fmax(0.0, have));
         /* RSA of the last complete breath, once its beats are in. */
         if (isfinite(p->rsa_t1) &&
             (hrv_last_beat_time(p->hrv) >= p->rsa_t1 || now > p->rsa_t1 + RSA_WAIT_S)) {
@@ -494,8 +584,10 @@ static void heart_features(bio_pipeline *p, double now, lull_features *f)
             signal_quality_get(p->rr_quality, &q);
             f->heart_quality = (float)q.intervals;
         } else {
-            signal_quality_get(p->wave[fresh_src == SRC_ECG ? BIO_ECG : BIO_PPG].quality, &q);
-            f->heart_quality = (float)q.total;
+            waveform *w = &p->wave[fresh_src == SRC_ECG ? BIO_ECG : BIO_PPG];
+            signal_quality_get(w->quality, &q);
+            f->heart_quality = (float)(q.total * morphology_score(w, fresh_src == SRC_ECG) *
+                                       regularity_score(&p->src[fresh_src]));
         }
     } else if (fresh_src == SRC_NONE && hr_fresh) {
         /* A device that sends only heart rate vouches for it. */
@@ -514,6 +606,8 @@ void bio_pipeline_features(bio_pipeline *p, double now_s, lull_features *out)
     bool breath_ok = out->breath_quality >= BASELINE_MIN_QUALITY;
     baseline_update(&p->base, now_s, heart_ok ? out->heart_rate : NAN,
                     heart_ok ? out->rmssd : NAN, breath_ok ? out->breath_rate : NAN);
+    if (out->heart_state != LULL_SENSOR_NONE || out->breath_state != LULL_SENSOR_NONE)
+        out->arousal_learning_s = (float)baseline_seconds_left(&p->base);
     out->arousal = (float)baseline_arousal(&p->base,
                                            out->heart_state == LULL_SENSOR_OK ? out->heart_rate : NAN,
                                            out->heart_state == LULL_SENSOR_OK ? out->rmssd : NAN,

@@ -81,7 +81,12 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
 
     while (getline(&line, &line_cap, f) >= 0) {
         lineno++;
+        /* Spreadsheets save CSV with CRLF line ends and often a UTF-8 byte order
+         * mark before the header; both read like plain CSV. */
         line[strcspn(line, "\r\n")] = '\0';
+        if (lineno == 1 && (unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB &&
+            (unsigned char)line[2] == 0xBF)
+            memmove(line, line + 3, strlen(line + 3) + 1);
         const char *p = line;
         while (isspace((unsigned char)*p))
             p++;

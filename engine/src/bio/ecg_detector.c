@@ -22,20 +22,39 @@ enum {
 #define ECG_FORCE_PEAK_S 0.500  /* an integrator peak is taken at the latest this late */
 #define ECG_HOLD_GAP_S 0.050    /* dropouts up to this long are bridged by holding */
 #define ECG_RING_S 1.0          /* history kept for refinement and slopes */
+/* T waves taller than the R (chest-strap leads) pass the slope test when they are
+ * narrow; they are still several times wider than a QRS. Half-height width of a
+ * normal QRS: 20-50 ms; of a T wave: 80-200 ms (Goldberger, Clinical
+ * Electrocardiography, 9th ed., ch. 2-3). A peak within ECG_TWAVE_S of a QRS
+ * that is this much wider than that QRS is a T wave. */
+#define ECG_TWAVE_WIDTH 2.5
+#define ECG_WIDTH_SPAN_S 0.150  /* half-height width measured up to this far each side */
+/* Recovery from artifacts: Pan-Tompkins' levels learn whatever peaks they see, so
+ * a noise burst or a drop of the electrode gain leaves thresholds far above the
+ * QRS for good. A single peak may raise a level by at most this factor, and when
+ * no QRS has come for the search-back interval (at least ECG_SILENT_MIN_S), both
+ * levels halve every ECG_DECAY_HALF_S until beats are found again: about eight
+ * halvings (a 256 x burst in the integrator, 16 x in amplitude) take 2 s. */
+#define ECG_LEVEL_STEP 4.0
+#define ECG_SILENT_MIN_S 1.2
+#define ECG_DECAY_HALF_S 0.25
 
 /* One local maximum of the integrated signal, with what classification needs. */
 typedef struct mwi_peak {
     double value;     /* integrator value */
     int64_t index;    /* sample index of the integrator maximum */
-    int64_t r_index;  /* refined R peak */
+    int64_t r_index;  /* refined R peak, whole sample */
+    double r_pos;     /* refined R peak between samples (fractional index) */
     double slope;     /* steepest slope of the refinement signal before the peak */
+    double width;     /* half-height width of the refined peak, samples */
 } mwi_peak;
 
 struct ecg_detector {
     double fs;
     int mwi_len, ring_len;
-    int refractory, twave, r_search, force_peak, hold_gap, learn_len;
-    int64_t ref_delay;           /* group delay of ref_lp in samples */
+    int refractory, twave, r_search, force_peak, hold_gap, learn_len, width_span, silent_min;
+    double ref_delay;            /* group delay of ref_lp in samples (fractional) */
+    double decay;                /* per-sample factor of the silent-level decay */
 
     /* filters */
     bio_biquad bp_hp, bp_lp;     /* 5-15 Hz band-pass for detection */
@@ -70,7 +89,7 @@ struct ecg_detector {
     double spki, npki;
     int64_t last_qrs;            /* integrator index of the last QRS, -1 = unknown */
     int64_t last_r;              /* last reported R index, -1 = none */
-    double last_slope;
+    double last_slope, last_width;
     double rr1[ECG_RR_COUNT], rr2[ECG_RR_COUNT];
     int n_rr1, n_rr2, rr1_pos, rr2_pos;
     mwi_peak candidate;          /* best noise peak since the last QRS, for search-back */
@@ -98,8 +117,11 @@ ecg_detector *ecg_detector_new(double fs)
     d->force_peak = bio_samples(fs, ECG_FORCE_PEAK_S);
     d->hold_gap = bio_samples(fs, ECG_HOLD_GAP_S);
     d->learn_len = bio_samples(fs, ECG_LEARN_S);
+    d->width_span = bio_samples(fs, ECG_WIDTH_SPAN_S);
+    d->silent_min = bio_samples(fs, ECG_SILENT_MIN_S);
+    d->decay = pow(0.5, 1.0 / (ECG_DECAY_HALF_S * fs));
     /* 2nd-order Butterworth low-pass: group delay sqrt(2) / (2 pi fc) at DC */
-    d->ref_delay = lround(fs * M_SQRT2 / (2.0 * M_PI * fmin(40.0, 0.4 * fs)));
+    d->ref_delay = fs * M_SQRT2 / (2.0 * M_PI * fmin(40.0, 0.4 * fs));
     d->mwi_ring = calloc((size_t)d->mwi_len, sizeof(double));
     d->ref_ring = calloc((size_t)d->ring_len, sizeof(double));
     if (!d->mwi_ring || !d->ref_ring) {
@@ -164,7 +186,7 @@ void ecg_detector_reset(ecg_detector *d)
     d->spki = d->npki = 0.0;
     d->last_qrs = -1;
     d->last_r = -1;
-    d->last_slope = 0.0;
+    d->last_slope = d->last_width = 0.0;
     d->n_rr1 = d->n_rr2 = d->rr1_pos = d->rr2_pos = 0;
     d->has_candidate = false;
     d->pos_level = d->neg_level = 0.0;
@@ -194,18 +216,26 @@ static double rr_average(const ecg_detector *d)
     return s / count;
 }
 
-static void emit(ecg_detector *d, int64_t r_index)
+static void emit(ecg_detector *d, const mwi_peak *p)
 {
-    beat_queue_push(&d->pending, r_index);
-    d->last_r = r_index;
+    beat_queue_push(&d->pending, p->r_pos);
+    d->last_r = p->r_index;
+}
+
+/* A peak's contribution to a level, at most ECG_LEVEL_STEP x the signal level:
+ * an artifact cannot teach a threshold that no later QRS reaches. */
+static double level_input(const ecg_detector *d, double value)
+{
+    return d->spki > 0.0 ? fmin(value, ECG_LEVEL_STEP * d->spki) : value;
 }
 
 static void accept_qrs(ecg_detector *d, const mwi_peak *p, bool search_back)
 {
+    double v = level_input(d, p->value);
     if (search_back)
-        d->spki = 0.25 * p->value + 0.75 * d->spki;
+        d->spki = 0.25 * v + 0.75 * d->spki;
     else
-        d->spki = 0.125 * p->value + 0.875 * d->spki;
+        d->spki = 0.125 * v + 0.875 * d->spki;
     if (d->last_qrs >= 0) {
         double rr = (double)(p->index - d->last_qrs);
         double avg2 = rr_average(d);
@@ -222,15 +252,20 @@ static void accept_qrs(ecg_detector *d, const mwi_peak *p, bool search_back)
     }
     d->last_qrs = p->index;
     d->last_slope = p->slope;
+    d->last_width = p->width;
     d->has_candidate = false;
-    emit(d, p->r_index);
+    emit(d, p);
 }
 
-/* A steep enough peak is a QRS; a shallow one close after a QRS is a T wave. */
+/* A steep enough peak is a QRS; a shallow one close after a QRS is a T wave, and
+ * so is a much wider one (Pan-Tompkins' rule looks at slope only; a narrow T wave
+ * taller than the R passes it). */
 static bool is_t_wave(const ecg_detector *d, const mwi_peak *p)
 {
-    return d->last_qrs >= 0 && p->index - d->last_qrs < d->twave &&
-           p->slope < 0.5 * d->last_slope;
+    if (d->last_qrs < 0 || p->index - d->last_qrs >= d->twave)
+        return false;
+    return p->slope < 0.5 * d->last_slope ||
+           (d->last_width > 0.0 && p->width > ECG_TWAVE_WIDTH * d->last_width);
 }
 
 static void classify(ecg_detector *d, const mwi_peak *p)
@@ -239,12 +274,16 @@ static void classify(ecg_detector *d, const mwi_peak *p)
         return;
     if (d->last_r >= 0 && p->r_index <= d->last_r)
         return;
-    if (p->value > thr1(d) && !is_t_wave(d, p)) {
+    bool t_wave = is_t_wave(d, p);
+    if (p->value > thr1(d) && !t_wave) {
         accept_qrs(d, p, false);
         return;
     }
-    d->npki = 0.125 * p->value + 0.875 * d->npki;
-    if (!is_t_wave(d, p) && (!d->has_candidate || p->value > d->candidate.value)) {
+    /* A T wave is the heart's own, not noise: it must not lift the noise level
+     * above the QRS when it is the taller wave. */
+    if (!t_wave)
+        d->npki = 0.125 * level_input(d, p->value) + 0.875 * d->npki;
+    if (!t_wave && (!d->has_candidate || p->value > d->candidate.value)) {
         d->candidate = *p;
         d->has_candidate = true;
     }
@@ -263,10 +302,33 @@ static void search_back(ecg_detector *d)
         d->has_candidate = false;
 }
 
+/* No QRS for longer than search-back would wait: the levels are too high for
+ * the beats now arriving (they learnt an artifact, or the gain dropped). */
+static void relax_levels(ecg_detector *d)
+{
+    double avg = rr_average(d);
+    int64_t since = d->n - (d->last_qrs >= 0 ? d->last_qrs : d->learn_start + d->learn_len);
+    double wait = fmax((double)d->silent_min, ECG_SEARCH_BACK * avg);
+    if ((double)since > wait) {
+        d->spki *= d->decay;
+        d->npki *= d->decay;
+    }
+}
+
 static void finish_learning(ecg_detector *d)
 {
     d->learning = false;
-    d->spki = d->learn_max / 3.0;
+    /* A pop (a bumped electrode) in the learning window is one peak far above the
+     * rest: it must not set the signal level. Take the largest peak that is at
+     * most ECG_LEVEL_STEP x the next one below it. */
+    double top = d->learn_max, second = 0.0;
+    for (int i = 0; i < d->n_learn_peaks; i++) {
+        double v = d->learn_peaks[i].value;
+        if (v < top && v > second) second = v;
+    }
+    if (second > 0.0 && top > ECG_LEVEL_STEP * second)
+        top = second;
+    d->spki = top / 3.0;
     d->npki = 0.5 * d->learn_sum / (double)d->learn_count;
     for (int i = 0; i < d->n_learn_peaks; i++)
         classify(d, &d->learn_peaks[i]);
@@ -326,8 +388,26 @@ static void take_peak(ecg_detector *d)
      * following it avoids jumping between R and S from beat to beat. */
     bool positive = d->pos_level + d->neg_level > 0.0 ? d->pos_level >= d->neg_level
                                                       : vmax >= -vmin;
+    int64_t at = positive ? best_pos : best_neg;
+    double sign = positive ? 1.0 : -1.0;
+    /* Between samples: the vertex of the parabola through the peak and its
+     * neighbours (all still in the ring: at <= the integrator peak < n). */
+    double frac = 0.0;
+    if (at > oldest && at + 1 < d->n)
+        frac = bio_parabolic_offset(sign * d->ref_ring[ring_at(d, at - 1)],
+                                    sign * d->ref_ring[ring_at(d, at)],
+                                    sign * d->ref_ring[ring_at(d, at + 1)]);
     /* the refinement low-pass delays the signal by its DC group delay */
-    p.r_index = (positive ? best_pos : best_neg) - d->ref_delay;
+    p.r_pos = (double)at + frac - d->ref_delay;
+    p.r_index = (int64_t)llround(p.r_pos);
+    /* Half-height width of that peak, for the T-wave test. */
+    double half = 0.5 * sign * d->ref_ring[ring_at(d, at)];
+    int64_t a = at, b = at;
+    while (a > oldest && at - a < d->width_span && sign * d->ref_ring[ring_at(d, a - 1)] > half)
+        a--;
+    while (b + 1 < d->n && b - at < d->width_span && sign * d->ref_ring[ring_at(d, b + 1)] > half)
+        b++;
+    p.width = (double)(b - a + 1);
     /* Steepest slope of the nearly phase-true signal in the same window: the
      * band-pass blunts a narrow QRS at low rates, a T wave stays shallow. */
     double slope = 0.0;
@@ -399,12 +479,13 @@ static void process_sample(ecg_detector *d, double x)
         else
             start_learning(d); /* flat signal: nothing to learn from yet */
     }
-    if (!d->learning)
+    if (!d->learning) {
         search_back(d);
+        relax_levels(d);
+    }
 }
 
-size_t ecg_detector_push(ecg_detector *d, const float *x, size_t n, int64_t *beats_out,
-                         size_t max_out)
+static void push_samples(ecg_detector *d, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         double v = (double)x[i];
@@ -429,5 +510,18 @@ size_t ecg_detector_push(ecg_detector *d, const float *x, size_t n, int64_t *bea
         process_sample(d, v);
         d->n++;
     }
-    return beat_queue_take(&d->pending, beats_out, max_out);
+}
+
+size_t ecg_detector_push(ecg_detector *d, const float *x, size_t n, int64_t *beats_out,
+                         size_t max_out)
+{
+    push_samples(d, x, n);
+    return beat_queue_take(&d->pending, NULL, beats_out, max_out);
+}
+
+size_t ecg_detector_push_precise(ecg_detector *d, const float *x, size_t n, double *beats_out,
+                                 size_t max_out)
+{
+    push_samples(d, x, n);
+    return beat_queue_take(&d->pending, beats_out, NULL, max_out);
 }

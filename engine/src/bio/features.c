@@ -10,4 +10,5 @@ void lull_features_init(lull_features *f)
     f->heart_rate = f->rmssd = f->rsa = f->coherence = f->arousal = NAN;
     f->breath_quality = f->heart_quality = 0.0f;
     f->breath_state = f->heart_state = LULL_SENSOR_NONE;
+    f->coherence_learning_s = f->arousal_learning_s = NAN;
 }

@@ -32,6 +32,12 @@ typedef struct lull_features {
     float arousal;          /* ~-1..1 relative to the learned baseline, 0 = baseline */
     uint8_t breath_state;   /* lull_sensor_state */
     uint8_t heart_state;
+    /* While a feature is still learning, the seconds of good data it still needs
+     * (coherence: 64 s of valid beats; arousal: 180 s of good samples for its
+     * baseline), so that a display says "learning, 40 s" instead of NaN. 0 once
+     * the feature is known, NaN while no sensor feeds it. */
+    float coherence_learning_s;
+    float arousal_learning_s;
 } lull_features;
 
 /* A features frame where everything is unknown and no sensor was seen. */

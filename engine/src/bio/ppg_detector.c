@@ -18,12 +18,20 @@
 #define PPG_REFINE_FWD_S 0.04
 #define PPG_HOLD_GAP_S 0.050
 #define PPG_RING_S 3.0
+/* Recovery from artifacts: the offset's running mean of the squared signal
+ * (10 s) would remember a motion burst or a higher gain for tens of seconds after
+ * it ended; it is kept within PPG_MEAN_CAP x a faster mean (2 s, a few beats even
+ * at 40 bpm, so never zero between beats), and one sample may raise it by at most
+ * PPG_MEAN_STEP x itself. */
+#define PPG_FAST_TAU_S 2.0
+#define PPG_MEAN_CAP 4.0
+#define PPG_MEAN_STEP 16.0
 
 struct ppg_detector {
     double fs;
     int w1, w2, align, ring_len, min_ibi, max_block, refine_back, refine_fwd, hold_gap;
-    int64_t ref_delay;      /* group delay of ref_lp in samples */
-    double mean_coeff;
+    double ref_delay;       /* group delay of ref_lp in samples (fractional) */
+    double mean_coeff, fast_coeff;
 
     bio_biquad hp, lp;      /* 0.5-8 Hz band-pass */
     bio_biquad ref_lp;      /* light low-pass of the raw signal for refinement */
@@ -32,7 +40,7 @@ struct ppg_detector {
     double *ma_peak_ring;   /* MA_peak history to delay it into alignment */
     double *y_ring;         /* band-passed signal, ring_len */
     double *r_ring;         /* refinement signal, ring_len */
-    double z_mean;
+    double z_mean, z_fast;
 
     int64_t n;
     int64_t filled;         /* samples since the filters (re)started */
@@ -71,8 +79,9 @@ ppg_detector *ppg_detector_new(double fs)
     d->refine_fwd = bio_samples(fs, PPG_REFINE_FWD_S);
     d->hold_gap = bio_samples(fs, PPG_HOLD_GAP_S);
     /* 2nd-order Butterworth low-pass: group delay sqrt(2) / (2 pi fc) at DC */
-    d->ref_delay = lround(fs * M_SQRT2 / (2.0 * M_PI * fmin(15.0, 0.4 * fs)));
+    d->ref_delay = fs * M_SQRT2 / (2.0 * M_PI * fmin(15.0, 0.4 * fs));
     d->mean_coeff = 1.0 / (fs * PPG_MEAN_TAU_S);
+    d->fast_coeff = 1.0 / (fs * PPG_FAST_TAU_S);
     d->z_ring = calloc((size_t)d->w2, sizeof(double));
     d->ma_peak_ring = calloc((size_t)d->align + 1, sizeof(double));
     d->y_ring = calloc((size_t)d->ring_len, sizeof(double));
@@ -117,7 +126,7 @@ void ppg_detector_reset(ppg_detector *d)
     d->started = false;
     d->last_valid = 0.0;
     d->gap_len = 0;
-    d->z_mean = 0.0;
+    d->z_mean = d->z_fast = 0.0;
     d->last_beat = -1;
     beat_queue_clear(&d->pending);
     memset(d->y_ring, 0, (size_t)d->ring_len * sizeof(double));
@@ -153,10 +162,18 @@ static void close_block(ppg_detector *d, int64_t centre)
         if (v > best_v)
             best_v = v, best = i;
     }
-    best -= d->ref_delay; /* the refinement low-pass delays the signal */
+    /* Between samples: at 25 Hz (EmotiBit) the grid is 40 ms, ten times the
+     * beat-to-beat changes HRV is about; the vertex of the parabola through the
+     * maximum and its neighbours locates the peak to a few ms. */
+    double frac = 0.0;
+    if (best > d->n - d->ring_len + 1 && best < d->n)
+        frac = bio_parabolic_offset(d->r_ring[ring_at(d, best - 1)], best_v,
+                                    d->r_ring[ring_at(d, best + 1)]);
+    double pos = (double)best + frac - d->ref_delay; /* the refinement low-pass delays it */
+    best = (int64_t)llround(pos);
     if (d->last_beat >= 0 && best - d->last_beat < d->min_ibi)
         return;
-    beat_queue_push(&d->pending, best);
+    beat_queue_push(&d->pending, pos);
     d->last_beat = best;
 }
 
@@ -168,7 +185,9 @@ static void process_sample(ppg_detector *d, double x)
     d->y_ring[ri] = y;
     d->r_ring[ri] = r;
     double z = y > 0.0 ? y * y : 0.0;
-    d->z_mean += d->mean_coeff * (z - d->z_mean);
+    double z_in = d->z_mean > 0.0 ? fmin(z, PPG_MEAN_STEP * d->z_mean) : z;
+    d->z_mean += d->mean_coeff * (z_in - d->z_mean);
+    d->z_fast += d->fast_coeff * (z - d->z_fast);
 
     /* trailing sums over w1 and w2 from one ring of w2 values */
     int pos = (int)(d->filled % d->w2);
@@ -192,6 +211,7 @@ static void process_sample(ppg_detector *d, double x)
     double ma_peak = d->ma_peak_ring[(d->filled + 1) % (d->align + 1)];
     if (d->filled <= d->w2)
         return; /* the long average is not full yet */
+    d->z_mean = fmin(d->z_mean, PPG_MEAN_CAP * d->z_fast);
     int64_t centre = d->n - (d->w2 - 1) / 2;
     double thr = ma_beat + PPG_BETA * d->z_mean;
     if (ma_peak > thr) {
@@ -212,8 +232,7 @@ static void process_sample(ppg_detector *d, double x)
     }
 }
 
-size_t ppg_detector_push(ppg_detector *d, const float *x, size_t n, int64_t *beats_out,
-                         size_t max_out)
+static void push_samples(ppg_detector *d, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         double v = (double)x[i];
@@ -238,5 +257,18 @@ size_t ppg_detector_push(ppg_detector *d, const float *x, size_t n, int64_t *bea
         process_sample(d, v);
         d->n++;
     }
-    return beat_queue_take(&d->pending, beats_out, max_out);
+}
+
+size_t ppg_detector_push(ppg_detector *d, const float *x, size_t n, int64_t *beats_out,
+                         size_t max_out)
+{
+    push_samples(d, x, n);
+    return beat_queue_take(&d->pending, NULL, beats_out, max_out);
+}
+
+size_t ppg_detector_push_precise(ppg_detector *d, const float *x, size_t n, double *beats_out,
+                                 size_t max_out)
+{
+    push_samples(d, x, n);
+    return beat_queue_take(&d->pending, beats_out, NULL, max_out);
 }

@@ -5,7 +5,10 @@
  * mean of the squared signal; spans where MA_peak is above it and at least 111 ms
  * wide are blocks of interest; the beat is the maximum of the band-passed signal
  * in each block. Here both averages are causal (MA_peak delayed to stay aligned
- * with MA_beat), and the mean is a running average over ~10 s.
+ * with MA_beat), and the mean is a running average over ~10 s, kept within 4 x
+ * MA_beat so that it forgets a motion burst or a higher gain within a beat. The
+ * reported peak is the maximum of the lightly low-passed pulse near the block's
+ * maximum, located between samples by a parabolic fit.
  *
  * Delay: a beat is reported when its block closes, typically 0.3-0.6 s after the
  * systolic peak; ppg_detector_max_delay_s gives the bound.
@@ -34,6 +37,11 @@ void ppg_detector_reset(ppg_detector *d);
  * by now, in increasing order; beats that do not fit are kept (up to 64). */
 size_t ppg_detector_push(ppg_detector *d, const float *x, size_t n, int64_t *beats_out,
                          size_t max_out);
+
+/* As ppg_detector_push, with the peaks located between samples (fractional
+ * indices from a parabolic fit of the lightly filtered pulse). */
+size_t ppg_detector_push_precise(ppg_detector *d, const float *x, size_t n, double *beats_out,
+                                 size_t max_out);
 
 /* Upper bound, in seconds, between a systolic peak and the push() reporting it. */
 double ppg_detector_max_delay_s(const ppg_detector *d);

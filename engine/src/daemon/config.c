@@ -19,12 +19,20 @@ static const char usage_text[] =
     "  --osc-port N         UDP port for OSC (default 9000)\n"
     "  --bind ADDR          listen on this local address only (default: all)\n"
     "  --allow CIDR         accept OSC only from this block (repeatable; replaces the\n"
-    "                       default loopback/private/link-local list)\n"
+    "                       default loopback/private/link-local list); also\n"
+    "                       --allow-sensors CIDR\n"
+    "  --allow-control CIDR of those, accept control and subscriptions from this block\n"
+    "                       too (repeatable; replaces the default: loopback only)\n"
+    "  --room NAME          name published over DNS-SD as _osc._udp (default: host name)\n"
     "  --jack-name NAME     JACK client name (default lulld)\n"
     "  --connect PORTS      comma-separated JACK ports: left, right, left, ...\n"
     "                       (default: the first two physical playback ports)\n"
     "  --max-volume DB      cap for every volume request (default 0)\n"
-    "  --session-log DIR    write a log of each session into DIR\n"
+    "  --session-db FILE    record sessions into this SQLite file (default\n"
+    "                       /var/lib/lull/sessions.db as a service, else\n"
+    "                       $XDG_STATE_HOME/lull/sessions.db; \"off\": record none)\n"
+    "  --session-retention-days N  delete the frames of sessions older than N days\n"
+    "                       (default 0: keep; docs/sessions.md)\n"
     "  --log-level LEVEL    error, warn, info or debug (default info)\n"
     "  --device-map MAP     also accept a device's own OSC addresses (repeatable): a\n"
     "                       shipped dialect (emotibit, mindmonitor, openbci,\n"
@@ -38,6 +46,7 @@ void lulld_config_defaults(lulld_config *c)
     memset(c, 0, sizeof *c);
     c->osc_port = 9000;
     net_filter_defaults(&c->allow);
+    net_filter_control_defaults(&c->allow_control);
     snprintf(c->jack_name, sizeof c->jack_name, "lulld");
     c->max_volume_db = 0.0f;
     c->log_level = LOG_INFO;
@@ -46,7 +55,7 @@ void lulld_config_defaults(lulld_config *c)
 /* Which list options were already reset by the current source, so that the first
  * occurrence in a source replaces what an earlier source (file, defaults) set. */
 typedef struct list_reset {
-    bool presets, plugins, sounds, allow, connect, device_map;
+    bool presets, plugins, sounds, allow, allow_control, connect, device_map;
 } list_reset;
 
 static bool copy_string(char *dst, size_t cap, const char *value, const char *key,
@@ -164,17 +173,28 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         }
         return copy_string(c->bind, sizeof c->bind, value, key, err, errlen);
     }
-    if (!strcmp(key, "allow")) {
-        if (!r->allow) {
-            net_filter_clear(&c->allow);
-            r->allow = true;
+    if (!strcmp(key, "allow") || !strcmp(key, "allow-sensors") || !strcmp(key, "allow-control")) {
+        bool control = !strcmp(key, "allow-control");
+        net_filter *list = control ? &c->allow_control : &c->allow;
+        bool *reset = control ? &r->allow_control : &r->allow;
+        if (!*reset) {
+            net_filter_clear(list);
+            *reset = true;
         }
         char why[160];
-        if (!net_filter_add_text(&c->allow, value, why, sizeof why)) {
-            snprintf(err, errlen, "allow: %s", why);
+        if (!net_filter_add_text(list, value, why, sizeof why)) {
+            snprintf(err, errlen, "%s: %s", key, why);
             return false;
         }
         return true;
+    }
+    if (!strcmp(key, "room")) {
+        for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+            if (*p < 0x20 || *p == 0x7f) {
+                snprintf(err, errlen, "room: the name may not contain control characters");
+                return false;
+            }
+        return copy_string(c->room, sizeof c->room, value, key, err, errlen);
     }
     if (!strcmp(key, "jack-name")) {
         if (strchr(value, ':')) {
@@ -194,8 +214,22 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         c->max_volume_db = (float)v;
         return true;
     }
-    if (!strcmp(key, "session-log"))
-        return copy_string(c->session_log, sizeof c->session_log, value, key, err, errlen);
+    if (!strcmp(key, "session-db"))
+        return copy_string(c->session_db, sizeof c->session_db, value, key, err, errlen);
+    if (!strcmp(key, "session-retention-days")) {
+        if (!parse_number(value, 0.0, 36500.0, &v)) {
+            snprintf(err, errlen, "session-retention-days: '%s' is not a number of days "
+                     "0..36500 (0 keeps everything)", value);
+            return false;
+        }
+        c->session_retention_days = v;
+        return true;
+    }
+    if (!strcmp(key, "session-log")) {
+        snprintf(err, errlen, "session-log: the CSV session log was replaced by the session "
+                 "store: use --session-db FILE, and `lull sessions export --csv` for a CSV");
+        return false;
+    }
     if (!strcmp(key, "log-level")) {
         int level = log_level_parse(value);
         if (level < 0) {
@@ -238,8 +272,9 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
 static bool known_key(const char *key)
 {
     static const char *const keys[] = {"config", "preset", "presets", "plugins", "sounds", "osc-port",
-                                       "bind", "allow", "jack-name", "connect", "max-volume",
-                                       "session-log", "log-level", "device-map"};
+                                       "bind", "allow", "allow-sensors", "allow-control",
+                                       "room", "jack-name", "connect", "max-volume",
+                                       "session-log", "session-db", "session-retention-days", "log-level", "device-map"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(key, keys[i]))
             return true;

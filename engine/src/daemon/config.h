@@ -29,14 +29,20 @@ typedef struct lulld_config {
                                            each preset directory's sounds/ */
     int osc_port;                       /* default 9000 */
     char bind[LULLD_NAME_MAX];          /* "" = all interfaces */
-    net_filter allow;                   /* default list unless --allow was given */
+    net_filter allow;                   /* who may send at all (sensors): default list
+                                           unless --allow / --allow-sensors was given */
+    net_filter allow_control;           /* who among those may control and subscribe:
+                                           loopback unless --allow-control was given */
+    char room[LULLD_NAME_MAX];          /* --room: the DNS-SD service name; "" = host name */
     char jack_name[LULLD_NAME_MAX];     /* default "lulld" */
     /* Ports to connect: out_left to [0], out_right to [1], then alternating.
      * Empty = the first two physical playback ports. */
     char connect[LULLD_MAX_CONNECT][LULLD_NAME_MAX * 2];
     size_t connect_count;
     float max_volume_db;                /* default 0 */
-    char session_log[LULLD_PATH_MAX];   /* "" = no session log */
+    char session_db[LULLD_PATH_MAX];    /* "" = the default path (session/session_paths.h),
+                                           "off" = record no sessions */
+    double session_retention_days;      /* frames older than this are deleted; 0 = keep */
     int log_level;                      /* LOG_* (default info) */
     device_map devices;                 /* --device-map: device dialects to accept */
 } lulld_config;

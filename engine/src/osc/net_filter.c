@@ -12,17 +12,30 @@ static const char *const default_blocks[] = {
     "169.254.0.0/16", "fe80::/10",                              /* link-local */
 };
 
+/* Control and subscriptions (a client's health data): the machine itself only. */
+static const char *const control_blocks[] = {"127.0.0.0/8", "::1/128"};
+
 void net_filter_clear(net_filter *f) { f->count = 0; }
+
+static void set_blocks(net_filter *f, const char *const *blocks, size_t n)
+{
+    net_filter_clear(f);
+    for (size_t i = 0; i < n; i++) {
+        net_cidr c;
+        char err[8];
+        if (net_cidr_parse(blocks[i], &c, err, sizeof err))
+            net_filter_add(f, &c);
+    }
+}
 
 void net_filter_defaults(net_filter *f)
 {
-    net_filter_clear(f);
-    for (size_t i = 0; i < sizeof default_blocks / sizeof default_blocks[0]; i++) {
-        net_cidr c;
-        char err[8];
-        if (net_cidr_parse(default_blocks[i], &c, err, sizeof err))
-            net_filter_add(f, &c);
-    }
+    set_blocks(f, default_blocks, sizeof default_blocks / sizeof default_blocks[0]);
+}
+
+void net_filter_control_defaults(net_filter *f)
+{
+    set_blocks(f, control_blocks, sizeof control_blocks / sizeof control_blocks[0]);
 }
 
 /* Zeroes the bits past the prefix so that matching is a plain masked compare. */

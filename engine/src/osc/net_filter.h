@@ -2,9 +2,14 @@
  * IPv4 and IPv6. IPv4-mapped IPv6 sources (::ffff:a.b.c.d, as a dual-stack socket
  * reports IPv4 peers) are matched against the IPv4 blocks.
  *
- * Default list (DESIGN.md "Network defaults"): loopback 127.0.0.0/8 and ::1,
- * private 10/8, 172.16/12, 192.168/16, fc00::/7, link-local 169.254/16, fe80::/10.
- * Any `--allow` replaces the default list as a whole. */
+ * lulld keeps two lists (DESIGN.md "Network defaults"):
+ * - who may send at all (sensors; `--allow`): by default loopback 127.0.0.0/8 and
+ *   ::1, private 10/8, 172.16/12, 192.168/16, fc00::/7, link-local 169.254/16,
+ *   fe80::/10;
+ * - who among those may control and subscribe (`--allow-control`): by default
+ *   loopback only, because /lull/state carries a client's breath and heart and
+ *   the tablet reaches lulld through lull-web, which pairs it with a PIN.
+ * Any `--allow` or `--allow-control` replaces its default list as a whole. */
 #ifndef LULL_OSC_NET_FILTER_H
 #define LULL_OSC_NET_FILTER_H
 
@@ -26,8 +31,10 @@ typedef struct net_filter {
     size_t count;
 } net_filter;
 
-/* The default list described above. */
+/* [any] The default sender list described above (loopback, private, link-local). */
 void net_filter_defaults(net_filter *f);
+/* [any] The default control list: loopback only (127.0.0.0/8, ::1). */
+void net_filter_control_defaults(net_filter *f);
 /* Empties the list (then nothing is allowed until net_filter_add). */
 void net_filter_clear(net_filter *f);
 

@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "core/rt.h"
 #include "osc/sensor_msg.h"
 #include "preset/preset.h"
+#include "session/session_recorder.h"
 
 #define MAX_SUBSCRIBERS 8
 /* A subscription lasts this long unless renewed by another /lull/subscribe: a
@@ -35,6 +37,7 @@ typedef struct subscriber {
     double next_s;
     double since_s;          /* to replace the oldest when the table is full */
     double expires_s;        /* lease end; renewed by each /lull/subscribe */
+    uint32_t seq;            /* /lull/state messages sent since it subscribed */
     bool used;
 } subscriber;
 
@@ -42,6 +45,7 @@ struct osc_server {
     int fd;
     int port;
     net_filter allow;
+    net_filter allow_control;    /* of `allow`, who may control and subscribe */
     device_map devices;
     engine_slot *engine;
     spsc_queue *sensor_queue;
@@ -57,6 +61,12 @@ struct osc_server {
     double started_s;
 
     atomic_uint_fast64_t net_dropped, malformed, failed, sensor_samples, sensor_dropped;
+
+    /* Scratch for one sensor message's values (control thread only): a device
+     * sending 1-s batches at 1 kHz or more fills thousands of arguments, too many
+     * for the thread's stack, and the hot path must not allocate. */
+    double sensor_values[SENSOR_MAX_VALUES];
+    float device_values[SENSOR_MAX_VALUES];
 };
 
 /* One datagram's sender, for replies. */
@@ -66,6 +76,7 @@ typedef struct request {
     socklen_t from_len;
     double arrival_s;
     unsigned *fail_replies;  /* /lull/fail replies sent for this datagram so far */
+    bool control_ok;         /* the sender may control, subscribe and get replies */
 } request;
 
 /* ---- replies ---------------------------------------------------------------- */
@@ -87,7 +98,8 @@ static void send_message_to(osc_server *s, const struct sockaddr *to, socklen_t 
 
 static void reply(const request *r, const char *path, lo_message m)
 {
-    send_message_to(r->s, r->from, r->from_len, path, m);
+    if (r->control_ok)   /* a sensor-only sender is never answered */
+        send_message_to(r->s, r->from, r->from_len, path, m);
     lo_message_free(m);
 }
 
@@ -309,6 +321,13 @@ static void on_status(const request *r, const char *address, const char *types, 
     add_kv_i(m, "sensor_samples", (int64_t)c.sensor_samples);
     add_kv_i(m, "sensor_dropped", (int64_t)c.sensor_dropped);
     add_kv_i(m, "subscribers", subs);
+    session_recorder *rec = session_recorder_global();   /* the session store's health */
+    session_recorder_status ss = {.state = "off", .session_id = -1};
+    if (rec) session_recorder_get_status(rec, &ss);
+    add_kv_s(m, "session_db", ss.state);
+    add_kv_s(m, "session_db_error", ss.message);
+    add_kv_i(m, "session_id", ss.session_id);
+    add_kv_i(m, "session_lost", (int64_t)(ss.lost + ss.dropped));
     reply(r, "/lull/status.reply", m);
 }
 
@@ -531,6 +550,39 @@ static void on_session_stop(const request *r, const char *address, const char *t
     on_session(r, address, false, argc);
 }
 
+/* /lull/session/mark s:word: a therapist's marker, stored with the open session
+ * (session/session_recorder.h). A word is 1..63 bytes without control
+ * characters; it goes onto the recorder's queue, never to disk from here. */
+static void on_session_mark(const request *r, const char *address, const char *types,
+                            lo_arg **argv, int argc)
+{
+    const char *word;
+    if (!arg_count(r, address, argc, 1, 1, "s:word") ||
+        !arg_string(r, address, types, argv, 0, "word", &word))
+        return;
+    size_t n = strlen(word);
+    if (n == 0 || n >= SESSION_TEXT_MAX) {
+        send_fail(r, address, "a mark is 1 to %d bytes, got %zu", SESSION_TEXT_MAX - 1, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)word[i] < 0x20 || word[i] == 0x7f) {
+            send_fail(r, address, "control character (0x%02x) at byte %zu of the mark",
+                      (unsigned char)word[i], i);
+            return;
+        }
+    session_recorder *rec = session_recorder_global();
+    if (!rec) {
+        send_fail(r, address, "sessions are not recorded (lulld --session-db off)");
+        return;
+    }
+    if (!session_recorder_mark(rec, session_wall_now(), word)) {
+        send_fail(r, address, "session queue full; mark dropped");
+        return;
+    }
+    send_done(r, address, word);
+}
+
 static void on_pacer_mode(const request *r, const char *address, const char *types,
                           lo_arg **argv, int argc)
 {
@@ -587,8 +639,10 @@ static void on_subscribe(const request *r, const char *address, const char *type
                 slot = &s->subs[i];
         slot->used = false;
     }
-    if (!slot->used)
+    if (!slot->used) {
         slot->since_s = r->arrival_s;
+        slot->seq = 0;
+    }
     memcpy(&slot->addr, r->from, r->from_len);
     slot->len = r->from_len;
     slot->interval_ms = (unsigned)interval;
@@ -630,6 +684,7 @@ static const struct {
     {"/lull/volume", on_volume},
     {"/lull/session/start", on_session_start},
     {"/lull/session/stop", on_session_stop},
+    {"/lull/session/mark", on_session_mark},
     {"/lull/pacer/mode", on_pacer_mode},
     {"/lull/subscribe", on_subscribe},
     {"/lull/unsubscribe", on_unsubscribe},
@@ -705,8 +760,6 @@ static void queue_sensor(const request *r, const char *path, size_t route, const
     }
 }
 
-#define SENSOR_MAX_ARGS 512
-
 static void handle_sensor(const request *r, const char *path, const char *types, lo_arg **argv,
                           int argc)
 {
@@ -718,11 +771,11 @@ static void handle_sensor(const request *r, const char *path, const char *types,
         drop_sensor(r->s, path, "unknown sensor address");
         return;
     }
-    if (argc > SENSOR_MAX_ARGS) {
-        drop_sensor(r->s, path, "too many values in one message");
+    if (argc > SENSOR_MAX_VALUES) {
+        drop_sensor(r->s, path, "too many values in one message (more than " SENSOR_MAX_VALUES_TEXT ")");
         return;
     }
-    double values[SENSOR_MAX_ARGS];
+    double *values = r->s->sensor_values;
     for (int i = 0; i < argc; i++) {
         if (!is_number_type(types[i])) {
             drop_sensor(r->s, path, "non-numeric value");
@@ -742,12 +795,12 @@ static bool handle_device(const request *r, const char *path, const char *types,
     if (r->s->devices.n == 0)
         return false;
     enum sensor_kind kind;
-    float v[SENSOR_MAX_ARGS];
+    float *v = r->s->device_values;
     int n = 0;
     const device_rule *rule = NULL;
     const char *why = "";
     int t = device_map_translate(&r->s->devices, path, types, argv, argc, &kind, v,
-                                 SENSOR_MAX_ARGS, &n, &rule, &why);
+                                 SENSOR_MAX_VALUES, &n, &rule, &why);
     if (t == 0)
         return false;
     if (t < 0) {
@@ -762,7 +815,7 @@ static bool handle_device(const request *r, const char *path, const char *types,
         drop_sensor(r->s, path, "the map sends it to no sensor lull reads");
         return true;
     }
-    double values[SENSOR_MAX_ARGS];
+    double *values = r->s->sensor_values;
     for (int i = 0; i < n; i++)
         values[i] = v[i];
     queue_sensor(r, path, route, values, n);
@@ -823,7 +876,11 @@ static void handle_message(const request *r, const unsigned char *data, size_t s
         for (size_t i = 0; i < sizeof control_routes / sizeof control_routes[0]; i++)
             if (!strcmp(path, control_routes[i].path))
                 fn = control_routes[i].fn;
-        if (fn)
+        if (fn && !r->control_ok) {
+            /* Allowed to send sensors, not to control or read the client's state. */
+            atomic_fetch_add(&s->net_dropped, 1);
+            log_debug("osc: %s refused: the sender may not control (see --allow-control)", path);
+        } else if (fn)
             fn(r, path, types, argv, argc);
         else if (!handle_device(r, path, types, argv, argc))
             send_fail(r, path, "unknown address");
@@ -876,7 +933,8 @@ void osc_server_handle_datagram(osc_server *s, const void *data, size_t size,
     }
     unsigned fail_replies = 0;
     request r = {.s = s, .from = from, .from_len = from_len, .arrival_s = rt_now_s(),
-                 .fail_replies = &fail_replies};
+                 .fail_replies = &fail_replies,
+                 .control_ok = net_filter_allows(&s->allow_control, from, from_len)};
     handle_packet(&r, data, size, 0);
 }
 
@@ -897,6 +955,16 @@ static void send_state(osc_server *s, double now)
     lull_engine_get_status(e, &st);
     engine_slot_release(s->engine);
     const lull_features *f = &st.features;
+    /* The wall-clock time of this snapshot, UTC with milliseconds, so that a
+     * client or a log can place it; the age a display shows is measured by the
+     * receiver (its own clock), which needs no clock agreement. */
+    char stamp[32] = "";
+    struct timespec wall;
+    struct tm utc;
+    if (clock_gettime(CLOCK_REALTIME, &wall) == 0 && gmtime_r(&wall.tv_sec, &utc)) {
+        size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+        snprintf(stamp + n, sizeof stamp - n, ".%03ldZ", wall.tv_nsec / 1000000L);
+    }
 
     lo_message m = lo_message_new();
     add_kv_f(m, "breath", f->breath_rate);
@@ -906,14 +974,30 @@ static void send_state(osc_server *s, double now)
     add_kv_s(m, "heart_state", sensor_state_name(f->heart_state));
     add_kv_f(m, "coherence", f->coherence);
     add_kv_f(m, "arousal", f->arousal);
+    /* Seconds each feature still needs before it is known (0 = known, NaN = no
+     * sensor), and `learning`: the longest of them, so that a display shows
+     * "learning, 40 s" rather than a bare NaN. */
+    add_kv_f(m, "coherence_learning", f->coherence_learning_s);
+    add_kv_f(m, "arousal_learning", f->arousal_learning_s);
+    add_kv_f(m, "learning", fmaxf(isfinite(f->coherence_learning_s) ? f->coherence_learning_s : 0.0f,
+                                  isfinite(f->arousal_learning_s) ? f->arousal_learning_s : 0.0f));
     add_kv_f(m, "tempo", st.tempo_bpm);
     add_kv_f(m, "pacer", st.pacer_rate);
     add_kv_f(m, "pacer_phase", st.pacer_phase);
     add_kv_s(m, "preset", st.preset);
+    add_kv_s(m, "time", stamp);
+    /* Last, so that its value can be patched per subscriber in place below. */
+    lo_message_add_string(m, "seq");
+    lo_message_add_int32(m, 0);
+    lo_arg **argv = lo_message_get_argv(m);
+    int seq_arg = lo_message_get_argc(m) - 1;
     for (int i = 0; i < MAX_SUBSCRIBERS; i++) {
         subscriber *sub = &s->subs[i];
         if (!sub->used || now < sub->next_s)
             continue;
+        /* Counts 1, 2, 3... per subscriber: a gap is a lost datagram. */
+        int32_t seq = (int32_t)(++sub->seq & 0x7fffffff);
+        memcpy(argv[seq_arg], &seq, sizeof seq);   /* host order, as liblo keeps it */
         send_message_to(s, (struct sockaddr *)&sub->addr, sub->len, "/lull/state", m);
         sub->next_s += sub->interval_ms * 1e-3;
         if (sub->next_s < now)   /* fell behind (e.g. a stall): don't burst to catch up */
@@ -1036,6 +1120,10 @@ osc_server *osc_server_create(const osc_server_config *c, char *err, size_t errl
         return NULL;
     }
     s->allow = c->allow;
+    if (c->allow_control)
+        s->allow_control = *c->allow_control;
+    else
+        net_filter_control_defaults(&s->allow_control);
     if (c->devices)
         s->devices = *c->devices;
     else

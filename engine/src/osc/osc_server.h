@@ -3,7 +3,10 @@
  * The server owns its UDP socket (IPv6 dual-stack, or the --bind address) and
  * reads every datagram itself with recvfrom, so the sender's address is checked
  * against the allow list BEFORE a single byte is parsed: a disallowed packet is
- * counted and dropped, never decoded and never answered. Allowed datagrams are
+ * counted and dropped, never decoded and never answered. A sender allowed to
+ * send sensors but not to control (by default every non-loopback address: the
+ * tablet comes through lull-web) never gets a reply: its control messages are
+ * dropped and counted in net_dropped too. Allowed datagrams are
  * decoded with liblo (lo_message_deserialise, which validates the type tags,
  * string padding and lengths), bundles are unpacked here and their messages
  * dispatched at once (timetags are ignored: a scheduled message could outlive the
@@ -44,7 +47,9 @@ typedef void (*osc_audio_status_fn)(void *ud, osc_audio_status *out);
 typedef struct osc_server_config {
     int port;                      /* UDP port (0 = any free port, see osc_server_port) */
     const char *bind;              /* NULL or "" = all interfaces */
-    net_filter allow;              /* copied */
+    net_filter allow;              /* who may send at all (sensors); copied */
+    const net_filter *allow_control; /* who among those may control and subscribe;
+                                      copied; NULL = loopback only (the default) */
     engine_slot *engine;           /* shared engine */
     spsc_queue *sensor_queue;      /* of sensor_msg; this server is its only producer */
     osc_audio_status_fn audio_status;
@@ -53,7 +58,8 @@ typedef struct osc_server_config {
 } osc_server_config;
 
 typedef struct osc_server_counters {
-    uint64_t net_dropped;          /* datagrams from disallowed addresses */
+    uint64_t net_dropped;          /* datagrams from disallowed addresses, and control
+                                      messages from senders allowed only sensors */
     uint64_t malformed;            /* datagrams liblo could not decode */
     uint64_t failed;               /* control messages answered with /lull/fail */
     uint64_t sensor_samples;       /* sensor values queued */

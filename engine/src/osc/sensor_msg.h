@@ -10,6 +10,16 @@
 
 #define SENSOR_MSG_MAX_VALUES 32
 
+/* The most values one OSC sensor message may carry: 8192, i.e. 8 s of ECG at
+ * 1 kHz or a 1-s batch at up to 8 kHz. A UDP datagram holds at most 65,507 bytes
+ * and each float argument takes 5 (4 + its type tag), so about 13,000 values
+ * is the most any message can bring; 8192 keeps a margin for the address and the
+ * type-tag padding. A message with more is dropped whole and counted. The
+ * daemon's sensor queue (4096 batches of SENSOR_MSG_MAX_VALUES) holds 16 such
+ * messages. Documented in docs/daemon.md. */
+#define SENSOR_MAX_VALUES 8192
+#define SENSOR_MAX_VALUES_TEXT "8192"
+
 enum sensor_kind {
     SENSOR_RESP = 0,      /* raw respiration samples */
     SENSOR_ECG,           /* raw ECG samples */

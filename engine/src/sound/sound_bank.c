@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "core/log.h"
+#include "sound/sound_file.h"
 
 #define SOUND_MAX_DIRS 16
 /* Frames decoded per read: bounds the scratch memory whatever the file's size. */
@@ -227,58 +228,137 @@ typedef struct decoded {
     double file_rate;
     float *samples[2];
     uint64_t nonfinite;        /* samples scrubbed to 0 */
+    uint64_t cap, max;         /* frames the arrays hold now, and at most */
 } decoded;
 
-static int open_checked(const char *real, const char *rel, double rate, SNDFILE **sfp,
-                        SF_INFO *info, uint64_t *out_frames, char *err, size_t errlen)
+/* Bytes per frame of one channel for the uncompressed encodings, 0 for the others:
+ * bounds the frame count by the file's size whatever the header says. */
+/* Bytes per sample of an uncompressed encoding; 0 for a compressed container
+ * (FLAC and Ogg report their decoded subtype, e.g. PCM_16, but hold far fewer
+ * bytes than frames x channels x 2, so the file size bounds nothing there). */
+static uint64_t pcm_bytes(int format)
 {
-    memset(info, 0, sizeof *info);
-    SNDFILE *sf = sf_open(real, SFM_READ, info);
-    if (!sf) {
+    switch (format & SF_FORMAT_TYPEMASK) {
+    case SF_FORMAT_FLAC:
+    case SF_FORMAT_OGG:
+#ifdef SF_FORMAT_MPEG
+    case SF_FORMAT_MPEG:
+#endif
+        return 0;
+    default: break;
+    }
+    switch (format & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_PCM_S8:
+    case SF_FORMAT_PCM_U8:
+    case SF_FORMAT_ULAW:
+    case SF_FORMAT_ALAW: return 1;
+    case SF_FORMAT_PCM_16: return 2;
+    case SF_FORMAT_PCM_24: return 3;
+    case SF_FORMAT_PCM_32:
+    case SF_FORMAT_FLOAT: return 4;
+    case SF_FORMAT_DOUBLE: return 8;
+    default: return 0;
+    }
+}
+
+/* Frames a compressed file gets room for at first; more as they decode. */
+#define FIRST_ROOM_COMPRESSED (1u << 20)
+
+/* Opens the file, checks what its header says and how much room its samples need
+ * at `rate` (*first_room frames per channel to start with, *max_frames at most: the
+ * decode grows the buffers and refuses past that). The header's frame count is
+ * never trusted for allocation: for uncompressed files it is capped by the file's
+ * size, for compressed ones the first room is small and grows. */
+static int open_checked(const char *real, const char *rel, double rate, sound_file *file,
+                        SF_INFO *info, uint64_t *first_room, uint64_t *max_frames, char *err,
+                        size_t errlen)
+{
+    char why[512] = "";
+    int status = sound_file_open(file, real, info, why, sizeof why);
+    if (status == SOUND_FILE_EMPTY)
+        return fail(err, errlen, SOUND_ERR_EMPTY, "\"%s\": %s", rel, why);
+    if (status == SOUND_FILE_NO_CHANNELS)
+        return fail(err, errlen, SOUND_ERR_CHANNELS, "\"%s\" has 0 channels: %s", rel, why);
+    if (status == SOUND_FILE_SYSTEM)
+        return fail(err, errlen, SOUND_ERR_UNREADABLE, "\"%s\": %s", rel, why);
+    if (status != SOUND_FILE_OK) {
         int e = sf_error(NULL);
         int code = e == SF_ERR_UNRECOGNISED_FORMAT || e == SF_ERR_UNSUPPORTED_ENCODING
                        ? SOUND_ERR_UNSUPPORTED
                        : SOUND_ERR_UNREADABLE;
-        return fail(err, errlen, code, "\"%s\": %s", rel, sf_strerror(NULL));
+        return fail(err, errlen, code, "\"%s\": %s", rel, why);
+    }
+    if (file->patch_count)
+        log_warn("sound %s: the WAV header declares %llu data bytes (a streamed or truncated "
+                 "file); reading the %llu bytes the file holds",
+                 real, (unsigned long long)file->declared_data,
+                 (unsigned long long)file->real_data);
+    /* The header's frame count, capped by what the file's bytes can hold. */
+    sf_count_t frames = info->frames;
+    uint64_t bpf = pcm_bytes(info->format) * (uint64_t)(info->channels > 0 ? info->channels : 1);
+    if (bpf && frames > 0 && (uint64_t)frames > file->size / bpf) {
+        log_warn("sound %s: the header declares %lld frames, the file holds at most %llu",
+                 real, (long long)frames, (unsigned long long)(file->size / bpf));
+        frames = (sf_count_t)(file->size / bpf);
     }
     int code = SOUND_OK;
     double ratio = info->samplerate > 0 ? rate / info->samplerate : 0.0;
     if (info->channels < 1 || (uint32_t)info->channels > SOUND_MAX_CHANNELS)
         code = fail(err, errlen, SOUND_ERR_CHANNELS, "\"%s\" has %d channels", rel, info->channels);
-    else if (info->frames <= 0)
+    else if (frames <= 0)
         code = fail(err, errlen, SOUND_ERR_EMPTY, "\"%s\" has 0 frames", rel);
     else if (info->samplerate <= 0)
         code = fail(err, errlen, SOUND_ERR_UNSUPPORTED, "\"%s\" declares a sample rate of %d Hz",
                     rel, info->samplerate);
-    else if ((double)info->frames / info->samplerate > SOUND_MAX_SECONDS)
+    else if ((double)frames / info->samplerate > SOUND_MAX_SECONDS)
         code = fail(err, errlen, SOUND_ERR_OVERSIZED, "\"%s\" lasts %.1f s; at most %.0f s", rel,
-                    (double)info->frames / info->samplerate, SOUND_MAX_SECONDS);
-    else if (ceil((double)info->frames * ratio) * info->channels > (double)SOUND_MAX_SAMPLES)
+                    (double)frames / info->samplerate, SOUND_MAX_SECONDS);
+    else if (ceil((double)frames * ratio) * info->channels > (double)SOUND_MAX_SAMPLES)
         code = fail(err, errlen, SOUND_ERR_OVERSIZED,
                     "\"%s\" would hold %.0f samples at %g Hz; at most %llu (64 Mi)", rel,
-                    ceil((double)info->frames * ratio) * info->channels, rate,
+                    ceil((double)frames * ratio) * info->channels, rate,
                     (unsigned long long)SOUND_MAX_SAMPLES);
     else if (!src_is_valid_ratio(ratio))
         code = fail(err, errlen, SOUND_ERR_CONVERT,
                     "\"%s\" is at %d Hz: libsamplerate cannot convert it to %g Hz (ratio %g)", rel,
                     info->samplerate, rate, ratio);
     if (code) {
-        sf_close(sf);
+        sound_file_close(file);
         return code;
     }
-    *sfp = sf;
     /* Room for the converter's output: its count may exceed frames*ratio by a frame
      * or two at the end. */
-    *out_frames = info->samplerate == (int)rate && (double)info->samplerate == rate
-                      ? (uint64_t)info->frames
-                      : (uint64_t)ceil((double)info->frames * ratio) + 16;
+    bool same = info->samplerate == (int)rate && (double)info->samplerate == rate;
+    uint64_t want = same ? (uint64_t)frames : (uint64_t)ceil((double)frames * ratio) + 16;
+    uint64_t most = SOUND_MAX_SAMPLES / (uint64_t)info->channels;
+    uint64_t most_time = (uint64_t)ceil(SOUND_MAX_SECONDS * rate) + 16;
+    *max_frames = most < most_time ? most : most_time;
+    if (!bpf && want > FIRST_ROOM_COMPRESSED)
+        want = FIRST_ROOM_COMPRESSED;
+    *first_room = want < *max_frames ? want : *max_frames;
     return SOUND_OK;
 }
 
-/* Appends n interleaved frames to the channel arrays, scrubbing NaN/Inf. */
-static void append(decoded *d, uint64_t cap, const float *in, uint64_t n)
+/* Appends n interleaved frames to the channel arrays, scrubbing NaN/Inf and growing
+ * the arrays (doubling, up to d->max) when the file holds more than its header said.
+ * Returns SOUND_OK, SOUND_ERR_OVERSIZED or SOUND_ERR_NOMEM. */
+static int append(decoded *d, const float *in, uint64_t n)
 {
-    for (uint64_t f = 0; f < n && d->frames < cap; f++, d->frames++)
+    if (d->frames + n > d->cap) {
+        if (d->frames + n > d->max)
+            return SOUND_ERR_OVERSIZED;
+        uint64_t cap = d->cap * 2 > d->frames + n ? d->cap * 2 : d->frames + n;
+        if (cap > d->max)
+            cap = d->max;
+        for (uint32_t c = 0; c < d->channels; c++) {
+            float *grown = realloc(d->samples[c], cap * sizeof(float));
+            if (!grown)
+                return SOUND_ERR_NOMEM;
+            d->samples[c] = grown;
+        }
+        d->cap = cap;
+    }
+    for (uint64_t f = 0; f < n; f++, d->frames++)
         for (uint32_t c = 0; c < d->channels; c++) {
             float x = in[f * d->channels + c];
             if (!isfinite(x)) {
@@ -287,15 +367,19 @@ static void append(decoded *d, uint64_t cap, const float *in, uint64_t n)
             }
             d->samples[c][d->frames] = x;
         }
+    return SOUND_OK;
 }
 
-/* Reads the whole file; with `keep`, converts to `rate` into d->samples. */
+/* Reads the whole file; with `keep`, converts to `rate` into d->samples (first
+ * `room` frames per channel, growing up to `max`). */
 static int decode(SNDFILE *sf, const SF_INFO *info, const char *rel, double rate, bool keep,
-                  uint64_t cap, decoded *d, char *err, size_t errlen)
+                  uint64_t room, uint64_t max, decoded *d, char *err, size_t errlen)
 {
     memset(d, 0, sizeof *d);
     d->channels = (uint32_t)info->channels;
     d->file_rate = info->samplerate;
+    d->cap = keep ? (room > 0 ? room : 1) : 0;
+    d->max = max;
     uint32_t ch = d->channels;
     bool convert = keep && (double)info->samplerate != rate;
     double ratio = rate / info->samplerate;
@@ -304,11 +388,13 @@ static int decode(SNDFILE *sf, const SF_INFO *info, const char *rel, double rate
     float *out = convert ? malloc(out_chunk * ch * sizeof(float)) : NULL;
     SRC_STATE *src = NULL;
     int code = SOUND_OK, serr = 0;
+    /* The file's own frames at most, whatever its header says. */
+    const uint64_t max_read = (uint64_t)(SOUND_MAX_SECONDS * info->samplerate);
     if (!in || (convert && !out)) code = fail(err, errlen, SOUND_ERR_NOMEM, "\"%s\"", rel);
     for (uint32_t c = 0; keep && !code && c < ch; c++)
-        if (!(d->samples[c] = malloc(cap * sizeof(float))))
+        if (!(d->samples[c] = malloc(d->cap * sizeof(float))))
             code = fail(err, errlen, SOUND_ERR_NOMEM, "\"%s\" needs %llu MiB", rel,
-                        (unsigned long long)(cap * ch * sizeof(float) >> 20));
+                        (unsigned long long)(d->cap * ch * sizeof(float) >> 20));
     if (!code && convert && !(src = src_new(SRC_SINC_BEST_QUALITY, (int)ch, &serr)))
         code = fail(err, errlen, SOUND_ERR_CONVERT, "\"%s\": %s", rel, src_strerror(serr));
 
@@ -316,6 +402,7 @@ static int decode(SNDFILE *sf, const SF_INFO *info, const char *rel, double rate
     bool eof = false;
     sf_count_t in_left = 0;
     const float *in_ptr = in;
+    int grow = SOUND_OK;
     while (!code) {
         if (in_left == 0 && !eof) {
             sf_count_t n = sf_readf_float(sf, in, READ_CHUNK);
@@ -327,11 +414,17 @@ static int decode(SNDFILE *sf, const SF_INFO *info, const char *rel, double rate
             }
             if (n <= 0) n = 0;
             read_total += (uint64_t)n;
+            if (read_total > max_read) {
+                code = fail(err, errlen, SOUND_ERR_OVERSIZED,
+                            "\"%s\" lasts more than %.0f s (its header said less)", rel,
+                            SOUND_MAX_SECONDS);
+                break;
+            }
             eof = n < READ_CHUNK;
             in_left = n;
             in_ptr = in;
             if (!convert) {
-                if (keep) append(d, cap, in, (uint64_t)n);
+                if (keep && (grow = append(d, in, (uint64_t)n)) != SOUND_OK) break;
                 in_left = 0;
                 if (eof) break;
                 continue;
@@ -343,11 +436,18 @@ static int decode(SNDFILE *sf, const SF_INFO *info, const char *rel, double rate
             code = fail(err, errlen, SOUND_ERR_CONVERT, "\"%s\": %s", rel, src_strerror(serr));
             break;
         }
-        append(d, cap, out, (uint64_t)sd.output_frames_gen);
+        if ((grow = append(d, out, (uint64_t)sd.output_frames_gen)) != SOUND_OK) break;
         in_ptr += sd.input_frames_used * ch;
         in_left -= sd.input_frames_used;
         if (eof && in_left == 0 && sd.output_frames_gen == 0) break;
     }
+    if (!code && grow == SOUND_ERR_OVERSIZED)
+        code = fail(err, errlen, SOUND_ERR_OVERSIZED,
+                    "\"%s\" holds more than %llu frames at %g Hz (its header said less)", rel,
+                    (unsigned long long)d->max, rate);
+    else if (!code && grow != SOUND_OK)
+        code = fail(err, errlen, SOUND_ERR_NOMEM, "\"%s\" after %llu frames", rel,
+                    (unsigned long long)d->frames);
     if (!keep) d->frames = read_total;
     if (!code && read_total == 0)
         code = fail(err, errlen, SOUND_ERR_EMPTY, "\"%s\" has no readable frames", rel);
@@ -377,23 +477,31 @@ static bool same_file(const sound_entry *e, const char *real, const struct stat 
 static int load_entry(sound_bank *b, const char *rel, const char *real, const struct stat *st,
                       sound_entry **out, char *err, size_t errlen)
 {
-    SNDFILE *sf = NULL;
+    sound_file file;
     SF_INFO info;
-    uint64_t cap = 0;
-    int code = open_checked(real, rel, b->rate, &sf, &info, &cap, err, errlen);
+    uint64_t room = 0, most = 0;
+    int code = open_checked(real, rel, b->rate, &file, &info, &room, &most, err, errlen);
     if (code) return code;
-    uint64_t need = cap * (uint64_t)info.channels * sizeof(float);
+    uint64_t need = room * (uint64_t)info.channels * sizeof(float);
     if (b->bytes + need > b->max_bytes) {
-        sf_close(sf);
+        sound_file_close(&file);
         return fail(err, errlen, SOUND_ERR_BANK_FULL,
                     "\"%s\" needs %.1f MiB and the bank already holds %.1f MiB of at most %.1f MiB",
                     rel, need / 1048576.0, b->bytes / 1048576.0, b->max_bytes / 1048576.0);
     }
     decoded d;
-    code = decode(sf, &info, rel, b->rate, true, cap, &d, err, errlen);
-    sf_close(sf);
+    code = decode(file.sf, &info, rel, b->rate, true, room, most, &d, err, errlen);
+    sound_file_close(&file);
     b->decodes++;
     if (code) return code;
+    need = d.frames * d.channels * sizeof(float);
+    if (b->bytes + need > b->max_bytes) { /* more than its header said */
+        free(d.samples[0]);
+        free(d.samples[1]);
+        return fail(err, errlen, SOUND_ERR_BANK_FULL,
+                    "\"%s\" needs %.1f MiB and the bank already holds %.1f MiB of at most %.1f MiB",
+                    rel, need / 1048576.0, b->bytes / 1048576.0, b->max_bytes / 1048576.0);
+    }
     if (d.nonfinite)
         log_warn("sound %s: %llu NaN/Inf samples replaced by 0", real,
                  (unsigned long long)d.nonfinite);
@@ -474,13 +582,13 @@ int sound_bank_check(sound_bank *b, const char *rel, char *err, size_t errlen)
     int code = resolve(b, rel, real, &st, err, errlen);
     pthread_mutex_unlock(&b->lock);
     if (code) return code;
-    SNDFILE *sf = NULL;
+    sound_file file;
     SF_INFO info;
-    uint64_t cap = 0;
-    code = open_checked(real, rel, b->rate, &sf, &info, &cap, err, errlen);
+    uint64_t room = 0, most = 0;
+    code = open_checked(real, rel, b->rate, &file, &info, &room, &most, err, errlen);
     if (code) return code;
     decoded d;
-    code = decode(sf, &info, rel, b->rate, false, cap, &d, err, errlen);
-    sf_close(sf);
+    code = decode(file.sf, &info, rel, b->rate, false, room, most, &d, err, errlen);
+    sound_file_close(&file);
     return code;
 }

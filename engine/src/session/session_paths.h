@@ -1,0 +1,24 @@
+/* Where the session store lives when no --session-db / --db is given
+ * (docs/sessions.md):
+ *  - lulld as a systemd service: $STATE_DIRECTORY/sessions.db (the unit's
+ *    StateDirectory=lull, i.e. /var/lib/lull/sessions.db), or
+ *    /var/lib/lull/sessions.db when run by systemd without one ($INVOCATION_ID);
+ *  - otherwise $XDG_STATE_HOME/lull/sessions.db, $XDG_STATE_HOME defaulting to
+ *    ~/.local/state (XDG Base Directory Specification 0.8).
+ * Threads: [any non-audio]. */
+#ifndef LULL_SESSION_SESSION_PATHS_H
+#define LULL_SESSION_SESSION_PATHS_H
+
+#include <stddef.h>
+
+#define SESSION_SERVICE_DB "/var/lib/lull/sessions.db"
+
+/* The path lulld writes to by default. 0, or -1 when no home is known. */
+int session_default_db_path(char *out, size_t cap);
+
+/* The path the CLI reads by default: the per-user file when it exists, else the
+ * service's when it exists, else the per-user path (whose absence the caller
+ * reports). */
+void session_find_db_path(char *out, size_t cap);
+
+#endif

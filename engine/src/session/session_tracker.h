@@ -1,0 +1,60 @@
+/* Turns the engine's state, sampled by the biosignal thread, into the session
+ * record: the session's start and stop, a frame once a second, and events when
+ * something changed (preset, volume, pacer mode, a sensor lost or back, a drop
+ * in signal quality). Comparing snapshots keeps the record out of the control
+ * and audio paths entirely: nothing there knows the recorder exists.
+ *
+ * Used by lulld (with a session_recorder) and by `lull render --session-db`
+ * (with a store written inline); both hand it an emit interface.
+ *
+ * Threads: one thread (the biosignal thread, or the offline render's loop). */
+#ifndef LULL_SESSION_SESSION_TRACKER_H
+#define LULL_SESSION_SESSION_TRACKER_H
+
+#include <stdbool.h>
+
+#include "engine/engine.h"
+#include "session/session_types.h"
+
+/* Signal quality below this is a "quality_drop" event; it re-arms above
+ * QUALITY_REARM (hysteresis, so a wavering signal is one event, not fifty).
+ * 0.5 is the pipeline's own "usable" line (docs/biosignals.md, quality). */
+#define SESSION_QUALITY_DROP 0.5f
+#define SESSION_QUALITY_REARM 0.7f
+/* A volume change smaller than this is not an event (dB). */
+#define SESSION_VOLUME_STEP_DB 0.5f
+#define SESSION_FRAME_INTERVAL_S 1.0
+
+typedef struct session_sink {
+    void *ud;
+    void (*start)(void *ud, double wall_s);
+    void (*stop)(void *ud, double wall_s, const char *how);
+    void (*frame)(void *ud, const session_frame *f);
+    void (*event)(void *ud, double wall_s, const char *kind, const char *detail);
+} session_sink;
+
+typedef struct session_tracker {
+    session_sink sink;
+    bool open, primed;
+    double next_frame_s;          /* on the caller's clock */
+    char preset[SESSION_TEXT_MAX];
+    float volume_db;
+    enum pacer_mode pacer_mode;
+    uint8_t breath_state, heart_state;
+    bool breath_low, heart_low;
+} session_tracker;
+
+void session_tracker_init(session_tracker *t, const session_sink *sink);
+
+/* Feeds one snapshot: st from lull_engine_get_status, wall_s the wall clock,
+ * clock_s a monotonic clock (or stream time offline) that paces the frames. */
+void session_tracker_step(session_tracker *t, const lull_engine_status *st, double wall_s,
+                          double clock_s);
+
+/* Ends an open session (how: "shutdown", "render"). */
+void session_tracker_close(session_tracker *t, double wall_s, const char *how);
+
+/* The frame for a snapshot. */
+void session_frame_from_status(const lull_engine_status *st, double wall_s, session_frame *f);
+
+#endif

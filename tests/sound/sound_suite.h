@@ -1,0 +1,151 @@
+/* The sound-quality suite over presets (issue 8, item 5): renders a preset offline
+ * through the offline driver with a simulated client, measures what a listener
+ * would notice (tests/support/sound_quality.h, audio_check.h) and judges it against
+ * the preset's own declarations. docs/presets.md, "Sound-quality tests", describes
+ * every check, its threshold and its source.
+ *
+ * Checks on one render (every client):
+ *   loudness   EBU R128 integrated loudness within SS_LOUDNESS_TOL_LU of the
+ *              preset's "loudness" (EBU R 128 / ITU-R BS.1770-4);
+ *   true peak  under the engine's limiter ceiling (SS_CEILING_DBTP);
+ *   rise       short-term loudness never rises more than SS_RISE_LU within
+ *              SS_RISE_WINDOW_S, from SS_SKIP_S on (the 2 s fade-in + one 3 s window);
+ *   onsets     every event SS_ONSET_OVER_DB over its background rises (10-90 %)
+ *              in at least SS_MIN_RISE_MS;
+ *   clicks     none: second-difference ratio under SS_AC_CLICK_RATIO
+ *              (ac_click_detect) and no AR-residual click (sq_clicks).
+ * Checks on a pair of windows (a calmer and a more aroused one):
+ *   darkening  the centroid falls as the relaxing client calms (early vs late);
+ *   centroid, tempo, density: stressed vs relaxed differ audibly, in the direction
+ *              the preset declares (ss_declare).
+ *
+ * Everything here is [main] thread, allocates and is for tests only. */
+#ifndef LULL_TEST_SOUND_SUITE_H
+#define LULL_TEST_SOUND_SUITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sound_quality.h"
+
+struct plugin_registry;
+
+#define SS_RATE 48000.0
+/* EBU R 128 (2020) section 2.3: +-1 LU where exact normalisation is not possible. */
+#define SS_LOUDNESS_TOL_LU 1.0
+/* The engine's limiter ceiling (lull_engine_config.ceiling_db default), as dBTP. */
+#define SS_CEILING_DBTP (-6.0)
+/* Issue 8: short-term (3 s) loudness never rises more than 3 LU within 10 s. */
+#define SS_RISE_LU 3.0
+#define SS_RISE_WINDOW_S 10.0
+/* Skip the engine's 2 s fade-in and the first 3 s short-term window after it. */
+#define SS_SKIP_S 5.0
+/* Gentle onsets: events 10 dB over the running-median background rise 10-90 % in
+ * 25 ms or more. Faster rises (< ~15-20 ms) add to the acoustic startle reflex's
+ * drive; see docs/presets.md for the sources. */
+#define SS_ONSET_OVER_DB 10.0
+#define SS_MIN_RISE_MS 25.0
+/* ac_click_detect: a smooth tone reads ~1.4, white noise 4..6; above 10 is a click. */
+#define SS_AC_CLICK_RATIO 10.0
+/* Audible differences between stressed and relaxed (docs/presets.md): spectral
+ * centroid 5 %, tempo (median inter-onset interval) 4 %, event density 10 %.
+ * Darkening within one relaxing render: a fall of at least 2 % (the window-to-
+ * window spread of a steady preset's centroid is below 1 %). */
+#define SS_CENTROID_DIFF 0.05
+#define SS_TEMPO_DIFF 0.04
+#define SS_DENSITY_DIFF 0.10
+#define SS_DARKENING_DIFF 0.02
+/* Fewer events than this in a window: tempo and density are not measured. */
+#define SS_MIN_EVENTS 6
+
+/* ---- Rendering ----------------------------------------------------------------- */
+
+typedef struct ss_trace_point {
+    double t_s;
+    double tempo_bpm, heart_bpm, breath_rate, arousal, pacer_rate;   /* NaN: unknown */
+} ss_trace_point;
+
+typedef struct ss_render {
+    char client[32];
+    double rate;
+    size_t n;                  /* frames */
+    float *left, *right, *mono;
+    ss_trace_point *trace;     /* the engine's status every 0.5 s */
+    size_t trace_n, trace_cap;
+    double wall_s;             /* render time */
+    double analysis_s[3];      /* time spent measuring loudness, onsets, clicks */
+    unsigned long long nan_events;
+    /* whole-render measurements (ss_analyze) */
+    double integrated_lufs, true_peak_dbtp, range_lu, max_rise_lu, max_rise_at_s;
+    sq_onset *onsets;          /* every onset found in the mono mix */
+    size_t onset_n;
+    size_t fast_onsets;        /* of those from SS_SKIP_S on: rise < SS_MIN_RISE_MS */
+    double min_rise_ms, min_rise_at_s;   /* the fastest loud onset (NaN: none) */
+    double ac_ratio, ac_at_s;  /* worst second-difference ratio over both channels */
+    size_t ar_clicks;          /* AR-residual clicks over both channels */
+    double ar_max_ratio, ar_first_at_s;
+} ss_render;
+
+/* Renders `seconds` of a preset file with the simulated client ("relaxing",
+ * "stressed", "dropouts", or any lull render --simulate spec; NULL: none) and
+ * analyses it (ss_analyze). Returns 0, or -1 with a message. */
+int ss_render_preset(const char *preset_path, const char *client, double seconds, ss_render *r,
+                     char *err, size_t errlen);
+/* The whole-render measurements above, from SS_SKIP_S on. */
+void ss_analyze(ss_render *r);
+void ss_render_free(ss_render *r);
+
+/* ---- Windows --------------------------------------------------------------------- */
+
+typedef struct ss_window {
+    double from_s, to_s;
+    double centroid_hz;        /* sq_spectral_centroid of the mono mix */
+    double tempo_per_min;      /* sq_onset_rate: 60 / median inter-onset interval */
+    double events_per_min;     /* onsets / window length */
+    size_t events;
+    double engine_bpm, heart_bpm, breath_rate, arousal;   /* means of the trace (NaN) */
+} ss_window;
+
+void ss_window_measure(const ss_render *r, double from_s, double to_s, ss_window *w);
+
+/* ---- What a preset declares -------------------------------------------------------- */
+
+/* How a preset declares the way its sound follows arousal, read from its
+ * modulation mappings (docs/presets.md, "Sound-quality tests"):
+ *   each mapping whose source rises with arousal (heart.rate, breath.rate, arousal,
+ *   tempo.bpm when the tempo follows the heart: +1; heart.rmssd, heart.coherence:
+ *   -1; clocks, pacer, LFOs: 0) onto a parameter listed in ss_param_roles gives
+ *   source sign x sign(out range) x sign(in range) x the parameter's sign;
+ *   brightness sums the "bright" parameters, density the "density" ones plus the
+ *   tempo; the tempo is +1 when "tempo" follows the heart (follow_heart > 0).
+ * A category whose terms disagree is "mixed" (SS_MIXED) and is not checked. */
+#define SS_MIXED 2
+typedef struct ss_declared {
+    double loudness_lufs;      /* NaN: none declared */
+    int brightness, tempo, density;   /* +1 rises with arousal, -1 falls, 0 none, SS_MIXED */
+    char brightness_by[160], density_by[160];   /* "svf:cutoff<-heart.rate ..." */
+} ss_declared;
+
+int ss_declare(const struct plugin_registry *reg, const char *preset_path, ss_declared *d,
+               char *err, size_t errlen);
+
+/* ---- Judgement --------------------------------------------------------------------- */
+
+enum ss_check {
+    SS_LOUDNESS = 0, SS_TRUE_PEAK, SS_RISE, SS_ONSETS, SS_CLICKS,   /* per render */
+    SS_DARKENING, SS_CENTROID, SS_TEMPO, SS_DENSITY,                 /* per pair */
+    SS_CHECK_COUNT
+};
+typedef enum ss_verdict { SS_PASS = 0, SS_FAIL, SS_NA } ss_verdict;
+
+const char *ss_check_name(enum ss_check c);
+
+/* A per-render check (SS_LOUDNESS..SS_CLICKS); why gets the figure and the reason. */
+ss_verdict ss_judge_render(const ss_declared *d, const ss_render *r, enum ss_check c, char *why,
+                           size_t n);
+/* A pair check: `calm` is the window of the calmer client (relaxing late), `aroused`
+ * the other (relaxing early for SS_DARKENING, stressed for the rest). */
+ss_verdict ss_judge_pair(const ss_declared *d, const ss_window *calm, const ss_window *aroused,
+                         enum ss_check c, char *why, size_t n);
+
+#endif
