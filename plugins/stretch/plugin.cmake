@@ -7,3 +7,7 @@ if(NOT LULL_FFTW3F_THREADS)
   message(FATAL_ERROR "plugins/stretch: libfftw3f_threads not found (install libfftw3-dev)")
 endif()
 target_link_libraries(${name} PRIVATE PkgConfig::FFTWF ${LULL_FFTW3F_THREADS})
+# fftwf_make_planner_thread_safe() installs planner hooks from libfftw3f_threads into
+# libfftw3f: if this plugin (and with it libfftw3f_threads) were unloaded, any later
+# FFTW planning in the process would jump into unmapped code. The plugin stays loaded.
+target_link_options(${name} PRIVATE "LINKER:-z,nodelete")

@@ -249,7 +249,7 @@ static void test_spec(void)
             beats++;
         }
         double bpm = 60.0 * (beats - 1) / (last - first);
-        CHECK(fabs(bpm - want) < 0.03 * want, "heart=%g: mean rate %.2f bpm over 300 s", want, bpm);
+        CHECK(fabs(bpm - want) < 0.015 * want, "heart=%g: mean rate %.2f bpm over 300 s", want, bpm);
     }
 }
 

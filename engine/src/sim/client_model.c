@@ -31,10 +31,26 @@ static const profile_params k_params[CLIENT_PROFILE_COUNT] = {
     [CLIENT_STRESSED] = {18.0, 18.0, 1.0, 88.0, 88.0, 0.45, 5.0, 0.5, 3.0},
     [CLIENT_DROPOUTS] = {12.0, 12.0, 1.0, 68.0, 68.0, 0.42, 10.0, 1.5, 8.0},
     [CLIENT_FOLLOWER] = {14.0, 14.0, 1.0, 71.0, 71.0, 0.40, 10.0, 1.5, 8.0},
+    [CLIENT_RELEASE] = {12.0, 12.0, 1.0, 68.0, 68.0, 0.42, 10.0, 1.5, 8.0},
 };
 
+/* The release profile's schedule (client_model.h). */
+static const double k_sigh_at[] = {90.0, 200.0, 420.0, 600.0};
+#define SIGHS ((int)(sizeof k_sigh_at / sizeof k_sigh_at[0]))
+#define SIGH_DEPTH 2.6
+#define SIGH_SLOWER 1.7
+#define SOB_START 260.0
+#define SOB_END 320.0
+#define SOB_RATE 24.0
+#define SOB_JITTER 0.35
+#define SOB_INHALE 0.30
+#define SOB_HEART 18.0
+#define SOB_RAMP_S 5.0
+#define HOLD_AT 480.0
+#define HOLD_S 15.0
+
 static const char *const k_names[CLIENT_PROFILE_COUNT] = {
-    "steady", "relaxing", "stressed", "dropouts", "follower",
+    "steady", "relaxing", "stressed", "dropouts", "follower", "release",
 };
 
 bool client_profile_parse(const char *name, client_profile *out)
@@ -52,7 +68,7 @@ const char *client_profile_name(client_profile p)
     return p < CLIENT_PROFILE_COUNT ? k_names[p] : "?";
 }
 
-const char *client_profile_names(void) { return "steady|relaxing|stressed|dropouts|follower"; }
+const char *client_profile_names(void) { return "steady|relaxing|stressed|dropouts|follower|release"; }
 
 /* Override limits, defined once with their messages' ranges. */
 #define SPEC_HEART_MIN 30.0
@@ -192,6 +208,30 @@ static void new_breath(client_model *m, double t)
     if (d < 0.6) d = 0.6;
     if (d > 1.4) d = 1.4;
     m->depth = d * sqrt(12.0 / m->rate);
+    if (m->profile != CLIENT_RELEASE) return;
+    m->sigh_breath = false;
+    m->inhale_fraction = k->inhale_fraction;
+    if (t >= SOB_START && t < SOB_END) {
+        /* Sobbing: quick, broken breaths of any depth, short inhales. */
+        double r = SOB_RATE * (1.0 + SOB_JITTER * sim_gauss(&m->rng));
+        m->rate = r < 10.0 ? 10.0 : r > 40.0 ? 40.0 : r;
+        m->depth = 0.4 + 0.9 * sim_uniform(&m->rng);
+        m->inhale_fraction = SOB_INHALE;
+    } else if (m->sighs_done < SIGHS && t >= k_sigh_at[m->sighs_done]) {
+        m->sighs_done++;
+        m->sigh_breath = true;
+        m->rate /= SIGH_SLOWER;
+        m->depth *= SIGH_DEPTH;
+    }
+}
+
+/* Extra heart rate of the sobbing episode, ramped in and out. */
+static double sob_heart(double t)
+{
+    if (t < SOB_START || t > SOB_END + SOB_RAMP_S) return 0.0;
+    double in = (t - SOB_START) / SOB_RAMP_S, out = (SOB_END + SOB_RAMP_S - t) / SOB_RAMP_S;
+    double g = in < out ? in : out;
+    return SOB_HEART * (g > 1.0 ? 1.0 : g);
 }
 
 void client_model_init(client_model *m, client_profile p, uint64_t seed)
@@ -206,6 +246,10 @@ void client_model_init_spec(client_model *m, const client_spec *spec, uint64_t s
     client_profile p = spec->profile;
     m->profile = p < CLIENT_PROFILE_COUNT ? p : CLIENT_STEADY;
     m->heart_override = spec->heart_bpm;
+    double vsum = 0.0;   /* mean of 2v - 1 over a breath, for the override's centring */
+    for (int i = 0; i < 1000; i++)
+        vsum += 2.0 * lung_volume((i + 0.5) / 1000.0, k_params[m->profile].inhale_fraction) - 1.0;
+    m->swing_mean = vsum / 1000.0;
     m->breath_override = spec->breath_rate;
     m->rng = seed * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
     if (!m->rng) m->rng = 1;
@@ -220,6 +264,7 @@ void client_model_init_spec(client_model *m, const client_spec *spec, uint64_t s
     for (int i = 0; i < 3; i++)
         m->beats[i] = (client_beat){0.3 - (i + 1) * rr, rr};
     m->gap_end = m->art_end = 0.0;
+    m->hold_until = -INFINITY;
     schedule_dropouts(m, 0.0);
 }
 
@@ -273,6 +318,12 @@ void client_model_tick(client_model *m, client_tick *out)
         dphase += pull;
     }
     m->drift_phase += 2.0 * M_PI * DT / 97.0;
+    if (m->profile == CLIENT_RELEASE && !m->hold_done && t >= HOLD_AT &&
+        m->phase < m->inhale_fraction && m->phase + dphase * DT >= m->inhale_fraction) {
+        m->hold_done = true;
+        m->hold_until = t + HOLD_S;   /* held at the top of the inhale */
+    }
+    if (t < m->hold_until) dphase = 0.0;
     double next = m->phase + dphase * DT;
     if (next >= 1.0) {
         out->breath_onset = true;
@@ -285,8 +336,12 @@ void client_model_tick(client_model *m, client_tick *out)
 
     /* heart */
     m->lf += -m->lf * DT / 10.0 + k->lf_sd_bpm * sqrt(2.0 * DT / 10.0) * sim_gauss(&m->rng);
-    double hr = model_heart_rate(m, t, m->rate) +
-                k->rsa_bpm * rsa_gain(m->rate) * (2.0 * v - 1.0) + m->lf;
+    /* With a chosen heart rate the breathing swing is centred on it (the lung volume's
+     * mean over a cycle is not 0.5: the exhale empties fast, then slowly), so the
+     * client's mean beat rate is the one asked for. */
+    double swing = 2.0 * v - 1.0 - (m->heart_override > 0 ? m->swing_mean : 0.0);
+    double hr = model_heart_rate(m, t, m->rate) + k->rsa_bpm * rsa_gain(m->rate) * swing + m->lf;
+    if (m->profile == CLIENT_RELEASE) hr += sob_heart(t);
     if (hr < 35.0) hr = 35.0;
     if (hr > 180.0) hr = 180.0;
     if (m->next_beat_t <= t) {
@@ -335,4 +390,6 @@ void client_model_tick(client_model *m, client_tick *out)
     out->breath_rate = m->rate;
     out->breath_phase = m->phase;
     out->heart_rate = hr;
+    out->release = m->profile == CLIENT_RELEASE &&
+                   (m->sigh_breath || (t >= SOB_START && t < SOB_END) || t < m->hold_until);
 }

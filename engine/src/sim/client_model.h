@@ -33,6 +33,12 @@
  *  - Dropouts: steady + gaps (every ~25 s on average, 1-5 s long) during which
  *    nothing is sent, and motion-artifact bursts (every ~40 s, 1-3 s) of large
  *    noise (about 4 x the signal) on every waveform.
+ *  - Release: steady, with release moments on a fixed schedule (the truth is
+ *    client_tick.release): sighs (one breath 2.6 x as deep and 1.7 x as long)
+ *    starting the first breath after 90, 200, 420 and 600 s; sobbing-like breathing
+ *    from 260 to 320 s (breaths of 24/min +-35 %, depths 0.4-1.3 x, inhale 30 %
+ *    of the cycle, the heart 18 bpm faster, ramped in and out over 5 s); and a
+ *    breath held 15 s at the top of the first inhale after 480 s, then let go.
  *
  * Time advances in ticks of 1/CLIENT_ECG_FS; respiration and PPG are sampled
  * every CLIENT_RESP_DIV and CLIENT_PPG_DIV ticks. Plain arithmetic, no
@@ -56,13 +62,14 @@ typedef enum client_profile {
     CLIENT_STRESSED,     /* ~18 breaths/min, HR ~88, low HRV */
     CLIENT_DROPOUTS,     /* steady + gaps + motion artifacts */
     CLIENT_FOLLOWER,     /* starts at 14/min, follows the pacer it is told about */
+    CLIENT_RELEASE,      /* steady + sighs, a sobbing episode, a breath hold */
     CLIENT_PROFILE_COUNT
 } client_profile;
 
 /* Profile by name ("steady", ...); false when unknown. */
 bool client_profile_parse(const char *name, client_profile *out);
 const char *client_profile_name(client_profile p);
-/* "steady|relaxing|stressed|dropouts|follower" */
+/* "steady|relaxing|stressed|dropouts|follower|release" */
 const char *client_profile_names(void);
 
 /* A profile with optional overrides, written "NAME[:heart=BPM][:breath=RATE]"
@@ -95,6 +102,7 @@ typedef struct client_tick {
     double breath_rate;   /* rate of the breath in progress, breaths/min */
     double breath_phase;  /* 0..1, 0 = inhale onset */
     double heart_rate;    /* instantaneous HR driving the beats, bpm */
+    bool release;         /* a release moment (release profile): sigh breath, sobbing, hold */
 } client_tick;
 
 typedef struct client_beat {
@@ -104,6 +112,7 @@ typedef struct client_beat {
 typedef struct client_model {
     client_profile profile;
     double heart_override, breath_override;   /* 0: the profile's (client_spec) */
+    double swing_mean;                        /* mean of the breathing swing 2v - 1 */
     uint64_t rng;
     int64_t n;
     /* breathing */
@@ -119,6 +128,11 @@ typedef struct client_model {
     /* dropouts */
     double gap_start, gap_end, art_start, art_end;
     double motion;                  /* slow part of a motion artifact */
+    /* release profile */
+    int sighs_done;
+    bool sigh_breath;               /* the breath in progress is a sigh */
+    bool hold_done;
+    double hold_until;              /* breath held (phase stopped) until then */
 } client_model;
 
 void client_model_init(client_model *m, client_profile p, uint64_t seed);
