@@ -6,7 +6,9 @@ set -eu
 pkgs="build-essential cmake pkg-config
       libjack-jackd2-dev jackd2 libsamplerate0-dev liblo-dev liblo-tools
       libfftw3-dev libsndfile1-dev libjansson-dev libsystemd-dev python3
-      libebur128-dev libcairo2-dev libsqlite3-dev chromium"
+      libebur128-dev libcairo2-dev libsqlite3-dev chromium
+      libwebsockets-dev libavahi-client-dev avahi-daemon avahi-utils libqrencode-dev
+      iproute2 dbus clang systemd libedf-dev"   # clang: libFuzzer pass; systemd: systemd-analyze; libedf: EDF records
 [ "${1:-}" = "--bench" ] && pkgs="$pkgs puredata-core csound"
 
 missing=""

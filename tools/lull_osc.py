@@ -8,6 +8,10 @@ bind the sending socket to a chosen loopback address.
 CLI:
   lull_osc.py call PORT ADDRESS [ARG...]      send, print the first reply as JSON
   lull_osc.py status PORT                     /lull/status as a JSON object of its pairs
+  lull_osc.py watch PORT [SECONDS]            the live /lull/state once a second (one JSON
+                                              line each), renewing the subscription every
+                                              20 s; unsubscribes on exit (Ctrl-C, SIGTERM,
+                                              or after SECONDS)
 ARG is typed by a prefix: f:1.5  i:3  s:text  (a bare word is a string).
 Options (before the command): --host H (default 127.0.0.1), --from ADDR (bind the
 sender), --timeout S (default 2).
@@ -191,8 +195,48 @@ def main(argv):
             print("null")
             return 1
         print(json.dumps({"address": m[0], "args": [_json_safe(a) for a in m[1]]}))
+    elif cmd == "watch":
+        return watch(c, float(argv[2]) if len(argv) > 2 else None)
     else:
         sys.exit("lull_osc.py: unknown command " + cmd)
+    return 0
+
+
+def watch(c, seconds=None, renew_s=20.0):
+    """Prints the latest /lull/state once a second; lulld's lease is 60 s, so the
+    subscription is renewed every renew_s. Always unsubscribes on the way out."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    start = time.time()
+    c.send("/lull/subscribe", ("i", 250))
+    renewed, printed, latest, last_seq = start, start, None, None
+    try:
+        while seconds is None or time.time() - start < seconds:
+            now = time.time()
+            if now - renewed >= renew_s:
+                c.send("/lull/subscribe", ("i", 250))
+                renewed = now
+            m = c.receive(0.1)
+            if m and m[0] == "/lull/state":
+                latest = pairs(m[1])
+            elif m and m[0] == "/lull/fail":
+                print(json.dumps({"fail": m[1]}), file=sys.stderr)
+            if time.time() - printed >= 1.0:
+                printed = time.time()
+                if latest is None or latest.get("seq") == last_seq:
+                    print(json.dumps({"stale": True, "since_s": round(printed - start, 1)}))
+                else:
+                    last_seq = latest.get("seq")
+                    print(json.dumps({k: _json_safe(v) for k, v in latest.items()}))
+                sys.stdout.flush()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        c.send("/lull/unsubscribe")
     return 0
 
 

@@ -246,8 +246,7 @@
 
   function sendVolume() {
     ui.volumeTimer = null;
-    ui.volumeSentAt = performance.now();
-    send("/lull/volume", Number($("volume").value));
+    if (send("/lull/volume", Number($("volume").value))) ui.volumeSentAt = performance.now();
   }
   $("volume").addEventListener("input", () => {
     $("volume-value").textContent = $("volume").value + " dB";
@@ -319,6 +318,8 @@
     const age = ui.lastStateAt ? now - ui.lastStateAt : Infinity;
     const stale = age > STALE_S;
     document.querySelector(".breath").classList.toggle("stale", stale);
+    if (ui.connected)
+      $("conn").textContent = age > 2 * STALE_S ? "connected · no data from the room" : "connected";
     $("updated").textContent = !isFinite(age) ? "no data yet" :
       age < 1.5 ? "updated just now" : `updated ${Math.round(age)} s ago`;
     // Stale numbers are not shown as if live: after 3 s they are replaced by dashes

@@ -10,26 +10,32 @@
 
 #include "bio/bio_pipeline.h"
 #include "bio/record.h"
+#include "bio/record_dump.h"
 #include "bio/record_pick.h"
 #include "commands.h"
 
 #define FRAME_S 0.1
 
-enum output { OUT_NONE, OUT_BEATS, OUT_BREATHS, OUT_FEATURES };
+enum output { OUT_NONE, OUT_BEATS, OUT_BREATHS, OUT_FEATURES, OUT_SIGNALS, OUT_EVENTS };
 
 static const char *const k_option[BIO_WAVEFORMS] = { "--resp", "--ecg", "--ppg" };
 
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: lull analyze FILE (--beats | --breaths | --features) [--ecg NAME]\n"
-            "                    [--ppg NAME] [--resp NAME] [--rate HZ] [-o OUT.csv]\n"
-            "FILE is a WFDB header (.hea) or a CSV with a header row naming time_s and the\n"
-            "signals (without time_s, give --rate). Signals are chosen by name; by default\n"
+            "usage: lull analyze FILE (--beats | --breaths | --features | --events | --signals)\n"
+            "                    [--ecg NAME] [--ppg NAME] [--resp NAME] [--rate HZ] [-o OUT.csv]\n"
+            "FILE is a WFDB header (.hea), an EDF/EDF+/BDF file, or a CSV with a header row\n"
+            "naming time_s and the signals (without time_s, give --rate). Signals are chosen\n"
+            "by name (\"ECG 1\", \"EKG\", \"Pleth\", \"Thorax\"... are recognised); first\n"
             "ECG: MLII, II, ECG, MCL1; PPG: PPG, PLETH; respiration: RESP, RSP, RESPIRATION.\n"
             "  --beats     time_s,source,ectopic (source ecg|ppg, ectopic 0|1)\n"
             "  --breaths   time_s,phase (inhale|exhale at each onset)\n"
-            "  --features  the feature frames at 10 Hz (docs/biosignals.md); empty = unknown\n");
+            "  --features  the feature frames at 10 Hz (docs/biosignals.md); empty = unknown\n"
+            "  --events    release moments: start_s,end_s,evidence,sigh_ratio,irregularity,\n"
+            "              hold_s,surge_bpm (evidence: sigh, irregular, hold, heart_surge)\n"
+            "  --signals   the decoded signals: time_s and one column per signal, in its\n"
+            "              physical units (empty = no sample at that time, or invalid)\n");
 }
 
 typedef struct analyze_out {
@@ -53,6 +59,23 @@ static void on_beat(void *ctx, bio_stream source, const beat_result *r)
                 r->beat_ectopic ? 1 : 0);
 }
 
+static void field(FILE *f, float v);
+
+/* A release moment, once it has ended (or at the end of the record). */
+static void on_release(void *ctx, const release_event *ev)
+{
+    analyze_out *o = ctx;
+    if (o->kind != OUT_EVENTS) return;
+    char why[64];
+    release_evidence_text(ev->evidence, why, (int)sizeof why);
+    fprintf(o->f, "%.1f,%.1f,%s", ev->start_s, ev->end_s, why);
+    field(o->f, (float)ev->sigh_ratio);
+    field(o->f, (float)ev->irregularity);
+    field(o->f, (float)ev->hold_s);
+    field(o->f, (float)ev->surge_bpm);
+    fputc('\n', o->f);
+}
+
 static void field(FILE *f, float v)
 {
     if (isfinite(v)) fprintf(f, ",%.4g", v);
@@ -73,6 +96,7 @@ static void write_frame(FILE *f, const lull_features *x)
     field(f, x->coherence);
     field(f, x->heart_quality);
     field(f, x->arousal);
+    fprintf(f, ",%d", x->release >= 0.5f ? 1 : 0);
     fputc('\n', f);
 }
 
@@ -85,7 +109,7 @@ static void run(bio_pipeline *p, const bio_signal *const sig[BIO_WAVEFORMS], ana
     size_t done[BIO_WAVEFORMS] = { 0 };
     if (o->kind == OUT_FEATURES)
         fprintf(o->f, "time_s,breath_rate,breath_phase,breath_depth,ie_ratio,breath_quality,"
-                      "heart_rate,rmssd,rsa,coherence,heart_quality,arousal\n");
+                      "heart_rate,rmssd,rsa,coherence,heart_quality,arousal,release\n");
     for (long frame = 1;; frame++) {
         double t = frame * FRAME_S;
         for (int s = 0; s < BIO_WAVEFORMS; s++) {
@@ -116,10 +140,13 @@ int cmd_analyze(int argc, char **argv)
         const char *a = argv[i];
         enum output k = !strcmp(a, "--beats") ? OUT_BEATS
                         : !strcmp(a, "--breaths") ? OUT_BREATHS
-                        : !strcmp(a, "--features") ? OUT_FEATURES : OUT_NONE;
+                        : !strcmp(a, "--features") ? OUT_FEATURES
+                        : !strcmp(a, "--signals") ? OUT_SIGNALS
+                        : !strcmp(a, "--events") ? OUT_EVENTS : OUT_NONE;
         if (k != OUT_NONE) {
             if (kind != OUT_NONE) {
-                fprintf(stderr, "lull analyze: give exactly one of --beats, --breaths, --features\n");
+                fprintf(stderr, "lull analyze: give exactly one of --beats, --breaths, --features, "
+                                "--signals, --events\n");
                 return 2;
             }
             kind = k;
@@ -173,6 +200,14 @@ int cmd_analyze(int argc, char **argv)
             fprintf(stderr, "lull analyze: give the sampling rate with --rate HZ\n");
         return 1;
     }
+    if (kind == OUT_SIGNALS) { /* no signal choice, no pipeline: what was decoded */
+        FILE *so = out_path ? fopen(out_path, "w") : stdout;
+        int bad = !so || bio_record_write_signals_csv(rec, so) != 0;
+        if (so && so != stdout && fclose(so) != 0) bad = 1;
+        if (bad) fprintf(stderr, "lull analyze: writing %s failed\n", out_path ? out_path : "stdout");
+        bio_record_free(rec);
+        return bad ? 1 : 0;
+    }
     const bio_signal *sig[BIO_WAVEFORMS] = { NULL };
     int status = 0;
     if (record_pick_signals(rec, file, names, sig, err, sizeof err) != 0) {
@@ -198,8 +233,11 @@ int cmd_analyze(int argc, char **argv)
         analyze_out o = { out, kind };
         bio_pipeline_listener l = { on_breath, on_beat, &o };
         bio_pipeline_set_listener(p, &l);
+        bio_pipeline_set_release_listener(p, on_release, &o);
         if (kind == OUT_BEATS) fprintf(out, "time_s,source,ectopic\n");
         if (kind == OUT_BREATHS) fprintf(out, "time_s,phase\n");
+        if (kind == OUT_EVENTS)
+            fprintf(out, "start_s,end_s,evidence,sigh_ratio,irregularity,hold_s,surge_bpm\n");
         run(p, sig, &o);
         if (ferror(out) || (out != stdout && fclose(out) != 0)) {
             fprintf(stderr, "lull analyze: writing %s failed\n", out_path ? out_path : "stdout");

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "drivers/offline_driver.h"
 #include "engine/engine.h"
+#include "session/session_render.h"
 #include "sim/offline_features.h"
 
 static int bad_usage(const char *msg, const char *arg)
@@ -16,7 +17,8 @@ static int bad_usage(const char *msg, const char *arg)
     fprintf(stderr, "lull render: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
     fprintf(stderr, "usage: lull render --preset NAME|FILE [--bio FILE | --simulate PROFILE] "
                     "--seconds N -o OUT.wav [--rate HZ] [--sounds DIR]...\n"
-                    "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n");
+                    "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
+                    "       [--session-db FILE]   also record the render as a session (lull report)\n");
     return 2;
 }
 
@@ -38,7 +40,7 @@ int cmd_render(int argc, char **argv)
     offline_render_opts o;
     offline_render_defaults(&o);
     o.seconds = -1;
-    const char *bio = NULL, *profile = NULL;
+    const char *bio = NULL, *profile = NULL, *session_db = NULL;
     const char *spec_path = NULL, *plot_path = NULL;   /* listening aids (analysis/) */
     spectrogram_opts spec;
     spectrogram_defaults(&spec);
@@ -80,6 +82,9 @@ int cmd_render(int argc, char **argv)
         } else if (strcmp(a, "--plot") == 0 && v) {
             plot_path = v;
             i++;
+        } else if (strcmp(a, "--session-db") == 0 && v) {
+            session_db = v;   /* record the render as a session (session/session_render.h) */
+            i++;
         } else if (strcmp(a, "--bio") == 0 && v) {
             bio = v;
             i++;
@@ -111,7 +116,32 @@ int cmd_render(int argc, char **argv)
         return 1;
     }
     if (trace) render_trace_attach(trace, &o);
+    session_render *rec = NULL;
+    if (session_db) {
+        char source[64];
+        const char *base = strrchr(o.preset, '/');
+        snprintf(source, sizeof source, "render %s%s%s", base ? base + 1 : o.preset,
+                 profile ? ", simulate " : bio ? ", bio" : "", profile ? profile : "");
+        if (!(rec = session_render_open(session_db, source, o.sample_rate, err, sizeof err))) {
+            render_features_teardown(&o);
+            render_trace_free(trace);
+            fprintf(stderr, "lull render: --session-db: %s\n", err);
+            return 1;
+        }
+        session_render_attach(rec, &o);
+    }
     int failed = offline_render(&o, &res, err, sizeof err);
+    if (rec) {
+        long long sid = 0;
+        if (!failed && session_render_finish(rec, &sid, err, sizeof err) == 0)
+            fprintf(stderr, "lull render: recorded as session %lld in %s\n", sid, session_db);
+        else if (!failed) {
+            fprintf(stderr, "lull render: --session-db: %s\n", err);
+            failed = 1;
+            snprintf(err, sizeof err, "the session was not recorded");
+        } else
+            session_render_free(rec);
+    }
     render_features_teardown(&o);
     if (!failed && trace)
         failed = render_trace_write(trace, o.preset, spec_path, plot_path, err, sizeof err);

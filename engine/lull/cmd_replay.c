@@ -31,7 +31,8 @@ static void usage(FILE *to)
             "by name; by default ECG: MLII, II, ECG, MCL1; PPG: PPG, PLETH; respiration:\n"
             "RESP, RSP, RESPIRATION.\n"
             "  --target   where lulld listens (default 127.0.0.1:9000)\n"
-            "  --speed    time factor (default 1)\n"
+            "  --speed    time factor (default 1): at X lulld hears a client living X\n"
+            "             times faster (rates announced x X)\n"
             "  --dialect  lull (default) or a device map name/file (see lull simulate)\n");
 }
 
@@ -109,7 +110,8 @@ int cmd_replay(int argc, char **argv)
     double duration = 0;
     for (int s = 0; s < BIO_WAVEFORMS; s++)
         if (sig[s]) {
-            rates[s] = sig[s]->fs;
+            /* --speed compresses time (see lull simulate): rates announced x speed */
+            rates[s] = sig[s]->fs * speed;
             duration = fmax(duration, sig[s]->n / sig[s]->fs);
         }
     sensor_sender *tx = sensor_sender_new(target, dialect, rates, err, sizeof err);
@@ -151,7 +153,7 @@ int cmd_replay(int argc, char **argv)
                     continue;
                 }
                 in_gap = false;
-                sensor_sender_sample(tx, (bio_stream)s, x, ts);
+                sensor_sender_sample(tx, (bio_stream)s, x, ts / speed);
             }
         }
         stream_sleep_until(wall0 + t / speed);

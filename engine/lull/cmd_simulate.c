@@ -33,7 +33,8 @@ static void usage(FILE *to)
             "             with :heart=BPM and/or :breath=RATE (e.g. steady:heart=84)\n"
             "  --dialect  lull (default), emotibit, mindmonitor, openbci, polar2osc,\n"
             "             bitalino, or a FILE.map: send with that device's addresses\n"
-            "  --speed    time factor (default 1; the follower needs 1)\n"
+            "  --speed    time factor (default 1; the follower needs 1): at X the\n"
+            "             client lives X times faster (rates announced x X)\n"
             "  --seconds  simulated seconds to send (default: until interrupted)\n"
             "  --seed     random seed (default 1)\n",
             client_profile_names());
@@ -156,8 +157,13 @@ int cmd_simulate(int argc, char **argv)
         fprintf(stderr, "lull simulate: warning: the follower reads lulld's pacer in real time; "
                         "at --speed %g it cannot keep in step\n", speed);
 
-    const double rates[BIO_WAVEFORMS] = {[BIO_RESP] = CLIENT_RESP_FS, [BIO_ECG] = CLIENT_ECG_FS,
-                                         [BIO_PPG] = CLIENT_PPG_FS};
+    /* --speed compresses time: the stream is what a sensor on a client living X times
+     * faster would send in real time (lulld stamps samples on arrival), so every
+     * rate is announced X times higher and intervals are X times shorter; a device
+     * dialect keeps its own rate and is resampled. */
+    const double rates[BIO_WAVEFORMS] = {[BIO_RESP] = CLIENT_RESP_FS * speed,
+                                         [BIO_ECG] = CLIENT_ECG_FS * speed,
+                                         [BIO_PPG] = CLIENT_PPG_FS * speed};
     char err[1024];
     sensor_sender *tx = sensor_sender_new(target, dialect, rates, err, sizeof err);
     if (!tx) {
@@ -203,12 +209,12 @@ int cmd_simulate(int argc, char **argv)
                 continue;
             }
             sending = true;
-            sensor_sender_sample(tx, BIO_ECG, k.ecg, k.t);
-            if (k.has_resp) sensor_sender_sample(tx, BIO_RESP, k.resp, k.t);
-            if (k.has_ppg) sensor_sender_sample(tx, BIO_PPG, k.ppg, k.t);
-            if (k.beat) sensor_sender_rr(tx, (float)k.rr_ms);
+            sensor_sender_sample(tx, BIO_ECG, k.ecg, k.t / speed);
+            if (k.has_resp) sensor_sender_sample(tx, BIO_RESP, k.resp, k.t / speed);
+            if (k.has_ppg) sensor_sender_sample(tx, BIO_PPG, k.ppg, k.t / speed);
+            if (k.beat) sensor_sender_rr(tx, (float)(k.rr_ms / speed));
             if (k.t >= next_hr) {
-                sensor_sender_hr(tx, (float)k.heart_rate);
+                sensor_sender_hr(tx, (float)(k.heart_rate * speed));
                 next_hr += 1.0;
             }
         }

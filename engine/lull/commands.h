@@ -11,6 +11,7 @@ int cmd_plugin_check(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_room_card(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 

@@ -12,7 +12,7 @@ static const struct {
     {"render", cmd_render,
      "render --preset NAME|FILE [--bio FILE | --simulate PROFILE[:heart=BPM][:breath=RATE]] --seconds N"
      " -o OUT.wav [--rate HZ] [--sounds DIR]... [--spectrogram OUT.png [--spectrogram-scale log|linear]]"
-     " [--plot OUT.png]"},
+     " [--plot OUT.png] [--session-db FILE]"},
     {"loudness", cmd_loudness,
      "loudness [--simulate PROFILE | --bio FILE] [--seconds N] [--rate HZ] PRESET..."},
     {"validate", cmd_validate, "validate [--sounds DIR]... FILE..."},
@@ -29,6 +29,8 @@ static const struct {
     {"report", cmd_report, "report [--db FILE] (--last | --session ID) -o REPORT.html"},
     {"sessions", cmd_sessions,
      "sessions list|show|export|delete|client [--db FILE] ... (lull sessions --help)"},
+    {"room-card", cmd_room_card,
+     "room-card [--room NAME] [--port N] [--ip ADDR] [--pin-file F] -o CARD.html"},
 };
 
 static void usage(FILE *to)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef LULL_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -21,6 +22,7 @@
 #include "daemon/engine_slot.h"
 #include "daemon/nsm_client.h"
 #include "daemon/supervisor.h"
+#include "net/mdns.h"
 #include "drivers/jack_driver.h"
 #include "osc/osc_server.h"
 #include "osc/sensor_msg.h"
@@ -139,6 +141,15 @@ static void fade_out(engine_slot *slot, supervisor *sup, float fade_s)
         nanosleep(&ts, NULL);
     }
     log_warn("fade-out did not complete in time");
+}
+
+/* [avahi] mDNS notes and warnings go to lulld's log. */
+static void lulld_mdns_log(int level, const char *message)
+{
+    if (level)
+        log_warn("%s", message);
+    else
+        log_info("%s", message);
 }
 
 int main(int argc, char **argv)
@@ -302,6 +313,16 @@ int main(int argc, char **argv)
     log_info("lulld %s: OSC on UDP port %d, JACK client '%s'", LULL_VERSION,
              osc_server_port(osc), cfg.jack_name);
     notify_systemd("READY=1");
+    /* DNS-SD: OSC apps (TouchOSC, ...) list the room by itself; no Avahi daemon
+     * is a warning and nothing else (docs/tablet.md). */
+    char room[LULLD_NAME_MAX] = "lull";
+    if (cfg.room[0])
+        snprintf(room, sizeof room, "%s", cfg.room);
+    else
+        gethostname(room, sizeof room - 1);
+    static const char *const mdns_txt[] = {"lull=1", NULL};
+    mdns_service *mdns = mdns_publish(room, "_osc._udp", osc_server_port(osc), mdns_txt,
+                                      lulld_mdns_log);
 
     for (;;) {
         int sig = 0;
@@ -318,6 +339,7 @@ int main(int argc, char **argv)
     }
     notify_systemd("STOPPING=1");
     /* No command may reopen the gate during the fade: the control surface goes first. */
+    mdns_stop(mdns);
     osc_server_destroy(osc);
     fade_out(&slot, sup, ec.fade_out_s);
 

@@ -18,6 +18,8 @@ WAVCHECK="python3 $HERE/wavcheck.py"
 export JACK_DEFAULT_SERVER="lulltest_$$_${RANDOM}"
 export JACK_NO_START_SERVER=1          # a client must never start a server by itself
 TEST_TMP="$(mktemp -d "${TMPDIR:-/tmp}/lulltest.XXXXXX")"
+# lulld records sessions by default under $XDG_STATE_HOME: keep each test's apart.
+export XDG_STATE_HOME="$TEST_TMP/state"
 JACKD_PID=""
 LULLD_PID=""
 EXTRA_PIDS=()

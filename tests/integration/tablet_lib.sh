@@ -7,12 +7,14 @@ free_tcp_port() {
 
 WEB_PID=""
 # start_web [ARGS...]: lull-web on $WEB_PORT (kept across restarts) bridged to
-# lulld's $OSC_PORT, PIN in $TEST_TMP/pin; waits until it answers HTTP.
+# lulld's $OSC_PORT, PIN in $TEST_TMP/pin; waits until it answers HTTP. No DNS-SD
+# unless WEB_MDNS is set (to an empty string, or to other arguments).
 start_web() {
     [ -x "$LULL_BIN/lull-web" ] || fail "no $LULL_BIN/lull-web (libwebsockets-dev missing at build?)"
     WEB_PORT="${WEB_PORT:-$(free_tcp_port)}"
     "$LULL_BIN/lull-web" --port "$WEB_PORT" --osc "127.0.0.1:$OSC_PORT" --root "$SRC/web" \
-        --pin-file "$TEST_TMP/pin" --room "Test Room" --no-mdns "$@" >>"$TEST_TMP/web.log" 2>&1 &
+        --pin-file "$TEST_TMP/pin" --room "Test Room" ${WEB_MDNS---no-mdns} "$@" \
+        >>"$TEST_TMP/web.log" 2>&1 &
     WEB_PID=$!
     EXTRA_PIDS+=("$WEB_PID")
     local i

@@ -47,6 +47,11 @@ struct plugin_registry;
 #define SS_MIN_RISE_MS 25.0
 /* ac_click_detect: a smooth tone reads ~1.4, white noise 4..6; above 10 is a click. */
 #define SS_AC_CLICK_RATIO 10.0
+/* Onset rise envelope (sq_onset_opts.rise_env_ms): see sound_suite.c. */
+#define SS_RISE_ENV_MS 10.0
+/* AR-residual peaks closer than this to another are a tone's period, not clicks
+ * (50 ms: a period of any pitch above 20 Hz). */
+#define SS_CLICK_ISOLATION_S 0.05
 /* Audible differences between stressed and relaxed (docs/presets.md): spectral
  * centroid 5 %, tempo (median inter-onset interval) 4 %, event density 10 %.
  * Darkening within one relaxing render: a fall of at least 2 % (the window-to-
@@ -82,8 +87,10 @@ typedef struct ss_render {
     size_t fast_onsets;        /* of those from SS_SKIP_S on: rise < SS_MIN_RISE_MS */
     double min_rise_ms, min_rise_at_s;   /* the fastest loud onset (NaN: none) */
     double ac_ratio, ac_at_s;  /* worst second-difference ratio over both channels */
-    size_t ar_clicks;          /* AR-residual clicks over both channels */
-    double ar_max_ratio, ar_first_at_s;
+    size_t ar_clicks;          /* isolated AR-residual clicks over both channels */
+    size_t ar_periodic;        /* residual peaks within SS_CLICK_ISOLATION_S of another */
+    double ar_max_click;       /* largest residual / sigma of an isolated click */
+    double ar_max_ratio, ar_first_at_s;   /* largest residual anywhere; first click */
 } ss_render;
 
 /* Renders `seconds` of a preset file with the simulated client ("relaxing",

@@ -1,7 +1,7 @@
 /* The sound-quality suite over every shipped preset (every .json in presets/, or the files
  * given as arguments): each is rendered offline with the simulated clients
  * `relaxing` (300 s: its heart and breath slow, and after the 3 min baseline its
- * arousal falls), `stressed` (150 s) and `dropouts` (120 s: sensor gaps and motion
+ * arousal falls), `stressed` (120 s) and `dropouts` (90 s: sensor gaps and motion
  * artifacts), and every render must pass the per-render checks (loudness, true
  * peak, short-term rise, gentle onsets, clicks); the relaxing client's late window
  * must be darker than its early one, and stressed vs relaxed must differ in
@@ -22,16 +22,16 @@
  * baseline is learned over its first 180 s of good data, so its arousal only
  * leaves 0 after ~200 s: the late window sits at the end of a 300 s render. */
 #define RELAX_S 300.0
-#define STRESS_S 150.0
-#define DROPOUT_S 120.0
+#define STRESS_S 120.0
+#define DROPOUT_S 90.0
 #define EARLY_FROM 10.0
 #define EARLY_TO 70.0
 #define LATE_FROM 240.0
 #define LATE_TO 300.0
-#define STRESS_FROM 90.0    /* the tempo has slewed to the stressed heart by then */
-#define STRESS_TO 150.0
-#define DROP_FROM 60.0
-#define DROP_TO 120.0
+#define STRESS_FROM 60.0    /* the tempo has slewed to the stressed heart by then */
+#define STRESS_TO 120.0
+#define DROP_FROM 30.0
+#define DROP_TO 90.0
 
 #define MAX_PRESETS 64
 
@@ -73,6 +73,11 @@ static void run_preset(const plugin_registry *reg, const char *path, row *w)
         fprintf(stderr, "  %s / %s: %.0f s rendered in %.1f s, measured in %.1f + %.1f + %.1f s "
                 "(loudness, onsets, clicks)\n", w->preset, k_clients[c], k_seconds[c], w->r[c].wall_s,
                 w->r[c].analysis_s[0], w->r[c].analysis_s[1], w->r[c].analysis_s[2]);
+        if (getenv("LULL_SOUND_ONSETS"))   /* diagnostics: every onset found */
+            for (size_t i = 0; i < w->r[c].onset_n; i++)
+                fprintf(stderr, "    onset %.3f s: rise %.1f ms, %.1f dB over background, %.1f dBFS\n",
+                        w->r[c].onsets[i].time_s, w->r[c].onsets[i].rise_ms,
+                        w->r[c].onsets[i].over_db, w->r[c].onsets[i].level_dbfs);
         CHECK(w->r[c].nan_events == 0, "%s with %s: %llu node(s) muted for non-finite output",
               w->preset, k_clients[c], w->r[c].nan_events);
         for (int k = SS_LOUDNESS; k <= SS_CLICKS; k++) {

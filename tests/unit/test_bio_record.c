@@ -196,8 +196,8 @@ static void test_csv_time_column_and_errors(void)
     expect_error(write_tmp("empty.csv", ""), 100, "empty.csv");
     expect_error(write_tmp("bad.hea", "rec 2 360 100\nrec.dat 212 200 11 1024 0 0 0 A\n"), 0,
                  "bad.hea:2: header announces 2 signals");
-    expect_error(write_tmp("fmt.hea", "rec 1 360 100\n\n# c\nrec.dat 311 200 11 1024 0 0 0 A\n"),
-                 0, "fmt.hea:4: signal format 311");
+    expect_error(write_tmp("fmt.hea", "rec 1 360 100\n\n# c\nrec.dat 999 200 11 1024 0 0 0 A\n"),
+                 0, "fmt.hea:4: signal format 999");
     expect_error(write_tmp("gain.hea", "rec 1 360 100\nrec.dat 16 2x00/mV 11 1024 0 0 0 A\n"), 0,
                  "gain.hea:2: bad gain");
     expect_error(write_tmp("nodat.hea", "nodat 1 360 100\nnodat.dat 16 200 16 0 0 0 0 A\n"), 0,

@@ -175,7 +175,11 @@ int main(void)
     /* Without a name: one reply per listed preset. */
     {
         static char names[256][64];
+        /* Under the slot's lock: the control thread may be in the catalog too
+         * (one [control] caller at a time; ThreadSanitizer found the race). */
+        engine_slot_acquire(&slot);
         size_t listed = lull_engine_list_presets(e, names, 256);
+        engine_slot_release(&slot);
         send_msg("/lull/preset/info", lo_message_new());
         size_t replies = 0;
         const char *got;

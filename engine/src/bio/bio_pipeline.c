@@ -109,6 +109,10 @@ struct bio_pipeline {
     double rsa_t0, rsa_t1;    /* pending breath, NaN when none */
     double rsa;
     double chain_start;       /* start of the unbroken chain of valid beats, NaN = none */
+    release_detector release; /* release moments (release_detector.h) */
+    double last_frame_s;      /* time of the last features frame, NaN before */
+    bio_release_fn on_release;
+    void *release_ctx;
     bio_pipeline_listener listener;
     bio_pipeline_counters counters;
 };
@@ -200,6 +204,8 @@ bio_pipeline *bio_pipeline_new(const bio_pipeline_config *cfg)
     p->last_inhale_time = p->rsa_t0 = p->rsa_t1 = p->rsa = NAN;
     p->rr_last_beat = NAN;
     p->chain_start = NAN;
+    release_detector_init(&p->release);
+    p->last_frame_s = NAN;
     return p;
 }
 
@@ -231,6 +237,12 @@ void bio_pipeline_set_listener(bio_pipeline *p, const bio_pipeline_listener *l)
 {
     if (l) p->listener = *l;
     else memset(&p->listener, 0, sizeof p->listener);
+}
+
+void bio_pipeline_set_release_listener(bio_pipeline *p, bio_release_fn fn, void *ctx)
+{
+    p->on_release = fn;
+    p->release_ctx = ctx;
 }
 
 void bio_pipeline_counters_get(const bio_pipeline *p, bio_pipeline_counters *out)
@@ -325,6 +337,8 @@ static void resp_sample(bio_pipeline *p, waveform *w, float x, double t)
     signal_quality_interval(w->quality, ev.accepted);
     signal_quality_set_reference(w->quality, resp_tracker_median_amplitude(w->resp));
     if (p->listener.breath) p->listener.breath(p->listener.ctx, &ev);
+    release_detector_breath(&p->release, &ev, resp_tracker_median_amplitude(w->resp),
+                            resp_tracker_cycle_s(w->resp));
     if (ev.kind != RESP_INHALE_ONSET) return;
     p->counters.breaths++;
     if (ev.accepted && isfinite(p->last_inhale_time)) {
@@ -381,6 +395,7 @@ void bio_pipeline_push_samples(bio_pipeline *p, bio_stream s, const float *x, si
         if (w->tpl) beat_template_gap(w->tpl);
         if (s == BIO_RESP) {
             resp_tracker_gap(w->resp);
+            release_detector_gap(&p->release);
             p->last_inhale_time = NAN;
         } else {
             /* The detectors treat a non-finite sample as a gap; it takes an index. */
@@ -486,6 +501,11 @@ void bio_pipeline_flush(bio_pipeline *p)
         beat_result r;
         if (beat_validator_flush(p->src[i].validator, &r)) heart_result(p, i, &r);
     }
+    release_event ev;
+    if (release_detector_current(&p->release, &ev) && p->on_release) {
+        ev.end_s = p->last_frame_s;
+        p->on_release(p->release_ctx, &ev);
+    }
 }
 
 /* ---- features ------------------------------------------------------------- */
@@ -503,6 +523,8 @@ static void breath_features(bio_pipeline *p, double now, lull_features *f)
     signal_quality_scores q;
     signal_quality_get(w->quality, &q);
     f->breath_quality = fresh && isfinite(f->breath_rate) ? (float)q.total : 0.0f;
+    /* A swing far beyond the usual breath on the belt: movement, not a release. */
+    if (fresh && q.burst < 0.5) release_detector_motion(&p->release, now);
 }
 
 static double ramp01(double x, double zero_at, double one_at)
@@ -612,4 +634,8 @@ void bio_pipeline_features(bio_pipeline *p, double now_s, lull_features *out)
                                            out->heart_state == LULL_SENSOR_OK ? out->heart_rate : NAN,
                                            out->heart_state == LULL_SENSOR_OK ? out->rmssd : NAN,
                                            out->breath_state == LULL_SENSOR_OK ? out->breath_rate : NAN);
+    release_event ended;
+    if (release_detector_frame(&p->release, out, &ended) && p->on_release)
+        p->on_release(p->release_ctx, &ended);
+    p->last_frame_s = now_s;
 }

@@ -45,6 +45,7 @@
 
 #include "bio/beat_validator.h"
 #include "bio/features.h"
+#include "bio/release_detector.h"
 #include "bio/resp_tracker.h"
 
 typedef enum bio_stream {
@@ -79,6 +80,10 @@ typedef struct bio_pipeline_listener {
     void *ctx;
 } bio_pipeline_listener;
 
+/* Called for each release moment that ended (start, end, evidence), from a
+ * features call; the one in progress at bio_pipeline_flush ends at the last frame. */
+typedef void (*bio_release_fn)(void *ctx, const release_event *ev);
+
 typedef struct bio_pipeline bio_pipeline;
 
 void bio_pipeline_config_default(bio_pipeline_config *cfg);
@@ -94,6 +99,8 @@ int bio_pipeline_set_rate(bio_pipeline *p, bio_stream s, double hz);
 double bio_pipeline_rate(const bio_pipeline *p, bio_stream s);
 
 void bio_pipeline_set_listener(bio_pipeline *p, const bio_pipeline_listener *l);
+/* fn NULL: none. */
+void bio_pipeline_set_release_listener(bio_pipeline *p, bio_release_fn fn, void *ctx);
 
 /* n samples of a waveform; t_last_s is the time of the last one. */
 void bio_pipeline_push_samples(bio_pipeline *p, bio_stream s, const float *x, size_t n,
@@ -107,7 +114,7 @@ void bio_pipeline_push_hr(bio_pipeline *p, float bpm, double t_s);
 void bio_pipeline_features(bio_pipeline *p, double now_s, lull_features *out);
 
 /* End of a recorded stream: reports the last beat of each source (validators
- * judge a beat when the next arrives). */
+ * judge a beat when the next arrives) and a release still in progress. */
 void bio_pipeline_flush(bio_pipeline *p);
 
 void bio_pipeline_counters_get(const bio_pipeline *p, bio_pipeline_counters *out);

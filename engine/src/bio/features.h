@@ -38,6 +38,11 @@ typedef struct lull_features {
      * the feature is known, NaN while no sensor feeds it. */
     float coherence_learning_s;
     float arousal_learning_s;
+    /* A release moment is in progress (1) or not (0): a sigh, irregular
+     * (sobbing-like) breathing, a breath hold, a heart-rate surge without motion
+     * (bio/release_detector.h). The guide pacer holds while it is 1. */
+    float release;
+    uint8_t release_evidence;   /* release_evidence bits behind it, 0 when none */
 } lull_features;
 
 /* A features frame where everything is unknown and no sensor was seen. */

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "bio/csv_record.h"
+#include "bio/edf_record.h"
 #include "bio/wfdb_record.h"
 
 static int has_suffix(const char *s, const char *suffix)
@@ -15,14 +16,16 @@ static int has_suffix(const char *s, const char *suffix)
     return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
 }
 
-int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err,
-                    size_t errlen)
+static int read_by_kind(const char *path, double csv_fs, bio_record **out, char *err,
+                        size_t errlen)
 {
-    *out = NULL;
     if (has_suffix(path, ".csv"))
         return csv_record_read(path, csv_fs, out, err, errlen);
     if (has_suffix(path, ".hea"))
         return wfdb_record_read(path, out, err, errlen);
+    if (has_suffix(path, ".edf") || has_suffix(path, ".bdf") || has_suffix(path, ".rec") ||
+        edf_file_looks_like_edf(path))
+        return edf_record_read(path, out, err, errlen);
     /* A WFDB record is usually named without its extension ("data/100"). */
     char header[4096];
     int len = snprintf(header, sizeof header, "%s.hea", path);
@@ -33,9 +36,27 @@ int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err
             return wfdb_record_read(header, out, err, errlen);
         }
     }
-    snprintf(err, errlen, "%s: unknown record format (expected a .csv file or a WFDB "
-                          "record with a .hea header)", path);
+    snprintf(err, errlen, "%s: unknown record format (expected a .csv file, a WFDB "
+                          "record with a .hea header, or an EDF/EDF+/BDF file)", path);
     return -1;
+}
+
+int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err,
+                    size_t errlen)
+{
+    *out = NULL;
+    int rc = read_by_kind(path, csv_fs, out, err, errlen);
+    if (rc == 0 && (*out)->warnings) {
+        /* Each line already names the file and the signal. */
+        const char *p = (*out)->warnings;
+        while (*p) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            fprintf(stderr, "warning: %.*s\n", (int)n, p);
+            p += n + (nl != NULL);
+        }
+    }
+    return rc;
 }
 
 const bio_signal *bio_record_signal(const bio_record *rec, const char *name)
@@ -53,8 +74,29 @@ void bio_record_free(bio_record *rec)
     for (size_t i = 0; i < rec->nsig; i++)
         free(rec->signals[i].samples);
     free(rec->signals);
+    for (size_t i = 0; i < rec->nann; i++)
+        free(rec->ann[i].text);
     free(rec->ann);
+    free(rec->warnings);
     free(rec);
+}
+
+int bio_record_warn(bio_record *rec, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    size_t old = rec->warnings ? strlen(rec->warnings) : 0, add = strlen(line);
+    char *w = realloc(rec->warnings, old + add + 2);
+    if (!w)
+        return -1;
+    memcpy(w + old, line, add);
+    w[old + add] = '\n';
+    w[old + add + 1] = '\0';
+    rec->warnings = w;
+    return 0;
 }
 
 void bio_record_error(char *err, size_t errlen, const char *fmt, ...)

@@ -1,7 +1,7 @@
 /* A biosignal record read from a file: named signals, each with its own sampling
  * rate, samples in physical units, and optional annotations (e.g. reference beat
- * labels). Produced by the WFDB and CSV readers; used by `lull analyze`,
- * `lull replay`, `lull render --bio` and the tests.
+ * labels, EDF+ events). Produced by the WFDB, EDF/BDF and CSV readers; used by
+ * `lull analyze`, `lull replay`, `lull render --bio` and the tests.
  *
  * Invalid samples (WFDB "invalid" codes, empty CSV cells) are NaN. */
 #ifndef LULL_BIO_RECORD_H
@@ -25,6 +25,8 @@ typedef struct bio_annotation {
     int8_t sub;      /* WFDB subtype */
     uint8_t chan;    /* WFDB signal number */
     uint8_t num;     /* WFDB annotator number field */
+    float duration_s; /* EDF+ event duration in seconds; 0 when none or WFDB */
+    char *text;      /* owned: EDF+ annotation text or WFDB aux string; NULL when none */
 } bio_annotation;
 
 typedef struct bio_record {
@@ -34,12 +36,17 @@ typedef struct bio_record {
     double ann_fs;           /* tick rate of annotation times; 0 when no annotations */
     size_t nann;
     bio_annotation *ann;     /* nann annotations sorted by time, NULL when none */
+    char *warnings;          /* reader warnings, one per line (a checksum or initial
+                              * value that does not match the header, ...); NULL when none */
 } bio_record;
 
 /* Reads a record, choosing the reader by extension: ".hea" (or a path whose
- * ".hea" exists) is WFDB, ".csv" is CSV. `csv_fs` is the CSV sampling rate for
+ * ".hea" exists) is WFDB, ".csv" is CSV, ".edf"/".bdf"/".rec" (or a file that
+ * starts like one) is EDF, EDF+ or BDF. `csv_fs` is the CSV sampling rate for
  * files without a `time_s` column (0 = required in the file). On failure returns
- * -1 and writes a message naming the file (and line when it applies) to err. */
+ * -1 and writes a message naming the file (and line or field when it applies) to
+ * err. The record's warnings are also printed to stderr, one "warning: " line
+ * each, since every caller is a command a person reads. [control] */
 int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err,
                     size_t errlen);
 
@@ -48,6 +55,10 @@ const bio_signal *bio_record_signal(const bio_record *rec, const char *name);
 
 /* Frees the record and everything it owns; NULL is a no-op. */
 void bio_record_free(bio_record *rec);
+
+/* For the readers: appends one line to rec->warnings. Returns 0, -1 when out of
+ * memory (the warning is then lost, the record stays valid). [control] */
+int bio_record_warn(bio_record *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* For the readers: printf into err (always terminated). */
 void bio_record_error(char *err, size_t errlen, const char *fmt, ...)

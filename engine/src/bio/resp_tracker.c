@@ -30,6 +30,16 @@
  * hysteresis inside the extremum: on the flanks, where noise moves the time
  * least. */
 #define CROSSING_OF_HYSTERESIS 0.9
+/* Early turn (phase only): once the half-cycle has swung at least TURN_MIN_SWING
+ * of the recent breath swing, a move back by TURN_OF_RECENT of it (a quarter of
+ * the confirmation hysteresis) marks the extremum provisionally. On a sinusoid of
+ * period P the signal is back by a fraction k of its swing acos(1 - 2k) / 2 pi x P
+ * after the extremum: 0.09 P at k = 0.08, against 0.18 P at the 0.3 of the
+ * confirmation. The floor keeps it above the in-band noise of a clean belt. */
+#define ONSET_OF_HYSTERESIS 0.5
+#define TURN_OF_RECENT 0.08
+#define TURN_OF_SESSION 0.06
+#define TURN_MIN_SWING 0.5
 
 enum seek { SEEK_ANY, SEEK_PEAK, SEEK_TROUGH };
 
@@ -76,6 +86,10 @@ struct resp_tracker {
     size_t cycle_head, cycle_count, inhale_head, inhale_count, exhale_head, exhale_count;
     double last_inhale_s;    /* accepted inhale duration of the current breath, NaN if none */
     double ie_ratio, depth;
+    /* provisional extremum (phase only), cleared by a new candidate or an event */
+    bool turn_valid;
+    resp_event_kind turn_kind;
+    double turn_time;
     double scratch[SESSION_AMPS];
 };
 
@@ -125,6 +139,7 @@ void resp_tracker_gap(resp_tracker *t)
     t->seek = SEEK_ANY;
     t->since_restart = 0;
     t->have_last = false;
+    t->turn_valid = false;
     t->last_kind_time[0] = t->last_kind_time[1] = NAN;
     t->last_inhale_s = NAN;
 }
@@ -163,10 +178,10 @@ static double hysteresis(const resp_tracker *t)
  * in the history since the restart. An asymmetric breath biases it, but by the
  * same amount every cycle: it is for cycle durations, not for event times. */
 static double crossing_midpoint(const resp_tracker *t, resp_event_kind kind, const extremum *x,
-                                double h)
+                                double depth)
 {
     double sign = kind == RESP_EXHALE_ONSET ? 1.0 : -1.0;
-    double level = sign * (x->value - sign * CROSSING_OF_HYSTERESIS * h);
+    double level = sign * (x->value - sign * depth);
     int64_t now = t->samples - 1;
     int64_t oldest = now - (t->since_restart - 1);
     if (now - oldest >= t->history_len) oldest = now - t->history_len + 1;
@@ -178,18 +193,49 @@ static double crossing_midpoint(const resp_tracker *t, resp_event_kind kind, con
     return x->time_s + (0.5 * (double)(after + before) - (double)x->sample) / t->fs;
 }
 
+/* The inhale onset of a trough x confirmed with hysteresis h, from its rising
+ * flank: a breath at rest ends in an expiratory pause (Benchetrit 2000, Respir.
+ * Physiol. 122: the pause is a regular part of the resting pattern), a flat
+ * bottom whose noisy minimum lies anywhere in it, on average half the pause
+ * before the inhale starts. The rise is a half cosine over the inhale Ti, so it
+ * has risen a fraction k of its swing acos(1 - 2k) / pi x Ti after the onset:
+ * the onset is the crossing of ONSET_OF_HYSTERESIS x h above the trough minus
+ * that time, with the swing taken as the exhale just ended. Returns the
+ * extremum's own time when there is no inhale duration yet or no crossing. */
+static double rise_onset(const resp_tracker *t, const extremum *x, double h)
+{
+    if (t->inhale_count == 0 || !t->have_last) return x->time_s;
+    double swing = fabs(x->value - t->last_value);
+    double rise = ONSET_OF_HYSTERESIS * h;
+    if (!(swing > 2.0 * rise)) return x->time_s;
+    int64_t now = t->samples - 1;
+    if (now - x->sample >= t->history_len) return x->time_s;
+    double level = x->value + rise;
+    int64_t i = x->sample;
+    while (i < now && t->history[(i + 1) % t->history_len] < level) i++;
+    if (i >= now) return x->time_s;
+    double a = t->history[i % t->history_len], b = t->history[(i + 1) % t->history_len];
+    double cross = (double)i + (b > a ? (level - a) / (b - a) : 0.0);
+    double ti = small_median(t->inhales, DURATIONS, t->inhale_head, t->inhale_count);
+    double back = acos(1.0 - 2.0 * rise / swing) / M_PI * ti;
+    double onset = x->time_s + (cross - (double)x->sample) / t->fs - back;
+    /* Never before the minimum: a steep rise (shorter than the model) keeps it. */
+    return fmax(x->time_s, onset);
+}
+
 /* Bookkeeping for a confirmed extremum; fills *ev. */
 static void confirm(resp_tracker *t, resp_event_kind kind, const extremum *x, double h,
                     resp_event *ev)
 {
-    double mid_time = crossing_midpoint(t, kind, x, h);
+    double mid_time = crossing_midpoint(t, kind, x, CROSSING_OF_HYSTERESIS * h);
     /* The low-pass delays the breath by delay_s; the high-pass advances it by
      * atan(fc / f) / (2 pi f) at breathing frequency f (0.46 s at 6/min). */
     double cycle = resp_tracker_cycle_s(t);
     double lead = isfinite(cycle) ? atan(HIGHPASS_HZ * cycle) * cycle / (2.0 * M_PI) : 0.0;
+    double at = kind == RESP_INHALE_ONSET ? rise_onset(t, x, h) : x->time_s;
     ev->kind = kind;
-    ev->time_s = x->time_s - t->delay_s + lead;
-    ev->sample = x->sample - t->delay_samples + (int64_t)lround(lead * t->fs);
+    ev->time_s = at - t->delay_s + lead;
+    ev->sample = x->sample + (int64_t)lround((at - x->time_s - t->delay_s + lead) * t->fs);
     ev->amplitude = t->have_last ? fabs(x->value - t->last_value) : NAN;
     ev->artifact = false;
     ev->accepted = false;
@@ -246,6 +292,33 @@ static void confirm(resp_tracker *t, resp_event_kind kind, const extremum *x, do
     t->have_last = true;
     t->last = *ev;
     t->last_value = x->value;
+    t->turn_valid = false;
+}
+
+/* Phase lead of the high-pass at the current breathing frequency (see confirm). */
+static double highpass_lead(const resp_tracker *t)
+{
+    double cycle = resp_tracker_cycle_s(t);
+    return isfinite(cycle) ? atan(HIGHPASS_HZ * cycle) * cycle / (2.0 * M_PI) : 0.0;
+}
+
+/* Early turn of the candidate extremum x (kind = the event it would be), for the
+ * phase only: the signal has swung TURN_MIN_SWING of a recent breath since the
+ * last event and is back by the turn threshold. Its time is the midpoint of the
+ * crossings of that level around x, as for cycle durations: the argmax of a flat,
+ * noisy extremum wanders, its flanks do not. A new candidate cancels it. */
+static void early_turn(resp_tracker *t, resp_event_kind kind, const extremum *x, double y)
+{
+    if (t->turn_valid || !t->have_last || t->recent_count == 0) return;
+    double recent = small_median(t->recent_amp, RECENT_AMPS, t->recent_head, t->recent_count);
+    double k = TURN_OF_RECENT * recent;
+    if (isfinite(t->session_median)) k = fmax(k, TURN_OF_SESSION * t->session_median);
+    double sign = kind == RESP_EXHALE_ONSET ? 1.0 : -1.0;
+    if (sign * (x->value - t->last_value) < TURN_MIN_SWING * recent) return;
+    if (sign * (x->value - y) < k) return;
+    t->turn_valid = true;
+    t->turn_kind = kind;
+    t->turn_time = crossing_midpoint(t, kind, x, k) - t->delay_s + highpass_lead(t);
 }
 
 int resp_tracker_push(resp_tracker *t, float xf, double time_s, resp_event *ev,
@@ -304,21 +377,29 @@ int resp_tracker_push(resp_tracker *t, float xf, double time_s, resp_event *ev,
         }
         break;
     case SEEK_PEAK:
-        if (y > t->hi.value) t->hi = cur;
-        else if (h > 0 && y < t->hi.value - h) {
+        if (y > t->hi.value) {
+            t->hi = cur;
+            t->turn_valid = false;
+        } else if (h > 0 && y < t->hi.value - h) {
             confirm(t, RESP_EXHALE_ONSET, &t->hi, h, ev);
             t->seek = SEEK_TROUGH;
             t->lo = cur;
             found = 1;
+        } else if (h > 0) {
+            early_turn(t, RESP_EXHALE_ONSET, &t->hi, y);
         }
         break;
     case SEEK_TROUGH:
-        if (y < t->lo.value) t->lo = cur;
-        else if (h > 0 && y > t->lo.value + h) {
+        if (y < t->lo.value) {
+            t->lo = cur;
+            t->turn_valid = false;
+        } else if (h > 0 && y > t->lo.value + h) {
             confirm(t, RESP_INHALE_ONSET, &t->lo, h, ev);
             t->seek = SEEK_PEAK;
             t->hi = cur;
             found = 1;
+        } else if (h > 0) {
+            early_turn(t, RESP_INHALE_ONSET, &t->lo, y);
         }
         break;
     }
@@ -350,11 +431,14 @@ double resp_tracker_phase(const resp_tracker *t, double now_s)
     double ti = small_median(t->inhales, DURATIONS, t->inhale_head, t->inhale_count);
     double te = small_median(t->exhales, DURATIONS, t->exhale_head, t->exhale_count);
     double f = ti / (ti + te);
-    double since = fmax(0.0, now_s - t->last_event_time);
+    /* The newest anchor: an early turn, else the last confirmed event. */
+    resp_event_kind kind = t->turn_valid ? t->turn_kind : t->last_event_kind;
+    double anchor = t->turn_valid ? t->turn_time : t->last_event_time;
+    double since = fmax(0.0, now_s - anchor);
     /* Extrapolate through one boundary (the next event is confirmed only some
      * time after it happens), then hold just below the following one. */
     const double hold = 0.999;
-    if (t->last_event_kind == RESP_INHALE_ONSET) {
+    if (kind == RESP_INHALE_ONSET) {
         if (since < ti) return f * since / ti;
         return f + (1.0 - f) * fmin((since - ti) / te, hold);
     }

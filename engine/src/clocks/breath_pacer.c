@@ -52,6 +52,16 @@ static void guide_decide(breath_pacer *p, const lull_features *f)
 {
     if (!breath_known(f)) return;              /* no signal: hold */
     double client = f->breath_rate;
+    if (p->guide_started && f->release >= 0.5f) {
+        /* A release moment (a sigh, sobbing, a held breath let go): no guiding.
+         * Stop stepping down and drift gently toward the client's own rate; the
+         * count of breaths in step starts again when it is over. */
+        p->in_step = p->out_of_step = 0;
+        double d = PACER_RELEASE_FOLLOW * (client - p->rate);
+        p->rate += clampd(d, -PACER_GUIDE_STEP, PACER_GUIDE_STEP);
+        p->rate = clampd(p->rate, PACER_MIN_RATE, 30.0);
+        return;
+    }
     if (!p->guide_started) {
         /* A little below the client, but not below the target unless they already are. */
         p->rate = fmin(client, fmax(p->target, client - 1.0));

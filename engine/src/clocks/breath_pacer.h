@@ -7,7 +7,10 @@
  *              once the client follows for several breaths; holds, or steps back
  *              toward the client, when they don't. Never faster than the client
  *              (beyond PACER_CLIENT_SLACK of measurement noise), never below the
- *              target by its own steps, never below 4/min.
+ *              target by its own steps, never below 4/min. While a release
+ *              moment is in progress (features.release, bio/release_detector.h)
+ *              it holds: no step down, the rate drifts toward the client's by
+ *              PACER_RELEASE_FOLLOW of the gap per breath (at most one step).
  *   resonance  stepped trials from 6.5 to 4.5/min; keeps the rate that gave the
  *              largest heart-rate swing per breath.
  * Decisions are taken at the start of each inhale, so every breath is whole.
@@ -30,6 +33,7 @@
 #define PACER_GUIDE_TOLERANCE 0.8      /* breaths/min: "in step" */
 #define PACER_CLIENT_SLACK 0.25        /* breaths/min: measurement noise allowed above the client */
 #define PACER_RESONANCE_BREATHS 8      /* breaths per trial (the first settles) */
+#define PACER_RELEASE_FOLLOW 0.25      /* share of the gap to the client closed per breath in a release */
 
 typedef struct breath_pacer {
     enum pacer_mode mode;

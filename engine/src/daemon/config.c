@@ -22,7 +22,7 @@ static const char usage_text[] =
     "                       default loopback/private/link-local list); also\n"
     "                       --allow-sensors CIDR\n"
     "  --allow-control CIDR of those, accept control and subscriptions from this block\n"
-    "                       too (repeatable; replaces the default: loopback only)\n"
+    "                       too (repeatable; by default only loopback, which always may)\n"
     "  --room NAME          name published over DNS-SD as _osc._udp (default: host name)\n"
     "  --jack-name NAME     JACK client name (default lulld)\n"
     "  --connect PORTS      comma-separated JACK ports: left, right, left, ...\n"
@@ -178,7 +178,12 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         net_filter *list = control ? &c->allow_control : &c->allow;
         bool *reset = control ? &r->allow_control : &r->allow;
         if (!*reset) {
-            net_filter_clear(list);
+            /* --allow replaces its defaults; --allow-control adds to loopback,
+             * which always keeps control: lull-web, the tablet's way in, is there. */
+            if (control)
+                net_filter_control_defaults(list);
+            else
+                net_filter_clear(list);
             *reset = true;
         }
         char why[160];

@@ -32,7 +32,7 @@ typedef struct lulld_config {
     net_filter allow;                   /* who may send at all (sensors): default list
                                            unless --allow / --allow-sensors was given */
     net_filter allow_control;           /* who among those may control and subscribe:
-                                           loopback unless --allow-control was given */
+                                           loopback, plus each --allow-control block */
     char room[LULLD_NAME_MAX];          /* --room: the DNS-SD service name; "" = host name */
     char jack_name[LULLD_NAME_MAX];     /* default "lulld" */
     /* Ports to connect: out_left to [0], out_right to [1], then alternating.

@@ -19,6 +19,7 @@ static const struct {
     [MOD_PACER_BREATH] = {"pacer.breath", 0, 0.0f},
     [MOD_TEMPO_BEAT] = {"tempo.beat", 0, 0.0f},
     [MOD_TEMPO_BPM] = {"tempo.bpm", 0, 60.0f},
+    [MOD_RELEASE] = {"release", 1, 0.0f},
     [MOD_LFO] = {"lfo.<name>", 0, 0.0f},
 };
 

@@ -15,6 +15,7 @@ enum mod_source {
     MOD_PACER_BREATH,      /* 0..1 raised-cosine breath envelope of the pacer */
     MOD_TEMPO_BEAT,        /* 0..1 phase within the current beat */
     MOD_TEMPO_BPM,         /* bpm */
+    MOD_RELEASE,           /* 0/1: a release moment is in progress (bio/release_detector.h) */
     MOD_LFO,               /* -1..1, one of the preset's "lfos" (lfo.<name>; modulation/lfo.h) */
     MOD_SOURCE_COUNT
 };

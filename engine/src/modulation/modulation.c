@@ -25,6 +25,7 @@ float mod_source_value(enum mod_source s, const lull_features *f, const lull_clo
     }
     case MOD_TEMPO_BEAT: return (float)(c->beat - floor(c->beat));
     case MOD_TEMPO_BPM: return (float)c->tempo_bpm;
+    case MOD_RELEASE: return f->release;
     default: return NAN;
     }
 }

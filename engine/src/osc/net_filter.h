@@ -9,7 +9,8 @@
  * - who among those may control and subscribe (`--allow-control`): by default
  *   loopback only, because /lull/state carries a client's breath and heart and
  *   the tablet reaches lulld through lull-web, which pairs it with a PIN.
- * Any `--allow` or `--allow-control` replaces its default list as a whole. */
+ * `--allow` replaces its default list as a whole; `--allow-control` adds to
+ * loopback, which always may control (lull-web runs there). */
 #ifndef LULL_OSC_NET_FILTER_H
 #define LULL_OSC_NET_FILTER_H
 

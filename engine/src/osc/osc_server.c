@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bio/release_detector.h"
 #include "core/log.h"
 #include "core/rt.h"
 #include "osc/sensor_msg.h"
@@ -981,6 +982,12 @@ static void send_state(osc_server *s, double now)
     add_kv_f(m, "arousal_learning", f->arousal_learning_s);
     add_kv_f(m, "learning", fmaxf(isfinite(f->coherence_learning_s) ? f->coherence_learning_s : 0.0f,
                                   isfinite(f->arousal_learning_s) ? f->arousal_learning_s : 0.0f));
+    /* A release moment in progress (0/1) and its evidence ("sigh+irregular",
+     * "" when none): bio/release_detector.h. */
+    char why[64];
+    release_evidence_text(f->release_evidence, why, (int)sizeof why);
+    add_kv_f(m, "release", f->release);
+    add_kv_s(m, "release_evidence", why);
     add_kv_f(m, "tempo", st.tempo_bpm);
     add_kv_f(m, "pacer", st.pacer_rate);
     add_kv_f(m, "pacer_phase", st.pacer_phase);

@@ -148,7 +148,7 @@ static void plot(FILE *o, const plot_spec *p, const session_frame *f, size_t n, 
         while (j + 1 < n && (p->heart_gaps ? f[j + 1].heart_state != 1 : f[j + 1].breath_state != 1))
             j++;
         double x0 = px(&a, (f[i].wall_s - start_s) / 60.0);
-        double x1 = px(&a, (f[j].wall_s + 1.0 - start_s) / 60.0);
+        double x1 = fmin(px(&a, (f[j].wall_s + 1.0 - start_s) / 60.0), PLOT_W - PAD_R);
         fprintf(o, "<rect class=\"gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
                    "<title>%s signal not usable</title></rect>\n",
                 x0, PAD_T, fmax(x1 - x0, 0.8), PLOT_H - PAD_T - PAD_B,

@@ -8,6 +8,9 @@ void session_tracker_init(session_tracker *t, const session_sink *sink)
 {
     memset(t, 0, sizeof *t);
     t->sink = *sink;
+    /* A sensor's quality starts at 0 while it warms up: a drop counts only after
+     * it was once good. */
+    t->breath_low = t->heart_low = true;
 }
 
 void session_frame_from_status(const lull_engine_status *st, double wall_s, session_frame *f)
@@ -68,6 +71,7 @@ void session_tracker_step(session_tracker *t, const lull_engine_status *st, doub
     if (st->session_running && !t->open) {
         t->open = true;
         t->primed = false;
+        t->breath_low = t->heart_low = true;
         t->sink.start(t->sink.ud, wall_s);
         event(t, wall_s, SESSION_EV_START, st->preset);
         t->next_frame_s = clock_s;
