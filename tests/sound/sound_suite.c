@@ -144,6 +144,13 @@ static void analyze_onsets(ss_render *r)
     opts.rise_env_ms = SS_RISE_ENV_MS;
     size_t found = sq_onsets(r->mono, r->n, r->rate, &opts, r->onsets, cap);
     r->onset_n = found < cap ? found : cap;
+    /* The analyzer can report one event several times at the same instant (seen
+     * at 0.930 s x 4 on a noise swell): keep the first of any within its min gap. */
+    size_t kept = 0;
+    for (size_t i = 0; i < r->onset_n; i++)
+        if (!kept || r->onsets[i].time_s - r->onsets[kept - 1].time_s >= opts.min_gap_ms * 1e-3)
+            r->onsets[kept++] = r->onsets[i];
+    r->onset_n = kept;
     r->fast_onsets = 0;
     r->min_rise_ms = r->min_rise_at_s = NAN;
     for (size_t i = 0; i < r->onset_n; i++) {

@@ -1,7 +1,7 @@
 /* The sound-quality suite over every shipped preset (every .json in presets/, or the files
  * given as arguments): each is rendered offline with the simulated clients
  * `relaxing` (300 s: its heart and breath slow, and after the 3 min baseline its
- * arousal falls), `stressed` (120 s) and `dropouts` (90 s: sensor gaps and motion
+ * arousal falls), `stressed` (120 s) and `dropouts` (60 s: sensor gaps and motion
  * artifacts), and every render must pass the per-render checks (loudness, true
  * peak, short-term rise, gentle onsets, clicks); the relaxing client's late window
  * must be darker than its early one, and stressed vs relaxed must differ in
@@ -23,15 +23,15 @@
  * leaves 0 after ~200 s: the late window sits at the end of a 300 s render. */
 #define RELAX_S 300.0
 #define STRESS_S 120.0
-#define DROPOUT_S 90.0
+#define DROPOUT_S 60.0
 #define EARLY_FROM 10.0
 #define EARLY_TO 70.0
 #define LATE_FROM 240.0
 #define LATE_TO 300.0
 #define STRESS_FROM 60.0    /* the tempo has slewed to the stressed heart by then */
 #define STRESS_TO 120.0
-#define DROP_FROM 30.0
-#define DROP_TO 90.0
+#define DROP_FROM 20.0
+#define DROP_TO 60.0
 
 #define MAX_PRESETS 64
 

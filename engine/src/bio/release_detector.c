@@ -15,9 +15,10 @@
 /* Irregular breathing: resting breath durations vary by 10-25 % (CV of the total
  * breath time, Tobin et al. 1988, J. Appl. Physiol. 65(1); Bruce 1996, Eur. Respir.
  * J. 9), breath to breath they change by less; crying and sobbing break the
- * rhythm into short and long, shallow and deep breaths. */
-#define IRREGULAR_SUCCESSIVE 0.3
-#define IRREGULAR_SWING_CV 0.5
+ * rhythm into short and long, shallow and deep breaths. 0.3 / 0.5 flagged much of
+ * the NeuroKit2 resting record; 0.4 / 0.6 leaves its two sighs. */
+#define IRREGULAR_SUCCESSIVE 0.4
+#define IRREGULAR_SWING_CV 0.6
 #define IRREGULAR_MIN_CYCLES 4
 /* Breath hold: apnoea is scored from 10 s in adults (AASM); a held breath at
  * rest shows from 2.5 usual cycles. */
@@ -44,13 +45,15 @@ void release_detector_init(release_detector *d)
     d->hr_next_s = -INFINITY;
     d->irregular_until = -INFINITY;
     d->last_motion_s = -INFINITY;
+    d->last_end_s = -INFINITY;
 }
 
 static void evidence(release_detector *d, double at, double start, uint32_t bit, double value)
 {
     if (!d->active) {
         d->active = true;
-        d->cur = (release_event){ start, NAN, 0, NAN, NAN, NAN, NAN };
+        /* Backdated evidence never reaches into the previous release. */
+        d->cur = (release_event){ fmax(start, d->last_end_s), NAN, 0, NAN, NAN, NAN, NAN };
         d->last_evidence_s = at;
     }
     d->cur.evidence |= bit;
@@ -212,6 +215,7 @@ bool release_detector_frame(release_detector *d, lull_features *f, release_event
     bool done = false;
     if (d->active && now - d->last_evidence_s >= SETTLE_S && now - d->irregular_until >= SETTLE_S) {
         d->cur.end_s = now;
+        d->last_end_s = now;
         d->active = false;
         if (ended) *ended = d->cur;
         done = true;

@@ -10,8 +10,9 @@
  *    lasting at least 0.75 s; value = the ratio;
  *  - RELEASE_IRREGULAR: the breathing's cycle-to-cycle variability over the last
  *    6 breaths: mean |successive difference| of the inhale-to-inhale durations
- *    over their mean >= 0.3, or the coefficient of variation of the last 8
- *    half-cycle swings >= 0.5; value = the larger ratio over its threshold;
+ *    over their mean >= 0.4, or the coefficient of variation of the last 8
+ *    half-cycle swings >= 0.6; value = the larger of the two, each scaled to
+ *    the successive-difference threshold (0.4 = just irregular);
  *  - RELEASE_HOLD: no breath event for more than 2.5 mean cycles (at least 8 s)
  *    while respiration keeps arriving with good quality (a flat belt, not a lost
  *    one); value = the seconds held. It is reported when the breath is let go (the
@@ -76,6 +77,7 @@ typedef struct release_detector {
     double last_evidence_s;
     double irregular_until;  /* irregular verdict of the latest breath holds until then */
     double last_motion_s;    /* last motion artifact, -inf when none */
+    double last_end_s;       /* end of the previous release, -inf when none */
 } release_detector;
 
 /* [any] */
