@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/install_paths.h"
 #include "net/mdns.h"
 #include "origin_check.h"
 #include "osc_gate.h"
@@ -868,7 +869,7 @@ int main(int argc, char **argv)
         const char *env = getenv("LULL_WEB_ROOT");
         if (env && *env)
             snprintf(g_set.root, sizeof g_set.root, "%s", env);
-        else if (dir_has_index(LULL_SOURCE_WEB_DIR))
+        else if (lull_running_from_build_tree() && dir_has_index(LULL_SOURCE_WEB_DIR))
             snprintf(g_set.root, sizeof g_set.root, "%s", LULL_SOURCE_WEB_DIR);
         else
             snprintf(g_set.root, sizeof g_set.root, "%s", LULL_INSTALL_WEB_DIR);

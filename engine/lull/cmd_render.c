@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "analysis/render_trace.h"
 #include "commands.h"
@@ -12,13 +13,22 @@
 #include "session/session_render.h"
 #include "sim/offline_features.h"
 
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: lull render --preset NAME|FILE [--bio FILE | --simulate PROFILE] "
+                "--seconds N -o OUT.wav [--rate HZ] [--sounds DIR]...\n"
+                "       [--format float|wav16|wav24|flac]\n"
+                "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
+                "       [--session-db FILE]   also record the render as a session (lull report)\n"
+                "  --format  float: 32-bit float WAV (default; flac when OUT ends in .flac);\n"
+                "            wav16, wav24: integer WAV; flac: 24-bit FLAC (integer formats are\n"
+                "            TPDF-dithered from a fixed seed: the same render gives the same file)\n");
+}
+
 static int bad_usage(const char *msg, const char *arg)
 {
     fprintf(stderr, "lull render: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    fprintf(stderr, "usage: lull render --preset NAME|FILE [--bio FILE | --simulate PROFILE] "
-                    "--seconds N -o OUT.wav [--rate HZ] [--sounds DIR]...\n"
-                    "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
-                    "       [--session-db FILE]   also record the render as a session (lull report)\n");
+    usage(stderr);
     return 2;
 }
 
@@ -46,10 +56,19 @@ int cmd_render(int argc, char **argv)
     spectrogram_defaults(&spec);
     const char *sound_dirs[LULL_MAX_DIRS] = {NULL};
     size_t sound_dir_count = 0;
+    int format_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--preset") == 0 && v) {
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--format") == 0 && v) {
+            if (offline_format_parse(v, &o.format))
+                return bad_usage("--format expects float, wav16, wav24 or flac, got", v);
+            format_given = 1;
+            i++;
+        } else if (strcmp(a, "--preset") == 0 && v) {
             o.preset = v;
             i++;
         } else if (strcmp(a, "--seconds") == 0 && v) {
@@ -98,6 +117,9 @@ int cmd_render(int argc, char **argv)
     if (!o.preset) return bad_usage("--preset is required", NULL);
     if (o.seconds < 0) return bad_usage("--seconds is required", NULL);
     if (!o.out_path) return bad_usage("-o OUT.wav is required", NULL);
+    size_t out_len = strlen(o.out_path);
+    if (!format_given && out_len > 5 && strcasecmp(o.out_path + out_len - 5, ".flac") == 0)
+        o.format = OFFLINE_FORMAT_FLAC;
 
     if (bio && profile) return bad_usage("--bio and --simulate exclude each other", NULL);
 
@@ -151,8 +173,9 @@ int cmd_render(int argc, char **argv)
         return 1;
     }
     double peak_db = res.peak > 0 ? 20 * log10(res.peak) : -INFINITY;
-    fprintf(stderr, "lull render: wrote %s (%.1f s at %.0f Hz, peak %.1f dBFS, %.0fx realtime)\n",
-            o.out_path, (double)res.frames / o.sample_rate, o.sample_rate, peak_db,
+    fprintf(stderr, "lull render: wrote %s (%s, %.1f s at %.0f Hz, peak %.1f dBFS, %.0fx realtime)\n",
+            o.out_path, offline_format_name(o.format), (double)res.frames / o.sample_rate,
+            o.sample_rate, peak_db,
             res.wall_seconds > 0 ? o.seconds / res.wall_seconds : 0.0);
     if (res.nan_events)
         fprintf(stderr, "lull render: warning: %llu node(s) produced non-finite output and were muted\n",

@@ -21,6 +21,7 @@ struct bio_thread {
     bio_pipeline *pipeline;   /* biosignal thread only */
     session_recorder *sessions;
     session_tracker tracker;  /* biosignal thread only */
+    double now;               /* the features call's clock, for the release listener */
     pthread_t thread;
     atomic_bool stop;
 };
@@ -72,6 +73,14 @@ static void sink_event(void *ud, double wall_s, const char *kind, const char *de
     session_recorder_event(ud, wall_s, kind, detail);
 }
 
+/* A release moment ended (called from bio_pipeline_features on this thread):
+ * into the session record, at its start, with its evidence. */
+static void on_release(void *ctx, const release_event *ev)
+{
+    bio_thread *b = ctx;
+    if (b->sessions) session_tracker_release(&b->tracker, ev, session_wall_now(), b->now);
+}
+
 static void *run(void *arg)
 {
     bio_thread *b = arg;
@@ -80,6 +89,7 @@ static void *run(void *arg)
         while (spsc_pop(b->sensors, &m))
             take(b, &m);
         double now = rt_now_s();
+        b->now = now;
         lull_features f;
         bio_pipeline_features(b->pipeline, now, &f);
         lull_engine_status st;
@@ -122,6 +132,7 @@ bio_thread *bio_thread_start(spsc_queue *sensors, engine_slot *slot, session_rec
         return NULL;
     }
     b->sessions = sessions;
+    bio_pipeline_set_release_listener(b->pipeline, on_release, b);
     session_sink sink = {.ud = sessions, .start = sink_start, .stop = sink_stop,
                          .frame = sink_frame, .event = sink_event};
     session_tracker_init(&b->tracker, &sink);

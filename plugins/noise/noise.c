@@ -46,6 +46,7 @@ typedef struct noise_node {
     /* colour crossfade */
     int color, fade_from;
     uint32_t fade_pos, fade_frames; /* fading while fade_pos < fade_frames */
+    bool wide; /* batches use the AVX2 copy of the lane kernel */
 } noise_node;
 
 /* Kellett's refined pink filter at 44.1 kHz: b_i = p_i b_i + c_i w. */
@@ -132,6 +133,20 @@ static bool pink_tail_negligible(const noise_node *n, double energy)
     return 4.0 * bound * bound < energy * 0x1p-54;
 }
 
+/* [worker] True when batches may use AVX2: the CPU has it, and LULL_SIMD does not
+ * ask for the x86-64 baseline ("sse2"). Both give the same output bit for bit. */
+static bool noise_cpu_avx2(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    const char *want = getenv("LULL_SIMD");
+    if (want && strcmp(want, "sse2") == 0) return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+
 static void *noise_create(const lull_descriptor *desc, const lull_host *host)
 {
     noise_node *n = calloc(1, sizeof *n);
@@ -176,6 +191,7 @@ static bool noise_activate(void *self, double sample_rate, uint32_t max_frames)
     n->fade_frames = (uint32_t)lrint(COLOR_FADE_SECONDS * sample_rate);
     n->color = -1; /* the first block picks the colour without a fade */
     noise_clear(n);
+    n->wide = noise_cpu_avx2();
     return true;
 }
 
@@ -260,39 +276,56 @@ static void noise_process(void *self, const lull_process *ctx)
 
 /* ---------------------------------------------------------------------------------
  * Batches (lull.batch/1). The white generator's recursion is one long dependency
- * chain per instance; four instances' generators run side by side in the four
+ * chain per instance; eight instances' generators run side by side in the eight
  * uint32 lanes of a vector, each lane doing exactly rng_next's operations, so each
- * produces exactly its own scalar sequence. The colour filters then run per
- * instance on the generated block as in noise_process. Instances that change or
- * fade colour in the block, or pick their first colour, are processed alone. */
-typedef uint32_t v4u __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
+ * produces exactly its own scalar sequence. A white instance's output (w * level,
+ * the one multiply of noise_process) is written straight from the lanes; the pink
+ * and brown filters run per instance on the generated block as in noise_process.
+ * Instances that change or fade colour in the block, or pick their first colour,
+ * are processed alone. The kernel is compiled for the x86-64 baseline (SSE2: GCC
+ * splits each 8-lane vector into two halves) and for AVX2 (one register), chosen
+ * in noise_activate; integer arithmetic and one float multiply per sample give the
+ * same bits either way. */
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef float v8f __attribute__((vector_size(32)));
 typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
-enum { NOISE_LANES = 4 };
+#define NOISE_INLINE static inline __attribute__((always_inline))
 
-/* rng_white in four lanes: lane l of s0..s3 holds instance l's s[0..3]. */
-static inline v4f white_lanes(v4u *s0, v4u *s1, v4u *s2, v4u *s3)
+enum { NOISE_LANES = 8 };
+
+/* rng_white in eight lanes: lane l of s0..s3 holds instance l's s[0..3]. */
+NOISE_INLINE v8f white_lanes(v8u *s0, v8u *s1, v8u *s2, v8u *s3)
 {
-    v4u result = *s0 + *s3;
-    v4u t = *s1 << 9;
+    v8u result = *s0 + *s3;
+    v8u t = *s1 << 9;
     *s2 ^= *s0;
     *s3 ^= *s1;
     *s1 ^= *s2;
     *s0 ^= *s3;
     *s2 ^= t;
     *s3 = (*s3 << 11) | (*s3 >> 21);
-    const v4f scale = {1.0f / 2147483648.0f, 1.0f / 2147483648.0f, 1.0f / 2147483648.0f,
-                       1.0f / 2147483648.0f};
-    return __builtin_convertvector((v4i)(result & 0xFFFFFF00u), v4f) * scale;
+    return __builtin_convertvector((v8i)(result & 0xFFFFFF00u), v8f) * (1.0f / 2147483648.0f);
 }
 
-/* `frames` white samples for each of four instances into w[lane]. */
-static void white4(noise_node *const n[NOISE_LANES], float w[NOISE_LANES][LULL_MAX_BLOCK],
-                   uint32_t frames)
+/* Half h (lanes 4h..4h+3) of an 8-lane vector. */
+NOISE_INLINE v4f half4(v8f x, int h)
 {
-    v4u s0, s1, s2, s3;
-    for (int l = 0; l < NOISE_LANES; l++) {
+    v4f r;
+    memcpy(&r, (const char *)&x + 16 * h, sizeof r);
+    return r;
+}
+
+/* `frames` white samples for each of `lanes` (<= 8) instances: to out[l] already
+ * times level[l] when white[l], else into w[l] for the colour filters. */
+NOISE_INLINE void white8(noise_node *const n[NOISE_LANES], uint32_t lanes, uint32_t frames,
+                         float *const dst[NOISE_LANES], const float *const level[NOISE_LANES],
+                         const bool white[NOISE_LANES])
+{
+    v8u s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};   /* unused lanes stay all-zero */
+    for (uint32_t l = 0; l < lanes; l++) {
         s0[l] = n[l]->rng[0];
         s1[l] = n[l]->rng[1];
         s2[l] = n[l]->rng[2];
@@ -300,30 +333,65 @@ static void white4(noise_node *const n[NOISE_LANES], float w[NOISE_LANES][LULL_M
     }
     uint32_t i = 0;
     for (; i + 4 <= frames; i += 4) {
-        v4f x0 = white_lanes(&s0, &s1, &s2, &s3), x1 = white_lanes(&s0, &s1, &s2, &s3);
-        v4f x2 = white_lanes(&s0, &s1, &s2, &s3), x3 = white_lanes(&s0, &s1, &s2, &s3);
-        /* transpose to four frames per instance: whole-vector stores */
-        v4f t0 = __builtin_shuffle(x0, x1, (v4i){0, 4, 1, 5});
-        v4f t1 = __builtin_shuffle(x2, x3, (v4i){0, 4, 1, 5});
-        v4f t2 = __builtin_shuffle(x0, x1, (v4i){2, 6, 3, 7});
-        v4f t3 = __builtin_shuffle(x2, x3, (v4i){2, 6, 3, 7});
-        v4f lane[NOISE_LANES] = {__builtin_shuffle(t0, t1, (v4i){0, 1, 4, 5}),
-                                 __builtin_shuffle(t0, t1, (v4i){2, 3, 6, 7}),
-                                 __builtin_shuffle(t2, t3, (v4i){0, 1, 4, 5}),
-                                 __builtin_shuffle(t2, t3, (v4i){2, 3, 6, 7})};
-        for (int l = 0; l < NOISE_LANES; l++) memcpy(&w[l][i], &lane[l], sizeof lane[l]);
+        v8f x0 = white_lanes(&s0, &s1, &s2, &s3), x1 = white_lanes(&s0, &s1, &s2, &s3);
+        v8f x2 = white_lanes(&s0, &s1, &s2, &s3), x3 = white_lanes(&s0, &s1, &s2, &s3);
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) {
+            /* transpose to four frames per instance: whole-vector stores */
+            v4f a = half4(x0, h), b = half4(x1, h), c = half4(x2, h), d = half4(x3, h);
+            v4f t0 = __builtin_shuffle(a, b, (v4i){0, 4, 1, 5});
+            v4f t1 = __builtin_shuffle(c, d, (v4i){0, 4, 1, 5});
+            v4f t2 = __builtin_shuffle(a, b, (v4i){2, 6, 3, 7});
+            v4f t3 = __builtin_shuffle(c, d, (v4i){2, 6, 3, 7});
+            v4f lane[4] = {__builtin_shuffle(t0, t1, (v4i){0, 1, 4, 5}),
+                           __builtin_shuffle(t0, t1, (v4i){2, 3, 6, 7}),
+                           __builtin_shuffle(t2, t3, (v4i){0, 1, 4, 5}),
+                           __builtin_shuffle(t2, t3, (v4i){2, 3, 6, 7})};
+#pragma GCC unroll 4
+            for (int e = 0; e < 4; e++) {
+                uint32_t l = 4 * (uint32_t)h + (uint32_t)e;
+                if (l >= lanes) break;
+                v4f y = lane[e];
+                if (white[l]) {
+                    v4f g;
+                    memcpy(&g, level[l] + i, sizeof g);
+                    y *= g;
+                }
+                memcpy(dst[l] + i, &y, sizeof y);
+            }
+        }
     }
     for (; i < frames; i++) {
-        v4f x = white_lanes(&s0, &s1, &s2, &s3);
-        for (int l = 0; l < NOISE_LANES; l++) w[l][i] = x[l];
+        v8f x = white_lanes(&s0, &s1, &s2, &s3);
+        for (uint32_t l = 0; l < lanes; l++) dst[l][i] = white[l] ? x[l] * level[l][i] : x[l];
     }
-    for (int l = 0; l < NOISE_LANES; l++) {
+    for (uint32_t l = 0; l < lanes; l++) {
         n[l]->rng[0] = s0[l];
         n[l]->rng[1] = s1[l];
         n[l]->rng[2] = s2[l];
         n[l]->rng[3] = s3[l];
     }
 }
+
+static void white8_base(noise_node *const n[NOISE_LANES], uint32_t lanes, uint32_t frames,
+                        float *const dst[NOISE_LANES], const float *const level[NOISE_LANES],
+                        const bool white[NOISE_LANES])
+{
+    white8(n, lanes, frames, dst, level, white);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2"))) static void white8_avx2(noise_node *const n[NOISE_LANES],
+                                                        uint32_t lanes, uint32_t frames,
+                                                        float *const dst[NOISE_LANES],
+                                                        const float *const level[NOISE_LANES],
+                                                        const bool white[NOISE_LANES])
+{
+    white8(n, lanes, frames, dst, level, white);
+}
+#else
+#define white8_avx2 white8_base /* noise_cpu_avx2() is false there anyway */
+#endif
 
 /* True when the instance plays one settled colour for the whole block. */
 static bool steady_block(const noise_node *n, const lull_process *ctx)
@@ -336,26 +404,38 @@ static bool steady_block(const noise_node *n, const lull_process *ctx)
     return true;
 }
 
-/* noise_process's steady-colour loop, on white samples generated beforehand. */
+/* noise_process's pink and brown loops, on white samples generated beforehand. */
 static void colour_block(noise_node *n, const lull_process *ctx, const float *w)
 {
     float *out = ctx->outputs[0];
     const float *level = ctx->params[P_LEVEL];
     uint32_t frames = ctx->frames;
-    switch (n->color) {
-    case WHITE:
-        for (uint32_t i = 0; i < frames; i++) out[i] = w[i] * level[i];
-        break;
-    case PINK:
+    if (n->color == PINK) {
         for (uint32_t i = 0; i < frames; i++) out[i] = pink_step(n, w[i]) * n->pink_norm * level[i];
-        break;
-    default:
+    } else {
         for (uint32_t i = 0; i < frames; i++) {
             n->brown_state = n->brown_pole * n->brown_state + n->brown_gain * w[i];
             out[i] = n->brown_state * level[i];
         }
-        break;
     }
+}
+
+/* Up to eight steady instances of the same block length. */
+static void noise_lanes(noise_node *const lane[NOISE_LANES],
+                        const lull_process *const ctx[NOISE_LANES], uint32_t lanes)
+{
+    float w[NOISE_LANES][LULL_MAX_BLOCK];
+    float *dst[NOISE_LANES] = {0};
+    const float *level[NOISE_LANES] = {0};
+    bool white[NOISE_LANES] = {0};
+    for (uint32_t l = 0; l < lanes; l++) {
+        white[l] = lane[l]->color == WHITE;
+        dst[l] = white[l] ? ctx[l]->outputs[0] : w[l];
+        level[l] = ctx[l]->params[P_LEVEL];
+    }
+    (lane[0]->wide ? white8_avx2 : white8_base)(lane, lanes, ctx[0]->frames, dst, level, white);
+    for (uint32_t l = 0; l < lanes; l++)
+        if (!white[l]) colour_block(lane[l], ctx[l], w[l]);
 }
 
 static void noise_process_batch(void *const *selves, const lull_process *const *ctxs,
@@ -363,7 +443,6 @@ static void noise_process_batch(void *const *selves, const lull_process *const *
 {
     noise_node *lane[NOISE_LANES];
     const lull_process *lane_ctx[NOISE_LANES];
-    float w[NOISE_LANES][LULL_MAX_BLOCK];
     uint32_t lanes = 0;
     for (uint32_t k = 0; k < count; k++) {
         noise_node *n = selves[k];
@@ -374,12 +453,15 @@ static void noise_process_batch(void *const *selves, const lull_process *const *
         lane[lanes] = n;
         lane_ctx[lanes] = ctxs[k];
         if (++lanes == NOISE_LANES) {
-            white4(lane, w, lane_ctx[0]->frames);
-            for (int l = 0; l < NOISE_LANES; l++) colour_block(lane[l], lane_ctx[l], w[l]);
+            noise_lanes(lane, lane_ctx, lanes);
             lanes = 0;
         }
     }
-    for (uint32_t l = 0; l < lanes; l++) noise_process(lane[l], lane_ctx[l]);
+    /* two or more left: the unused lanes cost less than running them one by one */
+    if (lanes >= 2)
+        noise_lanes(lane, lane_ctx, lanes);
+    else if (lanes == 1)
+        noise_process(lane[0], lane_ctx[0]);
 }
 
 static const lull_ext_batch noise_batch = {noise_process_batch};

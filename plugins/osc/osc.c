@@ -15,8 +15,14 @@
  * of harmonic h (amplitude a_h) fall near multiples of 8192 f with amplitude about
  * a_h (h/8192)^2, below -95 dB of the fundamental for the 1024-harmonic saw.
  * The phase is a double accumulator advanced by the per-frame frequency, so glides
- * and modulation are phase-continuous. */
+ * and modulation are phase-continuous.
+ *
+ * The tables depend on nothing but TABLE_SIZE (not even the sample rate: the
+ * choice of table is made per frame from f / sr), so every instance in the process
+ * reads one shared set, 0.75 MB, built by the first activate() and freed by the
+ * last deactivate() (a reference count under a mutex, both on the worker thread). */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +46,10 @@ enum { SINE, TRIANGLE, SAW, WAVEFORM_COUNT };
 typedef struct osc_node {
     double sample_rate;
     double phase; /* [0,1) */
-    float *tables; /* sine, then TABLE_LEVELS triangle, then TABLE_LEVELS saw */
+    const float *tables; /* the shared set: sine, TABLE_LEVELS triangle, TABLE_LEVELS saw */
 } osc_node;
+
+#define TABLE_FLOATS ((1 + 2 * TABLE_LEVELS) * TABLE_STRIDE)
 
 static const float *sine_table(const osc_node *o) { return o->tables; }
 
@@ -64,7 +72,7 @@ static double harmonic_amplitude(int waveform, unsigned h)
     return (2.0 / M_PI) * (h % 2 ? 1.0 : -1.0) / (double)h;
 }
 
-static bool build_tables(osc_node *o)
+static bool build_tables(float *tables)
 {
     double *sines = malloc(TABLE_SIZE * sizeof *sines);
     double *acc = calloc(TABLE_SIZE, sizeof *acc);
@@ -75,7 +83,7 @@ static bool build_tables(osc_node *o)
     }
     for (unsigned n = 0; n < TABLE_SIZE; n++)
         sines[n] = sin(2.0 * M_PI * (double)n / TABLE_SIZE);
-    float *sine = o->tables;
+    float *sine = tables;
     for (unsigned n = 0; n <= TABLE_SIZE; n++)
         sine[n] = (float)sines[n & (TABLE_SIZE - 1)];
     for (int waveform = TRIANGLE; waveform <= SAW; waveform++) {
@@ -92,7 +100,8 @@ static bool build_tables(osc_node *o)
                     acc[n] += a * sines[(h * n) & (TABLE_SIZE - 1)];
             }
             have = harmonics;
-            float *t = (float *)mip_table(o, waveform, level);
+            float *t = tables + ((waveform == TRIANGLE ? 1 : 1 + TABLE_LEVELS) + (size_t)level) *
+                                    TABLE_STRIDE;
             for (unsigned n = 0; n <= TABLE_SIZE; n++)
                 t[n] = (float)acc[n & (TABLE_SIZE - 1)];
         }
@@ -107,20 +116,48 @@ static void *osc_create(const lull_descriptor *desc, const lull_host *host)
     return calloc(1, sizeof(osc_node));
 }
 
+/* The process-wide table set and the number of active instances reading it. */
+static pthread_mutex_t g_tables_lock = PTHREAD_MUTEX_INITIALIZER;
+static float *g_tables;
+static unsigned g_tables_users;
+
+/* [worker] A reference to the shared tables, built on first use; NULL when out of
+ * memory. */
+static const float *tables_acquire(void)
+{
+    pthread_mutex_lock(&g_tables_lock);
+    if (!g_tables) {
+        float *t = malloc(TABLE_FLOATS * sizeof *t);
+        if (t && !build_tables(t)) {
+            free(t);
+            t = NULL;
+        }
+        g_tables = t;
+    }
+    const float *t = g_tables;
+    if (t) g_tables_users++;
+    pthread_mutex_unlock(&g_tables_lock);
+    return t;
+}
+
+/* [worker] Drop a reference; the last one frees the tables. */
+static void tables_release(void)
+{
+    pthread_mutex_lock(&g_tables_lock);
+    if (g_tables_users && --g_tables_users == 0) {
+        free(g_tables);
+        g_tables = NULL;
+    }
+    pthread_mutex_unlock(&g_tables_lock);
+}
+
 static bool osc_activate(void *self, double sample_rate, uint32_t max_frames)
 {
     osc_node *o = self;
     o->sample_rate = sample_rate;
     o->phase = 0.0;
-    o->tables = malloc((1 + 2 * TABLE_LEVELS) * TABLE_STRIDE * sizeof *o->tables);
-    if (!o->tables)
-        return false;
-    if (!build_tables(o)) {
-        free(o->tables);
-        o->tables = NULL;
-        return false;
-    }
-    return true;
+    if (!o->tables) o->tables = tables_acquire();   /* activate twice: one reference */
+    return o->tables != NULL;
 }
 
 static void osc_reset(void *self)
@@ -226,11 +263,15 @@ static void osc_process(void *self, const lull_process *ctx)
 static void osc_deactivate(void *self)
 {
     osc_node *o = self;
-    free(o->tables);
+    if (o->tables) tables_release();
     o->tables = NULL;
 }
 
-static void osc_destroy(void *self) { free(self); }
+static void osc_destroy(void *self)
+{
+    osc_deactivate(self);   /* a host that skipped deactivate() must not leak a reference */
+    free(self);
+}
 
 static const char *const waveform_names[] = {"sine", "triangle", "saw"};
 static const lull_port_info osc_outputs[] = {{"out"}};

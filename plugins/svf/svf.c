@@ -46,6 +46,7 @@ typedef struct svf_node {
     float cached_cutoff, cached_q;
     float seen_cutoff, seen_q;   /* the values at the previous design frame */
     uint64_t frame;   /* frames since activate() or reset() */
+    bool wide;        /* batches use the AVX2 copy of the lane kernel */
 } svf_node;
 
 static svf_coefs svf_design(const svf_node *s, float cutoff, float q)
@@ -132,6 +133,20 @@ static inline bool svf_design_frame(svf_node *s, float c, float k)
     return moved || settled;
 }
 
+/* [worker] True when batches may use AVX2: the CPU has it, and LULL_SIMD does not
+ * ask for the x86-64 baseline ("sse2"). Both give the same output bit for bit. */
+static bool svf_cpu_avx2(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    const char *want = getenv("LULL_SIMD");
+    if (want && strcmp(want, "sse2") == 0) return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+
 static void *svf_create(const lull_descriptor *desc, const lull_host *host)
 {
     return calloc(1, sizeof(svf_node));
@@ -146,6 +161,7 @@ static bool svf_activate(void *self, double sample_rate, uint32_t max_frames)
     s->cached_cutoff = -1.0f; /* no design yet: the first frame designs */
     s->seen_cutoff = -1.0f;
     s->frame = 0;
+    s->wide = svf_cpu_avx2();
     return true;
 }
 
@@ -214,121 +230,161 @@ static void svf_process(void *self, const lull_process *ctx)
 }
 
 /* ---------------------------------------------------------------------------------
- * Batches (lull.batch/1): four instances at once, as two vectors of two double
- * lanes, so four independent recursions overlap instead of one latency-bound chain.
- * Each lane performs exactly svf_run's operations in the same order (x86-64 SSE2
- * has no fused multiply-add to contract into), so every instance's output is
- * bit-identical to svf_process. Lanes must share the run boundaries of the scalar
- * path, which pair frames from each run's start: the four instances have the same
- * design phase (frame % SVF_DESIGN_FRAMES), block length and a mode constant over
- * the block. Any other instance is processed alone. */
-typedef double v2d __attribute__((vector_size(16)));
-typedef int64_t v2i __attribute__((vector_size(16)));
-typedef float v2f __attribute__((vector_size(8)));
+ * Batches (lull.batch/1): up to eight instances at once, in one or two vectors of
+ * four double lanes, so independent recursions overlap instead of one
+ * latency-bound chain. Each lane performs exactly svf_run's operations in the same
+ * order, and the plugin is built with -ffp-contract=off (plugin.cmake), so neither
+ * path fuses a multiply-add: every instance's output is bit-identical to
+ * svf_process. The same source is compiled twice: for the x86-64 baseline (SSE2,
+ * where GCC splits each 4-lane vector into two 2-lane halves) and for AVX2 (one
+ * 256-bit register per vector); svf_activate picks the AVX2 copy when the CPU has
+ * it (LULL_SIMD=sse2 in the environment forces the baseline, for tests and
+ * benchmarks). Lanes must share the run boundaries of the scalar path, which pair
+ * frames from each run's start: the instances have the same design phase
+ * (frame % SVF_DESIGN_FRAMES), block length and a mode constant over the block.
+ * Any other instance is processed alone. */
+typedef double v4d __attribute__((vector_size(32)));
+typedef int64_t v4l __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
-enum { SVF_LANES = 4, SVF_PAIRS = SVF_LANES / 2, MIXED = MODE_COUNT };
+#define SVF_INLINE static inline __attribute__((always_inline))
 
-/* The coefficients of the lanes' current designs, lane l in pair l / 2. */
+enum { SVF_WIDTH = 4, SVF_VECS = 2, SVF_LANES = SVF_WIDTH * SVF_VECS, MIXED = MODE_COUNT };
+
+/* The coefficients of the lanes' current designs, lane l in vector l / 4. */
 typedef struct svf_lanes {
-    v2d a11[SVF_PAIRS], a12[SVF_PAIRS], a21[SVF_PAIRS], a22[SVF_PAIRS];
-    v2d b1[SVF_PAIRS], b2[SVF_PAIRS], q11[SVF_PAIRS], q12[SVF_PAIRS];
-    v2d q21[SVF_PAIRS], q22[SVF_PAIRS], c1[SVF_PAIRS], c2[SVF_PAIRS], hk[SVF_PAIRS];
+    v4d a11[SVF_VECS], a12[SVF_VECS], a21[SVF_VECS], a22[SVF_VECS];
+    v4d b1[SVF_VECS], b2[SVF_VECS], q11[SVF_VECS], q12[SVF_VECS];
+    v4d q21[SVF_VECS], q22[SVF_VECS], c1[SVF_VECS], c2[SVF_VECS], hk[SVF_VECS];
     /* all-ones where the lane's mode is that mode: outputs are selected bitwise,
      * since blending arithmetically could turn a -0.0 into +0.0 */
-    v2i is_mode[MODE_COUNT][SVF_PAIRS];
+    v4l is_mode[MODE_COUNT][SVF_VECS];
 } svf_lanes;
 
-#define PAIR(field, s, p) ((v2d){(s)[2 * (p)]->field, (s)[2 * (p) + 1]->field})
-
-static void svf_lanes_load(svf_lanes *L, svf_node *const s[SVF_LANES])
+/* Lane l takes instance s's current design. */
+SVF_INLINE void svf_lane_set(svf_lanes *L, int l, const svf_node *s)
 {
-    for (int p = 0; p < SVF_PAIRS; p++) {
-        L->a11[p] = PAIR(cached.a11, s, p);
-        L->a12[p] = PAIR(cached.a12, s, p);
-        L->a21[p] = PAIR(cached.a21, s, p);
-        L->a22[p] = PAIR(cached.a22, s, p);
-        L->b1[p] = PAIR(cached.b1, s, p);
-        L->b2[p] = PAIR(cached.b2, s, p);
-        L->q11[p] = PAIR(cached.q11, s, p);
-        L->q12[p] = PAIR(cached.q12, s, p);
-        L->q21[p] = PAIR(cached.q21, s, p);
-        L->q22[p] = PAIR(cached.q22, s, p);
-        L->c1[p] = PAIR(cached.c1, s, p);
-        L->c2[p] = PAIR(cached.c2, s, p);
-        L->hk[p] = (v2d){0.5 * s[2 * p]->cached.k, 0.5 * s[2 * p + 1]->cached.k};
-    }
+    int v = l / SVF_WIDTH, e = l % SVF_WIDTH;
+    L->a11[v][e] = s->cached.a11;
+    L->a12[v][e] = s->cached.a12;
+    L->a21[v][e] = s->cached.a21;
+    L->a22[v][e] = s->cached.a22;
+    L->b1[v][e] = s->cached.b1;
+    L->b2[v][e] = s->cached.b2;
+    L->q11[v][e] = s->cached.q11;
+    L->q12[v][e] = s->cached.q12;
+    L->q21[v][e] = s->cached.q21;
+    L->q22[v][e] = s->cached.q22;
+    L->c1[v][e] = s->cached.c1;
+    L->c2[v][e] = s->cached.c2;
+    L->hk[v][e] = 0.5 * s->cached.k;
 }
 
-/* svf_out for a pair of lanes; `mode` is a constant, or MIXED to select per lane. */
-static inline v2d svf_out2(int mode, const svf_lanes *L, int p, v2d v0, v2d ic1, v2d n1, v2d ic2,
-                           v2d n2)
+/* svf_out for a vector of lanes; `mode` is a constant, or MIXED to select per lane. */
+SVF_INLINE v4d svf_out4(int mode, const svf_lanes *L, int v, v4d v0, v4d ic1, v4d n1, v4d ic2,
+                        v4d n2)
 {
-    const v2d half = {0.5, 0.5};
-    if (mode == BANDPASS) return L->hk[p] * (ic1 + n1);
-    if (mode == HIGHPASS) return v0 - L->hk[p] * (ic1 + n1) - half * (ic2 + n2);
+    const v4d half = {0.5, 0.5, 0.5, 0.5};
+    if (mode == BANDPASS) return L->hk[v] * (ic1 + n1);
+    if (mode == HIGHPASS) return v0 - L->hk[v] * (ic1 + n1) - half * (ic2 + n2);
     if (mode == LOWPASS) return half * (ic2 + n2);
-    v2d bp = L->hk[p] * (ic1 + n1), lp = half * (ic2 + n2), hp = v0 - bp - lp;
-    return (v2d)(((v2i)lp & L->is_mode[LOWPASS][p]) | ((v2i)bp & L->is_mode[BANDPASS][p]) |
-                 ((v2i)hp & L->is_mode[HIGHPASS][p]));
+    v4d bp = L->hk[v] * (ic1 + n1), lp = half * (ic2 + n2), hp = v0 - bp - lp;
+    return (v4d)(((v4l)lp & L->is_mode[LOWPASS][v]) | ((v4l)bp & L->is_mode[BANDPASS][v]) |
+                 ((v4l)hp & L->is_mode[HIGHPASS][v]));
 }
 
-/* Frames i and i + 1 of a pair's two lanes: one 8-byte load per lane, then
- * x0 = {a[i], b[i]}, x1 = {a[i + 1], b[i + 1]}. */
-static inline void load2x2(const float *const in[SVF_LANES], int p, uint32_t i, v2d *x0, v2d *x1)
+/* 4 x 4 transpose: rows of four frames of four lanes become rows of one frame of
+ * four lanes (and back). */
+SVF_INLINE void transpose4(v4f r[4])
 {
-    v2f a, b;
-    memcpy(&a, in[2 * p] + i, sizeof a);
-    memcpy(&b, in[2 * p + 1] + i, sizeof b);
-    v2d da = __builtin_convertvector(a, v2d), db = __builtin_convertvector(b, v2d);
-    *x0 = __builtin_shuffle(da, db, (v2i){0, 2});
-    *x1 = __builtin_shuffle(da, db, (v2i){1, 3});
+    v4f t0 = __builtin_shuffle(r[0], r[1], (v4i){0, 4, 1, 5});
+    v4f t1 = __builtin_shuffle(r[2], r[3], (v4i){0, 4, 1, 5});
+    v4f t2 = __builtin_shuffle(r[0], r[1], (v4i){2, 6, 3, 7});
+    v4f t3 = __builtin_shuffle(r[2], r[3], (v4i){2, 6, 3, 7});
+    r[0] = __builtin_shuffle(t0, t1, (v4i){0, 1, 4, 5});
+    r[1] = __builtin_shuffle(t0, t1, (v4i){2, 3, 6, 7});
+    r[2] = __builtin_shuffle(t2, t3, (v4i){0, 1, 4, 5});
+    r[3] = __builtin_shuffle(t2, t3, (v4i){2, 3, 6, 7});
 }
 
-/* The inverse: y0 (frame i) and y1 (frame i + 1) of both lanes, one store each. */
-static inline void store2x2(float *const out[SVF_LANES], int p, uint32_t i, v2d y0, v2d y1)
+/* Frame i of vector v's four lanes. */
+SVF_INLINE v4d gather4(const float *const in[SVF_LANES], int v, uint32_t i)
 {
-    v2f a = __builtin_convertvector(__builtin_shuffle(y0, y1, (v2i){0, 2}), v2f);
-    v2f b = __builtin_convertvector(__builtin_shuffle(y0, y1, (v2i){1, 3}), v2f);
-    memcpy(out[2 * p] + i, &a, sizeof a);
-    memcpy(out[2 * p + 1] + i, &b, sizeof b);
+    const float *const *p = in + SVF_WIDTH * v;
+    return (v4d){p[0][i], p[1][i], p[2][i], p[3][i]};
 }
 
-static inline void store2(float *const out[SVF_LANES], int p, uint32_t i, v2d y)
+SVF_INLINE void scatter4(float *const out[SVF_LANES], int v, uint32_t i, v4d y)
 {
-    v2f f = __builtin_convertvector(y, v2f);
-    out[2 * p][i] = f[0];
-    out[2 * p + 1][i] = f[1];
+    v4f f = __builtin_convertvector(y, v4f);
+    float *const *p = out + SVF_WIDTH * v;
+    p[0][i] = f[0], p[1][i] = f[1], p[2][i] = f[2], p[3][i] = f[3];
 }
 
-/* svf_run for four lanes over frames [i0, i0 + n); the integrator states stay in
- * ic1, ic2 (lane l in pair l / 2) for the whole block. */
-static inline void svf_run4(v2d ic1[SVF_PAIRS], v2d ic2[SVF_PAIRS], const svf_lanes *L, int mode,
-                            const float *const in[SVF_LANES], float *const out[SVF_LANES],
-                            uint32_t i0, uint32_t n)
+/* svf_run's two-frame step for one vector of lanes. */
+SVF_INLINE void svf_step2(const svf_lanes *L, int mode, int v, v4d *ic1, v4d *ic2, v4d x0,
+                          v4d x1, v4d *y0, v4d *y1)
+{
+    v4d m1 = L->a11[v] * *ic1 + L->a12[v] * *ic2 + L->b1[v] * x0;
+    v4d m2 = L->a21[v] * *ic1 + L->a22[v] * *ic2 + L->b2[v] * x0;
+    v4d n1 = (L->q11[v] * *ic1 + L->q12[v] * *ic2) + (L->c1[v] * x0 + L->b1[v] * x1);
+    v4d n2 = (L->q21[v] * *ic1 + L->q22[v] * *ic2) + (L->c2[v] * x0 + L->b2[v] * x1);
+    *y0 = svf_out4(mode, L, v, x0, *ic1, m1, *ic2, m2);
+    *y1 = svf_out4(mode, L, v, x1, m1, n1, m2, n2);
+    *ic1 = n1;
+    *ic2 = n2;
+}
+
+/* svf_run for nv vectors of lanes over frames [i0, i0 + n): four frames (two
+ * steps) per iteration through a transpose, then a step and a single frame at
+ * the end as svf_run pairs them. */
+SVF_INLINE void svf_run_lanes(v4d ic1[SVF_VECS], v4d ic2[SVF_VECS], const svf_lanes *L, int mode,
+                              int nv, const float *const in[SVF_LANES],
+                              float *const out[SVF_LANES], uint32_t i0, uint32_t n)
 {
     uint32_t i = i0, end = i0 + n;
-    for (; i + 2 <= end; i += 2) {
-        for (int p = 0; p < SVF_PAIRS; p++) {
-            v2d x0, x1;
-            load2x2(in, p, i, &x0, &x1);
-            v2d m1 = L->a11[p] * ic1[p] + L->a12[p] * ic2[p] + L->b1[p] * x0;
-            v2d m2 = L->a21[p] * ic1[p] + L->a22[p] * ic2[p] + L->b2[p] * x0;
-            v2d n1 = (L->q11[p] * ic1[p] + L->q12[p] * ic2[p]) + (L->c1[p] * x0 + L->b1[p] * x1);
-            v2d n2 = (L->q21[p] * ic1[p] + L->q22[p] * ic2[p]) + (L->c2[p] * x0 + L->b2[p] * x1);
-            store2x2(out, p, i, svf_out2(mode, L, p, x0, ic1[p], m1, ic2[p], m2),
-                     svf_out2(mode, L, p, x1, m1, n1, m2, n2));
-            ic1[p] = n1;
-            ic2[p] = n2;
+    /* (every inner loop fully unrolled, so that the states and rows stay in
+     * registers: a state through memory would put a store-to-load forwarding on
+     * the recursion's critical path) */
+    for (; i + 4 <= end; i += 4)
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++) {
+            v4f r[4];
+#pragma GCC unroll 4
+            for (int e = 0; e < SVF_WIDTH; e++) memcpy(&r[e], in[SVF_WIDTH * v + e] + i, sizeof r[e]);
+            transpose4(r);
+            v4d y[4];
+            svf_step2(L, mode, v, &ic1[v], &ic2[v], __builtin_convertvector(r[0], v4d),
+                      __builtin_convertvector(r[1], v4d), &y[0], &y[1]);
+            svf_step2(L, mode, v, &ic1[v], &ic2[v], __builtin_convertvector(r[2], v4d),
+                      __builtin_convertvector(r[3], v4d), &y[2], &y[3]);
+#pragma GCC unroll 4
+            for (int f = 0; f < 4; f++) r[f] = __builtin_convertvector(y[f], v4f);
+            transpose4(r);
+#pragma GCC unroll 4
+            for (int e = 0; e < SVF_WIDTH; e++) memcpy(out[SVF_WIDTH * v + e] + i, &r[e], sizeof r[e]);
         }
+    if (i + 2 <= end) {
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++) {
+            v4d y0, y1;
+            svf_step2(L, mode, v, &ic1[v], &ic2[v], gather4(in, v, i), gather4(in, v, i + 1), &y0,
+                      &y1);
+            scatter4(out, v, i, y0);
+            scatter4(out, v, i + 1, y1);
+        }
+        i += 2;
     }
     if (i < end)
-        for (int p = 0; p < SVF_PAIRS; p++) {
-            v2d x0 = {in[2 * p][i], in[2 * p + 1][i]};
-            v2d n1 = L->a11[p] * ic1[p] + L->a12[p] * ic2[p] + L->b1[p] * x0;
-            v2d n2 = L->a21[p] * ic1[p] + L->a22[p] * ic2[p] + L->b2[p] * x0;
-            store2(out, p, i, svf_out2(mode, L, p, x0, ic1[p], n1, ic2[p], n2));
-            ic1[p] = n1;
-            ic2[p] = n2;
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++) {
+            v4d x0 = gather4(in, v, i);
+            v4d n1 = L->a11[v] * ic1[v] + L->a12[v] * ic2[v] + L->b1[v] * x0;
+            v4d n2 = L->a21[v] * ic1[v] + L->a22[v] * ic2[v] + L->b2[v] * x0;
+            scatter4(out, v, i, svf_out4(mode, L, v, x0, ic1[v], n1, ic2[v], n2));
+            ic1[v] = n1;
+            ic2[v] = n2;
         }
 }
 
@@ -343,57 +399,78 @@ static int block_mode(const lull_process *ctx)
     return m;
 }
 
-/* svf_process for four lanes of the same phase, block length and constant mode. */
-static void svf_process4(svf_node *const s[SVF_LANES], const lull_process *const ctx[SVF_LANES],
-                         const int mode[SVF_LANES])
+/* svf_process for 4 * nv lanes of the same phase, block length and constant mode. */
+SVF_INLINE void svf_process_lanes(svf_node *const s[SVF_LANES],
+                                  const lull_process *const ctx[SVF_LANES],
+                                  const int mode[SVF_LANES], int nv)
 {
+    const int lanes = SVF_WIDTH * nv;
     const float *in[SVF_LANES], *cutoff[SVF_LANES], *q[SVF_LANES];
     float *out[SVF_LANES];
     svf_lanes L;
     int uniform = mode[0];
-    for (int l = 0; l < SVF_LANES; l++) {
+    for (int l = 0; l < lanes; l++) {
         in[l] = ctx[l]->inputs[0];
         out[l] = ctx[l]->outputs[0];
         cutoff[l] = ctx[l]->params[P_CUTOFF];
         q[l] = ctx[l]->params[P_Q];
         if (mode[l] != uniform) uniform = MIXED;
     }
-    for (int m = 0; m < MODE_COUNT; m++)
-        for (int p = 0; p < SVF_PAIRS; p++)
-            L.is_mode[m][p] = (v2i){mode[2 * p] == m ? -1 : 0, mode[2 * p + 1] == m ? -1 : 0};
-    v2d ic1[SVF_PAIRS], ic2[SVF_PAIRS];
-    for (int p = 0; p < SVF_PAIRS; p++) {
-        ic1[p] = PAIR(ic1, s, p);
-        ic2[p] = PAIR(ic2, s, p);
+    v4d ic1[SVF_VECS], ic2[SVF_VECS];
+    for (int l = 0; l < lanes; l++) {
+        for (int m = 0; m < MODE_COUNT; m++)
+            L.is_mode[m][l / SVF_WIDTH][l % SVF_WIDTH] = mode[l] == m ? -1 : 0;
+        ic1[l / SVF_WIDTH][l % SVF_WIDTH] = s[l]->ic1;
+        ic2[l / SVF_WIDTH][l % SVF_WIDTH] = s[l]->ic2;
+        svf_lane_set(&L, l, s[l]);
     }
     uint32_t frames = ctx[0]->frames, i = 0;
-    bool loaded = false; /* L holds the lanes' current designs */
     while (i < frames) {
         uint32_t phase = (uint32_t)(s[0]->frame % SVF_DESIGN_FRAMES);
         if (phase == 0)
-            for (int l = 0; l < SVF_LANES; l++)
-                if (svf_design_frame(s[l], cutoff[l][i], q[l][i])) loaded = false;
+            for (int l = 0; l < lanes; l++)
+                if (svf_design_frame(s[l], cutoff[l][i], q[l][i])) svf_lane_set(&L, l, s[l]);
         uint32_t n = SVF_DESIGN_FRAMES - phase;
         if (n > frames - i) n = frames - i;
-        if (!loaded) {
-            svf_lanes_load(&L, s);
-            loaded = true;
-        }
         switch (uniform) {
-        case LOWPASS: svf_run4(ic1, ic2, &L, LOWPASS, in, out, i, n); break;
-        case BANDPASS: svf_run4(ic1, ic2, &L, BANDPASS, in, out, i, n); break;
-        case HIGHPASS: svf_run4(ic1, ic2, &L, HIGHPASS, in, out, i, n); break;
-        default: svf_run4(ic1, ic2, &L, MIXED, in, out, i, n); break;
+        case LOWPASS: svf_run_lanes(ic1, ic2, &L, LOWPASS, nv, in, out, i, n); break;
+        case BANDPASS: svf_run_lanes(ic1, ic2, &L, BANDPASS, nv, in, out, i, n); break;
+        case HIGHPASS: svf_run_lanes(ic1, ic2, &L, HIGHPASS, nv, in, out, i, n); break;
+        default: svf_run_lanes(ic1, ic2, &L, MIXED, nv, in, out, i, n); break;
         }
-        for (int l = 0; l < SVF_LANES; l++) s[l]->frame += n;
+        for (int l = 0; l < lanes; l++) s[l]->frame += n;
         i += n;
     }
-    for (int l = 0; l < SVF_LANES; l++) {
-        s[l]->ic1 = ic1[l / 2][l % 2];
-        s[l]->ic2 = ic2[l / 2][l % 2];
+    for (int l = 0; l < lanes; l++) {
+        s[l]->ic1 = ic1[l / SVF_WIDTH][l % SVF_WIDTH];
+        s[l]->ic2 = ic2[l / SVF_WIDTH][l % SVF_WIDTH];
         svf_settle(s[l]);
     }
 }
+
+/* The two compilations of the lane kernel; nv is 1 (four lanes) or 2 (eight). */
+static void svf_lanes_base(svf_node *const s[SVF_LANES], const lull_process *const ctx[SVF_LANES],
+                           const int mode[SVF_LANES], int nv)
+{
+    if (nv == 2)
+        svf_process_lanes(s, ctx, mode, 2);
+    else
+        svf_process_lanes(s, ctx, mode, 1);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2"))) static void svf_lanes_avx2(svf_node *const s[SVF_LANES],
+                                                           const lull_process *const ctx[SVF_LANES],
+                                                           const int mode[SVF_LANES], int nv)
+{
+    if (nv == 2)
+        svf_process_lanes(s, ctx, mode, 2);
+    else
+        svf_process_lanes(s, ctx, mode, 1);
+}
+#else
+#define svf_lanes_avx2 svf_lanes_base /* svf_cpu_avx2() is false there anyway */
+#endif
 
 static void svf_process_batch(void *const *selves, const lull_process *const *ctxs, uint32_t count)
 {
@@ -415,11 +492,16 @@ static void svf_process_batch(void *const *selves, const lull_process *const *ct
         lane_ctx[lanes] = ctxs[k];
         lane_mode[lanes] = m;
         if (++lanes == SVF_LANES) {
-            svf_process4(lane, lane_ctx, lane_mode);
+            (lane[0]->wide ? svf_lanes_avx2 : svf_lanes_base)(lane, lane_ctx, lane_mode, 2);
             lanes = 0;
         }
     }
-    for (uint32_t l = 0; l < lanes; l++) svf_process(lane[l], lane_ctx[l]);
+    uint32_t l = 0;
+    if (lanes >= SVF_WIDTH) {
+        (lane[0]->wide ? svf_lanes_avx2 : svf_lanes_base)(lane, lane_ctx, lane_mode, 1);
+        l = SVF_WIDTH;
+    }
+    for (; l < lanes; l++) svf_process(lane[l], lane_ctx[l]);
 }
 
 static const lull_ext_batch svf_batch = {svf_process_batch};

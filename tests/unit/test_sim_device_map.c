@@ -1,7 +1,8 @@
 /* Device address maps: the shipped maps load, parse errors name the file and
  * line, polar2osc's 1/1024 s intervals become ms, Mind Monitor's infrared PPG is
- * picked by argument index, BITalino's ADC counts become mV, and playing a device
- * (the reverse) gives back the same values. */
+ * picked by argument index, BITalino's ADC counts become mV, one R-IoT address
+ * feeds two signals (one rule per argument), and playing a device (the reverse)
+ * gives back the same values. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ static int roundtrip(const device_map *m, const char *addr, lo_message msg, enum
 
 static void test_shipped(void)
 {
-    const char *names[] = {"emotibit", "mindmonitor", "openbci", "polar2osc", "bitalino"};
+    const char *names[] = {"emotibit", "mindmonitor", "openbci", "polar2osc", "bitalino", "riot"};
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/tools/devices", test_env("LULL_SOURCE_DIR"));
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -78,6 +79,17 @@ static void test_errors(void)
     expect_error("/a -> /lull/bio/ppg arg=3 args=2\n", "x.map:1: arg=3 is not among");
     expect_error("/a -> /lull/bio/ppg\n\n/a -> /lull/bio/ecg\n", "x.map:3: /a is already mapped (x.map:1)");
     expect_error("/a -> /lull/bio/ppg type=d\n", "x.map:1: type must be");
+    /* One address, several signals: one rule per argument, agreeing on the message. */
+    expect_error("/a -> /lull/bio/ecg arg=1 args=3\n/a -> /lull/bio/resp\n",
+                 "x.map:2: /a is already mapped (x.map:1); one address feeds several signals only with arg=N");
+    expect_error("/a -> /lull/bio/ecg arg=1 args=3\n/a -> /lull/bio/resp arg=1 args=3\n",
+                 "x.map:2: argument 1 of /a is already mapped (x.map:1)");
+    expect_error("/a -> /lull/bio/ecg arg=1 args=3\n/a -> /lull/bio/resp arg=0\n",
+                 "x.map:2: /a has args=1 here but args=3 in x.map:1");
+    expect_error("/a -> /lull/bio/ecg arg=1 args=3\n# two\n/a -> /lull/bio/resp arg=2 args=4\n",
+                 "x.map:3: /a has args=4 here but args=3 in x.map:1");
+    expect_error("/a -> /lull/bio/ecg arg=1 args=3 type=i\n/a -> /lull/bio/resp arg=2 args=3\n",
+                 "x.map:2: /a has type=f here but type=i in x.map:1");
 
     /* A failed load leaves what was loaded before. */
     device_map m;
@@ -183,12 +195,13 @@ static void test_bitalino_and_batches(void)
               fabsf(v[1] - 0.999f) < 0.002f,
           "ADC 512, 853 -> %.4f, %.4f mV", v[0], v[1]);
     const device_rule *r = device_map_rule_for(&m, SENSOR_ECG);
-    float mv[3] = {0.0f, 1.0f, -1.0f};
-    lo_message dev = device_rule_message(r, mv, 3);
+    CHECK(r && r->rate == 1000.0 && r->type == 'f', "bitalino-max: floats at 1000 Hz");
+    /* bitalino-max sends one float per message (the ADC count) */
+    float mv[1] = {1.0f};
+    lo_message dev = device_rule_message(r, mv, 1);
     lo_arg **a = dev ? lo_message_get_argv(dev) : NULL;
-    CHECK(a && arg_i(a[0]) == 512 && arg_i(a[1]) == 853 && arg_i(a[2]) == 171,
-          "mV -> ADC counts: %d %d %d", a ? arg_i(a[0]) : -1, a ? arg_i(a[1]) : -1,
-          a ? arg_i(a[2]) : -1);
+    CHECK(a && !strcmp(lo_message_get_types(dev), "f") && fabsf(arg_f(a[0]) - 853.33f) < 0.01f,
+          "1 mV -> ADC count %g as a float", a ? arg_f(a[0]) : -1.0f);
     lo_message_free(dev);
     /* Non-finite input is refused. */
     msg = lo_message_new();
@@ -198,6 +211,44 @@ static void test_bitalino_and_batches(void)
     CHECK(rc == -1 && strstr(why, "non-finite"), "NaN refused: %s", why);
 }
 
+/* The R-IoT's /0/bitalino: 11 ints, A2 (argument 6) -> ECG, A3 (7) -> resp. */
+static void test_riot(void)
+{
+    device_map m;
+    load_shipped(&m, "riot");
+    lo_message msg = lo_message_new();
+    int frame[11] = {3, 0, 0, 1, 1, 100, 853, 717, 512, 31, 31};
+    for (int i = 0; i < 11; i++) lo_message_add_int32(msg, frame[i]);
+    size_t size = 0;
+    void *data = lo_message_serialise(msg, "/0/bitalino", NULL, &size);
+    int result = 0;
+    lo_message back = lo_message_deserialise(data, size, &result);
+    float v[32];
+    device_output outs[4];
+    const char *why = "";
+    int n = device_map_translate_all(&m, "/0/bitalino", lo_message_get_types(back),
+                                     lo_message_get_argv(back), lo_message_get_argc(back), v, 32,
+                                     outs, 4, &why, NULL);
+    CHECK(n == 2 && outs[0].kind == SENSOR_ECG && outs[1].kind == SENSOR_RESP &&
+              outs[0].count == 1 && outs[1].count == 1,
+          "one message, two signals (%d outputs: %s)", n, why);
+    if (n == 2) {
+        float ecg = v[outs[0].first], resp = v[outs[1].first];
+        /* ADC 853 -> +1.0 mV; ADC 717 -> 717 x 100/1024 - 50 = 20.0 % */
+        CHECK(fabsf(ecg - 0.999f) < 0.002f && fabsf(resp - 20.02f) < 0.01f,
+              "A2 853 -> %.4f mV, A3 717 -> %.3f %%", ecg, resp);
+    }
+    /* A message cut before A3 feeds neither signal. */
+    n = device_map_translate_all(&m, "/0/bitalino", lo_message_get_types(back),
+                                 lo_message_get_argv(back), 7, v, 32, outs, 4, &why, NULL);
+    CHECK(n == -1 && strstr(why, "fewer arguments"), "cut message refused whole: %d %s", n, why);
+    CHECK(device_map_translate_all(&m, "/1/bitalino", "i", NULL, 0, v, 32, outs, 4, &why, NULL) == 0,
+          "another module ID is not mapped");
+    lo_message_free(back);
+    lo_message_free(msg);
+    free(data);
+}
+
 int main(void)
 {
     test_shipped();
@@ -205,5 +256,6 @@ int main(void)
     test_polar();
     test_mindmonitor();
     test_bitalino_and_batches();
+    test_riot();
     return check_finish("test_sim_device_map");
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/install_paths.h"
 #include "engine/engine.h"
 #include "preset/preset.h"
 
@@ -30,9 +31,7 @@ int preset_declared_loudness(const struct plugin_registry *reg, const char *pres
         /* The engine's default preset directory (engine_control.c). */
         const char *dir = getenv("LULL_PRESET_DIR");
         struct stat st;
-        if (!dir || !*dir)
-            dir = stat(LULL_SOURCE_PRESET_DIR, &st) == 0 ? LULL_SOURCE_PRESET_DIR
-                                                          : LULL_INSTALL_PRESET_DIR;
+        if (!dir || !*dir) dir = lull_default_preset_dir();
         snprintf(path, sizeof path, "%s/%s.json", dir, preset);
         if (stat(path, &st) != 0) {
             snprintf(err, errlen, "no preset named \"%s\" in %s", preset, dir);

@@ -17,6 +17,10 @@
 #define WFDB_MAX_SIGNALS 256
 #define WFDB_MAX_SPF 1000000   /* samples per frame: EDF conversions use 100..10000 */
 #define WFDB_MAX_SEGMENTS 100000
+/* Samples one signal may hold (2^27 floats, 512 MB: 24 h at 1.5 kHz). A header can
+ * announce any length, and a format 0 (not stored) signal has no file to check it
+ * against: the fuzzer (tests/fuzz/regress/wfdb) found a 66 666 666 666-sample one. */
+#define WFDB_MAX_SIGNAL_SAMPLES (1u << 27)
 
 /* One signal line of a header, as written. */
 typedef struct wfdb_signal_spec {
@@ -562,6 +566,12 @@ static int read_signal_file(const char *dir, const char *header_path,
         bio_signal *sig = &rec->signals[first + s];
         size_t spf = (size_t)sp->spf;
         sig->fs = frame_fs * (double)sp->spf;
+        if ((size_t)nframes > WFDB_MAX_SIGNAL_SAMPLES / spf) {
+            bio_record_error(err, errlen, "%s: signal %zu: %ld frames of %zu samples is more "
+                             "than lull reads (%u samples per signal)", path, first + s,
+                             nframes, spf, WFDB_MAX_SIGNAL_SAMPLES);
+            goto out;
+        }
         sig->n = (size_t)nframes * spf;
         copy_str(sig->name, sizeof sig->name, sp->name, strlen(sp->name));
         copy_str(sig->units, sizeof sig->units, sp->units, strlen(sp->units));

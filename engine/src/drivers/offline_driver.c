@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/pcm_dither.h"
 #include "core/rt.h"
 #include "engine/engine.h"
 
@@ -20,6 +21,44 @@ void offline_render_defaults(offline_render_opts *o)
         .features_interval_s = 0.1,
         .fade_out_at_end = 1,
     };
+}
+
+/* ---- the file format (lull render --format) ---- */
+
+static const char *const k_format_names[] = {"float", "wav16", "wav24", "flac"};
+
+int offline_format_parse(const char *name, offline_format *out)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, k_format_names[i]) == 0) {
+            *out = (offline_format)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *offline_format_name(offline_format f)
+{
+    return (unsigned)f < 4 ? k_format_names[f] : "?";
+}
+
+static int sndfile_format(offline_format f)
+{
+    switch (f) {
+    case OFFLINE_FORMAT_WAV16: return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    case OFFLINE_FORMAT_WAV24: return SF_FORMAT_WAV | SF_FORMAT_PCM_24;
+    case OFFLINE_FORMAT_FLAC: return SF_FORMAT_FLAC | SF_FORMAT_PCM_24;
+    default: return SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    }
+}
+
+/* n interleaved stereo frames: float as is, integer formats dithered (pcm: scratch). */
+static sf_count_t write_frames(SNDFILE *sf, offline_format f, pcm_dither *d, const float *inter,
+                               int32_t *pcm, uint32_t n)
+{
+    if (f == OFFLINE_FORMAT_FLOAT) return sf_writef_float(sf, inter, n);
+    pcm_dither_to_int(d, inter, pcm, 2 * (size_t)n);
+    return sf_writef_int(sf, pcm, n);
 }
 
 typedef struct load_result {
@@ -88,7 +127,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     SNDFILE *sf = NULL;
     if (o->out_path) {
         SF_INFO info = {.samplerate = (int)o->sample_rate, .channels = 2,
-                        .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+                        .format = sndfile_format(o->format)};
         sf = sf_open(o->out_path, SFM_WRITE, &info);
         if (!sf) {
             snprintf(err, errlen, "%s: cannot write: %s", o->out_path, sf_strerror(NULL));
@@ -103,9 +142,12 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     uint32_t chunk = o->chunk_frames ? o->chunk_frames : 1024;
     float *l = malloc(chunk * sizeof(float)), *r = malloc(chunk * sizeof(float));
     float *inter = malloc(2 * chunk * sizeof(float));
-    if (!l || !r || !inter) {
+    int32_t *pcm = malloc(2 * chunk * sizeof(int32_t));   /* integer formats */
+    pcm_dither dither;
+    pcm_dither_init(&dither, o->format == OFFLINE_FORMAT_WAV16 ? 16 : 24, 0x6c756c6c);
+    if (!l || !r || !inter || !pcm) {
         snprintf(err, errlen, "out of memory");
-        free(l), free(r), free(inter);
+        free(l), free(r), free(inter), free(pcm);
         if (sf) sf_close(sf);
         lull_engine_destroy(e);
         return -1;
@@ -146,7 +188,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
             float a = fabsf(l[i]) > fabsf(r[i]) ? fabsf(l[i]) : fabsf(r[i]);
             if (!(a <= res->peak)) res->peak = a;
         }
-        if (sf && sf_writef_float(sf, inter, n) != (sf_count_t)n) {
+        if (sf && write_frames(sf, o->format, &dither, inter, pcm, n) != (sf_count_t)n) {
             snprintf(err, errlen, "%s: write failed: %s", o->out_path, sf_strerror(sf));
             rc = -1;
             break;
@@ -158,7 +200,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     lull_engine_get_status(e, &st);
     res->nan_events = st.nan_events;
     res->wall_seconds = wall;
-    free(l), free(r), free(inter);
+    free(l), free(r), free(inter), free(pcm);
     if (sf && sf_close(sf) != 0 && rc == 0) {
         snprintf(err, errlen, "%s: close failed", o->out_path);
         rc = -1;

@@ -15,11 +15,27 @@ struct lull_engine;
  * time with the stream time; fills *f. Used for --bio and --simulate. */
 typedef void (*offline_feature_fn)(void *ud, double t, lull_features *f);
 
+/* The file out_path is written as: 32-bit float WAV (the default: the engine's own
+ * samples, bit for bit), 16- or 24-bit WAV, or 24-bit FLAC; the integer formats with
+ * TPDF dither from a fixed seed (core/pcm_dither.h), so renders stay bit-identical. */
+typedef enum offline_format {
+    OFFLINE_FORMAT_FLOAT = 0,
+    OFFLINE_FORMAT_WAV16,
+    OFFLINE_FORMAT_WAV24,
+    OFFLINE_FORMAT_FLAC,
+} offline_format;
+
+/* [any] "float", "wav16", "wav24" or "flac" to *out; -1 for anything else. */
+int offline_format_parse(const char *name, offline_format *out);
+/* [any] The name offline_format_parse takes. */
+const char *offline_format_name(offline_format f);
+
 typedef struct offline_render_opts {
     const char *preset;       /* a preset name (searched in the preset dirs) or a file */
     double seconds;
     double sample_rate;       /* default 48000 */
-    const char *out_path;     /* WAV; NULL: render without writing (benchmarks) */
+    const char *out_path;     /* WAV or FLAC; NULL: render without writing (benchmarks) */
+    offline_format format;    /* of out_path; default OFFLINE_FORMAT_FLOAT */
     uint32_t chunk_frames;    /* frames per process call; default 1024 */
     offline_feature_fn features;  /* NULL: every feature stays at its neutral value */
     void *features_ud;

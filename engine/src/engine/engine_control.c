@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/install_paths.h"
 #include "core/log.h"
 
 void lull_engine_config_defaults(lull_engine_config *c)
@@ -40,9 +41,8 @@ static bool copy_dirs(lull_engine *e, const char *const *src, const char **dst, 
 static const char *default_preset_dir(void)
 {
     const char *env = getenv("LULL_PRESET_DIR");
-    struct stat st;
     if (env && *env) return env;
-    return stat(LULL_SOURCE_PRESET_DIR, &st) == 0 ? LULL_SOURCE_PRESET_DIR : LULL_INSTALL_PRESET_DIR;
+    return lull_default_preset_dir();   /* the build tree's only when running from it */
 }
 
 size_t lull_engine_default_sound_dirs(const char *const *preset_dirs, char (*out)[LULL_DIR_MAX],

@@ -61,4 +61,17 @@ static inline bool block_has_nonfinite(const float *x, uint32_t n)
     return bad != 0;
 }
 
+/* [audio] OR into *acc a lane of all ones for every Inf or NaN among x[0..n) (n a
+ * multiple of 4; the caller checks any tail): a whole batch's outputs are checked
+ * with one reduction at the end instead of one per buffer. */
+static inline void block_nonfinite_acc(block_v4u *acc, const float *x, uint32_t n)
+{
+    const uint32_t e = 0x7f800000u;
+    for (uint32_t i = 0; i + 4 <= n; i += 4) {
+        block_v4u v;
+        memcpy(&v, x + i, sizeof v);
+        *acc |= (block_v4u)((v & e) == e);
+    }
+}
+
 #endif

@@ -409,6 +409,19 @@ static uint32_t run_batched(lull_plan *plan, const plan_group *g, const lull_clo
             k++;
         }
         if (k) g->batch->process_batch(plan->batch_selves, plan->batch_ctxs, k);
+        /* One non-finite check over the whole batch's outputs (the members only need
+         * checking one by one when it finds something, which mutes a node for good,
+         * so at most once per node); a block not a multiple of 4 frames is checked
+         * member by member as before. */
+        if (k && frames % 4 == 0) {
+            block_v4u acc = {0, 0, 0, 0};
+            for (uint32_t j = 0; j < k; j++) {
+                const node_runtime *n = &plan->steps[plan->batch_steps[j]].node;
+                for (uint32_t o = 0; o < n->desc->output_count; o++)
+                    block_nonfinite_acc(&acc, n->outputs[o], frames);
+            }
+            if ((acc[0] | acc[1] | acc[2] | acc[3]) == 0) continue;
+        }
         for (uint32_t j = 0; j < k; j++)
             if (!node_runtime_finish(&plan->steps[plan->batch_steps[j]].node)) {
                 plan->steps[plan->batch_steps[j]].notes_out.count = 0;   /* muted: no notes */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/install_paths.h"
+
 #define MAP_FILE_MAX (256 * 1024)
 
 static const struct {
@@ -160,8 +162,30 @@ int device_map_parse(device_map *m, const char *text, const char *name, char *er
         if (!*s) continue;
         device_rule r;
         if (parse_rule(name, line, s, &r, err, errlen) != 0) return -1;
-        const device_rule *dup = device_map_find(&tmp, r.address);
-        if (dup) return fail(err, errlen, name, line, "%s is already mapped (%s)", r.address, dup->source);
+        /* One address may feed several signals, one rule per argument (a
+         * multi-channel frame such as the R-IoT's /<ID>/bitalino); the rules of
+         * one address must then agree on what the message looks like. */
+        for (const device_rule *o = device_map_next(&tmp, r.address, NULL); o;
+             o = device_map_next(&tmp, r.address, o)) {
+            if (o->arg < 0 || r.arg < 0)
+                return fail(err, errlen, name, line,
+                            "%s is already mapped (%s); one address feeds several signals only "
+                            "with arg=N on each of its rules",
+                            r.address, o->source);
+            if (o->arg == r.arg)
+                return fail(err, errlen, name, line, "argument %d of %s is already mapped (%s)",
+                            r.arg, r.address, o->source);
+            if (o->nargs != r.nargs)
+                return fail(err, errlen, name, line,
+                            "%s has args=%d here but args=%d in %s: the rules of one address "
+                            "must agree on its argument count",
+                            r.address, r.nargs, o->nargs, o->source);
+            if (o->type != r.type)
+                return fail(err, errlen, name, line,
+                            "%s has type=%c here but type=%c in %s: the rules of one address "
+                            "must agree on its argument type",
+                            r.address, r.type, o->type, o->source);
+        }
         if (tmp.n == DEVICE_MAP_MAX_RULES)
             return fail(err, errlen, name, line, "too many rules (at most %d)", DEVICE_MAP_MAX_RULES);
         tmp.rules[tmp.n++] = r;
@@ -240,13 +264,18 @@ static bool numeric_arg(char type, const lo_arg *a, double *out)
     }
 }
 
-int device_map_translate(const device_map *m, const char *address, const char *types,
-                         lo_arg **argv, int argc, enum sensor_kind *kind, float *values,
-                         int max, int *count, const device_rule **rule, const char **why)
+const device_rule *device_map_next(const device_map *m, const char *address,
+                                   const device_rule *after)
 {
-    const device_rule *r = device_map_find(m, address);
-    if (rule) *rule = r;
-    if (!r) return 0;
+    size_t i = after ? (size_t)(after - m->rules) + 1 : 0;
+    for (; i < m->n; i++)
+        if (!strcmp(m->rules[i].address, address)) return &m->rules[i];
+    return NULL;
+}
+
+int device_rule_translate(const device_rule *r, const char *types, lo_arg **argv, int argc,
+                          float *values, int max, int *count, const char **why)
+{
     int first = r->arg >= 0 ? r->arg : 0;
     int n = r->arg >= 0 ? 1 : argc;
     if (argc == 0 || first >= argc) {
@@ -270,8 +299,43 @@ int device_map_translate(const device_map *m, const char *address, const char *t
         }
         values[i] = (float)v;
     }
-    *kind = r->kind;
     *count = n;
+    return 1;
+}
+
+int device_map_translate_all(const device_map *m, const char *address, const char *types,
+                             lo_arg **argv, int argc, float *values, int max,
+                             device_output *outs, int max_outs, const char **why,
+                             const device_rule **bad)
+{
+    int nout = 0, used = 0;
+    for (const device_rule *r = device_map_next(m, address, NULL); r;
+         r = device_map_next(m, address, r)) {
+        int n = 0;
+        if (nout == max_outs) {
+            *why = "more rules for this address than outputs";
+            if (bad) *bad = r;
+            return -1;
+        }
+        if (device_rule_translate(r, types, argv, argc, values + used, max - used, &n, why) < 0) {
+            if (bad) *bad = r;
+            return -1;
+        }
+        outs[nout++] = (device_output){.rule = r, .kind = r->kind, .first = used, .count = n};
+        used += n;
+    }
+    return nout;
+}
+
+int device_map_translate(const device_map *m, const char *address, const char *types,
+                         lo_arg **argv, int argc, enum sensor_kind *kind, float *values,
+                         int max, int *count, const device_rule **rule, const char **why)
+{
+    const device_rule *r = device_map_find(m, address);
+    if (rule) *rule = r;
+    if (!r) return 0;
+    if (device_rule_translate(r, types, argv, argc, values, max, count, why) < 0) return -1;
+    *kind = r->kind;
     return 1;
 }
 
@@ -297,20 +361,12 @@ lo_message device_rule_message(const device_rule *r, const float *values, int n)
     return msg;
 }
 
-static bool is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 const char *device_map_dir(void)
 {
     const char *env = getenv("LULL_DEVICE_MAP_DIR");
     if (env && *env) return env;
-    /* The source tree's tools/devices sits beside its presets directory. */
-    static const char source_dir[] = LULL_SOURCE_PRESET_DIR "/../tools/devices";
-    if (is_dir(source_dir)) return source_dir;
-    return LULL_INSTALL_PRESET_DIR "/../devices";
+    /* The source tree's tools/devices only for a program running from the build tree. */
+    return lull_default_device_map_dir();
 }
 
 void device_map_path_for(const char *dialect, char *out, size_t outlen)

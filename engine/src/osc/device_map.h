@@ -16,9 +16,12 @@
  *   type=f|i      argument type the device sends (default f); on input any
  *                 numeric type (i, h, f, d) is accepted
  *
- * A device address appears at most once. Several maps may be loaded into one
- * device_map (the daemon's --device-map FILE, repeatable); an address mapped
- * twice across files is an error too.
+ * One address may feed several signals, one rule per argument: every rule of
+ * such an address has its own arg=N, and all of them the same args= and type=
+ * (e.g. the BITalino R-IoT's /<ID>/bitalino, 11 ints: A2 -> ECG, A3 -> resp).
+ * Otherwise a device address appears at most once. Several maps may be loaded
+ * into one device_map (the daemon's --device-map FILE, repeatable); the rules
+ * are checked across files too.
  *
  * Loading allocates nothing (fixed tables). Translation is plain arithmetic, safe
  * on the control thread; the map must not change while it is used. */
@@ -63,11 +66,39 @@ int device_map_parse(device_map *m, const char *text, const char *name, char *er
 /* The rule for a device address, or NULL. */
 const device_rule *device_map_find(const device_map *m, const char *address);
 
-/* Translates a device message into lull sensor values. Returns 1 and fills
- * *kind, values (at most max) and *count; 0 when no rule maps the address;
- * -1 when the message does not fit its rule (wrong argument count, non-numeric
- * or non-finite value), with the reason in *why. The rule is in *rule (may be
- * NULL) for 1 and -1. */
+/* The next rule for a device address after `after` (NULL: the first), or NULL:
+ * walks the rules of an address that feeds several signals. */
+const device_rule *device_map_next(const device_map *m, const char *address,
+                                   const device_rule *after);
+
+/* Translates a device message into lull sensor values under one rule. Returns 1
+ * and fills values (at most max) and *count, or -1 when the message does not
+ * fit the rule (too few arguments, non-numeric or non-finite value), with the
+ * reason in *why. [control] */
+int device_rule_translate(const device_rule *r, const char *types, lo_arg **argv, int argc,
+                          float *values, int max, int *count, const char **why);
+
+/* One signal's share of a device message (device_map_translate_all). */
+typedef struct device_output {
+    const device_rule *rule;
+    enum sensor_kind kind;
+    int first, count;            /* its values: values[first .. first + count) */
+} device_output;
+
+/* Translates a device message under every rule of its address, all or nothing:
+ * returns the number of outputs (>= 1) with their values packed into values
+ * (at most max in all), 0 when no rule maps the address, -1 when the message
+ * does not fit one of its rules (nothing is output; the reason in *why, the
+ * rule in *bad when bad is not NULL). [control] */
+int device_map_translate_all(const device_map *m, const char *address, const char *types,
+                             lo_arg **argv, int argc, float *values, int max,
+                             device_output *outs, int max_outs, const char **why,
+                             const device_rule **bad);
+
+/* The first rule of an address only (kept for one-signal addresses and tools):
+ * returns 1 and fills *kind, values (at most max) and *count; 0 when no rule
+ * maps the address; -1 when the message does not fit its rule, with the reason
+ * in *why. The rule is in *rule (may be NULL) for 1 and -1. [control] */
 int device_map_translate(const device_map *m, const char *address, const char *types,
                          lo_arg **argv, int argc, enum sensor_kind *kind, float *values,
                          int max, int *count, const device_rule **rule, const char **why);

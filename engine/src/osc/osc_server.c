@@ -788,38 +788,40 @@ static void handle_sensor(const request *r, const char *path, const char *types,
 }
 
 /* A device's own address under a loaded device map: translated, then validated
- * and queued like lull's own sensor messages. Devices never get replies. Returns
- * false when no map rule knows the address. */
+ * and queued like lull's own sensor messages. An address may feed several
+ * signals (one map rule per argument): the message is taken whole or dropped
+ * whole. Devices never get replies. Returns false when no map rule knows the
+ * address. */
 static bool handle_device(const request *r, const char *path, const char *types, lo_arg **argv,
                           int argc)
 {
     if (r->s->devices.n == 0)
         return false;
-    enum sensor_kind kind;
     float *v = r->s->device_values;
-    int n = 0;
-    const device_rule *rule = NULL;
+    device_output outs[DEVICE_MAP_MAX_RULES];
     const char *why = "";
-    int t = device_map_translate(&r->s->devices, path, types, argv, argc, &kind, v,
-                                 SENSOR_MAX_VALUES, &n, &rule, &why);
-    if (t == 0)
+    int nout = device_map_translate_all(&r->s->devices, path, types, argv, argc, v,
+                                        SENSOR_MAX_VALUES, outs, DEVICE_MAP_MAX_RULES, &why, NULL);
+    if (nout == 0)
         return false;
-    if (t < 0) {
+    if (nout < 0) {
         drop_sensor(r->s, path, why);
         return true;
     }
-    size_t route = SIZE_MAX;
-    for (size_t i = 0; i < sizeof sensor_routes / sizeof sensor_routes[0]; i++)
-        if (sensor_routes[i].kind == kind && sensor_routes[i].signal == kind)
-            route = i;
-    if (route == SIZE_MAX) {
-        drop_sensor(r->s, path, "the map sends it to no sensor lull reads");
-        return true;
+    for (int o = 0; o < nout; o++) {
+        size_t route = SIZE_MAX;
+        for (size_t i = 0; i < sizeof sensor_routes / sizeof sensor_routes[0]; i++)
+            if (sensor_routes[i].kind == outs[o].kind && sensor_routes[i].signal == outs[o].kind)
+                route = i;
+        if (route == SIZE_MAX) {
+            drop_sensor(r->s, path, "the map sends it to no sensor lull reads");
+            continue;
+        }
+        double *values = r->s->sensor_values;
+        for (int i = 0; i < outs[o].count; i++)
+            values[i] = v[outs[o].first + i];
+        queue_sensor(r, path, route, values, outs[o].count);
     }
-    double *values = r->s->sensor_values;
-    for (int i = 0; i < n; i++)
-        values[i] = v[i];
-    queue_sensor(r, path, route, values, n);
     return true;
 }
 

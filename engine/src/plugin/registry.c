@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/install_paths.h"
 #include "core/log.h"
 
 /* desc is the registry's own full-size copy of the plugin's descriptor: fields the
@@ -26,6 +27,7 @@ struct plugin_registry {
     size_t count, cap;
     void **handles;
     size_t handle_count, handle_cap;
+    char *searched;   /* the directories loaded, "a, b" (for "unknown node type" errors) */
 };
 
 plugin_registry *registry_new(void) { return calloc(1, sizeof(plugin_registry)); }
@@ -38,6 +40,7 @@ void registry_free(plugin_registry *r)
         free(r->items[i].desc);
     }
     for (size_t i = 0; i < r->handle_count; i++) dlclose(r->handles[i]);
+    free(r->searched);
     free(r->items);
     free(r->handles);
     free(r);
@@ -398,33 +401,55 @@ plugin_registry *registry_load_dirs(const char *const *dirs, char *err, size_t e
         registry_free(r);
         return NULL;
     }
-    for (size_t i = 0; dirs && dirs[i]; i++)
+    size_t len = 1;
+    for (size_t i = 0; dirs && dirs[i]; i++) len += strlen(dirs[i]) + 2;
+    if (!(r->searched = calloc(1, len))) {
+        snprintf(err, errlen, "out of memory");
+        registry_free(r);
+        return NULL;
+    }
+    for (size_t i = 0; dirs && dirs[i]; i++) {
+        if (i) strcat(r->searched, ", ");
+        strcat(r->searched, dirs[i]);
         if (registry_load_dir(r, dirs[i], err, errlen) < 0) {
             registry_free(r);
             return NULL;
         }
+    }
     return r;
+}
+
+const char *registry_searched_dirs(const plugin_registry *r)
+{
+    return r->searched ? r->searched : "";
+}
+
+/* Same directory twice (LULL_PLUGIN_DIR naming the default one): load it once. */
+static bool same_dir(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 plugin_registry *registry_load_default(char *err, size_t errlen)
 {
+    /* $LULL_PLUGIN_DIR comes first and ADDS to the default directory (docs/plugins.md,
+     * "Where plugins are found"): a sound designer's own nodes join the shipped ones,
+     * and a node id found in both is taken from the first directory. */
     const char *env = getenv("LULL_PLUGIN_DIR");
-    if (env && *env) {
-        char buf[4096];
-        snprintf(buf, sizeof buf, "%s", env);
-        const char *dirs[LULL_MAX_PLUGIN_DIRS + 1];
-        size_t n = 0;
-        for (char *save = NULL, *tok = strtok_r(buf, ":", &save);
-             tok && n < LULL_MAX_PLUGIN_DIRS; tok = strtok_r(NULL, ":", &save))
-            dirs[n++] = tok;
-        dirs[n] = NULL;
-        return registry_load_dirs(dirs, err, errlen);
-    }
-    const char *dirs[2] = {NULL, NULL};
-    if (is_dir(LULL_BUILD_PLUGIN_DIR))
-        dirs[0] = LULL_BUILD_PLUGIN_DIR;
-    else if (is_dir(LULL_INSTALL_PLUGIN_DIR))
-        dirs[0] = LULL_INSTALL_PLUGIN_DIR;
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", env ? env : "");
+    const char *dirs[LULL_MAX_PLUGIN_DIRS + 2];
+    size_t n = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ":", &save);
+         tok && n < LULL_MAX_PLUGIN_DIRS; tok = strtok_r(NULL, ":", &save))
+        dirs[n++] = tok;
+    const char *def = lull_default_plugin_dir();
+    bool dup = false;
+    for (size_t i = 0; i < n && !dup; i++) dup = same_dir(dirs[i], def);
+    if (!dup && is_dir(def)) dirs[n++] = def;
+    dirs[n] = NULL;
     return registry_load_dirs(dirs, err, errlen);
 }
 

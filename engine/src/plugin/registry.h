@@ -44,9 +44,14 @@ const char *registry_origin(const plugin_registry *r, size_t i);
 bool descriptor_validate(const lull_descriptor *d, char *err, size_t errlen);
 
 /* [non-audio] A registry with the safety stage and every plugin of the default
- * directories: $LULL_PLUGIN_DIR (':'-separated) when set, else the build's plugin
- * directory and the installed one (the first that exists). NULL + err on failure. */
+ * directories: those of $LULL_PLUGIN_DIR (':'-separated) first, then the default
+ * one when it exists (lull_default_plugin_dir: the build's plugins/ for a program
+ * running from the build tree, else <prefix>/lib/lull/plugins). The variable adds
+ * to the default, it does not replace it. NULL + err on failure. */
 plugin_registry *registry_load_default(char *err, size_t errlen);
+/* [any] The directories the registry loaded, ", "-separated ("" for none): what an
+ * "unknown node type" error names. */
+const char *registry_searched_dirs(const plugin_registry *r);
 /* [non-audio] The same with explicit directories (NULL-terminated list). */
 plugin_registry *registry_load_dirs(const char *const *dirs, char *err, size_t errlen);
 

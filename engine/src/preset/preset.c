@@ -585,8 +585,13 @@ static bool parse_node_type(loader *L, json_t *type, const json_pos *pos, const 
     }
     if (names.len == 0) name_list_add(&names, "none: no plugins loaded");
     char hint[96];
-    return fail_value(L, pos, "unknown node type \"%s\"%s (known types: %s)", id,
-                      suggestion_text(&s, hint, sizeof hint), names.text);
+    const char *searched = registry_searched_dirs(L->reg);
+    return fail_value(L, pos,
+                      "unknown node type \"%s\"%s (known types: %s); plugin directories "
+                      "searched: %s; to add one, set LULL_PLUGIN_DIR=DIR[:DIR...] (searched "
+                      "first, the defaults stay; lulld --plugins DIR replaces them)",
+                      id, suggestion_text(&s, hint, sizeof hint), names.text,
+                      *searched ? searched : "none (no plugin directory exists)");
 }
 
 static bool parse_node(loader *L, json_t *v, const json_pos *pos, size_t index)

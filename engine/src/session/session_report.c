@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "session/session_summary.h"
+#include "session/session_tracker.h"
 
 /* Plot geometry (SVG user units; the page scales them to its width). */
 #define PLOT_W 760.0
@@ -155,6 +156,19 @@ static void plot(FILE *o, const plot_spec *p, const session_frame *f, size_t n, 
                 p->heart_gaps ? "heart" : "breath");
         i = j + 1;
     }
+    /* release moments: spans from their start for their stored duration */
+    for (size_t k = 0; k < nev; k++) {
+        double span = strcmp(ev[k].kind, SESSION_EV_RELEASE) ? -1.0 : session_release_span(&ev[k]);
+        if (span < 0) continue;
+        double x0 = px(&a, (ev[k].wall_s - start_s) / 60.0);
+        double x1 = fmin(px(&a, (ev[k].wall_s + span - start_s) / 60.0), PLOT_W - PAD_R);
+        fprintf(o, "<rect class=\"release\" data-t0=\"%.3f\" data-t1=\"%.3f\" x=\"%.1f\" "
+                   "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>release ",
+                (ev[k].wall_s - start_s) / 60.0, (ev[k].wall_s + span - start_s) / 60.0, x0, PAD_T,
+                fmax(x1 - x0, 1.5), PLOT_H - PAD_T - PAD_B);
+        esc(o, ev[k].detail);
+        fprintf(o, "</title></rect>\n");
+    }
     for (double y = ceil(a.y0 / ystep) * ystep; y <= a.y1 + 1e-9; y += ystep)
         fprintf(o, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
                    "<text class=\"yl\" x=\"%.1f\" y=\"%.1f\">%g</text>\n",
@@ -229,6 +243,7 @@ static const char k_style[] =
     "svg text{font:9px system-ui,'DejaVu Sans',sans-serif;fill:#56616b}\n"
     "svg .yl{text-anchor:end}svg .xl{text-anchor:middle}svg .refl{text-anchor:end;fill:#2b7a4b}\n"
     "svg .area{fill:#fff;stroke:#9aa5ae;stroke-width:.8}svg .grid{stroke:#e3e8ec;stroke-width:.6}\n"
+    "svg .release{fill:#e0902a;fill-opacity:.22}\n"
     "svg .gap{fill:#d9dde1;fill-opacity:.7}svg .ref{stroke:#2b7a4b;stroke-width:.8;"
     "stroke-dasharray:2 3}\n"
     "svg .line{fill:none;stroke-width:1.6;stroke-linejoin:round}\n"
@@ -336,7 +351,8 @@ int session_report_write(FILE *o, const session_info *info, const session_frame 
     };
     fprintf(o, "<h2>Over the session</h2>\n<p class=\"legend\"><i></i>signal not usable "
                "&middot; <span style=\"color:#b4233c\">&#9474; mark</span> &middot; "
-               "<span style=\"color:#6a4fa3\">&#9478; preset change</span></p>\n");
+               "<span style=\"color:#6a4fa3\">&#9478; preset change</span> &middot; "
+               "<span style=\"color:#c07010\">&#9608; release moment</span></p>\n");
     if (n == 0) fprintf(o, "<p>No frames recorded.</p>\n");
     for (size_t i = 0; i < sizeof plots / sizeof plots[0] && n; i++)
         plot(o, &plots[i], f, n, info->started_s, dur_min, ev, nev);

@@ -5,8 +5,10 @@
  * Content: a header (date, time, duration, room, client alias), the summary
  * (session_summary.h) with its formulas named, four plots over the session's
  * minutes (breath rate with the pacer's rate, heart rate, RMSSD, coherence) with
- * the times a sensor was not OK shaded and preset changes and marks drawn on the
- * time axis, and the list of events.
+ * the times a sensor was not OK shaded, release moments shaded as spans (class
+ * "release", data-t0/data-t1 in minutes since the start, the evidence in their
+ * title) and preset changes and marks drawn on the time axis, and the list of
+ * events.
  *
  * Each plotted line carries its data for machines too: the SVG path has
  * data-series="NAME", data-t (minutes since the start) and data-v (values),

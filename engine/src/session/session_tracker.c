@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void session_tracker_init(session_tracker *t, const session_sink *sink)
@@ -121,4 +122,52 @@ void session_tracker_close(session_tracker *t, double wall_s, const char *how)
     event(t, wall_s, SESSION_EV_STOP, how);
     t->sink.stop(t->sink.ud, wall_s, how);
     t->open = false;
+}
+
+void session_release_detail(const release_event *ev, char *out, size_t cap)
+{
+    double dur = isfinite(ev->end_s) ? ev->end_s - ev->start_s : 0.0;
+    int used = snprintf(out, cap, "%.0f s:", fmax(dur, 0.0));
+    /* strongest value of each kind seen, in release_detector.h's units */
+    static const struct {
+        uint32_t bit;
+        const char *fmt;
+    } k_parts[] = {
+        {RELEASE_SIGH, " sigh %.1fx"},
+        {RELEASE_IRREGULAR, " irregular %.1f"},
+        {RELEASE_HOLD, " hold %.0f s"},
+        {RELEASE_HEART_SURGE, " heart +%.0f bpm"},
+    };
+    const double values[] = {ev->sigh_ratio, ev->irregularity, ev->hold_s, ev->surge_bpm};
+    bool first = true;
+    for (size_t i = 0; i < sizeof k_parts / sizeof k_parts[0]; i++) {
+        if (!(ev->evidence & k_parts[i].bit) || used < 0 || (size_t)used >= cap) continue;
+        if (!first) used += snprintf(out + used, cap - (size_t)used, ",");
+        if ((size_t)used >= cap) break;
+        if (isfinite(values[i]))
+            used += snprintf(out + used, cap - (size_t)used, k_parts[i].fmt, values[i]);
+        else
+            used += snprintf(out + used, cap - (size_t)used, " %s", release_evidence_name(k_parts[i].bit));
+        first = false;
+    }
+}
+
+double session_release_span(const session_event *ev)
+{
+    char *end;
+    double d = strtod(ev->detail, &end);
+    if (end == ev->detail || strncmp(end, " s", 2) || !isfinite(d) || d < 0) return -1.0;
+    return d;
+}
+
+bool session_tracker_release(session_tracker *t, const release_event *ev, double wall_s,
+                             double clock_s)
+{
+    if (!t->open) return false;
+    char detail[SESSION_TEXT_MAX];
+    session_release_detail(ev, detail, sizeof detail);
+    double start_wall = wall_s - (clock_s - ev->start_s);
+    if (!isfinite(start_wall)) start_wall = wall_s;
+    t->sink.event(t->sink.ud, start_wall, SESSION_EV_RELEASE, detail);
+    return true;
 }

@@ -41,6 +41,11 @@ typedef struct session_frame {
 #define SESSION_EV_SENSOR_BACK "sensor_back"
 #define SESSION_EV_QUALITY_DROP "quality_drop" /* detail: breath|heart */
 #define SESSION_EV_MARK "mark"            /* detail: the therapist's word */
+/* A release moment (bio/release_detector.h), stored at its start once it has
+ * ended; detail: "<duration> s: <evidence>", e.g. "42 s: sigh 2.1x, hold 9 s",
+ * the duration first so that a reader finds the span's end without a schema
+ * change (session_release_detail, session_release_span in session_tracker.h). */
+#define SESSION_EV_RELEASE "release"
 
 typedef struct session_event {
     double wall_s;
