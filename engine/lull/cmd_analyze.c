@@ -13,6 +13,7 @@
 #include "bio/record_dump.h"
 #include "bio/record_pick.h"
 #include "commands.h"
+#include "core/progress.h"
 
 #define FRAME_S 0.1
 
@@ -110,8 +111,12 @@ static void run(bio_pipeline *p, const bio_signal *const sig[BIO_WAVEFORMS], ana
     if (o->kind == OUT_FEATURES)
         fprintf(o->f, "time_s,breath_rate,breath_phase,breath_depth,ie_ratio,breath_quality,"
                       "heart_rate,rmssd,rsa,coherence,heart_quality,arousal,release\n");
+    /* on a terminal, for a recording that takes longer than 2 s to analyse */
+    lull_progress progress;
+    progress_begin(&progress, "lull analyze", duration, false);
     for (long frame = 1;; frame++) {
         double t = frame * FRAME_S;
+        progress_update(&progress, fmin(t, duration));
         for (int s = 0; s < BIO_WAVEFORMS; s++) {
             if (!sig[s]) continue;
             /* Samples whose time k / fs is before t. */
@@ -127,6 +132,7 @@ static void run(bio_pipeline *p, const bio_signal *const sig[BIO_WAVEFORMS], ana
         bio_pipeline_features(p, t, &x);
         if (o->kind == OUT_FEATURES) write_frame(o->f, &x);
     }
+    progress_end(&progress);
     bio_pipeline_flush(p);
 }
 

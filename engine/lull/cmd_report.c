@@ -13,7 +13,8 @@
 static int usage(const char *msg, const char *arg)
 {
     if (msg) fprintf(stderr, "lull report: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    fprintf(stderr, "usage: lull report [--db FILE] (--last | --session ID) -o REPORT.html\n"
+    /* No message: asked for with --help, so to stdout. */
+    fprintf(msg ? stderr : stdout, "usage: lull report [--db FILE] (--last | --session ID) -o REPORT.html\n"
                     "  --db FILE   the session store (default: lulld's, see docs/sessions.md)\n");
     return 2;
 }

@@ -26,7 +26,8 @@ int session_parse_id(const char *s, long long *out);   /* cmd_report.c */
 static int usage(const char *msg, const char *arg)
 {
     if (msg) fprintf(stderr, "lull sessions: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    fprintf(stderr,
+    /* No message: asked for with --help, so to stdout. */
+    fprintf(msg ? stderr : stdout,
             "usage: lull sessions list [--client ALIAS] [--db FILE]\n"
             "       lull sessions show (--last | --session ID) [--db FILE]\n"
             "       lull sessions export (--last | --session ID) --csv [-o FILE] [--db FILE]\n"

@@ -32,7 +32,7 @@ static void usage(FILE *to)
             "  --profile  %s (default steady), optionally\n"
             "             with :heart=BPM and/or :breath=RATE (e.g. steady:heart=84)\n"
             "  --dialect  lull (default), emotibit, mindmonitor, openbci, polar2osc,\n"
-            "             bitalino, or a FILE.map: send with that device's addresses\n"
+            "             bitalino, riot, or a FILE.map: send with that device's addresses\n"
             "  --speed    time factor (default 1; the follower needs 1): at X the\n"
             "             client lives X times faster (rates announced x X)\n"
             "  --seconds  simulated seconds to send (default: until interrupted)\n"

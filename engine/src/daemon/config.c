@@ -36,7 +36,7 @@ static const char usage_text[] =
     "  --log-level LEVEL    error, warn, info or debug (default info)\n"
     "  --device-map MAP     also accept a device's own OSC addresses (repeatable): a\n"
     "                       shipped dialect (emotibit, mindmonitor, openbci,\n"
-    "                       polar2osc, bitalino) or a .map file (docs/devices.md)\n"
+    "                       polar2osc, bitalino, riot) or a .map file (docs/devices.md)\n"
     "  --help, --version\n";
 
 const char *lulld_config_usage(void) { return usage_text; }

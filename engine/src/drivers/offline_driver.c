@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "core/pcm_dither.h"
+#include "core/progress.h"
 #include "core/rt.h"
 #include "engine/engine.h"
 
@@ -165,6 +166,9 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     lull_features_init(&f);
     int rc = 0;
     double wall = 0.0;
+    lull_progress progress;
+    progress_begin(&progress, o->progress_label, o->seconds, false);
+    if (!o->progress_label) progress.enabled = false;
     for (uint64_t done = 0; done < total;) {
         if (o->features && done == next_feat) {
             o->features(o->features_ud, (double)done / o->sample_rate, &f);
@@ -195,7 +199,9 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         }
         done += n;
         res->frames = done;
+        progress_update(&progress, (double)done / o->sample_rate);
     }
+    progress_end(&progress);
     lull_engine_status st;
     lull_engine_get_status(e, &st);
     res->nan_events = st.nan_events;

@@ -55,6 +55,9 @@ typedef struct offline_render_opts {
     void (*observe)(void *ud, struct lull_engine *e, uint64_t first, const float *left,
                     const float *right, uint32_t n);
     void *observe_ud;
+    /* Show progress on stderr under this label when it is a terminal and the render
+     * takes more than a few seconds (core/progress.h). NULL: never. */
+    const char *progress_label;
 } offline_render_opts;
 
 typedef struct offline_render_result {

@@ -289,8 +289,12 @@ int registry_add_entry(plugin_registry *r, const lull_plugin_entry *e, const cha
         for (uint32_t j = 0; j < i && !clash; j++)
             if (strcmp(e->descriptors[j]->id, id) == 0) clash = e->descriptors[j];
         if (clash) {
-            snprintf(err, errlen, "%s: node id \"%s\" is already provided by another plugin",
-                     origin, id);
+            const char *by = "another node of the same plugin";
+            for (size_t k = 0; k < r->count; k++)
+                if (strcmp(r->items[k].desc->id, id) == 0) by = r->items[k].origin;
+            snprintf(err, errlen,
+                     "%s: node id \"%s\" is already provided by %s (the first plugin "
+                     "directory that has an id wins)", origin, id, by);
             return -1;
         }
     }
