@@ -8,7 +8,12 @@ pkgs="build-essential cmake pkg-config
       libfftw3-dev libsndfile1-dev libjansson-dev libsystemd-dev python3
       libebur128-dev libcairo2-dev libsqlite3-dev chromium
       libwebsockets-dev libavahi-client-dev avahi-daemon avahi-utils libqrencode-dev
-      iproute2 dbus clang systemd libedf-dev"   # clang: libFuzzer pass; systemd: systemd-analyze; libedf: EDF records
+      iproute2 dbus clang systemd libedf-dev
+      dpkg-dev file lintian man-db"   # clang: libFuzzer pass; systemd: systemd-analyze; libedf: EDF records;
+                                      # dpkg-dev, file, lintian: the package test (cpack -G DEB); man-db: man pages
+# PipeWire and its JACK library (pw-jack) for test_daemon_pipewire.sh: lulld under
+# PipeWire-JACK on a null sink; pipewire-bin brings pw-cli, pw-metadata and pw-record.
+pkgs="$pkgs pipewire pipewire-bin pipewire-jack wireplumber"
 [ "${1:-}" = "--bench" ] && pkgs="$pkgs puredata-core csound"
 
 missing=""

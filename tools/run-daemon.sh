@@ -63,12 +63,20 @@ JACKD_PID=""
 LOG="${TMPDIR:-/tmp}/lull-jackd${RUN_AS:+-$RUN_AS}.log"
 if ! as_user env JACK_NO_START_SERVER=1 jack_lsp >/dev/null 2>&1; then
     echo "run-daemon: no JACK server running; starting a dummy one (48 kHz, 256 frames)"
-    as_user jackd --no-realtime -d dummy -r 48000 -p 256 >"$LOG" 2>&1 &
-    JACKD_PID=$!
+    # jackd's own pid (through runuser, $! would be runuser's, which does not pass
+    # SIGTERM on): the child writes it before it becomes jackd.
+    PIDFILE=$(mktemp)
+    [ -n "$RUN_AS" ] && chown "$RUN_AS" "$PIDFILE"
+    as_user sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$PIDFILE" \
+        jackd --no-realtime -d dummy -r 48000 -p 256 >"$LOG" 2>&1 &
+    i=0
+    until [ -s "$PIDFILE" ] || [ "$i" -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
+    JACKD_PID=$(cat "$PIDFILE")
+    rm -f "$PIDFILE"
     i=0
     until as_user env JACK_NO_START_SERVER=1 jack_lsp >/dev/null 2>&1; do
         i=$((i + 1))
-        if [ "$i" -gt 100 ] || ! kill -0 "$JACKD_PID" 2>/dev/null; then
+        if [ "$i" -gt 100 ] || [ -z "$JACKD_PID" ] || ! kill -0 "$JACKD_PID" 2>/dev/null; then
             echo "run-daemon: jackd did not start; see $LOG" >&2
             exit 1
         fi

@@ -20,7 +20,8 @@ int cmd_validate(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         printf("usage: lull validate [--sounds DIR]... FILE...\n"
                "Checks preset files (docs/presets.md) against the node types of the plugins in\n"
-               "$LULL_PLUGIN_DIR (or the default plugin directory), and reads every sound file\n"
+               "the default plugin directory and $LULL_PLUGIN_DIR (which adds to it), and\n"
+               "reads every sound file\n"
                "they bind from the sound directories (--sounds, repeatable; default\n"
                "$LULL_SOUND_DIR, else the preset directory's sounds/). Prints\n"
                "FILE:LINE:COLUMN: MESSAGE for each invalid file; exits 1 if any is invalid.\n");

@@ -17,6 +17,7 @@
 
 #include "bio/release_detector.h"
 #include "core/log.h"
+#include "core/log_limit.h"
 #include "core/rt.h"
 #include "osc/sensor_msg.h"
 #include "preset/preset.h"
@@ -30,6 +31,12 @@
 #define MAX_DATAGRAM 65536
 #define MAX_PRESETS_LISTED 128
 #define REPLY_MAX 16384
+/* Refused commands are logged at most once per second per reason (the rest counted
+ * and summarised): a mistyped command always shows, a flood costs a line a second. */
+#define REFUSAL_LOG_INTERVAL_S 1.0
+/* Dropped sensor messages, likewise per reason but every 10 s: a device that keeps
+ * sending out-of-range values all day should not write a line every second. */
+#define SENSOR_DROP_LOG_INTERVAL_S 10.0
 
 typedef struct subscriber {
     struct sockaddr_storage addr;
@@ -68,6 +75,10 @@ struct osc_server {
      * for the thread's stack, and the hot path must not allocate. */
     double sensor_values[SENSOR_MAX_VALUES];
     float device_values[SENSOR_MAX_VALUES];
+
+    /* Rate-limited log lines (core/log_limit.h); control thread only. */
+    log_limiter refusals;        /* refused control commands and senders */
+    log_limiter sensor_drops;    /* dropped sensor messages */
 };
 
 /* One datagram's sender, for replies. */
@@ -106,6 +117,32 @@ static void reply(const request *r, const char *path, lo_message m)
 
 static void send_fail(const request *r, const char *address, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* "a.b.c.d:port" or "[x::y]:port" (IPv4-mapped IPv6 shown as IPv4), for logs. */
+static const char *sender_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
+        port = ntohs(v4->sin_port);
+        snprintf(buf, n, "%s:%u", host, port);
+    } else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sa;
+        port = ntohs(v6->sin6_port);
+        if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+            inet_ntop(AF_INET, v6->sin6_addr.s6_addr + 12, host, sizeof host);
+            snprintf(buf, n, "%s:%u", host, port);
+        } else {
+            inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
+            snprintf(buf, n, "[%s]:%u", host, port);
+        }
+    } else {
+        snprintf(buf, n, "an unknown address family");
+    }
+    return buf;
+}
+
 static void send_fail(const request *r, const char *address, const char *fmt, ...)
 {
     char reason[256];
@@ -114,7 +151,14 @@ static void send_fail(const request *r, const char *address, const char *fmt, ..
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     atomic_fetch_add(&r->s->failed, 1);
-    log_debug("osc: %s failed: %s", address, reason);
+    /* Logged as well as answered: the reply may never be read (oscsend exits before
+     * it arrives; a sensor-only sender is not answered at all). One kind per call
+     * site's format, so a flood of one mistake cannot hide a different one. */
+    char from[INET6_ADDRSTRLEN + 16];
+    log_limited(&r->s->refusals, fmt, r->arrival_s, LOG_WARN, "osc: refused %s from %s: %s",
+                address[0] ? address : "(no address)", sender_text(r->from, r->from_len, from,
+                                                                     sizeof from),
+                reason);
     /* One failure reply per datagram: a bundle of thousands of bad elements must
      * not turn one (possibly spoofed) packet into thousands of replies. */
     if ((*r->fail_replies)++ > 0)
@@ -715,7 +759,8 @@ static const struct {
 static void drop_sensor(osc_server *s, const char *path, const char *why)
 {
     atomic_fetch_add(&s->sensor_dropped, 1);
-    log_debug("osc: sensor message %s dropped: %s", path, why);
+    log_limited(&s->sensor_drops, why, rt_now_s(), LOG_INFO, "osc: sensor message %s dropped: %s",
+                path, why);
     lull_engine *e = engine_slot_acquire(s->engine);
     lull_engine_count_drop(e);
     engine_slot_release(s->engine);
@@ -882,7 +927,11 @@ static void handle_message(const request *r, const unsigned char *data, size_t s
         if (fn && !r->control_ok) {
             /* Allowed to send sensors, not to control or read the client's state. */
             atomic_fetch_add(&s->net_dropped, 1);
-            log_debug("osc: %s refused: the sender may not control (see --allow-control)", path);
+            static const char not_control[] = "the sender may not control (see --allow-control)";
+            char from[INET6_ADDRSTRLEN + 16];
+            log_limited(&s->refusals, not_control, r->arrival_s, LOG_WARN,
+                        "osc: refused %s from %s: %s", path,
+                        sender_text(r->from, r->from_len, from, sizeof from), not_control);
         } else if (fn)
             fn(r, path, types, argv, argc);
         else if (!handle_device(r, path, types, argv, argc))
@@ -932,7 +981,14 @@ void osc_server_handle_datagram(osc_server *s, const void *data, size_t size,
 {
     if (!net_filter_allows(&s->allow, from, from_len)) {
         atomic_fetch_add(&s->net_dropped, 1);
-        return;   /* never decoded, never answered */
+        /* Never decoded, never answered; logged (rate limited) so that a sensor on
+         * a network the allow list leaves out is found from the log. */
+        static const char not_allowed[] = "the sender is not in the allow list (see --allow)";
+        char text[INET6_ADDRSTRLEN + 16];
+        log_limited(&s->refusals, not_allowed, rt_now_s(), LOG_INFO,
+                    "osc: datagram from %s dropped: %s",
+                    sender_text(from, from_len, text, sizeof text), not_allowed);
+        return;
     }
     unsigned fail_replies = 0;
     request r = {.s = s, .from = from, .from_len = from_len, .arrival_s = rt_now_s(),
@@ -1047,11 +1103,22 @@ static void *control_thread(void *arg)
                     continue;
                 }
                 atomic_fetch_add(&s->malformed, 1);
+                static const char too_big[] = "larger than the largest datagram read";
+                char text[INET6_ADDRSTRLEN + 16];
+                log_limited(&s->refusals, too_big, rt_now_s(), LOG_WARN,
+                            "osc: datagram of %zd bytes from %s refused: %s (%d bytes)", got,
+                            sender_text((struct sockaddr *)&from, from_len, text, sizeof text),
+                            too_big, MAX_DATAGRAM);
                 continue;
             }
             osc_server_handle_datagram(s, buf, (size_t)got, (struct sockaddr *)&from, from_len);
         }
-        send_state(s, rt_now_s());
+        double now = rt_now_s();
+        send_state(s, now);
+        /* Summaries of rate-limited lines, so that the count of a burst that has
+         * stopped is still reported. */
+        log_limiter_flush(&s->refusals, now);
+        log_limiter_flush(&s->sensor_drops, now);
     }
     return NULL;
 }
@@ -1142,6 +1209,8 @@ osc_server *osc_server_create(const osc_server_config *c, char *err, size_t errl
     s->audio_status = c->audio_status;
     s->audio_status_ud = c->audio_status_ud;
     s->started_s = rt_now_s();
+    log_limiter_init(&s->refusals, REFUSAL_LOG_INTERVAL_S);
+    log_limiter_init(&s->sensor_drops, SENSOR_DROP_LOG_INTERVAL_S);
     /* A device map knows its devices' sampling rates: tell the biosignal thread
      * up front (the thread is not running yet, so this is the queue's producer). */
     for (size_t i = 0; i < s->devices.n; i++) {
