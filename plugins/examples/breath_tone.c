@@ -17,6 +17,10 @@
 
 #include "lull/plugin.h"
 
+#ifndef M_PI /* strict ISO C (-std=c11) does not define it */
+#define M_PI 3.14159265358979323846
+#endif
+
 /* ---- parameters ---------------------------------------------------------------- */
 
 enum { P_FREQ, P_LEVEL, P_BEND, P_COUNT };

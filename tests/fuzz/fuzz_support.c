@@ -9,9 +9,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static char dir[256];
+
+/* The scratch files go with the process (libFuzzer ends with exit()). */
+static void remove_scratch(void)
+{
+    const char *names[] = {"r.hea", "r.dat", "r.atr", "r.csv"};
+    char path[512];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 const char *fuzz_scratch_dir(void)
 {
-    static char dir[256];
     if (dir[0]) return dir;
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(dir, sizeof dir, "%s/lull-fuzz-%ld", base, (long)getpid());
@@ -19,6 +32,7 @@ const char *fuzz_scratch_dir(void)
         perror(dir);
         abort();   /* a harness that cannot write its inputs would test nothing */
     }
+    atexit(remove_scratch);
     return dir;
 }
 

@@ -45,7 +45,7 @@ unset PIPEWIRE_REMOTE PULSE_SERVER
 # without this, "93" would be 64 and the odd periods would never be tested.
 cat >"$XDG_CONFIG_HOME/pipewire/pipewire.conf.d/lull-test.conf" <<'EOF'
 context.properties = {
-    default.clock.power-of-two-quantum = false
+    clock.power-of-two-quantum = false
     default.clock.min-quantum = 16
 }
 EOF
@@ -84,7 +84,7 @@ start_pipewire() {
     env -u LD_LIBRARY_PATH wireplumber >>"$TEST_TMP/wireplumber.log" 2>&1 &
     WP_PID=$!
     env -u LD_LIBRARY_PATH pw-cli create-node adapter "{ factory.name=support.null-audio-sink
-        node.name=$SINK node.description=\"lull test sink\" media.class=Audio/Sink
+        node.name=$SINK media.class=Audio/Sink
         object.linger=true audio.position=[ FL FR ] }" >>"$TEST_TMP/pipewire.log" 2>&1 || return 1
     # The sink's JACK ports appear once WirePlumber has configured it. (Whole
     # outputs are read, never cut short by grep -q: with pipefail, a SIGPIPE in

@@ -85,6 +85,8 @@ static void on_shutdown(jack_status_t code, const char *reason, void *arg)
     atomic_store(&d->dead, true);
 }
 
+static void on_plain_shutdown(void *arg) { on_shutdown(JackFailure, "", arg); }
+
 static void jack_error_to_log(const char *msg) { log_debug("jack: %s", msg); }
 
 void jack_driver_quiet_library_messages(void)
@@ -127,6 +129,11 @@ jack_driver *jack_driver_open(const char *client_name, char *err, size_t errlen)
     jack_set_buffer_size_callback(client, on_buffer_size, d);
     jack_set_sample_rate_callback(client, on_sample_rate, d);
     jack_set_xrun_callback(client, on_xrun, d);
+    /* Both: JACK2 calls only the info one when both are set, while PipeWire's
+     * libjack (0.3.65, Debian 12) calls only the plain one when the PipeWire
+     * daemon goes away; with the info one alone lulld never noticed
+     * (tests/integration/test_daemon_pipewire.sh). */
+    jack_on_shutdown(client, on_plain_shutdown, d);
     jack_on_info_shutdown(client, on_shutdown, d);
     if (strcmp(jack_get_client_name(client), client_name) != 0)
         log_warn("jack: client name '%s' was taken; using '%s'", client_name,
