@@ -122,7 +122,7 @@ check_connections() {
         fail "lulld's outputs not connected to $SINK as configured: $(jack_lsp -c)"
 }
 
-# record_switching SECONDS FILE QUANTUM...: records lulld's outputs while forcing
+# record_switching SECONDS FILE QUANTUM... (whole seconds): records lulld's outputs while forcing
 # each quantum in turn, evenly spread over the recording.
 record_switching() {
     local secs="$1" file="$2" q step
@@ -176,7 +176,9 @@ sleep 2.5   # the fade-in
 # Odd periods, switched while lulld plays.
 pw_quantum 93
 wait_period 93 3
-log "audio, quantum 93 -> 441 -> 93 while recording: $(check_switching 4.5 441 93)"
+# (Assigned, not expanded inside log's arguments: a failing check must end the test.)
+audio="$(check_switching 5 441 93)"
+log "audio, quantum 93 -> 441 -> 93 while recording: $audio"
 pw_quantum 441
 wait_period 441 3
 [ "$(status_field xruns)" -ge 0 ] || fail "no xrun count"
@@ -201,7 +203,8 @@ for kill_signal in TERM KILL; do
     pw_quantum 93
     wait_period 93 3
     sleep 2.5   # the engine was never stopped, but give the output a moment
-    log "audio after the restart, quantum 93 -> 441: $(check_switching 3 441)"
+    audio="$(check_switching 3 441)"
+    log "audio after the restart, quantum 93 -> 441: $audio"
 done
 grep -q "jack down" "$TEST_TMP/lulld.log" || fail "lulld's log does not say jack down"
 log "PASS"
