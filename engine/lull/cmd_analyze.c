@@ -9,9 +9,9 @@
 #include <strings.h>
 
 #include "bio/bio_pipeline.h"
-#include "bio/record.h"
-#include "bio/record_dump.h"
-#include "bio/record_pick.h"
+#include "records/record.h"
+#include "records/record_dump.h"
+#include "records/record_pick.h"
 #include "commands.h"
 #include "core/progress.h"
 

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "bio/record.h"
+#include "records/record.h"
 #include "commands.h"
 #include "core/rt.h"
 #include "stream_pacing.h"
-#include "bio/record_pick.h"
+#include "records/record_pick.h"
 #include "sim/sensor_sender.h"
 
 #define STEP_S 0.01

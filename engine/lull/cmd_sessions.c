@@ -21,8 +21,6 @@
 #include "session/session_store.h"
 #include "session/session_summary.h"
 
-int session_parse_id(const char *s, long long *out);   /* cmd_report.c */
-
 static int usage(const char *msg, const char *arg)
 {
     if (msg) fprintf(stderr, "lull sessions: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");

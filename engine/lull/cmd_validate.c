@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "engine/engine.h"
 #include "plugin/registry.h"
 #include "preset/preset.h"

@@ -15,4 +15,8 @@ int cmd_room_card(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 
+/* [main] A session id as `lull report` and `lull sessions` take it: a positive
+ * decimal integer. 0 and *out set, or -1 with *out untouched. (cmd_report.c) */
+int session_parse_id(const char *s, long long *out);
+
 #endif

@@ -1,10 +1,10 @@
-/* Fuzz harness: CSV biosignal records (engine/src/bio/csv_record), read as
+/* Fuzz harness: CSV biosignal records (engine/src/records/csv_record), read as
  * `lull analyze file.csv` does: once requiring a time_s column (fs 0) and once
  * with a given rate (250 Hz). */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bio/csv_record.h"
+#include "records/csv_record.h"
 #include "fuzz_record_check.h"
 #include "fuzz_support.h"
 

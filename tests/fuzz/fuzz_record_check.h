@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bio/record.h"
+#include "records/record.h"
 
 /* [main] Aborts when the record breaks record.h's promises (rate > 0). */
 static inline void fuzz_touch_record(const bio_record *rec)

@@ -1,4 +1,4 @@
-/* Fuzz harness: WFDB records (engine/src/bio/wfdb_record): a header, its signal
+/* Fuzz harness: WFDB records (engine/src/records/wfdb_record): a header, its signal
  * file and an annotation file, as `lull analyze rec.hea` reads them.
  *
  * Input layout: header text, then "@@DAT@@" and the signal file's bytes, then
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bio/wfdb_record.h"
+#include "records/wfdb_record.h"
 #include "fuzz_record_check.h"
 #include "fuzz_support.h"
 

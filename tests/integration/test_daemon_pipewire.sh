@@ -153,6 +153,9 @@ check_switching() {
             return 0
         fi
         log "attempt $attempt: $out (xruns during it: $((x1 - x0)))"
+        # Kept for a listen (the test's temp dir goes with it).
+        cp "$TEST_TMP/rec.wav" "${TMPDIR:-/tmp}/test_daemon_pipewire.attempt$attempt.wav" &&
+            log "recording kept: ${TMPDIR:-/tmp}/test_daemon_pipewire.attempt$attempt.wav"
         [ "$x1" -gt "$x0" ] || break   # a clean run that fails is a real failure
     done
     fail "audio check failed: $out"

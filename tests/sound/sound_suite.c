@@ -89,7 +89,7 @@ int ss_render_preset(const char *preset_path, const char *client, double seconds
 
 void ss_render_free(ss_render *r)
 {
-    free(r->left), free(r->right), free(r->mono), free(r->trace), free(r->onsets);
+    free(r->left), free(r->right), free(r->mono), free(r->trace), free(r->onsets), free(r->events);
     memset(r, 0, sizeof *r);
 }
 
@@ -132,33 +132,26 @@ static void analyze_onsets(ss_render *r)
 {
     size_t cap = 4096;
     r->onsets = malloc(cap * sizeof *r->onsets);
+    r->events = malloc(SS_MAX_EVENTS * sizeof *r->events);
+    r->onset_n = r->event_n = 0;
+    r->fast_onsets = 0;
+    r->min_rise_ms = r->min_rise_at_s = NAN;
+    if (!r->onsets || !r->events) return;
     sq_onset_opts opts;
     sq_onset_defaults(&opts);
     opts.threshold_db = SS_ONSET_OVER_DB;
-    /* The analyzer's default 2 ms rise envelope follows the waveform of anything
-     * below ~250 Hz (a 2 ms RMS of a 100 Hz tone swings from 0 to its peak every
-     * half period): a bowl's hum or a brown-noise rumble then "rises" in 3 ms.
-     * 10 ms averages a full period down to 100 Hz (a half period of 50 Hz, over
-     * which a sine's mean square is exact); it lengthens a measured rise by a few
-     * ms at most, so a rise read under 25 ms is still a fast one. */
-    opts.rise_env_ms = SS_RISE_ENV_MS;
+    opts.hold_ms = SS_ONSET_HOLD_MS;
     size_t found = sq_onsets(r->mono, r->n, r->rate, &opts, r->onsets, cap);
     r->onset_n = found < cap ? found : cap;
-    /* The analyzer can report one event several times at the same instant (seen
-     * at 0.930 s x 4 on a noise swell): keep the first of any within its min gap. */
-    size_t kept = 0;
-    for (size_t i = 0; i < r->onset_n; i++)
-        if (!kept || r->onsets[i].time_s - r->onsets[kept - 1].time_s >= opts.min_gap_ms * 1e-3)
-            r->onsets[kept++] = r->onsets[i];
-    r->onset_n = kept;
-    r->fast_onsets = 0;
-    r->min_rise_ms = r->min_rise_at_s = NAN;
     for (size_t i = 0; i < r->onset_n; i++) {
         const sq_onset *o = &r->onsets[i];
         if (o->time_s < SS_SKIP_S) continue;
         if (!(o->rise_ms >= r->min_rise_ms)) r->min_rise_ms = o->rise_ms, r->min_rise_at_s = o->time_s;
         if (o->rise_ms < SS_MIN_RISE_MS) r->fast_onsets++;
     }
+    /* Events for tempo and density: spectral flux (sound_quality.h). */
+    found = sq_flux_events(r->mono, r->n, r->rate, NULL, r->events, SS_MAX_EVENTS);
+    r->event_n = found < SS_MAX_EVENTS ? found : SS_MAX_EVENTS;
 }
 
 static void analyze_clicks(ss_render *r)
@@ -179,18 +172,12 @@ static void analyze_clicks(ss_render *r)
         double ratio = 0;
         size_t k = sq_clicks(x, len, NULL, cl, cap, &ratio);
         if (k > cap) k = cap;
-        /* A click is isolated. Residual peaks that recur within SS_CLICK_ISOLATION_S
-         * are the excitation of a buzzy tone (a sawtooth's or a bowed string's
-         * period: the LPC residual of a voiced sound is a pulse train, Makhoul,
-         * Proc. IEEE 63(4), 1975), not clicks. */
-        size_t iso = (size_t)(SS_CLICK_ISOLATION_S * r->rate);
+        /* A click is isolated (sq_clicks_isolated: recurring peaks are a tone's
+         * period, not clicks). */
+        size_t periodic;
+        k = sq_clicks_isolated(cl, k, (size_t)(SQ_CLICK_ISOLATION_S * r->rate), &periodic);
+        r->ar_periodic += periodic;
         for (size_t i = 0; i < k; i++) {
-            bool near_prev = i > 0 && cl[i].index - cl[i - 1].index <= iso;
-            bool near_next = i + 1 < k && cl[i + 1].index - cl[i].index <= iso;
-            if (near_prev || near_next) {
-                r->ar_periodic++;
-                continue;
-            }
             double at = (double)(from + cl[i].index) / r->rate;
             if (!(at >= r->ar_first_at_s)) r->ar_first_at_s = at;
             r->ar_clicks++;
@@ -242,15 +229,15 @@ void ss_window_measure(const ss_render *r, double from_s, double to_s, ss_window
     size_t a = (size_t)(from_s * r->rate), b = (size_t)(to_s * r->rate);
     if (b > r->n) b = r->n;
     w->centroid_hz = b > a ? sq_spectral_centroid(r->mono + a, b - a, r->rate) : NAN;
-    size_t first = r->onset_n, count = 0;
-    for (size_t i = 0; i < r->onset_n; i++) {
-        if (r->onsets[i].time_s < from_s || r->onsets[i].time_s >= to_s) continue;
-        if (first == r->onset_n) first = i;
+    size_t first = r->event_n, count = 0;
+    for (size_t i = 0; i < r->event_n; i++) {
+        if (r->events[i].time_s < from_s || r->events[i].time_s >= to_s) continue;
+        if (first == r->event_n) first = i;
         count++;
     }
     w->events = count;
     w->events_per_min = count / ((to_s - from_s) / 60.0);
-    w->tempo_per_min = count >= 2 ? sq_onset_rate(r->onsets + first, count, NULL) : 0;
+    w->tempo_per_min = count >= 2 ? sq_onset_rate(r->events + first, count, NULL) : 0;
     w->engine_bpm = trace_mean(r, from_s, to_s, offsetof(ss_trace_point, tempo_bpm));
     w->heart_bpm = trace_mean(r, from_s, to_s, offsetof(ss_trace_point, heart_bpm));
     w->breath_rate = trace_mean(r, from_s, to_s, offsetof(ss_trace_point, breath_rate));

@@ -47,11 +47,14 @@ struct plugin_registry;
 #define SS_MIN_RISE_MS 25.0
 /* ac_click_detect: a smooth tone reads ~1.4, white noise 4..6; above 10 is a click. */
 #define SS_AC_CLICK_RATIO 10.0
-/* Onset rise envelope (sq_onset_opts.rise_env_ms): see sound_suite.c. */
-#define SS_RISE_ENV_MS 10.0
-/* AR-residual peaks closer than this to another are a tone's period, not clicks
- * (50 ms: a period of any pitch above 20 Hz). */
-#define SS_CLICK_ISOLATION_S 0.05
+/* An onset must hold its energy 10 dB over the background for 30 ms
+ * (sq_onset_opts.hold_ms): a noise swell's envelope poking over the threshold by
+ * a dB for one 10 ms window is not an event; a real one, even a 2 ms tick well
+ * over, is (sound_quality.h). Rises are read on sq_onsets' default 10 ms
+ * envelope; clicks are counted when isolated (sq_clicks_isolated, 50 ms). */
+#define SS_ONSET_HOLD_MS 30.0
+/* Most spectral-flux events kept per render (a 300 s render has a few hundred). */
+#define SS_MAX_EVENTS 16384
 /* Audible differences between stressed and relaxed (docs/presets.md): spectral
  * centroid 5 %, tempo (median inter-onset interval) 4 %, event density 10 %.
  * Darkening within one relaxing render: a fall of at least 2 % (the window-to-
@@ -60,7 +63,9 @@ struct plugin_registry;
 #define SS_TEMPO_DIFF 0.04
 #define SS_DENSITY_DIFF 0.10
 #define SS_DARKENING_DIFF 0.02
-/* Fewer events than this in a window: tempo and density are not measured. */
+/* Tempo and density count spectral-flux events (sq_flux_events), which hear a
+ * soft strike over a texture as the listener does; the 10 dB onsets above are
+ * for judging attacks. Fewer events than this in a window: not measured. */
 #define SS_MIN_EVENTS 6
 
 /* ---- Rendering ----------------------------------------------------------------- */
@@ -82,8 +87,10 @@ typedef struct ss_render {
     unsigned long long nan_events;
     /* whole-render measurements (ss_analyze) */
     double integrated_lufs, true_peak_dbtp, range_lu, max_rise_lu, max_rise_at_s;
-    sq_onset *onsets;          /* every onset found in the mono mix */
+    sq_onset *onsets;          /* every onset found in the mono mix (10 dB over) */
     size_t onset_n;
+    sq_onset *events;          /* every spectral-flux event (tempo, density) */
+    size_t event_n;
     size_t fast_onsets;        /* of those from SS_SKIP_S on: rise < SS_MIN_RISE_MS */
     double min_rise_ms, min_rise_at_s;   /* the fastest loud onset (NaN: none) */
     double ac_ratio, ac_at_s;  /* worst second-difference ratio over both channels */
@@ -107,8 +114,8 @@ void ss_render_free(ss_render *r);
 typedef struct ss_window {
     double from_s, to_s;
     double centroid_hz;        /* sq_spectral_centroid of the mono mix */
-    double tempo_per_min;      /* sq_onset_rate: 60 / median inter-onset interval */
-    double events_per_min;     /* onsets / window length */
+    double tempo_per_min;      /* sq_onset_rate of the flux events: 60 / median interval */
+    double events_per_min;     /* flux events / window length */
     size_t events;
     double engine_bpm, heart_bpm, breath_rate, arousal;   /* means of the trace (NaN) */
 } ss_window;

@@ -78,6 +78,10 @@ static void run_preset(const plugin_registry *reg, const char *path, row *w)
                 fprintf(stderr, "    onset %.3f s: rise %.1f ms, %.1f dB over background, %.1f dBFS\n",
                         w->r[c].onsets[i].time_s, w->r[c].onsets[i].rise_ms,
                         w->r[c].onsets[i].over_db, w->r[c].onsets[i].level_dbfs);
+        if (getenv("LULL_SOUND_EVENTS"))   /* diagnostics: every spectral-flux event */
+            for (size_t i = 0; i < w->r[c].event_n; i++)
+                fprintf(stderr, "    event %.3f s: flux %.1f sigma over its threshold\n",
+                        w->r[c].events[i].time_s, w->r[c].events[i].over_db);
         CHECK(w->r[c].nan_events == 0, "%s with %s: %llu node(s) muted for non-finite output",
               w->preset, k_clients[c], w->r[c].nan_events);
         for (int k = SS_LOUDNESS; k <= SS_CLICKS; k++) {
@@ -124,7 +128,7 @@ static void print_tables(const row *rows, size_t count)
     printf("\n## Measured (relaxing %.0f s, stressed %.0f s, dropouts %.0f s; loudness, peak, "
            "rise, onsets and clicks over the whole render from %.0f s; the rest over the window)\n\n",
            RELAX_S, STRESS_S, DROPOUT_S, SS_SKIP_S);
-    printf("| preset | client | LUFS (target) | dBTP | LRA | max 10 s rise | events | fastest rise ms "
+    printf("| preset | client | LUFS (target) | dBTP | LRA | max 10 s rise | onsets (flux events) | fastest rise ms "
            "(n < %.0f) | d2 click ratio | AR clicks (max sigma) | window s | centroid Hz | onset "
            "rate /min | events /min | engine bpm | heart bpm | breath /min | arousal |\n",
            SS_MIN_RISE_MS);
@@ -154,11 +158,13 @@ static void print_tables(const row *rows, size_t count)
             fmt(br, sizeof br, "%.1f", x->breath_rate);
             fmt(ar, sizeof ar, "%+.2f", x->arousal);
             int whole = k != 1;   /* the late row repeats the relaxing render's figures */
-            printf("| %s | %s%s | %s | %s | %s | %s | %zu | %s | %.1f | %zu (%.1f) | %.0f-%.0f | %s | "
+            char ons[32];
+            snprintf(ons, sizeof ons, "%zu (%zu)", r->onset_n, r->event_n);
+            printf("| %s | %s%s | %s | %s | %s | %s | %s | %s | %.1f | %zu (%.1f) | %.0f-%.0f | %s | "
                    "%.1f | %.1f | %s | %s | %s | %s |\n",
                    k ? "" : w->preset, k_clients[c], k == 0 ? " early" : k == 1 ? " late" : "",
                    whole ? lufs : "", whole ? tp : "", whole ? lra : "", whole ? rise : "",
-                   whole ? r->onset_n : 0, whole ? fast : "", whole ? r->ac_ratio : 0.0,
+                   whole ? ons : "", whole ? fast : "", whole ? r->ac_ratio : 0.0,
                    whole ? r->ar_clicks : 0, whole ? r->ar_max_ratio : 0.0, x->from_s, x->to_s, cen,
                    x->tempo_per_min, x->events_per_min, bpm, hr, br, ar);
         }

@@ -1,6 +1,8 @@
 #include "sound_quality.h"
 
+#include <fftw3.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +72,7 @@ void sq_onset_defaults(sq_onset_opts *o)
 {
     *o = (sq_onset_opts){.env_ms = 10, .background_s = 1, .threshold_db = 10, .floor_dbfs = -100,
                          .min_level_dbfs = -70, .rearm_db = 3, .min_gap_ms = 50,
-                         .rise_env_ms = 2, .peak_search_ms = 250};
+                         .rise_env_ms = 10, .peak_search_ms = 250, .hold_ms = 0};
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -165,6 +167,13 @@ size_t sq_onsets(const float *x, size_t n, double rate, const sq_onset_opts *opt
         if (!armed && over < o.threshold_db - o.rearm_db) armed = 1;
         if (!armed || over < o.threshold_db || env[j] < o.min_level_dbfs) continue;
         if (any && j - last < gap_frames) continue;
+        if (o.hold_ms > 0) {
+            /* The energy must hold: the RMS over hold_ms from the detection
+             * window's start stands threshold_db over the background too. */
+            long a = (long)((j + 1) * hop) - win, h = lround(o.hold_ms * 1e-3 * rate);
+            double ms = window_sum(sq, n, a, a + h) / (double)h;
+            if (!(ms > 0) || 10 * log10(ms) - bg < o.threshold_db) continue;
+        }
         armed = 0;
         any = 1;
         last = j;
@@ -191,6 +200,10 @@ size_t sq_onsets(const float *x, size_t n, double rate, const sq_onset_opts *opt
         double t90 = renv[i] < L90 ? crossing(renv, i, L90) : (double)i;
         while (i > 0 && renv[i] >= L10) i--;
         double t10 = renv[i] < L10 ? crossing(renv, i, L10) : (double)i;
+        /* The same attack found again after a re-arm: one event. */
+        if (found > 0 && found <= max &&
+            t10 - (double)out[found - 1].index < o.min_gap_ms * 1e-3 * rate)
+            continue;
         if (found < max)
             out[found] = (sq_onset){.index = (size_t)lround(t10), .time_s = t10 / rate,
                                     .rise_ms = (t90 - t10) / rate * 1e3, .level_dbfs = peak_db,
@@ -213,6 +226,108 @@ double sq_onset_rate(const sq_onset *on, size_t count, double *median_ioi_s)
     free(ioi);
     if (median_ioi_s) *median_ioi_s = m;
     return m > 0 ? 60.0 / m : 0;
+}
+
+/* ---- Events by spectral flux -------------------------------------------------- */
+
+void sq_flux_defaults(sq_flux_opts *o)
+{
+    *o = (sq_flux_opts){.fft = 2048, .hop_ms = 10, .lo_hz = 40, .hi_hz = 12000, .floor_db = 40,
+                        .lag = 3, .ref_frames = 30, .jump_db = 10, .window_s = 1.5, .k = 4,
+                        .min_gap_ms = 120};
+}
+
+size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts *opts,
+                      sq_onset *out, size_t max)
+{
+    sq_flux_opts o;
+    if (opts)
+        o = *opts;
+    else
+        sq_flux_defaults(&o);
+    size_t N = o.fft, hop = (size_t)lround(o.hop_ms * 1e-3 * rate), lag = o.lag;
+    if (N < 64 || hop < 1 || n < N + hop) return 0;
+    size_t frames = (n - N) / hop + 1, bins = N / 2 + 1;
+    size_t k0 = (size_t)ceil(o.lo_hz * N / rate), k1 = (size_t)floor(o.hi_hz * N / rate);
+    if (k1 >= bins) k1 = bins - 1;
+    if (k0 < 1) k0 = 1;
+    float *buf = fftwf_alloc_real(N);
+    fftwf_complex *X = fftwf_alloc_complex(bins);
+    size_t span = o.ref_frames + lag;   /* frames of history kept per bin */
+    double *win = malloc(N * sizeof *win), *hist = malloc((span + 2) * bins * sizeof *hist);
+    double *ref = calloc(bins, sizeof *ref), *sf = calloc(frames, sizeof *sf);
+    size_t W = (size_t)lround(o.window_s * 1000.0 / o.hop_ms);
+    double *scratch = malloc((2 * W + 1) * sizeof *scratch);
+    size_t found = 0;
+    fftwf_plan plan = NULL;
+    if (!buf || !X || !win || !hist || !ref || !sf || !scratch || !o.ref_frames) goto done;
+    plan = fftwf_plan_dft_r2c_1d((int)N, buf, X, FFTW_ESTIMATE);
+    if (!plan) goto done;
+    double wsq = 0, ms = 0;
+    for (size_t i = 0; i < N; i++) {
+        win[i] = 0.5 - 0.5 * cos(2 * M_PI * (double)i / (double)N);
+        wsq += win[i] * win[i];
+    }
+    for (size_t i = 0; i < n; i++) ms += (double)x[i] * x[i];
+    ms /= (double)n;
+    if (ms <= 0) goto done;
+    /* |X_k| of white noise with x's RMS is sqrt(ms * sum w^2); the floor sits
+     * floor_db under it, so bins far below the signal's level cannot jump. */
+    double c = sqrt(ms * wsq) * pow(10, -o.floor_db / 20);
+    for (size_t f = 0; f < frames; f++) {
+        const float *s = x + f * hop;
+        for (size_t i = 0; i < N; i++) buf[i] = (float)(s[i] * win[i]);
+        fftwf_execute(plan);
+        /* span + 2 slots: the frame leaving the reference (f - span - 1) is still
+         * there when frame f is written. */
+        double *cur = hist + (f % (span + 2)) * bins, sum = 0;
+        for (size_t k = k0; k <= k1; k++) {
+            cur[k] = 20 * log10(hypot(X[k][0], X[k][1]) + c);
+            /* ref: the sum of L over frames f - span .. f - lag - 1. */
+            if (f > lag) ref[k] += hist[((f - lag - 1) % (span + 2)) * bins + k];
+            if (f > span) ref[k] -= hist[((f - span - 1) % (span + 2)) * bins + k];
+            if (f < span) continue;
+            double jump = cur[k] - ref[k] / (double)o.ref_frames - o.jump_db;
+            if (jump > 0) sum += jump;
+        }
+        sf[f] = sum;
+    }
+    /* Adaptive threshold, refreshed every 5 frames (50 ms), and peak picking. */
+    double thr = 0, sig = 0;
+    size_t last = 0;
+    int any = 0;
+    size_t gap = (size_t)lround(o.min_gap_ms / o.hop_ms);
+    for (size_t f = span; f < frames; f++) {
+        if ((f - span) % 5 == 0) {
+            size_t a = f > W + span ? f - W : span, b = f + W < frames ? f + W : frames - 1, m = 0;
+            for (size_t i = a; i <= b; i++) scratch[m++] = sf[i];
+            double med = median_of(scratch, m);
+            for (size_t i = 0; i < m; i++) scratch[i] = fabs(scratch[i] - med);
+            sig = 1.4826 * median_of(scratch, m);
+            thr = med + o.k * sig;
+        }
+        /* At least one bin jumping 2 x jump_db: silence and steady sound give none. */
+        if (!(sf[f] > thr) || sf[f] < o.jump_db) continue;
+        int peak = 1;
+        for (size_t d = 1; d <= 3 && peak; d++) {
+            if (f >= d && sf[f - d] > sf[f]) peak = 0;
+            if (f + d < frames && sf[f + d] >= sf[f]) peak = 0;
+        }
+        if (!peak || (any && f - last < gap)) continue;
+        any = 1;
+        last = f;
+        size_t at = f * hop + N / 2;
+        if (found < max)
+            out[found] = (sq_onset){.index = at, .time_s = (double)at / rate, .rise_ms = NAN,
+                                    .level_dbfs = NAN,
+                                    .over_db = sig > 0 ? (sf[f] - thr) / sig : INFINITY};
+        found++;
+    }
+done:
+    if (plan) fftwf_destroy_plan(plan);
+    fftwf_free(buf), fftwf_free(X);
+    free(win), free(hist), free(ref), free(sf), free(scratch);
+    return found;
 }
 
 /* ---- Clicks ------------------------------------------------------------------ */
@@ -309,6 +424,24 @@ size_t sq_clicks(const float *x, size_t n, const sq_click_opts *opts, sq_click *
 done:
     free(xb), free(f), free(bb), free(a), free(tmp), free(e), free(mag);
     return found;
+}
+
+size_t sq_clicks_isolated(sq_click *cl, size_t k, size_t isolation, size_t *periodic)
+{
+    size_t kept = 0, dropped = 0, prev = 0;
+    for (size_t i = 0; i < k; i++) {
+        size_t at = cl[i].index;   /* cl[i] is read before anything overwrites it */
+        bool near_prev = i > 0 && at - prev <= isolation;
+        bool near_next = i + 1 < k && cl[i + 1].index - at <= isolation;
+        prev = at;
+        if (near_prev || near_next) {
+            dropped++;
+            continue;
+        }
+        cl[kept++] = cl[i];
+    }
+    if (periodic) *periodic = dropped;
+    return kept;
 }
 
 /* ---- Spectrum ---------------------------------------------------------------- */

@@ -9,8 +9,8 @@
 #include "beat_match.h"
 #include "bio/beat_validator.h"
 #include "bio/ecg_detector.h"
-#include "bio/record.h"
-#include "bio/wfdb_record.h"
+#include "records/record.h"
+#include "records/wfdb_record.h"
 #include "check.h"
 
 /* Runs the validator over beat times; results[i] is the verdict on beat i. */

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "bio/bio_pipeline.h"
-#include "bio/record.h"
+#include "records/record.h"
 #include "check.h"
 
 #define FRAME_S 0.1

@@ -11,8 +11,8 @@
 
 #include "beat_match.h"
 #include "bio/ecg_detector.h"
-#include "bio/record.h"
-#include "bio/wfdb_record.h"
+#include "records/record.h"
+#include "records/wfdb_record.h"
 #include "check.h"
 
 typedef struct run_result {

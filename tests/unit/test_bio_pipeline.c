@@ -13,8 +13,8 @@
 #include <time.h>
 
 #include "bio/bio_pipeline.h"
-#include "bio/record.h"
 #include "core/alloc_guard.h"
+#include "records/record.h"
 #include "check.h"
 #include "resp_synth.h"
 

@@ -12,7 +12,7 @@
 #include "bio/beat_validator.h"
 #include "bio/ecg_detector.h"
 #include "bio/ppg_detector.h"
-#include "bio/record.h"
+#include "records/record.h"
 #include "bio_synth.h"
 #include "check.h"
 

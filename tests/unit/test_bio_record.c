@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bio/csv_record.h"
-#include "bio/record.h"
-#include "bio/wfdb_record.h"
+#include "records/csv_record.h"
+#include "records/record.h"
+#include "records/wfdb_record.h"
 #include "check.h"
 
 static char data_dir[1024];

@@ -13,10 +13,10 @@
 
 #include <edflib.h>
 
-#include "bio/edf_record.h"
-#include "bio/record.h"
-#include "bio/record_dump.h"
-#include "bio/record_pick.h"
+#include "records/edf_record.h"
+#include "records/record.h"
+#include "records/record_dump.h"
+#include "records/record_pick.h"
 #include "check.h"
 
 static char tmp_dir[1024];

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "bio/bio_pipeline.h"
-#include "bio/record.h"
-#include "bio/record_dump.h"
-#include "bio/record_pick.h"
-#include "bio/wfdb_record.h"
+#include "records/record.h"
+#include "records/record_dump.h"
+#include "records/record_pick.h"
+#include "records/wfdb_record.h"
 #include "check.h"
 
 static char data_dir[1024];

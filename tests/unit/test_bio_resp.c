@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bio/record.h"
 #include "bio/resp_tracker.h"
+#include "records/record.h"
 #include "check.h"
 #include "resp_synth.h"
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bio/record.h"
-#include "bio/wfdb_record.h"
+#include "records/record.h"
+#include "records/wfdb_record.h"
 #include "check.h"
 #include "sim/offline_features.h"
 

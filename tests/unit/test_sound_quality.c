@@ -7,7 +7,10 @@
  *     a full-scale 997 Hz sine on one channel -3.01; EBU Tech 3342 case 1 (20 s at
  *     -20 then 20 s at -30 dBFS) LRA 10 +- 1 LU; true peak of a sine whose samples
  *     miss its crests by 3 dB;
- *   - onsets: linear attacks of 5 ms and 40 ms (10-90 %) read within 10 %;
+ *   - onsets: linear attacks of 5 ms and 40 ms (10-90 %) read within 10 % on a
+ *     2 ms envelope, and a 5 ms one under 10 ms on the default 10 ms one; with
+ *     a 30 ms hold, brief noise excursions are no onsets and 2 ms bursts are;
+ *   - flux events: soft strikes 10 dB under pink noise found at their rate;
  *   - clicks: one sample pushed off pink noise and off a sine is found at its
  *     sample, the clean signals give none;
  *   - spectral centroid of two sines; onset rate of a click train at 72/min. */
@@ -151,7 +154,7 @@ static void test_loudness(void)
  * -12 dBFS peak, 100 ms hold, 100 ms linear release, one per second, on a
  * -70 dBFS noise floor (events take a quarter of the time or less, so the
  * running median stays on the floor). */
-static void check_attack(double rise_ms)
+static void check_attack(double rise_ms, double env_ms)
 {
     size_t n = (size_t)(5 * RATE);
     float *x = malloc(n * sizeof *x);
@@ -167,27 +170,37 @@ static void check_attack(double rise_ms)
         }
     }
     sq_onset on[8];
-    size_t c = sq_onsets(x, n, RATE, NULL, on, 8);
+    sq_onset_opts o;
+    sq_onset_defaults(&o);
+    o.rise_env_ms = env_ms;
+    size_t c = sq_onsets(x, n, RATE, &o, on, 8);
     CHECK(c == 4, "%.0f ms attacks: %zu onsets, want 4", rise_ms, c);
+    /* A box of W ms over a ramp of R = rise / 0.8 ms: exact while R >> W; for
+     * R < W the reading tends to 0.8 W (the box's own rise). */
+    double want = env_ms < rise_ms / 2 ? rise_ms : fmax(rise_ms, 0.8 * env_ms);
+    double tol = env_ms < rise_ms / 2 ? 0.1 * rise_ms : 0.25 * want;
     for (size_t i = 0; i < c && i < 4; i++) {
         /* The 10 % point of a ramp from starts[i] lies 0.1 * ramp after it. */
         double want_at = starts[i] + 0.1 * ramp;
-        printf("attack %.0f ms: onset %zu at %.4f s (10 %% point %.4f s), rise %.2f ms, "
-               "%.1f dB over background, peak %.1f dBFS\n",
-               rise_ms, i, on[i].time_s, want_at / RATE, on[i].rise_ms, on[i].over_db,
-               on[i].level_dbfs);
-        CHECK(fabs(on[i].rise_ms - rise_ms) <= 0.1 * rise_ms, "rise %.2f ms, want %.0f +- 10 %%",
-              on[i].rise_ms, rise_ms);
-        CHECK(fabs((double)on[i].index - want_at) <= 0.1 * ramp, "onset at %zu, want %.0f",
-              on[i].index, want_at);
+        printf("attack %.0f ms, %.0f ms envelope: onset %zu at %.4f s (10 %% point %.4f s), "
+               "rise %.2f ms (want %.1f +- %.1f), %.1f dB over background, peak %.1f dBFS\n",
+               rise_ms, env_ms, i, on[i].time_s, want_at / RATE, on[i].rise_ms, want, tol,
+               on[i].over_db, on[i].level_dbfs);
+        CHECK(fabs(on[i].rise_ms - want) <= tol, "rise %.2f ms, want %.1f +- %.1f", on[i].rise_ms,
+              want, tol);
+        CHECK(fabs((double)on[i].index - want_at) <= 0.1 * ramp + 0.5e-3 * env_ms * RATE,
+              "onset at %zu, want %.0f", on[i].index, want_at);
     }
     free(x);
 }
 
 static void test_onsets(void)
 {
-    check_attack(5);
-    check_attack(40);
+    check_attack(5, 2);
+    check_attack(40, 2);
+    /* The default 10 ms envelope: a 5 ms attack still reads well under 25 ms. */
+    check_attack(5, 10);
+    check_attack(40, 10);
 
     /* A click train at 72/min (every 833.3 ms): 2 ms bursts at -12 dBFS over pink
      * noise at -50 dBFS RMS. */
@@ -211,6 +224,76 @@ static void test_onsets(void)
     c = sq_onsets(x, n, RATE, NULL, on, 64);
     printf("steady pink noise: %zu onsets\n", c);
     CHECK(c == 0, "%zu onsets in steady noise", c);
+    free(x);
+}
+
+/* The suite's onset rules (sq_onset_opts.hold_ms, one report per attack): brief
+ * noise excursions over the threshold are not events, real short ones are. */
+static void test_onset_hold(void)
+{
+    size_t n = (size_t)(20 * RATE);
+    /* 8 ms stretches of the noise itself raised 13 dB, every 0.9 s: a 10 ms RMS
+     * window reads them ~12 dB over the background, but over 30 ms they average
+     * only 10 log10((8 * 20 + 22) / 30) = 7.8 dB over. */
+    float *x = pink(n, pow(10, -40 / 20.0));
+    size_t bumps = 0, len = (size_t)(0.008 * RATE);
+    for (size_t s = (size_t)(1.3 * RATE); s + len < n; s += (size_t)(0.9 * RATE), bumps++)
+        for (size_t i = 0; i < len; i++) x[s + i] *= (float)pow(10, 13 / 20.0);
+    sq_onset on[64];
+    sq_onset_opts o;
+    sq_onset_defaults(&o);
+    size_t plain = sq_onsets(x, n, RATE, &o, on, 64);
+    o.hold_ms = 30;
+    size_t held = sq_onsets(x, n, RATE, &o, on, 64);
+    printf("%zu 8 ms noise bumps +13 dB: %zu onsets without hold, %zu with a 30 ms hold\n", bumps,
+           plain, held);
+    CHECK(plain >= bumps / 2, "without a hold the bumps read as onsets (%zu of %zu)", plain, bumps);
+    CHECK(held == 0, "%zu noise bumps held 30 ms", held);
+    free(x);
+
+    /* The 2 ms click train of test_onsets still counts in full with the hold. */
+    x = pink(n, pow(10, -50 / 20.0));
+    size_t period = (size_t)lround(60.0 / 72 * RATE), want = 0;
+    for (size_t s = (size_t)(0.5 * RATE); s + 96 < n; s += period, want++)
+        for (size_t i = 0; i < 96; i++) x[s + i] += (float)(0.25 * sin(2 * M_PI * 3000 * i / RATE));
+    size_t c = sq_onsets(x, n, RATE, &o, on, 64);
+    printf("2 ms bursts with a 30 ms hold: %zu onsets of %zu\n", c, want);
+    CHECK(c == want, "%zu onsets for %zu bursts", c, want);
+    /* No attack is reported twice. */
+    size_t dup = 0;
+    for (size_t i = 1; i < c && i < 64; i++)
+        if (on[i].index - on[i - 1].index < (size_t)(0.05 * RATE)) dup++;
+    CHECK(dup == 0, "%zu onsets within 50 ms of the previous one", dup);
+    free(x);
+}
+
+/* Spectral-flux events: soft strikes 10 dB under a pink-noise texture (no 10 dB
+ * onset) are all found, at their rate; the texture alone gives (almost) none. */
+static void test_flux(void)
+{
+    size_t n = (size_t)(30 * RATE);
+    float *x = pink(n, pow(10, -30 / 20.0));
+    size_t period = (size_t)lround(60.0 / 72 * RATE), want = 0;
+    size_t att = (size_t)(0.02 * RATE), dec = (size_t)(0.4 * RATE);
+    double f0[3] = {523.25, 659.26, 783.99};
+    for (size_t s = (size_t)(0.7 * RATE); s + att + 3 * dec < n; s += period, want++)
+        for (size_t i = 0; i < att + 3 * dec; i++) {
+            double g = i < att ? (double)i / att : exp(-(double)(i - att) / dec);
+            x[s + i] += (float)(pow(10, -37 / 20.0) * g * sin(2 * M_PI * f0[want % 3] * i / RATE));
+        }
+    sq_onset on[128];
+    size_t c = sq_flux_events(x, n, RATE, NULL, on, 128);
+    double ioi, rate = sq_onset_rate(on, c < 128 ? c : 128, &ioi);
+    size_t loud = sq_onsets(x, n, RATE, NULL, on + 64, 64);
+    printf("soft strikes at 72/min 10 dB under pink noise: %zu flux events of %zu strikes, "
+           "%.2f per minute; %zu onsets 10 dB over\n", c, want, rate, loud);
+    CHECK(c + 1 >= want && c <= want + 1, "%zu flux events for %zu strikes", c, want);
+    CHECK(fabs(rate - 72) < 1, "event rate %.2f/min", rate);
+    free(x);
+    x = pink(n, pow(10, -30 / 20.0));
+    c = sq_flux_events(x, n, RATE, NULL, on, 128);
+    printf("pink noise alone: %zu flux events in 30 s\n", c);
+    CHECK(c <= 2, "%zu flux events in steady noise", c);
     free(x);
 }
 
@@ -263,6 +346,18 @@ static void test_clicks(void)
               cl[3].index == more[2],
           "%zu clicks", c);
     free(x);
+
+    /* Isolation: a pulse train (a buzzy tone's excitation) is not clicks, a lone
+     * one among them is. */
+    sq_click pk[12];
+    size_t m = 0;
+    for (size_t i = 0; i < 10; i++) pk[m++] = (sq_click){.index = 10000 + i * 480, .ratio = 9};
+    pk[m++] = (sq_click){.index = 100000, .ratio = 20};
+    size_t periodic;
+    size_t iso = sq_clicks_isolated(pk, m, (size_t)(SQ_CLICK_ISOLATION_S * RATE), &periodic);
+    printf("10 residual peaks 10 ms apart + 1 alone: %zu isolated, %zu periodic\n", iso, periodic);
+    CHECK(iso == 1 && pk[0].index == 100000 && periodic == 10, "%zu isolated (first at %zu), %zu "
+          "periodic", iso, pk[0].index, periodic);
 }
 
 static void test_centroid(void)
@@ -284,6 +379,8 @@ int main(void)
 {
     test_loudness();
     test_onsets();
+    test_onset_hold();
+    test_flux();
     test_clicks();
     test_centroid();
     return check_finish("test_sound_quality");

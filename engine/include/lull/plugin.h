@@ -68,6 +68,16 @@ extern "C" {
 
 #define LULL_ENTRY_SYMBOL "lull_entry"
 
+/* The entry function has C linkage in a C++ plugin too, or the host's dlsym would
+ * not find LULL_ENTRY_SYMBOL under its mangled name (the extern "C" block around
+ * this header covers declarations here, not what LULL_PLUGIN_ENTRY expands to in
+ * the plugin's own file). */
+#ifdef __cplusplus
+#define LULL_EXTERN_C extern "C"
+#else
+#define LULL_EXTERN_C
+#endif
+
 /* Largest number of frames the host will ever pass to one process() call. */
 #define LULL_MAX_BLOCK 64u
 
@@ -340,8 +350,8 @@ typedef const lull_plugin_entry *(*lull_entry_fn)(void);
 #endif
 #define LULL_PLUGIN_ENTRY(...)                                                          \
     static const lull_descriptor *const lull_entry_descriptors_[] = {__VA_ARGS__};      \
-    LULL_EXPORT const lull_plugin_entry *LULL_ENTRY_NAME(void);                         \
-    LULL_EXPORT const lull_plugin_entry *LULL_ENTRY_NAME(void) {                        \
+    LULL_EXTERN_C LULL_EXPORT const lull_plugin_entry *LULL_ENTRY_NAME(void);           \
+    LULL_EXTERN_C LULL_EXPORT const lull_plugin_entry *LULL_ENTRY_NAME(void) {          \
         static const lull_plugin_entry e = {                                                   \
             LULL_ABI_MAJOR, LULL_ABI_MINOR, (uint32_t)sizeof(lull_plugin_entry),               \
             (uint32_t)(sizeof(lull_entry_descriptors_) / sizeof(lull_entry_descriptors_[0])), \

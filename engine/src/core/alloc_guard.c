@@ -29,6 +29,7 @@ const char *alloc_guard_last(void) { return ""; }
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>  /* memalign, pvalloc: glibc declares them here, not in stdlib.h */
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -10,8 +10,11 @@
 void log_limiter_init(log_limiter *l, double interval_s)
 {
     memset(l, 0, sizeof *l);
+    pthread_mutex_init(&l->lock, NULL);
     l->interval_s = interval_s > 0.0 ? interval_s : 1.0;
 }
+
+void log_limiter_destroy(log_limiter *l) { pthread_mutex_destroy(&l->lock); }
 
 /* The slot of `key`: its own, a free one, or (table full) the shared last one. */
 static log_limit_slot *slot_for(log_limiter *l, const void *key)
@@ -47,33 +50,37 @@ bool log_limited(log_limiter *l, const void *key, double now_s, int level, const
 {
     if (level > log_get_level())
         return false;   /* would not be printed: spare the formatting */
-    log_limit_slot *s = slot_for(l, key);
     char line[LOG_LIMIT_TEXT];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (now_s - s->last_s < l->interval_s) {
+    pthread_mutex_lock(&l->lock);
+    log_limit_slot *s = slot_for(l, key);
+    bool write = now_s - s->last_s >= l->interval_s;
+    if (!write) {
         s->suppressed++;
-        s->level = level;
         l->suppressed_total++;
         memcpy(s->newest, line, sizeof line);
-        return false;
+    } else {
+        if (s->suppressed > 0)   /* not flushed yet: report those first */
+            write_summary(l, s, now_s);
+        log_msg(level, "%s", line);
+        l->written++;
+        s->last_s = now_s;
     }
-    if (s->suppressed > 0)   /* the owner has not flushed: report those first */
-        write_summary(l, s, now_s);
-    log_msg(level, "%s", line);
-    l->written++;
     s->level = level;
-    s->last_s = now_s;
-    return true;
+    pthread_mutex_unlock(&l->lock);
+    return write;
 }
 
 void log_limiter_flush(log_limiter *l, double now_s)
 {
+    pthread_mutex_lock(&l->lock);
     for (int i = 0; i < LOG_LIMIT_SLOTS; i++) {
         log_limit_slot *s = &l->slots[i];
         if (s->key && s->suppressed > 0 && now_s - s->last_s >= l->interval_s)
             write_summary(l, s, now_s);
     }
+    pthread_mutex_unlock(&l->lock);
 }

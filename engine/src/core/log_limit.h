@@ -6,11 +6,13 @@
  * and the count. So a mistyped command always shows up in the log, and a flood of
  * thousands per second costs a few lines per second, never a silent drop.
  *
- * A limiter belongs to one thread (no locks, no atomics): the OSC server's lives on
- * its control thread. Nothing here allocates. */
+ * A limiter may be used from several threads (a mutex guards it: never use one on
+ * the audio thread). The OSC server's is used by its control thread, and by tests
+ * that hand it datagrams directly while that thread runs. Nothing here allocates. */
 #ifndef LULL_CORE_LOG_LIMIT_H
 #define LULL_CORE_LOG_LIMIT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,22 +30,26 @@ typedef struct log_limit_slot {
 } log_limit_slot;
 
 typedef struct log_limiter {
+    pthread_mutex_t lock;
     double interval_s;        /* at most one line per kind per interval */
     uint64_t written, suppressed_total;   /* lines written / left out, for tests */
     log_limit_slot slots[LOG_LIMIT_SLOTS];
 } log_limiter;
 
-/* [owner] An empty limiter writing at most one line per kind per interval_s (> 0). */
+/* [any non-audio] An empty limiter writing at most one line per kind per interval_s
+ * (> 0; 1 s otherwise). */
 void log_limiter_init(log_limiter *l, double interval_s);
+/* [any non-audio] Releases the mutex (no line is written). */
+void log_limiter_destroy(log_limiter *l);
 
-/* [owner] Logs (core/log.h, at `level`) the formatted line now if no line of kind
+/* [any non-audio] Logs (core/log.h, at `level`) the formatted line now if no line of kind
  * `key` was written in the last interval; otherwise counts it and keeps it as the
  * newest of its kind. now_s is a monotonic time in seconds (rt_now_s()). Returns
  * true when the line was written. */
 bool log_limited(log_limiter *l, const void *key, double now_s, int level, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* [owner] For every kind with lines left out and a full interval since its last
+/* [any non-audio] For every kind with lines left out and a full interval since its last
  * written line: writes one summary line (the newest left out, "and N more like it
  * in the last T s"). Call it from the owner's timer so that the count of a burst
  * that has stopped is still reported. */

@@ -18,6 +18,10 @@
 #define BACKOFF_MAX_S 1.5   /* <= 2 s, with room for the open itself: back within 2 s */
 #define TICK_S 0.05
 #define SNAPSHOT_EVERY_S 0.5
+/* After a (re)connect, ports that do not exist yet are tried again every
+ * SNAPSHOT_EVERY_S for this long: under PipeWire the JACK server is back before
+ * the session manager has brought the sink's ports back. */
+#define CONNECT_RETRY_S 10.0
 
 enum jack_state { JACK_DOWN = 0, JACK_UP = 1 };
 
@@ -33,6 +37,8 @@ struct supervisor {
     char remembered[2][MAX_REMEMBERED][128];
     size_t remembered_count[2];
     bool have_remembered;
+    double retry_until;             /* rt_now_s() until which failed connections are
+                                       retried; 0 = all made (supervisor thread only) */
 
     pthread_t thread;
     bool thread_started;
@@ -117,7 +123,9 @@ static bool rebuild_engine(supervisor *s, unsigned rate)
     return true;
 }
 
-static void connect_ports(supervisor *s)
+/* retry: a later attempt at the connections that failed, logged only when it
+ * succeeds (the first attempt logged the failure). */
+static void connect_ports(supervisor *s, bool retry)
 {
     char err[256] = "";
     size_t made;
@@ -139,9 +147,19 @@ static void connect_ports(supervisor *s)
     } else {
         made = jack_driver_connect_physical(s->driver, err, sizeof err);
     }
-    if (err[0])
-        log_warn("supervisor: %s", err);
-    log_info("supervisor: %zu output connection(s) made", made);
+    if (!retry) {
+        if (err[0])
+            log_warn("supervisor: %s; retrying for %.0f s", err, CONNECT_RETRY_S);
+        log_info("supervisor: %zu output connection(s) made", made);
+        s->retry_until = err[0] ? rt_now_s() + CONNECT_RETRY_S : 0.0;
+    } else if (!err[0]) {
+        log_info("supervisor: %zu output connection(s) made (the ports appeared late)", made);
+        s->retry_until = 0.0;
+    } else if (rt_now_s() >= s->retry_until) {
+        log_warn("supervisor: %s; gave up after %.0f s (lulld plays unconnected)", err,
+                 CONNECT_RETRY_S);
+        s->retry_until = 0.0;
+    }
 }
 
 static void snapshot_connections(supervisor *s)
@@ -181,8 +199,9 @@ static bool activate(supervisor *s)
         log_error("supervisor: %s", err);
         return false;
     }
-    connect_ports(s);
-    snapshot_connections(s);
+    connect_ports(s, false);
+    if (s->retry_until == 0.0)   /* a partial set must not replace what to restore */
+        snapshot_connections(s);
     atomic_store(&s->rate, rate);
     atomic_store(&s->period, jack_driver_period(s->driver));
     atomic_store(&s->state, JACK_UP);
@@ -266,7 +285,10 @@ static void *supervise(void *arg)
         atomic_store(&s->period, jack_driver_period(s->driver));
         double now = rt_now_s();
         if (now >= next_snapshot) {
-            snapshot_connections(s);
+            if (s->retry_until > 0.0)
+                connect_ports(s, true);
+            else
+                snapshot_connections(s);
             report_muted_nodes(s, &nan_seen);
             next_snapshot = now + SNAPSHOT_EVERY_S;
         }

@@ -76,7 +76,7 @@ struct osc_server {
     double sensor_values[SENSOR_MAX_VALUES];
     float device_values[SENSOR_MAX_VALUES];
 
-    /* Rate-limited log lines (core/log_limit.h); control thread only. */
+    /* Rate-limited log lines (core/log_limit.h): the control thread's. */
     log_limiter refusals;        /* refused control commands and senders */
     log_limiter sensor_drops;    /* dropped sensor messages */
 };
@@ -1254,6 +1254,8 @@ void osc_server_destroy(osc_server *s)
         return;
     }
     close(s->fd);
+    log_limiter_destroy(&s->refusals);
+    log_limiter_destroy(&s->sensor_drops);
     free(s);
 }
 

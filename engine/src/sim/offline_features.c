@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bio/record_pick.h"
+#include "records/record_pick.h"
 
 #define BATCH 256
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "osc/device_map.h"
-#include "bio/record_pick.h"
+#include "records/record_pick.h"
 
 /* Dialect "lull" is the identity map. */
 static const char k_lull_map[] =

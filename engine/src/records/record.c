@@ -1,4 +1,4 @@
-#include "bio/record.h"
+#include "records/record.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bio/csv_record.h"
-#include "bio/edf_record.h"
-#include "bio/wfdb_record.h"
+#include "records/csv_record.h"
+#include "records/edf_record.h"
+#include "records/wfdb_record.h"
 
 static int has_suffix(const char *s, const char *suffix)
 {

@@ -1,4 +1,4 @@
-#include "bio/record_dump.h"
+#include "records/record_dump.h"
 
 #include <math.h>
 #include <stdlib.h>

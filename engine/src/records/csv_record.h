@@ -3,10 +3,10 @@
  * from it, and every time must lie within half a sample period of that uniform
  * grid); without it the rate must be given.
  * Empty cells and "nan" become NaN. Every signal gets the same rate. */
-#ifndef LULL_BIO_CSV_RECORD_H
-#define LULL_BIO_CSV_RECORD_H
+#ifndef LULL_RECORDS_CSV_RECORD_H
+#define LULL_RECORDS_CSV_RECORD_H
 
-#include "bio/record.h"
+#include "records/record.h"
 
 /* fs: sampling rate when the file has no `time_s` column (0 = the column is
  * required). Returns 0, or -1 with "file:line: message" in err. */

@@ -14,12 +14,12 @@
  * Before EDFlib sees a file the fixed header is checked here field by field, so
  * a truncated or lying header is refused with the field's name instead of
  * EDFlib's single "format error". */
-#ifndef LULL_BIO_EDF_RECORD_H
-#define LULL_BIO_EDF_RECORD_H
+#ifndef LULL_RECORDS_EDF_RECORD_H
+#define LULL_RECORDS_EDF_RECORD_H
 
 #include <stdbool.h>
 
-#include "bio/record.h"
+#include "records/record.h"
 
 /* Reads the EDF/EDF+/BDF/BDF+ file at path. Returns 0, or -1 with
  * "file: field ...: message" in err. [control] */

@@ -1,4 +1,4 @@
-#include "bio/edf_record.h"
+#include "records/edf_record.h"
 
 #include <ctype.h>
 #include <errno.h>

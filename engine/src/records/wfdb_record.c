@@ -1,4 +1,4 @@
-#include "bio/wfdb_record.h"
+#include "records/wfdb_record.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -6,12 +6,12 @@
  * verified (a mismatch is a warning in bio_record.warnings naming the signal).
  * MIT-format annotation files (.atr, .gqrsh, ...) are read too, including
  * high-resolution files ("## time resolution: N" note) and aux strings. */
-#ifndef LULL_BIO_WFDB_RECORD_H
-#define LULL_BIO_WFDB_RECORD_H
+#ifndef LULL_RECORDS_WFDB_RECORD_H
+#define LULL_RECORDS_WFDB_RECORD_H
 
 #include <stdbool.h>
 
-#include "bio/record.h"
+#include "records/record.h"
 
 /* Reads the record described by `header_path` (a ".hea" file); signal files are
  * looked up beside the header (segments too). Returns 0, or -1 with

@@ -4,8 +4,8 @@
  * `lull analyze`, `lull replay`, `lull render --bio` and the tests.
  *
  * Invalid samples (WFDB "invalid" codes, empty CSV cells) are NaN. */
-#ifndef LULL_BIO_RECORD_H
-#define LULL_BIO_RECORD_H
+#ifndef LULL_RECORDS_RECORD_H
+#define LULL_RECORDS_RECORD_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -5,13 +5,13 @@
  * ECG: MLII, II, ECG, MCL1; PPG: PPG, PLETH; respiration: RESP, RSP, RESPIRATION;
  * then the first signal whose name reads as one of them ("ECG 1", "ECG_1",
  * "ECG lead II", "EKG", "Pleth", "BVP", "Thorax", "Abdomen", "Airflow", ...). */
-#ifndef LULL_BIO_RECORD_PICK_H
-#define LULL_BIO_RECORD_PICK_H
+#ifndef LULL_RECORDS_RECORD_PICK_H
+#define LULL_RECORDS_RECORD_PICK_H
 
 #include <stddef.h>
 
 #include "bio/bio_pipeline.h"
-#include "bio/record.h"
+#include "records/record.h"
 
 /* names[s]: the user's choice for stream s (BIO_RESP, BIO_ECG, BIO_PPG) or NULL
  * to guess. Fills out[s] (NULL when absent). Returns 0, or -1 with a message

@@ -1,4 +1,4 @@
-#include "bio/csv_record.h"
+#include "records/csv_record.h"
 
 #include <ctype.h>
 #include <errno.h>

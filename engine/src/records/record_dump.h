@@ -9,12 +9,12 @@
  * leaves its cell empty. With rates that are multiples of each other (WFDB's
  * samples per frame, EDF's samples per record) the rows are the fastest
  * signal's grid. */
-#ifndef LULL_BIO_RECORD_DUMP_H
-#define LULL_BIO_RECORD_DUMP_H
+#ifndef LULL_RECORDS_RECORD_DUMP_H
+#define LULL_RECORDS_RECORD_DUMP_H
 
 #include <stdio.h>
 
-#include "bio/record.h"
+#include "records/record.h"
 
 /* Writes the CSV to f. Returns 0, or -1 when writing failed. [control] */
 int bio_record_write_signals_csv(const bio_record *rec, FILE *f);

@@ -1,4 +1,4 @@
-#include "bio/record_pick.h"
+#include "records/record_pick.h"
 
 #include <ctype.h>
 #include <stdio.h>
