@@ -113,7 +113,8 @@ if failures:
 PY
 
 [ "$(status_field preset)" = "default" ] || fail "preset changed"
-log "audio after hostile input: $(check_audio 2 --min-rms-db -50 --max-peak-db -6)"
+audio="$(check_audio 2 --min-rms-db -50 --max-peak-db -6)"   # an assignment: a failed check stops the test
+log "audio after hostile input: $audio"
 
 # Packets from an address outside the allow list: loopback excluded by
 # --allow 10.0.0.0/8; a second block admits 127.0.0.2 to read the counters.

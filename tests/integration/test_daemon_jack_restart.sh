@@ -38,7 +38,8 @@ for kill_signal in TERM KILL; do
         fail "out_left connection not restored: $conns"
     [ "$(status_field preset)" = "default" ] || fail "preset lost"
     sleep 2.5   # the engine was never stopped, but give the output a moment
-    log "audio: $(check_audio 2 --min-rms-db -50 --max-peak-db -6)"
+    audio="$(check_audio 2 --min-rms-db -50 --max-peak-db -6)"   # an assignment: a failed check stops the test
+    log "audio: $audio"
 done
 
 # Back at 44.1 kHz: a new engine, same preset and volume.
@@ -53,5 +54,6 @@ log "server back at 44100 Hz: jack up after ${t} s"
 python3 -c "import sys; sys.exit(0 if abs($(status_field volume) + 12) < 0.01 else 1)" ||
     fail "volume $(status_field volume) not carried over"
 sleep 2.5   # the new engine fades in
-log "audio at 44100 Hz: $(check_audio 2 --min-rms-db -50 --max-peak-db -6)"
+audio="$(check_audio 2 --min-rms-db -50 --max-peak-db -6)"   # an assignment: a failed check stops the test
+log "audio at 44100 Hz: $audio"
 log "PASS"

@@ -85,7 +85,8 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m,mode=0700 tmpfs "$MNT" 2>/dev
     log "status: session_db=error: $msg"
     echo "$msg" | grep -q -i "full" || fail "status message does not say the disk is full: $msg"
     grep -q "session store: .*full" "$TEST_TMP/lulld.log" || fail "disk full not in the log"
-    log "audio while the store fails: $(check_audio 2 --min-rms-db -50 --max-peak-db -6)"
+    audio="$(check_audio 2 --min-rms-db -50 --max-peak-db -6)"   # an assignment: a failed check stops the test
+    log "audio while the store fails: $audio"
     rm -f "$MNT/filler"
     for i in $(seq 1 30); do
         state="$(status_field session_db)"
@@ -105,7 +106,8 @@ else
     sleep 1
     [ "$(status_field session_db)" = "error" ] || fail "read-only store not reported"
     log "status: session_db=error: $(status_field session_db_error)"
-    log "audio with a read-only store: $(check_audio 2 --min-rms-db -50 --max-peak-db -6)"
+    audio="$(check_audio 2 --min-rms-db -50 --max-peak-db -6)"   # an assignment: a failed check stops the test
+    log "audio with a read-only store: $audio"
     chmod 0700 "$(dirname "$DB")"
 fi
 log "disk full: PASS"
