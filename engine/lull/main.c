@@ -18,8 +18,8 @@ static const struct {
     {"validate", cmd_validate, "validate [--sounds DIR]... FILE..."},
     {"plugin-check", cmd_plugin_check, "plugin-check FILE.so"},
     {"analyze", cmd_analyze,
-     "analyze FILE (--beats|--breaths|--features) [--ecg NAME] [--ppg NAME] [--resp NAME] "
-     "[--rate HZ] [-o OUT.csv]"},
+     "analyze FILE (--beats|--breaths|--features|--events|--signals) [--ecg NAME] [--ppg NAME] "
+     "[--resp NAME] [--rate HZ] [-o OUT.csv]"},
     {"simulate", cmd_simulate,
      "simulate [--target HOST:PORT] [--profile NAME] [--dialect NAME] [--speed X] [--seconds N] "
      "[--seed N]"},

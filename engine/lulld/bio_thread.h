@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "daemon/engine_slot.h"
+#include "engine/engine_slot.h"
 #include "queue/spsc_queue.h"
 #include "session/session_recorder.h"
 

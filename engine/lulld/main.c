@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "core/rt.h"
 #include "daemon/config.h"
-#include "daemon/engine_slot.h"
+#include "engine/engine_slot.h"
 #include "daemon/nsm_client.h"
 #include "daemon/supervisor.h"
 #include "net/mdns.h"

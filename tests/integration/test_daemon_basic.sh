@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # lulld against a private JACK server: /lull/status answers with every key of
-# DESIGN.md, the preset list matches the preset directory, and sound reaches the
+# docs/design.md, the preset list matches the preset directory, and sound reaches the
 # output (RMS above a floor, peak at or under the -6 dBFS ceiling).
 source "$(dirname "$0")/lib.sh"
 require_tools

@@ -233,7 +233,8 @@ double sq_onset_rate(const sq_onset *on, size_t count, double *median_ioi_s)
 void sq_flux_defaults(sq_flux_opts *o)
 {
     *o = (sq_flux_opts){.fft = 2048, .hop_ms = 10, .lo_hz = 40, .hi_hz = 12000, .floor_db = 40,
-                        .lag = 3, .ref_frames = 30, .jump_db = 10, .window_s = 1.5, .k = 4,
+                        .lag = 3, .ref_frames = 30, .jump_db = 10, .min_flux_db = 18,
+                        .window_s = 1.5, .k = 4,
                         .min_gap_ms = 120};
 }
 
@@ -246,7 +247,7 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
     else
         sq_flux_defaults(&o);
     size_t N = o.fft, hop = (size_t)lround(o.hop_ms * 1e-3 * rate), lag = o.lag;
-    if (N < 64 || hop < 1 || n < N + hop) return 0;
+    if (N < 64 || hop < 1 || lag < 1 || n < N + hop) return 0;
     size_t frames = (n - N) / hop + 1, bins = N / 2 + 1;
     size_t k0 = (size_t)ceil(o.lo_hz * N / rate), k1 = (size_t)floor(o.hi_hz * N / rate);
     if (k1 >= bins) k1 = bins - 1;
@@ -256,11 +257,12 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
     size_t span = o.ref_frames + lag;   /* frames of history kept per bin */
     double *win = malloc(N * sizeof *win), *hist = malloc((span + 2) * bins * sizeof *hist);
     double *ref = calloc(bins, sizeof *ref), *sf = calloc(frames, sizeof *sf);
+    double *prevj = calloc(lag * bins, sizeof *prevj);
     size_t W = (size_t)lround(o.window_s * 1000.0 / o.hop_ms);
     double *scratch = malloc((2 * W + 1) * sizeof *scratch);
     size_t found = 0;
     fftwf_plan plan = NULL;
-    if (!buf || !X || !win || !hist || !ref || !sf || !scratch || !o.ref_frames) goto done;
+    if (!buf || !X || !win || !hist || !ref || !prevj || !sf || !scratch || !o.ref_frames) goto done;
     plan = fftwf_plan_dft_r2c_1d((int)N, buf, X, FFTW_ESTIMATE);
     if (!plan) goto done;
     double wsq = 0, ms = 0;
@@ -287,8 +289,13 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
             if (f > lag) ref[k] += hist[((f - lag - 1) % (span + 2)) * bins + k];
             if (f > span) ref[k] -= hist[((f - span - 1) % (span + 2)) * bins + k];
             if (f < span) continue;
-            double jump = cur[k] - ref[k] / (double)o.ref_frames - o.jump_db;
-            if (jump > 0) sum += jump;
+            /* How far the bin stands past its reference, and what of that is new
+             * over the last `lag` frames (an attack spreads over several
+             * overlapping frames): a held or decaying partial adds nothing. */
+            double jump = fmax(0, cur[k] - ref[k] / (double)o.ref_frames - o.jump_db);
+            double *old = prevj + (f % lag) * bins + k;   /* J of frame f - lag */
+            if (jump > *old) sum += jump - *old;
+            *old = jump;
         }
         sf[f] = sum;
     }
@@ -306,8 +313,9 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
             sig = 1.4826 * median_of(scratch, m);
             thr = med + o.k * sig;
         }
-        /* At least one bin jumping 2 x jump_db: silence and steady sound give none. */
-        if (!(sf[f] > thr) || sf[f] < o.jump_db) continue;
+        /* min_flux: steady noise's own exceedances (a few bins a few dB each)
+         * stay under it; silence and steady tones give none. */
+        if (!(sf[f] > thr) || sf[f] < o.min_flux_db) continue;
         int peak = 1;
         for (size_t d = 1; d <= 3 && peak; d++) {
             if (f >= d && sf[f - d] > sf[f]) peak = 0;
@@ -326,7 +334,7 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
 done:
     if (plan) fftwf_destroy_plan(plan);
     fftwf_free(buf), fftwf_free(X);
-    free(win), free(hist), free(ref), free(sf), free(scratch);
+    free(win), free(hist), free(ref), free(prevj), free(sf), free(scratch);
     return found;
 }
 

@@ -97,12 +97,14 @@ typedef struct sq_flux_opts {
     double lo_hz, hi_hz;   /* bins summed, default 40 Hz .. 12 kHz */
     double floor_db;       /* level floor under the signal's per-bin white-noise
                             * level, default 40 dB (bins below it cannot jump) */
-    size_t lag;            /* newest frames left out of a bin's reference, default 3
-                            * (the 43 ms frames overlap the onset) */
+    size_t lag;            /* newest frames left out of a bin's reference, and the
+                            * span of its growth, default 3 (30 ms; >= 1) */
     size_t ref_frames;     /* frames averaged (dB) before those: a bin's reference
                             * level, default 30 (300 ms) */
     double jump_db;        /* a bin counts by how far it stands past its reference
                             * plus this, default 10 dB */
+    double min_flux_db;    /* least SF of an event, default 20 dB (e.g. two bins
+                            * 10 dB past jump_db: steady noise makes ~8 per frame) */
     double window_s;       /* adaptive threshold over +-window_s, default 1.5 s */
     double k;              /* threshold: median + k * robust sigma of the flux, default 4 */
     double min_gap_ms;     /* least time between events, default 120 ms */
@@ -113,12 +115,14 @@ void sq_flux_defaults(sq_flux_opts *o);
  * threshold (Dixon 2006; Boeck, Krebs & Schedl 2012): each bin's level L(n,k) =
  * 20 log10(|X(n,k)| + c) dB, c = floor_db under the per-bin level of white noise
  * with x's RMS (so nothing depends on the signal's level), is compared with its
- * own mean over the ref_frames before the last `lag`; SF(n) sums what stands more
- * than jump_db over it. A bin of steady noise (exponential power) exceeds its
+ * own mean over the ref_frames before the last `lag`; J(n,k) = max(0, L - mean -
+ * jump_db) is how far it stands out, and SF(n) sums its growth over `lag`
+ * frames, max(0, J(n,k) - J(n-lag,k)) (an attack spreads over several overlapping
+ * frames), so a held or decaying partial adds nothing after its onset. A bin of steady noise (exponential power) exceeds its
  * typical level by 10 dB with probability e^(-10 ln 10 / 10) ~ 0.1 %, a struck
  * partial 13 dB over its noise bin does every time: a soft strike counts over a
  * loud texture. An event is a local maximum of SF over +-3 frames, above median
- * + k * 1.4826 * MAD of SF over +-window_s and above jump_db, min_gap_ms after
+ * + k * 1.4826 * MAD of SF over +-window_s and above min_flux_db, min_gap_ms after
  * the previous one. Fills at most max sq_onset (index, time_s = the frame's
  * centre; over_db = SF over its threshold in robust sigmas; rise_ms, level_dbfs
  * NaN) and returns how many were found. For sq_onset_rate and for counting. */

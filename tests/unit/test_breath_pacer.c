@@ -1,4 +1,4 @@
-/* The breath pacer's modes against their contract (DESIGN.md "Engine clocks"),
+/* The breath pacer's modes against their contract (docs/design.md "Engine clocks"),
  * driven block by block with synthetic feature frames. */
 #include <math.h>
 #include <string.h>

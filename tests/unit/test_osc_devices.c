@@ -21,7 +21,7 @@
 
 #include "bio/bio_pipeline.h"
 #include "check.h"
-#include "daemon/engine_slot.h"
+#include "engine/engine_slot.h"
 #include "osc/osc_server.h"
 
 static void audio_status(void *ud, osc_audio_status *out) { (void)ud, (void)out; }

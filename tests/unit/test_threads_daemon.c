@@ -26,7 +26,7 @@
 #include "bio/bio_pipeline.h"
 #include "check.h"
 #include "core/rt.h"
-#include "daemon/engine_slot.h"
+#include "engine/engine_slot.h"
 #include "engine/engine.h"
 #include "osc/osc_server.h"
 #include "osc/sensor_msg.h"

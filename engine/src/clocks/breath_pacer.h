@@ -1,5 +1,5 @@
 /* The breath pacer: a breathing clock (rate, phase, inhale fraction) that the
- * soundscape swells with. Modes (DESIGN.md):
+ * soundscape swells with. Modes (docs/design.md):
  *   off        runs at the preset's rate; pacer_active = 0.
  *   follow     mirrors the client: the rate glides to the measured rate and the
  *              phase is pulled gently toward the measured phase.

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "daemon/engine_slot.h"
+#include "engine/engine_slot.h"
 #include "engine/engine.h"
 #include "osc/osc_server.h"
 

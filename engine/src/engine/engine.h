@@ -3,7 +3,7 @@
  * any number of frames per call. Drivers (JACK, offline) call lull_engine_process
  * from their audio thread; the control layer (OSC, CLI) calls the rest.
  *
- * Threads (see DESIGN.md):
+ * Threads (see docs/design.md):
  *   [audio]    lull_engine_process only.
  *   [control]  one thread at a time sends commands (OSC server, or the CLI).
  *   [bio]      one thread publishes feature frames.

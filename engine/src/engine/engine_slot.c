@@ -1,4 +1,4 @@
-#include "daemon/engine_slot.h"
+#include "engine/engine_slot.h"
 
 void engine_slot_init(engine_slot *s, lull_engine *e)
 {

@@ -2,9 +2,12 @@
  * supervisor threads. The supervisor replaces the engine when the JACK server
  * comes back at another sample rate; the lock makes that swap safe for the
  * other non-audio threads. The audio thread never touches the slot: the JACK
- * driver holds its own engine pointer, changed only while the client is closed. */
-#ifndef LULL_DAEMON_ENGINE_SLOT_H
-#define LULL_DAEMON_ENGINE_SLOT_H
+ * driver holds its own engine pointer, changed only while the client is closed.
+ *
+ * It lives beside the engine, not in daemon/: the OSC layer (osc/) needs it and
+ * daemon/ is built on osc/, so osc/ must not include daemon/ (no include cycle). */
+#ifndef LULL_ENGINE_ENGINE_SLOT_H
+#define LULL_ENGINE_ENGINE_SLOT_H
 
 #include <pthread.h>
 

@@ -1,4 +1,4 @@
-/* The feature sources a preset modulation can read (DESIGN.md "Modulation"). */
+/* The feature sources a preset modulation can read (docs/design.md "Modulation"). */
 #ifndef LULL_MODULATION_MOD_SOURCE_H
 #define LULL_MODULATION_MOD_SOURCE_H
 

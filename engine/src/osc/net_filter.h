@@ -2,7 +2,7 @@
  * IPv4 and IPv6. IPv4-mapped IPv6 sources (::ffff:a.b.c.d, as a dual-stack socket
  * reports IPv4 peers) are matched against the IPv4 blocks.
  *
- * lulld keeps two lists (DESIGN.md "Network defaults"):
+ * lulld keeps two lists (docs/design.md "Network defaults"):
  * - who may send at all (sensors; `--allow`): by default loopback 127.0.0.0/8 and
  *   ::1, private 10/8, 172.16/12, 192.168/16, fc00::/7, link-local 169.254/16,
  *   fe80::/10;

@@ -1,4 +1,4 @@
-/* lulld's OSC control surface: the control thread of DESIGN.md.
+/* lulld's OSC control surface: the control thread of docs/design.md.
  *
  * The server owns its UDP socket (IPv6 dual-stack, or the --bind address) and
  * reads every datagram itself with recvfrom, so the sender's address is checked
@@ -26,7 +26,7 @@
 
 #include <sys/socket.h>
 
-#include "daemon/engine_slot.h"
+#include "engine/engine_slot.h"
 #include "osc/device_map.h"
 #include "osc/net_filter.h"
 #include "queue/spsc_queue.h"
