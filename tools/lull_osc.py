@@ -195,6 +195,10 @@ def main(argv):
             print("null")
             return 1
         print(json.dumps({"address": m[0], "args": [_json_safe(a) for a in m[1]]}))
+        # some addresses answer with several messages (/lull/preset/info with no
+        # name: one per preset): print every one that follows closely
+        for m in c.drain(0.3):
+            print(json.dumps({"address": m[0], "args": [_json_safe(a) for a in m[1]]}))
     elif cmd == "watch":
         return watch(c, float(argv[2]) if len(argv) > 2 else None)
     else:

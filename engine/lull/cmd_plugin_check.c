@@ -18,5 +18,10 @@ int cmd_plugin_check(int argc, char **argv)
         fprintf(stderr, "usage: lull plugin-check FILE.so\n");
         return 2;
     }
+    /* A bare "mynode.so" means the file here, as a user types it: dlopen would
+     * search the system's library path for a name without a slash instead. */
+    char path[4096];
+    if (!strchr(argv[1], '/') && snprintf(path, sizeof path, "./%s", argv[1]) < (int)sizeof path)
+        return plugin_check_run(path, stdout);
     return plugin_check_run(argv[1], stdout);
 }

@@ -120,6 +120,12 @@ int cmd_render(int argc, char **argv)
     size_t out_len = strlen(o.out_path);
     if (!format_given && out_len > 5 && strcasecmp(o.out_path + out_len - 5, ".flac") == 0)
         o.format = OFFLINE_FORMAT_FLAC;
+    /* lull writes WAV or FLAC only: an .mp3 or .ogg name would be a WAV in disguise. */
+    const char *dot = strrchr(o.out_path, '.');
+    const char *slash = strrchr(o.out_path, '/');
+    if (dot && (!slash || dot > slash) && strcasecmp(dot, ".wav") != 0 &&
+        strcasecmp(dot, ".flac") != 0)
+        return bad_usage("the output must be a .wav or .flac file, not", o.out_path);
 
     if (bio && profile) return bad_usage("--bio and --simulate exclude each other", NULL);
 

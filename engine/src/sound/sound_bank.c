@@ -449,6 +449,10 @@ static int decode(SNDFILE *sf, const SF_INFO *info, const char *rel, double rate
         code = fail(err, errlen, SOUND_ERR_NOMEM, "\"%s\" after %llu frames", rel,
                     (unsigned long long)d->frames);
     if (!keep) d->frames = read_total;
+    /* The converter's flush may add a frame: a file of n frames at fs lasts n/fs
+     * seconds, so it holds round(n x ratio) frames at the engine rate. */
+    if (keep && !code && d->frames > (uint64_t)llround((double)read_total * ratio))
+        d->frames = (uint64_t)llround((double)read_total * ratio);
     if (!code && read_total == 0)
         code = fail(err, errlen, SOUND_ERR_EMPTY, "\"%s\" has no readable frames", rel);
     if (!code && keep && d->frames == 0)
