@@ -237,7 +237,8 @@ static sound make_hum_pulse(void)
 /* crickets: a distant field of tree crickets at night (Oecanthus: a steady
  * ~2.8-3.2 kHz carrier pulsed at ~40-60 Hz, after the temperature relation of
  * Dolbear 1897 at about 20 C), four individuals at different pitches, distances and
- * pulse rates, each fading in and out over seconds, over a faint dark air noise.
+ * pulse rates, each swelling and fading (40-100 %) over seconds, over a faint
+ * dark air noise.
  * Stereo, 12 s loop. */
 static sound make_crickets(void)
 {
@@ -250,7 +251,10 @@ static sound make_crickets(void)
         for (size_t i = 0; i < s.frames; i++) {
             double t = (double)i / RATE;
             double pulse = pow(0.5 - 0.5 * cos(TAU * pr * t + ph), 3.0);
-            double swell = 0.5 - 0.5 * cos(TAU * slow * t + sp);
+            /* Each fades between 40 % and full level, never out: a field that
+             * breathes without its short-term loudness jumping (the 10.5 s
+             * loop of night_forest rose 3.9 LU with full-depth fades). */
+            double swell = 0.4 + 0.6 * (0.5 - 0.5 * cos(TAU * slow * t + sp));
             double v = amp * swell * pulse * sin(TAU * fc * t);
             s.x[i * 2] += (float)(v * cos(0.5 * M_PI * pan));
             s.x[i * 2 + 1] += (float)(v * sin(0.5 * M_PI * pan));

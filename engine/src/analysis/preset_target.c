@@ -9,6 +9,7 @@
 #include "core/install_paths.h"
 #include "engine/engine.h"
 #include "preset/preset.h"
+#include "preset/preset_name.h"
 
 /* The offline driver's rule: a path, a *.json name or an existing file is a file. */
 static int looks_like_file(const char *s)
@@ -27,7 +28,7 @@ int preset_declared_loudness(const struct plugin_registry *reg, const char *pres
     if (looks_like_file(preset)) {
         snprintf(path, sizeof path, "%s", preset);
     } else {
-        if (!lull_preset_name_valid(preset, err, errlen)) return -1;
+        if (!preset_name_valid(preset, err, errlen)) return -1;
         /* The engine's default preset directory (engine_control.c). */
         const char *dir = getenv("LULL_PRESET_DIR");
         struct stat st;

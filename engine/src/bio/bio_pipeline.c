@@ -12,6 +12,7 @@
 #include "bio/hrv.h"
 #include "bio/ppg_detector.h"
 #include "bio/signal_quality.h"
+#include "core/limits.h"
 
 #define DEFAULT_GAP_TOLERANCE_S 0.5
 #define MAX_NUDGE_S 0.001
@@ -52,9 +53,13 @@
 /* Heart sources, in order of preference. */
 enum { SRC_ECG = 0, SRC_RR = 1, SRC_PPG = 2, SOURCES = 3, SRC_NONE = -1 };
 
-static const double default_rate[BIO_WAVEFORMS] = { 25.0, 250.0, 64.0 };
-static const double min_rate[BIO_WAVEFORMS] = { 4.0, 50.0, 20.0 };
-static const double max_rate[BIO_WAVEFORMS] = { 1000.0, 10000.0, 10000.0 };
+/* Per waveform (resp, ECG, PPG), from core/limits.h. */
+static const double default_rate[BIO_WAVEFORMS] = {
+    LULL_RESP_DEFAULT_RATE_HZ, LULL_ECG_DEFAULT_RATE_HZ, LULL_PPG_DEFAULT_RATE_HZ};
+static const double min_rate[BIO_WAVEFORMS] = {
+    LULL_RESP_MIN_RATE_HZ, LULL_ECG_MIN_RATE_HZ, LULL_PPG_MIN_RATE_HZ};
+static const double max_rate[BIO_WAVEFORMS] = {
+    LULL_RESP_MAX_RATE_HZ, LULL_ECG_MAX_RATE_HZ, LULL_PPG_MAX_RATE_HZ};
 
 /* Sample index -> time: piecewise, one segment per clock (re)anchoring. */
 typedef struct segment {

@@ -86,37 +86,43 @@ typedef void (*bio_release_fn)(void *ctx, const release_event *ev);
 
 typedef struct bio_pipeline bio_pipeline;
 
+/* [any] */
 void bio_pipeline_config_default(bio_pipeline_config *cfg);
 
-/* cfg NULL = defaults. Returns NULL on a bad rate or no memory. */
+/* [main] cfg NULL = defaults. Returns NULL on a bad rate or no memory. */
 bio_pipeline *bio_pipeline_new(const bio_pipeline_config *cfg);
+/* [main] */
 void bio_pipeline_free(bio_pipeline *p);
 
-/* Changes a waveform's nominal rate (e.g. /lull/bio/<signal>/rate). Allocates:
+/* [bio] Changes a waveform's nominal rate (e.g. /lull/bio/<signal>/rate). Allocates:
  * not for the push path. Returns 0, or -1 when out of range (respiration 4..1000,
- * ECG 50..10000, PPG 20..10000 Hz) or out of memory (the old rate stays). */
+ * ECG 50..10000, PPG 20..10000 Hz: core/limits.h) or out of memory (the old rate stays). */
 int bio_pipeline_set_rate(bio_pipeline *p, bio_stream s, double hz);
+/* [bio] */
 double bio_pipeline_rate(const bio_pipeline *p, bio_stream s);
 
+/* [main] */
 void bio_pipeline_set_listener(bio_pipeline *p, const bio_pipeline_listener *l);
-/* fn NULL: none. */
+/* [main] fn NULL: none. */
 void bio_pipeline_set_release_listener(bio_pipeline *p, bio_release_fn fn, void *ctx);
 
-/* n samples of a waveform; t_last_s is the time of the last one. */
+/* [bio] n samples of a waveform; t_last_s is the time of the last one. */
 void bio_pipeline_push_samples(bio_pipeline *p, bio_stream s, const float *x, size_t n,
                                double t_last_s);
-/* n RR intervals (ms), the last one ending at t_s. */
+/* [bio] n RR intervals (ms), the last one ending at t_s. */
 void bio_pipeline_push_rr(bio_pipeline *p, const float *rr_ms, size_t n, double t_s);
+/* [bio] */
 void bio_pipeline_push_hr(bio_pipeline *p, float bpm, double t_s);
 
-/* The features at time now_s (>= the last stamp; call e.g. every 100 ms). Also
+/* [bio] The features at time now_s (>= the last stamp; call e.g. every 100 ms). Also
  * advances coherence (every 5 s), RSA and the baseline. */
 void bio_pipeline_features(bio_pipeline *p, double now_s, lull_features *out);
 
-/* End of a recorded stream: reports the last beat of each source (validators
+/* [bio] End of a recorded stream: reports the last beat of each source (validators
  * judge a beat when the next arrives) and a release still in progress. */
 void bio_pipeline_flush(bio_pipeline *p);
 
+/* [bio] */
 void bio_pipeline_counters_get(const bio_pipeline *p, bio_pipeline_counters *out);
 
 #endif

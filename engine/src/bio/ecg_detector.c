@@ -7,6 +7,7 @@
 
 #include "bio/beat_queue.h"
 #include "bio/bio_biquad.h"
+#include "core/limits.h"
 
 enum {
     ECG_LEARN_CAP = 64,    /* integrator peaks kept during threshold learning */
@@ -103,7 +104,7 @@ struct ecg_detector {
 
 ecg_detector *ecg_detector_new(double fs)
 {
-    if (!(fs >= 50.0 && fs <= 10000.0))
+    if (!(fs >= LULL_ECG_MIN_RATE_HZ && fs <= LULL_ECG_MAX_RATE_HZ))
         return NULL;
     ecg_detector *d = calloc(1, sizeof *d);
     if (!d)

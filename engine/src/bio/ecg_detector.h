@@ -34,7 +34,7 @@
 
 typedef struct ecg_detector ecg_detector;
 
-/* Returns NULL when fs is out of range (50..10000 Hz) or memory runs out. */
+/* Returns NULL when fs is out of range (50..10000 Hz, core/limits.h) or memory runs out. */
 ecg_detector *ecg_detector_new(double fs);
 void ecg_detector_free(ecg_detector *d);
 

@@ -45,7 +45,7 @@ typedef struct lull_features {
     uint8_t release_evidence;   /* release_evidence bits behind it, 0 when none */
 } lull_features;
 
-/* A features frame where everything is unknown and no sensor was seen. */
+/* [any] A features frame where everything is unknown and no sensor was seen. */
 void lull_features_init(lull_features *f);
 
 #endif

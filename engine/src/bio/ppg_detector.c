@@ -7,6 +7,7 @@
 
 #include "bio/beat_queue.h"
 #include "bio/bio_biquad.h"
+#include "core/limits.h"
 
 #define PPG_W1_S 0.111        /* MA_peak: about a systolic peak's width */
 #define PPG_W2_S 0.667        /* MA_beat: about a beat */
@@ -59,7 +60,7 @@ struct ppg_detector {
 
 ppg_detector *ppg_detector_new(double fs)
 {
-    if (!(fs >= 20.0 && fs <= 10000.0))
+    if (!(fs >= LULL_PPG_MIN_RATE_HZ && fs <= LULL_PPG_MAX_RATE_HZ))
         return NULL;
     ppg_detector *d = calloc(1, sizeof *d);
     if (!d)

@@ -26,7 +26,7 @@
 
 typedef struct ppg_detector ppg_detector;
 
-/* Returns NULL when fs is out of range (20..10000 Hz) or memory runs out. */
+/* Returns NULL when fs is out of range (20..10000 Hz, core/limits.h) or memory runs out. */
 ppg_detector *ppg_detector_new(double fs);
 void ppg_detector_free(ppg_detector *d);
 

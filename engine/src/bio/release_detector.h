@@ -82,7 +82,7 @@ typedef struct release_detector {
 
 /* [any] */
 void release_detector_init(release_detector *d);
-/* [worker: biosignal thread] A breath event from the tracker; median = the
+/* [bio] A breath event from the tracker; median = the
  * session's median swing (NaN before it is known), cycle_s = mean cycle. */
 void release_detector_breath(release_detector *d, const resp_event *ev, double median,
                              double cycle_s);

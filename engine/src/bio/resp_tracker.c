@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "bio/order_stats.h"
+#include "core/limits.h"
 
 #define HIGHPASS_HZ 0.03
 #define LOWPASS_HZ 1.2
@@ -95,7 +96,7 @@ struct resp_tracker {
 
 resp_tracker *resp_tracker_new(double fs)
 {
-    if (!(fs >= 4.0 && fs <= 1000.0)) return NULL;
+    if (!(fs >= LULL_RESP_MIN_RATE_HZ && fs <= LULL_RESP_MAX_RATE_HZ)) return NULL;
     resp_tracker *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->history_len = (int64_t)ceil(HISTORY_S * fs) + 1;

@@ -58,7 +58,7 @@ typedef struct resp_event {
 
 typedef struct resp_tracker resp_tracker;
 
-/* fs: nominal sampling rate, 4..1000 Hz. Returns NULL when out of range. */
+/* fs: nominal sampling rate, 4..1000 Hz (core/limits.h). Returns NULL when out of range. */
 resp_tracker *resp_tracker_new(double fs);
 void resp_tracker_free(resp_tracker *t);
 

@@ -15,7 +15,7 @@ void breath_pacer_configure(breath_pacer *p, const preset_pacer *s)
 
 void breath_pacer_set_mode(breath_pacer *p, enum pacer_mode mode, double target)
 {
-    if (target > 0) p->target = clampd(target, PACER_MIN_RATE, 30.0);
+    if (target > 0) p->target = clampd(target, PACER_MIN_RATE, PACER_MAX_RATE);
     if (mode == p->mode) return;
     p->mode = mode;
     p->guide_started = false;
@@ -59,7 +59,7 @@ static void guide_decide(breath_pacer *p, const lull_features *f)
         p->in_step = p->out_of_step = 0;
         double d = PACER_RELEASE_FOLLOW * (client - p->rate);
         p->rate += clampd(d, -PACER_GUIDE_STEP, PACER_GUIDE_STEP);
-        p->rate = clampd(p->rate, PACER_MIN_RATE, 30.0);
+        p->rate = clampd(p->rate, PACER_MIN_RATE, PACER_MAX_RATE);
         return;
     }
     if (!p->guide_started) {
@@ -132,7 +132,7 @@ void breath_pacer_advance(breath_pacer *p, const lull_features *f, double sample
             /* Glide the rate (at most 3 breaths/min per second) and pull the phase
              * toward the client's with a 2 s time constant. */
             double d = clampd(f->breath_rate - p->rate, -3.0 * dt, 3.0 * dt);
-            p->rate = clampd(p->rate + d, PACER_MIN_RATE, 30.0);
+            p->rate = clampd(p->rate + d, PACER_MIN_RATE, PACER_MAX_RATE);
             if (isfinite(f->breath_phase)) p->phase += 0.5 * dt * wrap_diff(f->breath_phase - p->phase);
             p->phase -= floor(p->phase);
         }

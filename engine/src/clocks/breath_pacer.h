@@ -22,10 +22,13 @@
 #include <stdint.h>
 
 #include "bio/features.h"
+#include "core/limits.h"
 #include "lull/plugin.h"
 #include "preset/preset.h"
 
-#define PACER_MIN_RATE 4.0
+/* The pacer's rate range (core/limits.h: 4..30 breaths/min). */
+#define PACER_MIN_RATE LULL_PACER_MIN_RATE
+#define PACER_MAX_RATE LULL_PACER_MAX_RATE
 #define PACER_RESONANCE_TRIALS 5
 #define PACER_GUIDE_FOLLOW_BREATHS 3   /* breaths in step before stepping down */
 #define PACER_GUIDE_MISS_BREATHS 4     /* breaths out of step before stepping back */
@@ -53,6 +56,7 @@ typedef struct breath_pacer {
     bool resonance_done;
 } breath_pacer;
 
+/* [any !audio] */
 void breath_pacer_init(breath_pacer *p, const preset_pacer *settings);
 /* [audio] Apply a preset's pacer settings (on preset switch) without a phase jump. */
 void breath_pacer_configure(breath_pacer *p, const preset_pacer *settings);
@@ -65,7 +69,7 @@ void breath_pacer_advance(breath_pacer *p, const lull_features *f, double sample
                           uint32_t frames, lull_clocks *out, lull_event *events,
                           uint32_t *event_count, uint32_t max_events);
 
-/* The rate of resonance trial i (6.5, 6.0, ... 4.5). */
+/* [any] The rate of resonance trial i (6.5, 6.0, ... 4.5). */
 double breath_pacer_trial_rate(int i);
 
 #endif

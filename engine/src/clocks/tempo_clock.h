@@ -15,6 +15,7 @@ typedef struct tempo_clock {
     double beat;           /* position at the start of the next block */
 } tempo_clock;
 
+/* [any !audio] */
 void tempo_clock_init(tempo_clock *t, const preset_tempo *p);
 /* [audio] Advance by `frames`: slew toward the target, fill the clock fields and
  * append a LULL_EVENT_BEAT event for every beat that starts in the block. */
@@ -22,7 +23,7 @@ void tempo_clock_advance(tempo_clock *t, const preset_tempo *p, float heart_rate
                          double sample_rate, uint32_t frames, lull_clocks *out,
                          lull_event *events, uint32_t *event_count, uint32_t max_events);
 
-/* The target tempo for a heart rate (NaN or !heart_ok: the preset's bpm). */
+/* [any] The target tempo for a heart rate (NaN or !heart_ok: the preset's bpm). */
 double tempo_clock_target(const preset_tempo *p, float heart_rate, int heart_ok);
 
 #endif

@@ -4,7 +4,7 @@
 
 enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
-/* [any non-audio thread] */
+/* [any !audio] */
 void log_set_level(int level);
 int log_get_level(void);
 /* Parses "error|warn|info|debug"; returns -1 when unknown. */

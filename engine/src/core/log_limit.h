@@ -36,20 +36,20 @@ typedef struct log_limiter {
     log_limit_slot slots[LOG_LIMIT_SLOTS];
 } log_limiter;
 
-/* [any non-audio] An empty limiter writing at most one line per kind per interval_s
+/* [any !audio] An empty limiter writing at most one line per kind per interval_s
  * (> 0; 1 s otherwise). */
 void log_limiter_init(log_limiter *l, double interval_s);
-/* [any non-audio] Releases the mutex (no line is written). */
+/* [any !audio] Releases the mutex (no line is written). */
 void log_limiter_destroy(log_limiter *l);
 
-/* [any non-audio] Logs (core/log.h, at `level`) the formatted line now if no line of kind
+/* [any !audio] Logs (core/log.h, at `level`) the formatted line now if no line of kind
  * `key` was written in the last interval; otherwise counts it and keeps it as the
  * newest of its kind. now_s is a monotonic time in seconds (rt_now_s()). Returns
  * true when the line was written. */
 bool log_limited(log_limiter *l, const void *key, double now_s, int level, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* [any non-audio] For every kind with lines left out and a full interval since its last
+/* [any !audio] For every kind with lines left out and a full interval since its last
  * written line: writes one summary line (the newest left out, "and N more like it
  * in the last T s"). Call it from the owner's timer so that the count of a burst
  * that has stopped is still reported. */

@@ -53,21 +53,22 @@ enum lulld_config_outcome {
     LULLD_CONFIG_ERROR,       /* err says why: exit 2 */
 };
 
+/* [main] */
 void lulld_config_defaults(lulld_config *c);
 
-/* Defaults, then the file named by --config (if any), then the flags. --help and
+/* [main] Defaults, then the file named by --config (if any), then the flags. --help and
  * --version print to stdout. */
 enum lulld_config_outcome lulld_config_from_args(lulld_config *c, int argc, char **argv,
                                                  char *err, size_t errlen);
 
-/* Applies a config file on top of c. Errors read "FILE:LINE: message". */
+/* [main] Applies a config file on top of c. Errors read "FILE:LINE: message". */
 bool lulld_config_load_file(lulld_config *c, const char *path, char *err, size_t errlen);
 
-/* Writes the settings that describe this instance (used by the session manager's
+/* [main] Writes the settings that describe this instance (used by the session manager's
  * save): preset, jack-name, connect, max-volume. */
 bool lulld_config_save_file(const lulld_config *c, const char *path, char *err, size_t errlen);
 
-/* The usage text printed by --help. */
+/* [main] The usage text printed by --help. */
 const char *lulld_config_usage(void);
 
 #endif

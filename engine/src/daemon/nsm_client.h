@@ -17,14 +17,15 @@ typedef struct nsm_client nsm_client;
 /* Writes the session's state to path; false + err on failure. [NSM thread] */
 typedef bool (*nsm_save_fn)(void *ud, const char *path, char *err, size_t errlen);
 
-/* Announces to url and waits up to timeout_s for /nsm/client/open. On success
+/* [main] Announces to url and waits up to timeout_s for /nsm/client/open. On success
  * fills client_id and config_path (path + ".conf"). NULL with a message when the
  * session manager does not answer. */
 nsm_client *nsm_client_start(const char *url, const char *executable, double timeout_s,
                              char *client_id, size_t id_len, char *config_path,
                              size_t path_len, char *err, size_t errlen);
-/* Saves go to fn from now on (before this, a save request is answered with /error). */
+/* [main] Saves go to fn from now on (before this, a save request is answered with /error). */
 void nsm_client_set_save(nsm_client *c, nsm_save_fn fn, void *ud);
+/* [main] */
 void nsm_client_stop(nsm_client *c);
 
 #endif

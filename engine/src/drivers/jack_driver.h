@@ -3,7 +3,7 @@
  * (JackNoStartServer). The supervisor (daemon/supervisor.h) opens, starts and
  * closes it, and re-opens it when the server comes back.
  *
- * Threads: open/start/connect/close from one non-audio thread; the getters from
+ * Threads: open/start/connect/close from [main] (the supervisor); the getters from
  * any thread (atomics). The process callback calls lull_engine_process and times
  * itself with rt_now_ns(), nothing else. */
 #ifndef LULL_DRIVERS_JACK_DRIVER_H
@@ -17,39 +17,42 @@
 
 typedef struct jack_driver jack_driver;
 
-/* Opens the client and registers the ports; does not activate. NULL with a
+/* [main] Opens the client and registers the ports; does not activate. NULL with a
  * message when no server is reachable or the ports cannot be registered. */
 jack_driver *jack_driver_open(const char *client_name, char *err, size_t errlen);
-/* The engine must be created at jack_driver_sample_rate(); starts processing. */
+/* [main] The engine must be created at jack_driver_sample_rate(); starts processing. */
 bool jack_driver_start(jack_driver *d, lull_engine *engine, char *err, size_t errlen);
-/* Deactivates (if the server still lives) and closes the client. */
+/* [main] Deactivates (if the server still lives) and closes the client. */
 void jack_driver_close(jack_driver *d);
 
-/* Connects one of our outputs (0 = left, 1 = right) to a port. */
+/* [main] Connects one of our outputs (0 = left, 1 = right) to a port. */
 bool jack_driver_connect_side(jack_driver *d, int side, const char *port);
-/* Connects out_left to ports[0], out_right to ports[1], then alternating. Returns
+/* [main] Connects out_left to ports[0], out_right to ports[1], then alternating. Returns
  * the number of connections made; `err` names the first one that failed. */
 size_t jack_driver_connect(jack_driver *d, const char *const *ports, size_t count, char *err,
                            size_t errlen);
-/* Connects to the first two physical playback ports (one port: both sides to it). */
+/* [main] Connects to the first two physical playback ports (one port: both sides to it). */
 size_t jack_driver_connect_physical(jack_driver *d, char *err, size_t errlen);
-/* Current connections of out_left (side 0) or out_right (side 1): up to max port
+/* [main] Current connections of out_left (side 0) or out_right (side 1): up to max port
  * names of up to namelen chars. Returns the count. */
 size_t jack_driver_connections(jack_driver *d, int side, char (*names)[128], size_t max);
 
-/* True once the server shut the client down (server gone, or it kicked us). */
+/* [main] True once the server shut the client down (server gone, or it kicked us). */
 bool jack_driver_is_dead(const jack_driver *d);
+/* [any] */
 uint32_t jack_driver_sample_rate(const jack_driver *d);
+/* [any] */
 uint32_t jack_driver_period(const jack_driver *d);
-/* Smoothed DSP load: time in the process callback, percent of the period. */
+/* [any] Smoothed DSP load: time in the process callback, percent of the period. */
 float jack_driver_dsp_load(const jack_driver *d);
-/* Peak of the smoothed load since the last call (for benchmarks). */
+/* [any] Peak of the smoothed load since the last call (for benchmarks). */
 float jack_driver_take_peak_load(jack_driver *d);
+/* [any] */
 uint32_t jack_driver_xruns(const jack_driver *d);
-/* The full JACK name of our port (side 0 = left, 1 = right). */
+/* [any] The full JACK name of our port (side 0 = left, 1 = right). */
 const char *jack_driver_port_name(const jack_driver *d, int side);
 
-/* Route libjack's own messages into our log (debug level: a missing server is
+/* [main] Route libjack's own messages into our log (debug level: a missing server is
  * reported once by the supervisor, not by every failed attempt). */
 void jack_driver_quiet_library_messages(void);
 

@@ -162,8 +162,7 @@ static void render_block(lull_engine *e)
 
     lull_clocks clk = {.sample_rate = e->sr, .frame = e->frames};
     const lull_plan *lead = e->next ? e->next : e->cur;
-    static const preset_tempo k_no_tempo = {60, 0, 40, 90, 4};
-    tempo_clock_advance(&e->tempo, lead ? &lead->tempo : &k_no_tempo, f->heart_rate,
+    tempo_clock_advance(&e->tempo, lead ? &lead->tempo : &preset_tempo_default, f->heart_rate,
                         f->heart_state == LULL_SENSOR_OK, e->sr, n, &clk, e->events,
                         &e->event_count, ENGINE_MAX_EVENTS);
     breath_pacer_advance(&e->pacer, f, e->sr, n, &clk, e->events, &e->event_count,

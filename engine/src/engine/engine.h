@@ -47,6 +47,7 @@ typedef struct lull_engine_config {
     const char *sound_dirs[LULL_MAX_DIRS];
 } lull_engine_config;
 
+/* [any] */
 void lull_engine_config_defaults(lull_engine_config *c);
 
 /* [main] Loads plugins, starts the worker. Returns NULL with a message on failure. */
@@ -107,7 +108,7 @@ typedef struct lull_engine_status {
     lull_features features;   /* last published */
 } lull_engine_status;
 
-/* [any non-audio] A consistent-enough snapshot (fields read atomically one by one). */
+/* [any !audio] A consistent-enough snapshot (fields read atomically one by one). */
 void lull_engine_get_status(lull_engine *e, lull_engine_status *s);
 
 /* [control] Names of the valid presets in the preset directories, sorted; returns
@@ -120,7 +121,7 @@ size_t lull_engine_list_presets(lull_engine *e, char (*names)[64], size_t max);
 bool lull_engine_preset_info(lull_engine *e, const char *name, preset_info *out, char *err,
                              size_t errlen);
 
-/* [main/control] Count a dropped input (e.g. a flooded sensor queue) in status. */
+/* [main] [control] Count a dropped input (e.g. a flooded sensor queue) in status. */
 void lull_engine_count_drop(lull_engine *e);
 
 /* What the control side last asked for (not necessarily playing yet): the state a
@@ -133,6 +134,7 @@ typedef struct lull_engine_settings {
     enum pacer_mode pacer_mode;
     float pacer_target;
 } lull_engine_settings;
+/* [any !audio] */
 void lull_engine_get_settings(lull_engine *e, lull_engine_settings *s);
 
 /* [control] Restart the output as after a start: the safety stage forgets its
@@ -143,21 +145,17 @@ void lull_engine_restart_output(lull_engine *e);
  * lengthened so that a switch never clicks. */
 #define LULL_MIN_CROSSFADE_S 0.05f
 
-/* [non-audio] Free what the audio thread retired. The worker does this itself in
+/* [any !audio] Free what the audio thread retired. The worker does this itself in
  * threaded mode; the offline driver calls it between blocks. */
 void lull_engine_service(lull_engine *e);
 
-/* The plugin registry the engine loaded (read-only). */
+/* [any] The plugin registry the engine loaded (read-only). */
 const struct plugin_registry *lull_engine_registry(const lull_engine *e);
-
-/* A preset name that may be resolved inside the preset directories: 1..63 chars of
- * [A-Za-z0-9_.-], not starting with '.', no "..". False + reason otherwise. */
-bool lull_preset_name_valid(const char *name, char *err, size_t errlen);
 
 /* Longest directory path the engine keeps, bytes with the NUL. */
 #define LULL_DIR_MAX 4096
 
-/* [any non-audio] The default sound directories, written into out (at most max):
+/* [any !audio] The default sound directories, written into out (at most max):
  * the ':'-separated list in $LULL_SOUND_DIR when set, else "<dir>/sounds" for each
  * of preset_dirs (NULL-terminated; NULL or empty: the engine's default preset
  * directory). Returns the count. */
@@ -167,7 +165,7 @@ size_t lull_engine_default_sound_dirs(const char *const *preset_dirs, char (*out
 /* The engine's sound bank (sound/sound_bank.h): one per engine, at its rate. */
 struct sound_bank *lull_engine_sound_bank(const lull_engine *e);
 
-/* Latency of the output stage (limiter lookahead + sub-block carry), frames. */
+/* [any !audio] Latency of the output stage (limiter lookahead + sub-block carry), frames. */
 uint32_t lull_engine_latency(lull_engine *e);
 
 #endif

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 
 #include "core/install_paths.h"
+#include "core/limits.h"
 #include "core/log.h"
+#include "preset/preset_name.h"
 
 void lull_engine_config_defaults(lull_engine_config *c)
 {
@@ -172,10 +174,8 @@ lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t e
     e->fade_out_frames = (uint32_t)(c->fade_out_s * e->sr) + lat + LULL_ENGINE_BLOCK;
     e->stop_frames = c->start_session ? 0 : e->fade_out_frames;
 
-    static const preset_tempo tempo0 = {60, 0, 40, 90, 4};
-    static const preset_pacer pacer0 = {PACER_FOLLOW, 6, 6, 0.4f};
-    tempo_clock_init(&e->tempo, &tempo0);
-    breath_pacer_init(&e->pacer, &pacer0);
+    tempo_clock_init(&e->tempo, &preset_tempo_default);
+    breath_pacer_init(&e->pacer, &preset_pacer_default);
 
     if (!engine_worker_start(e)) {
         snprintf(err, errlen, "cannot start the worker thread");
@@ -233,34 +233,12 @@ static bool push_cmd(lull_engine *e, const engine_cmd *c)
     return false;
 }
 
-bool lull_preset_name_valid(const char *name, char *err, size_t errlen)
-{
-    size_t len = name ? strnlen(name, 64) : 0;
-    if (len == 0 || len >= 64) {
-        snprintf(err, errlen, "preset name must be 1..63 characters");
-        return false;
-    }
-    for (const char *c = name; *c; c++) {
-        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                  (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.';
-        if (!ok) {
-            snprintf(err, errlen, "preset name \"%.63s\" may only use letters, digits, '_', '-', '.'",
-                     name);
-            return false;
-        }
-    }
-    if (name[0] == '.' || strstr(name, "..")) {
-        snprintf(err, errlen, "preset name \"%s\" may not start with '.' or contain \"..\"", name);
-        return false;
-    }
-    return true;
-}
-
 static bool submit_path(lull_engine *e, const char *path, float crossfade_s, lull_done_fn done,
                         void *ud, char *err, size_t errlen)
 {
-    if (!isfinite(crossfade_s) || crossfade_s > 60.0f) {
-        snprintf(err, errlen, "crossfade must be a finite number of seconds up to 60");
+    if (!isfinite(crossfade_s) || crossfade_s > LULL_MAX_CROSSFADE_S) {
+        snprintf(err, errlen, "crossfade must be a finite number of seconds up to %g",
+                 LULL_MAX_CROSSFADE_S);
         return false;
     }
     engine_job *job = calloc(1, sizeof *job);
@@ -282,7 +260,7 @@ bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s
                              lull_done_fn done, void *ud, char *err, size_t errlen)
 {
     char why[160] = "";
-    if (lull_preset_name_valid(name, why, sizeof why)) {
+    if (preset_name_valid(name, why, sizeof why)) {
         for (size_t i = 0; e->cfg.preset_dirs[i]; i++) {
             char path[4096];
             struct stat st;
@@ -406,8 +384,10 @@ bool lull_engine_set_pacer(lull_engine *e, enum pacer_mode mode, float target, c
         snprintf(err, errlen, "unknown pacer mode");
         return false;
     }
-    if (!isfinite(target) || (target > 0 && (target < PACER_MIN_RATE || target > 12.0f))) {
-        snprintf(err, errlen, "pacer target %g breaths/min is outside 4..12", target);
+    if (!isfinite(target) ||
+        (target > 0 && (target < LULL_PACER_MIN_TARGET || target > LULL_PACER_MAX_TARGET))) {
+        snprintf(err, errlen, "pacer target %g breaths/min is outside %g..%g", target,
+                 LULL_PACER_MIN_TARGET, LULL_PACER_MAX_TARGET);
         return false;
     }
     engine_cmd c = {.type = CMD_PACER, .node = (uint32_t)mode, .value = target};

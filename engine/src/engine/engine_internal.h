@@ -120,9 +120,9 @@ struct lull_engine {
     bool stopping;
 };
 
-/* [worker or inline] Build the preset of a job and queue its plan. */
+/* [worker] Build the preset of a job and queue its plan. */
 void engine_run_job(lull_engine *e, engine_job *job);
-/* [worker or inline] Free every plan the audio thread retired. */
+/* [worker] Free every plan the audio thread retired. */
 void engine_collect_retired(lull_engine *e);
 bool engine_worker_start(lull_engine *e);
 void engine_worker_stop(lull_engine *e);

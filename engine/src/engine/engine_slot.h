@@ -15,14 +15,18 @@
 
 typedef struct engine_slot {
     pthread_mutex_t lock;
-    lull_engine *engine;
+    lull_engine *engine;      /* written by [main] (the supervisor's engine swap) under
+                                 lock; read by [control] and [bio] under lock */
 } engine_slot;
 
+/* [main] */
 void engine_slot_init(engine_slot *s, lull_engine *e);
+/* [main] */
 void engine_slot_destroy(engine_slot *s);
 
-/* [non-audio] Lock and return the engine (never NULL while the daemon runs). */
+/* [any !audio] Lock and return the engine (never NULL while the daemon runs). */
 lull_engine *engine_slot_acquire(engine_slot *s);
+/* [any !audio] */
 void engine_slot_release(engine_slot *s);
 
 #endif

@@ -39,18 +39,18 @@ typedef struct node_runtime {
     lull_process ctx;                /* the current block's, built by node_runtime_prepare */
 } node_runtime;
 
-/* [non-audio] Create and activate. `values` gives the initial parameter values
+/* [any !audio] Create and activate. `values` gives the initial parameter values
  * (NULL: defaults). Returns false with a message naming the node on failure. */
 bool node_runtime_init(node_runtime *n, const lull_descriptor *desc, const char *name,
                        const float *values, double sample_rate, char *err, size_t errlen);
-/* [non-audio] node_runtime_init for a node with sound slots: sounds[i] (count of
+/* [any !audio] node_runtime_init for a node with sound slots: sounds[i] (count of
  * them, NULL entries allowed) is bound to slot i before create(), so the node finds
  * it through LULL_HOST_EXT_SOUNDS in activate(). The lull_sound structs and their
  * samples must stay valid until node_runtime_fini returns. */
 bool node_runtime_init_sounds(node_runtime *n, const lull_descriptor *desc, const char *name,
                               const float *values, const lull_sound *const *sounds,
                               uint32_t sound_count, double sample_rate, char *err, size_t errlen);
-/* [non-audio] Deactivate, destroy, free. Safe on a zeroed or failed runtime. */
+/* [any !audio] Deactivate, destroy, free. Safe on a zeroed or failed runtime. */
 void node_runtime_fini(node_runtime *n);
 
 /* [audio] Run the node for `frames` (<= LULL_MAX_BLOCK): smooth params, process,
@@ -65,9 +65,10 @@ bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull
  * finish checks the outputs after process(), as node_runtime_process does. */
 bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
                           uint32_t event_count, uint32_t frames);
+/* [worker] */
 bool node_runtime_finish(node_runtime *n);
 
-/* FNV-1a of the node name: the per-node seed, stable across runs. */
+/* [any] FNV-1a of the node name: the per-node seed, stable across runs. */
 uint64_t node_seed(const char *name);
 
 #endif

@@ -23,7 +23,7 @@ typedef struct param_smoother {
     uint32_t filled;       /* the value buffer's first `filled` frames hold `current` */
 } param_smoother;
 
-/* [non-audio] Starts at `value` with no ramp. */
+/* [any !audio] Starts at `value` with no ramp. */
 void param_smoother_init(param_smoother *s, const lull_param_info *info, double sample_rate,
                          float value);
 /* [audio] Set a new target (clamped; NaN ignored). */
@@ -34,7 +34,7 @@ void param_smoother_jump(param_smoother *s, float value);
  * values are all equal (the buffer may then be left untouched if a previous call
  * already filled at least `frames` frames with that value). */
 bool param_smoother_run(param_smoother *s, float *out, uint32_t frames);
-/* Current value in parameter units. */
+/* [audio] Current value in parameter units. */
 float param_smoother_value(const param_smoother *s);
 
 #endif

@@ -100,17 +100,18 @@ typedef struct lull_plan {
 /* Most sound slots one node may have. */
 #define PLAN_MAX_SOUND_SLOTS 16u
 
-/* [non-audio] Build a plan from a validated preset. Returns NULL + err. The preset
+/* [any !audio] Build a plan from a validated preset. Returns NULL + err. The preset
  * is not referenced afterwards. The sound files its nodes use are loaded from (or
  * shared in) `bank`, which must outlive the plan; NULL is allowed for a preset that
  * binds no sounds. A file that cannot be loaded fails the compile with
  * "file:line:column: sound \"id\": reason". */
 lull_plan *plan_compile(const lull_preset *p, double sample_rate, sound_bank *bank, char *err,
                         size_t errlen);
-/* plan_compile with a choice: batching = false runs every node alone, the same
+/* [worker] plan_compile with a choice: batching = false runs every node alone, the same
  * plan otherwise (tests prove that batching changes no output bit). */
 lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_bank *bank,
                              bool batching, char *err, size_t errlen);
+/* [worker] */
 void plan_free(lull_plan *plan);
 
 /* [audio] Render `frames` into plan->out_buf. Returns the number of nodes newly

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/limits.h"
+
 static const struct {
     const char *name;
     int sensor;
@@ -15,10 +17,10 @@ static const struct {
     [MOD_HEART_COHERENCE] = {"heart.coherence", 2, 1.0f},
     [MOD_AROUSAL] = {"arousal", 2, 0.0f},
     [MOD_PACER_PHASE] = {"pacer.phase", 0, 0.0f},
-    [MOD_PACER_RATE] = {"pacer.rate", 0, 6.0f},
+    [MOD_PACER_RATE] = {"pacer.rate", 0, (float)LULL_PACER_DEFAULT_RATE},
     [MOD_PACER_BREATH] = {"pacer.breath", 0, 0.0f},
     [MOD_TEMPO_BEAT] = {"tempo.beat", 0, 0.0f},
-    [MOD_TEMPO_BPM] = {"tempo.bpm", 0, 60.0f},
+    [MOD_TEMPO_BPM] = {"tempo.bpm", 0, (float)LULL_TEMPO_DEFAULT_BPM},
     [MOD_RELEASE] = {"release", 1, 0.0f},
     [MOD_LFO] = {"lfo.<name>", 0, 0.0f},
 };

@@ -54,19 +54,20 @@ typedef struct device_map {
     device_rule rules[DEVICE_MAP_MAX_RULES];
 } device_map;
 
+/* [main] */
 void device_map_init(device_map *m);
 
-/* Appends the rules of a map file. Returns 0, or -1 with "file:line: message" in
+/* [main] Appends the rules of a map file. Returns 0, or -1 with "file:line: message" in
  * err (the map is left as it was before the call). */
 int device_map_load(device_map *m, const char *path, char *err, size_t errlen);
-/* The same from text; `name` stands for the file name in messages. */
+/* [main] The same from text; `name` stands for the file name in messages. */
 int device_map_parse(device_map *m, const char *text, const char *name, char *err,
                      size_t errlen);
 
-/* The rule for a device address, or NULL. */
+/* [control] The rule for a device address, or NULL. */
 const device_rule *device_map_find(const device_map *m, const char *address);
 
-/* The next rule for a device address after `after` (NULL: the first), or NULL:
+/* [control] The next rule for a device address after `after` (NULL: the first), or NULL:
  * walks the rules of an address that feeds several signals. */
 const device_rule *device_map_next(const device_map *m, const char *address,
                                    const device_rule *after);
@@ -103,22 +104,22 @@ int device_map_translate(const device_map *m, const char *address, const char *t
                          lo_arg **argv, int argc, enum sensor_kind *kind, float *values,
                          int max, int *count, const device_rule **rule, const char **why);
 
-/* The first rule feeding `kind` (for playing the device), or NULL. */
+/* [main] The first rule feeding `kind` (for playing the device), or NULL. */
 const device_rule *device_map_rule_for(const device_map *m, enum sensor_kind kind);
 
-/* The device message carrying lull values (the reverse of translate): n values
+/* [main] The device message carrying lull values (the reverse of translate): n values
  * for a batch rule, exactly 1 for an arg=N rule. NULL when n does not fit. */
 lo_message device_rule_message(const device_rule *r, const float *values, int n);
 
-/* The directory of the shipped maps: $LULL_DEVICE_MAP_DIR, else the source
+/* [main] The directory of the shipped maps: $LULL_DEVICE_MAP_DIR, else the source
  * tree's tools/devices when it exists, else the installed one. */
 const char *device_map_dir(void);
 
-/* Resolves --dialect NAME: a path (contains '/' or ends in ".map") is used as is,
+/* [main] Resolves --dialect NAME: a path (contains '/' or ends in ".map") is used as is,
  * otherwise NAME.map in device_map_dir(). Writes the path to out. */
 void device_map_path_for(const char *dialect, char *out, size_t outlen);
 
-/* "/lull/bio/ecg" etc. for a kind. */
+/* [any] "/lull/bio/ecg" etc. for a kind. */
 const char *device_map_lull_address(enum sensor_kind kind);
 
 #endif

@@ -36,17 +36,17 @@ typedef struct net_filter {
 void net_filter_defaults(net_filter *f);
 /* [any] The default control list: loopback only (127.0.0.0/8, ::1). */
 void net_filter_control_defaults(net_filter *f);
-/* Empties the list (then nothing is allowed until net_filter_add). */
+/* [main] Empties the list (then nothing is allowed until net_filter_add). */
 void net_filter_clear(net_filter *f);
 
-/* Parses "a.b.c.d/len", "x:y::z/len" or a bare address (a host block). */
+/* [main] Parses "a.b.c.d/len", "x:y::z/len" or a bare address (a host block). */
 bool net_cidr_parse(const char *text, net_cidr *out, char *err, size_t errlen);
-/* Adds a parsed block; false when the list is full. */
+/* [main] Adds a parsed block; false when the list is full. */
 bool net_filter_add(net_filter *f, const net_cidr *c);
-/* Parses and adds; false with a message naming the text when it is not a CIDR. */
+/* [main] Parses and adds; false with a message naming the text when it is not a CIDR. */
 bool net_filter_add_text(net_filter *f, const char *text, char *err, size_t errlen);
 
-/* True when the socket address falls inside one of the blocks. */
+/* [control] True when the socket address falls inside one of the blocks. */
 bool net_filter_allows(const net_filter *f, const struct sockaddr *sa, socklen_t len);
 
 #endif

@@ -73,18 +73,19 @@ bool osc_server_start(osc_server *s, char *err, size_t errlen);
 /* [main] Stops the thread (within ~50 ms) and closes the socket. */
 void osc_server_destroy(osc_server *s);
 
-/* The bound UDP port. */
+/* [any] The bound UDP port. */
 int osc_server_port(const osc_server *s);
 /* [any] Counters (atomic reads). */
 void osc_server_get_counters(const osc_server *s, osc_server_counters *out);
 
-/* Handles one datagram as if it arrived from `from` (the receive loop calls this;
+/* [control] Handles one datagram as if it arrived from `from` (the receive loop calls this;
  * exposed so that tests can drive the dispatcher without a network). */
 void osc_server_handle_datagram(osc_server *s, const void *data, size_t size,
                                 const struct sockaddr *from, socklen_t from_len);
 
-/* Checks a preset (or node/parameter) name sent over the network: 1..63 chars of
- * [A-Za-z0-9._ -], not starting with '.', no "..". False + reason otherwise. */
+/* [control] Checks a preset (or node/parameter) name sent over the network: 1..63
+ * chars of [A-Za-z0-9._ -] (core/names.h, NAME_OSC_CHARS), not starting with '.',
+ * no "..". False + reason otherwise. */
 bool osc_name_is_safe(const char *name, char *why, size_t whylen);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "core/install_paths.h"
 #include "core/log.h"
+#include "core/names.h"
 
 /* desc is the registry's own full-size copy of the plugin's descriptor: fields the
  * plugin's ABI minor does not have (beyond its struct_size) are zero, so the rest of
@@ -46,15 +47,10 @@ void registry_free(plugin_registry *r)
     free(r);
 }
 
+/* [a-z0-9_]+ (or [a-z0-9_.]+ for descriptor ids), at most 63 bytes: core/names.h. */
 static bool valid_id(const char *s, bool allow_dot)
 {
-    if (!s || !*s || strlen(s) > 63) return false;
-    for (const char *c = s; *c; c++) {
-        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' ||
-                  (allow_dot && *c == '.');
-        if (!ok) return false;
-    }
-    return true;
+    return name_valid(s, allow_dot ? NAME_TYPE_ID_CHARS : NAME_ID_CHARS, NAME_MAX_LEN);
 }
 
 static bool ports_valid(const char *what, const lull_port_info *ports, uint32_t n, char *err,

@@ -14,16 +14,18 @@
 
 typedef struct plugin_registry plugin_registry;
 
+/* [worker] */
 plugin_registry *registry_new(void);
+/* [worker] */
 void registry_free(plugin_registry *r);   /* dlcloses every plugin */
 
-/* Load one shared object. On refusal returns -1 and writes "FILE: reason" into err;
+/* [worker] Load one shared object. On refusal returns -1 and writes "FILE: reason" into err;
  * nothing is added. A plugin whose node ids clash with loaded ones is refused. */
 int registry_load_file(plugin_registry *r, const char *path, char *err, size_t errlen);
-/* Load every *.so in dir. Refused files are logged (warn) and skipped. Returns the
+/* [worker] Load every *.so in dir. Refused files are logged (warn) and skipped. Returns the
  * number of files loaded, or -1 when the directory cannot be read (err says why). */
 int registry_load_dir(plugin_registry *r, const char *dir, char *err, size_t errlen);
-/* Add an entry linked into the program (origin names it in messages). */
+/* [worker] Add an entry linked into the program (origin names it in messages). */
 int registry_add_entry(plugin_registry *r, const lull_plugin_entry *entry, const char *origin,
                        char *err, size_t errlen);
 
@@ -32,9 +34,11 @@ int registry_add_entry(plugin_registry *r, const lull_plugin_entry *entry, const
  * slots), so callers read them without checking struct_size. The copy lives as
  * long as the registry; it is also what create() receives. */
 const lull_descriptor *registry_find(const plugin_registry *r, const char *id);
+/* [any] */
 size_t registry_count(const plugin_registry *r);
+/* [any] */
 const lull_descriptor *registry_get(const plugin_registry *r, size_t i);
-/* File (or origin) the descriptor came from. */
+/* [any] File (or origin) the descriptor came from. */
 const char *registry_origin(const plugin_registry *r, size_t i);
 
 /* [any] Checks a descriptor's metadata, reading no further than its struct_size
@@ -43,7 +47,7 @@ const char *registry_origin(const plugin_registry *r, size_t i);
  * sound slots (at most 8, unique ids). Writes the first fault into err. */
 bool descriptor_validate(const lull_descriptor *d, char *err, size_t errlen);
 
-/* [non-audio] A registry with the safety stage and every plugin of the default
+/* [any !audio] A registry with the safety stage and every plugin of the default
  * directories: those of $LULL_PLUGIN_DIR (':'-separated) first, then the default
  * one when it exists (lull_default_plugin_dir: the build's plugins/ for a program
  * running from the build tree, else <prefix>/lib/lull/plugins). The variable adds
@@ -52,10 +56,10 @@ plugin_registry *registry_load_default(char *err, size_t errlen);
 /* [any] The directories the registry loaded, ", "-separated ("" for none): what an
  * "unknown node type" error names. */
 const char *registry_searched_dirs(const plugin_registry *r);
-/* [non-audio] The same with explicit directories (NULL-terminated list). */
+/* [any !audio] The same with explicit directories (NULL-terminated list). */
 plugin_registry *registry_load_dirs(const char *const *dirs, char *err, size_t errlen);
 
-/* The safety stage's entry, linked statically (plugins/safety/safety.c). */
+/* [any] The safety stage's entry, linked statically (plugins/safety/safety.c). */
 const lull_plugin_entry *lull_safety_entry(void);
 
 #endif

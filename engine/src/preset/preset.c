@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
+#include "core/names.h"
 #include "plugin/registry.h"
 #include "preset/preset_json.h"
 #include "sound/sound_bank.h"
@@ -331,13 +333,10 @@ static bool want_choice(loader *L, json_t *v, const json_pos *pos, const char *w
                       suggestion_text(&s, hint, sizeof hint), names.text);
 }
 
+/* Node names, sound ids and LFO names: [a-z0-9_]+, at most PRESET_MAX_NAME bytes. */
 static bool valid_node_name(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > PRESET_MAX_NAME) return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return false;
-    return true;
+    return name_valid(s, NAME_ID_CHARS, PRESET_MAX_NAME);
 }
 
 /* Splits "node:port" into its two halves (copied into a and b). */
@@ -1214,25 +1213,37 @@ static bool parse_neutral(loader *L, json_t *root, const json_pos *root_pos)
 /* ---------------------------------------------------------------------------------
  * Clocks */
 
+const preset_tempo preset_tempo_default = {
+    .bpm = (float)LULL_TEMPO_DEFAULT_BPM, .heart_ratio = 0,
+    .floor_bpm = (float)LULL_TEMPO_DEFAULT_FLOOR_BPM,
+    .ceiling_bpm = (float)LULL_TEMPO_DEFAULT_CEILING_BPM,
+    .slew_bpm_per_min = (float)LULL_TEMPO_DEFAULT_SLEW};
+
+const preset_pacer preset_pacer_default = {
+    .mode = PACER_FOLLOW, .rate = (float)LULL_PACER_DEFAULT_RATE,
+    .target = (float)LULL_PACER_DEFAULT_TARGET,
+    .inhale_fraction = (float)LULL_PACER_DEFAULT_INHALE};
+
 static bool parse_tempo(loader *L, json_t *root, const json_pos *root_pos)
 {
     static const char *const keys[] = {"bpm", "follow_heart", "floor", "ceiling", "slew", NULL};
     preset_tempo *t = &L->p->tempo;
-    *t = (preset_tempo){.bpm = 60, .heart_ratio = 0, .floor_bpm = 40, .ceiling_bpm = 90,
-                        .slew_bpm_per_min = 4};
+    *t = preset_tempo_default;
     const json_pos *pos;
     json_t *tempo = member(root, root_pos, "tempo", &pos);
     if (!tempo) return true;
     if (!want_type(L, tempo, pos, "tempo", JSON_OBJECT, "an object") ||
         !check_keys(L, pos, "tempo", keys) ||
-        !optional_number(L, tempo, pos, "bpm", "tempo.bpm", 20, 240, "bpm", &t->bpm) ||
+        !optional_number(L, tempo, pos, "bpm", "tempo.bpm", LULL_TEMPO_MIN_BPM,
+                         LULL_TEMPO_MAX_BPM, "bpm", &t->bpm) ||
         !optional_number(L, tempo, pos, "follow_heart", "tempo.follow_heart", 0, 4, "",
                          &t->heart_ratio) ||
-        !optional_number(L, tempo, pos, "floor", "tempo.floor", 20, 240, "bpm", &t->floor_bpm) ||
-        !optional_number(L, tempo, pos, "ceiling", "tempo.ceiling", 20, 240, "bpm",
-                         &t->ceiling_bpm) ||
-        !optional_number(L, tempo, pos, "slew", "tempo.slew", 0.1, 600, "bpm per minute",
-                         &t->slew_bpm_per_min))
+        !optional_number(L, tempo, pos, "floor", "tempo.floor", LULL_TEMPO_MIN_BPM,
+                         LULL_TEMPO_MAX_BPM, "bpm", &t->floor_bpm) ||
+        !optional_number(L, tempo, pos, "ceiling", "tempo.ceiling", LULL_TEMPO_MIN_BPM,
+                         LULL_TEMPO_MAX_BPM, "bpm", &t->ceiling_bpm) ||
+        !optional_number(L, tempo, pos, "slew", "tempo.slew", LULL_TEMPO_MIN_SLEW,
+                         LULL_TEMPO_MAX_SLEW, "bpm per minute", &t->slew_bpm_per_min))
         return false;
     const json_pos *at = json_pos_member(pos, "ceiling");
     if (t->floor_bpm > t->ceiling_bpm)
@@ -1249,7 +1260,7 @@ static bool parse_pacer(loader *L, json_t *root, const json_pos *root_pos)
 {
     static const char *const keys[] = {"mode", "rate", "target", "inhale_fraction", NULL};
     preset_pacer *pc = &L->p->pacer;
-    *pc = (preset_pacer){.mode = PACER_FOLLOW, .rate = 6, .target = 6, .inhale_fraction = 0.4f};
+    *pc = preset_pacer_default;
     const json_pos *pos, *mode_pos;
     json_t *pacer = member(root, root_pos, "pacer", &pos);
     if (!pacer) return true;
@@ -1262,10 +1273,12 @@ static bool parse_pacer(loader *L, json_t *root, const json_pos *root_pos)
         if (!want_choice(L, mode, mode_pos, "pacer mode", k_pacer_modes, &m)) return false;
         pc->mode = (enum pacer_mode)m;
     }
-    return optional_number(L, pacer, pos, "rate", "pacer.rate", 4, 30, "breaths/min", &pc->rate) &&
-           optional_number(L, pacer, pos, "target", "pacer.target", 4, 12, "breaths/min",
-                           &pc->target) &&
-           optional_number(L, pacer, pos, "inhale_fraction", "pacer.inhale_fraction", 0.2, 0.6, "",
+    return optional_number(L, pacer, pos, "rate", "pacer.rate", LULL_PACER_MIN_RATE,
+                           LULL_PACER_MAX_RATE, "breaths/min", &pc->rate) &&
+           optional_number(L, pacer, pos, "target", "pacer.target", LULL_PACER_MIN_TARGET,
+                           LULL_PACER_MAX_TARGET, "breaths/min", &pc->target) &&
+           optional_number(L, pacer, pos, "inhale_fraction", "pacer.inhale_fraction",
+                           LULL_PACER_MIN_INHALE, LULL_PACER_MAX_INHALE, "",
                            &pc->inhale_fraction);
 }
 
@@ -1287,7 +1300,7 @@ static bool parse_tags(loader *L, json_t *root, const json_pos *pos)
         if (!want_type(L, t, ep, "a tag", JSON_STRING, "a string")) return false;
         const char *s = json_string_value(t);
         size_t n = strlen(s);
-        if (n < 1 || n > PRESET_MAX_TAG_LEN || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+        if (!name_valid(s, NAME_TAG_CHARS, PRESET_MAX_TAG_LEN))
             return fail_value(L, ep, "tag \"%.40s\" must be 1 to %d characters from a-z, 0-9 and -",
                               s, PRESET_MAX_TAG_LEN);
         for (size_t j = 0; j < L->p->tag_count; j++)

@@ -83,12 +83,20 @@ typedef struct preset_tempo {
     float slew_bpm_per_min;              /* max tempo change per minute */
 } preset_tempo;
 
+/* The tempo of a preset without "tempo", and of the engine before any preset
+ * (core/limits.h: 60 bpm, floor..ceiling 40..90, slew 4 bpm/min). */
+extern const preset_tempo preset_tempo_default;
+
 typedef struct preset_pacer {
     enum pacer_mode mode;
     float rate;                          /* breaths/min without a breath signal */
     float target;                        /* guide target, breaths/min (default 6) */
     float inhale_fraction;               /* default 0.4 */
 } preset_pacer;
+
+/* The pacer of a preset without "pacer", and of the engine before any preset
+ * (core/limits.h: follow, rate 6/min, target 6/min, inhale fraction 0.4). */
+extern const preset_pacer preset_pacer_default;
 
 /* Top-level "loudness" (LUFS, EBU R128 integrated) and "tags" limits. */
 #define PRESET_LOUDNESS_MIN_LUFS (-50.0)
@@ -120,30 +128,35 @@ typedef struct lull_preset {
     char *origin;                        /* the name used in messages (file path) */
 } lull_preset;
 
-/* [non-audio] Parse and validate a preset file. On failure returns NULL and writes
+/* [any !audio] Parse and validate a preset file. On failure returns NULL and writes
  * "file:line:column: message" into err. */
 lull_preset *preset_load_file(const char *path, const struct plugin_registry *reg,
                               char *err, size_t errlen);
-/* [non-audio] Same, from a string; `origin` names it in messages. */
+/* [any !audio] Same, from a string; `origin` names it in messages. */
 lull_preset *preset_load_string(const char *json, const char *origin,
                                 const struct plugin_registry *reg, char *err, size_t errlen);
+/* [any !audio] */
 void preset_free(lull_preset *p);
 
-/* Index of the node called `name`, or -1. */
+/* [any !audio] Index of the node called `name`, or -1. */
 int preset_find_node(const lull_preset *p, const char *name);
-/* Index of the parameter `id` of a descriptor, or -1. */
+/* [any] Index of the parameter `id` of a descriptor, or -1. */
 int descriptor_find_param(const lull_descriptor *d, const char *id);
+/* [any] */
 int descriptor_find_input(const lull_descriptor *d, const char *id);
+/* [any] */
 int descriptor_find_output(const lull_descriptor *d, const char *id);
 /* [any] Number of sound slots of a descriptor: 0 for one older than ABI 1.2 (whose
  * struct_size does not reach the field). */
 uint32_t descriptor_sound_slot_count(const lull_descriptor *d);
-/* Index of a note input / note output port (a registry descriptor: see registry.h), or -1. */
+/* [any] Index of a note input / note output port (a registry descriptor: see registry.h), or -1. */
 int descriptor_find_note_input(const lull_descriptor *d, const char *id);
+/* [any] */
 int descriptor_find_note_output(const lull_descriptor *d, const char *id);
 
+/* [any] */
 const char *pacer_mode_name(enum pacer_mode m);
-/* Returns -1 for an unknown name. */
+/* [any] Returns -1 for an unknown name. */
 int pacer_mode_parse(const char *name);
 
 #endif

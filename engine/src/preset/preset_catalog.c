@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 
 #include "core/log.h"
-#include "engine/engine.h"
 #include "preset/preset.h"
+#include "preset/preset_name.h"
 
 #define CATALOG_MAX_DIRS 8
 
@@ -121,7 +121,7 @@ static void scan_dir(preset_catalog *c, const char *dir)
         if (len <= 5 || len - 5 >= 64 || strcmp(de->d_name + len - 5, ".json") != 0) continue;
         char name[64], why[128];
         snprintf(name, sizeof name, "%.*s", (int)(len - 5), de->d_name);
-        if (!lull_preset_name_valid(name, why, sizeof why)) continue;
+        if (!preset_name_valid(name, why, sizeof why)) continue;
         catalog_file *f = find_file(c, name);
         if (f && f->seen) continue;   /* an earlier directory has it: that one wins */
         char path[4096];

@@ -19,7 +19,7 @@ typedef struct json_pos {
     struct json_pos *children;     /* in text order */
 } json_pos;
 
-/* [non-audio] Scans a text that jansson has accepted. Returns NULL when the text is
+/* [any !audio] Scans a text that jansson has accepted. Returns NULL when the text is
  * not well-formed JSON or memory runs out. Free with json_pos_free. */
 json_pos *json_pos_scan(const char *text, size_t len);
 void json_pos_free(json_pos *root);

@@ -25,16 +25,16 @@ typedef struct spsc_queue {
     unsigned char *slots;
 } spsc_queue;
 
-/* [non-audio] capacity is rounded up to a power of two. Returns false on OOM. */
+/* [any !audio] capacity is rounded up to a power of two. Returns false on OOM. */
 bool spsc_init(spsc_queue *q, size_t capacity, size_t item_size);
-/* [non-audio] Neither side may be using the queue any more. */
+/* [any !audio] Neither side may be using the queue any more. */
 void spsc_destroy(spsc_queue *q);
 
-/* [producer] Copies the item in. False (nothing written) when full. */
+/* [any] Producer side only. Copies the item in. False (nothing written) when full. */
 bool spsc_push(spsc_queue *q, const void *item);
-/* [consumer] Copies the oldest item out. False when empty. */
+/* [any] Consumer side only. Copies the oldest item out. False when empty. */
 bool spsc_pop(spsc_queue *q, void *item);
-/* [either side] Approximate: exact for the calling side's view. */
+/* [any] Either side. Approximate: exact for the calling side's view. */
 size_t spsc_count(const spsc_queue *q);
 
 #endif

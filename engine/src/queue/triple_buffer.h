@@ -22,17 +22,18 @@ typedef struct triple_buffer {
     unsigned front;           /* reader's slot */
 } triple_buffer;
 
-/* [non-realtime] All three slots start as copies of `initial`. */
+/* [any !audio] All three slots start as copies of `initial`. */
 bool triple_buffer_init(triple_buffer *tb, size_t item_size, const void *initial);
+/* [any !audio] */
 void triple_buffer_destroy(triple_buffer *tb);
 
-/* [writer] The slot to fill, then publish it. */
+/* [any] Writer side only. The slot to fill, then publish it. */
 void *triple_buffer_write_slot(triple_buffer *tb);
 void triple_buffer_publish(triple_buffer *tb);
-/* [writer] Convenience: copy item in and publish. */
+/* [any] Writer side only. Convenience: copy item in and publish. */
 void triple_buffer_write(triple_buffer *tb, const void *item);
 
-/* [reader] The newest published value (the previous one if nothing new). Returns
+/* [any] Reader side only. The newest published value (the previous one if nothing new). Returns
  * true when it changed since the last call. The pointer stays valid until the
  * reader's next call. */
 bool triple_buffer_read(triple_buffer *tb, const void **item);

@@ -5,7 +5,7 @@
  *    /var/lib/lull/sessions.db when run by systemd without one ($INVOCATION_ID);
  *  - otherwise $XDG_STATE_HOME/lull/sessions.db, $XDG_STATE_HOME defaulting to
  *    ~/.local/state (XDG Base Directory Specification 0.8).
- * Threads: [any non-audio]. */
+ * Threads: [any !audio]. */
 #ifndef LULL_SESSION_SESSION_PATHS_H
 #define LULL_SESSION_SESSION_PATHS_H
 

@@ -13,7 +13,7 @@
  * never involved.
  *
  * Threads: create/destroy [main]; start/stop/frame/event [bio] (one producer);
- * mark [control] (one producer); status [any non-audio]. */
+ * mark [control] (one producer); status [any !audio]. */
 #ifndef LULL_SESSION_SESSION_RECORDER_H
 #define LULL_SESSION_SESSION_RECORDER_H
 
@@ -65,7 +65,7 @@ typedef struct session_recorder_status {
     uint64_t batches;             /* committed transactions */
 } session_recorder_status;
 
-/* [any non-audio] */
+/* [any !audio] */
 void session_recorder_get_status(session_recorder *r, session_recorder_status *out);
 
 /* lulld's one recorder, for the control thread's /lull/session/mark handler and

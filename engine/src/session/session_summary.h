@@ -16,7 +16,7 @@
  *  - coherent_s: seconds with coherence >= SESSION_COHERENCE_HIGH (coherence =
  *    peak / (total - peak), docs/biosignals.md: at 1 the 0.04-0.26 Hz peak holds
  *    half of the heart-rhythm power).
- * Unknown values are NaN. Threads: [any non-audio]. */
+ * Unknown values are NaN. Threads: [any !audio]. */
 #ifndef LULL_SESSION_SESSION_SUMMARY_H
 #define LULL_SESSION_SESSION_SUMMARY_H
 

@@ -1,0 +1,25 @@
+#include "preset/preset_name.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/names.h"
+
+bool preset_name_valid(const char *name, char *err, size_t errlen)
+{
+    size_t len = name ? strnlen(name, NAME_MAX_LEN + 1) : 0;
+    if (len == 0 || len > NAME_MAX_LEN) {
+        snprintf(err, errlen, "preset name must be 1..%u characters", NAME_MAX_LEN);
+        return false;
+    }
+    if (!name_valid(name, NAME_FILE_CHARS, NAME_MAX_LEN)) {
+        snprintf(err, errlen, "preset name \"%.63s\" may only use letters, digits, '_', '-', '.'",
+                 name);
+        return false;
+    }
+    if (!name_is_plain(name)) {
+        snprintf(err, errlen, "preset name \"%s\" may not start with '.' or contain \"..\"", name);
+        return false;
+    }
+    return true;
+}

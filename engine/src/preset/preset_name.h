@@ -1,0 +1,14 @@
+/* The rule for a preset name that is resolved to a file inside the preset
+ * directories (OSC /lull/preset/load, lull render --preset, the catalog): 1..63
+ * characters of [A-Za-z0-9_.-] (core/names.h, NAME_FILE_CHARS), not starting with
+ * '.', no "..", so a name can never leave its directory. */
+#ifndef LULL_PRESET_PRESET_NAME_H
+#define LULL_PRESET_PRESET_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* [any] True when `name` follows the rule; false with the reason in err. */
+bool preset_name_valid(const char *name, char *err, size_t errlen);
+
+#endif
