@@ -234,7 +234,7 @@ void sq_flux_defaults(sq_flux_opts *o)
 {
     *o = (sq_flux_opts){.fft = 2048, .hop_ms = 10, .lo_hz = 40, .hi_hz = 12000, .floor_db = 40,
                         .lag = 3, .ref_frames = 30, .jump_db = 10, .min_flux_db = 18,
-                        .window_s = 1.5, .k = 4,
+                        .window_s = 1.5, .k = 4, .texture_q = 0.9, .prominence = 2,
                         .min_gap_ms = 120};
 }
 
@@ -308,10 +308,15 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
         if ((f - span) % 5 == 0) {
             size_t a = f > W + span ? f - W : span, b = f + W < frames ? f + W : frames - 1, m = 0;
             for (size_t i = a; i <= b; i++) scratch[m++] = sf[i];
-            double med = median_of(scratch, m);
+            double med = median_of(scratch, m);   /* sorts scratch */
+            /* The texture's own grain: the flux it reaches texture_q of the time
+             * (the sorted window's quantile); an event must stand prominence
+             * times over it. Sparse events (less than 1 - texture_q of the
+             * frames) leave the quantile at the background's level. */
+            double grain = o.texture_q > 0 ? scratch[(size_t)(o.texture_q * (double)(m - 1))] : 0;
             for (size_t i = 0; i < m; i++) scratch[i] = fabs(scratch[i] - med);
             sig = 1.4826 * median_of(scratch, m);
-            thr = med + o.k * sig;
+            thr = fmax(med + o.k * sig, o.prominence * grain);
         }
         /* min_flux: steady noise's own exceedances (a few bins a few dB each)
          * stay under it; silence and steady tones give none. */

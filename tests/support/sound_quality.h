@@ -107,6 +107,9 @@ typedef struct sq_flux_opts {
                             * 10 dB past jump_db: steady noise makes ~8 per frame) */
     double window_s;       /* adaptive threshold over +-window_s, default 1.5 s */
     double k;              /* threshold: median + k * robust sigma of the flux, default 4 */
+    double texture_q;      /* quantile of the flux over +-window_s taken as the
+                            * texture's grain, default 0.9 (0: none) */
+    double prominence;     /* an event's flux over that grain, default 2 (x) */
     double min_gap_ms;     /* least time between events, default 120 ms */
 } sq_flux_opts;
 

@@ -18,7 +18,7 @@
 /* ---- replies ---------------------------------------------------------------- */
 
 void osc_send_message_to(osc_server *s, const struct sockaddr *to, socklen_t to_len,
-                            const char *path, lo_message m)
+                         const char *path, lo_message m)
 {
     char buf[REPLY_MAX];
     size_t len = lo_message_length(m, path);
@@ -78,9 +78,8 @@ void osc_send_fail(const request *r, const char *address, const char *fmt, ...)
      * site's format, so a flood of one mistake cannot hide a different one. */
     char from[INET6_ADDRSTRLEN + 16];
     log_limited(&r->s->refusals, fmt, r->arrival_s, LOG_WARN, "osc: refused %s from %s: %s",
-                address[0] ? address : "(no address)", osc_sender_text(r->from, r->from_len, from,
-                                                                     sizeof from),
-                reason);
+                address[0] ? address : "(no address)",
+                osc_sender_text(r->from, r->from_len, from, sizeof from), reason);
     /* One failure reply per datagram: a bundle of thousands of bad elements must
      * not turn one (possibly spoofed) packet into thousands of replies. */
     if ((*r->fail_replies)++ > 0)
@@ -139,12 +138,12 @@ static const char *type_name(char t)
 
 /* Expects a number at argument i; fills *out or sends /lull/fail naming the problem. */
 bool osc_arg_number(const request *r, const char *address, const char *types, lo_arg **argv,
-                       int i, const char *what, double lo, double hi, double *out)
+                    int i, const char *what, double lo, double hi, double *out)
 {
     char t = types[i];
     if (!osc_is_number_type(t)) {
         osc_send_fail(r, address, "argument %d (%s) must be a number, got %s", i + 1, what,
-                  type_name(t));
+                      type_name(t));
         return false;
     }
     double v = osc_number_value(t, argv[i]);
@@ -153,8 +152,8 @@ bool osc_arg_number(const request *r, const char *address, const char *types, lo
         return false;
     }
     if (v < lo || v > hi) {
-        osc_send_fail(r, address, "argument %d (%s) = %g is out of range %g..%g", i + 1, what, v, lo,
-                  hi);
+        osc_send_fail(r, address, "argument %d (%s) = %g is out of range %g..%g", i + 1, what, v,
+                      lo, hi);
         return false;
     }
     *out = v;
@@ -162,11 +161,11 @@ bool osc_arg_number(const request *r, const char *address, const char *types, lo
 }
 
 bool osc_arg_string(const request *r, const char *address, const char *types, lo_arg **argv,
-                       int i, const char *what, const char **out)
+                    int i, const char *what, const char **out)
 {
     if (types[i] != 's' && types[i] != 'S') {
         osc_send_fail(r, address, "argument %d (%s) must be a string, got %s", i + 1, what,
-                  type_name(types[i]));
+                      type_name(types[i]));
         return false;
     }
     *out = (const char *)argv[i];
@@ -174,11 +173,11 @@ bool osc_arg_string(const request *r, const char *address, const char *types, lo
 }
 
 bool osc_arg_count(const request *r, const char *address, int argc, int min, int max,
-                      const char *signature)
+                   const char *signature)
 {
     if (argc < min || argc > max) {
         osc_send_fail(r, address, "expected arguments %s, got %d argument%s", signature, argc,
-                  argc == 1 ? "" : "s");
+                      argc == 1 ? "" : "s");
         return false;
     }
     return true;
@@ -207,4 +206,3 @@ bool osc_name_is_safe(const char *name, char *why, size_t whylen)
     }
     return true;
 }
-

@@ -46,7 +46,7 @@ static void add_kv_i(lo_message m, const char *k, int64_t v)
 }
 
 void osc_on_status(const request *r, const char *address, const char *types, lo_arg **argv,
-                      int argc)
+                   int argc)
 {
     if (!osc_arg_count(r, address, argc, 0, 0, "(none)"))
         return;
@@ -103,7 +103,7 @@ void osc_on_status(const request *r, const char *address, const char *types, lo_
 }
 
 void osc_on_preset_list(const request *r, const char *address, const char *types,
-                           lo_arg **argv, int argc)
+                        lo_arg **argv, int argc)
 {
     if (!osc_arg_count(r, address, argc, 0, 0, "(none)"))
         return;
@@ -153,7 +153,7 @@ static void send_preset_info(const request *r, const preset_info *info)
 /* /lull/preset/info s:name -> one reply; with no name, one reply per preset (in
  * name order): the list with what a tablet shows on each card. */
 void osc_on_preset_info(const request *r, const char *address, const char *types,
-                           lo_arg **argv, int argc)
+                        lo_arg **argv, int argc)
 {
     const char *name = NULL;
     char why[256];
@@ -211,7 +211,7 @@ static void on_load_done(void *ud, bool ok, const char *name, const char *messag
 }
 
 void osc_on_preset_load(const request *r, const char *address, const char *types,
-                           lo_arg **argv, int argc)
+                        lo_arg **argv, int argc)
 {
     const char *name;
     double xfade = -1.0;
@@ -220,8 +220,8 @@ void osc_on_preset_load(const request *r, const char *address, const char *types
         !osc_arg_string(r, address, types, argv, 0, "name", &name))
         return;
     if (argc == 2 && !osc_arg_number(r, address, types, argv, 1, "crossfade_seconds", 0.0,
-                                 LULL_MAX_CROSSFADE_S,
-                                 &xfade))
+                                     LULL_MAX_CROSSFADE_S,
+                                     &xfade))
         return;
     /* A file name, or a display name the engine finds in its catalog (which only
      * ever yields paths inside the preset directories). */
@@ -250,7 +250,7 @@ void osc_on_preset_load(const request *r, const char *address, const char *types
 }
 
 void osc_on_param_set(const request *r, const char *address, const char *types,
-                         lo_arg **argv, int argc)
+                      lo_arg **argv, int argc)
 {
     const char *node, *param;
     double value;
@@ -278,7 +278,7 @@ void osc_on_param_set(const request *r, const char *address, const char *types,
 }
 
 void osc_on_volume(const request *r, const char *address, const char *types, lo_arg **argv,
-                      int argc)
+                   int argc)
 {
     double db;
     if (!osc_arg_count(r, address, argc, 1, 1, "f:dB") ||
@@ -311,13 +311,13 @@ static void on_session(const request *r, const char *address, bool start, int ar
 }
 
 void osc_on_session_start(const request *r, const char *address, const char *types,
-                             lo_arg **argv, int argc)
+                          lo_arg **argv, int argc)
 {
     on_session(r, address, true, argc);
 }
 
 void osc_on_session_stop(const request *r, const char *address, const char *types,
-                            lo_arg **argv, int argc)
+                         lo_arg **argv, int argc)
 {
     on_session(r, address, false, argc);
 }
@@ -326,7 +326,7 @@ void osc_on_session_stop(const request *r, const char *address, const char *type
  * (session/session_recorder.h). A word is 1..63 bytes without control
  * characters; it goes onto the recorder's queue, never to disk from here. */
 void osc_on_session_mark(const request *r, const char *address, const char *types,
-                            lo_arg **argv, int argc)
+                         lo_arg **argv, int argc)
 {
     const char *word;
     if (!osc_arg_count(r, address, argc, 1, 1, "s:word") ||
@@ -340,7 +340,7 @@ void osc_on_session_mark(const request *r, const char *address, const char *type
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)word[i] < 0x20 || word[i] == 0x7f) {
             osc_send_fail(r, address, "control character (0x%02x) at byte %zu of the mark",
-                      (unsigned char)word[i], i);
+                          (unsigned char)word[i], i);
             return;
         }
     session_recorder *rec = session_recorder_global();
@@ -356,7 +356,7 @@ void osc_on_session_mark(const request *r, const char *address, const char *type
 }
 
 void osc_on_pacer_mode(const request *r, const char *address, const char *types,
-                          lo_arg **argv, int argc)
+                       lo_arg **argv, int argc)
 {
     const char *mode_name;
     double target = 0.0;
@@ -369,7 +369,7 @@ void osc_on_pacer_mode(const request *r, const char *address, const char *types,
         return;
     }
     if (argc == 2 && !osc_arg_number(r, address, types, argv, 1, "target breaths/min",
-                                 LULL_PACER_MIN_TARGET, LULL_PACER_MAX_TARGET, &target))
+                                     LULL_PACER_MIN_TARGET, LULL_PACER_MAX_TARGET, &target))
         return;
     char err[256] = "";
     lull_engine *e = engine_slot_acquire(r->s->engine);
@@ -388,7 +388,7 @@ static bool same_sender(const subscriber *sub, const struct sockaddr *a, socklen
 }
 
 void osc_on_subscribe(const request *r, const char *address, const char *types,
-                         lo_arg **argv, int argc)
+                      lo_arg **argv, int argc)
 {
     double interval = 250.0;
     if (!osc_arg_count(r, address, argc, 0, 1, "[i:interval_ms]"))
@@ -427,7 +427,7 @@ void osc_on_subscribe(const request *r, const char *address, const char *types,
 }
 
 void osc_on_unsubscribe(const request *r, const char *address, const char *types,
-                           lo_arg **argv, int argc)
+                        lo_arg **argv, int argc)
 {
     if (!osc_arg_count(r, address, argc, 0, 0, "(none)"))
         return;

@@ -66,7 +66,8 @@ void osc_handle_sensor(const request *r, const osc_route *route, const char *pat
                        const char *types, lo_arg **argv, int argc)
 {
     if (argc > SENSOR_MAX_VALUES) {
-        osc_drop_sensor(r->s, path, "too many values in one message (more than " SENSOR_MAX_VALUES_TEXT ")");
+        osc_drop_sensor(r->s, path,
+                        "too many values in one message (more than " SENSOR_MAX_VALUES_TEXT ")");
         return;
     }
     double *values = r->s->sensor_values;
@@ -86,7 +87,7 @@ void osc_handle_sensor(const request *r, const osc_route *route, const char *pat
  * whole. Devices never get replies. Returns false when no map rule knows the
  * address. */
 bool osc_handle_device(const request *r, const char *path, const char *types, lo_arg **argv,
-                          int argc)
+                       int argc)
 {
     if (r->s->devices.n == 0)
         return false;
