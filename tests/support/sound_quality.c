@@ -234,7 +234,8 @@ void sq_flux_defaults(sq_flux_opts *o)
 {
     *o = (sq_flux_opts){.fft = 2048, .hop_ms = 10, .lo_hz = 40, .hi_hz = 12000, .floor_db = 40,
                         .lag = 3, .ref_frames = 30, .jump_db = 10, .min_flux_db = 18,
-                        .window_s = 1.5, .k = 4, .texture_q = 0.9, .prominence = 2,
+                        .window_s = 1.5, .k = 4, .texture_window_s = 5,
+                        .texture_rate = 120, .prominence_db = 6,
                         .min_gap_ms = 120};
 }
 
@@ -257,12 +258,18 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
     size_t span = o.ref_frames + lag;   /* frames of history kept per bin */
     double *win = malloc(N * sizeof *win), *hist = malloc((span + 2) * bins * sizeof *hist);
     double *ref = calloc(bins, sizeof *ref), *sf = calloc(frames, sizeof *sf);
+    double *peakbin = calloc(frames, sizeof *peakbin);
     double *prevj = calloc(lag * bins, sizeof *prevj);
     size_t W = (size_t)lround(o.window_s * 1000.0 / o.hop_ms);
-    double *scratch = malloc((2 * W + 1) * sizeof *scratch);
+    size_t TWmax = (size_t)lround(o.texture_window_s * 1000.0 / o.hop_ms);
+    double *scratch = malloc((2 * (W > TWmax ? W : TWmax) + 1) * sizeof *scratch);
+    size_t *cf = malloc((frames / 2 + 1) * sizeof *cf);
+    double *cover = malloc((frames / 2 + 1) * sizeof *cover);
     size_t found = 0;
     fftwf_plan plan = NULL;
-    if (!buf || !X || !win || !hist || !ref || !prevj || !sf || !scratch || !o.ref_frames) goto done;
+    if (!buf || !X || !win || !hist || !ref || !prevj || !sf || !scratch || !cf || !cover || !peakbin ||
+        !o.ref_frames)
+        goto done;
     plan = fftwf_plan_dft_r2c_1d((int)N, buf, X, FFTW_ESTIMATE);
     if (!plan) goto done;
     double wsq = 0, ms = 0;
@@ -282,7 +289,7 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
         fftwf_execute(plan);
         /* span + 2 slots: the frame leaving the reference (f - span - 1) is still
          * there when frame f is written. */
-        double *cur = hist + (f % (span + 2)) * bins, sum = 0;
+        double *cur = hist + (f % (span + 2)) * bins, sum = 0, top = 0;
         for (size_t k = k0; k <= k1; k++) {
             cur[k] = 20 * log10(hypot(X[k][0], X[k][1]) + c);
             /* ref: the sum of L over frames f - span .. f - lag - 1. */
@@ -294,29 +301,26 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
              * overlapping frames): a held or decaying partial adds nothing. */
             double jump = fmax(0, cur[k] - ref[k] / (double)o.ref_frames - o.jump_db);
             double *old = prevj + (f % lag) * bins + k;   /* J of frame f - lag */
-            if (jump > *old) sum += jump - *old;
+            if (jump > *old) sum += jump - *old, top = fmax(top, jump - *old);
             *old = jump;
         }
         sf[f] = sum;
+        peakbin[f] = top;
     }
-    /* Adaptive threshold, refreshed every 5 frames (50 ms), and peak picking. */
+    /* Adaptive threshold, refreshed every 5 frames (50 ms), and peak picking:
+     * the candidates, kept with their flux and over-threshold figure. */
     double thr = 0, sig = 0;
-    size_t last = 0;
+    size_t last = 0, cn = 0;
     int any = 0;
     size_t gap = (size_t)lround(o.min_gap_ms / o.hop_ms);
     for (size_t f = span; f < frames; f++) {
         if ((f - span) % 5 == 0) {
             size_t a = f > W + span ? f - W : span, b = f + W < frames ? f + W : frames - 1, m = 0;
             for (size_t i = a; i <= b; i++) scratch[m++] = sf[i];
-            double med = median_of(scratch, m);   /* sorts scratch */
-            /* The texture's own grain: the flux it reaches texture_q of the time
-             * (the sorted window's quantile); an event must stand prominence
-             * times over it. Sparse events (less than 1 - texture_q of the
-             * frames) leave the quantile at the background's level. */
-            double grain = o.texture_q > 0 ? scratch[(size_t)(o.texture_q * (double)(m - 1))] : 0;
+            double med = median_of(scratch, m);
             for (size_t i = 0; i < m; i++) scratch[i] = fabs(scratch[i] - med);
             sig = 1.4826 * median_of(scratch, m);
-            thr = fmax(med + o.k * sig, o.prominence * grain);
+            thr = med + o.k * sig;
         }
         /* min_flux: steady noise's own exceedances (a few bins a few dB each)
          * stay under it; silence and steady tones give none. */
@@ -329,17 +333,37 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
         if (!peak || (any && f - last < gap)) continue;
         any = 1;
         last = f;
+        cf[cn] = f;
+        cover[cn++] = sig > 0 ? (sf[f] - thr) / sig : INFINITY;
+    }
+    /* Texture: where the candidates come faster than texture_rate per minute
+     * over +-texture_window_s (rain impacts, bubbles: a grain, not an event
+     * a listener follows), only those whose strongest bin grows prominence_db
+     * more than the median candidate's there count: an event standing out of
+     * the texture in its own band (a grain is broadband and spreads its
+     * growth; a drop's partial stands alone). Sparser candidates all count. */
+    size_t TW = (size_t)lround(o.texture_window_s * 1000.0 / o.hop_ms), lo = 0, hi = 0;
+    for (size_t i = 0; i < cn; i++) {
+        size_t f = cf[i];
+        while (cf[lo] + TW < f) lo++;
+        while (hi < cn && cf[hi] <= f + TW) hi++;
+        size_t a = f > TW ? f - TW : 0, b = f + TW < frames ? f + TW : frames - 1;
+        double span_min = (double)(b - a + 1) * o.hop_ms / 60000.0;
+        if (o.texture_rate > 0 && (double)(hi - lo) > o.texture_rate * span_min) {
+            size_t m = 0;
+            for (size_t j = lo; j < hi; j++) scratch[m++] = peakbin[cf[j]];
+            if (peakbin[f] < median_of(scratch, m) + o.prominence_db) continue;
+        }
         size_t at = f * hop + N / 2;
         if (found < max)
             out[found] = (sq_onset){.index = at, .time_s = (double)at / rate, .rise_ms = NAN,
-                                    .level_dbfs = NAN,
-                                    .over_db = sig > 0 ? (sf[f] - thr) / sig : INFINITY};
+                                    .level_dbfs = NAN, .over_db = cover[i]};
         found++;
     }
 done:
     if (plan) fftwf_destroy_plan(plan);
     fftwf_free(buf), fftwf_free(X);
-    free(win), free(hist), free(ref), free(prevj), free(sf), free(scratch);
+    free(win), free(hist), free(ref), free(prevj), free(sf), free(scratch), free(cf), free(cover), free(peakbin);
     return found;
 }
 

@@ -107,9 +107,12 @@ typedef struct sq_flux_opts {
                             * 10 dB past jump_db: steady noise makes ~8 per frame) */
     double window_s;       /* adaptive threshold over +-window_s, default 1.5 s */
     double k;              /* threshold: median + k * robust sigma of the flux, default 4 */
-    double texture_q;      /* quantile of the flux over +-window_s taken as the
-                            * texture's grain, default 0.9 (0: none) */
-    double prominence;     /* an event's flux over that grain, default 2 (x) */
+    double texture_window_s; /* span over which the candidates' rate and median
+                              * flux are taken, +-5 s by default */
+    double texture_rate;   /* candidates per minute above which they are a
+                            * texture's grain, default 120 (0: no texture test) */
+    double prominence_db;  /* in a texture, how much more an event's strongest bin
+                            * grows than the median candidate's, default 6 dB */
     double min_gap_ms;     /* least time between events, default 120 ms */
 } sq_flux_opts;
 
@@ -126,8 +129,10 @@ void sq_flux_defaults(sq_flux_opts *o);
  * partial 13 dB over its noise bin does every time: a soft strike counts over a
  * loud texture. An event is a local maximum of SF over +-3 frames, above median
  * + k * 1.4826 * MAD of SF over +-window_s and above min_flux_db, min_gap_ms after
- * the previous one. Fills at most max sq_onset (index, time_s = the frame's
- * centre; over_db = SF over its threshold in robust sigmas; rise_ms, level_dbfs
+ * the previous one. In a texture of impacts (more than texture_rate candidates a
+ * minute over +-texture_window_s), a candidate counts only if its strongest bin
+ * grows prominence_db more than the median candidate's there. Fills at most max
+ * sq_onset (index, time_s = the frame's centre; over_db = SF over its threshold in robust sigmas; rise_ms, level_dbfs
  * NaN) and returns how many were found. For sq_onset_rate and for counting. */
 size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts *opts,
                       sq_onset *out, size_t max);
