@@ -144,7 +144,8 @@ bool pairing_tokens_load(pairing_tokens *t, const char *path, char *err, size_t 
             memmove(t->tokens[0], t->tokens[1], sizeof t->tokens[0] * (PAIRING_MAX_TOKENS - 1));
             t->count--;
         }
-        snprintf(t->tokens[t->count++], sizeof t->tokens[0], "%s", line);
+        /* a token is exactly 64 hex digits (token_is_hex): it fits, say so */
+        snprintf(t->tokens[t->count++], sizeof t->tokens[0], "%.64s", line);
     }
     fclose(f);
     return true;

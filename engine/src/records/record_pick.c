@@ -70,7 +70,7 @@ int record_guess_stream(const char *name)
         words[nw][n] = '\0';
         /* Glue a digit run onto the word before it: "V" "5" -> "V5", "SPO" "2". */
         if (digits && nw > 0 && n < 4) {
-            char glued[32];
+            char glued[2 * sizeof words[0]];   /* room for both words whole */
             snprintf(glued, sizeof glued, "%s%s", words[nw - 1], words[nw]);
             if (is_lead_name(glued) || strcmp(glued, "SPO2") == 0 || strcmp(glued, "SAO2") == 0 ||
                 strcmp(glued, "MCL1") == 0) {
