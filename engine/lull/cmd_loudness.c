@@ -3,7 +3,6 @@
  * loudness.h), comparing the integrated loudness with the preset's declared
  * "loudness" target. Exit 1 when a preset misses its target by more than
  * LOUDNESS_TOLERANCE_LU or cannot be rendered. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,20 +31,6 @@ static int bad_usage(const char *msg, const char *arg)
 {
     fprintf(stderr, "lull loudness: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "", k_usage);
     return 2;
-}
-
-static int parse_number(const char *flag, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
-        fprintf(stderr, "lull loudness: %s expects a number in %g..%g, got \"%s\"\n", flag, lo, hi,
-                s);
-        return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 static void cell(char *buf, size_t n, double v, int plus)
@@ -129,10 +114,10 @@ int cmd_loudness(int argc, char **argv)
                    "%.0f LU from its target.\n", LOUDNESS_TOLERANCE_LU);
             return 0;
         } else if (strcmp(a, "--seconds") == 0 && v) {
-            if (parse_number(a, v, 1, 86400, &seconds)) return 2;
+            if (cli_parse_number("loudness", a, v, 1, 86400, &seconds)) return 2;
             i++;
         } else if (strcmp(a, "--rate") == 0 && v) {
-            if (parse_number(a, v, 8000, 384000, &rate)) return 2;
+            if (cli_parse_number("loudness", a, v, 8000, 384000, &rate)) return 2;
             i++;
         } else if (strcmp(a, "--bio") == 0 && v) {
             bio = v;

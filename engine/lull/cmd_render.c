@@ -1,5 +1,4 @@
 /* lull render: a preset to a WAV file, offline, without a sound card. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,19 +31,6 @@ static int bad_usage(const char *msg, const char *arg)
     return 2;
 }
 
-static int parse_number(const char *flag, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
-        fprintf(stderr, "lull render: %s expects a number in %g..%g, got \"%s\"\n", flag, lo, hi, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 int cmd_render(int argc, char **argv)
 {
     offline_render_opts o;
@@ -72,13 +58,13 @@ int cmd_render(int argc, char **argv)
             o.preset = v;
             i++;
         } else if (strcmp(a, "--seconds") == 0 && v) {
-            if (parse_number(a, v, 0.001, 86400, &o.seconds)) return 2;
+            if (cli_parse_number("render", a, v, 0.001, 86400, &o.seconds)) return 2;
             i++;
         } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && v) {
             o.out_path = v;
             i++;
         } else if (strcmp(a, "--rate") == 0 && v) {
-            if (parse_number(a, v, 8000, 384000, &o.sample_rate)) return 2;
+            if (cli_parse_number("render", a, v, 8000, 384000, &o.sample_rate)) return 2;
             i++;
         } else if (strcmp(a, "--sounds") == 0 && v) {
             /* Repeatable: replaces the default sound directories. */

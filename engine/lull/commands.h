@@ -19,4 +19,10 @@ int cmd_sessions(int argc, char **argv);
  * decimal integer. 0 and *out set, or -1 with *out untouched. (cmd_report.c) */
 int session_parse_id(const char *s, long long *out);
 
+/* [main] A flag's number within [lo, hi] (finite, the whole string): 0 and *out set;
+ * otherwise "lull CMD: FLAG expects a number in LO..HI, got "S"" on stderr and -1.
+ * (cli_number.c) */
+int cli_parse_number(const char *cmd, const char *flag, const char *s, double lo, double hi,
+                     double *out);
+
 #endif
