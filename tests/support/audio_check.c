@@ -13,6 +13,20 @@ double ac_peak(const float *x, size_t n)
     return p;
 }
 
+double ac_zero_cross_hz(const float *x, size_t n, double sample_rate)
+{
+    double first = -1, last = -1;
+    long count = 0;
+    for (size_t i = 1; i < n; i++)
+        if (x[i - 1] < 0 && x[i] >= 0) {
+            double t = (double)(i - 1) + x[i - 1] / (double)(x[i - 1] - x[i]);
+            if (first < 0) first = t;
+            last = t;
+            count++;
+        }
+    return count > 1 ? (count - 1) * sample_rate / (last - first) : 0;
+}
+
 double ac_rms(const float *x, size_t n)
 {
     if (n == 0)

@@ -11,6 +11,9 @@ double ac_rms(const float *x, size_t n);
 double ac_db(double linear);                       /* 20 log10, floored at -400 dB */
 static inline double ac_dbfs_rms(const float *x, size_t n) { return ac_db(ac_rms(x, n)); }
 bool ac_all_finite(const float *x, size_t n);
+/* Mean frequency (Hz) of x[0..n) from its interpolated rising zero crossings: (count
+ * - 1) periods between the first and the last; 0 with fewer than two crossings. */
+double ac_zero_cross_hz(const float *x, size_t n, double sample_rate);
 
 /* A one-sided spectrum averaged over windowed segments (Welch, 50 % overlap).
  * bins = fft_size/2 + 1, bin k is at k * bin_hz. */

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audio_check.h"
 #include "check.h"
 #include "engine/engine.h"
 #include "engine_fixture.h"
@@ -218,27 +219,6 @@ static lull_engine *sound_engine(double rate, bool threaded)
     return e;
 }
 
-static double zero_cross_hz(const float *x, size_t a, size_t b, double rate)
-{
-    double first = -1, last = -1;
-    long n = 0;
-    for (size_t i = a + 1; i < b; i++)
-        if (x[i - 1] < 0 && x[i] >= 0) {
-            double t = (double)(i - 1) + x[i - 1] / (double)(x[i - 1] - x[i]);
-            if (first < 0) first = t;
-            last = t;
-            n++;
-        }
-    return n > 1 ? (n - 1) * rate / (last - first) : 0;
-}
-
-static double rms(const float *x, size_t a, size_t b)
-{
-    double s = 0;
-    for (size_t i = a; i < b; i++) s += (double)x[i] * x[i];
-    return sqrt(s / (double)(b - a));
-}
-
 static void test_load_errors_and_playback(void)
 {
     /* The files: a 441 Hz sine at 44.1 kHz (plays at 441 Hz whatever the rate), and
@@ -267,8 +247,8 @@ static void test_load_errors_and_playback(void)
     float *l = calloc(n, sizeof(float)), *r = calloc(n, sizeof(float));
     fx_render(e, l, r, n, 256);
     /* After the 2 s fade-in: the file's tone, converted to 48 kHz. */
-    double hz = zero_cross_hz(l, 48000 * 2 + 4800, n, 48000.0);
-    double level = rms(l, 48000 * 2 + 4800, n);
+    double hz = ac_zero_cross_hz(l + (48000 * 2 + 4800), (size_t)(n - (48000 * 2 + 4800)), 48000.0);
+    double level = ac_rms(l + (48000 * 2 + 4800), (size_t)(n - (48000 * 2 + 4800)));
     fprintf(stderr, "playing tone.wav (441 Hz at 44.1 kHz) at 48 kHz: %.3f Hz, rms %.4f\n", hz, level);
     CHECK(fabs(hz - 441.0) < 0.05, "tone.wav plays at %.3f Hz, not 441", hz);
     CHECK(level > 0.05, "tone.wav plays too quietly: rms %.4f", level);
@@ -285,8 +265,8 @@ static void test_load_errors_and_playback(void)
     lull_engine_status st;
     lull_engine_get_status(e, &st);
     fx_render(e, l, r, 48000, 256);
-    hz = zero_cross_hz(l, 4800, 48000, 48000.0);
-    level = rms(l, 4800, 48000);
+    hz = ac_zero_cross_hz(l + 4800, (size_t)(48000 - 4800), 48000.0);
+    level = ac_rms(l + 4800, (size_t)(48000 - 4800));
     CHECK(strstr(good, st.preset) && fabs(hz - 441.0) < 0.05 && level > 0.05,
           "after refused loads: preset \"%s\", %.3f Hz, rms %.4f", st.preset, hz, level);
     fprintf(stderr, "after 6 refused loads, still playing %s: %.3f Hz, rms %.4f\n", st.preset, hz,
@@ -311,7 +291,7 @@ static void test_load_errors_and_playback(void)
     e = sound_engine(44100.0, false);
     CHECK(fx_load(e, good, 0.0f, why, sizeof why), "at 44.1 kHz: %s", why);
     fx_render(e, l, r, 44100 * 3, 441);
-    hz = zero_cross_hz(l, 44100 * 2 + 4410, 44100 * 3, 44100.0);
+    hz = ac_zero_cross_hz(l + (44100 * 2 + 4410), (size_t)(44100 * 3 - (44100 * 2 + 4410)), 44100.0);
     fprintf(stderr, "at 44.1 kHz: %.3f Hz\n", hz);
     CHECK(fabs(hz - 441.0) < 0.05, "at 44.1 kHz the tone plays at %.3f Hz", hz);
     lull_engine_destroy(e);

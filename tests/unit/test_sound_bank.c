@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audio_check.h"
 #include "check.h"
 #include "sound/sound_bank.h"
 
@@ -59,28 +60,6 @@ static void write_text(const char *dir, const char *rel, const char *text)
     if (!f) exit(2);
     fputs(text, f);
     fclose(f);
-}
-
-/* Frequency from interpolated rising zero crossings over [a, b). */
-static double measure_hz(const float *x, uint64_t a, uint64_t b, double rate)
-{
-    double first = -1, last = -1;
-    long count = 0;
-    for (uint64_t i = a + 1; i < b; i++)
-        if (x[i - 1] < 0 && x[i] >= 0) {
-            double t = (double)(i - 1) + x[i - 1] / (double)(x[i - 1] - x[i]);
-            if (first < 0) first = t;
-            last = t;
-            count++;
-        }
-    return count > 1 ? (count - 1) * rate / (last - first) : 0;
-}
-
-static double rms(const float *x, uint64_t a, uint64_t b)
-{
-    double s = 0;
-    for (uint64_t i = a; i < b; i++) s += (double)x[i] * x[i];
-    return sqrt(s / (double)(b - a));
 }
 
 /* Acquire must fail with `code` and a message containing `phrase`. */
@@ -136,9 +115,9 @@ static void test_formats_and_conversion(void)
               "sine.flac: %u ch, %llu frames (expected %.1f)", s->channels,
               (unsigned long long)s->frames, expect_frames);
         /* Measure away from the click (at 1 s) and the file's edges. */
-        double hz_l = measure_hz(s->data[0], 4800, 43200, 48000.0);
-        double hz_r = measure_hz(s->data[1], 4800, 43200, 48000.0);
-        double level_db = 20 * log10(rms(s->data[0], 4800, 43200) / (0.5 / sqrt(2.0)));
+        double hz_l = ac_zero_cross_hz(s->data[0] + 4800, (size_t)(43200 - 4800), 48000.0);
+        double hz_r = ac_zero_cross_hz(s->data[1] + 4800, (size_t)(43200 - 4800), 48000.0);
+        double level_db = 20 * log10(ac_rms(s->data[0] + 4800, (size_t)(43200 - 4800)) / (0.5 / sqrt(2.0)));
         uint64_t peak_at = 0;
         for (uint64_t f = 44000; f < 52000 && f < s->frames; f++)
             if (fabsf(s->data[0][f]) > fabsf(s->data[0][peak_at])) peak_at = f;
@@ -162,8 +141,8 @@ static void test_formats_and_conversion(void)
     s = sound_bank_acquire(b, "tone.ogg", NULL, err, sizeof err);
     CHECK(s, "tone.ogg: %s", err);
     if (s) {
-        double level_db = 20 * log10(rms(s->data[0], 4800, 43200) / (0.5 / sqrt(2.0)));
-        double hz = measure_hz(s->data[0], 4800, 43200, 48000.0);
+        double level_db = 20 * log10(ac_rms(s->data[0] + 4800, (size_t)(43200 - 4800)) / (0.5 / sqrt(2.0)));
+        double hz = ac_zero_cross_hz(s->data[0] + 4800, (size_t)(43200 - 4800), 48000.0);
         fprintf(stderr, "Ogg Vorbis: %llu frames, %.3f Hz (500), level %+.3f dB\n",
                 (unsigned long long)s->frames, hz, level_db);
         CHECK(s->frames == 48000 && s->channels == 2, "tone.ogg: %llu frames %u ch",

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audio_check.h"
 #include "check.h"
 #include "engine/engine.h"
 #include "engine_fixture.h"
@@ -87,21 +88,6 @@ static double fft_peak_hz(const float *x, size_t a, size_t b, double rate)
     fftw_free(in);
     fftw_free(out);
     return ((double)best + d) * rate / (double)N;
-}
-
-/* Frequency from interpolated rising zero crossings over [a, b). */
-static double zc_hz(const float *x, size_t a, size_t b, double rate)
-{
-    double first = -1, last = -1;
-    long count = 0;
-    for (size_t i = a + 1; i < b; i++)
-        if (x[i - 1] < 0 && x[i] >= 0) {
-            double t = (double)(i - 1) + x[i - 1] / (double)(x[i - 1] - x[i]);
-            if (first < 0) first = t;
-            last = t;
-            count++;
-        }
-    return count > 1 ? (count - 1) * rate / (last - first) : 0;
 }
 
 /* ---- writing WAV files byte by byte ------------------------------------------- */
@@ -620,7 +606,7 @@ static void check_seam(const char *rel, double hz[2], double rms_db[2], double x
             else if (e < second && (lag > best_lag + 48 || lag + 48 < best_lag)) second = e;
         }
         double f_all = fft_peak_hz(x, 0, n, RATE);
-        double f_seg = zc_hz(x, (size_t)(0.1 * RATE), period - (size_t)(0.06 * RATE), RATE);
+        double f_seg = ac_zero_cross_hz(x + (size_t)(0.1 * RATE), (size_t)(period - (size_t)(0.06 * RATE) - (size_t)(0.1 * RATE)), RATE);
         printf("    ch %u: max step %.5f at %.4f s; 50 ms RMS %.2f..%.2f dBFS (want %.2f +-3); "
                "repeats every %zu frames (%.4f s; residual %.2g, next best %.2g); %.3f Hz "
                "(FFT, 3 s), %.3f Hz (between seams)\n",
