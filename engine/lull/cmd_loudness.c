@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/preset_target.h"
 #include "analysis/render_trace.h"
 #include "commands.h"
 #include "drivers/offline_driver.h"
@@ -43,16 +42,10 @@ static void cell(char *buf, size_t n, double v, int plus)
 
 /* Renders one preset and prints its row. Returns 0 within tolerance (or no
  * target), 1 outside it or on failure. */
-static int measure(const char *preset, const plugin_registry *reg, double seconds, double rate,
+static int measure(const char *preset, double seconds, double rate,
                    const char *bio, const char *profile, double skip_s)
 {
     char err[1024];
-    double target;
-    if (preset_declared_loudness(reg, preset, &target, err, sizeof err)) {
-        fprintf(stderr, "lull loudness: %s\n", err);
-        printf("%-20s  render failed\n", preset);
-        return 1;
-    }
     offline_render_opts o;
     offline_render_defaults(&o);
     o.preset = preset;
@@ -74,6 +67,7 @@ static int measure(const char *preset, const plugin_registry *reg, double second
         render_trace_free(t);
         return 1;
     }
+    double target = res.preset_loudness_lufs;   /* what the rendered preset declares */
     loudness_summary s;
     loudness_get_summary(render_trace_loudness(t), &s);
     size_t np;
@@ -138,11 +132,13 @@ int cmd_loudness(int argc, char **argv)
         if (argv[i][0] == '-') return bad_usage("options must come before the presets", argv[i]);
 
     char err[1024];
+    /* Plugins that cannot load are a usage problem (exit 2), found before any render. */
     plugin_registry *reg = registry_load_default(err, sizeof err);
     if (!reg) {
         fprintf(stderr, "lull loudness: cannot load the plugins: %s\n", err);
         return 2;
     }
+    registry_free(reg);
     /* The max-rise column skips the engine's fade-in and the first 3 s window that
      * still reaches back before it. */
     lull_engine_config cfg;
@@ -155,8 +151,7 @@ int cmd_loudness(int argc, char **argv)
     int status = 0;
     for (int i = first_preset; i < argc; i++) {
         fflush(stdout);
-        if (measure(argv[i], reg, seconds, rate, bio, profile, skip_s)) status = 1;
+        if (measure(argv[i], seconds, rate, bio, profile, skip_s)) status = 1;
     }
-    registry_free(reg);
     return status;
 }

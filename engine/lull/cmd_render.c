@@ -159,7 +159,8 @@ int cmd_render(int argc, char **argv)
     }
     render_features_teardown(&o);
     if (!failed && trace)
-        failed = render_trace_write(trace, o.preset, spec_path, plot_path, err, sizeof err);
+        failed = render_trace_write(trace, o.preset, res.preset_loudness_lufs, spec_path, plot_path,
+                                    err, sizeof err);
     render_trace_free(trace);
     if (failed) {
         fprintf(stderr, "lull render: %s\n", err);

@@ -6,9 +6,7 @@
 #include <string.h>
 
 #include "analysis/plot.h"
-#include "analysis/preset_target.h"
 #include "engine/engine.h"
-#include "plugin/registry.h"
 
 /* The engine's state at one loudness point; NaN where a sensor is not OK. */
 typedef struct trace_sample {
@@ -154,23 +152,17 @@ int render_trace_write_plot(const render_trace *t, const char *path, const char 
     return rc;
 }
 
-int render_trace_write(const render_trace *t, const char *preset, const char *spec_path,
-                       const char *plot_path, char *err, size_t errlen)
+int render_trace_write(const render_trace *t, const char *preset, double target_lufs,
+                       const char *spec_path, const char *plot_path, char *err, size_t errlen)
 {
     const char *base = strrchr(preset, '/');
     base = base ? base + 1 : preset;
     if (spec_path && render_trace_write_spectrogram(t, spec_path, base, err, errlen)) return -1;
     if (!plot_path) return 0;
-    double target = NAN;
-    plugin_registry *reg = registry_load_default(err, errlen);
-    if (!reg) return -1;
-    int rc = preset_declared_loudness(reg, preset, &target, err, errlen);
-    registry_free(reg);
-    if (rc) return -1;
     loudness_summary s;
     loudness_get_summary(t->loud, &s);
     char title[256];
     snprintf(title, sizeof title, "%s  -  integrated %.1f LUFS, LRA %.1f LU, true peak %.1f dBTP",
              base, s.integrated_lufs, s.range_lu, s.true_peak_dbtp);
-    return render_trace_write_plot(t, plot_path, title, target, err, errlen);
+    return render_trace_write_plot(t, plot_path, title, target_lufs, err, errlen);
 }

@@ -40,9 +40,10 @@ int render_trace_write_plot(const render_trace *t, const char *path, const char 
                             double target_lufs, char *err, size_t errlen);
 
 /* [main] After offline_render: the spectrogram to spec_path and the plot to
- * plot_path (either may be NULL), titled with the preset, the plot showing the
- * preset's declared loudness target. 0, or -1 with a message. */
-int render_trace_write(const render_trace *t, const char *preset, const char *spec_path,
-                       const char *plot_path, char *err, size_t errlen);
+ * plot_path (either may be NULL), titled with the preset, the plot showing
+ * target_lufs (the preset's declared loudness, offline_render_result; NAN: none).
+ * 0, or -1 with a message. */
+int render_trace_write(const render_trace *t, const char *preset, double target_lufs,
+                       const char *spec_path, const char *plot_path, char *err, size_t errlen);
 
 #endif

@@ -205,6 +205,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     lull_engine_status st;
     lull_engine_get_status(e, &st);
     res->nan_events = st.nan_events;
+    res->preset_loudness_lufs = lull_engine_preset_loudness(e);
     res->wall_seconds = wall;
     free(l), free(r), free(inter), free(pcm);
     if (sf && sf_close(sf) != 0 && rc == 0) {

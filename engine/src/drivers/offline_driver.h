@@ -65,6 +65,7 @@ typedef struct offline_render_result {
     double wall_seconds;      /* time spent rendering (not writing) */
     float peak;               /* linear peak over both channels */
     uint64_t nan_events;
+    double preset_loudness_lufs; /* the preset's declared loudness target, NAN none */
 } offline_render_result;
 
 void offline_render_defaults(offline_render_opts *o);

@@ -116,6 +116,10 @@ void lull_engine_get_status(lull_engine *e, lull_engine_status *s);
  * validation is not listed (its error is logged once per change of the file). */
 size_t lull_engine_list_presets(lull_engine *e, char (*names)[64], size_t max);
 
+/* [control] The integrated loudness target (LUFS) the newest loaded preset declares
+ * ("loudness"), NAN when it declares none or none is loaded. */
+float lull_engine_preset_loudness(lull_engine *e);
+
 /* [control] Display name, description, tags and loudness target of a valid preset,
  * found by file name or display name (case-insensitive). False + why otherwise. */
 bool lull_engine_preset_info(lull_engine *e, const char *name, preset_info *out, char *err,

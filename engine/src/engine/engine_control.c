@@ -279,6 +279,14 @@ bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s
     return false;
 }
 
+float lull_engine_preset_loudness(lull_engine *e)
+{
+    pthread_mutex_lock(&e->ctl_lock);
+    float lufs = e->ctl_preset ? e->ctl_preset->loudness_lufs : NAN;
+    pthread_mutex_unlock(&e->ctl_lock);
+    return lufs;
+}
+
 bool lull_engine_preset_info(lull_engine *e, const char *name, preset_info *out, char *err,
                              size_t errlen)
 {
