@@ -32,12 +32,12 @@
 #include "osc_gate.h"
 #include "pairing.h"
 
-#define MAX_CLIENTS 16           /* tablets at once; more get 503 */
-#define OUT_QUEUE 64             /* messages waiting for one tablet; the oldest is dropped */
+#define MAX_CLIENTS 16 /* tablets at once; more get 503 */
+#define OUT_QUEUE 64   /* messages waiting for one tablet; the oldest is dropped */
 #define COOKIE_NAME "lull_token"
-#define COOKIE_MAX_AGE_S 31536000   /* a year: a tablet pairs once */
-#define PING_S 10                /* WebSocket ping when idle (the issue: 10 s) */
-#define HANGUP_S 25              /* no pong by then: the tablet is gone */
+#define COOKIE_MAX_AGE_S 31536000 /* a year: a tablet pairs once */
+#define PING_S 10                 /* WebSocket ping when idle (the issue: 10 s) */
+#define HANGUP_S 25               /* no pong by then: the tablet is gone */
 
 static const char usage_text[] =
     "usage: lull-web [options]\n"
@@ -110,8 +110,7 @@ static double now_s(void)
 static bool header(struct lws *wsi, enum lws_token_indexes t, char *buf, int cap)
 {
     buf[0] = '\0';
-    if (lws_hdr_total_length(wsi, t) <= 0 || lws_hdr_total_length(wsi, t) >= cap)
-        return false;
+    if (lws_hdr_total_length(wsi, t) <= 0 || lws_hdr_total_length(wsi, t) >= cap) return false;
     return lws_hdr_copy(wsi, buf, cap, t) > 0;
 }
 
@@ -122,15 +121,12 @@ static void peer_addr(struct lws *wsi, uint8_t out[16], char *text, size_t cap)
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     int fd = lws_get_socket_fd(wsi);
-    if (text && cap)
-        snprintf(text, cap, "?");
-    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
-        return;
+    if (text && cap) snprintf(text, cap, "?");
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0) return;
     if (ss.ss_family == AF_INET) {
         out[10] = out[11] = 0xff;
         memcpy(out + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-        if (text)
-            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, text, (socklen_t)cap);
+        if (text) inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, text, (socklen_t)cap);
     } else if (ss.ss_family == AF_INET6) {
         memcpy(out, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
         if (text)
@@ -143,13 +139,11 @@ static void cookie_token(struct lws *wsi, char *out, size_t cap)
 {
     char cookies[1024];
     out[0] = '\0';
-    if (!header(wsi, WSI_TOKEN_HTTP_COOKIE, cookies, sizeof cookies))
-        return;
+    if (!header(wsi, WSI_TOKEN_HTTP_COOKIE, cookies, sizeof cookies)) return;
     const char *p = cookies;
     size_t nl = strlen(COOKIE_NAME);
     while (*p) {
-        while (*p == ' ' || *p == ';')
-            p++;
+        while (*p == ' ' || *p == ';') p++;
         if (!strncmp(p, COOKIE_NAME, nl) && p[nl] == '=') {
             p += nl + 1;
             size_t n = strcspn(p, "; ");
@@ -202,8 +196,8 @@ static int add_security_headers(struct lws *wsi, unsigned char **p, unsigned cha
     };
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)h[i].name,
-                                        (const unsigned char *)h[i].value,
-                                        (int)strlen(h[i].value), p, end))
+                                        (const unsigned char *)h[i].value, (int)strlen(h[i].value),
+                                        p, end))
             return -1;
     return 0;
 }
@@ -228,16 +222,15 @@ static int send_simple(struct lws *wsi, http_pss *pss, int status, const char *j
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
     snprintf(pss->answer, sizeof pss->answer, "%s", json);
     pss->answer_len = strlen(pss->answer);
-    if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json",
-                                    pss->answer_len, &p, end) ||
+    if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json", pss->answer_len,
+                                    &p, end) ||
         add_security_headers(wsi, &p, end))
         return -1;
     if (extra_name && lws_add_http_header_by_name(wsi, (const unsigned char *)extra_name,
                                                   (const unsigned char *)extra_value,
                                                   (int)strlen(extra_value), &p, end))
         return -1;
-    if (lws_finalize_write_http_header(wsi, start, &p, end))
-        return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -265,8 +258,7 @@ static const char *mime_for(const char *name)
 /* The page's folder is flat: a plain file name of [a-z0-9._-], no leading dot. */
 static bool plain_file_name(const char *name)
 {
-    if (!*name || name[0] == '.' || strlen(name) > 64)
-        return false;
+    if (!*name || name[0] == '.' || strlen(name) > 64) return false;
     for (const char *c = name; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
               *c == '-'))
@@ -278,20 +270,16 @@ static int serve_file(struct lws *wsi, http_pss *pss, const char *uri)
 {
     const char *name = !strcmp(uri, "/") ? "index.html" : uri + 1;
     const char *mime = mime_for(name);
-    if (!plain_file_name(name) || !mime)
-        return refuse(wsi, pss, 404, "no such page");
+    if (!plain_file_name(name) || !mime) return refuse(wsi, pss, 404, "no such page");
     char path[PATH_MAX + 80];
     snprintf(path, sizeof path, "%s/%s", g_set.root, name);
     struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return refuse(wsi, pss, 404, "no such page");
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return refuse(wsi, pss, 404, "no such page");
     unsigned char hdr[1024];
     unsigned char *p = hdr, *end = hdr + sizeof hdr;
-    if (add_security_headers(wsi, &p, end))
-        return -1;
+    if (add_security_headers(wsi, &p, end)) return -1;
     int n = lws_serve_http_file(wsi, path, mime, (const char *)hdr, (int)(p - hdr));
-    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
-        return -1;
+    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi))) return -1;
     return 0;
 }
 
@@ -318,8 +306,7 @@ static int answer_pair(struct lws *wsi, http_pss *pss)
         g_count.pair_refused++;
         return refuse(wsi, pss, 403, why);
     }
-    if (pss->body_too_long)
-        return refuse(wsi, pss, 400, "request body too long");
+    if (pss->body_too_long) return refuse(wsi, pss, 400, "request body too long");
     /* Body: pin=DIGITS (form-encoded, as the page sends it). */
     char pin[32] = "";
     pss->body[pss->body_len] = '\0';
@@ -407,23 +394,20 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         if (post) {
             /* Only /pair takes a body; the answer comes at BODY_COMPLETION. */
             pss->is_pair = !strcmp(pss->path, "/pair");
-            if (!pss->is_pair)
-                return refuse(wsi, pss, 404, "no such API");
+            if (!pss->is_pair) return refuse(wsi, pss, 404, "no such API");
             return 0;
         }
-        if (!request_allowed(wsi, false, &why))
-            return refuse(wsi, pss, 403, why);
+        if (!request_allowed(wsi, false, &why)) return refuse(wsi, pss, 403, why);
         if (!strcmp(pss->path, "/api/whoami")) {
             char room[256], json[400];
             json_escape(g_set.room, room, sizeof room);
             bool ok = paired(wsi);
-            snprintf(json, sizeof json, "{\"paired\": %s, \"room\": \"%s\"}",
-                     ok ? "true" : "false", room);
+            snprintf(json, sizeof json, "{\"paired\": %s, \"room\": \"%s\"}", ok ? "true" : "false",
+                     room);
             return send_simple(wsi, pss, ok ? 200 : 401, json, NULL, NULL);
         }
         if (!strncmp(pss->path, "/api/", 5)) {
-            if (!paired(wsi))
-                return refuse(wsi, pss, 401, "not paired");
+            if (!paired(wsi)) return refuse(wsi, pss, 401, "not paired");
             if (!strcmp(pss->path, "/api/stats")) {
                 char json[512];
                 snprintf(json, sizeof json,
@@ -451,27 +435,21 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
             pss->body_len += len;
         }
         return 0;
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return answer_pair(wsi, pss);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION: return answer_pair(wsi, pss);
     case LWS_CALLBACK_HTTP_WRITEABLE: {
-        if (!pss || !pss->answer_len)
-            break;
+        if (!pss || !pss->answer_len) break;
         unsigned char buf[LWS_PRE + sizeof pss->answer];
         memcpy(buf + LWS_PRE, pss->answer, pss->answer_len);
         size_t n = pss->answer_len;
         pss->answer_len = 0;
-        if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL) != (int)n)
-            return 1;
-        if (lws_http_transaction_completed(wsi))
-            return -1;
+        if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL) != (int)n) return 1;
+        if (lws_http_transaction_completed(wsi)) return -1;
         return 0;
     }
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
-        if (lws_http_transaction_completed(wsi))
-            return -1;
+        if (lws_http_transaction_completed(wsi)) return -1;
         return 0;
-    default:
-        break;
+    default: break;
     }
     return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
@@ -494,15 +472,14 @@ typedef struct ws_pss {
 
 static void queue_out(ws_pss *s, const unsigned char *data, size_t len)
 {
-    if (s->out_count == OUT_QUEUE) {   /* a stalled tablet: drop its oldest message */
+    if (s->out_count == OUT_QUEUE) { /* a stalled tablet: drop its oldest message */
         free(s->out[s->out_head]);
         s->out_head = (s->out_head + 1) % OUT_QUEUE;
         s->out_count--;
         g_count.replies_dropped++;
     }
     unsigned char *m = malloc(LWS_PRE + len);
-    if (!m)
-        return;
+    if (!m) return;
     memcpy(m + LWS_PRE, data, len);
     unsigned slot = (s->out_head + s->out_count) % OUT_QUEUE;
     s->out[slot] = m;
@@ -518,15 +495,13 @@ static void refuse_frame(ws_pss *s, const char *address, const char *why)
     say("frame from %s refused: %s%s%s", s->who, address[0] ? address : "", address[0] ? ": " : "",
         why);
     size_t n = osc_gate_fail_message(msg, sizeof msg, address, why);
-    if (n)
-        queue_out(s, msg, n);
+    if (n) queue_out(s, msg, n);
 }
 
 static int open_udp(ws_pss *s, struct lws *wsi)
 {
     s->udp_fd = socket(g_osc_addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s->udp_fd < 0)
-        return -1;
+    if (s->udp_fd < 0) return -1;
     /* Connected: the kernel passes up only datagrams from lulld's address. */
     if (connect(s->udp_fd, (struct sockaddr *)&g_osc_addr, g_osc_len) != 0) {
         close(s->udp_fd);
@@ -557,7 +532,7 @@ static void close_udp(ws_pss *s)
     if (s->udp_wsi) {
         lws_set_opaque_user_data(s->udp_wsi, NULL);
         lws_set_timeout(s->udp_wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
-        s->udp_wsi = NULL;   /* its fd is closed by RAW_CLOSE_FILE */
+        s->udp_wsi = NULL; /* its fd is closed by RAW_CLOSE_FILE */
     } else if (s->udp_fd >= 0) {
         close(s->udp_fd);
     }
@@ -595,8 +570,7 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
             s->frame_len += len;
         }
         /* lws may hand a large frame over in pieces; judge it whole. */
-        if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
-            return 0;
+        if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0) return 0;
         g_count.frames_in++;
         if (s->frame_oversize) {
             g_count.oversize++;
@@ -620,8 +594,7 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
         return 0;
     }
     case LWS_CALLBACK_SERVER_WRITEABLE: {
-        if (!s->out_count)
-            return 0;
+        if (!s->out_count) return 0;
         unsigned head = s->out_head;
         unsigned char *m = s->out[head];
         size_t n = s->out_len[head];
@@ -629,11 +602,9 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
         s->out_count--;
         int w = lws_write(wsi, m + LWS_PRE, n, LWS_WRITE_BINARY);
         free(m);
-        if (w < (int)n)
-            return -1;
+        if (w < (int)n) return -1;
         g_count.replies_out++;
-        if (s->out_count)
-            lws_callback_on_writable(wsi);
+        if (s->out_count) lws_callback_on_writable(wsi);
         return 0;
     }
     case LWS_CALLBACK_CLOSED:
@@ -646,8 +617,7 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
         g_clients--;
         say("tablet %s disconnected (%d now)", s->who, g_clients);
         return 0;
-    default:
-        break;
+    default: break;
     }
     return 0;
 }
@@ -660,23 +630,19 @@ static int cb_udp(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         ws_pss *s = lws_get_opaque_user_data(wsi);
         int fd = lws_get_socket_fd(wsi);
         unsigned char buf[65536];
-        for (int i = 0; i < 64; i++) {   /* drain, bounded */
+        for (int i = 0; i < 64; i++) { /* drain, bounded */
             ssize_t got = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-            if (got < 0)
-                break;   /* EAGAIN, or ECONNREFUSED while lulld is away: nothing to pass */
-            if (s && got > 0)
-                queue_out(s, buf, (size_t)got);
+            if (got < 0) break; /* EAGAIN, or ECONNREFUSED while lulld is away: nothing to pass */
+            if (s && got > 0) queue_out(s, buf, (size_t)got);
         }
         return 0;
     }
     case LWS_CALLBACK_RAW_CLOSE_FILE: {
         int fd = lws_get_socket_fd(wsi);
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         return 0;
     }
-    default:
-        break;
+    default: break;
     }
     return 0;
 }
@@ -693,8 +659,7 @@ static bool parse_port(const char *v, int *out)
 {
     char *end;
     long n = strtol(v, &end, 10);
-    if (!*v || *end || n < 1 || n > 65535)
-        return false;
+    if (!*v || *end || n < 1 || n > 65535) return false;
     *out = (int)n;
     return true;
 }
@@ -715,7 +680,7 @@ static bool resolve_osc(const char *text, char *err, size_t errlen)
     }
     memcpy(host, text, n);
     host[n] = '\0';
-    if (host[0] == '[' && n > 2 && host[n - 1] == ']') {   /* [v6]:port */
+    if (host[0] == '[' && n > 2 && host[n - 1] == ']') { /* [v6]:port */
         memmove(host, host + 1, n - 2);
         host[n - 2] = '\0';
     }
@@ -740,7 +705,7 @@ static bool dir_has_index(const char *dir)
 
 static bool default_pin_file(char *out, size_t cap, char *err, size_t errlen)
 {
-    const char *state = getenv("STATE_DIRECTORY");   /* systemd's StateDirectory= */
+    const char *state = getenv("STATE_DIRECTORY"); /* systemd's StateDirectory= */
     if (state && *state) {
         snprintf(out, cap, "%.*s/pin", (int)strcspn(state, ":"), state);
         return true;
@@ -794,8 +759,8 @@ static int parse_args(int argc, char **argv)
             g_set.mdns = false;
             continue;
         }
-        static const char *const with_value[] = {"--port", "--bind", "--osc", "--root",
-                                                 "--pin-file", "--room"};
+        static const char *const with_value[] = {"--port", "--bind",     "--osc",
+                                                 "--root", "--pin-file", "--room"};
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             known |= !strcmp(a, with_value[k]);
@@ -851,15 +816,13 @@ static void on_signal(int sig)
 {
     (void)sig;
     g_stop = 1;
-    if (g_ctx)
-        lws_cancel_service(g_ctx);
+    if (g_ctx) lws_cancel_service(g_ctx);
 }
 
 int main(int argc, char **argv)
 {
     int rc = parse_args(argc, argv);
-    if (rc)
-        return rc == 1 ? 0 : 2;
+    if (rc) return rc == 1 ? 0 : 2;
     char err[512];
     if (!resolve_osc(g_set.osc, err, sizeof err)) {
         fprintf(stderr, "lull-web: %s\n", err);
@@ -878,8 +841,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "lull-web: --root: '%s' has no index.html\n", g_set.root);
         return 2;
     }
-    if (!g_set.pin_file[0] && !default_pin_file(g_set.pin_file, sizeof g_set.pin_file, err,
-                                                sizeof err)) {
+    if (!g_set.pin_file[0] &&
+        !default_pin_file(g_set.pin_file, sizeof g_set.pin_file, err, sizeof err)) {
         fprintf(stderr, "lull-web: %s\n", err);
         return 2;
     }
@@ -893,15 +856,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "lull-web: %s\n", err);
         return 1;
     }
-    if (err[0])
-        say("warning: %s", err);
+    if (err[0]) say("warning: %s", err);
 
     g_policy.port = g_set.port;
     char hn[128] = "";
     gethostname(hn, sizeof hn - 1);
     origin_room_label(hn, g_policy.hostname, sizeof g_policy.hostname);
-    if (!g_set.room[0])
-        snprintf(g_set.room, sizeof g_set.room, "%s", hn[0] ? hn : "lull");
+    if (!g_set.room[0]) snprintf(g_set.room, sizeof g_set.room, "%s", hn[0] ? hn : "lull");
     origin_room_label(g_set.room, g_policy.room, sizeof g_policy.room);
 
     signal(SIGPIPE, SIG_IGN);
@@ -936,13 +897,11 @@ int main(int argc, char **argv)
         const char *txt[] = {"path=/", "lull=1", NULL};
         mdns = mdns_publish(g_set.room, "_http._tcp", g_set.port, txt, mdns_log);
     }
-    say("serving %s on port %d%s%s for room '%s'; lulld at %s; PIN in %s", g_set.root,
-        g_set.port, g_set.bind[0] ? " at " : "", g_set.bind, g_set.room, g_set.osc,
-        g_set.pin_file);
+    say("serving %s on port %d%s%s for room '%s'; lulld at %s; PIN in %s", g_set.root, g_set.port,
+        g_set.bind[0] ? " at " : "", g_set.bind, g_set.room, g_set.osc, g_set.pin_file);
 
     while (!g_stop)
-        if (lws_service(g_ctx, 0) < 0)
-            break;
+        if (lws_service(g_ctx, 0) < 0) break;
     mdns_stop(mdns);
     lws_context_destroy(g_ctx);
     say("stopped");

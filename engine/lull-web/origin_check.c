@@ -16,10 +16,8 @@ void origin_room_label(const char *room, char *out, size_t cap)
         else if (n > 0 && out[n - 1] != '-')
             out[n++] = '-';
     }
-    while (n > 0 && out[n - 1] == '-')
-        n--;
-    if (cap)
-        out[n] = '\0';
+    while (n > 0 && out[n - 1] == '-') n--;
+    if (cap) out[n] = '\0';
 }
 
 /* Splits "name[:port]" or "[v6][:port]"; false when malformed. */
@@ -30,25 +28,21 @@ static bool split_host(const char *host, char *name, size_t cap, int *port)
     size_t n;
     if (host[0] == '[') {
         const char *end = strchr(host, ']');
-        if (!end)
-            return false;
+        if (!end) return false;
         n = (size_t)(end - host) + 1;
         colon = end[1] == ':' ? end + 1 : NULL;
-        if (!colon && end[1] != '\0')
-            return false;
+        if (!colon && end[1] != '\0') return false;
     } else {
         colon = strchr(host, ':');
         n = colon ? (size_t)(colon - host) : strlen(host);
     }
-    if (n == 0 || n >= cap)
-        return false;
+    if (n == 0 || n >= cap) return false;
     memcpy(name, host, n);
     name[n] = '\0';
     if (colon) {
         char *end;
         long v = strtol(colon + 1, &end, 10);
-        if (colon[1] == '\0' || *end != '\0' || v < 1 || v > 65535)
-            return false;
+        if (colon[1] == '\0' || *end != '\0' || v < 1 || v > 65535) return false;
         *port = (int)v;
     }
     return true;
@@ -57,8 +51,7 @@ static bool split_host(const char *host, char *name, size_t cap, int *port)
 static bool is_ip_literal(const char *name)
 {
     unsigned char buf[16];
-    if (inet_pton(AF_INET, name, buf) == 1)
-        return true;
+    if (inet_pton(AF_INET, name, buf) == 1) return true;
     size_t n = strlen(name);
     if (n > 2 && name[0] == '[' && name[n - 1] == ']' && n - 2 < 64) {
         char inner[64];
@@ -73,8 +66,7 @@ static bool is_ip_literal(const char *name)
 static bool names_label(const char *name, const char *label)
 {
     size_t nl = strlen(label);
-    if (nl == 0 || strncasecmp(name, label, nl) != 0)
-        return false;
+    if (nl == 0 || strncasecmp(name, label, nl) != 0) return false;
     const char *rest = name + nl;
     return !strcasecmp(rest, "") || !strcasecmp(rest, ".") || !strcasecmp(rest, ".local") ||
            !strcasecmp(rest, ".local.");
@@ -82,18 +74,13 @@ static bool names_label(const char *name, const char *label)
 
 bool origin_host_ok(const origin_policy *p, const char *host)
 {
-    if (!host || !*host)
-        return false;
+    if (!host || !*host) return false;
     char name[256];
     int port;
-    if (!split_host(host, name, sizeof name, &port))
-        return false;
-    if ((port < 0 ? 80 : port) != p->port)
-        return false;
-    if (is_ip_literal(name) || !strcasecmp(name, "localhost"))
-        return true;
-    if (p->hostname[0] && names_label(name, p->hostname))
-        return true;
+    if (!split_host(host, name, sizeof name, &port)) return false;
+    if ((port < 0 ? 80 : port) != p->port) return false;
+    if (is_ip_literal(name) || !strcasecmp(name, "localhost")) return true;
+    if (p->hostname[0] && names_label(name, p->hostname)) return true;
     /* The room name only with ".local": a bare single label could be anyone's. */
     if (p->room[0]) {
         size_t nr = strlen(p->room);
@@ -106,7 +93,6 @@ bool origin_host_ok(const origin_policy *p, const char *host)
 
 bool origin_origin_ok(const char *origin, const char *host)
 {
-    if (!origin || !host || strncasecmp(origin, "http://", 7) != 0)
-        return false;
+    if (!origin || !host || strncasecmp(origin, "http://", 7) != 0) return false;
     return !strcasecmp(origin + 7, host);
 }

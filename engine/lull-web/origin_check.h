@@ -17,9 +17,9 @@
 #include <stddef.h>
 
 typedef struct origin_policy {
-    int port;                    /* the port lull-web listens on */
-    char hostname[128];          /* gethostname(), lower case */
-    char room[128];              /* --room as a DNS label (lower case), "" = none */
+    int port;           /* the port lull-web listens on */
+    char hostname[128]; /* gethostname(), lower case */
+    char room[128];     /* --room as a DNS label (lower case), "" = none */
 } origin_policy;
 
 /* [main] True when the Host header value names this box (rules above). */

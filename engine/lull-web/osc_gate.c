@@ -6,16 +6,15 @@
 
 /* The therapist's controls (docs/tablet.md, "What each control does"). */
 static const char *const allowed[] = {
-    "/lull/status",       "/lull/preset/list",  "/lull/preset/info", "/lull/preset/load",
-    "/lull/volume",       "/lull/pacer/mode",   "/lull/session/start", "/lull/session/stop",
-    "/lull/session/mark", "/lull/subscribe",    "/lull/unsubscribe",
+    "/lull/status",       "/lull/preset/list", "/lull/preset/info",   "/lull/preset/load",
+    "/lull/volume",       "/lull/pacer/mode",  "/lull/session/start", "/lull/session/stop",
+    "/lull/session/mark", "/lull/subscribe",   "/lull/unsubscribe",
 };
 
 bool osc_gate_address_allowed(const char *address)
 {
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-        if (!strcmp(address, allowed[i]))
-            return true;
+        if (!strcmp(address, allowed[i])) return true;
     return false;
 }
 
@@ -25,15 +24,12 @@ static const char *read_string(const unsigned char *d, size_t len, size_t *pos)
 {
     size_t start = *pos;
     const unsigned char *nul = memchr(d + start, '\0', len - start);
-    if (!nul)
-        return NULL;
+    if (!nul) return NULL;
     size_t end = (size_t)(nul - d) + 1;
     size_t padded = (end + 3) & ~(size_t)3;
-    if (padded > len)
-        return NULL;
+    if (padded > len) return NULL;
     for (size_t i = end; i < padded; i++)
-        if (d[i] != '\0')
-            return NULL;
+        if (d[i] != '\0') return NULL;
     *pos = padded;
     return (const char *)d + start;
 }
@@ -41,8 +37,7 @@ static const char *read_string(const unsigned char *d, size_t len, size_t *pos)
 bool osc_gate_check(const unsigned char *data, size_t len, char *address, size_t address_cap,
                     char *why, size_t whylen)
 {
-    if (address && address_cap)
-        address[0] = '\0';
+    if (address && address_cap) address[0] = '\0';
     if (len > OSC_GATE_MAX_FRAME) {
         snprintf(why, whylen, "frame of %zu bytes is larger than %d", len, OSC_GATE_MAX_FRAME);
         return false;
@@ -61,8 +56,7 @@ bool osc_gate_check(const unsigned char *data, size_t len, char *address, size_t
         snprintf(why, whylen, "malformed OSC packet (no address)");
         return false;
     }
-    if (address && address_cap)
-        snprintf(address, address_cap, "%s", addr);
+    if (address && address_cap) snprintf(address, address_cap, "%s", addr);
     const char *tags = read_string(data, len, &pos);
     if (!tags || tags[0] != ',') {
         snprintf(why, whylen, "malformed OSC packet (no type tags)");
@@ -101,8 +95,7 @@ static bool put_string(unsigned char *out, size_t cap, size_t *pos, const char *
 {
     size_t n = strlen(s) + 1;
     size_t padded = (n + 3) & ~(size_t)3;
-    if (*pos + padded > cap)
-        return false;
+    if (*pos + padded > cap) return false;
     memcpy(out + *pos, s, n);
     memset(out + *pos + n, 0, padded - n);
     *pos += padded;

@@ -13,8 +13,7 @@ bool pairing_random(void *out, size_t n)
     while (n > 0) {
         ssize_t got = getrandom(p, n, 0);
         if (got < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             return false;
         }
         p += got;
@@ -28,19 +27,16 @@ bool pairing_secret_equal(const char *a, const char *b)
     size_t na = strlen(a), nb = strlen(b);
     unsigned char diff = (unsigned char)(na != nb);
     size_t n = na < nb ? na : nb;
-    for (size_t i = 0; i < n; i++)
-        diff |= (unsigned char)(a[i] ^ b[i]);
+    for (size_t i = 0; i < n; i++) diff |= (unsigned char)(a[i] ^ b[i]);
     return diff == 0;
 }
 
 static bool pin_is_valid(const char *pin)
 {
     size_t n = strlen(pin);
-    if (n < 4 || n > 12)
-        return false;
+    if (n < 4 || n > 12) return false;
     for (size_t i = 0; i < n; i++)
-        if (pin[i] < '0' || pin[i] > '9')
-            return false;
+        if (pin[i] < '0' || pin[i] > '9') return false;
     return true;
 }
 
@@ -49,8 +45,7 @@ static bool random_digit(char *out)
 {
     for (;;) {
         unsigned char b;
-        if (!pairing_random(&b, 1))
-            return false;
+        if (!pairing_random(&b, 1)) return false;
         if (b < 250) {
             *out = (char)('0' + b % 10);
             return true;
@@ -109,25 +104,21 @@ bool pairing_load_or_create_pin(const char *path, char *pin, size_t pin_cap, cha
 
 static bool token_is_hex(const char *s)
 {
-    if (strlen(s) != PAIRING_TOKEN_HEX)
-        return false;
+    if (strlen(s) != PAIRING_TOKEN_HEX) return false;
     for (const char *p = s; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-            return false;
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
     return true;
 }
 
 bool pairing_tokens_load(pairing_tokens *t, const char *path, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
-    if (!path || !*path)
-        return true;
+    if (!path || !*path) return true;
     snprintf(t->path, sizeof t->path, "%s", path);
     err[0] = '\0';
     FILE *f = fopen(path, "r");
     if (!f) {
-        if (errno == ENOENT)
-            return true;
+        if (errno == ENOENT) return true;
         snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return false;
     }
@@ -140,7 +131,7 @@ bool pairing_tokens_load(pairing_tokens *t, const char *path, char *err, size_t 
             snprintf(err, errlen, "%s:%u: not a token (64 hex digits), skipped", path, lineno);
             continue;
         }
-        if (t->count == PAIRING_MAX_TOKENS) {   /* keep the newest */
+        if (t->count == PAIRING_MAX_TOKENS) { /* keep the newest */
             memmove(t->tokens[0], t->tokens[1], sizeof t->tokens[0] * (PAIRING_MAX_TOKENS - 1));
             t->count--;
         }
@@ -153,8 +144,7 @@ bool pairing_tokens_load(pairing_tokens *t, const char *path, char *err, size_t 
 
 static bool tokens_save(const pairing_tokens *t, char *err, size_t errlen)
 {
-    if (!t->path[0])
-        return true;
+    if (!t->path[0]) return true;
     char tmp[sizeof t->path + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", t->path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -202,10 +192,9 @@ bool pairing_tokens_issue(pairing_tokens *t, char *out, char *err, size_t errlen
 
 bool pairing_tokens_valid(const pairing_tokens *t, const char *token)
 {
-    if (!token || !token_is_hex(token))
-        return false;
+    if (!token || !token_is_hex(token)) return false;
     bool found = false;
-    for (size_t i = 0; i < t->count; i++)   /* no early exit: same time for every token */
+    for (size_t i = 0; i < t->count; i++) /* no early exit: same time for every token */
         found |= pairing_secret_equal(t->tokens[i], token);
     return found;
 }
@@ -215,12 +204,9 @@ static pairing_peer *find_peer(pairing_limiter *l, const uint8_t addr[16], doubl
     pairing_peer *free_slot = NULL, *stalest = &l->peers[0];
     for (int i = 0; i < PAIRING_MAX_PEERS; i++) {
         pairing_peer *p = &l->peers[i];
-        if (p->used && !memcmp(p->addr, addr, 16))
-            return p;
-        if (!p->used && !free_slot)
-            free_slot = p;
-        if (p->last_s < stalest->last_s)
-            stalest = p;
+        if (p->used && !memcmp(p->addr, addr, 16)) return p;
+        if (!p->used && !free_slot) free_slot = p;
+        if (p->last_s < stalest->last_s) stalest = p;
     }
     pairing_peer *p = free_slot;
     if (!p) {
@@ -228,8 +214,7 @@ static pairing_peer *find_peer(pairing_limiter *l, const uint8_t addr[16], doubl
          * flood of new addresses could erase a lockout; refuse instead by
          * sharing the stalest slot, whose lockout stays in force). */
         p = stalest;
-        if (p->locked_until_s > now_s)
-            return p;
+        if (p->locked_until_s > now_s) return p;
     }
     memset(p, 0, sizeof *p);
     memcpy(p->addr, addr, 16);
@@ -242,14 +227,12 @@ static int global_fails_in_window(const pairing_limiter *l, double now_s)
 {
     int n = 0;
     for (int i = 0; i < PAIRING_GLOBAL_FAILS; i++)
-        if (l->global_fail_s[i] > 0 && now_s - l->global_fail_s[i] < PAIRING_WINDOW_S)
-            n++;
+        if (l->global_fail_s[i] > 0 && now_s - l->global_fail_s[i] < PAIRING_WINDOW_S) n++;
     return n;
 }
 
 enum pairing_verdict pairing_attempt(pairing_limiter *l, const uint8_t addr[16], double now_s,
-                                     const char *pin_given, const char *pin,
-                                     double *retry_after_s)
+                                     const char *pin_given, const char *pin, double *retry_after_s)
 {
     *retry_after_s = 0;
     if (l->global_locked_until_s > now_s) {

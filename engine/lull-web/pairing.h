@@ -22,15 +22,15 @@
 #include <stdint.h>
 
 #define PAIRING_PIN_DIGITS 6
-#define PAIRING_TOKEN_HEX 64         /* 32 random bytes */
-#define PAIRING_MAX_TOKENS 64        /* paired tablets remembered; the oldest goes first */
+#define PAIRING_TOKEN_HEX 64  /* 32 random bytes */
+#define PAIRING_MAX_TOKENS 64 /* paired tablets remembered; the oldest goes first */
 
-#define PAIRING_MIN_INTERVAL_S 1.0   /* per address, between two attempts */
-#define PAIRING_PEER_FAILS 5         /* failures from one address before its lockout */
-#define PAIRING_GLOBAL_FAILS 20      /* failures from all addresses in the window */
-#define PAIRING_WINDOW_S 900.0       /* failures older than this are forgotten (15 min) */
-#define PAIRING_LOCK_S 900.0         /* lockout length (15 min) */
-#define PAIRING_MAX_PEERS 64         /* addresses tracked; the stalest is reused */
+#define PAIRING_MIN_INTERVAL_S 1.0 /* per address, between two attempts */
+#define PAIRING_PEER_FAILS 5       /* failures from one address before its lockout */
+#define PAIRING_GLOBAL_FAILS 20    /* failures from all addresses in the window */
+#define PAIRING_WINDOW_S 900.0     /* failures older than this are forgotten (15 min) */
+#define PAIRING_LOCK_S 900.0       /* lockout length (15 min) */
+#define PAIRING_MAX_PEERS 64       /* addresses tracked; the stalest is reused */
 
 /* [main] Reads the PIN from path, or creates the file with a new random PIN when
  * it does not exist. False with a message naming the file when it cannot be read
@@ -47,7 +47,7 @@ bool pairing_secret_equal(const char *a, const char *b);
 
 /* The tokens of paired tablets. */
 typedef struct pairing_tokens {
-    char path[512];                                   /* "" = not persisted */
+    char path[512]; /* "" = not persisted */
     char tokens[PAIRING_MAX_TOKENS][PAIRING_TOKEN_HEX + 1];
     size_t count;
 } pairing_tokens;
@@ -65,8 +65,8 @@ bool pairing_tokens_valid(const pairing_tokens *t, const char *token);
  * clock. Addresses are 16 bytes (IPv4 mapped as ::ffff:a.b.c.d). */
 typedef struct pairing_peer {
     uint8_t addr[16];
-    double last_s;            /* last attempt */
-    double first_fail_s;      /* start of the current failure window */
+    double last_s;       /* last attempt */
+    double first_fail_s; /* start of the current failure window */
     int fails;
     double locked_until_s;
     bool used;
@@ -74,23 +74,22 @@ typedef struct pairing_peer {
 
 typedef struct pairing_limiter {
     pairing_peer peers[PAIRING_MAX_PEERS];
-    double global_fail_s[PAIRING_GLOBAL_FAILS];   /* times of the latest failures */
+    double global_fail_s[PAIRING_GLOBAL_FAILS]; /* times of the latest failures */
     size_t global_next;
     double global_locked_until_s;
 } pairing_limiter;
 
 enum pairing_verdict {
-    PAIRING_OK = 0,           /* right PIN: issue a token */
-    PAIRING_WRONG,            /* wrong PIN (counted) */
-    PAIRING_TOO_FAST,         /* attempt within PAIRING_MIN_INTERVAL_S: not even checked */
-    PAIRING_LOCKED,           /* this address, or everyone, is locked out */
+    PAIRING_OK = 0,   /* right PIN: issue a token */
+    PAIRING_WRONG,    /* wrong PIN (counted) */
+    PAIRING_TOO_FAST, /* attempt within PAIRING_MIN_INTERVAL_S: not even checked */
+    PAIRING_LOCKED,   /* this address, or everyone, is locked out */
 };
 
 /* [main] Judges one attempt from addr at now_s: checks the limits, then the PIN,
  * and records the outcome. *retry_after_s tells a refused client when to come
  * back (0 for OK/WRONG). */
 enum pairing_verdict pairing_attempt(pairing_limiter *l, const uint8_t addr[16], double now_s,
-                                     const char *pin_given, const char *pin,
-                                     double *retry_after_s);
+                                     const char *pin_given, const char *pin, double *retry_after_s);
 
 #endif

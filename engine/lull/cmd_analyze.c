@@ -9,17 +9,17 @@
 #include <strings.h>
 
 #include "bio/bio_pipeline.h"
+#include "commands.h"
+#include "core/progress.h"
 #include "records/record.h"
 #include "records/record_dump.h"
 #include "records/record_pick.h"
-#include "commands.h"
-#include "core/progress.h"
 
 #define FRAME_S 0.1
 
 enum output { OUT_NONE, OUT_BEATS, OUT_BREATHS, OUT_FEATURES, OUT_SIGNALS, OUT_EVENTS };
 
-static const char *const k_option[BIO_WAVEFORMS] = { "--resp", "--ecg", "--ppg" };
+static const char *const k_option[BIO_WAVEFORMS] = {"--resp", "--ecg", "--ppg"};
 
 static void usage(FILE *to)
 {
@@ -48,8 +48,7 @@ static void on_breath(void *ctx, const resp_event *ev)
 {
     analyze_out *o = ctx;
     if (o->kind == OUT_BREATHS)
-        fprintf(o->f, "%.3f,%s\n", ev->time_s,
-                ev->kind == RESP_INHALE_ONSET ? "inhale" : "exhale");
+        fprintf(o->f, "%.3f,%s\n", ev->time_s, ev->kind == RESP_INHALE_ONSET ? "inhale" : "exhale");
 }
 
 static void on_beat(void *ctx, bio_stream source, const beat_result *r)
@@ -79,8 +78,10 @@ static void on_release(void *ctx, const release_event *ev)
 
 static void field(FILE *f, float v)
 {
-    if (isfinite(v)) fprintf(f, ",%.4g", v);
-    else fputc(',', f);
+    if (isfinite(v))
+        fprintf(f, ",%.4g", v);
+    else
+        fputc(',', f);
 }
 
 static void write_frame(FILE *f, const lull_features *x)
@@ -107,7 +108,7 @@ static void run(bio_pipeline *p, const bio_signal *const sig[BIO_WAVEFORMS], ana
     double duration = 0;
     for (int s = 0; s < BIO_WAVEFORMS; s++)
         if (sig[s]) duration = fmax(duration, (double)sig[s]->n / sig[s]->fs);
-    size_t done[BIO_WAVEFORMS] = { 0 };
+    size_t done[BIO_WAVEFORMS] = {0};
     if (o->kind == OUT_FEATURES)
         fprintf(o->f, "time_s,breath_rate,breath_phase,breath_depth,ie_ratio,breath_quality,"
                       "heart_rate,rmssd,rsa,coherence,heart_quality,arousal,release\n");
@@ -139,16 +140,17 @@ static void run(bio_pipeline *p, const bio_signal *const sig[BIO_WAVEFORMS], ana
 /* argv[0] is "analyze". */
 int cmd_analyze(int argc, char **argv)
 {
-    const char *file = NULL, *out_path = NULL, *names[BIO_WAVEFORMS] = { NULL };
+    const char *file = NULL, *out_path = NULL, *names[BIO_WAVEFORMS] = {NULL};
     double rate = 0;
     enum output kind = OUT_NONE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        enum output k = !strcmp(a, "--beats") ? OUT_BEATS
-                        : !strcmp(a, "--breaths") ? OUT_BREATHS
+        enum output k = !strcmp(a, "--beats")      ? OUT_BEATS
+                        : !strcmp(a, "--breaths")  ? OUT_BREATHS
                         : !strcmp(a, "--features") ? OUT_FEATURES
-                        : !strcmp(a, "--signals") ? OUT_SIGNALS
-                        : !strcmp(a, "--events") ? OUT_EVENTS : OUT_NONE;
+                        : !strcmp(a, "--signals")  ? OUT_SIGNALS
+                        : !strcmp(a, "--events")   ? OUT_EVENTS
+                                                   : OUT_NONE;
         if (k != OUT_NONE) {
             if (kind != OUT_NONE) {
                 fprintf(stderr, "lull analyze: give exactly one of --beats, --breaths, --features, "
@@ -210,11 +212,12 @@ int cmd_analyze(int argc, char **argv)
         FILE *so = out_path ? fopen(out_path, "w") : stdout;
         int bad = !so || bio_record_write_signals_csv(rec, so) != 0;
         if (so && so != stdout && fclose(so) != 0) bad = 1;
-        if (bad) fprintf(stderr, "lull analyze: writing %s failed\n", out_path ? out_path : "stdout");
+        if (bad)
+            fprintf(stderr, "lull analyze: writing %s failed\n", out_path ? out_path : "stdout");
         bio_record_free(rec);
         return bad ? 1 : 0;
     }
-    const bio_signal *sig[BIO_WAVEFORMS] = { NULL };
+    const bio_signal *sig[BIO_WAVEFORMS] = {NULL};
     int status = 0;
     if (record_pick_signals(rec, file, names, sig, err, sizeof err) != 0) {
         fprintf(stderr, "lull analyze: %s\n", err);
@@ -226,8 +229,10 @@ int cmd_analyze(int argc, char **argv)
         if (sig[s]) cfg.rate_hz[s] = sig[s]->fs;
     bio_pipeline *p = NULL;
     if (status == 0 && !(p = bio_pipeline_new(&cfg))) {
-        fprintf(stderr, "lull analyze: %s: a sampling rate is outside what the detectors take "
-                        "(respiration 4-1000 Hz, ECG 50-10000 Hz, PPG 20-10000 Hz)\n", file);
+        fprintf(stderr,
+                "lull analyze: %s: a sampling rate is outside what the detectors take "
+                "(respiration 4-1000 Hz, ECG 50-10000 Hz, PPG 20-10000 Hz)\n",
+                file);
         status = 1;
     }
     FILE *out = stdout;
@@ -236,8 +241,8 @@ int cmd_analyze(int argc, char **argv)
         status = 1;
     }
     if (status == 0) {
-        analyze_out o = { out, kind };
-        bio_pipeline_listener l = { on_breath, on_beat, &o };
+        analyze_out o = {out, kind};
+        bio_pipeline_listener l = {on_breath, on_beat, &o};
         bio_pipeline_set_listener(p, &l);
         bio_pipeline_set_release_listener(p, on_release, &o);
         if (kind == OUT_BEATS) fprintf(out, "time_s,source,ectopic\n");

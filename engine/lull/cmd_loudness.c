@@ -42,8 +42,8 @@ static void cell(char *buf, size_t n, double v, int plus)
 
 /* Renders one preset and prints its row. Returns 0 within tolerance (or no
  * target), 1 outside it or on failure. */
-static int measure(const char *preset, double seconds, double rate,
-                   const char *bio, const char *profile, double skip_s)
+static int measure(const char *preset, double seconds, double rate, const char *bio,
+                   const char *profile, double skip_s)
 {
     char err[1024];
     offline_render_opts o;
@@ -67,7 +67,7 @@ static int measure(const char *preset, double seconds, double rate,
         render_trace_free(t);
         return 1;
     }
-    double target = res.preset_loudness_lufs;   /* what the rendered preset declares */
+    double target = res.preset_loudness_lufs; /* what the rendered preset declares */
     loudness_summary s;
     loudness_get_summary(render_trace_loudness(t), &s);
     size_t np;
@@ -102,10 +102,13 @@ int cmd_loudness(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             printf("%s", k_usage);
-            printf("Renders each preset offline (default 60 s, no biosignals) and prints its EBU R128\n"
-                   "integrated loudness, declared target, deviation, true peak, loudness range and\n"
-                   "the largest short-term rise within 10 s. Exits 1 if a preset is more than\n"
-                   "%.0f LU from its target.\n", LOUDNESS_TOLERANCE_LU);
+            printf(
+                "Renders each preset offline (default 60 s, no biosignals) and prints its EBU "
+                "R128\n"
+                "integrated loudness, declared target, deviation, true peak, loudness range and\n"
+                "the largest short-term rise within 10 s. Exits 1 if a preset is more than\n"
+                "%.0f LU from its target.\n",
+                LOUDNESS_TOLERANCE_LU);
             return 0;
         } else if (strcmp(a, "--seconds") == 0 && v) {
             if (cli_parse_number("loudness", a, v, 1, 86400, &seconds)) return 2;

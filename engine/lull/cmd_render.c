@@ -14,14 +14,15 @@
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: lull render --preset NAME|FILE [--bio FILE | --simulate PROFILE] "
-                "--seconds N -o OUT.wav [--rate HZ] [--sounds DIR]...\n"
-                "       [--format float|wav16|wav24|flac]\n"
-                "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
-                "       [--session-db FILE]   also record the render as a session (lull report)\n"
-                "  --format  float: 32-bit float WAV (default; flac when OUT ends in .flac);\n"
-                "            wav16, wav24: integer WAV; flac: 24-bit FLAC (integer formats are\n"
-                "            TPDF-dithered from a fixed seed: the same render gives the same file)\n");
+    fprintf(to,
+            "usage: lull render --preset NAME|FILE [--bio FILE | --simulate PROFILE] "
+            "--seconds N -o OUT.wav [--rate HZ] [--sounds DIR]...\n"
+            "       [--format float|wav16|wav24|flac]\n"
+            "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
+            "       [--session-db FILE]   also record the render as a session (lull report)\n"
+            "  --format  float: 32-bit float WAV (default; flac when OUT ends in .flac);\n"
+            "            wav16, wav24: integer WAV; flac: 24-bit FLAC (integer formats are\n"
+            "            TPDF-dithered from a fixed seed: the same render gives the same file)\n");
 }
 
 static int bad_usage(const char *msg, const char *arg)
@@ -37,7 +38,7 @@ int cmd_render(int argc, char **argv)
     offline_render_defaults(&o);
     o.seconds = -1;
     const char *bio = NULL, *profile = NULL, *session_db = NULL;
-    const char *spec_path = NULL, *plot_path = NULL;   /* listening aids (analysis/) */
+    const char *spec_path = NULL, *plot_path = NULL; /* listening aids (analysis/) */
     spectrogram_opts spec;
     spectrogram_defaults(&spec);
     const char *sound_dirs[LULL_MAX_DIRS] = {NULL};
@@ -88,7 +89,7 @@ int cmd_render(int argc, char **argv)
             plot_path = v;
             i++;
         } else if (strcmp(a, "--session-db") == 0 && v) {
-            session_db = v;   /* record the render as a session (session/session_render.h) */
+            session_db = v; /* record the render as a session (session/session_render.h) */
             i++;
         } else if (strcmp(a, "--bio") == 0 && v) {
             bio = v;
@@ -135,7 +136,10 @@ int cmd_render(int argc, char **argv)
         char source[64];
         const char *base = strrchr(o.preset, '/');
         snprintf(source, sizeof source, "render %s%s%s", base ? base + 1 : o.preset,
-                 profile ? ", simulate " : bio ? ", bio" : "", profile ? profile : "");
+                 profile ? ", simulate "
+                 : bio   ? ", bio"
+                         : "",
+                 profile ? profile : "");
         if (!(rec = session_render_open(session_db, source, o.sample_rate, err, sizeof err))) {
             render_features_teardown(&o);
             render_trace_free(trace);
@@ -144,7 +148,7 @@ int cmd_render(int argc, char **argv)
         }
         session_render_attach(rec, &o);
     }
-    o.progress_label = "lull render";   /* on a terminal, for renders longer than 2 s */
+    o.progress_label = "lull render"; /* on a terminal, for renders longer than 2 s */
     int failed = offline_render(&o, &res, err, sizeof err);
     if (rec) {
         long long sid = 0;
@@ -167,12 +171,13 @@ int cmd_render(int argc, char **argv)
         return 1;
     }
     double peak_db = res.peak > 0 ? 20 * log10(res.peak) : -INFINITY;
-    fprintf(stderr, "lull render: wrote %s (%s, %.1f s at %.0f Hz, peak %.1f dBFS, %.0fx realtime)\n",
+    fprintf(stderr,
+            "lull render: wrote %s (%s, %.1f s at %.0f Hz, peak %.1f dBFS, %.0fx realtime)\n",
             o.out_path, offline_format_name(o.format), (double)res.frames / o.sample_rate,
-            o.sample_rate, peak_db,
-            res.wall_seconds > 0 ? o.seconds / res.wall_seconds : 0.0);
+            o.sample_rate, peak_db, res.wall_seconds > 0 ? o.seconds / res.wall_seconds : 0.0);
     if (res.nan_events)
-        fprintf(stderr, "lull render: warning: %llu node(s) produced non-finite output and were muted\n",
+        fprintf(stderr,
+                "lull render: warning: %llu node(s) produced non-finite output and were muted\n",
                 (unsigned long long)res.nan_events);
     return 0;
 }

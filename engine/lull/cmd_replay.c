@@ -11,15 +11,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "records/record.h"
 #include "commands.h"
 #include "core/rt.h"
-#include "stream_pacing.h"
+#include "records/record.h"
 #include "records/record_pick.h"
 #include "sim/sensor_sender.h"
+#include "stream_pacing.h"
 
 #define STEP_S 0.01
-
 
 static void usage(FILE *to)
 {
@@ -35,7 +34,6 @@ static void usage(FILE *to)
             "             times faster (rates announced x X)\n"
             "  --dialect  lull (default) or a device map name/file (see lull simulate)\n");
 }
-
 
 int cmd_replay(int argc, char **argv)
 {
@@ -75,13 +73,15 @@ int cmd_replay(int argc, char **argv)
         } else if (!strcmp(a, "--speed")) {
             speed = strtod(v, &end);
             if (end == v || *end || !isfinite(speed) || speed < 0.01 || speed > 1000) {
-                fprintf(stderr, "lull replay: --speed must be a number 0.01..1000, got \"%s\"\n", v);
+                fprintf(stderr, "lull replay: --speed must be a number 0.01..1000, got \"%s\"\n",
+                        v);
                 return 2;
             }
         } else if (!strcmp(a, "--rate")) {
             csv_rate = strtod(v, &end);
             if (end == v || *end || !isfinite(csv_rate) || csv_rate <= 0 || csv_rate > 100000) {
-                fprintf(stderr, "lull replay: --rate must be a positive number of Hz, got \"%s\"\n", v);
+                fprintf(stderr, "lull replay: --rate must be a positive number of Hz, got \"%s\"\n",
+                        v);
                 return 2;
             }
         } else {
@@ -126,7 +126,8 @@ int cmd_replay(int argc, char **argv)
         bool has = sensor_sender_has(tx, (bio_stream)s);
         sent_streams += has;
         fprintf(stderr, "lull replay: %s <- %s (%g Hz)%s\n", record_stream_name((bio_stream)s),
-                sig[s]->name, sig[s]->fs, has ? "" : ": the dialect has no address for it, skipped");
+                sig[s]->name, sig[s]->fs,
+                has ? "" : ": the dialect has no address for it, skipped");
     }
     if (!sent_streams) {
         fprintf(stderr, "lull replay: dialect %s sends none of the record's signals\n", dialect);
@@ -161,8 +162,10 @@ int cmd_replay(int argc, char **argv)
     sensor_sender_flush(tx);
     sensor_sender_counters c;
     sensor_sender_counters_get(tx, &c);
-    fprintf(stderr, "lull replay: %s: %.1f of %.1f s sent in %.1f s, %llu messages, %llu send "
-            "errors\n", file, fmin(t, duration), duration, rt_now_s() - wall0, (unsigned long long)c.messages,
+    fprintf(stderr,
+            "lull replay: %s: %.1f of %.1f s sent in %.1f s, %llu messages, %llu send "
+            "errors\n",
+            file, fmin(t, duration), duration, rt_now_s() - wall0, (unsigned long long)c.messages,
             (unsigned long long)c.errors);
     sensor_sender_free(tx);
     bio_record_free(rec);

@@ -14,8 +14,9 @@ static int usage(const char *msg, const char *arg)
 {
     if (msg) fprintf(stderr, "lull report: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
     /* No message: asked for with --help, so to stdout. */
-    fprintf(msg ? stderr : stdout, "usage: lull report [--db FILE] (--last | --session ID) -o REPORT.html\n"
-                    "  --db FILE   the session store (default: lulld's, see docs/sessions.md)\n");
+    fprintf(msg ? stderr : stdout,
+            "usage: lull report [--db FILE] (--last | --session ID) -o REPORT.html\n"
+            "  --db FILE   the session store (default: lulld's, see docs/sessions.md)\n");
     return 2;
 }
 
@@ -44,7 +45,8 @@ int cmd_report(int argc, char **argv)
             out_path = v;
             i++;
         } else if (!strcmp(a, "--session") && v) {
-            if (session_parse_id(v, &id)) return usage("--session expects a session id (1, 2, ...), got", v);
+            if (session_parse_id(v, &id))
+                return usage("--session expects a session id (1, 2, ...), got", v);
             i++;
         } else if (!strcmp(a, "--last")) {
             last = 1;
@@ -82,14 +84,14 @@ int cmd_report(int argc, char **argv)
         snprintf(err, sizeof err, "%s: cannot write: %s", out_path, strerror(errno));
         goto done;
     }
-    int wrc = session_report_write(o, &info, frames, (size_t)nf, events, (size_t)ne, err,
-                                   sizeof err);
+    int wrc =
+        session_report_write(o, &info, frames, (size_t)nf, events, (size_t)ne, err, sizeof err);
     if (fclose(o) != 0 && !wrc) {
         snprintf(err, sizeof err, "%s: write error: %s", out_path, strerror(errno));
         wrc = -1;
     }
     if (wrc) {
-        fprintf(stderr, "lull report: %s: ", out_path);   /* err follows below */
+        fprintf(stderr, "lull report: %s: ", out_path); /* err follows below */
         goto done;
     }
     fprintf(stderr, "lull report: session %lld (%ld frames, %ld events) -> %s\n", id, nf, ne,

@@ -46,8 +46,7 @@ static void html_escape(FILE *f, const char *s)
 static bool first_ipv4(char *out, size_t cap)
 {
     struct ifaddrs *list = NULL;
-    if (getifaddrs(&list) != 0)
-        return false;
+    if (getifaddrs(&list) != 0) return false;
     bool found = false;
     for (struct ifaddrs *i = list; i && !found; i = i->ifa_next) {
         if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
@@ -63,8 +62,7 @@ static bool first_ipv4(char *out, size_t cap)
 static bool read_pin(const char *path, char *pin, size_t cap)
 {
     FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
+    if (!f) return false;
     bool ok = fgets(pin, (int)cap, f) != NULL;
     fclose(f);
     pin[strcspn(pin, " \t\r\n")] = '\0';
@@ -76,17 +74,18 @@ static bool write_qr_svg(FILE *f, const char *text)
 {
 #ifdef LULL_HAVE_QRENCODE
     QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    if (!qr)
-        return false;
+    if (!qr) return false;
     int n = qr->width, size = n + 8;
-    fprintf(f, "<svg class=\"qr\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\" "
-               "role=\"img\" aria-label=\"QR code of ", size, size);
+    fprintf(f,
+            "<svg class=\"qr\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\" "
+            "role=\"img\" aria-label=\"QR code of ",
+            size, size);
     html_escape(f, text);
     fprintf(f, "\"><rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path fill=\"#000\" d=\"", size,
             size);
     for (int y = 0; y < n; y++)
         for (int x = 0; x < n; x++)
-            if (qr->data[y * n + x] & 1)   /* bit 0: dark module */
+            if (qr->data[y * n + x] & 1) /* bit 0: dark module */
                 fprintf(f, "M%d %dh1v1h-1z", x + 4, y + 4);
     fputs("\"/></svg>\n", f);
     QRcode_free(qr);
@@ -113,10 +112,14 @@ int cmd_room_card(int argc, char **argv)
             return 2;
         }
         const char *v = argv[++i];
-        if (!strcmp(a, "--room")) room = v;
-        else if (!strcmp(a, "--ip")) ip = v;
-        else if (!strcmp(a, "--pin-file")) pin_file = v;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = v;
+        if (!strcmp(a, "--room"))
+            room = v;
+        else if (!strcmp(a, "--ip"))
+            ip = v;
+        else if (!strcmp(a, "--pin-file"))
+            pin_file = v;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
+            out = v;
         else if (!strcmp(a, "--port")) {
             char *end;
             long p = strtol(v, &end, 10);
@@ -136,8 +139,7 @@ int cmd_room_card(int argc, char **argv)
     }
     char host[128] = "lull";
     gethostname(host, sizeof host - 1);
-    if (!room)
-        room = host;
+    if (!room) room = host;
 
     char ipbuf[64];
     unsigned char probe[16];
@@ -165,15 +167,15 @@ int cmd_room_card(int argc, char **argv)
     }
     errno = 0;
     if (!read_pin(pin_file, pin, sizeof pin)) {
-        fprintf(stderr, "lull room-card: %s: no PIN there (%s); start lull-web once, it creates "
-                        "the PIN, or name the file with --pin-file\n", pin_file,
-                errno ? strerror(errno) : "not digits");
+        fprintf(stderr,
+                "lull room-card: %s: no PIN there (%s); start lull-web once, it creates "
+                "the PIN, or name the file with --pin-file\n",
+                pin_file, errno ? strerror(errno) : "not digits");
         return 1;
     }
 
     char port_part[16] = "";
-    if (port != 80)
-        snprintf(port_part, sizeof port_part, ":%d", port);
+    if (port != 80) snprintf(port_part, sizeof port_part, ":%d", port);
     char url_name[256], url_ip[128];
     snprintf(url_name, sizeof url_name, "http://%s.local%s/", host, port_part);
     snprintf(url_ip, sizeof url_ip, strchr(ip, ':') ? "http://[%s]%s/" : "http://%s%s/", ip,
@@ -192,10 +194,12 @@ int cmd_room_card(int argc, char **argv)
           ".pin{font-size:40pt;letter-spacing:.2em;font-family:monospace;margin:.2em 0}\n"
           ".qr{width:6cm;height:6cm}.cols{display:flex;gap:1cm;align-items:center}\n"
           "ol{font-size:12pt;line-height:1.6}small{color:#555}\n"
-          "</style></head><body>\n<h1>", f);
+          "</style></head><body>\n<h1>",
+          f);
     html_escape(f, room);
     fputs("</h1>\n<p>Sound for this room, from any tablet on the room's network:</p>\n"
-          "<div class=\"cols\"><div>\n", f);
+          "<div class=\"cols\"><div>\n",
+          f);
     bool qr = write_qr_svg(f, url_ip);
     fputs("</div><div>\n<p>Open</p><p class=\"url\">", f);
     html_escape(f, url_name);
@@ -207,7 +211,8 @@ int cmd_room_card(int argc, char **argv)
           "<li>Scan the code, or type the address.</li>\n"
           "<li>Type the PIN once: the tablet stays paired.</li></ol>\n"
           "<p><small>Keep this card in the room: the PIN lets a tablet see the client's breath "
-          "and heart and change the sound.</small></p>\n</body></html>\n", f);
+          "and heart and change the sound.</small></p>\n</body></html>\n",
+          f);
     if (fclose(f) != 0) {
         fprintf(stderr, "lull room-card: %s: cannot write: %s\n", out, strerror(errno));
         return 1;

@@ -70,9 +70,8 @@ static int do_list(session_store *s, const args *a, char *err, size_t errlen)
             session_format_time(v[i].started_s, NULL, t, sizeof t);
             fmt(m, sizeof m, (v[i].ended_s - v[i].started_s) / 60.0, 1);
             printf("%-5lld %-19s %9s %-14s %-12s %7ld %6ld %5ld %s%s\n", (long long)v[i].id, t, m,
-                   v[i].room[0] ? v[i].room : "-", v[i].client[0] ? v[i].client : "-",
-                   v[i].frames, v[i].events, v[i].marks,
-                   v[i].ended_how[0] ? v[i].ended_how : "open",
+                   v[i].room[0] ? v[i].room : "-", v[i].client[0] ? v[i].client : "-", v[i].frames,
+                   v[i].events, v[i].marks, v[i].ended_how[0] ? v[i].ended_how : "open",
                    v[i].frames_purged ? " (frames deleted by retention)" : "");
         }
         free(v);
@@ -263,7 +262,8 @@ int cmd_sessions(int argc, char **argv)
                          : "give one of --last or --session ID",
                      NULL);
     if (!strcmp(verb, "export") && !a.csv) return usage("export writes CSV: add --csv", NULL);
-    if (!strcmp(verb, "client") && !a.alias) return usage("client needs an ALIAS (or --clear)", NULL);
+    if (!strcmp(verb, "client") && !a.alias)
+        return usage("client needs an ALIAS (or --clear)", NULL);
 
     char path[1024], err[1024];
     if (a.db)

@@ -16,12 +16,11 @@
 
 #include "commands.h"
 #include "core/rt.h"
-#include "stream_pacing.h"
 #include "sim/client_model.h"
 #include "sim/sensor_sender.h"
+#include "stream_pacing.h"
 
-#define STEP_S 0.01   /* model time produced between clock checks */
-
+#define STEP_S 0.01 /* model time produced between clock checks */
 
 static void usage(FILE *to)
 {
@@ -42,13 +41,13 @@ static void usage(FILE *to)
 
 typedef struct pacer_listener {
     client_model *model;
-    double model_t;   /* model time now, for stamping the pacer report */
+    double model_t; /* model time now, for stamping the pacer report */
     int reports;
 } pacer_listener;
 
 /* /lull/state: flat key/value pairs; we want pacer (rate) and pacer_phase. */
-static int on_state(const char *path, const char *types, lo_arg **argv, int argc,
-                    lo_message msg, void *ud)
+static int on_state(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg,
+                    void *ud)
 {
     (void)path;
     (void)msg;
@@ -86,12 +85,12 @@ static void on_lo_error(int num, const char *m, const char *where)
     fprintf(stderr, "lull simulate: OSC error %d: %s (%s)\n", num, m ? m : "", where ? where : "");
 }
 
-
 static double cpu_seconds(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+           1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 static bool parse_double(const char *s, double lo, double hi, double *out)
@@ -125,7 +124,8 @@ int cmd_simulate(int argc, char **argv)
             dialect = v;
         } else if (!strcmp(a, "--speed")) {
             if (!parse_double(v, 0.01, 1000.0, &speed)) {
-                fprintf(stderr, "lull simulate: --speed must be a number 0.01..1000, got \"%s\"\n", v);
+                fprintf(stderr, "lull simulate: --speed must be a number 0.01..1000, got \"%s\"\n",
+                        v);
                 return 2;
             }
         } else if (!strcmp(a, "--seconds")) {
@@ -135,7 +135,8 @@ int cmd_simulate(int argc, char **argv)
             }
         } else if (!strcmp(a, "--seed")) {
             if (!parse_double(v, 0.0, 1e15, &seed) || seed != floor(seed)) {
-                fprintf(stderr, "lull simulate: --seed must be a whole number >= 0, got \"%s\"\n", v);
+                fprintf(stderr, "lull simulate: --seed must be a whole number >= 0, got \"%s\"\n",
+                        v);
                 return 2;
             }
         } else {
@@ -154,8 +155,10 @@ int cmd_simulate(int argc, char **argv)
     }
     client_profile profile = spec.profile;
     if (profile == CLIENT_FOLLOWER && speed != 1.0)
-        fprintf(stderr, "lull simulate: warning: the follower reads lulld's pacer in real time; "
-                        "at --speed %g it cannot keep in step\n", speed);
+        fprintf(stderr,
+                "lull simulate: warning: the follower reads lulld's pacer in real time; "
+                "at --speed %g it cannot keep in step\n",
+                speed);
 
     /* --speed compresses time: the stream is what a sensor on a client living X times
      * faster would send in real time (lulld stamps samples on arrival), so every
@@ -234,7 +237,8 @@ int cmd_simulate(int argc, char **argv)
             last_report = model.n / CLIENT_ECG_FS;
             fprintf(stderr, "lull simulate: t=%.0f s  breath %.1f/min  heart %.0f bpm%s\n",
                     last_report, k.breath_rate, k.heart_rate,
-                    srv ? (listener.reports ? "  (following the pacer)" : "  (no pacer heard)") : "");
+                    srv ? (listener.reports ? "  (following the pacer)" : "  (no pacer heard)")
+                        : "");
         }
     }
     sensor_sender_flush(tx);

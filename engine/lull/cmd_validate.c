@@ -53,7 +53,8 @@ int cmd_validate(int argc, char **argv)
     char err[2048];
     plugin_registry *reg = registry_load_default(err, sizeof err);
     if (!reg || !bank) {
-        fprintf(stderr, "lull validate: cannot load the plugins: %s\n", bank ? err : "out of memory");
+        fprintf(stderr, "lull validate: cannot load the plugins: %s\n",
+                bank ? err : "out of memory");
         registry_free(reg);
         sound_bank_destroy(bank);
         return 2;

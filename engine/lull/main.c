@@ -10,8 +10,10 @@ static const struct {
     const char *usage;
 } k_commands[] = {
     {"render", cmd_render,
-     "render --preset NAME|FILE [--bio FILE | --simulate PROFILE[:heart=BPM][:breath=RATE]] --seconds N"
-     " -o OUT.wav [--rate HZ] [--sounds DIR]... [--spectrogram OUT.png [--spectrogram-scale log|linear]]"
+     "render --preset NAME|FILE [--bio FILE | --simulate PROFILE[:heart=BPM][:breath=RATE]] "
+     "--seconds N"
+     " -o OUT.wav [--rate HZ] [--sounds DIR]... [--spectrogram OUT.png [--spectrogram-scale "
+     "log|linear]]"
      " [--plot OUT.png] [--session-db FILE]"},
     {"loudness", cmd_loudness,
      "loudness [--simulate PROFILE | --bio FILE] [--seconds N] [--rate HZ] PRESET..."},

@@ -18,10 +18,10 @@
 struct bio_thread {
     spsc_queue *sensors;
     engine_slot *slot;
-    bio_pipeline *pipeline;   /* biosignal thread only */
+    bio_pipeline *pipeline; /* biosignal thread only */
     session_recorder *sessions;
-    session_tracker tracker;  /* biosignal thread only */
-    double now;               /* the features call's clock, for the release listener */
+    session_tracker tracker; /* biosignal thread only */
+    double now;              /* the features call's clock, for the release listener */
     pthread_t thread;
     atomic_bool stop;
 };
@@ -44,20 +44,15 @@ static void take(bio_thread *b, const sensor_msg *m)
         bio_pipeline_push_samples(b->pipeline, s, m->values, m->count, t_last);
         break;
     }
-    case SENSOR_RR:
-        bio_pipeline_push_rr(b->pipeline, m->values, m->count, m->arrival_s);
-        break;
-    case SENSOR_HR:
-        bio_pipeline_push_hr(b->pipeline, m->values[0], m->arrival_s);
-        break;
+    case SENSOR_RR: bio_pipeline_push_rr(b->pipeline, m->values, m->count, m->arrival_s); break;
+    case SENSOR_HR: bio_pipeline_push_hr(b->pipeline, m->values[0], m->arrival_s); break;
     case SENSOR_RATE:
         /* Allocates: fine here (this thread is not the audio thread). */
         if (bio_pipeline_set_rate(b->pipeline, stream_of(m->signal), m->values[0]) != 0)
             log_warn("bio: sampling rate %.2f Hz refused for signal %u", (double)m->values[0],
                      m->signal);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -86,8 +81,7 @@ static void *run(void *arg)
     bio_thread *b = arg;
     sensor_msg m;
     while (!atomic_load(&b->stop)) {
-        while (spsc_pop(b->sensors, &m))
-            take(b, &m);
+        while (spsc_pop(b->sensors, &m)) take(b, &m);
         double now = rt_now_s();
         b->now = now;
         lull_features f;
@@ -133,8 +127,11 @@ bio_thread *bio_thread_start(spsc_queue *sensors, engine_slot *slot, session_rec
     }
     b->sessions = sessions;
     bio_pipeline_set_release_listener(b->pipeline, on_release, b);
-    session_sink sink = {.ud = sessions, .start = sink_start, .stop = sink_stop,
-                         .frame = sink_frame, .event = sink_event};
+    session_sink sink = {.ud = sessions,
+                         .start = sink_start,
+                         .stop = sink_stop,
+                         .frame = sink_frame,
+                         .event = sink_event};
     session_tracker_init(&b->tracker, &sink);
     int rc = pthread_create(&b->thread, NULL, run, b);
     if (rc != 0) {
@@ -148,8 +145,7 @@ bio_thread *bio_thread_start(spsc_queue *sensors, engine_slot *slot, session_rec
 
 void bio_thread_stop(bio_thread *b)
 {
-    if (!b)
-        return;
+    if (!b) return;
     atomic_store(&b->stop, true);
     pthread_join(b->thread, NULL);
     if (b->sessions) session_tracker_close(&b->tracker, session_wall_now(), "shutdown");

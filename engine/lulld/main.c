@@ -19,11 +19,11 @@
 #include "core/log.h"
 #include "core/rt.h"
 #include "daemon/config.h"
-#include "engine/engine_slot.h"
 #include "daemon/nsm_client.h"
 #include "daemon/supervisor.h"
-#include "net/mdns.h"
 #include "drivers/jack_driver.h"
+#include "engine/engine_slot.h"
+#include "net/mdns.h"
 #include "osc/osc_server.h"
 #include "osc/sensor_msg.h"
 #include "session/session_paths.h"
@@ -76,8 +76,7 @@ static bool load_initial_preset(lull_engine *e, const char *name, char *err, siz
         deadline.tv_sec += (time_t)INITIAL_LOAD_TIMEOUT_S;
         pthread_mutex_lock(&l.lock);
         while (!l.finished)
-            if (pthread_cond_timedwait(&l.cond, &l.lock, &deadline) != 0)
-                break;
+            if (pthread_cond_timedwait(&l.cond, &l.lock, &deadline) != 0) break;
         bool finished = l.finished;
         ok = finished && l.ok;
         if (!finished)
@@ -109,8 +108,7 @@ static bool nsm_save(void *ud, const char *path, char *err, size_t errlen)
     lull_engine_get_status(e, &st);
     engine_slot_release(n->slot);
     lulld_config copy = *n->cfg;
-    if (st.preset[0])
-        snprintf(copy.preset, sizeof copy.preset, "%s", st.preset);
+    if (st.preset[0]) snprintf(copy.preset, sizeof copy.preset, "%s", st.preset);
     return lulld_config_save_file(&copy, path, err, errlen);
 }
 
@@ -154,7 +152,7 @@ static void lulld_mdns_log(int level, const char *message)
 
 int main(int argc, char **argv)
 {
-    static lulld_config cfg;   /* large; lives for the whole run (the supervisor keeps pointers) */
+    static lulld_config cfg; /* large; lives for the whole run (the supervisor keeps pointers) */
     char err[512];
     switch (lulld_config_from_args(&cfg, argc, argv, err, sizeof err)) {
     case LULLD_CONFIG_EXIT_OK: return 0;
@@ -198,25 +196,17 @@ int main(int argc, char **argv)
     lull_engine_config_defaults(&ec);
     ec.threaded = true;
     ec.max_volume_db = cfg.max_volume_db;
-    if (ec.volume_db > cfg.max_volume_db)
-        ec.volume_db = cfg.max_volume_db;
-    for (size_t i = 0; i < cfg.preset_dir_count; i++)
-        ec.preset_dirs[i] = cfg.preset_dirs[i];
-    if (cfg.preset_dir_count)
-        ec.preset_dirs[cfg.preset_dir_count] = NULL;
-    for (size_t i = 0; i < cfg.plugin_dir_count; i++)
-        ec.plugin_dirs[i] = cfg.plugin_dirs[i];
-    if (cfg.plugin_dir_count)
-        ec.plugin_dirs[cfg.plugin_dir_count] = NULL;
-    for (size_t i = 0; i < cfg.sound_dir_count; i++)
-        ec.sound_dirs[i] = cfg.sound_dirs[i];
-    if (cfg.sound_dir_count)
-        ec.sound_dirs[cfg.sound_dir_count] = NULL;
+    if (ec.volume_db > cfg.max_volume_db) ec.volume_db = cfg.max_volume_db;
+    for (size_t i = 0; i < cfg.preset_dir_count; i++) ec.preset_dirs[i] = cfg.preset_dirs[i];
+    if (cfg.preset_dir_count) ec.preset_dirs[cfg.preset_dir_count] = NULL;
+    for (size_t i = 0; i < cfg.plugin_dir_count; i++) ec.plugin_dirs[i] = cfg.plugin_dirs[i];
+    if (cfg.plugin_dir_count) ec.plugin_dirs[cfg.plugin_dir_count] = NULL;
+    for (size_t i = 0; i < cfg.sound_dir_count; i++) ec.sound_dirs[i] = cfg.sound_dirs[i];
+    if (cfg.sound_dir_count) ec.sound_dirs[cfg.sound_dir_count] = NULL;
 
     static engine_slot slot;
     const char *connect[LULLD_MAX_CONNECT];
-    for (size_t i = 0; i < cfg.connect_count; i++)
-        connect[i] = cfg.connect[i];
+    for (size_t i = 0; i < cfg.connect_count; i++) connect[i] = cfg.connect[i];
     supervisor_config sc = {.client_name = cfg.jack_name,
                             .connect = connect,
                             .connect_count = cfg.connect_count,
@@ -270,8 +260,8 @@ int main(int argc, char **argv)
             snprintf(db, sizeof db, "%s", cfg.session_db);
         else if (session_default_db_path(db, sizeof db) != 0)
             snprintf(db, sizeof db, "%s", SESSION_SERVICE_DB);
-        session_recorder_config rc = {.path = db, .room = cfg.room,
-                                      .retention_days = cfg.session_retention_days};
+        session_recorder_config rc = {
+            .path = db, .room = cfg.room, .retention_days = cfg.session_retention_days};
         sessions = session_recorder_create(&rc, err, sizeof err);
         if (!sessions) {
             fprintf(stderr, "lulld: %s\n", err);
@@ -307,11 +297,10 @@ int main(int argc, char **argv)
     static nsm_state nsm_st;
     nsm_st.cfg = &cfg;
     nsm_st.slot = &slot;
-    if (nsm)
-        nsm_client_set_save(nsm, nsm_save, &nsm_st);
+    if (nsm) nsm_client_set_save(nsm, nsm_save, &nsm_st);
 
-    log_info("lulld %s: OSC on UDP port %d, JACK client '%s'", LULL_VERSION,
-             osc_server_port(osc), cfg.jack_name);
+    log_info("lulld %s: OSC on UDP port %d, JACK client '%s'", LULL_VERSION, osc_server_port(osc),
+             cfg.jack_name);
     notify_systemd("READY=1");
     /* DNS-SD: OSC apps (TouchOSC, ...) list the room by itself; no Avahi daemon
      * is a warning and nothing else (docs/tablet.md). */
@@ -321,13 +310,12 @@ int main(int argc, char **argv)
     else
         gethostname(room, sizeof room - 1);
     static const char *const mdns_txt[] = {"lull=1", NULL};
-    mdns_service *mdns = mdns_publish(room, "_osc._udp", osc_server_port(osc), mdns_txt,
-                                      lulld_mdns_log);
+    mdns_service *mdns =
+        mdns_publish(room, "_osc._udp", osc_server_port(osc), mdns_txt, lulld_mdns_log);
 
     for (;;) {
         int sig = 0;
-        if (sigwait(&signals, &sig) != 0)
-            continue;
+        if (sigwait(&signals, &sig) != 0) continue;
         if (sig == SIGHUP) {
             /* Presets are listed by scanning the directories on every request, so
              * new or changed files are already visible. */
@@ -344,9 +332,9 @@ int main(int argc, char **argv)
     fade_out(&slot, sup, ec.fade_out_s);
 
     nsm_client_stop(nsm);
-    supervisor_destroy(sup);   /* closes the JACK client: the audio thread is gone */
+    supervisor_destroy(sup); /* closes the JACK client: the audio thread is gone */
     bio_thread_stop(bio);
-    session_recorder_set_global(NULL);   /* the OSC thread is gone already */
+    session_recorder_set_global(NULL); /* the OSC thread is gone already */
     session_recorder_destroy(sessions);
     lull_engine_destroy(slot.engine);
     engine_slot_destroy(&slot);

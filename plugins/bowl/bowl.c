@@ -21,12 +21,12 @@
 
 enum { P_MODEL, P_DECAY, P_HARDNESS, P_ATTACK, P_BEATING, P_SPREAD, P_LEVEL, P_COUNT };
 
-#define VOICES 8          /* ringing voices; a 9th strike steals the oldest */
-#define SLOTS 12          /* voices plus room for stolen ones fading out */
+#define VOICES 8 /* ringing voices; a 9th strike steals the oldest */
+#define SLOTS 12 /* voices plus room for stolen ones fading out */
 #define MAX_PARTIALS 9
-#define STEAL_FADE_S 0.030   /* raised-cosine fade of a stolen voice */
-#define RELEASE_T60_S 0.3    /* damping after a note's duration_s, when it has one */
-#define END_DB -100.0        /* a voice stops this far below its strike */
+#define STEAL_FADE_S 0.030       /* raised-cosine fade of a stolen voice */
+#define RELEASE_T60_S 0.3        /* damping after a note's duration_s, when it has one */
+#define END_DB -100.0            /* a voice stops this far below its strike */
 #define LN1000 6.907755278982137 /* T60 = 6.9078 time constants */
 /* 10-90 % rise of a raised cosine 0.5 - 0.5 cos(pi t / D), as a fraction of D:
  * (acos(-0.8) - acos(0.8)) / pi. */
@@ -78,14 +78,14 @@ typedef double v2d __attribute__((vector_size(16)));
 
 typedef struct voice {
     int state;
-    uint64_t order;        /* strike count at its strike: the smallest is the oldest */
+    uint64_t order; /* strike count at its strike: the smallest is the oldest */
     uint32_t pairs;
     /* Doublet k, modes d = 0, 1: state z = re + i im, coefficient c = cr + i ci =
      * r e^{iw}, pan gains. */
     v2d re[MAX_PARTIALS], im[MAX_PARTIALS], cr[MAX_PARTIALS], ci[MAX_PARTIALS];
     v2d gl[MAX_PARTIALS], gr[MAX_PARTIALS];
-    uint64_t age;          /* frames rendered since the strike */
-    uint64_t life;         /* frames until END_DB */
+    uint64_t age;  /* frames rendered since the strike */
+    uint64_t life; /* frames until END_DB */
     /* Attack: raised cosine over attack_len frames times comp = e^{(t - D)/tau1},
      * which undoes the fundamental's decay under the rise so that its envelope is
      * exactly the raised cosine (10-90 % = RC_RISE_FRACTION × D). */
@@ -94,7 +94,7 @@ typedef struct voice {
     /* Stolen: fade_pos counts up to fade_len. */
     uint32_t fade_pos, fade_len;
     /* Note duration: from release_at on, gain release *= release_mul per frame. */
-    uint64_t release_at;   /* 0: never */
+    uint64_t release_at; /* 0: never */
     double release, release_mul;
 } voice;
 
@@ -114,7 +114,10 @@ static uint64_t splitmix64(uint64_t *s) /* Steele, Lea & Flood 2014 */
     return z ^ (z >> 31);
 }
 
-static double uniform(uint64_t *s) { return (double)(splitmix64(s) >> 11) * (1.0 / 9007199254740992.0); }
+static double uniform(uint64_t *s)
+{
+    return (double)(splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
+}
 
 static double clampd(double x, double lo, double hi)
 {
@@ -125,8 +128,7 @@ static void *bowl_create(const lull_descriptor *desc, const lull_host *host)
 {
     (void)desc;
     bowl_node *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
+    if (!b) return NULL;
     uint64_t s = host->seed ^ 0x626F776C73747231ull; /* "bowlstr1" */
     b->seed_state = splitmix64(&s);
     b->rate = 48000.0;
@@ -138,16 +140,14 @@ static void bowl_reset(void *self)
     bowl_node *b = self;
     b->rng = b->seed_state;
     b->strikes = 0;
-    for (int i = 0; i < SLOTS; i++)
-        b->v[i].state = V_FREE;
+    for (int i = 0; i < SLOTS; i++) b->v[i].state = V_FREE;
 }
 
 static bool bowl_activate(void *self, double sample_rate, uint32_t max_frames)
 {
     (void)max_frames;
     bowl_node *b = self;
-    if (!(sample_rate >= 1000.0 && sample_rate <= 1e6))
-        return false;
+    if (!(sample_rate >= 1000.0 && sample_rate <= 1e6)) return false;
     b->rate = sample_rate;
     bowl_reset(b);
     return true;
@@ -162,8 +162,7 @@ static voice *voice_alloc(bowl_node *b)
     for (int i = 0; i < SLOTS; i++)
         if (b->v[i].state == V_RINGING) {
             ringing++;
-            if (oldest < 0 || b->v[i].order < b->v[oldest].order)
-                oldest = i;
+            if (oldest < 0 || b->v[i].order < b->v[oldest].order) oldest = i;
         }
     if (ringing >= VOICES) {
         voice *o = &b->v[oldest];
@@ -172,8 +171,7 @@ static voice *voice_alloc(bowl_node *b)
         o->fade_len = (uint32_t)(STEAL_FADE_S * b->rate);
     }
     for (int i = 0; i < SLOTS; i++)
-        if (b->v[i].state == V_FREE)
-            return &b->v[i];
+        if (b->v[i].state == V_FREE) return &b->v[i];
     int most = -1;
     double most_faded = -1.0;
     for (int i = 0; i < SLOTS; i++) {
@@ -189,8 +187,7 @@ static voice *voice_alloc(bowl_node *b)
 /* Start a voice for `n`, with the parameters at frame f. */
 static void strike(bowl_node *b, const lull_note *n, const lull_process *ctx, uint32_t f)
 {
-    if (n->type != LULL_NOTE_ON || !(n->velocity > 0.0f) || !isfinite(n->pitch))
-        return;
+    if (n->type != LULL_NOTE_ON || !(n->velocity > 0.0f) || !isfinite(n->pitch)) return;
     const float *const *pr = ctx->params;
     int mi = (int)clampd(floor(pr[P_MODEL][f] + 0.5), 0, MODEL_COUNT - 1);
     const model *m = &models[mi];
@@ -220,8 +217,7 @@ static void strike(bowl_node *b, const lull_note *n, const lull_process *ctx, ui
         total += w[k];
         count = k + 1;
     }
-    if (count == 0 || !(total > 0.0))
-        return;
+    if (count == 0 || !(total > 0.0)) return;
 
     voice *v = voice_alloc(b);
     memset(v, 0, sizeof *v);
@@ -272,11 +268,13 @@ static void strike(bowl_node *b, const lull_note *n, const lull_process *ctx, ui
 /* Render voice v into the accumulators over frames [a, b). A doublet's two modes
  * are one vector; alternate doublets go to two sums, so that two add chains overlap
  * (the loop is bound by the latency of the sums otherwise). */
-static void render_voice(voice *v, double *restrict acc_l, double *restrict acc_r, uint32_t a, uint32_t b)
+static void render_voice(voice *v, double *restrict acc_l, double *restrict acc_r, uint32_t a,
+                         uint32_t b)
 {
     const uint32_t pairs = v->pairs;
     v2d *restrict re = v->re, *restrict im = v->im;
-    const v2d *restrict cr = v->cr, *restrict ci = v->ci, *restrict gl = v->gl, *restrict gr = v->gr;
+    const v2d *restrict cr = v->cr, *restrict ci = v->ci, *restrict gl = v->gl,
+                        *restrict gr = v->gr;
     for (uint32_t f = a; f < b; f++) {
         v2d sla = {0.0, 0.0}, slb = sla, sra = sla, srb = sla;
         uint32_t k = 0;
@@ -334,8 +332,7 @@ static void render_voice(voice *v, double *restrict acc_l, double *restrict acc_
 static void render(bowl_node *b, uint32_t a, uint32_t e)
 {
     for (int i = 0; i < SLOTS; i++)
-        if (b->v[i].state != V_FREE)
-            render_voice(&b->v[i], b->acc_l, b->acc_r, a, e);
+        if (b->v[i].state != V_FREE) render_voice(&b->v[i], b->acc_l, b->acc_r, a, e);
 }
 
 static void bowl_process(void *self, const lull_process *ctx)
@@ -352,11 +349,11 @@ static void bowl_process(void *self, const lull_process *ctx)
      * runs. */
     uint32_t pos = 0, ni = 0;
     while (pos < frames) {
-        while (ni < note_count && (notes[ni].offset < frames ? notes[ni].offset : frames - 1) <= pos)
+        while (ni < note_count &&
+               (notes[ni].offset < frames ? notes[ni].offset : frames - 1) <= pos)
             strike(b, &notes[ni++], ctx, pos);
         uint32_t end = frames;
-        if (ni < note_count)
-            end = notes[ni].offset < frames ? notes[ni].offset : frames - 1;
+        if (ni < note_count) end = notes[ni].offset < frames ? notes[ni].offset : frames - 1;
         render(b, pos, end);
         pos = end;
     }

@@ -27,7 +27,8 @@
 enum { P_TIME, P_BEATS, P_FEEDBACK, P_DAMPING, P_HIGHPASS, P_MIX, P_PINGPONG, P_COUNT };
 
 /* `beats` values: off (use `time`), then these many beats. */
-static const double beat_values[] = {0.0, 0.25, 1.0 / 3.0, 0.5, 2.0 / 3.0, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0};
+static const double beat_values[] = {0.0, 0.25, 1.0 / 3.0, 0.5, 2.0 / 3.0, 0.75,
+                                     1.0, 1.5,  2.0,       3.0, 4.0};
 static const char *const beat_names[] = {"off", "b1_4", "b1_3", "b1_2", "b2_3", "b3_4",
                                          "b1",  "b3_2", "b2",   "b3",   "b4"};
 #define BEAT_STEPS (sizeof beat_values / sizeof beat_values[0])
@@ -51,13 +52,13 @@ typedef struct delay_node {
     float *buf[2];
     float *memory;
     uint32_t mask, pos;
-    double max_delay;        /* samples */
-    double d, v;             /* delay in use (samples) and its rate of change */
+    double max_delay; /* samples */
+    double d, v;      /* delay in use (samples) and its rate of change */
     bool fresh;
     uint64_t frame;
-    float lp_s[2], hp_s[2];  /* TPT one-pole integrator states */
-    float lp_g, hp_g;        /* TPT coefficients g / (1 + g) */
-    float d_damp, d_hp;      /* what they were designed for */
+    float lp_s[2], hp_s[2]; /* TPT one-pole integrator states */
+    float lp_g, hp_g;       /* TPT coefficients g / (1 + g) */
+    float d_damp, d_hp;     /* what they were designed for */
 } delay_node;
 
 static float clampf(float x, float lo, float hi)
@@ -88,12 +89,10 @@ static bool delay_activate(void *self, double sample_rate, uint32_t max_frames)
     s->sample_rate = sample_rate;
     s->max_delay = MAX_DELAY_S * sample_rate;
     uint32_t len = 1;
-    while ((double)len < s->max_delay + 4.0)
-        len <<= 1;
+    while ((double)len < s->max_delay + 4.0) len <<= 1;
     free(s->memory);
     s->memory = calloc(2u * (size_t)len, sizeof(float));
-    if (!s->memory)
-        return false;
+    if (!s->memory) return false;
     s->buf[0] = s->memory;
     s->buf[1] = s->memory + len;
     s->mask = len - 1u;
@@ -208,8 +207,7 @@ static void delay_process(void *self, const lull_process *ctx)
         out[1][i] = dry_g * in[1][i] + wet_g * r[1];
     }
     /* A non-finite input would circulate for ever: start again from rest. */
-    if (!isfinite(s->lp_s[0] + s->lp_s[1] + s->hp_s[0] + s->hp_s[1]))
-        delay_clear(s);
+    if (!isfinite(s->lp_s[0] + s->lp_s[1] + s->hp_s[0] + s->hp_s[1])) delay_clear(s);
 }
 
 static void delay_deactivate(void *self)
@@ -230,18 +228,18 @@ static const lull_port_info delay_outputs[] = {{"left"}, {"right"}};
 static const lull_param_info delay_params[P_COUNT] = {
     [P_TIME] = {"time", "Time", "ms", TIME_MIN_MS, TIME_MAX_MS, 375.0f, 100.0f,
                 LULL_PARAM_LOGARITHMIC | LULL_PARAM_MODULATABLE, NULL},
-    [P_BEATS] = {"beats", "Tempo sync (beats)", "beats", 0.0f, (float)(BEAT_STEPS - 1), 0.0f,
-                 0.0f, LULL_PARAM_STEPPED, beat_names},
-    [P_FEEDBACK] = {"feedback", "Feedback", "", 0.0f, 0.95f, 0.4f, 50.0f,
-                    LULL_PARAM_MODULATABLE, NULL},
+    [P_BEATS] = {"beats", "Tempo sync (beats)", "beats", 0.0f, (float)(BEAT_STEPS - 1), 0.0f, 0.0f,
+                 LULL_PARAM_STEPPED, beat_names},
+    [P_FEEDBACK] = {"feedback", "Feedback", "", 0.0f, 0.95f, 0.4f, 50.0f, LULL_PARAM_MODULATABLE,
+                    NULL},
     [P_DAMPING] = {"damping", "Feedback lowpass", "Hz", 200.0f, 20000.0f, 5000.0f, 100.0f,
                    LULL_PARAM_LOGARITHMIC | LULL_PARAM_MODULATABLE, NULL},
     [P_HIGHPASS] = {"highpass", "Feedback highpass", "Hz", 10.0f, 2000.0f, 60.0f, 100.0f,
                     LULL_PARAM_LOGARITHMIC | LULL_PARAM_MODULATABLE, NULL},
-    [P_MIX] = {"mix", "Dry/wet (equal power)", "", 0.0f, 1.0f, 0.3f, 50.0f,
-               LULL_PARAM_MODULATABLE, NULL},
-    [P_PINGPONG] = {"pingpong", "Ping-pong", "", 0.0f, 1.0f, 0.0f, 100.0f,
-                    LULL_PARAM_MODULATABLE, NULL},
+    [P_MIX] = {"mix", "Dry/wet (equal power)", "", 0.0f, 1.0f, 0.3f, 50.0f, LULL_PARAM_MODULATABLE,
+               NULL},
+    [P_PINGPONG] = {"pingpong", "Ping-pong", "", 0.0f, 1.0f, 0.0f, 100.0f, LULL_PARAM_MODULATABLE,
+                    NULL},
 };
 
 static const lull_descriptor delay_desc = {

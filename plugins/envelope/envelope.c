@@ -49,13 +49,13 @@ enum { ST_IDLE, ST_ATTACK, ST_HOLD, ST_DECAY, ST_SUSTAIN, ST_RELEASE };
 typedef struct envelope_node {
     double sample_rate;
     int stage;
-    double u;          /* progress 0..1 through the current segment */
-    double level;      /* envelope now, 0..1 */
-    double from;       /* level at the start of the segment */
-    double peak;       /* velocity of the current trigger */
-    bool gated;        /* the trigger has a gate (a note with duration_s > 0) */
-    double gate_left;  /* frames until the gate closes */
-    double exp_norm;   /* 1 / (1 - (1 + k) e^-k) */
+    double u;         /* progress 0..1 through the current segment */
+    double level;     /* envelope now, 0..1 */
+    double from;      /* level at the start of the segment */
+    double peak;      /* velocity of the current trigger */
+    bool gated;       /* the trigger has a gate (a note with duration_s > 0) */
+    double gate_left; /* frames until the gate closes */
+    double exp_norm;  /* 1 / (1 - (1 + k) e^-k) */
 } envelope_node;
 
 static void *envelope_create(const lull_descriptor *desc, const lull_host *host)
@@ -93,8 +93,7 @@ static double clamp(double x, double lo, double hi) { return x >= lo ? (x <= hi 
 static double shape(const envelope_node *e, double u, double c)
 {
     double gc = 0.5 - 0.5 * cos(M_PI * u);
-    if (c <= 0.0)
-        return gc;
+    if (c <= 0.0) return gc;
     double ku = EXP_K * u;
     double ge = (1.0 - (1.0 + ku) * exp(-ku)) * e->exp_norm;
     return gc + c * (ge - gc);
@@ -134,14 +133,12 @@ static double advance(envelope_node *e, const double p[P_COUNT])
          * release starts there, from wherever the level is. */
         if (e->gate_left <= 0.0) {
             e->gated = false;
-            if (e->stage != ST_IDLE && e->stage != ST_RELEASE)
-                start_segment(e, ST_RELEASE);
+            if (e->stage != ST_IDLE && e->stage != ST_RELEASE) start_segment(e, ST_RELEASE);
         }
         e->gate_left -= 1.0;
     }
     switch (e->stage) {
-    case ST_IDLE:
-        break;
+    case ST_IDLE: break;
     case ST_ATTACK:
         e->u += step_of(e, p[P_ATTACK]);
         if (e->u >= SEGMENT_END) {
@@ -202,8 +199,7 @@ static void envelope_process(void *self, const lull_process *ctx)
     uint32_t next_note = 0, next_event = 0;
     double p[P_COUNT];
     for (uint32_t i = 0; i < ctx->frames; i++) {
-        for (int k = 0; k < P_COUNT; k++)
-            p[k] = ctx->params[k][i];
+        for (int k = 0; k < P_COUNT; k++) p[k] = ctx->params[k][i];
         int source = clamp_source(p[P_SOURCE]);
         for (; next_note < note_count && ctx->notes[next_note].offset <= i; next_note++) {
             const lull_note *n = &ctx->notes[next_note];
@@ -241,8 +237,7 @@ static const lull_param_info envelope_params[P_COUNT] = {
     [P_HOLD] = {"hold", "Hold", "s", 0.0f, 30.0f, 0.0f, 50.0f, LULL_PARAM_MODULATABLE, NULL},
     [P_DECAY] = {"decay", "Decay", "s", 0.001f, 30.0f, 0.3f, 50.0f,
                  LULL_PARAM_LOGARITHMIC | LULL_PARAM_MODULATABLE, NULL},
-    [P_SUSTAIN] = {"sustain", "Sustain", "", 0.0f, 1.0f, 0.5f, 30.0f, LULL_PARAM_MODULATABLE,
-                   NULL},
+    [P_SUSTAIN] = {"sustain", "Sustain", "", 0.0f, 1.0f, 0.5f, 30.0f, LULL_PARAM_MODULATABLE, NULL},
     [P_RELEASE] = {"release", "Release", "s", 0.001f, 30.0f, 1.0f, 50.0f,
                    LULL_PARAM_LOGARITHMIC | LULL_PARAM_MODULATABLE, NULL},
     [P_CURVE] = {"curve", "Curve", "", 0.0f, 1.0f, 0.0f, 50.0f, LULL_PARAM_MODULATABLE, NULL},

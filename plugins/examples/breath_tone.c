@@ -29,36 +29,34 @@ static const lull_param_info params[P_COUNT] = {
     /*  id       name     unit    min     max     default smoothing flags */
     [P_FREQ] = {"freq", "Frequency", "Hz", 40.0f, 2000.0f, 220.0f, 200.0f,
                 LULL_PARAM_LOGARITHMIC | LULL_PARAM_MODULATABLE, NULL},
-    [P_LEVEL] = {"level", "Level", "dB", -60.0f, 0.0f, -18.0f, 50.0f, LULL_PARAM_MODULATABLE,
-                 NULL},
+    [P_LEVEL] = {"level", "Level", "dB", -60.0f, 0.0f, -18.0f, 50.0f, LULL_PARAM_MODULATABLE, NULL},
     /* How far the pitch rises at the top of the inhale, in cents (100 = a semitone). */
-    [P_BEND] = {"bend", "Breath bend", "cents", 0.0f, 200.0f, 30.0f, 100.0f,
-                LULL_PARAM_MODULATABLE, NULL},
+    [P_BEND] = {"bend", "Breath bend", "cents", 0.0f, 200.0f, 30.0f, 100.0f, LULL_PARAM_MODULATABLE,
+                NULL},
 };
 
 static const lull_port_info outputs[] = {{"left"}, {"right"}};
 
 /* ---- state --------------------------------------------------------------------- */
 
-#define TABLE_SIZE 2048             /* one sine cycle, plus a guard point */
-#define BLOOM_LEVEL 0.2f            /* the octave's peak, relative to the tone */
-#define BLOOM_SECONDS 1.5           /* its decay time constant */
+#define TABLE_SIZE 2048   /* one sine cycle, plus a guard point */
+#define BLOOM_LEVEL 0.2f  /* the octave's peak, relative to the tone */
+#define BLOOM_SECONDS 1.5 /* its decay time constant */
 
 typedef struct {
-    float *table;                   /* allocated in activate() */
+    float *table; /* allocated in activate() */
     double sample_rate;
-    double phase;                   /* tone phase, cycles in [0, 1) */
-    float bloom;                    /* octave envelope, 0..1 */
-    float bloom_decay;              /* per-frame factor */
-    double start_phase;             /* from the host's seed: same preset, same render */
+    double phase;       /* tone phase, cycles in [0, 1) */
+    float bloom;        /* octave envelope, 0..1 */
+    float bloom_decay;  /* per-frame factor */
+    double start_phase; /* from the host's seed: same preset, same render */
 } breath_tone;
 
 static void *bt_create(const lull_descriptor *desc, const lull_host *host)
 {
     (void)desc;
     breath_tone *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
+    if (!t) return NULL;
     /* Randomness comes only from host->seed, so renders are reproducible. */
     uint64_t x = host->seed * 0x9E3779B97F4A7C15ull + 1;
     x ^= x >> 31;
@@ -72,10 +70,8 @@ static bool bt_activate(void *self, double sample_rate, uint32_t max_frames)
     breath_tone *t = self;
     /* The one place a node may allocate: the audio thread never waits on malloc. */
     t->table = malloc((TABLE_SIZE + 1) * sizeof(float));
-    if (!t->table)
-        return false;
-    for (int i = 0; i <= TABLE_SIZE; i++)
-        t->table[i] = (float)sin(2.0 * M_PI * i / TABLE_SIZE);
+    if (!t->table) return false;
+    for (int i = 0; i <= TABLE_SIZE; i++) t->table[i] = (float)sin(2.0 * M_PI * i / TABLE_SIZE);
     t->sample_rate = sample_rate;
     t->phase = t->start_phase;
     t->bloom = 0.0f;
@@ -114,8 +110,7 @@ static inline float table_sine(const float *table, double phase)
  * over the (longer) exhale. */
 static inline double breath_contour(double phase, double inhale_fraction)
 {
-    if (phase < inhale_fraction)
-        return 0.5 - 0.5 * cos(M_PI * phase / inhale_fraction);
+    if (phase < inhale_fraction) return 0.5 - 0.5 * cos(M_PI * phase / inhale_fraction);
     return 0.5 + 0.5 * cos(M_PI * (phase - inhale_fraction) / (1.0 - inhale_fraction));
 }
 
@@ -133,8 +128,7 @@ static void bt_process(void *self, const lull_process *ctx)
     for (uint32_t f = 0; f < ctx->frames; f++) {
         /* Events are sorted by offset; act on those that fall on this frame. */
         while (next_event < ctx->event_count && ctx->events[next_event].offset == f) {
-            if (ctx->events[next_event].type == LULL_EVENT_INHALE)
-                t->bloom = 1.0f;
+            if (ctx->events[next_event].type == LULL_EVENT_INHALE) t->bloom = 1.0f;
             next_event++;
         }
 
@@ -145,20 +139,18 @@ static void bt_process(void *self, const lull_process *ctx)
 
         double octave = t->phase * 2.0;
         octave -= floor(octave);
-        float s = table_sine(t->table, t->phase) +
-                  BLOOM_LEVEL * t->bloom * table_sine(t->table, octave);
+        float s =
+            table_sine(t->table, t->phase) + BLOOM_LEVEL * t->bloom * table_sine(t->table, octave);
         float gain = expf(level[f] * 0.11512925f) / (1.0f + BLOOM_LEVEL); /* dB -> linear */
         left[f] = right[f] = s * gain;
 
         /* An exponential decay never reaches zero by itself: without this it would
          * sink into the denormal range, which is slow on most CPUs. */
         t->bloom *= t->bloom_decay;
-        if (t->bloom < 1e-6f)
-            t->bloom = 0.0f;
+        if (t->bloom < 1e-6f) t->bloom = 0.0f;
 
         pacer += clk->pacer_phase_inc;
-        if (pacer >= 1.0)
-            pacer -= 1.0;
+        if (pacer >= 1.0) pacer -= 1.0;
     }
 }
 

@@ -26,11 +26,9 @@ static void gain_process(void *self, const lull_process *ctx)
     const float *db = ctx->params[P_GAIN_DB];
     if (ctx->params_static[P_GAIN_DB]) {
         float g = db_to_linear(db[0]);
-        for (uint32_t i = 0; i < ctx->frames; i++)
-            out[i] = in[i] * g;
+        for (uint32_t i = 0; i < ctx->frames; i++) out[i] = in[i] * g;
     } else {
-        for (uint32_t i = 0; i < ctx->frames; i++)
-            out[i] = in[i] * db_to_linear(db[i]);
+        for (uint32_t i = 0; i < ctx->frames; i++) out[i] = in[i] * db_to_linear(db[i]);
     }
 }
 
@@ -40,7 +38,8 @@ static void gain_destroy(void *self) { free(self); }
 static const lull_port_info gain_inputs[] = {{"in"}};
 static const lull_port_info gain_outputs[] = {{"out"}};
 static const lull_param_info gain_params[P_COUNT] = {
-    [P_GAIN_DB] = {"gain_db", "Gain", "dB", -80.0f, 24.0f, 0.0f, 20.0f, LULL_PARAM_MODULATABLE, NULL},
+    [P_GAIN_DB] = {"gain_db", "Gain", "dB", -80.0f, 24.0f, 0.0f, 20.0f, LULL_PARAM_MODULATABLE,
+                   NULL},
 };
 
 static const lull_descriptor gain_desc = {

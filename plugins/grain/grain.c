@@ -67,11 +67,11 @@ enum {
 
 typedef struct grain_voice {
     bool active;
-    double pos;        /* read position in source frames */
-    double ratio;      /* source frames per output frame */
+    double pos;   /* read position in source frames */
+    double ratio; /* source frames per output frame */
     uint32_t age, length;
-    uint32_t flank;    /* frames of each raised-cosine flank */
-    double inv_flank;  /* 1 / flank */
+    uint32_t flank;   /* frames of each raised-cosine flank */
+    double inv_flank; /* 1 / flank */
     float amp_l, amp_r;
 } grain_voice;
 
@@ -128,8 +128,7 @@ static void *grain_create(const lull_descriptor *desc, const lull_host *host)
 
 static void grain_log(const grain_node *g, const char *msg)
 {
-    if (g->host->log)
-        g->host->log(g->host, LULL_LOG_ERROR, msg);
+    if (g->host->log) g->host->log(g->host, LULL_LOG_ERROR, msg);
 }
 
 static bool grain_activate(void *self, double sample_rate, uint32_t max_frames)
@@ -199,8 +198,7 @@ static float flank(const grain_node *g, double u)
 {
     double x = u * WINDOW_POINTS;
     int i = (int)x;
-    if (i >= WINDOW_POINTS)
-        return 1.0f;
+    if (i >= WINDOW_POINTS) return 1.0f;
     float f = (float)(x - i);
     return g->flank_table[i] + f * (g->flank_table[i + 1] - g->flank_table[i]);
 }
@@ -208,10 +206,8 @@ static float flank(const grain_node *g, double u)
 static float window_at(const grain_node *g, const grain_voice *v)
 {
     uint32_t k = v->age, back = v->length - v->age;
-    if (k < v->flank)
-        return flank(g, (double)k * v->inv_flank);
-    if (back < v->flank)
-        return flank(g, (double)back * v->inv_flank);
+    if (k < v->flank) return flank(g, (double)k * v->inv_flank);
+    if (back < v->flank) return flank(g, (double)back * v->inv_flank);
     return 1.0f;
 }
 
@@ -242,8 +238,7 @@ static void spawn(grain_node *g, const lull_process *ctx, uint32_t i, double lam
     double u_pos = uniform(g), u_pitch = uniform(g), u_pan = uniform(g);
     grain_voice *v = NULL;
     for (int k = 0; k < VOICES && !v; k++)
-        if (!g->voices[k].active)
-            v = &g->voices[k];
+        if (!g->voices[k].active) v = &g->voices[k];
     if (!v) {
         g->dropped++;
         return;
@@ -251,8 +246,7 @@ static void spawn(grain_node *g, const lull_process *ctx, uint32_t i, double lam
     const float *const *p = ctx->params;
     double size_s = clamp(p[P_SIZE][i], 1.0, 10000.0) * 1e-3;
     double length = floor(size_s * g->sample_rate);
-    if (length < 4.0)
-        length = 4.0;
+    if (length < 4.0) length = 4.0;
     double alpha = clamp(p[P_TAPER][i], 0.05, 1.0);
     double semis = clamp(p[P_PITCH][i], -48.0, 48.0) +
                    clamp(p[P_PITCH_JITTER][i], 0.0, 48.0) * (2.0 * u_pitch - 1.0);
@@ -297,8 +291,8 @@ static void grain_process(void *self, const lull_process *ctx)
         double ref = clamp(p[P_REF_BPM][i], 1.0, 1000.0);
         double tempo_ratio = clamp(tempo / ref, 1.0 / MAX_TEMPO_RATIO, MAX_TEMPO_RATIO);
         double follow = clamp(p[P_TEMPO_FOLLOW][i], 0.0, 1.0);
-        double lambda = clamp(p[P_DENSITY][i], 0.0, 10000.0) *
-                        (follow > 0.0 ? pow(tempo_ratio, follow) : 1.0);
+        double lambda =
+            clamp(p[P_DENSITY][i], 0.0, 10000.0) * (follow > 0.0 ? pow(tempo_ratio, follow) : 1.0);
         g->hazard += lambda / g->sample_rate;
         for (int guard = 0; g->hazard >= g->threshold && guard < VOICES; guard++) {
             g->hazard -= g->threshold;
@@ -311,18 +305,15 @@ static void grain_process(void *self, const lull_process *ctx)
         float l = 0.0f, r = 0.0f;
         for (int k = 0; k < VOICES; k++) {
             grain_voice *v = &g->voices[k];
-            if (!v->active)
-                continue;
+            if (!v->active) continue;
             float w = window_at(g, v);
             float xl = read_at(g, g->left, v->pos);
             float xr = stereo_src ? read_at(g, g->right, v->pos) : xl;
             l += w * v->amp_l * xl;
             r += w * v->amp_r * xr;
             v->pos += v->ratio;
-            if (v->pos >= (double)g->frames)
-                v->pos -= (double)g->frames;
-            if (++v->age > v->length)
-                v->active = false;
+            if (v->pos >= (double)g->frames) v->pos -= (double)g->frames;
+            if (++v->age > v->length) v->active = false;
         }
         float gain = (float)exp2(clamp(p[P_GAIN_DB][i], -120.0, 40.0) * (1.0 / 6.020599913279624));
         out_l[i] = l * gain;
@@ -346,16 +337,16 @@ static const lull_param_info grain_params[P_COUNT] = {
                    LULL_PARAM_LOGARITHMIC | LULL_PARAM_MODULATABLE, NULL},
     [P_SIZE] = {"size", "Grain size", "ms", 5.0f, 2000.0f, 150.0f, 100.0f,
                 LULL_PARAM_LOGARITHMIC | LULL_PARAM_MODULATABLE, NULL},
-    [P_POSITION] = {"position", "Position", "", 0.0f, 1.0f, 0.5f, 200.0f,
-                    LULL_PARAM_MODULATABLE, NULL},
-    [P_SPREAD] = {"spread", "Position spread", "", 0.0f, 1.0f, 0.1f, 100.0f,
-                  LULL_PARAM_MODULATABLE, NULL},
-    [P_PITCH] = {"pitch", "Pitch", "semitones", -24.0f, 24.0f, 0.0f, 100.0f,
-                 LULL_PARAM_MODULATABLE, NULL},
+    [P_POSITION] = {"position", "Position", "", 0.0f, 1.0f, 0.5f, 200.0f, LULL_PARAM_MODULATABLE,
+                    NULL},
+    [P_SPREAD] = {"spread", "Position spread", "", 0.0f, 1.0f, 0.1f, 100.0f, LULL_PARAM_MODULATABLE,
+                  NULL},
+    [P_PITCH] = {"pitch", "Pitch", "semitones", -24.0f, 24.0f, 0.0f, 100.0f, LULL_PARAM_MODULATABLE,
+                 NULL},
     [P_PITCH_JITTER] = {"pitch_jitter", "Pitch jitter", "semitones", 0.0f, 12.0f, 0.0f, 100.0f,
                         LULL_PARAM_MODULATABLE, NULL},
-    [P_STEREO] = {"stereo", "Stereo width", "", 0.0f, 1.0f, 0.5f, 100.0f,
-                  LULL_PARAM_MODULATABLE, NULL},
+    [P_STEREO] = {"stereo", "Stereo width", "", 0.0f, 1.0f, 0.5f, 100.0f, LULL_PARAM_MODULATABLE,
+                  NULL},
     [P_GAIN_DB] = {"gain_db", "Gain", "dB", -60.0f, 12.0f, 0.0f, 30.0f, LULL_PARAM_MODULATABLE,
                    NULL},
     [P_TEMPO_FOLLOW] = {"tempo_follow", "Tempo follow", "", 0.0f, 1.0f, 0.0f, 100.0f,

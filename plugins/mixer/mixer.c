@@ -20,20 +20,16 @@ static void mixer_process(void *self, const lull_process *ctx)
 {
     float *out = ctx->outputs[0];
     uint32_t n = ctx->frames;
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = 0.0f;
+    for (uint32_t i = 0; i < n; i++) out[i] = 0.0f;
     for (uint32_t c = 0; c < MIXER_INPUTS; c++) {
         const float *in = ctx->inputs[c];
         const float *level = ctx->params[c];
         if (ctx->params_static[c]) {
             float g = level[0];
-            if (g == 0.0f)
-                continue;
-            for (uint32_t i = 0; i < n; i++)
-                out[i] += in[i] * g;
+            if (g == 0.0f) continue;
+            for (uint32_t i = 0; i < n; i++) out[i] += in[i] * g;
         } else {
-            for (uint32_t i = 0; i < n; i++)
-                out[i] += in[i] * level[i];
+            for (uint32_t i = 0; i < n; i++) out[i] += in[i] * level[i];
         }
     }
 }
@@ -43,7 +39,10 @@ static void mixer_destroy(void *self) { free(self); }
 
 static const lull_port_info mixer_inputs[MIXER_INPUTS] = {{"in1"}, {"in2"}, {"in3"}, {"in4"}};
 static const lull_port_info mixer_outputs[] = {{"out"}};
-#define LEVEL(n) {"level" #n, "Level " #n, "", 0.0f, 2.0f, 1.0f, 20.0f, LULL_PARAM_MODULATABLE, NULL}
+#define LEVEL(n)                                                                                   \
+    {                                                                                              \
+        "level" #n, "Level " #n, "", 0.0f, 2.0f, 1.0f, 20.0f, LULL_PARAM_MODULATABLE, NULL         \
+    }
 static const lull_param_info mixer_params[MIXER_INPUTS] = {LEVEL(1), LEVEL(2), LEVEL(3), LEVEL(4)};
 
 static const lull_descriptor mixer_desc = {

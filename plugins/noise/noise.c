@@ -46,14 +46,13 @@ typedef struct noise_node {
     /* colour crossfade */
     int color, fade_from;
     uint32_t fade_pos, fade_frames; /* fading while fade_pos < fade_frames */
-    bool wide; /* batches use the AVX2 copy of the lane kernel */
+    bool wide;                      /* batches use the AVX2 copy of the lane kernel */
 } noise_node;
 
 /* Kellett's refined pink filter at 44.1 kHz: b_i = p_i b_i + c_i w. */
-static const double kellett_pole[KELLETT_SECTIONS] = {0.99886, 0.99332, 0.96900, 0.86650,
-                                                      0.55000};
-static const double kellett_gain[KELLETT_SECTIONS] = {0.0555179, 0.0750759, 0.1538520,
-                                                      0.3104856, 0.5329522};
+static const double kellett_pole[KELLETT_SECTIONS] = {0.99886, 0.99332, 0.96900, 0.86650, 0.55000};
+static const double kellett_gain[KELLETT_SECTIONS] = {0.0555179, 0.0750759, 0.1538520, 0.3104856,
+                                                      0.5329522};
 #define KELLETT_NYQ_POLE (-0.7616f)
 #define KELLETT_NYQ_GAIN (-0.0168980f)
 #define KELLETT_DIRECT 0.5362f
@@ -128,8 +127,7 @@ static float pink_step(noise_node *n, float w)
 static bool pink_tail_negligible(const noise_node *n, double energy)
 {
     double bound = fabs(n->pink_delayed);
-    for (int i = 0; i <= PINK_SECTIONS; i++)
-        bound += fabs(n->pink_state[i]);
+    for (int i = 0; i <= PINK_SECTIONS; i++) bound += fabs(n->pink_state[i]);
     return 4.0 * bound * bound < energy * 0x1p-54;
 }
 
@@ -150,8 +148,7 @@ static bool noise_cpu_avx2(void)
 static void *noise_create(const lull_descriptor *desc, const lull_host *host)
 {
     noise_node *n = calloc(1, sizeof *n);
-    if (n)
-        n->seed = host->seed;
+    if (n) n->seed = host->seed;
     return n;
 }
 
@@ -184,8 +181,7 @@ static bool noise_activate(void *self, double sample_rate, uint32_t max_frames)
     for (uint32_t i = 0; i < (uint32_t)(sample_rate * 4.0); i++) {
         double h = pink_step(n, i == 0 ? 1.0f : 0.0f);
         energy += h * h;
-        if (i >= 2 && i % 64 == 0 && pink_tail_negligible(n, energy))
-            break;
+        if (i >= 2 && i % 64 == 0 && pink_tail_negligible(n, energy)) break;
     }
     n->pink_norm = (float)(1.0 / sqrt(energy));
     n->fade_frames = (uint32_t)lrint(COLOR_FADE_SECONDS * sample_rate);
@@ -227,8 +223,7 @@ static void noise_process(void *self, const lull_process *ctx)
     uint32_t i = 0;
     while (i < ctx->frames) {
         int c = clamp_color(color[i]);
-        if (n->color < 0)
-            n->color = c;
+        if (n->color < 0) n->color = c;
         if (c != n->color && n->fade_pos >= n->fade_frames) {
             /* (a change during a fade waits for it to finish: no step, ever) */
             n->fade_from = n->color;
@@ -253,16 +248,13 @@ static void noise_process(void *self, const lull_process *ctx)
         if (ctx->params_static[P_COLOR])
             end = ctx->frames;
         else
-            while (end < ctx->frames && clamp_color(color[end]) == c)
-                end++;
+            while (end < ctx->frames && clamp_color(color[end]) == c) end++;
         switch (n->color) {
         case WHITE:
-            for (; i < end; i++)
-                out[i] = rng_white(n->rng) * level[i];
+            for (; i < end; i++) out[i] = rng_white(n->rng) * level[i];
             break;
         case PINK:
-            for (; i < end; i++)
-                out[i] = pink_step(n, rng_white(n->rng)) * n->pink_norm * level[i];
+            for (; i < end; i++) out[i] = pink_step(n, rng_white(n->rng)) * n->pink_norm * level[i];
             break;
         default:
             for (; i < end; i++) {
@@ -324,7 +316,7 @@ NOISE_INLINE void white8(noise_node *const n[NOISE_LANES], uint32_t lanes, uint3
                          float *const dst[NOISE_LANES], const float *const level[NOISE_LANES],
                          const bool white[NOISE_LANES])
 {
-    v8u s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};   /* unused lanes stay all-zero */
+    v8u s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}; /* unused lanes stay all-zero */
     for (uint32_t l = 0; l < lanes; l++) {
         s0[l] = n[l]->rng[0];
         s1[l] = n[l]->rng[1];

@@ -45,7 +45,7 @@ enum { SINE, TRIANGLE, SAW, WAVEFORM_COUNT };
 
 typedef struct osc_node {
     double sample_rate;
-    double phase; /* [0,1) */
+    double phase;        /* [0,1) */
     const float *tables; /* the shared set: sine, TABLE_LEVELS triangle, TABLE_LEVELS saw */
 } osc_node;
 
@@ -65,8 +65,7 @@ static const float *mip_table(const osc_node *o, int waveform, int level)
 static double harmonic_amplitude(int waveform, unsigned h)
 {
     if (waveform == TRIANGLE) {
-        if (h % 2 == 0)
-            return 0.0;
+        if (h % 2 == 0) return 0.0;
         return (8.0 / (M_PI * M_PI)) * ((h / 2) % 2 ? -1.0 : 1.0) / ((double)h * h);
     }
     return (2.0 / M_PI) * (h % 2 ? 1.0 : -1.0) / (double)h;
@@ -81,11 +80,9 @@ static bool build_tables(float *tables)
         free(acc);
         return false;
     }
-    for (unsigned n = 0; n < TABLE_SIZE; n++)
-        sines[n] = sin(2.0 * M_PI * (double)n / TABLE_SIZE);
+    for (unsigned n = 0; n < TABLE_SIZE; n++) sines[n] = sin(2.0 * M_PI * (double)n / TABLE_SIZE);
     float *sine = tables;
-    for (unsigned n = 0; n <= TABLE_SIZE; n++)
-        sine[n] = (float)sines[n & (TABLE_SIZE - 1)];
+    for (unsigned n = 0; n <= TABLE_SIZE; n++) sine[n] = (float)sines[n & (TABLE_SIZE - 1)];
     for (int waveform = TRIANGLE; waveform <= SAW; waveform++) {
         memset(acc, 0, TABLE_SIZE * sizeof *acc);
         unsigned have = 0;
@@ -94,16 +91,14 @@ static bool build_tables(float *tables)
             /* sin(2 pi h n / N) is exactly sines[(h n) mod N]: no drift, no error. */
             for (unsigned h = have + 1; h <= harmonics; h++) {
                 double a = harmonic_amplitude(waveform, h);
-                if (a == 0.0)
-                    continue;
+                if (a == 0.0) continue;
                 for (unsigned n = 0; n < TABLE_SIZE; n++)
                     acc[n] += a * sines[(h * n) & (TABLE_SIZE - 1)];
             }
             have = harmonics;
             float *t = tables + ((waveform == TRIANGLE ? 1 : 1 + TABLE_LEVELS) + (size_t)level) *
                                     TABLE_STRIDE;
-            for (unsigned n = 0; n <= TABLE_SIZE; n++)
-                t[n] = (float)acc[n & (TABLE_SIZE - 1)];
+            for (unsigned n = 0; n <= TABLE_SIZE; n++) t[n] = (float)acc[n & (TABLE_SIZE - 1)];
         }
     }
     free(sines);
@@ -156,7 +151,7 @@ static bool osc_activate(void *self, double sample_rate, uint32_t max_frames)
     osc_node *o = self;
     o->sample_rate = sample_rate;
     o->phase = 0.0;
-    if (!o->tables) o->tables = tables_acquire();   /* activate twice: one reference */
+    if (!o->tables) o->tables = tables_acquire(); /* activate twice: one reference */
     return o->tables != NULL;
 }
 
@@ -169,9 +164,9 @@ static void osc_reset(void *self)
 /* Which tables to read for a fundamental and how: y = (1-w) table[hi] + w table[hi-1]
  * (table -1 being silence), or gain * sine. */
 typedef struct osc_voice {
-    double inc;       /* phase increment per frame, 0 when silent */
-    int level;        /* brightest alias-free table */
-    float w;          /* weight of the next darker table */
+    double inc; /* phase increment per frame, 0 when silent */
+    int level;  /* brightest alias-free table */
+    float w;    /* weight of the next darker table */
     float sine_gain;
 } osc_voice;
 
@@ -181,8 +176,7 @@ static osc_voice voice_for(const osc_node *o, double f)
 {
     osc_voice v = {0.0, 0, 0.0f, 0.0f};
     double nyquist = 0.5 * o->sample_rate;
-    if (!(f > 0.0) || f >= nyquist)
-        return v; /* silent (also for NaN) */
+    if (!(f > 0.0) || f >= nyquist) return v; /* silent (also for NaN) */
     v.inc = f / o->sample_rate;
     v.sine_gain = f <= SINE_FADE_START * o->sample_rate
                       ? 1.0f
@@ -218,10 +212,8 @@ static float read_table(const float *t, double phase)
 
 static float render(const osc_node *o, int waveform, const osc_voice *v, double phase)
 {
-    if (v->inc == 0.0)
-        return 0.0f;
-    if (waveform == SINE)
-        return v->sine_gain * read_table(sine_table(o), phase);
+    if (v->inc == 0.0) return 0.0f;
+    if (waveform == SINE) return v->sine_gain * read_table(sine_table(o), phase);
     float bright = read_table(mip_table(o, waveform, v->level), phase);
     float dark = v->level > 0 ? read_table(mip_table(o, waveform, v->level - 1), phase) : 0.0f;
     return bright + v->w * (dark - bright);
@@ -248,14 +240,12 @@ static void osc_process(void *self, const lull_process *ctx)
     double phase = o->phase;
     for (uint32_t i = 0; i < ctx->frames; i++) {
         if (i > 0 && !(freq_static && detune_static)) {
-            if (!detune_static)
-                ratio = detune_ratio(detune[i]);
+            if (!detune_static) ratio = detune_ratio(detune[i]);
             v = voice_for(o, freq[i] * ratio);
         }
         out[i] = level[i] * render(o, clamp_waveform(waveform[i]), &v, phase);
         phase += v.inc;
-        if (phase >= 1.0)
-            phase -= floor(phase);
+        if (phase >= 1.0) phase -= floor(phase);
     }
     o->phase = phase;
 }
@@ -269,7 +259,7 @@ static void osc_deactivate(void *self)
 
 static void osc_destroy(void *self)
 {
-    osc_deactivate(self);   /* a host that skipped deactivate() must not leak a reference */
+    osc_deactivate(self); /* a host that skipped deactivate() must not leak a reference */
     free(self);
 }
 

@@ -65,12 +65,12 @@ static const double lane_centre[LANES] = {-0.6, 0.0, 0.6};
  * the register window (at least 2 × 2 semitones wide) always holds one of its notes. */
 #define SCALE_COUNT 8
 static const char *const scale_names[SCALE_COUNT] = {
-    "major_pentatonic", "minor_pentatonic", "yo", "dorian",
-    "lydian", "mixolydian", "aeolian", "hirajoshi"};
+    "major_pentatonic", "minor_pentatonic", "yo",      "dorian",
+    "lydian",           "mixolydian",       "aeolian", "hirajoshi"};
 static const uint8_t scale_steps[SCALE_COUNT][8] = {
-    {0, 2, 4, 7, 9, 255},         {0, 3, 5, 7, 10, 255},         {0, 2, 5, 7, 9, 255},
-    {0, 2, 3, 5, 7, 9, 10, 255},  {0, 2, 4, 6, 7, 9, 11, 255},   {0, 2, 4, 5, 7, 9, 10, 255},
-    {0, 2, 3, 5, 7, 8, 10, 255},  {0, 2, 3, 7, 8, 255}};
+    {0, 2, 4, 7, 9, 255},        {0, 3, 5, 7, 10, 255},       {0, 2, 5, 7, 9, 255},
+    {0, 2, 3, 5, 7, 9, 10, 255}, {0, 2, 4, 6, 7, 9, 11, 255}, {0, 2, 4, 5, 7, 9, 10, 255},
+    {0, 2, 3, 5, 7, 8, 10, 255}, {0, 2, 3, 7, 8, 255}};
 
 typedef struct lane {
     int8_t slot_hit[MAX_LANE_LEN]; /* index into the hit arrays, or -1: no note */
@@ -81,12 +81,12 @@ typedef struct lane {
 typedef struct pattern_node {
     lane lanes[LANES];
     uint16_t scale_mask[SCALE_COUNT];
-    uint64_t seed_state;   /* the draw stream's state after activate()/reset() */
+    uint64_t seed_state; /* the draw stream's state after activate()/reset() */
     uint64_t rng;
-    uint64_t step;         /* steps started since activate()/reset() */
+    uint64_t step; /* steps started since activate()/reset() */
     bool resting[LANES];
     bool has_last;
-    double last_pos;       /* beat position of the last frame processed */
+    double last_pos; /* beat position of the last frame processed */
 } pattern_node;
 
 /* splitmix64 (Steele, Lea & Flood 2014): seeds and draws in one small generator. */
@@ -111,19 +111,16 @@ static void lane_build(lane *l, uint32_t len, uint32_t hits, double centre, uint
     uint32_t pos[MAX_HITS];
     bool ok = false;
     for (int attempt = 0; attempt < 1000 && !ok; attempt++) {
-        for (uint32_t h = 0; h < hits; h++)
-            pos[h] = (uint32_t)(uniform(s) * len) % len;
+        for (uint32_t h = 0; h < hits; h++) pos[h] = (uint32_t)(uniform(s) * len) % len;
         ok = true;
         for (uint32_t a = 0; a < hits && ok; a++)
             for (uint32_t b = a + 1; b < hits && ok; b++) {
                 uint32_t d = pos[a] > pos[b] ? pos[a] - pos[b] : pos[b] - pos[a];
-                if (d < MIN_HIT_GAP || len - d < MIN_HIT_GAP)
-                    ok = false;
+                if (d < MIN_HIT_GAP || len - d < MIN_HIT_GAP) ok = false;
             }
     }
     if (!ok)
-        for (uint32_t h = 0; h < hits; h++)
-            pos[h] = h * len / hits;
+        for (uint32_t h = 0; h < hits; h++) pos[h] = h * len / hits;
     memset(l->slot_hit, -1, sizeof l->slot_hit);
     for (uint32_t h = 0; h < hits; h++) {
         l->slot_hit[pos[h]] = (int8_t)h;
@@ -137,8 +134,7 @@ static void *pattern_create(const lull_descriptor *desc, const lull_host *host)
 {
     (void)desc;
     pattern_node *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     uint64_t s = host->seed ^ 0x7061747465726E31ull; /* "pattern1": its own stream */
     for (int i = 0; i < LANES; i++)
         lane_build(&p->lanes[i], lane_len[i], lane_hits[i], lane_centre[i], &s);
@@ -156,8 +152,7 @@ static void pattern_reset(void *self)
     p->step = 0;
     p->has_last = false;
     p->last_pos = 0.0;
-    for (int i = 0; i < LANES; i++)
-        p->resting[i] = false;
+    for (int i = 0; i < LANES; i++) p->resting[i] = false;
 }
 
 static bool pattern_activate(void *self, double sample_rate, uint32_t max_frames)
@@ -185,8 +180,7 @@ static float choose_pitch(uint16_t mask, int root, double reg, double spread, do
     double best_d = 1e9;
     for (int n = (int)ceil(lo); n <= (int)floor(hi); n++) {
         int pc = ((n - root) % 12 + 12) % 12;
-        if (!(mask & (1u << pc)))
-            continue;
+        if (!(mask & (1u << pc))) continue;
         double d = fabs(n - target);
         if (d < best_d) {
             best_d = d;
@@ -219,11 +213,9 @@ static void start_step(pattern_node *p, const lull_process *ctx, lull_note_outpu
         if (slot == 0) /* a new cycle of this lane: play it or rest through it */
             p->resting[i] = uniform(&p->rng) < rest;
         int h = l->slot_hit[slot];
-        if (h < 0)
-            continue;
+        if (h < 0) continue;
         double u_fire = uniform(&p->rng), u_vel = uniform(&p->rng);
-        if (p->resting[i] || !(u_fire < density))
-            continue;
+        if (p->resting[i] || !(u_fire < density)) continue;
         double v = vmin + (vmax - vmin) * (0.6 * l->weight[h] + 0.4 * u_vel);
         if (out && out->count < out->capacity)
             out->notes[out->count++] = (lull_note){
@@ -267,8 +259,7 @@ static void pattern_process(void *self, const lull_process *ctx)
     for (uint32_t f = 0; f < ctx->frames; f++) {
         double x = (b0 + (double)f * inc) * sub + STEP_EPS;
         double crossed = floor(x) - floor(x_prev);
-        for (int k = 0; k < crossed && k < MAX_STEPS_PER_FRAME; k++)
-            start_step(p, ctx, out, f);
+        for (int k = 0; k < crossed && k < MAX_STEPS_PER_FRAME; k++) start_step(p, ctx, out, f);
         x_prev = x;
     }
     p->last_pos = b0 + (double)(ctx->frames - 1) * inc;
@@ -285,7 +276,8 @@ static const lull_param_info pattern_params[P_COUNT] = {
     [P_ROOT] = {"root", "Root", "MIDI", 0.0f, 127.0f, 62.0f, 0.0f, LULL_PARAM_STEPPED, NULL},
     [P_SUBDIVISION] = {"subdivision", "Steps per beat", "", 1.0f, 4.0f, 2.0f, 0.0f,
                        LULL_PARAM_STEPPED, NULL},
-    [P_DENSITY] = {"density", "Density", "", 0.0f, 1.0f, 0.5f, 200.0f, LULL_PARAM_MODULATABLE, NULL},
+    [P_DENSITY] = {"density", "Density", "", 0.0f, 1.0f, 0.5f, 200.0f, LULL_PARAM_MODULATABLE,
+                   NULL},
     [P_REGISTER] = {"register", "Register centre", "MIDI", 24.0f, 96.0f, 62.0f, 500.0f,
                     LULL_PARAM_MODULATABLE, NULL},
     [P_SPREAD] = {"spread", "Register half-width", "semitones", 2.0f, 24.0f, 9.0f, 500.0f,

@@ -87,10 +87,10 @@ typedef struct tap {
 } tap;
 
 typedef struct line_coefs {
-    float ap_loss;   /* gamma_mid^M for the diffuser's own delay */
-    float gain;      /* gamma_mid^(line delay) */
-    float shelf_k;   /* low shelf: G0 - 1 */
-    float lp_pole;   /* damping one-pole: y = x + p (y1 - x) */
+    float ap_loss; /* gamma_mid^M for the diffuser's own delay */
+    float gain;    /* gamma_mid^(line delay) */
+    float shelf_k; /* low shelf: G0 - 1 */
+    float lp_pole; /* damping one-pole: y = x + p (y1 - x) */
 } line_coefs;
 
 typedef struct reverb_node {
@@ -100,17 +100,17 @@ typedef struct reverb_node {
     float *memory;
     /* state */
     float shelf_s[LINES], lp_s[LINES];
-    uint32_t pos;           /* write position shared by every ring */
-    uint64_t frame;         /* frames since activate() or reset() */
-    bool fresh;             /* the next frame starts from the current parameters */
-    double size;            /* slew-limited size in use */
-    double predelay;        /* slew-limited pre-delay in use, samples */
+    uint32_t pos;    /* write position shared by every ring */
+    uint64_t frame;  /* frames since activate() or reset() */
+    bool fresh;      /* the next frame starts from the current parameters */
+    double size;     /* slew-limited size in use */
+    double predelay; /* slew-limited pre-delay in use, samples */
     tap line_tap[LINES], ap_tap[LINES], pre_tap;
-    double tap_size;        /* size the taps were computed for */
-    double tap_predelay;    /* pre-delay pre_tap was computed for */
+    double tap_size;     /* size the taps were computed for */
+    double tap_predelay; /* pre-delay pre_tap was computed for */
     /* design */
     line_coefs coefs[LINES];
-    float shelf_g;          /* TPT one-pole coefficient of the shelf's lowpass */
+    float shelf_g; /* TPT one-pole coefficient of the shelf's lowpass */
     float d_rt, d_ratio, d_cross, d_damp;
     double d_size;
 } reverb_node;
@@ -118,8 +118,7 @@ typedef struct reverb_node {
 static uint32_t pow2_at_least(double n)
 {
     uint32_t p = 1;
-    while ((double)p < n)
-        p <<= 1;
+    while ((double)p < n) p <<= 1;
     return p;
 }
 
@@ -147,8 +146,7 @@ static tap tap_at(double delay)
 static inline float ring_read(const ring *r, uint32_t pos, const tap *t)
 {
     uint32_t i = pos - t->n;
-    if (t->exact)
-        return r->buf[i & r->mask];
+    if (t->exact) return r->buf[i & r->mask];
     return t->w0 * r->buf[(i + 1u) & r->mask] + t->w1 * r->buf[i & r->mask] +
            t->w2 * r->buf[(i - 1u) & r->mask] + t->w3 * r->buf[(i - 2u) & r->mask];
 }
@@ -205,8 +203,7 @@ static void reverb_clear(reverb_node *s)
         memset(s->ap[l].buf, 0, (s->ap[l].mask + 1u) * sizeof(float));
         s->shelf_s[l] = s->lp_s[l] = 0.0f;
     }
-    for (int c = 0; c < 2; c++)
-        memset(s->pre[c].buf, 0, (s->pre[c].mask + 1u) * sizeof(float));
+    for (int c = 0; c < 2; c++) memset(s->pre[c].buf, 0, (s->pre[c].mask + 1u) * sizeof(float));
     s->pos = 0;
     s->frame = 0;
     s->fresh = true;
@@ -233,15 +230,15 @@ static bool reverb_activate(void *self, double sample_rate, uint32_t max_frames)
     }
     lens[2 * LINES] = lens[2 * LINES + 1] =
         pow2_at_least(PREDELAY_MAX_MS * 1e-3 * sample_rate + 4.0);
-    for (int i = 0; i < 2 * LINES + 2; i++)
-        total += lens[i];
+    for (int i = 0; i < 2 * LINES + 2; i++) total += lens[i];
     free(s->memory);
     s->memory = calloc(total, sizeof(float));
-    if (!s->memory)
-        return false;
+    if (!s->memory) return false;
     float *p = s->memory;
     for (int i = 0; i < 2 * LINES + 2; i++) {
-        ring *r = i < LINES ? &s->line[i] : i < 2 * LINES ? &s->ap[i - LINES] : &s->pre[i - 2 * LINES];
+        ring *r = i < LINES       ? &s->line[i]
+                  : i < 2 * LINES ? &s->ap[i - LINES]
+                                  : &s->pre[i - 2 * LINES];
         r->buf = p;
         r->mask = lens[i] - 1u;
         p += lens[i];
@@ -264,8 +261,7 @@ static inline void hadamard8(float x[LINES])
                 x[j + h] = a - b;
             }
     const float norm = 0.35355339059327373f; /* 1/sqrt(8) */
-    for (int l = 0; l < LINES; l++)
-        x[l] *= norm;
+    for (int l = 0; l < LINES; l++) x[l] *= norm;
 }
 
 static void reverb_process(void *self, const lull_process *ctx)
@@ -294,7 +290,9 @@ static void reverb_process(void *self, const lull_process *ctx)
         } else {
             double ds = size_target - s->size, dp = pre_t - s->predelay;
             s->size += ds > size_step ? size_step : ds < -size_step ? -size_step : ds;
-            s->predelay += dp > PREDELAY_SLEW ? PREDELAY_SLEW : dp < -PREDELAY_SLEW ? -PREDELAY_SLEW : dp;
+            s->predelay += dp > PREDELAY_SLEW    ? PREDELAY_SLEW
+                           : dp < -PREDELAY_SLEW ? -PREDELAY_SLEW
+                                                 : dp;
         }
         if (s->frame % DESIGN_FRAMES == 0 || s->d_size < 0.0) {
             float rt = P[P_RT60][i], ra = P[P_LOW_RATIO][i], cr = P[P_CROSSOVER][i],
@@ -303,8 +301,7 @@ static void reverb_process(void *self, const lull_process *ctx)
                 s->size != s->d_size)
                 reverb_design(s, rt, ra, cr, dm, s->size);
         }
-        if (s->size != s->tap_size)
-            reverb_set_taps(s, s->size);
+        if (s->size != s->tap_size) reverb_set_taps(s, s->size);
 
         /* pre-delay (write first: a delay of 1 reads the previous frame) */
         uint32_t pos = s->pos;
@@ -339,8 +336,7 @@ static void reverb_process(void *self, const lull_process *ctx)
             y[l] = vd - a * vv;
         }
         hadamard8(y);
-        for (int l = 0; l < LINES; l++)
-            s->line[l].buf[pos & s->line[l].mask] = flush(y[l]);
+        for (int l = 0; l < LINES; l++) s->line[l].buf[pos & s->line[l].mask] = flush(y[l]);
         s->pos = pos + 1u;
         s->frame++;
 
@@ -358,10 +354,8 @@ static void reverb_process(void *self, const lull_process *ctx)
 
     /* A non-finite input would poison the network for ever: start again from rest. */
     float probe = s->lp_s[0] + s->shelf_s[0];
-    for (int l = 1; l < LINES; l++)
-        probe += s->lp_s[l] + s->shelf_s[l];
-    if (!isfinite(probe))
-        reverb_clear(s);
+    for (int l = 1; l < LINES; l++) probe += s->lp_s[l] + s->shelf_s[l];
+    if (!isfinite(probe)) reverb_clear(s);
 }
 
 static void reverb_deactivate(void *self)
@@ -390,8 +384,8 @@ static const lull_param_info reverb_params[P_COUNT] = {
                    LOGMOD, NULL},
     [P_SIZE] = {"size", "Size", "", ROOM_MIN, ROOM_MAX, 1.0f, 2000.0f, LOGMOD, NULL},
     [P_PREDELAY] = {"predelay", "Pre-delay", "ms", 0.0f, PREDELAY_MAX_MS, 20.0f, 500.0f, 0, NULL},
-    [P_MIX] = {"mix", "Dry/wet (equal power)", "", 0.0f, 1.0f, 0.3f, 50.0f,
-               LULL_PARAM_MODULATABLE, NULL},
+    [P_MIX] = {"mix", "Dry/wet (equal power)", "", 0.0f, 1.0f, 0.3f, 50.0f, LULL_PARAM_MODULATABLE,
+               NULL},
     [P_WIDTH] = {"width", "Stereo width", "", 0.0f, 1.0f, 1.0f, 100.0f, LULL_PARAM_MODULATABLE,
                  NULL},
 };

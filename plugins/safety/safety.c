@@ -64,7 +64,7 @@ typedef struct {
 
 typedef struct {
     double sample_rate;
-    uint32_t lookahead;      /* L: delay in frames; the gain window spans L+1 frames */
+    uint32_t lookahead; /* L: delay in frames; the gain window spans L+1 frames */
 
     /* DC blocker */
     float dc_pole;
@@ -72,17 +72,17 @@ typedef struct {
 
     /* Limiter. One allocation holds every array below. */
     void *memory;
-    float *delay[CH];        /* L frames of audio */
-    float *delay_ceiling;    /* L frames: the ceiling each delayed frame was limited to */
+    float *delay[CH];     /* L frames of audio */
+    float *delay_ceiling; /* L frames: the ceiling each delayed frame was limited to */
     uint32_t delay_pos;
-    window_entry *window;    /* ring of L+1 entries holding the monotonic deque */
+    window_entry *window; /* ring of L+1 entries holding the monotonic deque */
     uint32_t window_head, window_len;
-    float *average;          /* ring of L+1 released gains, and their running sum */
+    float *average; /* ring of L+1 released gains, and their running sum */
     uint32_t average_pos;
     double average_sum;
     float release_coef;
-    float envelope;          /* released window minimum */
-    float gain;              /* gain applied to the last output frame */
+    float envelope; /* released window minimum */
+    float gain;     /* gain applied to the last output frame */
     uint64_t frame;
 
     /* Gate: fade position 0 (closed) .. 1 (open), mapped through a raised cosine. */
@@ -104,42 +104,36 @@ static void safety_reset(void *self)
     uint32_t L = s->lookahead;
     memset(s->dc_x1, 0, sizeof s->dc_x1);
     memset(s->dc_y1, 0, sizeof s->dc_y1);
-    for (int c = 0; c < CH; c++)
-        memset(s->delay[c], 0, L * sizeof(float));
-    for (uint32_t i = 0; i < L; i++)
-        s->delay_ceiling[i] = 1.0f;
+    for (int c = 0; c < CH; c++) memset(s->delay[c], 0, L * sizeof(float));
+    for (uint32_t i = 0; i < L; i++) s->delay_ceiling[i] = 1.0f;
     s->delay_pos = 0;
     s->window_head = 0;
     s->window_len = 0;
-    for (uint32_t i = 0; i <= L; i++)
-        s->average[i] = 1.0f;
+    for (uint32_t i = 0; i <= L; i++) s->average[i] = 1.0f;
     s->average_pos = 0;
     s->average_sum = (double)(L + 1);
     s->envelope = 1.0f;
     s->gain = 1.0f;
-    s->fade_pos = 0.0;   /* from silence: the next blocks fade in (if the gate is open) */
+    s->fade_pos = 0.0; /* from silence: the next blocks fade in (if the gate is open) */
 }
 
 static bool safety_activate(void *self, double sample_rate, uint32_t max_frames)
 {
     (void)max_frames;
     safety *s = self;
-    if (!(sample_rate >= 1000.0 && sample_rate <= 768000.0))
-        return false;
+    if (!(sample_rate >= 1000.0 && sample_rate <= 768000.0)) return false;
     uint32_t L = (uint32_t)lround(LOOKAHEAD_S * sample_rate);
     size_t bytes = (size_t)(CH + 1) * L * sizeof(float)      /* delay lines + ceilings */
-                   + (size_t)(L + 1) * sizeof(float)          /* gain average */
-                   + (size_t)(L + 1) * sizeof(window_entry);  /* deque */
+                   + (size_t)(L + 1) * sizeof(float)         /* gain average */
+                   + (size_t)(L + 1) * sizeof(window_entry); /* deque */
     char *mem = malloc(bytes);
-    if (!mem)
-        return false;
+    if (!mem) return false;
     s->memory = mem;
     s->sample_rate = sample_rate;
     s->lookahead = L;
     s->window = (window_entry *)mem;
     mem += (size_t)(L + 1) * sizeof(window_entry);
-    for (int c = 0; c < CH; c++, mem += L * sizeof(float))
-        s->delay[c] = (float *)mem;
+    for (int c = 0; c < CH; c++, mem += L * sizeof(float)) s->delay[c] = (float *)mem;
     s->delay_ceiling = (float *)mem;
     mem += L * sizeof(float);
     s->average = (float *)mem;
@@ -176,8 +170,7 @@ static inline float scrub_and_dc(safety *s, int c, float x)
         return 0.0f;
     }
     float y = x - s->dc_x1[c] + s->dc_pole * s->dc_y1[c];
-    if (fabsf(y) < TINY)
-        y = 0.0f;
+    if (fabsf(y) < TINY) y = 0.0f;
     s->dc_x1[c] = x;
     s->dc_y1[c] = y;
     return y;
@@ -202,8 +195,7 @@ static inline float limiter_gain(safety *s, float need)
     }
     while (s->window_len > 0) {
         uint32_t back = (s->window_head + s->window_len - 1) % W;
-        if (s->window[back].gain < need)
-            break;
+        if (s->window[back].gain < need) break;
         s->window_len--;
     }
     s->window[(s->window_head + s->window_len) % W] = (window_entry){s->frame, need};
@@ -221,8 +213,7 @@ static inline float limiter_gain(safety *s, float need)
         /* Once per window, recompute the sum exactly so rounding cannot drift. */
         s->average_pos = 0;
         double sum = 0.0;
-        for (uint32_t i = 0; i < W; i++)
-            sum += s->average[i];
+        for (uint32_t i = 0; i < W; i++) sum += s->average[i];
         s->average_sum = sum;
     }
     s->frame++;
@@ -231,10 +222,8 @@ static inline float limiter_gain(safety *s, float need)
 
 static inline float gate_gain(double pos)
 {
-    if (pos <= 0.0)
-        return 0.0f;
-    if (pos >= 1.0)
-        return 1.0f;
+    if (pos <= 0.0) return 0.0f;
+    if (pos >= 1.0) return 1.0f;
     return (float)(0.5 - 0.5 * cos(M_PI * pos));
 }
 
@@ -250,14 +239,11 @@ static void safety_process(void *self, const lull_process *ctx)
     const double inv_rate = 1.0 / s->sample_rate;
 
     for (uint32_t f = 0; f < ctx->frames; f++) {
-        if (!volume_static)
-            volume = db_to_gain(p[P_VOLUME][f]);
-        if (!ceiling_static)
-            ceiling = db_to_gain(p[P_CEILING][f]);
+        if (!volume_static) volume = db_to_gain(p[P_VOLUME][f]);
+        if (!ceiling_static) ceiling = db_to_gain(p[P_CEILING][f]);
 
         float x[CH];
-        for (int c = 0; c < CH; c++)
-            x[c] = scrub_and_dc(s, c, ctx->inputs[c][f]) * volume;
+        for (int c = 0; c < CH; c++) x[c] = scrub_and_dc(s, c, ctx->inputs[c][f]) * volume;
 
         float peak = fmaxf(fabsf(x[0]), fabsf(x[1]));
         float target = ceiling * LIMIT_MARGIN;
@@ -276,8 +262,7 @@ static void safety_process(void *self, const lull_process *ctx)
                 y[c] = copysignf(limit, y[c]);
             }
         }
-        if (++s->delay_pos == L)
-            s->delay_pos = 0;
+        if (++s->delay_pos == L) s->delay_pos = 0;
 
         if (p[P_GATE][f] >= 0.5f) {
             if (s->fade_pos < 1.0)
@@ -312,10 +297,8 @@ static const lull_safety_ext safety_ext = {safety_scrubbed, safety_clamped, safe
 static const void *safety_get_extension(void *self, const char *name)
 {
     (void)self;
-    if (strcmp(name, LULL_EXT_LATENCY) == 0)
-        return &latency_ext;
-    if (strcmp(name, LULL_SAFETY_EXT) == 0)
-        return &safety_ext;
+    if (strcmp(name, LULL_EXT_LATENCY) == 0) return &latency_ext;
+    if (strcmp(name, LULL_SAFETY_EXT) == 0) return &safety_ext;
     return NULL;
 }
 

@@ -56,40 +56,41 @@ enum { Q_LINEAR, Q_SINC_FAST, Q_SINC_MEDIUM, Q_COUNT };
 
 static const int k_converter[Q_COUNT] = {SRC_LINEAR, SRC_SINC_FASTEST, SRC_SINC_MEDIUM_QUALITY};
 
-#define POLYPHONY 8           /* one-shots sounding at once */
-#define ONESHOT_SLOTS 10      /* POLYPHONY + room for stolen voices fading out */
+#define POLYPHONY 8      /* one-shots sounding at once */
+#define ONESHOT_SLOTS 10 /* POLYPHONY + room for stolen voices fading out */
 #define VOICES (1 + ONESHOT_SLOTS)
-#define STEAL_SECONDS 0.005   /* fade of a stolen voice: short, but no click */
-#define GLIDE_SECONDS 0.05    /* time constant of the rate glide (log domain) */
-#define RATE_MIN 0.125        /* playback rate limits: 3 octaves either way; the  */
-#define RATE_MAX 8.0          /* sinc cost grows with the rate above 1            */
-#define STAGE_FRAMES 1024u    /* source frames waiting for the converter, per voice */
-#define TAIL_FRAMES 256.0     /* converter ring-out after a one-shot's last frame:
+#define STEAL_SECONDS 0.005 /* fade of a stolen voice: short, but no click */
+#define GLIDE_SECONDS 0.05  /* time constant of the rate glide (log domain) */
+#define RATE_MIN 0.125      /* playback rate limits: 3 octaves either way; the  */
+#define RATE_MAX 8.0        /* sinc cost grows with the rate above 1            */
+#define STAGE_FRAMES 1024u  /* source frames waiting for the converter, per voice */
+#define TAIL_FRAMES                                                                                \
+    256.0 /* converter ring-out after a one-shot's last frame:
                                  > the widest half filter (MEDIUM: ~46 frames x rate) */
 #define NO_FRAME UINT32_MAX
 
 typedef struct voice {
     SRC_STATE *src[Q_COUNT];
-    SRC_STATE *cur;          /* the converter chosen when the voice started */
-    float *stage;            /* STAGE_FRAMES interleaved source frames */
+    SRC_STATE *cur; /* the converter chosen when the voice started */
+    float *stage;   /* STAGE_FRAMES interleaved source frames */
     uint32_t staged;
-    float *conv;             /* LULL_MAX_BLOCK interleaved converted frames */
+    float *conv; /* LULL_MAX_BLOCK interleaved converted frames */
     bool active, is_loop, releasing, fresh;
-    uint64_t age;            /* start order, to steal the oldest */
-    uint32_t from;           /* first frame of this block it plays (its note's offset) */
-    uint32_t release_at;     /* frame of this block where a steal fade starts */
+    uint64_t age;        /* start order, to steal the oldest */
+    uint32_t from;       /* first frame of this block it plays (its note's offset) */
+    uint32_t release_at; /* frame of this block where a steal fade starts */
     /* source reader */
-    int64_t pos;             /* next file frame read outside a crossfade */
-    bool xf;                 /* in a loop-seam crossfade */
+    int64_t pos; /* next file frame read outside a crossfade */
+    bool xf;     /* in a loop-seam crossfade */
     int64_t xf_a, xf_b, xf_len, xf_k;
     int xf_law;
-    int64_t end, fade, region_len;  /* one-shot: [start, end), last `fade` frames fade */
-    double played;           /* source frames played so far (one-shot end detection) */
+    int64_t end, fade, region_len; /* one-shot: [start, end), last `fade` frames fade */
+    double played;                 /* source frames played so far (one-shot end detection) */
     /* rate (source frames per output frame) */
     double rate, transpose;
     /* envelope */
     double env, att_step, rel_step, vel;
-    int64_t hold;            /* output frames until the note's release; -1: none */
+    int64_t hold; /* output frames until the note's release; -1: none */
 } voice;
 
 typedef struct sampler {
@@ -110,16 +111,14 @@ static int64_t clampi(int64_t x, int64_t lo, int64_t hi) { return x < lo ? lo : 
 
 static void say(const sampler *s, enum lull_log_level level, const char *msg)
 {
-    if (s->host && s->host->log)
-        s->host->log(s->host, level, msg);
+    if (s->host && s->host->log) s->host->log(s->host, level, msg);
 }
 
 static void *sampler_create(const lull_descriptor *desc, const lull_host *host)
 {
     (void)desc;
     sampler *s = calloc(1, sizeof *s);
-    if (s)
-        s->host = host;
+    if (s) s->host = host;
     return s;
 }
 
@@ -128,8 +127,7 @@ static void free_voices(sampler *s)
     for (int i = 0; i < VOICES; i++) {
         voice *v = &s->v[i];
         for (int q = 0; q < Q_COUNT; q++)
-            if (v->src[q])
-                src_delete(v->src[q]);
+            if (v->src[q]) src_delete(v->src[q]);
         free(v->stage);
         free(v->conv);
         memset(v, 0, sizeof *v);
@@ -147,19 +145,21 @@ static bool sampler_activate(void *self, double sample_rate, uint32_t max_frames
         h->get_extension)
         sounds = h->get_extension(h, LULL_HOST_EXT_SOUNDS);
     if (!sounds || !sounds->get) {
-        say(s, LULL_LOG_ERROR, "sampler: the host offers no sound service (" LULL_HOST_EXT_SOUNDS
-                               "); this node needs a host with plugin ABI 1.2 sounds");
+        say(s, LULL_LOG_ERROR,
+            "sampler: the host offers no sound service (" LULL_HOST_EXT_SOUNDS
+            "); this node needs a host with plugin ABI 1.2 sounds");
         return false;
     }
     const lull_sound *snd = sounds->get(h, 0);
     if (!snd) {
-        say(s, LULL_LOG_ERROR, "sampler: sound slot \"sample\" is not bound to a sound; bind it "
-                               "in the preset: \"sounds\": {\"sample\": \"<name>\"}");
+        say(s, LULL_LOG_ERROR,
+            "sampler: sound slot \"sample\" is not bound to a sound; bind it "
+            "in the preset: \"sounds\": {\"sample\": \"<name>\"}");
         return false;
     }
     const char *what = snd->path ? snd->path : snd->name ? snd->name : "(unnamed)";
-    if (snd->channels < 1 || snd->channels > 2 || snd->frames < 1 || !snd->data ||
-        !snd->data[0] || (snd->channels == 2 && !snd->data[1])) {
+    if (snd->channels < 1 || snd->channels > 2 || snd->frames < 1 || !snd->data || !snd->data[0] ||
+        (snd->channels == 2 && !snd->data[1])) {
         snprintf(msg, sizeof msg,
                  "sampler: sound \"%s\" in slot \"sample\": %u channels, %llu frames; need 1 or 2 "
                  "channels and at least one frame",
@@ -209,13 +209,12 @@ static void plan_block(sampler *s, const lull_process *ctx)
     int64_t ls = clampi(llround(clampd(ctx->params[P_START][0], 0.0, 1e7) * s->sr), 0, n - 1);
     double le_s = clampd(ctx->params[P_LOOP_END][0], 0.0, 1e7);
     int64_t le = le_s > 0.0 ? clampi(llround(le_s * s->sr), 0, n) : n;
-    if (le <= ls)
-        le = n; /* loop_end at or before start: to the end of the file */
+    if (le <= ls) le = n; /* loop_end at or before start: to the end of the file */
     int64_t len = le - ls;
     int64_t x = clampi(llround(clampd(ctx->params[P_XFADE][0], 0.0, 1e7) * s->sr), 0, len / 2);
-    int64_t pre = x < ls ? x : ls;                       /* borrowed before start */
-    int64_t post = x - pre < n - le ? x - pre : n - le;  /* borrowed after loop_end */
-    int64_t missing = x - pre - post;                    /* the loop is shortened by it */
+    int64_t pre = x < ls ? x : ls;                      /* borrowed before start */
+    int64_t post = x - pre < n - le ? x - pre : n - le; /* borrowed after loop_end */
+    int64_t missing = x - pre - post;                   /* the loop is shortened by it */
     s->ls = ls;
     s->le = le;
     s->seam_a = le - pre - missing;
@@ -235,12 +234,10 @@ static void read_source(const sampler *s, voice *v, float *dst, uint32_t count)
             if (v->pos < v->end) {
                 int64_t left = v->end - v->pos;
                 float g = left <= v->fade ? (float)(((double)left - 0.5) / (double)v->fade) : 1.0f;
-                for (uint32_t c = 0; c < ch; c++)
-                    dst[c] = g * d[c][v->pos];
+                for (uint32_t c = 0; c < ch; c++) dst[c] = g * d[c][v->pos];
                 v->pos++;
             } else {
-                for (uint32_t c = 0; c < ch; c++)
-                    dst[c] = 0.0f;
+                for (uint32_t c = 0; c < ch; c++) dst[c] = 0.0f;
             }
             continue;
         }
@@ -252,8 +249,7 @@ static void read_source(const sampler *s, voice *v, float *dst, uint32_t count)
             v->xf_k = 0;
             v->xf_law = s->law;
             v->xf = v->xf_len > 0;
-            if (!v->xf)
-                v->pos = s->seam_b; /* a loop too short to crossfade (< 2 frames) */
+            if (!v->xf) v->pos = s->seam_b; /* a loop too short to crossfade (< 2 frames) */
         }
         if (v->xf) {
             double t = ((double)v->xf_k + 0.5) / (double)v->xf_len;
@@ -272,8 +268,7 @@ static void read_source(const sampler *s, voice *v, float *dst, uint32_t count)
                 v->pos = v->xf_b + v->xf_len;
             }
         } else {
-            for (uint32_t c = 0; c < ch; c++)
-                dst[c] = d[c][v->pos];
+            for (uint32_t c = 0; c < ch; c++) dst[c] = d[c][v->pos];
             v->pos++;
         }
     }
@@ -318,25 +313,22 @@ static void note_on(sampler *s, const lull_process *ctx, const lull_note *note, 
     for (int i = 1; i < VOICES; i++) {
         voice *v = &s->v[i];
         if (!v->active) {
-            if (!free_slot)
-                free_slot = v;
+            if (!free_slot) free_slot = v;
             continue;
         }
         if (!v->releasing && v->release_at == NO_FRAME) {
             sounding++;
-            if (!oldest || v->age < oldest->age)
-                oldest = v;
+            if (!oldest || v->age < oldest->age) oldest = v;
         } else if (!v->fresh && (!quietest || v->env < quietest->env)) {
             quietest = v;
         }
     }
-    if (sounding >= POLYPHONY && oldest)
-        oldest->release_at = f;
+    if (sounding >= POLYPHONY && oldest) oldest->release_at = f;
     voice *v = free_slot ? free_slot : quietest;
-    if (!v)
-        return; /* more than ONESHOT_SLOTS notes within one block: dropped */
+    if (!v) return; /* more than ONESHOT_SLOTS notes within one block: dropped */
     v->is_loop = false;
-    v->transpose = exp2((clampd(note->pitch, 0.0, 127.0) - clampd(ctx->params[P_ROOT][f], 0, 127)) / 12.0);
+    v->transpose =
+        exp2((clampd(note->pitch, 0.0, 127.0) - clampd(ctx->params[P_ROOT][f], 0, 127)) / 12.0);
     voice_start(s, v, ctx, f, rate);
     v->end = s->le;
     v->region_len = v->end - v->pos;
@@ -344,31 +336,27 @@ static void note_on(sampler *s, const lull_process *ctx, const lull_note *note, 
     v->fade = clampi(fade, 1, v->region_len / 2 > 1 ? v->region_len / 2 : 1);
     v->vel = clampd(note->velocity, 0.0, 1.0);
     v->hold = note->duration_s > 0.0f ? llround(clampd(note->duration_s, 0.0, 1e6) * s->sr) : -1;
-    if (v->hold == 0)
-        v->hold = 1;
+    if (v->hold == 0) v->hold = 1;
 }
 
 /* Convert this block's frames of one voice and mix them into left/right. */
-static void voice_render(sampler *s, voice *v, const lull_process *ctx, double base_rate, float *left,
-                         float *right)
+static void voice_render(sampler *s, voice *v, const lull_process *ctx, double base_rate,
+                         float *left, float *right)
 {
     const uint32_t ch = s->ch, from = v->from, n = ctx->frames - from;
     /* glide toward the target rate in the log domain (time constant GLIDE_SECONDS) */
     double r0 = v->rate, target = clampd(base_rate * v->transpose, RATE_MIN, RATE_MAX);
     double lr = log(r0), lt = log(target);
     lr += (lt - lr) * (1.0 - exp(-(double)n / (GLIDE_SECONDS * s->sr)));
-    if (fabs(lt - lr) < 1e-9)
-        lr = lt; /* settle exactly, so a held rate is a constant ratio */
+    if (fabs(lt - lr) < 1e-9) lr = lt; /* settle exactly, so a held rate is a constant ratio */
     double r1 = v->rate = exp(lr);
 
     long gen = 0;
     double rmax = r0 > r1 ? r0 : r1;
     for (int iter = 0; gen < (long)n && iter < 32; iter++) {
         uint32_t need = (uint32_t)ceil((double)((long)n - gen) * rmax) + 32u;
-        if (iter > 0)
-            need = v->staged + 64u; /* the converter wants its filter's lookahead too */
-        if (need > STAGE_FRAMES)
-            need = STAGE_FRAMES;
+        if (iter > 0) need = v->staged + 64u; /* the converter wants its filter's lookahead too */
+        if (need > STAGE_FRAMES) need = STAGE_FRAMES;
         if (v->staged < need) {
             read_source(s, v, v->stage + (size_t)v->staged * ch, need - v->staged);
             v->staged = need;
@@ -379,8 +367,7 @@ static void voice_render(sampler *s, voice *v, const lull_process *ctx, double b
                        .output_frames = (long)n - gen,
                        .end_of_input = 0,
                        .src_ratio = 1.0 / r1};
-        if (src_process(v->cur, &sd) != 0)
-            break;
+        if (src_process(v->cur, &sd) != 0) break;
         if (sd.input_frames_used > 0) {
             v->staged -= (uint32_t)sd.input_frames_used;
             memmove(v->stage, v->stage + (size_t)sd.input_frames_used * ch,
@@ -408,12 +395,10 @@ static void voice_render(sampler *s, voice *v, const lull_process *ctx, double b
         }
         if (v->releasing) {
             v->env -= v->rel_step;
-            if (v->env < 0.0)
-                v->env = 0.0;
+            if (v->env < 0.0) v->env = 0.0;
         } else if (v->env < 1.0) {
             v->env += v->att_step;
-            if (v->env > 1.0)
-                v->env = 1.0;
+            if (v->env > 1.0) v->env = 1.0;
         }
         /* smoothstep of the linear ramp: zero slope where a ramp starts and ends, so
          * neither an onset nor a fade has a corner; still > 0 on the first frame */
@@ -423,8 +408,7 @@ static void voice_render(sampler *s, voice *v, const lull_process *ctx, double b
         right[f] += g * conv[ch - 1];
     }
     v->played += 0.5 * (r0 + r1) * (double)n;
-    if (v->releasing && v->env <= 0.0)
-        v->active = false;
+    if (v->releasing && v->env <= 0.0) v->active = false;
     if (!v->is_loop && v->pos >= v->end &&
         v->played > (double)v->region_len + TAIL_FRAMES * (r1 > 1.0 ? r1 : 1.0))
         v->active = false;
@@ -445,8 +429,7 @@ static void sampler_process(void *self, const lull_process *ctx)
     const float *gain_db = ctx->params[P_GAIN_DB];
     if (ctx->params_static[P_GAIN_DB]) {
         double g = pow(10.0, clampd(gain_db[0], -200.0, 40.0) / 20.0);
-        for (uint32_t f = 0; f < frames; f++)
-            s->gain[f] = g;
+        for (uint32_t f = 0; f < frames; f++) s->gain[f] = g;
     } else {
         for (uint32_t f = 0; f < frames; f++)
             s->gain[f] = pow(10.0, clampd(gain_db[f], -200.0, 40.0) / 20.0);
@@ -476,8 +459,7 @@ static void sampler_process(void *self, const lull_process *ctx)
 
     bool has_notes = ctx->struct_size >= offsetof(lull_process, note_count) + sizeof(uint32_t);
     uint32_t note_count = has_notes && ctx->notes ? ctx->note_count : 0;
-    if (note_count > LULL_MAX_NOTES)
-        note_count = LULL_MAX_NOTES;
+    if (note_count > LULL_MAX_NOTES) note_count = LULL_MAX_NOTES;
     for (uint32_t k = 0; k < note_count; k++) {
         const lull_note *nt = &ctx->notes[k];
         if (nt->type == LULL_NOTE_ON && nt->offset < frames && !loop_mode_at(ctx, nt->offset))
@@ -485,14 +467,11 @@ static void sampler_process(void *self, const lull_process *ctx)
     }
 
     for (int i = 0; i < VOICES; i++)
-        if (s->v[i].active)
-            voice_render(s, &s->v[i], ctx, rate, left, right);
+        if (s->v[i].active) voice_render(s, &s->v[i], ctx, rate, left, right);
 
     for (uint32_t f = 0; f < frames; f++) { /* no denormals, nothing non-finite */
-        if (!(fabsf(left[f]) >= 1e-20f) || !isfinite(left[f]))
-            left[f] = 0.0f;
-        if (!(fabsf(right[f]) >= 1e-20f) || !isfinite(right[f]))
-            right[f] = 0.0f;
+        if (!(fabsf(left[f]) >= 1e-20f) || !isfinite(left[f])) left[f] = 0.0f;
+        if (!(fabsf(right[f]) >= 1e-20f) || !isfinite(right[f])) right[f] = 0.0f;
     }
 }
 

@@ -38,8 +38,7 @@ size_t stretch_onsets_first(const uint64_t *onsets, size_t count, int64_t lo)
 
 size_t stretch_onsets_in(const uint64_t *onsets, size_t count, int64_t lo, int64_t hi)
 {
-    if (hi <= lo || count == 0)
-        return 0;
+    if (hi <= lo || count == 0) return 0;
     return stretch_onsets_first(onsets, count, hi) - stretch_onsets_first(onsets, count, lo);
 }
 
@@ -48,8 +47,8 @@ size_t stretch_onsets_in(const uint64_t *onsets, size_t count, int64_t lo, int64
  * magnitudes peaks as soon as an attack enters a frame's tail, up to half a
  * frame early; this puts the onset within a block of the rise. */
 #define REFINE_BLOCK 32
-static uint64_t refine(const float *const *data, uint32_t channels, uint64_t frames,
-                       uint64_t from, uint64_t span)
+static uint64_t refine(const float *const *data, uint32_t channels, uint64_t frames, uint64_t from,
+                       uint64_t span)
 {
     double e1 = 0.0, e2 = 0.0, best = -1.0, floor_e = 1e-12 * REFINE_BLOCK;
     uint64_t at = from;
@@ -58,8 +57,7 @@ static uint64_t refine(const float *const *data, uint32_t channels, uint64_t fra
         double e = 0.0;
         for (uint64_t i = b; i < b + REFINE_BLOCK; i++) {
             double v = 0.0;
-            for (uint32_t c = 0; c < channels; c++)
-                v += data[c][i];
+            for (uint32_t c = 0; c < channels; c++) v += data[c][i];
             e += v * v;
         }
         double jump = e / (e1 + e2 + floor_e);
@@ -79,8 +77,7 @@ int stretch_find_onsets(const float *const *data, uint32_t channels, uint64_t fr
     *onsets = NULL;
     *count = 0;
     uint32_t m = 64;
-    while (m < 4096 && m * 1.5 < ONSET_FFT_48K * sample_rate / 48000.0)
-        m *= 2;
+    while (m < 4096 && m * 1.5 < ONSET_FFT_48K * sample_rate / 48000.0) m *= 2;
     uint32_t hop = m / 4, bins = m / 2 + 1;
     size_t nframes = (size_t)(frames / hop) + 1;
 
@@ -91,8 +88,7 @@ int stretch_find_onsets(const float *const *data, uint32_t channels, uint64_t fr
     float *flux = calloc(nframes, sizeof *flux);
     fftwf_plan plan = x && spec ? fftwf_plan_dft_r2c_1d((int)m, x, spec, FFTW_ESTIMATE) : NULL;
     int rc = -1;
-    if (!x || !spec || !win || !logmag || !flux || !plan)
-        goto out;
+    if (!x || !spec || !win || !logmag || !flux || !plan) goto out;
 
     double wsum = 0.0;
     for (uint32_t j = 0; j < m; j++) {
@@ -108,8 +104,7 @@ int stretch_find_onsets(const float *const *data, uint32_t channels, uint64_t fr
             int64_t i = c0 + j;
             float v = 0.0f;
             if (i >= 0 && (uint64_t)i < frames)
-                for (uint32_t c = 0; c < channels; c++)
-                    v += data[c][i];
+                for (uint32_t c = 0; c < channels; c++) v += data[c][i];
             x[j] = v * win[j];
         }
         fftwf_execute(plan);
@@ -119,8 +114,7 @@ int stretch_find_onsets(const float *const *data, uint32_t channels, uint64_t fr
             float mag = sqrtf(spec[i][0] * spec[i][0] + spec[i][1] * spec[i][1]);
             cur[i] = log1pf(scale * mag);
             float d = cur[i] - prev[i];
-            if (d > 0.0f && k > 0)
-                rise += d;
+            if (d > 0.0f && k > 0) rise += d;
         }
         flux[k] = (float)(rise / bins);
     }
@@ -133,44 +127,35 @@ int stretch_find_onsets(const float *const *data, uint32_t channels, uint64_t fr
         bool any = false;
         for (size_t k = 1; k < nframes; k++) {
             float f = flux[k];
-            if (f <= flux[k - 1] || (k + 1 < nframes && f < flux[k + 1]))
-                continue;
+            if (f <= flux[k - 1] || (k + 1 < nframes && f < flux[k + 1])) continue;
             /* The sound's first frames rise out of the zeros before it: not an
              * attack (it would reset the phases at every pass of a loop that
              * starts there); nor is its end, cut off into zeros. */
-            if ((k - 1) * hop < m / 2 || k * hop + m / 2 > frames)
-                continue;
+            if ((k - 1) * hop < m / 2 || k * hop + m / 2 > frames) continue;
             double mean = 0.0;
             size_t lo = k > ONSET_CONTEXT ? k - ONSET_CONTEXT : 0;
             size_t hi = k + ONSET_CONTEXT < nframes ? k + ONSET_CONTEXT : nframes - 1;
-            for (size_t j = lo; j <= hi; j++)
-                mean += flux[j];
+            for (size_t j = lo; j <= hi; j++) mean += flux[j];
             mean /= (double)(hi - lo + 1);
-            if (f < ONSET_DELTA + ONSET_LAMBDA * mean)
-                continue;
+            if (f < ONSET_DELTA + ONSET_LAMBDA * mean) continue;
             uint64_t at = refine(data, channels, frames, k * hop - hop - 2 * REFINE_BLOCK,
                                  hop + m / 2 + 2 * REFINE_BLOCK);
-            if (any && at - last < min_gap)
-                continue;
-            if (pass == 1)
-                (*onsets)[n] = at;
+            if (any && at - last < min_gap) continue;
+            if (pass == 1) (*onsets)[n] = at;
             n++;
             last = at;
             any = true;
         }
         if (pass == 0) {
-            if (n == 0)
-                break;
+            if (n == 0) break;
             *onsets = malloc(n * sizeof **onsets);
-            if (!*onsets)
-                goto out;
+            if (!*onsets) goto out;
         }
         *count = n;
     }
     rc = 0;
 out:
-    if (plan)
-        fftwf_destroy_plan(plan);
+    if (plan) fftwf_destroy_plan(plan);
     fftwf_free(x);
     fftwf_free(spec);
     free(win);

@@ -88,23 +88,23 @@ typedef struct stretch_node {
     const lull_host *host;
     const lull_sound *sound;
     const float *src[MAX_CH];
-    uint32_t channels;            /* 1 or 2 */
+    uint32_t channels; /* 1 or 2 */
     int64_t sound_frames;
     double rate;
 
-    uint32_t n, hs, bins, dhop;   /* FFT size, synthesis hop N/4, N/2+1, Hs/2 */
-    uint32_t ring_mask;           /* overlap-add ring of 2N frames */
-    float *win;                   /* analysis Hann, N */
-    float *swin;                  /* synthesis Hann / (1.5 N) */
+    uint32_t n, hs, bins, dhop; /* FFT size, synthesis hop N/4, N/2+1, Hs/2 */
+    uint32_t ring_mask;         /* overlap-add ring of 2N frames */
+    float *win;                 /* analysis Hann, N */
+    float *swin;                /* synthesis Hann / (1.5 N) */
     float xfade[XFADE_POINTS + 2];
-    float *time;                  /* N, FFT scratch */
-    fftwf_complex *spec[MAX_CH];  /* X of each channel, rotated in place into Y */
-    fftwf_complex *mid, *mid_prev;/* analysis mid spectrum, this and the previous frame */
-    fftwf_complex *mid_d;         /* mid spectrum Hs/2 later */
-    fftwf_complex *ymid_prev;     /* synthesis mid spectrum of the previous frame */
-    float *mag2;                  /* |mid|^2 */
-    uint32_t *peak, *region_end;  /* peaks and the end (exclusive) of each one's region */
-    float (*rot)[2];              /* each peak's phase correction (unit phasor) */
+    float *time;                   /* N, FFT scratch */
+    fftwf_complex *spec[MAX_CH];   /* X of each channel, rotated in place into Y */
+    fftwf_complex *mid, *mid_prev; /* analysis mid spectrum, this and the previous frame */
+    fftwf_complex *mid_d;          /* mid spectrum Hs/2 later */
+    fftwf_complex *ymid_prev;      /* synthesis mid spectrum of the previous frame */
+    float *mag2;                   /* |mid|^2 */
+    uint32_t *peak, *region_end;   /* peaks and the end (exclusive) of each one's region */
+    float (*rot)[2];               /* each peak's phase correction (unit phasor) */
     uint32_t peak_count;
     float *ring[MAX_CH];
     fftwf_plan fwd, inv;
@@ -113,48 +113,44 @@ typedef struct stretch_node {
 
     /* Pipeline */
     uint8_t steps[8];
-    uint32_t step_count, step;    /* the hop's step list and the next to run */
+    uint32_t step_count, step; /* the hop's step list and the next to run */
     bool frame_open;
-    uint64_t t;                   /* frames output since activate()/reset() */
-    uint64_t frame;               /* index of the frame in progress */
+    uint64_t t;     /* frames output since activate()/reset() */
+    uint64_t frame; /* index of the frame in progress */
 
     /* Playhead (virtual coordinates: source frames consumed since the start,
      * unwrapped; a loop coordinate is start + (v mod period)). */
-    double v;                     /* consumed at the start of the current hop */
-    double speed;                 /* speed of the current hop */
+    double v;     /* consumed at the start of the current hop */
+    double speed; /* speed of the current hop */
     double log_speed;
     bool speed_set;
-    int64_t a;                    /* analysis frame start (virtual) */
-    int64_t hop_a;                /* a - previous a, 0 when not contiguous */
-    bool have_prev;               /* a previous frame exists and the region is unchanged */
-    bool phase_reset;             /* this frame copies its analysis phases */
-    bool use_dhop;                /* this frame estimates frequency from mid_d */
-    uint32_t gate;                /* frame offset of an onset after the centre (n: none) */
-    int64_t ls, lp, lx, le;       /* loop start, period, crossfade, end (frames) */
+    int64_t a;              /* analysis frame start (virtual) */
+    int64_t hop_a;          /* a - previous a, 0 when not contiguous */
+    bool have_prev;         /* a previous frame exists and the region is unchanged */
+    bool phase_reset;       /* this frame copies its analysis phases */
+    bool use_dhop;          /* this frame estimates frequency from mid_d */
+    uint32_t gate;          /* frame offset of an onset after the centre (n: none) */
+    int64_t ls, lp, lx, le; /* loop start, period, crossfade, end (frames) */
 } stretch_node;
 
 /* ---------------------------------------------------------------------------- */
 
 static void stretch_log(const stretch_node *s, enum lull_log_level level, const char *msg)
 {
-    if (s->host && s->host->log)
-        s->host->log(s->host, level, msg);
+    if (s->host && s->host->log) s->host->log(s->host, level, msg);
 }
 
 static void *stretch_create(const lull_descriptor *desc, const lull_host *host)
 {
     stretch_node *s = calloc(1, sizeof *s);
-    if (s)
-        s->host = host;
+    if (s) s->host = host;
     return s;
 }
 
 static void stretch_free_buffers(stretch_node *s)
 {
-    if (s->fwd)
-        fftwf_destroy_plan(s->fwd);
-    if (s->inv)
-        fftwf_destroy_plan(s->inv);
+    if (s->fwd) fftwf_destroy_plan(s->fwd);
+    if (s->inv) fftwf_destroy_plan(s->inv);
     s->fwd = s->inv = NULL;
     fftwf_free(s->win);
     fftwf_free(s->swin);
@@ -227,8 +223,8 @@ static bool stretch_activate(void *self, double sample_rate, uint32_t max_frames
                     "preset's node, e.g. \"sounds\": {\"source\": \"pad\"})");
         return false;
     }
-    if (snd->channels < 1 || snd->channels > 2 || snd->frames < 1 || !snd->data ||
-        !snd->data[0] || (snd->channels == 2 && !snd->data[1])) {
+    if (snd->channels < 1 || snd->channels > 2 || snd->frames < 1 || !snd->data || !snd->data[0] ||
+        (snd->channels == 2 && !snd->data[1])) {
         snprintf(msg, sizeof msg,
                  "stretch: sound slot \"source\" (%s): %u channels, %llu frames; need 1 or 2 "
                  "channels and at least one frame",
@@ -250,8 +246,7 @@ static bool stretch_activate(void *self, double sample_rate, uint32_t max_frames
     s->rate = sample_rate;
 
     uint32_t n = 256;
-    while (n < 16384 && n * 1.5 < FFT_48K * sample_rate / 48000.0)
-        n *= 2;
+    while (n < 16384 && n * 1.5 < FFT_48K * sample_rate / 48000.0) n *= 2;
     s->n = n;
     s->hs = n / 4;
     s->dhop = s->hs / 2;
@@ -279,13 +274,13 @@ static bool stretch_activate(void *self, double sample_rate, uint32_t max_frames
     s->peak = malloc(s->bins * sizeof *s->peak);
     s->region_end = malloc(s->bins * sizeof *s->region_end);
     s->rot = malloc(s->bins * sizeof *s->rot);
-    bool ok = s->win && s->swin && s->time && s->spec[0] && s->ring[0] && s->mid &&
-              s->mid_prev && s->mid_d && s->ymid_prev && s->mag2 && s->peak && s->region_end &&
-              s->rot && (s->channels == 1 || (s->spec[1] && s->ring[1]));
+    bool ok = s->win && s->swin && s->time && s->spec[0] && s->ring[0] && s->mid && s->mid_prev &&
+              s->mid_d && s->ymid_prev && s->mag2 && s->peak && s->region_end && s->rot &&
+              (s->channels == 1 || (s->spec[1] && s->ring[1]));
     if (ok) {
         s->fwd = fftwf_plan_dft_r2c_1d((int)n, s->time, s->spec[0], FFTW_ESTIMATE);
-        s->inv = fftwf_plan_dft_c2r_1d((int)n, s->spec[0], s->time,
-                                       FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
+        s->inv =
+            fftwf_plan_dft_c2r_1d((int)n, s->spec[0], s->time, FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
         ok = s->fwd && s->inv;
     }
     if (ok)
@@ -303,21 +298,18 @@ static bool stretch_activate(void *self, double sample_rate, uint32_t max_frames
         s->win[j] = (float)w;
         s->swin[j] = (float)(w / (1.5 * n));
     }
-    for (int j = 0; j <= XFADE_POINTS; j++)
-        s->xfade[j] = (float)sin(0.5 * M_PI * j / XFADE_POINTS);
+    for (int j = 0; j <= XFADE_POINTS; j++) s->xfade[j] = (float)sin(0.5 * M_PI * j / XFADE_POINTS);
     s->xfade[XFADE_POINTS + 1] = 1.0f;
 
     int k = 0;
     s->steps[k++] = ST_BEGIN;
-    if (s->channels == 2)
-        s->steps[k++] = ST_GATHER1;
+    if (s->channels == 2) s->steps[k++] = ST_GATHER1;
     s->steps[k++] = ST_GATHER_D;
     s->steps[k++] = ST_ANALYZE;
     s->steps[k++] = ST_PHASE_A;
     s->steps[k++] = ST_PHASE_B;
     s->steps[k++] = ST_SYNTH0;
-    if (s->channels == 2)
-        s->steps[k++] = ST_SYNTH1;
+    if (s->channels == 2) s->steps[k++] = ST_SYNTH1;
     s->step_count = (uint32_t)k;
     stretch_clear(s);
     return true;
@@ -347,22 +339,18 @@ static bool set_region(stretch_node *s, double start_s, double end_s, double xfa
 {
     int64_t f = s->sound_frames;
     int64_t st = (int64_t)llround(clampd(start_s, 0.0, 3600.0) * s->rate);
-    if (st > f - 1)
-        st = f - 1;
+    if (st > f - 1) st = f - 1;
     double e_s = clampd(end_s, 0.0, 3600.0);
     int64_t en = e_s > 0.0 ? (int64_t)llround(e_s * s->rate) : f;
-    if (en > f)
-        en = f;
+    if (en > f) en = f;
     int64_t min_len = (int64_t)(MIN_LOOP_S * s->rate);
-    if (min_len > f)
-        min_len = f;
+    if (min_len > f) min_len = f;
     if (en - st < min_len) {
         en = st + min_len < f ? st + min_len : f;
         st = en - min_len;
     }
     int64_t x = (int64_t)llround(clampd(xfade_s, 0.0, 10.0) * s->rate);
-    if (x > (en - st) / 2)
-        x = (en - st) / 2;
+    if (x > (en - st) / 2) x = (en - st) / 2;
     bool changed = st != s->ls || en != s->le || x != s->lx;
     s->ls = st;
     s->le = en;
@@ -375,8 +363,7 @@ static bool set_region(stretch_node *s, double start_s, double end_s, double xfa
 static int64_t loop_coord(const stretch_node *s, int64_t v)
 {
     int64_t m = v % s->lp;
-    if (m < 0)
-        m += s->lp;
+    if (m < 0) m += s->lp;
     return s->ls + m;
 }
 
@@ -409,23 +396,18 @@ static void gather(const stretch_node *s, int ch, int64_t v0, float *dst, uint32
             float fo = po - (float)io;
             float gout = s->xfade[io] + fo * (s->xfade[io + 1] - s->xfade[io]);
             v = gin * a[u] + gout * a[u + s->lp];
-            if (sum)
-                v += gin * b[u] + gout * b[u + s->lp];
+            if (sum) v += gin * b[u] + gout * b[u + s->lp];
         } else {
             v = a[u];
-            if (sum)
-                v += b[u];
+            if (sum) v += b[u];
         }
         dst[j] = v * s->win[j];
-        if (++u == end)
-            u = s->ls;
+        if (++u == end) u = s->ls;
     }
     if (gate < s->n) {
-        for (uint32_t j = gate; j < s->n; j++)
-            dst[j] = 0.0f;
+        for (uint32_t j = gate; j < s->n; j++) dst[j] = 0.0f;
         uint32_t r0 = gate > GATE_RAMP ? gate - GATE_RAMP : 0;
-        for (uint32_t j = r0; j < gate; j++)
-            dst[j] *= (float)(gate - j) / (float)(GATE_RAMP + 1);
+        for (uint32_t j = r0; j < gate; j++) dst[j] *= (float)(gate - j) / (float)(GATE_RAMP + 1);
     }
 }
 
@@ -433,24 +415,20 @@ static void gather(const stretch_node *s, int ch, int64_t v0, float *dst, uint32
  * or n. (Onsets beyond the loop's end, across the wrap, are not looked for.) */
 static uint32_t gate_offset(const stretch_node *s, int64_t a)
 {
-    if (s->onset_count == 0)
-        return s->n;
+    if (s->onset_count == 0) return s->n;
     int64_t half = s->n / 2;
     int64_t uc = loop_coord(s, a + half);
     size_t i = stretch_onsets_first(s->onsets, s->onset_count, uc + 1);
-    if (i == s->onset_count)
-        return s->n;
+    if (i == s->onset_count) return s->n;
     int64_t o = (int64_t)s->onsets[i];
-    if (o >= s->ls + s->lp || o - uc >= half)
-        return s->n;
+    if (o >= s->ls + s->lp || o - uc >= half) return s->n;
     return (uint32_t)(half + (o - uc));
 }
 
 /* Any onset in the loop between virtual positions (v0, v1]? */
 static bool onset_between(const stretch_node *s, int64_t v0, int64_t v1)
 {
-    if (s->onset_count == 0 || v1 <= v0)
-        return false;
+    if (s->onset_count == 0 || v1 <= v0) return false;
     if (v1 - v0 >= s->lp) /* the span covers the whole loop */
         return stretch_onsets_in(s->onsets, s->onset_count, s->ls, s->le) > 0;
     int64_t u0 = loop_coord(s, v0 + 1), u1 = loop_coord(s, v1) + 1; /* [u0, u1) */
@@ -463,11 +441,9 @@ static bool onset_between(const stretch_node *s, int64_t v0, int64_t v1)
         spans = 2;
     }
     for (int i = 0; i < spans; i++) {
-        if (stretch_onsets_in(s->onsets, s->onset_count, lo[i], hi[i]))
-            return true;
+        if (stretch_onsets_in(s->onsets, s->onset_count, lo[i], hi[i])) return true;
         int64_t tlo = lo[i] + s->lp, thi = hi[i] + s->lp < s->le ? hi[i] + s->lp : s->le;
-        if (stretch_onsets_in(s->onsets, s->onset_count, tlo, thi))
-            return true;
+        if (stretch_onsets_in(s->onsets, s->onset_count, tlo, thi)) return true;
     }
     return false;
 }
@@ -477,21 +453,19 @@ static bool onset_between(const stretch_node *s, int64_t v0, int64_t v1)
 
 static void begin_frame(stretch_node *s, const lull_process *ctx, uint32_t off)
 {
-    if (off >= ctx->frames)
-        off = ctx->frames - 1;
+    if (off >= ctx->frames) off = ctx->frames - 1;
     bool moved = set_region(s, ctx->params[P_START][off], ctx->params[P_LOOP_END][off],
                             ctx->params[P_CROSSFADE][off]);
 
     /* Consumption over the hop that just ended, at the speed it had. */
-    if (s->speed_set)
-        s->v += s->speed * s->hs;
+    if (s->speed_set) s->v += s->speed * s->hs;
     double ratio = clampd(ctx->params[P_RATIO][off], 0.25, 4.0);
     double follow = clampd(ctx->params[P_FOLLOW][off], 0.0, 1.0);
     double ref = clampd(ctx->params[P_REF_BPM][off], 20.0, 240.0);
     double bpm = ctx->clocks->tempo_bpm;
-    if (!(bpm > 1.0 && bpm < 1000.0))
-        bpm = ref;
-    double target = clampd(log2(ratio) + follow * log2(bpm / ref), log2(SPEED_MIN), log2(SPEED_MAX));
+    if (!(bpm > 1.0 && bpm < 1000.0)) bpm = ref;
+    double target =
+        clampd(log2(ratio) + follow * log2(bpm / ref), log2(SPEED_MIN), log2(SPEED_MAX));
     if (!s->speed_set) {
         s->log_speed = target;
         s->speed_set = true;
@@ -547,20 +521,17 @@ static void analyze(stretch_node *s)
          * speed). One neighbour each side keeps them apart. */
         for (uint32_t i = 0; i < bins; i++) {
             float m = m2[i];
-            if ((i >= 1 && m <= m2[i - 1]) || (i + 1 < bins && m < m2[i + 1]))
-                continue;
+            if ((i >= 1 && m <= m2[i - 1]) || (i + 1 < bins && m < m2[i + 1])) continue;
             s->peak[np++] = i;
         }
         /* Regions: each ends after the lowest bin between its peak and the next. */
         for (uint32_t j = 0; j + 1 < np; j++) {
             uint32_t lo = s->peak[j] + 1, best = lo;
             for (uint32_t i = lo + 1; i < s->peak[j + 1]; i++)
-                if (m2[i] < m2[best])
-                    best = i;
+                if (m2[i] < m2[best]) best = i;
             s->region_end[j] = best + 1;
         }
-        if (np)
-            s->region_end[np - 1] = bins;
+        if (np) s->region_end[np - 1] = bins;
     }
     if (np == 0) { /* silence: one region, no rotation */
         s->peak[0] = 0;
@@ -572,7 +543,10 @@ static void analyze(stretch_node *s)
 }
 
 /* Wrap to [-pi, pi). */
-static float princarg(float x) { return x - 2.0f * (float)M_PI * floorf(x / (2.0f * (float)M_PI) + 0.5f); }
+static float princarg(float x)
+{
+    return x - 2.0f * (float)M_PI * floorf(x / (2.0f * (float)M_PI) + 0.5f);
+}
 
 static void peak_rotations(stretch_node *s)
 {
@@ -641,16 +615,13 @@ static void synth(stretch_node *s, uint32_t c)
     fftwf_execute_dft_c2r(s->inv, s->spec[c], s->time);
     float *ring = s->ring[c];
     uint64_t base = s->frame * s->hs;
-    for (uint32_t j = 0; j < s->n; j++)
-        ring[(base + j) & s->ring_mask] += s->time[j] * s->swin[j];
+    for (uint32_t j = 0; j < s->n; j++) ring[(base + j) & s->ring_mask] += s->time[j] * s->swin[j];
 }
 
 static void run_step(stretch_node *s, const lull_process *ctx, uint32_t off)
 {
     switch (s->steps[s->step]) {
-    case ST_BEGIN:
-        begin_frame(s, ctx, off);
-        break;
+    case ST_BEGIN: begin_frame(s, ctx, off); break;
     case ST_GATHER1:
         gather(s, 1, s->a, s->time, s->gate);
         fftwf_execute_dft_r2c(s->fwd, s->time, s->spec[1]);
@@ -661,9 +632,7 @@ static void run_step(stretch_node *s, const lull_process *ctx, uint32_t off)
             fftwf_execute_dft_r2c(s->fwd, s->time, s->mid_d);
         }
         break;
-    case ST_ANALYZE:
-        analyze(s);
-        break;
+    case ST_ANALYZE: analyze(s); break;
     case ST_PHASE_A:
         peak_rotations(s);
         rotate_regions(s, 0, s->peak_count / 2);
@@ -675,22 +644,16 @@ static void run_step(stretch_node *s, const lull_process *ctx, uint32_t off)
         s->mid = tmp;
         break;
     }
-    case ST_SYNTH0:
-        synth(s, 0);
-        break;
-    case ST_SYNTH1:
-        synth(s, 1);
-        break;
+    case ST_SYNTH0: synth(s, 0); break;
+    case ST_SYNTH1: synth(s, 1); break;
     }
     s->step++;
 }
 
 static void run_steps(stretch_node *s, const lull_process *ctx, uint32_t off, uint32_t target)
 {
-    if (!s->frame_open)
-        return;
-    while (s->step < target && s->step < s->step_count)
-        run_step(s, ctx, off);
+    if (!s->frame_open) return;
+    while (s->step < target && s->step < s->step_count) run_step(s, ctx, off);
 }
 
 static void stretch_process(void *self, const lull_process *ctx)
@@ -711,18 +674,15 @@ static void stretch_process(void *self, const lull_process *ctx)
             s->frame_open = true;
         }
         uint32_t seg = ctx->frames - done;
-        if (seg > s->hs - phase)
-            seg = s->hs - phase;
+        if (seg > s->hs - phase) seg = s->hs - phase;
         /* Output: the overlap-add ring one hop behind, cleared as it is read. */
         uint64_t r = s->t + s->ring_mask + 1 - s->hs;
         for (uint32_t i = 0; i < seg; i++, r++) {
             uint32_t k = (uint32_t)(r & s->ring_mask);
-            if (!gain_static)
-                g = powf(10.0f, clampd(gain_db[done + i], -60.0, 12.0) / 20.0f);
+            if (!gain_static) g = powf(10.0f, clampd(gain_db[done + i], -60.0, 12.0) / 20.0f);
             float l = s->ring[0][k], rr = s->channels == 2 ? s->ring[1][k] : l;
             s->ring[0][k] = 0.0f;
-            if (s->channels == 2)
-                s->ring[1][k] = 0.0f;
+            if (s->channels == 2) s->ring[1][k] = 0.0f;
             l *= g;
             rr *= g;
             outl[done + i] = fabsf(l) < 1e-30f ? 0.0f : l;
@@ -730,8 +690,7 @@ static void stretch_process(void *self, const lull_process *ctx)
         }
         /* Spread the hop's steps evenly over its frames (rounded up: all done by
          * the end of the hop). */
-        uint32_t target =
-            (uint32_t)(((uint64_t)s->step_count * (phase + seg) + s->hs - 1) / s->hs);
+        uint32_t target = (uint32_t)(((uint64_t)s->step_count * (phase + seg) + s->hs - 1) / s->hs);
         run_steps(s, ctx, done, target);
         s->t += seg;
         done += seg;
@@ -750,8 +709,7 @@ static const lull_ext_latency stretch_latency_ext = {stretch_latency};
 
 static const void *stretch_get_extension(void *self, const char *name)
 {
-    if (strcmp(name, LULL_EXT_LATENCY) == 0)
-        return &stretch_latency_ext;
+    if (strcmp(name, LULL_EXT_LATENCY) == 0) return &stretch_latency_ext;
     return NULL;
 }
 

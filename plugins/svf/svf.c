@@ -35,34 +35,36 @@ typedef struct svf_coefs {
     double a11, a12, a21, a22, b1, b2;
     /* Two frames at once, s[n+2] = A^2 s[n] + A B x[n] + B x[n+1]: the dependency
      * chain then spans two frames, halving its cost per frame. */
-    double q11, q12, q21, q22;   /* A^2 */
-    double c1, c2;               /* A B */
+    double q11, q12, q21, q22; /* A^2 */
+    double c1, c2;             /* A B */
 } svf_coefs;
 
 typedef struct svf_node {
     double sample_rate, max_cutoff;
-    double ic1, ic2; /* integrator states */
+    double ic1, ic2;  /* integrator states */
     svf_coefs cached; /* the coefficients in use, and what they were designed for */
     float cached_cutoff, cached_q;
-    float seen_cutoff, seen_q;   /* the values at the previous design frame */
-    uint64_t frame;   /* frames since activate() or reset() */
-    bool wide;        /* batches use the AVX2 copy of the lane kernel */
+    float seen_cutoff, seen_q; /* the values at the previous design frame */
+    uint64_t frame;            /* frames since activate() or reset() */
+    bool wide;                 /* batches use the AVX2 copy of the lane kernel */
 } svf_node;
 
 static svf_coefs svf_design(const svf_node *s, float cutoff, float q)
 {
     double fc = cutoff;
-    if (!(fc >= 1.0))
-        fc = 1.0; /* also catches NaN */
-    if (fc > s->max_cutoff)
-        fc = s->max_cutoff;
+    if (!(fc >= 1.0)) fc = 1.0; /* also catches NaN */
+    if (fc > s->max_cutoff) fc = s->max_cutoff;
     double qq = q >= 0.1f ? q : 0.1; /* also catches NaN */
     double g = tan(M_PI * fc / s->sample_rate);
     double k = 1.0 / qq;
     double a1 = 1.0 / (1.0 + g * (g + k)), a2 = g * a1, a3 = g * a2;
     svf_coefs c = {.k = k,
-                   .a11 = 2.0 * a1 - 1.0, .a12 = -2.0 * a2, .b1 = 2.0 * a2,
-                   .a21 = 2.0 * a2, .a22 = 1.0 - 2.0 * a3, .b2 = 2.0 * a3};
+                   .a11 = 2.0 * a1 - 1.0,
+                   .a12 = -2.0 * a2,
+                   .b1 = 2.0 * a2,
+                   .a21 = 2.0 * a2,
+                   .a22 = 1.0 - 2.0 * a3,
+                   .b2 = 2.0 * a3};
     c.q11 = c.a11 * c.a11 + c.a12 * c.a21;
     c.q12 = c.a11 * c.a12 + c.a12 * c.a22;
     c.q21 = c.a21 * c.a11 + c.a22 * c.a21;
@@ -121,8 +123,8 @@ static inline bool svf_design_frame(svf_node *s, float c, float k)
 {
     bool moved = fabsf(c - s->cached_cutoff) > SVF_RETUNE * s->cached_cutoff ||
                  fabsf(k - s->cached_q) > SVF_RETUNE * s->cached_q;
-    bool settled = c == s->seen_cutoff && k == s->seen_q &&
-                   (c != s->cached_cutoff || k != s->cached_q);
+    bool settled =
+        c == s->seen_cutoff && k == s->seen_q && (c != s->cached_cutoff || k != s->cached_q);
     if (moved || settled) {
         s->cached = svf_design(s, c, k);
         s->cached_cutoff = c;
@@ -205,8 +207,7 @@ static void svf_process(void *self, const lull_process *ctx)
      * of how the host splits it into blocks. */
     uint32_t i = 0;
     while (i < ctx->frames) {
-        if (s->frame % SVF_DESIGN_FRAMES == 0)
-            svf_design_frame(s, cutoff[i], q[i]);
+        if (s->frame % SVF_DESIGN_FRAMES == 0) svf_design_frame(s, cutoff[i], q[i]);
         /* Up to the next design frame, or the end of the block, or (rarely) a mode
          * change. */
         uint32_t n = SVF_DESIGN_FRAMES - (uint32_t)(s->frame % SVF_DESIGN_FRAMES);
@@ -323,8 +324,8 @@ SVF_INLINE void scatter4(float *const out[SVF_LANES], int v, uint32_t i, v4d y)
 }
 
 /* svf_run's two-frame step for one vector of lanes. */
-SVF_INLINE void svf_step2(const svf_lanes *L, int mode, int v, v4d *ic1, v4d *ic2, v4d x0,
-                          v4d x1, v4d *y0, v4d *y1)
+SVF_INLINE void svf_step2(const svf_lanes *L, int mode, int v, v4d *ic1, v4d *ic2, v4d x0, v4d x1,
+                          v4d *y0, v4d *y1)
 {
     v4d m1 = L->a11[v] * *ic1 + L->a12[v] * *ic2 + L->b1[v] * x0;
     v4d m2 = L->a21[v] * *ic1 + L->a22[v] * *ic2 + L->b2[v] * x0;
@@ -340,8 +341,8 @@ SVF_INLINE void svf_step2(const svf_lanes *L, int mode, int v, v4d *ic1, v4d *ic
  * steps) per iteration through a transpose, then a step and a single frame at
  * the end as svf_run pairs them. */
 SVF_INLINE void svf_run_lanes(v4d ic1[SVF_VECS], v4d ic2[SVF_VECS], const svf_lanes *L, int mode,
-                              int nv, const float *const in[SVF_LANES],
-                              float *const out[SVF_LANES], uint32_t i0, uint32_t n)
+                              int nv, const float *const in[SVF_LANES], float *const out[SVF_LANES],
+                              uint32_t i0, uint32_t n)
 {
     uint32_t i = i0, end = i0 + n;
     /* (every inner loop fully unrolled, so that the states and rows stay in
@@ -352,7 +353,8 @@ SVF_INLINE void svf_run_lanes(v4d ic1[SVF_VECS], v4d ic2[SVF_VECS], const svf_la
         for (int v = 0; v < nv; v++) {
             v4f r[4];
 #pragma GCC unroll 4
-            for (int e = 0; e < SVF_WIDTH; e++) memcpy(&r[e], in[SVF_WIDTH * v + e] + i, sizeof r[e]);
+            for (int e = 0; e < SVF_WIDTH; e++)
+                memcpy(&r[e], in[SVF_WIDTH * v + e] + i, sizeof r[e]);
             transpose4(r);
             v4d y[4];
             svf_step2(L, mode, v, &ic1[v], &ic2[v], __builtin_convertvector(r[0], v4d),
@@ -363,7 +365,8 @@ SVF_INLINE void svf_run_lanes(v4d ic1[SVF_VECS], v4d ic2[SVF_VECS], const svf_la
             for (int f = 0; f < 4; f++) r[f] = __builtin_convertvector(y[f], v4f);
             transpose4(r);
 #pragma GCC unroll 4
-            for (int e = 0; e < SVF_WIDTH; e++) memcpy(out[SVF_WIDTH * v + e] + i, &r[e], sizeof r[e]);
+            for (int e = 0; e < SVF_WIDTH; e++)
+                memcpy(out[SVF_WIDTH * v + e] + i, &r[e], sizeof r[e]);
         }
     if (i + 2 <= end) {
 #pragma GCC unroll 2
@@ -481,9 +484,10 @@ static void svf_process_batch(void *const *selves, const lull_process *const *ct
     for (uint32_t k = 0; k < count; k++) {
         svf_node *s = selves[k];
         int m = block_mode(ctxs[k]);
-        bool fits = m >= 0 && (lanes == 0 || (ctxs[k]->frames == lane_ctx[0]->frames &&
-                                              s->frame % SVF_DESIGN_FRAMES ==
-                                                  lane[0]->frame % SVF_DESIGN_FRAMES));
+        bool fits =
+            m >= 0 &&
+            (lanes == 0 || (ctxs[k]->frames == lane_ctx[0]->frames &&
+                            s->frame % SVF_DESIGN_FRAMES == lane[0]->frame % SVF_DESIGN_FRAMES));
         if (!fits) {
             svf_process(s, ctxs[k]);
             continue;

@@ -26,8 +26,7 @@ static double clamp(double x, double lo, double hi) { return x < lo ? lo : x > h
 /* Envelope 0..1 at pacer phase p in [0,1) for inhale fraction f in (0,1). */
 static double swell_envelope(double p, double f)
 {
-    if (p < f)
-        return 0.5 - 0.5 * cos(M_PI * p / f);
+    if (p < f) return 0.5 - 0.5 * cos(M_PI * p / f);
     return 0.5 + 0.5 * cos(M_PI * (p - f) / (1.0 - f));
 }
 
@@ -43,9 +42,8 @@ static void swell_process(void *self, const lull_process *ctx)
     double phase0 = c->pacer_phase, inc = c->pacer_phase_inc;
     for (uint32_t i = 0; i < ctx->frames; i++) {
         double p = phase0 + inc * (double)i - clamp(lag[i], 0.0, 0.5);
-        p -= floor(p); /* wrap into [0,1) */
-        if (!(p >= 0.0 && p < 1.0))
-            p = 0.0; /* p == 1.0 from rounding or a non-finite clock */
+        p -= floor(p);                       /* wrap into [0,1) */
+        if (!(p >= 0.0 && p < 1.0)) p = 0.0; /* p == 1.0 from rounding or a non-finite clock */
         float env = (float)swell_envelope(p, f);
         float d = (float)clamp(depth[i], 0.0, 1.0);
         env_out[i] = env;

@@ -21,8 +21,7 @@ static bool c11_activate(void *self, double sample_rate, uint32_t max_frames)
 static void c11_process(void *self, const lull_process *ctx)
 {
     (void)self;
-    for (uint32_t f = 0; f < ctx->frames; f++)
-        ctx->outputs[0][f] = 0.0f;
+    for (uint32_t f = 0; f < ctx->frames; f++) ctx->outputs[0][f] = 0.0f;
 }
 
 static void c11_deactivate(void *self) { (void)self; }
@@ -33,10 +32,22 @@ static const lull_port_info c11_note_inputs[] = {{"notes"}};
 static const lull_port_info c11_slots[] = {{"sample"}};
 static const char *const c11_modes[] = {"soft", "hard"};
 static const lull_param_info c11_params[] = {
-    {.id = "gain", .name = "Gain", .unit = "dB", .min = -60.0f, .max = 0.0f, .def = -6.0f,
-     .smoothing_ms = 20.0f, .flags = LULL_PARAM_MODULATABLE},
-    {.id = "mode", .name = "Mode", .unit = "", .min = 0.0f, .max = 1.0f, .def = 0.0f,
-     .flags = LULL_PARAM_STEPPED, .value_names = c11_modes},
+    {.id = "gain",
+     .name = "Gain",
+     .unit = "dB",
+     .min = -60.0f,
+     .max = 0.0f,
+     .def = -6.0f,
+     .smoothing_ms = 20.0f,
+     .flags = LULL_PARAM_MODULATABLE},
+    {.id = "mode",
+     .name = "Mode",
+     .unit = "",
+     .min = 0.0f,
+     .max = 1.0f,
+     .def = 0.0f,
+     .flags = LULL_PARAM_STEPPED,
+     .value_names = c11_modes},
 };
 
 static const lull_descriptor c11_desc = {

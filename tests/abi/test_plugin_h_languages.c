@@ -4,8 +4,8 @@
  *   - both languages see the same layout of every struct (sizes, field offsets), and
  *   - LULL_PLUGIN_ENTRY in a C++ file exports the unmangled LULL_ENTRY_SYMBOL that
  *     the host's dlsym finds (the header's extern "C" is otherwise never exercised). */
-#include "plugin_h_layout.h"
 #include "check.h"
+#include "plugin_h_layout.h"
 
 #include <dlfcn.h>
 #include <string.h>
@@ -22,8 +22,8 @@ int main(void)
         CHECK(c11[i] == cxx[i], "layout figure %d: C11 %zu, C++17 %zu", i, c11[i], cxx[i]);
         same += c11[i] == cxx[i];
     }
-    printf("layout: %d of %d figures agree (sizeof(lull_descriptor) %zu, lull_process %zu)\n",
-           same, (int)PLUGIN_H_LAYOUT_COUNT, sizeof(lull_descriptor), sizeof(lull_process));
+    printf("layout: %d of %d figures agree (sizeof(lull_descriptor) %zu, lull_process %zu)\n", same,
+           (int)PLUGIN_H_LAYOUT_COUNT, sizeof(lull_descriptor), sizeof(lull_process));
 
     const lull_plugin_entry *c = plugin_h_c11_entry();
     CHECK(c && c->abi_major == LULL_ABI_MAJOR && c->abi_minor == LULL_ABI_MINOR,
@@ -41,7 +41,7 @@ int main(void)
           LULL_ENTRY_SYMBOL, dlerror());
     if (sym) {
         lull_entry_fn fn;
-        memcpy(&fn, &sym, sizeof fn);  /* object -> function pointer, as POSIX allows */
+        memcpy(&fn, &sym, sizeof fn); /* object -> function pointer, as POSIX allows */
         const lull_plugin_entry *e = fn();
         CHECK(e->abi_major == LULL_ABI_MAJOR && e->struct_size == sizeof(lull_plugin_entry),
               "C++17 entry: ABI %u, struct_size %u", e->abi_major, e->struct_size);

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "records/csv_record.h"
 #include "fuzz_record_check.h"
 #include "fuzz_support.h"
+#include "records/csv_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -12,7 +12,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fuzz_strdup(data, size);
-    device_map *m = malloc(sizeof *m);   /* fixed tables: large for the stack */
+    device_map *m = malloc(sizeof *m); /* fixed tables: large for the stack */
     if (!m) abort();
     device_map_init(m);
     char err[512];
@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 int count = 0;
                 const device_rule *hit = NULL;
                 const char *why = NULL;
-                device_map_translate(m, r->address, types, argv, argc, &kind, out, 64, &count,
-                                     &hit, &why);
+                device_map_translate(m, r->address, types, argv, argc, &kind, out, 64, &count, &hit,
+                                     &why);
                 types[argc] = 'f';
             }
             lo_message msg = device_rule_message(r, in, 1);

@@ -72,8 +72,11 @@ static void setup(void)
     }
     if (d) closedir(d);
 
-    osc_server_config oc = {.port = 0, .bind = "127.0.0.1", .engine = &slot,
-                            .sensor_queue = &sensors, .audio_status = audio_status,
+    osc_server_config oc = {.port = 0,
+                            .bind = "127.0.0.1",
+                            .engine = &slot,
+                            .sensor_queue = &sensors,
+                            .audio_status = audio_status,
                             .devices = &devices};
     net_filter_defaults(&oc.allow);
     server = osc_server_create(&oc, err, sizeof err);
@@ -101,9 +104,11 @@ static void settle(void)
     lull_engine_process(engine, l, r, 64);
     lull_engine_service(engine);
     sensor_msg m;
-    while (spsc_pop(&sensors, &m)) {}
+    while (spsc_pop(&sensors, &m)) {
+    }
     char buf[65536];
-    while (recv(sink_fd, buf, sizeof buf, MSG_DONTWAIT) > 0) {}
+    while (recv(sink_fd, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -117,8 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     osc_server_handle_datagram(server, data, size, (struct sockaddr *)&from_loopback,
                                sizeof from_loopback);
     settle();
-    osc_server_handle_datagram(server, data, size, (struct sockaddr *)&from_lan,
-                               sizeof from_lan);
+    osc_server_handle_datagram(server, data, size, (struct sockaddr *)&from_lan, sizeof from_lan);
     settle();
     return 0;
 }

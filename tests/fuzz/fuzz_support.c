@@ -30,7 +30,7 @@ const char *fuzz_scratch_dir(void)
     snprintf(dir, sizeof dir, "%s/lull-fuzz-%ld", base, (long)getpid());
     if (mkdir(dir, 0700) != 0) {
         perror(dir);
-        abort();   /* a harness that cannot write its inputs would test nothing */
+        abort(); /* a harness that cannot write its inputs would test nothing */
     }
     atexit(remove_scratch);
     return dir;

@@ -4,8 +4,7 @@
 static void pass_process(void *self, const lull_process *ctx)
 {
     (void)self;
-    for (uint32_t f = 0; f < ctx->frames; f++)
-        ctx->outputs[0][f] = ctx->inputs[0][f];
+    for (uint32_t f = 0; f < ctx->frames; f++) ctx->outputs[0][f] = ctx->inputs[0][f];
 }
 TINY_DESCRIPTOR(desc, "bad_abi", pass_process);
 static const lull_descriptor *const list[] = {&desc};

@@ -29,7 +29,7 @@ static void relay_process(void *self, const lull_process *ctx)
     lull_note_output *out = ctx->notes_out;
     for (uint32_t i = 0; i < ctx->note_count && out->count < out->capacity; i++) {
         lull_note n = ctx->notes[i];
-        if (n.type != LULL_NOTE_ON) continue;   /* types it does not know: ignored, not passed on */
+        if (n.type != LULL_NOTE_ON) continue; /* types it does not know: ignored, not passed on */
         n.port = 0;
         n.pitch = n.pitch + 12.0f > 127.0f ? 127.0f : n.pitch + 12.0f;
         out->notes[out->count++] = n;

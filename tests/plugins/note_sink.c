@@ -8,14 +8,14 @@
 #include "lull/plugin.h"
 
 typedef struct {
-    uint64_t seed;    /* tells instances apart in the log (the host derives it from the name) */
-    uint64_t frame;   /* absolute frame of the log entry */
+    uint64_t seed;  /* tells instances apart in the log (the host derives it from the name) */
+    uint64_t frame; /* absolute frame of the log entry */
     lull_note note;
 } note_sink_entry;
 
 #define NOTE_SINK_LOG_MAX 65536
 typedef struct {
-    uint32_t count;   /* entries beyond the maximum are counted, not stored */
+    uint32_t count; /* entries beyond the maximum are counted, not stored */
     note_sink_entry entries[NOTE_SINK_LOG_MAX];
 } note_sink_log_t;
 

@@ -8,8 +8,8 @@
 #include "lull/plugin.h"
 
 typedef struct {
-    uint64_t frame;   /* frames since activate */
-    uint64_t k;       /* notes emitted so far (per burst: one k) */
+    uint64_t frame; /* frames since activate */
+    uint64_t k;     /* notes emitted so far (per burst: one k) */
 } source;
 
 static void *src_create(const lull_descriptor *d, const lull_host *h)
@@ -41,10 +41,12 @@ static void src_process(void *self, const lull_process *ctx)
         if (t < phase || (t - phase) % period != 0) continue;
         for (uint32_t b = 0; b < burst; b++)
             if (out->count < out->capacity)
-                out->notes[out->count++] = (lull_note){
-                    .offset = f, .port = port, .type = LULL_NOTE_ON,
-                    .pitch = ctx->params[P_PITCH][f], .velocity = ctx->params[P_VELOCITY][f],
-                    .duration_s = (float)s->k};
+                out->notes[out->count++] = (lull_note){.offset = f,
+                                                       .port = port,
+                                                       .type = LULL_NOTE_ON,
+                                                       .pitch = ctx->params[P_PITCH][f],
+                                                       .velocity = ctx->params[P_VELOCITY][f],
+                                                       .duration_s = (float)s->k};
         s->k++;
     }
     s->frame += ctx->frames;

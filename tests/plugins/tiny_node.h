@@ -18,8 +18,7 @@ static void *tiny_create(const lull_descriptor *d, const lull_host *h)
 {
     (void)d;
     tiny *t = calloc(1, sizeof(tiny));
-    if (t)
-        t->seed = h->seed;
+    if (t) t->seed = h->seed;
     return t;
 }
 static bool tiny_activate(void *self, double rate, uint32_t max_frames)
@@ -39,10 +38,30 @@ static const lull_param_info tiny_params[] TINY_UNUSED = {
     {"amount", "Amount", "", 0.0f, 1.0f, 0.5f, 20.0f, LULL_PARAM_MODULATABLE, NULL}};
 
 /* A descriptor named `id` with the shared parts and the given process(). */
-#define TINY_DESCRIPTOR(var, id_, process_fn)                                              \
-    static const lull_descriptor var = {sizeof(lull_descriptor), id_, id_, "1.0.0", "test", \
-                                        1, tiny_in, 1, tiny_out, 1, tiny_params,            \
-                                        tiny_create, tiny_activate, process_fn, NULL,       \
-                                        tiny_deactivate, tiny_destroy, NULL, 0, NULL, 0, NULL, 0, NULL}
+#define TINY_DESCRIPTOR(var, id_, process_fn)                                                      \
+    static const lull_descriptor var = {sizeof(lull_descriptor),                                   \
+                                        id_,                                                       \
+                                        id_,                                                       \
+                                        "1.0.0",                                                   \
+                                        "test",                                                    \
+                                        1,                                                         \
+                                        tiny_in,                                                   \
+                                        1,                                                         \
+                                        tiny_out,                                                  \
+                                        1,                                                         \
+                                        tiny_params,                                               \
+                                        tiny_create,                                               \
+                                        tiny_activate,                                             \
+                                        process_fn,                                                \
+                                        NULL,                                                      \
+                                        tiny_deactivate,                                           \
+                                        tiny_destroy,                                              \
+                                        NULL,                                                      \
+                                        0,                                                         \
+                                        NULL,                                                      \
+                                        0,                                                         \
+                                        NULL,                                                      \
+                                        0,                                                         \
+                                        NULL}
 
 #endif

@@ -21,14 +21,14 @@ static char *(*volatile call_strdup)(const char *) = strdup;
 static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 
 /* Arms, runs one operation, and checks it was counted exactly once under `name`. */
-#define EXPECT_ONE(name, stmt)                                                         \
-    do {                                                                               \
-        alloc_guard_arm();                                                             \
-        stmt;                                                                          \
-        unsigned long n_ = alloc_guard_disarm();                                       \
-        CHECK(n_ == 1, "%s: counted %lu calls, expected 1", name, n_);                 \
-        CHECK(strcmp(alloc_guard_last(), name) == 0, "last is \"%s\", expected %s",     \
-              alloc_guard_last(), name);                                               \
+#define EXPECT_ONE(name, stmt)                                                                     \
+    do {                                                                                           \
+        alloc_guard_arm();                                                                         \
+        stmt;                                                                                      \
+        unsigned long n_ = alloc_guard_disarm();                                                   \
+        CHECK(n_ == 1, "%s: counted %lu calls, expected 1", name, n_);                             \
+        CHECK(strcmp(alloc_guard_last(), name) == 0, "last is \"%s\", expected %s",                \
+              alloc_guard_last(), name);                                                           \
     } while (0)
 
 static volatile int go, done;
@@ -93,8 +93,7 @@ int main(void)
 
     /* Several offences accumulate; re-arming restarts the count. */
     alloc_guard_arm();
-    for (int i = 0; i < 5; i++)
-        call_free(call_malloc(16));
+    for (int i = 0; i < 5; i++) call_free(call_malloc(16));
     unsigned long ten = alloc_guard_disarm();
     CHECK(ten == 10, "5 malloc+free pairs counted %lu", ten);
     alloc_guard_arm();

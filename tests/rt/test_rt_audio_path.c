@@ -45,14 +45,17 @@ static void make_sound_presets(void)
 {
     snprintf(g_sound_dir, sizeof g_sound_dir, "/tmp/lull-rt-sounds-%d-XXXXXX", (int)getpid());
     if (!mkdtemp(g_sound_dir)) exit(2);
-    const struct { const char *name; int rate, channels, format; double hz; } files[] = {
-        {"waves.flac", 44100, 2, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 220.0},
-        {"bell.wav", 48000, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 660.0}};
+    const struct {
+        const char *name;
+        int rate, channels, format;
+        double hz;
+    } files[] = {{"waves.flac", 44100, 2, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 220.0},
+                 {"bell.wav", 48000, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 660.0}};
     for (int k = 0; k < 2; k++) {
         char path[400];
         snprintf(path, sizeof path, "%s/%s", g_sound_dir, files[k].name);
-        SF_INFO info = {.samplerate = files[k].rate, .channels = files[k].channels,
-                        .format = files[k].format};
+        SF_INFO info = {
+            .samplerate = files[k].rate, .channels = files[k].channels, .format = files[k].format};
         SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
         if (!sf) exit(2);
         float frame[2];
@@ -66,7 +69,8 @@ static void make_sound_presets(void)
     for (int k = 0; k < 2; k++) {
         snprintf(json[k], sizeof json[k],
                  "{\"lull_preset\": 1, \"sounds\": {\"s\": \"%s\"},\n"
-                 " \"nodes\": [{\"name\": \"p\", \"type\": \"sound_probe\", \"sounds\": {\"sound\": \"s\"}}],\n"
+                 " \"nodes\": [{\"name\": \"p\", \"type\": \"sound_probe\", \"sounds\": "
+                 "{\"sound\": \"s\"}}],\n"
                  " \"connections\": [{\"from\": \"p:left\", \"to\": \"out:left\"},\n"
                  "                 {\"from\": \"p:right\", \"to\": \"out:right\"}]}\n",
                  files[k].name);
@@ -81,7 +85,8 @@ static lull_engine *engine_with_sounds(void)
     if (tp && *tp)
         snprintf(probe_dir, sizeof probe_dir, "%s/sound", tp);
     else
-        snprintf(probe_dir, sizeof probe_dir, "%s/../test-plugins/sound", test_env("LULL_PLUGIN_DIR"));
+        snprintf(probe_dir, sizeof probe_dir, "%s/../test-plugins/sound",
+                 test_env("LULL_PLUGIN_DIR"));
     lull_engine_config c;
     lull_engine_config_defaults(&c);
     c.sample_rate = RATE;
@@ -89,7 +94,7 @@ static lull_engine *engine_with_sounds(void)
     c.plugin_dirs[0] = test_env("LULL_PLUGIN_DIR");
     c.plugin_dirs[1] = probe_dir;
     c.sound_dirs[0] = g_sound_dir;
-    static char shipped_sounds[4200];   /* the shipped presets' own sound files */
+    static char shipped_sounds[4200]; /* the shipped presets' own sound files */
     snprintf(shipped_sounds, sizeof shipped_sounds, "%s/sounds", test_env("LULL_PRESET_DIR"));
     c.sound_dirs[1] = shipped_sounds;
     char err[1024];
@@ -143,10 +148,12 @@ static void *control_main(void *arg)
         if (i % 40 == 20 && (i / 40) % 3 == 2)
             lull_engine_load_preset_file(e, g_all_nodes, 0.2f, on_all_nodes_done, NULL, err,
                                          sizeof err);
-        lull_engine_set_param(e, "shore", "cutoff", 300.0f + (float)(i % 50) * 40.0f, err, sizeof err);
+        lull_engine_set_param(e, "shore", "cutoff", 300.0f + (float)(i % 50) * 40.0f, err,
+                              sizeof err);
         lull_engine_set_volume(e, -6.0f - (float)(i % 10), NULL);
         if (i % 25 == 0) lull_engine_session(e, (i / 25) % 2 == 0);
-        if (i % 30 == 0) lull_engine_set_pacer(e, (enum pacer_mode)((i / 30) % 4), 6.0f, err, sizeof err);
+        if (i % 30 == 0)
+            lull_engine_set_pacer(e, (enum pacer_mode)((i / 30) % 4), 6.0f, err, sizeof err);
         usleep(2000);
     }
     return NULL;
@@ -180,7 +187,8 @@ int main(void)
     lull_engine *e = engine_with_sounds();
     char why[512];
     CHECK(fx_load(e, "surf", 0.0f, why, sizeof why), "surf: %s", why);
-    snprintf(g_all_nodes, sizeof g_all_nodes, "%s/presets/rt_all_nodes.json", test_env("LULL_TEST_DATA"));
+    snprintf(g_all_nodes, sizeof g_all_nodes, "%s/presets/rt_all_nodes.json",
+             test_env("LULL_TEST_DATA"));
     g_shipped_count = lull_engine_list_presets(e, g_shipped, 64);
     CHECK(g_shipped_count >= 3, "only %zu shipped presets listed", g_shipped_count);
 
@@ -216,15 +224,17 @@ int main(void)
 
     lull_engine_status st;
     lull_engine_get_status(e, &st);
-    CHECK(violations == 0, "the audio path made %lu allocator/lock calls (last: %s)", violations, what);
+    CHECK(violations == 0, "the audio path made %lu allocator/lock calls (last: %s)", violations,
+          what);
     CHECK(atomic_load(&g_loads_ok) >= 3, "only %d preset loads completed during the run",
           atomic_load(&g_loads_ok));
     CHECK(atomic_load(&g_sound_loads_ok) >= 4,
           "only %d loads of presets with sound files completed during the run",
           atomic_load(&g_sound_loads_ok));
-    fprintf(stderr, "%d preset loads, %d of them with sound files, %lu allocator/lock calls "
-            "on the audio thread\n", atomic_load(&g_loads_ok), atomic_load(&g_sound_loads_ok),
-            violations);
+    fprintf(stderr,
+            "%d preset loads, %d of them with sound files, %lu allocator/lock calls "
+            "on the audio thread\n",
+            atomic_load(&g_loads_ok), atomic_load(&g_sound_loads_ok), violations);
     CHECK(atomic_load(&g_all_nodes_ok) >= 2, "the every-node preset loaded %d times",
           atomic_load(&g_all_nodes_ok));
     for (size_t k = 0; k < g_shipped_count; k++)
@@ -234,7 +244,7 @@ int main(void)
           (unsigned long long)st.frames);
     /* The guard itself works on this thread: a deliberate malloc is caught. */
     alloc_guard_arm();
-    char *volatile p = malloc(16);  /* volatile: the compiler may not elide the pair */
+    char *volatile p = malloc(16); /* volatile: the compiler may not elide the pair */
     unsigned long caught = alloc_guard_disarm();
     free(p);
     CHECK(caught >= 1, "the guard missed a malloc on the audio thread");

@@ -66,7 +66,7 @@ int ss_render_preset(const char *preset_path, const char *client, double seconds
     o.seconds = seconds;
     o.sample_rate = SS_RATE;
     o.out_path = NULL;
-    o.fade_out_at_end = 0;   /* the end is measured like the rest */
+    o.fade_out_at_end = 0; /* the end is measured like the rest */
     o.observe = observe;
     o.observe_ud = r;
     if (render_features_setup(NULL, client, &o, err, errlen)) {
@@ -146,7 +146,8 @@ static void analyze_onsets(ss_render *r)
     for (size_t i = 0; i < r->onset_n; i++) {
         const sq_onset *o = &r->onsets[i];
         if (o->time_s < SS_SKIP_S) continue;
-        if (!(o->rise_ms >= r->min_rise_ms)) r->min_rise_ms = o->rise_ms, r->min_rise_at_s = o->time_s;
+        if (!(o->rise_ms >= r->min_rise_ms))
+            r->min_rise_ms = o->rise_ms, r->min_rise_at_s = o->time_s;
         if (o->rise_ms < SS_MIN_RISE_MS) r->fast_onsets++;
     }
     /* Events for tempo and density: spectral flux (sound_quality.h). */
@@ -168,7 +169,8 @@ static void analyze_clicks(ss_render *r)
         const float *x = (ch ? r->right : r->left) + from;
         size_t len = r->n - from;
         ac_click c = ac_click_detect(x, len, 480, 1e-4);
-        if (c.ratio > r->ac_ratio) r->ac_ratio = c.ratio, r->ac_at_s = (double)(from + c.index) / r->rate;
+        if (c.ratio > r->ac_ratio)
+            r->ac_ratio = c.ratio, r->ac_at_s = (double)(from + c.index) / r->rate;
         double ratio = 0;
         size_t k = sq_clicks(x, len, NULL, cl, cap, &ratio);
         if (k > cap) k = cap;
@@ -255,15 +257,15 @@ static const struct param_role {
     enum role role;
     int sign;
 } k_roles[] = {
-    {"svf", "cutoff", ROLE_BRIGHT, +1},      /* any mode: the passband moves up */
-    {"reverb", "damping", ROLE_BRIGHT, +1},  /* high-frequency damping corner */
+    {"svf", "cutoff", ROLE_BRIGHT, +1},     /* any mode: the passband moves up */
+    {"reverb", "damping", ROLE_BRIGHT, +1}, /* high-frequency damping corner */
     {"delay", "damping", ROLE_BRIGHT, +1},
     {"delay", "highpass", ROLE_BRIGHT, +1},
-    {"bowl", "hardness", ROLE_BRIGHT, +1},   /* harder mallet: more upper partials */
+    {"bowl", "hardness", ROLE_BRIGHT, +1}, /* harder mallet: more upper partials */
     {"pattern", "register", ROLE_BRIGHT, +1},
     {"osc", "freq", ROLE_BRIGHT, +1},
     {"grain", "pitch", ROLE_BRIGHT, +1},
-    {"sampler", "speed", ROLE_BRIGHT, +1},   /* varispeed: pitch follows */
+    {"sampler", "speed", ROLE_BRIGHT, +1}, /* varispeed: pitch follows */
     {"pattern", "density", ROLE_DENSITY, +1},
     {"pattern", "rest", ROLE_DENSITY, -1},
 };
@@ -286,8 +288,10 @@ static int sgn(double v) { return (v > 0) - (v < 0); }
 static void add_term(int *dir, int term)
 {
     if (!term || *dir == SS_MIXED) return;
-    if (*dir == 0 || *dir == term) *dir = term;
-    else *dir = SS_MIXED;
+    if (*dir == 0 || *dir == term)
+        *dir = term;
+    else
+        *dir = SS_MIXED;
 }
 
 static void append(char *buf, size_t n, const char *node, const char *param, const char *src,
@@ -338,8 +342,8 @@ int ss_declare(const struct plugin_registry *reg, const char *preset_path, ss_de
 const char *ss_check_name(enum ss_check c)
 {
     static const char *const names[SS_CHECK_COUNT] = {
-        "loudness", "true peak", "rise", "onsets", "clicks",
-        "darkening", "centroid", "tempo", "density",
+        "loudness",  "true peak", "rise",  "onsets",  "clicks",
+        "darkening", "centroid",  "tempo", "density",
     };
     return c < SS_CHECK_COUNT ? names[c] : "?";
 }
@@ -357,13 +361,16 @@ ss_verdict ss_judge_render(const ss_declared *d, const ss_render *r, enum ss_che
         snprintf(why, n, "integrated %.2f LUFS, target %.1f (%+.2f LU, tolerance +-%.0f)",
                  r->integrated_lufs, d->loudness_lufs, r->integrated_lufs - d->loudness_lufs,
                  SS_LOUDNESS_TOL_LU);
-        return fabs(r->integrated_lufs - d->loudness_lufs) <= SS_LOUDNESS_TOL_LU ? SS_PASS : SS_FAIL;
+        return fabs(r->integrated_lufs - d->loudness_lufs) <= SS_LOUDNESS_TOL_LU ? SS_PASS
+                                                                                 : SS_FAIL;
     case SS_TRUE_PEAK:
         snprintf(why, n, "true peak %.2f dBTP, ceiling %.1f", r->true_peak_dbtp, SS_CEILING_DBTP);
         return r->true_peak_dbtp <= SS_CEILING_DBTP ? SS_PASS : SS_FAIL;
     case SS_RISE:
-        snprintf(why, n, "short-term loudness rises %.2f LU within %.0f s (ending at %.1f s), "
-                 "limit %.0f", r->max_rise_lu, SS_RISE_WINDOW_S, r->max_rise_at_s, SS_RISE_LU);
+        snprintf(why, n,
+                 "short-term loudness rises %.2f LU within %.0f s (ending at %.1f s), "
+                 "limit %.0f",
+                 r->max_rise_lu, SS_RISE_WINDOW_S, r->max_rise_at_s, SS_RISE_LU);
         return r->max_rise_lu <= SS_RISE_LU ? SS_PASS : SS_FAIL;
     case SS_ONSETS:
         if (!isfinite(r->min_rise_ms)) {
@@ -374,7 +381,8 @@ ss_verdict ss_judge_render(const ss_declared *d, const ss_render *r, enum ss_che
                  r->fast_onsets, r->onset_n, SS_MIN_RISE_MS, r->min_rise_ms, r->min_rise_at_s);
         return r->fast_onsets == 0 ? SS_PASS : SS_FAIL;
     case SS_CLICKS:
-        snprintf(why, n, "second-difference ratio %.1f at %.3f s (limit %.0f); %zu isolated "
+        snprintf(why, n,
+                 "second-difference ratio %.1f at %.3f s (limit %.0f); %zu isolated "
                  "AR-residual click(s) (first at %.3f s, largest %.1f sigma), %zu periodic "
                  "residual peaks, largest residual %.1f sigma",
                  r->ac_ratio, r->ac_at_s, SS_AC_CLICK_RATIO, r->ar_clicks, r->ar_first_at_s,
@@ -386,8 +394,10 @@ ss_verdict ss_judge_render(const ss_declared *d, const ss_render *r, enum ss_che
 
 static const char *dir_word(int dir)
 {
-    return dir == SS_MIXED ? "mixed" : dir > 0 ? "rises with arousal" : dir < 0 ? "falls with arousal"
-                                                                          : "not declared";
+    return dir == SS_MIXED ? "mixed"
+           : dir > 0       ? "rises with arousal"
+           : dir < 0       ? "falls with arousal"
+                           : "not declared";
 }
 
 /* The relative change from calm to aroused must be at least `least` in the

@@ -72,32 +72,32 @@ struct plugin_registry;
 
 typedef struct ss_trace_point {
     double t_s;
-    double tempo_bpm, heart_bpm, breath_rate, arousal, pacer_rate;   /* NaN: unknown */
+    double tempo_bpm, heart_bpm, breath_rate, arousal, pacer_rate; /* NaN: unknown */
 } ss_trace_point;
 
 typedef struct ss_render {
     char client[32];
     double rate;
-    size_t n;                  /* frames */
+    size_t n; /* frames */
     float *left, *right, *mono;
-    ss_trace_point *trace;     /* the engine's status every 0.5 s */
+    ss_trace_point *trace; /* the engine's status every 0.5 s */
     size_t trace_n, trace_cap;
-    double wall_s;             /* render time */
-    double analysis_s[3];      /* time spent measuring loudness, onsets, clicks */
+    double wall_s;        /* render time */
+    double analysis_s[3]; /* time spent measuring loudness, onsets, clicks */
     unsigned long long nan_events;
     /* whole-render measurements (ss_analyze) */
     double integrated_lufs, true_peak_dbtp, range_lu, max_rise_lu, max_rise_at_s;
-    sq_onset *onsets;          /* every onset found in the mono mix (10 dB over) */
+    sq_onset *onsets; /* every onset found in the mono mix (10 dB over) */
     size_t onset_n;
-    sq_onset *events;          /* every spectral-flux event (tempo, density) */
+    sq_onset *events; /* every spectral-flux event (tempo, density) */
     size_t event_n;
-    size_t fast_onsets;        /* of those from SS_SKIP_S on: rise < SS_MIN_RISE_MS */
-    double min_rise_ms, min_rise_at_s;   /* the fastest loud onset (NaN: none) */
-    double ac_ratio, ac_at_s;  /* worst second-difference ratio over both channels */
-    size_t ar_clicks;          /* isolated AR-residual clicks over both channels */
-    size_t ar_periodic;        /* residual peaks within SS_CLICK_ISOLATION_S of another */
-    double ar_max_click;       /* largest residual / sigma of an isolated click */
-    double ar_max_ratio, ar_first_at_s;   /* largest residual anywhere; first click */
+    size_t fast_onsets;                 /* of those from SS_SKIP_S on: rise < SS_MIN_RISE_MS */
+    double min_rise_ms, min_rise_at_s;  /* the fastest loud onset (NaN: none) */
+    double ac_ratio, ac_at_s;           /* worst second-difference ratio over both channels */
+    size_t ar_clicks;                   /* isolated AR-residual clicks over both channels */
+    size_t ar_periodic;                 /* residual peaks within SS_CLICK_ISOLATION_S of another */
+    double ar_max_click;                /* largest residual / sigma of an isolated click */
+    double ar_max_ratio, ar_first_at_s; /* largest residual anywhere; first click */
 } ss_render;
 
 /* Renders `seconds` of a preset file with the simulated client ("relaxing",
@@ -113,11 +113,11 @@ void ss_render_free(ss_render *r);
 
 typedef struct ss_window {
     double from_s, to_s;
-    double centroid_hz;        /* sq_spectral_centroid of the mono mix */
-    double tempo_per_min;      /* sq_onset_rate of the flux events: 60 / median interval */
-    double events_per_min;     /* flux events / window length */
+    double centroid_hz;    /* sq_spectral_centroid of the mono mix */
+    double tempo_per_min;  /* sq_onset_rate of the flux events: 60 / median interval */
+    double events_per_min; /* flux events / window length */
     size_t events;
-    double engine_bpm, heart_bpm, breath_rate, arousal;   /* means of the trace (NaN) */
+    double engine_bpm, heart_bpm, breath_rate, arousal; /* means of the trace (NaN) */
 } ss_window;
 
 void ss_window_measure(const ss_render *r, double from_s, double to_s, ss_window *w);
@@ -135,9 +135,9 @@ void ss_window_measure(const ss_render *r, double from_s, double to_s, ss_window
  * A category whose terms disagree is "mixed" (SS_MIXED) and is not checked. */
 #define SS_MIXED 2
 typedef struct ss_declared {
-    double loudness_lufs;      /* NaN: none declared */
-    int brightness, tempo, density;   /* +1 rises with arousal, -1 falls, 0 none, SS_MIXED */
-    char brightness_by[160], density_by[160];   /* "svf:cutoff<-heart.rate ..." */
+    double loudness_lufs;           /* NaN: none declared */
+    int brightness, tempo, density; /* +1 rises with arousal, -1 falls, 0 none, SS_MIXED */
+    char brightness_by[160], density_by[160]; /* "svf:cutoff<-heart.rate ..." */
 } ss_declared;
 
 int ss_declare(const struct plugin_registry *reg, const char *preset_path, ss_declared *d,
@@ -146,8 +146,15 @@ int ss_declare(const struct plugin_registry *reg, const char *preset_path, ss_de
 /* ---- Judgement --------------------------------------------------------------------- */
 
 enum ss_check {
-    SS_LOUDNESS = 0, SS_TRUE_PEAK, SS_RISE, SS_ONSETS, SS_CLICKS,   /* per render */
-    SS_DARKENING, SS_CENTROID, SS_TEMPO, SS_DENSITY,                 /* per pair */
+    SS_LOUDNESS = 0,
+    SS_TRUE_PEAK,
+    SS_RISE,
+    SS_ONSETS,
+    SS_CLICKS, /* per render */
+    SS_DARKENING,
+    SS_CENTROID,
+    SS_TEMPO,
+    SS_DENSITY, /* per pair */
     SS_CHECK_COUNT
 };
 typedef enum ss_verdict { SS_PASS = 0, SS_FAIL, SS_NA } ss_verdict;

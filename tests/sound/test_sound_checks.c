@@ -40,14 +40,14 @@ static void expect_render(const char *name, const char *client, double seconds,
     }
     for (const enum ss_check *c = fail; *c != SS_CHECK_COUNT; c++) {
         ss_verdict v = ss_judge_render(&d, &r, *c, why, sizeof why);
-        printf("%s: %s: %s (must fail): %s\n", name, ss_check_name(*c), v == SS_FAIL ? "FAIL" : "pass",
-               why);
+        printf("%s: %s: %s (must fail): %s\n", name, ss_check_name(*c),
+               v == SS_FAIL ? "FAIL" : "pass", why);
         CHECK(v == SS_FAIL, "%s: the %s check let it through: %s", name, ss_check_name(*c), why);
     }
     for (const enum ss_check *c = pass; *c != SS_CHECK_COUNT; c++) {
         ss_verdict v = ss_judge_render(&d, &r, *c, why, sizeof why);
-        printf("%s: %s: %s (must pass): %s\n", name, ss_check_name(*c), v == SS_FAIL ? "FAIL" : "pass",
-               why);
+        printf("%s: %s: %s (must pass): %s\n", name, ss_check_name(*c),
+               v == SS_FAIL ? "FAIL" : "pass", why);
         CHECK(v != SS_FAIL, "%s: %s: %s", name, ss_check_name(*c), why);
     }
     ss_render_free(&r);
@@ -86,10 +86,19 @@ static void expect_pair(const char *name, const enum ss_check *checks, ss_verdic
          * the 120 s render is too short for that, so the proof uses stressed as
          * the aroused state for every check. */
         ss_verdict v = ss_judge_pair(&d, &calm, &aroused, *c, why, sizeof why);
-        printf("%s: %s: %s: %s\n", name, ss_check_name(*c), v == SS_FAIL ? "FAIL" : v == SS_PASS ? "pass" : "n/a", why);
-        CHECK(v == want, "%s: %s: want %s: %s", name, ss_check_name(*c), want == SS_FAIL ? "FAIL" : "pass", why);
+        printf("%s: %s: %s: %s\n", name, ss_check_name(*c),
+               v == SS_FAIL   ? "FAIL"
+               : v == SS_PASS ? "pass"
+                              : "n/a",
+               why);
+        CHECK(v == want, "%s: %s: want %s: %s", name, ss_check_name(*c),
+              want == SS_FAIL ? "FAIL" : "pass", why);
         v = ss_judge_pair(&d, &aroused, &calm, *c, why, sizeof why);
-        printf("%s swapped: %s: %s: %s\n", name, ss_check_name(*c), v == SS_FAIL ? "FAIL" : v == SS_PASS ? "pass" : "n/a", why);
+        printf("%s swapped: %s: %s: %s\n", name, ss_check_name(*c),
+               v == SS_FAIL   ? "FAIL"
+               : v == SS_PASS ? "pass"
+                              : "n/a",
+               why);
         CHECK(v == want_swapped, "%s swapped: %s: want %s: %s", name, ss_check_name(*c),
               want_swapped == SS_FAIL ? "FAIL" : "pass", why);
     }
@@ -105,11 +114,12 @@ int main(void)
     CHECK(registry_load_dir(g_reg, test_env("LULL_PLUGIN_DIR"), err, sizeof err) > 0, "plugins: %s",
           err);
     const enum ss_check none[] = {SS_CHECK_COUNT};
-    expect_render("sq_clicky", NULL, 30, (const enum ss_check[]){SS_CLICKS, SS_ONSETS, SS_CHECK_COUNT},
-                  none);
+    expect_render("sq_clicky", NULL, 30,
+                  (const enum ss_check[]){SS_CLICKS, SS_ONSETS, SS_CHECK_COUNT}, none);
     expect_render("sq_fast_onset", NULL, 30, (const enum ss_check[]){SS_ONSETS, SS_CHECK_COUNT},
                   (const enum ss_check[]){SS_CLICKS, SS_TRUE_PEAK, SS_CHECK_COUNT});
-    expect_render("sq_surge", NULL, 40, (const enum ss_check[]){SS_RISE, SS_LOUDNESS, SS_CHECK_COUNT},
+    expect_render("sq_surge", NULL, 40,
+                  (const enum ss_check[]){SS_RISE, SS_LOUDNESS, SS_CHECK_COUNT},
                   (const enum ss_check[]){SS_CLICKS, SS_CHECK_COUNT});
     expect_pair("sq_wrong_way", (const enum ss_check[]){SS_DARKENING, SS_CENTROID, SS_CHECK_COUNT},
                 SS_FAIL, SS_PASS);

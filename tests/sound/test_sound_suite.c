@@ -28,7 +28,7 @@
 #define EARLY_TO 70.0
 #define LATE_FROM 240.0
 #define LATE_TO 300.0
-#define STRESS_FROM 60.0    /* the tempo has slewed to the stressed heart by then */
+#define STRESS_FROM 60.0 /* the tempo has slewed to the stressed heart by then */
 #define STRESS_TO 120.0
 #define DROP_FROM 20.0
 #define DROP_TO 60.0
@@ -39,17 +39,20 @@ typedef struct row {
     char preset[64];
     ss_declared decl;
     int rendered;
-    ss_render r[3];         /* relaxing, stressed, dropouts (analysis kept, audio freed) */
-    ss_window w[4];         /* relaxing early, relaxing late, stressed, dropouts */
+    ss_render r[3]; /* relaxing, stressed, dropouts (analysis kept, audio freed) */
+    ss_window w[4]; /* relaxing early, relaxing late, stressed, dropouts */
     ss_verdict v[3][SS_CHECK_COUNT];
     ss_verdict pv[SS_CHECK_COUNT];
-    char fail[1024];        /* the first failing figures, for the summary */
+    char fail[1024]; /* the first failing figures, for the summary */
 } row;
 
 static const char *const k_clients[3] = {"relaxing", "stressed", "dropouts"};
 static const double k_seconds[3] = {RELAX_S, STRESS_S, DROPOUT_S};
 
-static const char *verdict_word(ss_verdict v) { return v == SS_PASS ? "pass" : v == SS_FAIL ? "FAIL" : "n/a"; }
+static const char *verdict_word(ss_verdict v)
+{
+    return v == SS_PASS ? "pass" : v == SS_FAIL ? "FAIL" : "n/a";
+}
 
 static void note_fail(row *w, const char *what, const char *why)
 {
@@ -70,15 +73,18 @@ static void run_preset(const plugin_registry *reg, const char *path, row *w)
         int ok = ss_render_preset(path, k_clients[c], k_seconds[c], &w->r[c], err, sizeof err) == 0;
         CHECK(ok, "%s with %s: %s", w->preset, k_clients[c], err);
         if (!ok) return;
-        fprintf(stderr, "  %s / %s: %.0f s rendered in %.1f s, measured in %.1f + %.1f + %.1f s "
-                "(loudness, onsets, clicks)\n", w->preset, k_clients[c], k_seconds[c], w->r[c].wall_s,
-                w->r[c].analysis_s[0], w->r[c].analysis_s[1], w->r[c].analysis_s[2]);
-        if (getenv("LULL_SOUND_ONSETS"))   /* diagnostics: every onset found */
+        fprintf(stderr,
+                "  %s / %s: %.0f s rendered in %.1f s, measured in %.1f + %.1f + %.1f s "
+                "(loudness, onsets, clicks)\n",
+                w->preset, k_clients[c], k_seconds[c], w->r[c].wall_s, w->r[c].analysis_s[0],
+                w->r[c].analysis_s[1], w->r[c].analysis_s[2]);
+        if (getenv("LULL_SOUND_ONSETS")) /* diagnostics: every onset found */
             for (size_t i = 0; i < w->r[c].onset_n; i++)
-                fprintf(stderr, "    onset %.3f s: rise %.1f ms, %.1f dB over background, %.1f dBFS\n",
+                fprintf(stderr,
+                        "    onset %.3f s: rise %.1f ms, %.1f dB over background, %.1f dBFS\n",
                         w->r[c].onsets[i].time_s, w->r[c].onsets[i].rise_ms,
                         w->r[c].onsets[i].over_db, w->r[c].onsets[i].level_dbfs);
-        if (getenv("LULL_SOUND_EVENTS"))   /* diagnostics: every spectral-flux event */
+        if (getenv("LULL_SOUND_EVENTS")) /* diagnostics: every spectral-flux event */
             for (size_t i = 0; i < w->r[c].event_n; i++)
                 fprintf(stderr, "    event %.3f s: flux %.1f sigma over its threshold\n",
                         w->r[c].events[i].time_s, w->r[c].events[i].over_db);
@@ -105,8 +111,8 @@ static void run_preset(const plugin_registry *reg, const char *path, row *w)
          * late (calm) vs stressed. */
         const ss_window *aroused = k == SS_DARKENING ? &w->w[0] : &w->w[2];
         w->pv[k] = ss_judge_pair(&w->decl, &w->w[1], aroused, (enum ss_check)k, why, sizeof why);
-        printf("%s: %s: %s: %s\n", w->preset, ss_check_name((enum ss_check)k), verdict_word(w->pv[k]),
-               why);
+        printf("%s: %s: %s: %s\n", w->preset, ss_check_name((enum ss_check)k),
+               verdict_word(w->pv[k]), why);
         CHECK(w->pv[k] != SS_FAIL, "%s: %s: %s", w->preset, ss_check_name((enum ss_check)k), why);
         if (w->pv[k] == SS_FAIL) note_fail(w, ss_check_name((enum ss_check)k), why);
     }
@@ -119,16 +125,20 @@ static void run_preset(const plugin_registry *reg, const char *path, row *w)
 
 static void fmt(char *b, size_t n, const char *f, double v)
 {
-    if (isfinite(v)) snprintf(b, n, f, v);
-    else snprintf(b, n, "-");
+    if (isfinite(v))
+        snprintf(b, n, f, v);
+    else
+        snprintf(b, n, "-");
 }
 
 static void print_tables(const row *rows, size_t count)
 {
-    printf("\n## Measured (relaxing %.0f s, stressed %.0f s, dropouts %.0f s; loudness, peak, "
-           "rise, onsets and clicks over the whole render from %.0f s; the rest over the window)\n\n",
-           RELAX_S, STRESS_S, DROPOUT_S, SS_SKIP_S);
-    printf("| preset | client | LUFS (target) | dBTP | LRA | max 10 s rise | onsets (flux events) | fastest rise ms "
+    printf(
+        "\n## Measured (relaxing %.0f s, stressed %.0f s, dropouts %.0f s; loudness, peak, "
+        "rise, onsets and clicks over the whole render from %.0f s; the rest over the window)\n\n",
+        RELAX_S, STRESS_S, DROPOUT_S, SS_SKIP_S);
+    printf("| preset | client | LUFS (target) | dBTP | LRA | max 10 s rise | onsets (flux events) "
+           "| fastest rise ms "
            "(n < %.0f) | d2 click ratio | AR clicks (max sigma) | window s | centroid Hz | onset "
            "rate /min | events /min | engine bpm | heart bpm | breath /min | arousal |\n",
            SS_MIN_RISE_MS);
@@ -143,30 +153,37 @@ static void print_tables(const row *rows, size_t count)
             int c = k == 0 || k == 1 ? 0 : k - 1;
             const ss_render *r = &w->r[c];
             const ss_window *x = &w->w[k];
-            char lufs[32], tp[16], lra[16], rise[16], fast[32], cen[16], bpm[16], hr[16], br[16], ar[16];
+            char lufs[32], tp[16], lra[16], rise[16], fast[32], cen[16], bpm[16], hr[16], br[16],
+                ar[16];
             char tgt[16];
             fmt(tgt, sizeof tgt, "%.0f", w->decl.loudness_lufs);
             snprintf(lufs, sizeof lufs, "%.1f (%s)", r->integrated_lufs, tgt);
             fmt(tp, sizeof tp, "%.1f", r->true_peak_dbtp);
             fmt(lra, sizeof lra, "%.1f", r->range_lu);
             fmt(rise, sizeof rise, "%.1f", r->max_rise_lu);
-            if (isfinite(r->min_rise_ms)) snprintf(fast, sizeof fast, "%.1f (%zu)", r->min_rise_ms, r->fast_onsets);
-            else snprintf(fast, sizeof fast, "-");
+            if (isfinite(r->min_rise_ms))
+                snprintf(fast, sizeof fast, "%.1f (%zu)", r->min_rise_ms, r->fast_onsets);
+            else
+                snprintf(fast, sizeof fast, "-");
             fmt(cen, sizeof cen, "%.0f", x->centroid_hz);
             fmt(bpm, sizeof bpm, "%.1f", x->engine_bpm);
             fmt(hr, sizeof hr, "%.1f", x->heart_bpm);
             fmt(br, sizeof br, "%.1f", x->breath_rate);
             fmt(ar, sizeof ar, "%+.2f", x->arousal);
-            int whole = k != 1;   /* the late row repeats the relaxing render's figures */
+            int whole = k != 1; /* the late row repeats the relaxing render's figures */
             char ons[32];
             snprintf(ons, sizeof ons, "%zu (%zu)", r->onset_n, r->event_n);
-            printf("| %s | %s%s | %s | %s | %s | %s | %s | %s | %.1f | %zu (%.1f) | %.0f-%.0f | %s | "
-                   "%.1f | %.1f | %s | %s | %s | %s |\n",
-                   k ? "" : w->preset, k_clients[c], k == 0 ? " early" : k == 1 ? " late" : "",
-                   whole ? lufs : "", whole ? tp : "", whole ? lra : "", whole ? rise : "",
-                   whole ? ons : "", whole ? fast : "", whole ? r->ac_ratio : 0.0,
-                   whole ? r->ar_clicks : 0, whole ? r->ar_max_ratio : 0.0, x->from_s, x->to_s, cen,
-                   x->tempo_per_min, x->events_per_min, bpm, hr, br, ar);
+            printf(
+                "| %s | %s%s | %s | %s | %s | %s | %s | %s | %.1f | %zu (%.1f) | %.0f-%.0f | %s | "
+                "%.1f | %.1f | %s | %s | %s | %s |\n",
+                k ? "" : w->preset, k_clients[c],
+                k == 0   ? " early"
+                : k == 1 ? " late"
+                         : "",
+                whole ? lufs : "", whole ? tp : "", whole ? lra : "", whole ? rise : "",
+                whole ? ons : "", whole ? fast : "", whole ? r->ac_ratio : 0.0,
+                whole ? r->ar_clicks : 0, whole ? r->ar_max_ratio : 0.0, x->from_s, x->to_s, cen,
+                x->tempo_per_min, x->events_per_min, bpm, hr, br, ar);
         }
     }
     printf("\n## Verdicts (per render: relaxing / stressed / dropouts)\n\n");

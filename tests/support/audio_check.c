@@ -8,8 +8,7 @@ double ac_peak(const float *x, size_t n)
 {
     double p = 0.0;
     for (size_t i = 0; i < n; i++)
-        if (fabs((double)x[i]) > p)
-            p = fabs((double)x[i]);
+        if (fabs((double)x[i]) > p) p = fabs((double)x[i]);
     return p;
 }
 
@@ -29,43 +28,34 @@ double ac_zero_cross_hz(const float *x, size_t n, double sample_rate)
 
 double ac_rms(const float *x, size_t n)
 {
-    if (n == 0)
-        return 0.0;
+    if (n == 0) return 0.0;
     double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)x[i] * x[i];
+    for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
     return sqrt(s / (double)n);
 }
 
-double ac_db(double linear)
-{
-    return linear > 1e-20 ? 20.0 * log10(linear) : -400.0;
-}
+double ac_db(double linear) { return linear > 1e-20 ? 20.0 * log10(linear) : -400.0; }
 
 bool ac_all_finite(const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i]))
-            return false;
+        if (!isfinite(x[i])) return false;
     return true;
 }
 
 ac_spectrum *ac_spectrum_new(const float *x, size_t n, size_t fft_size, double sample_rate)
 {
-    if (fft_size < 8 || n < fft_size)
-        return NULL;
+    if (fft_size < 8 || n < fft_size) return NULL;
     ac_spectrum *s = calloc(1, sizeof *s);
     double *window = fftw_alloc_real(fft_size);
     double *frame = fftw_alloc_real(fft_size);
     fftw_complex *bins = fftw_alloc_complex(fft_size / 2 + 1);
-    if (!s || !window || !frame || !bins)
-        goto fail;
+    if (!s || !window || !frame || !bins) goto fail;
     s->fft_size = fft_size;
     s->bins = fft_size / 2 + 1;
     s->bin_hz = sample_rate / (double)fft_size;
     s->mean_sq = calloc(s->bins, sizeof *s->mean_sq);
-    if (!s->mean_sq)
-        goto fail;
+    if (!s->mean_sq) goto fail;
 
     /* Periodic 4-term Blackman-Harris (-92 dB sidelobes). */
     for (size_t i = 0; i < fft_size; i++) {
@@ -77,16 +67,14 @@ ac_spectrum *ac_spectrum_new(const float *x, size_t n, size_t fft_size, double s
     fftw_plan plan = fftw_plan_dft_r2c_1d((int)fft_size, frame, bins, FFTW_ESTIMATE);
     size_t hop = fft_size / 2;
     for (size_t start = 0; start + fft_size <= n; start += hop) {
-        for (size_t i = 0; i < fft_size; i++)
-            frame[i] = (double)x[start + i] * window[i];
+        for (size_t i = 0; i < fft_size; i++) frame[i] = (double)x[start + i] * window[i];
         fftw_execute(plan);
         for (size_t k = 0; k < s->bins; k++)
             s->mean_sq[k] += bins[k][0] * bins[k][0] + bins[k][1] * bins[k][1];
         s->segments++;
     }
     fftw_destroy_plan(plan);
-    for (size_t k = 0; k < s->bins; k++)
-        s->mean_sq[k] /= (double)s->segments;
+    for (size_t k = 0; k < s->bins; k++) s->mean_sq[k] /= (double)s->segments;
     fftw_free(window);
     fftw_free(frame);
     fftw_free(bins);
@@ -101,8 +89,7 @@ fail:
 
 void ac_spectrum_free(ac_spectrum *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     free(s->mean_sq);
     free(s);
 }
@@ -121,8 +108,7 @@ double ac_band_power(const ac_spectrum *s, double f_lo, double f_hi)
     double sum = 0.0;
     for (size_t k = 0; k < s->bins; k++) {
         double f = (double)k * s->bin_hz;
-        if (f < f_lo || f >= f_hi)
-            continue;
+        if (f < f_lo || f >= f_hi) continue;
         double two_sided = (k == 0 || k == s->bins - 1) ? 1.0 : 2.0;
         sum += two_sided * s->mean_sq[k];
     }
@@ -146,8 +132,7 @@ size_t ac_spectrum_peak_bin(const ac_spectrum *s, double f_lo, double f_hi)
 ac_click ac_click_detect(const float *x, size_t n, size_t window, double floor)
 {
     ac_click result = {0.0, 0};
-    if (n < 3)
-        return result;
+    if (n < 3) return result;
     size_t m = n - 2; /* d2[j] belongs to sample j + 1 */
     double *d2 = malloc(m * sizeof *d2);
     double *prefix = malloc((m + 1) * sizeof *prefix); /* prefix[j] = sum d2[0..j-1]^2 */

@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-double ac_peak(const float *x, size_t n);          /* max |x| */
+double ac_peak(const float *x, size_t n); /* max |x| */
 double ac_rms(const float *x, size_t n);
-double ac_db(double linear);                       /* 20 log10, floored at -400 dB */
+double ac_db(double linear); /* 20 log10, floored at -400 dB */
 static inline double ac_dbfs_rms(const float *x, size_t n) { return ac_db(ac_rms(x, n)); }
 bool ac_all_finite(const float *x, size_t n);
 /* Mean frequency (Hz) of x[0..n) from its interpolated rising zero crossings: (count

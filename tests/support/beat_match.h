@@ -9,16 +9,15 @@
 
 typedef struct beat_match_result {
     size_t true_pos, false_neg, false_pos;
-    double sensitivity;  /* TP / (TP + FN) */
-    double ppv;          /* TP / (TP + FP) */
-    double mean_err_s;   /* mean of detection - reference over matched pairs */
-    double sd_err_s;     /* standard deviation of that difference */
+    double sensitivity; /* TP / (TP + FN) */
+    double ppv;         /* TP / (TP + FP) */
+    double mean_err_s;  /* mean of detection - reference over matched pairs */
+    double sd_err_s;    /* standard deviation of that difference */
 } beat_match_result;
 
 /* det and ref in samples at rate fs; tolerance in seconds. If det_matched is not
  * NULL it receives, for each detection, 1 when it matched a reference beat. */
-beat_match_result beat_match(const int64_t *det, size_t n_det, const int64_t *ref,
-                             size_t n_ref, double fs, double tolerance_s,
-                             unsigned char *det_matched);
+beat_match_result beat_match(const int64_t *det, size_t n_det, const int64_t *ref, size_t n_ref,
+                             double fs, double tolerance_s, unsigned char *det_matched);
 
 #endif

@@ -36,15 +36,14 @@ static double gauss(uint32_t *s)
  * runoff that makes the diastole decay. Peak value about 1. */
 static double pulse_shape(double t, double ibi)
 {
-    if (t < 0.0 || t > 1.6 * ibi)
-        return 0.0;
-    double sys_t = 0.14, sys_w = 0.055;           /* systolic peak at 140 ms */
+    if (t < 0.0 || t > 1.6 * ibi) return 0.0;
+    double sys_t = 0.14, sys_w = 0.055; /* systolic peak at 140 ms */
     double dia_t = 0.14 + 0.33 * sqrt(ibi), dia_w = 0.07;
     double s = exp(-0.5 * pow((t - sys_t) / sys_w, 2));
     double dwave = 0.45 * exp(-0.5 * pow((t - dia_t) / dia_w, 2));
-    double runoff = t > sys_t ? 0.25 * exp(-(t - sys_t) / (0.35 * ibi)) *
-                                    (1.0 - exp(-(t - sys_t) / 0.03))
-                              : 0.0;
+    double runoff = t > sys_t
+                        ? 0.25 * exp(-(t - sys_t) / (0.35 * ibi)) * (1.0 - exp(-(t - sys_t) / 0.03))
+                        : 0.0;
     return s + dwave + runoff;
 }
 
@@ -76,8 +75,7 @@ int bio_synth_ppg_make(const bio_synth_ppg_config *cfg, bio_synth_ppg *out)
     for (double t = -1.0; t < cfg->seconds && nb < max_beats;) {
         walk = 0.9 * walk + gauss(&seed) * cfg->ibi_jitter_ms / 1000.0;
         double ibi = mean_ibi + 0.5 * cfg->rsa_ms / 1000.0 * sin(2.0 * M_PI * br * t) + walk;
-        if (ibi < 0.3)
-            ibi = 0.3;
+        if (ibi < 0.3) ibi = 0.3;
         onset[nb] = t;
         ibis[nb++] = ibi;
         t += ibi;
@@ -91,9 +89,9 @@ int bio_synth_ppg_make(const bio_synth_ppg_config *cfg, bio_synth_ppg *out)
         /* True peak: maximum of this pulse alone, found on a fine grid. */
         double best_t = 0.0, best = -1.0;
         for (double t = 0.05; t < 0.3; t += 0.0005) {
-            double v = pulse_shape(t, ibis[b]) + (b > 0 ? pulse_shape(t + onset[b] - onset[b - 1], ibis[b - 1]) : 0.0);
-            if (v > best)
-                best = v, best_t = t;
+            double v = pulse_shape(t, ibis[b]) +
+                       (b > 0 ? pulse_shape(t + onset[b] - onset[b - 1], ibis[b - 1]) : 0.0);
+            if (v > best) best = v, best_t = t;
         }
         double peak_t = onset[b] + best_t;
         if (peak_t >= 0.0 && peak_t * cfg->fs < (double)n)

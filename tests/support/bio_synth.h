@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 typedef struct bio_synth_ppg_config {
-    double fs;              /* Hz */
+    double fs; /* Hz */
     double seconds;
     double heart_rate_bpm;  /* mean rate */
     double rsa_ms;          /* peak-to-peak swing of the interval with breathing */
@@ -23,9 +23,9 @@ typedef struct bio_synth_ppg_config {
 void bio_synth_ppg_default(bio_synth_ppg_config *cfg);
 
 typedef struct bio_synth_ppg {
-    float *x;           /* n samples */
+    float *x; /* n samples */
     size_t n;
-    int64_t *peaks;     /* n_peaks true systolic peak sample indices */
+    int64_t *peaks; /* n_peaks true systolic peak sample indices */
     size_t n_peaks;
 } bio_synth_ppg;
 

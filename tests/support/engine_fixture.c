@@ -58,9 +58,10 @@ bool fx_load(lull_engine *e, const char *preset, float crossfade_s, char *why, s
 {
     wait_result w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
     char err[1024];
-    bool queued = strchr(preset, '/')
-                      ? lull_engine_load_preset_file(e, preset, crossfade_s, on_done, &w, err, sizeof err)
-                      : lull_engine_load_preset(e, preset, crossfade_s, on_done, &w, err, sizeof err);
+    bool queued =
+        strchr(preset, '/')
+            ? lull_engine_load_preset_file(e, preset, crossfade_s, on_done, &w, err, sizeof err)
+            : lull_engine_load_preset(e, preset, crossfade_s, on_done, &w, err, sizeof err);
     if (!queued) {
         if (why) snprintf(why, whylen, "%s", err);
         return false;

@@ -21,9 +21,9 @@ typedef struct {
 
 typedef struct {
     float constant;
-    const float *trajectory;   /* NULL: constant */
+    const float *trajectory; /* NULL: constant */
     size_t trajectory_len;
-    size_t trajectory_pos;     /* frames consumed so far */
+    size_t trajectory_pos; /* frames consumed so far */
 } param_source;
 
 struct node_harness {
@@ -47,13 +47,13 @@ struct node_harness {
     lull_event events[NH_MAX_EVENTS];
     const lull_sound *sounds[NH_MAX_SOUNDS];
     uint32_t sound_count;
-    timed_note queued[NH_MAX_QUEUE];      /* sorted by frame */
+    timed_note queued[NH_MAX_QUEUE]; /* sorted by frame */
     size_t queued_count, queued_pos;
     lull_note in_notes[LULL_MAX_NOTES];
     lull_note out_notes[LULL_MAX_NOTES];
     timed_note emitted[NH_MAX_QUEUE];
     size_t emitted_count;
-    bool timing;        /* accumulate the time spent inside process() */
+    bool timing; /* accumulate the time spent inside process() */
     double process_ns;
 };
 
@@ -109,29 +109,23 @@ node_harness *nh_open_sounds(const char *plugin, const char *node_id, double sam
                              uint64_t seed, const lull_sound *const *sounds, uint32_t count)
 {
     const char *dir = getenv("LULL_PLUGIN_DIR");
-    if (!dir || !*dir)
-        die("LULL_PLUGIN_DIR is not set (run the test with ctest)");
+    if (!dir || !*dir) die("LULL_PLUGIN_DIR is not set (run the test with ctest)");
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.so", dir, plugin);
 
     node_harness *h = calloc(1, sizeof *h);
-    if (!h)
-        die("out of memory");
+    if (!h) die("out of memory");
     h->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!h->dl)
-        die("dlopen %s: %s", path, dlerror());
+    if (!h->dl) die("dlopen %s: %s", path, dlerror());
     lull_entry_fn entry_fn = (lull_entry_fn)dlsym(h->dl, LULL_ENTRY_SYMBOL);
-    if (!entry_fn)
-        die("%s: no symbol %s", path, LULL_ENTRY_SYMBOL);
+    if (!entry_fn) die("%s: no symbol %s", path, LULL_ENTRY_SYMBOL);
     const lull_plugin_entry *entry = entry_fn();
     if (entry->abi_major != LULL_ABI_MAJOR || entry->struct_size != sizeof(lull_plugin_entry))
-        die("%s: ABI %u (struct %u) does not match %u", path, entry->abi_major,
-            entry->struct_size, LULL_ABI_MAJOR);
+        die("%s: ABI %u (struct %u) does not match %u", path, entry->abi_major, entry->struct_size,
+            LULL_ABI_MAJOR);
     for (uint32_t i = 0; i < entry->descriptor_count; i++)
-        if (strcmp(entry->descriptors[i]->id, node_id) == 0)
-            h->desc = entry->descriptors[i];
-    if (!h->desc)
-        die("%s: no node \"%s\"", path, node_id);
+        if (strcmp(entry->descriptors[i]->id, node_id) == 0) h->desc = entry->descriptors[i];
+    if (!h->desc) die("%s: no node \"%s\"", path, node_id);
     if (h->desc->param_count > NH_MAX_PARAMS || h->desc->input_count > NH_MAX_PORTS ||
         h->desc->output_count > NH_MAX_PORTS)
         die("%s: too many ports or parameters for the harness", node_id);
@@ -145,10 +139,8 @@ node_harness *nh_open_sounds(const char *plugin, const char *node_id, double sam
                           .log = host_log,
                           .host_data = h,
                           .get_extension = host_extension};
-    if (count > NH_MAX_SOUNDS)
-        die("%s: more than %d sounds", node_id, NH_MAX_SOUNDS);
-    for (uint32_t i = 0; i < count; i++)
-        h->sounds[i] = sounds[i];
+    if (count > NH_MAX_SOUNDS) die("%s: more than %d sounds", node_id, NH_MAX_SOUNDS);
+    for (uint32_t i = 0; i < count; i++) h->sounds[i] = sounds[i];
     h->sound_count = count;
     h->sample_rate = sample_rate;
     h->block = LULL_MAX_BLOCK;
@@ -159,8 +151,7 @@ node_harness *nh_open_sounds(const char *plugin, const char *node_id, double sam
     clocks_start(h, 6.0, 0.0, 0.4);
 
     h->self = h->desc->create(h->desc, &h->host);
-    if (!h->self)
-        die("%s: create failed", node_id);
+    if (!h->self) die("%s: create failed", node_id);
     if (!h->desc->activate(h->self, sample_rate, LULL_MAX_BLOCK))
         die("%s: activate failed", node_id);
     return h;
@@ -168,8 +159,7 @@ node_harness *nh_open_sounds(const char *plugin, const char *node_id, double sam
 
 void nh_close(node_harness *h)
 {
-    if (!h)
-        return;
+    if (!h) return;
     h->desc->deactivate(h->self);
     h->desc->destroy(h->self);
     dlclose(h->dl);
@@ -181,8 +171,7 @@ const lull_descriptor *nh_descriptor(const node_harness *h) { return h->desc; }
 uint32_t nh_param_index(const node_harness *h, const char *param_id)
 {
     for (uint32_t i = 0; i < h->desc->param_count; i++)
-        if (strcmp(h->desc->params[i].id, param_id) == 0)
-            return i;
+        if (strcmp(h->desc->params[i].id, param_id) == 0) return i;
     die("node %s has no parameter \"%s\"", h->desc->id, param_id);
     return 0;
 }
@@ -196,10 +185,10 @@ void nh_set_param(node_harness *h, const char *param_id, float value)
 void nh_set_param_trajectory(node_harness *h, const char *param_id, const float *values,
                              size_t count)
 {
-    if (count == 0)
-        die("empty trajectory for %s", param_id);
+    if (count == 0) die("empty trajectory for %s", param_id);
     param_source *s = &h->sources[nh_param_index(h, param_id)];
-    *s = (param_source){.constant = values[count - 1], .trajectory = values, .trajectory_len = count};
+    *s = (param_source){
+        .constant = values[count - 1], .trajectory = values, .trajectory_len = count};
 }
 
 void nh_set_block_size(node_harness *h, uint32_t frames)
@@ -226,10 +215,8 @@ void nh_set_tempo(node_harness *h, double bpm)
 
 void nh_queue_note(node_harness *h, uint64_t frame, lull_note note)
 {
-    if (h->queued_pos == h->queued_count)
-        h->queued_pos = h->queued_count = 0;
-    if (h->queued_count >= NH_MAX_QUEUE)
-        die("more than %d queued notes", NH_MAX_QUEUE);
+    if (h->queued_pos == h->queued_count) h->queued_pos = h->queued_count = 0;
+    if (h->queued_count >= NH_MAX_QUEUE) die("more than %d queued notes", NH_MAX_QUEUE);
     if (frame < h->clocks.frame)
         die("note queued for frame %llu, already rendered", (unsigned long long)frame);
     size_t i = h->queued_count++;
@@ -254,8 +241,7 @@ size_t nh_take_notes(node_harness *h, lull_note *notes, uint64_t *frames, size_t
 
 void nh_reset(node_harness *h)
 {
-    if (h->desc->reset)
-        h->desc->reset(h->self);
+    if (h->desc->reset) h->desc->reset(h->self);
     lull_clocks *c = &h->clocks;
     clocks_start(h, c->pacer_rate, 0.0, c->inhale_fraction);
 }
@@ -323,7 +309,8 @@ void nh_run(node_harness *h, const float *const *inputs, float *const *outputs, 
         fill_params(h, n);
         uint32_t event_count = step_clocks(h, n);
         uint32_t note_count = 0;
-        while (h->queued_pos < h->queued_count && h->queued[h->queued_pos].frame < h->clocks.frame + n &&
+        while (h->queued_pos < h->queued_count &&
+               h->queued[h->queued_pos].frame < h->clocks.frame + n &&
                note_count < LULL_MAX_NOTES) {
             lull_note nt = h->queued[h->queued_pos++].note;
             nt.offset = (uint32_t)(h->queued[h->queued_pos - 1].frame - h->clocks.frame);
@@ -341,13 +328,13 @@ void nh_run(node_harness *h, const float *const *inputs, float *const *outputs, 
                             .event_count = event_count,
                             .notes = h->in_notes,
                             .note_count = note_count,
-                            .notes_out = d->struct_size > offsetof(lull_descriptor, note_output_count) &&
-                                                 d->note_output_count
-                                             ? &notes_out
-                                             : NULL};
+                            .notes_out =
+                                d->struct_size > offsetof(lull_descriptor, note_output_count) &&
+                                        d->note_output_count
+                                    ? &notes_out
+                                    : NULL};
         struct timespec t0, t1;
-        if (h->timing)
-            clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (h->timing) clock_gettime(CLOCK_MONOTONIC, &t0);
         d->process(h->self, &ctx);
         if (h->timing) {
             clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -355,7 +342,8 @@ void nh_run(node_harness *h, const float *const *inputs, float *const *outputs, 
         }
         for (uint32_t k = 0; k < notes_out.count && k < LULL_MAX_NOTES; k++) {
             if (notes_out.notes[k].offset >= n)
-                die("%s emitted a note at offset %u in a block of %u", d->id, notes_out.notes[k].offset, n);
+                die("%s emitted a note at offset %u in a block of %u", d->id,
+                    notes_out.notes[k].offset, n);
             if (h->emitted_count < NH_MAX_QUEUE)
                 h->emitted[h->emitted_count++] =
                     (timed_note){h->clocks.frame + notes_out.notes[k].offset, notes_out.notes[k]};

@@ -16,7 +16,6 @@ void resp_synth_init(resp_synth *s, double fs, uint64_t seed)
     s->n = 0;
 }
 
-
 double resp_synth_next(resp_synth *s, double rate_bpm, int *inhale_onset)
 {
     int onset = s->n == 0;

@@ -70,9 +70,16 @@ double sq_loudness_range(const float *left, const float *right, size_t n, double
 
 void sq_onset_defaults(sq_onset_opts *o)
 {
-    *o = (sq_onset_opts){.env_ms = 10, .background_s = 1, .threshold_db = 10, .floor_dbfs = -100,
-                         .min_level_dbfs = -70, .rearm_db = 3, .min_gap_ms = 50,
-                         .rise_env_ms = 10, .peak_search_ms = 250, .hold_ms = 0};
+    *o = (sq_onset_opts){.env_ms = 10,
+                         .background_s = 1,
+                         .threshold_db = 10,
+                         .floor_dbfs = -100,
+                         .min_level_dbfs = -70,
+                         .rearm_db = 3,
+                         .min_gap_ms = 50,
+                         .rise_env_ms = 10,
+                         .peak_search_ms = 250,
+                         .hold_ms = 0};
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -110,7 +117,7 @@ size_t sq_onsets(const float *x, size_t n, double rate, const sq_onset_opts *opt
         o = *opts;
     else
         sq_onset_defaults(&o);
-    size_t hop = (size_t)lround(rate / 1000.0);   /* 1 ms frames */
+    size_t hop = (size_t)lround(rate / 1000.0); /* 1 ms frames */
     long win = lround(o.env_ms * 1e-3 * rate);
     long rwin = lround(o.rise_env_ms * 1e-3 * rate);
     if (hop < 1 || win < 1 || rwin < 1 || n < 2) return 0;
@@ -205,8 +212,10 @@ size_t sq_onsets(const float *x, size_t n, double rate, const sq_onset_opts *opt
             t10 - (double)out[found - 1].index < o.min_gap_ms * 1e-3 * rate)
             continue;
         if (found < max)
-            out[found] = (sq_onset){.index = (size_t)lround(t10), .time_s = t10 / rate,
-                                    .rise_ms = (t90 - t10) / rate * 1e3, .level_dbfs = peak_db,
+            out[found] = (sq_onset){.index = (size_t)lround(t10),
+                                    .time_s = t10 / rate,
+                                    .rise_ms = (t90 - t10) / rate * 1e3,
+                                    .level_dbfs = peak_db,
                                     .over_db = over};
         found++;
     }
@@ -232,10 +241,20 @@ double sq_onset_rate(const sq_onset *on, size_t count, double *median_ioi_s)
 
 void sq_flux_defaults(sq_flux_opts *o)
 {
-    *o = (sq_flux_opts){.fft = 2048, .hop_ms = 10, .lo_hz = 40, .hi_hz = 12000, .floor_db = 40,
-                        .lag = 3, .ref_frames = 30, .jump_db = 10, .min_flux_db = 18,
-                        .window_s = 1.5, .k = 4, .texture_window_s = 5,
-                        .texture_rate = 120, .prominence_db = 6,
+    *o = (sq_flux_opts){.fft = 2048,
+                        .hop_ms = 10,
+                        .lo_hz = 40,
+                        .hi_hz = 12000,
+                        .floor_db = 40,
+                        .lag = 3,
+                        .ref_frames = 30,
+                        .jump_db = 10,
+                        .min_flux_db = 18,
+                        .window_s = 1.5,
+                        .k = 4,
+                        .texture_window_s = 5,
+                        .texture_rate = 120,
+                        .prominence_db = 6,
                         .min_gap_ms = 120};
 }
 
@@ -255,7 +274,7 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
     if (k0 < 1) k0 = 1;
     float *buf = fftwf_alloc_real(N);
     fftwf_complex *X = fftwf_alloc_complex(bins);
-    size_t span = o.ref_frames + lag;   /* frames of history kept per bin */
+    size_t span = o.ref_frames + lag; /* frames of history kept per bin */
     double *win = malloc(N * sizeof *win), *hist = malloc((span + 2) * bins * sizeof *hist);
     double *ref = calloc(bins, sizeof *ref), *sf = calloc(frames, sizeof *sf);
     double *peakbin = calloc(frames, sizeof *peakbin);
@@ -267,8 +286,8 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
     double *cover = malloc((frames / 2 + 1) * sizeof *cover);
     size_t found = 0;
     fftwf_plan plan = NULL;
-    if (!buf || !X || !win || !hist || !ref || !prevj || !sf || !scratch || !cf || !cover || !peakbin ||
-        !o.ref_frames)
+    if (!buf || !X || !win || !hist || !ref || !prevj || !sf || !scratch || !cf || !cover ||
+        !peakbin || !o.ref_frames)
         goto done;
     plan = fftwf_plan_dft_r2c_1d((int)N, buf, X, FFTW_ESTIMATE);
     if (!plan) goto done;
@@ -300,7 +319,7 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
              * over the last `lag` frames (an attack spreads over several
              * overlapping frames): a held or decaying partial adds nothing. */
             double jump = fmax(0, cur[k] - ref[k] / (double)o.ref_frames - o.jump_db);
-            double *old = prevj + (f % lag) * bins + k;   /* J of frame f - lag */
+            double *old = prevj + (f % lag) * bins + k; /* J of frame f - lag */
             if (jump > *old) sum += jump - *old, top = fmax(top, jump - *old);
             *old = jump;
         }
@@ -356,14 +375,18 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
         }
         size_t at = f * hop + N / 2;
         if (found < max)
-            out[found] = (sq_onset){.index = at, .time_s = (double)at / rate, .rise_ms = NAN,
-                                    .level_dbfs = NAN, .over_db = cover[i]};
+            out[found] = (sq_onset){.index = at,
+                                    .time_s = (double)at / rate,
+                                    .rise_ms = NAN,
+                                    .level_dbfs = NAN,
+                                    .over_db = cover[i]};
         found++;
     }
 done:
     if (plan) fftwf_destroy_plan(plan);
     fftwf_free(buf), fftwf_free(X);
-    free(win), free(hist), free(ref), free(prevj), free(sf), free(scratch), free(cf), free(cover), free(peakbin);
+    free(win), free(hist), free(ref), free(prevj), free(sf), free(scratch), free(cf), free(cover),
+        free(peakbin);
     return found;
 }
 
@@ -425,11 +448,11 @@ size_t sq_clicks(const float *x, size_t n, const sq_click_opts *opts, sq_click *
     double *a = malloc((size_t)(p + 1) * sizeof *a), *tmp = malloc((size_t)(p + 1) * sizeof *tmp);
     double *e = malloc(B * sizeof *e), *mag = malloc(B * sizeof *mag);
     size_t found = 0;
-    long last_flag = -1;   /* sample of the newest flag, for grouping */
+    long last_flag = -1; /* sample of the newest flag, for grouping */
     if (!xb || !f || !bb || !a || !tmp || !e || !mag) goto done;
     for (size_t s = 0; s < n; s += B) {
         size_t len = n - s < B ? n - s : B;
-        if (len < (size_t)(4 * p)) break;   /* a tail too short to fit */
+        if (len < (size_t)(4 * p)) break; /* a tail too short to fit */
         for (size_t i = 0; i < len; i++) xb[i] = x[s + i];
         burg(xb, len, p, a, f, bb, tmp);
         /* Residual of every sample with p predecessors (from the previous block too). */
@@ -467,7 +490,7 @@ size_t sq_clicks_isolated(sq_click *cl, size_t k, size_t isolation, size_t *peri
 {
     size_t kept = 0, dropped = 0, prev = 0;
     for (size_t i = 0; i < k; i++) {
-        size_t at = cl[i].index;   /* cl[i] is read before anything overwrites it */
+        size_t at = cl[i].index; /* cl[i] is read before anything overwrites it */
         bool near_prev = i > 0 && at - prev <= isolation;
         bool near_next = i + 1 < k && cl[i + 1].index - at <= isolation;
         prev = at;

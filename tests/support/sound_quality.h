@@ -53,11 +53,11 @@ typedef struct sq_onset_opts {
 } sq_onset_opts;
 
 typedef struct sq_onset {
-    size_t index;          /* sample where the rise crosses 10 % of its height */
+    size_t index; /* sample where the rise crosses 10 % of its height */
     double time_s;
-    double rise_ms;        /* 10-90 % rise of the amplitude envelope */
-    double level_dbfs;     /* envelope peak (rise envelope, RMS) */
-    double over_db;        /* detection envelope above the background when found */
+    double rise_ms;    /* 10-90 % rise of the amplitude envelope */
+    double level_dbfs; /* envelope peak (rise envelope, RMS) */
+    double over_db;    /* detection envelope above the background when found */
 } sq_onset;
 
 void sq_onset_defaults(sq_onset_opts *o);
@@ -92,28 +92,28 @@ double sq_onset_rate(const sq_onset *on, size_t count, double *median_ioi_s);
  * whole (Dixon, "Onset detection revisited", DAFx 2006; Boeck, Krebs & Schedl,
  * "Evaluating the online capabilities of onset detection methods", ISMIR 2012). */
 typedef struct sq_flux_opts {
-    size_t fft;            /* frame, Hann window, default 2048 (43 ms at 48 kHz) */
-    double hop_ms;         /* default 10 ms */
-    double lo_hz, hi_hz;   /* bins summed, default 40 Hz .. 12 kHz */
-    double floor_db;       /* level floor under the signal's per-bin white-noise
+    size_t fft;              /* frame, Hann window, default 2048 (43 ms at 48 kHz) */
+    double hop_ms;           /* default 10 ms */
+    double lo_hz, hi_hz;     /* bins summed, default 40 Hz .. 12 kHz */
+    double floor_db;         /* level floor under the signal's per-bin white-noise
                             * level, default 40 dB (bins below it cannot jump) */
-    size_t lag;            /* newest frames left out of a bin's reference, and the
+    size_t lag;              /* newest frames left out of a bin's reference, and the
                             * span of its growth, default 3 (30 ms; >= 1) */
-    size_t ref_frames;     /* frames averaged (dB) before those: a bin's reference
+    size_t ref_frames;       /* frames averaged (dB) before those: a bin's reference
                             * level, default 30 (300 ms) */
-    double jump_db;        /* a bin counts by how far it stands past its reference
+    double jump_db;          /* a bin counts by how far it stands past its reference
                             * plus this, default 10 dB */
-    double min_flux_db;    /* least SF of an event, default 20 dB (e.g. two bins
+    double min_flux_db;      /* least SF of an event, default 20 dB (e.g. two bins
                             * 10 dB past jump_db: steady noise makes ~8 per frame) */
-    double window_s;       /* adaptive threshold over +-window_s, default 1.5 s */
-    double k;              /* threshold: median + k * robust sigma of the flux, default 4 */
+    double window_s;         /* adaptive threshold over +-window_s, default 1.5 s */
+    double k;                /* threshold: median + k * robust sigma of the flux, default 4 */
     double texture_window_s; /* span over which the candidates' rate and median
                               * flux are taken, +-5 s by default */
-    double texture_rate;   /* candidates per minute above which they are a
+    double texture_rate;     /* candidates per minute above which they are a
                             * texture's grain, default 120 (0: no texture test) */
-    double prominence_db;  /* in a texture, how much more an event's strongest bin
+    double prominence_db;    /* in a texture, how much more an event's strongest bin
                             * grows than the median candidate's, default 6 dB */
-    double min_gap_ms;     /* least time between events, default 120 ms */
+    double min_gap_ms;       /* least time between events, default 120 ms */
 } sq_flux_opts;
 
 void sq_flux_defaults(sq_flux_opts *o);
@@ -140,15 +140,15 @@ size_t sq_flux_events(const float *x, size_t n, double rate, const sq_flux_opts 
 /* ---- Clicks (AR residual) ---------------------------------------------------- */
 
 typedef struct sq_click_opts {
-    int order;             /* AR model order, default 24 */
-    size_t block;          /* samples per model fit (Burg), default 4096 */
-    double k;              /* flag |residual| > k * robust sigma, default 8 */
-    double sigma_floor;    /* least sigma (digital silence), default 1e-6 (-120 dBFS) */
+    int order;          /* AR model order, default 24 */
+    size_t block;       /* samples per model fit (Burg), default 4096 */
+    double k;           /* flag |residual| > k * robust sigma, default 8 */
+    double sigma_floor; /* least sigma (digital silence), default 1e-6 (-120 dBFS) */
 } sq_click_opts;
 
 typedef struct sq_click {
-    size_t index;          /* first sample of the click (its first flagged residual) */
-    double ratio;          /* largest |residual| / sigma within it */
+    size_t index; /* first sample of the click (its first flagged residual) */
+    double ratio; /* largest |residual| / sigma within it */
 } sq_click;
 
 void sq_click_defaults(sq_click_opts *o);

@@ -21,8 +21,8 @@
 #include "graph/plan.h"
 #include "modulation/modulation.h"
 #include "plugin/registry.h"
-#include "sound/sound_bank.h"
 #include "preset/preset.h"
+#include "sound/sound_bank.h"
 
 #define RATE 48000.0
 #define MAX_N 9
@@ -34,7 +34,10 @@ static uint32_t lcg(uint32_t *s)
     *s = *s * 1664525u + 1013904223u;
     return *s >> 8;
 }
-static float uniform(uint32_t *s, float lo, float hi) { return lo + (hi - lo) * (float)lcg(s) / 16777216.0f; }
+static float uniform(uint32_t *s, float lo, float hi)
+{
+    return lo + (hi - lo) * (float)lcg(s) / 16777216.0f;
+}
 
 typedef struct twin {
     node_runtime one[MAX_N], batch[MAX_N];
@@ -160,13 +163,14 @@ static void test_noise(const lull_descriptor *d, uint32_t n, uint32_t seed)
         uint32_t frames = block_len(b + seed);
         for (uint32_t k = 0; k < n; k++) {
             uint32_t what = lcg(&r) % 24;
-            if (what == 0) twin_set(&t, k, "color", (float)(lcg(&r) % 3)); /* fades */
+            if (what == 0) twin_set(&t, k, "color", (float)(lcg(&r) % 3));   /* fades */
             if (what < 4) twin_set(&t, k, "level", uniform(&r, 0.0f, 1.0f)); /* ramps */
         }
         diff += twin_block(&t, n, frames, &clk);
         clk.frame += frames;
     }
-    CHECK(diff == 0, "noise, %u instances (seed %u): %d blocks differ from process()", n, seed, diff);
+    CHECK(diff == 0, "noise, %u instances (seed %u): %d blocks differ from process()", n, seed,
+          diff);
     twin_fini(&t, n);
 }
 
@@ -192,9 +196,13 @@ static void test_plan(const plugin_registry *reg, const char *path, double secon
         lull_features f;
         lull_features_init(&f);
         const uint32_t n = 32;
-        lull_clocks clk = {.sample_rate = RATE, .pacer_rate = 6.0, .inhale_fraction = 0.4,
-                           .pacer_phase_inc = 6.0 / 60.0 / RATE, .pacer_active = 1,
-                           .tempo_bpm = 60.0, .beat_inc = 1.0 / RATE};
+        lull_clocks clk = {.sample_rate = RATE,
+                           .pacer_rate = 6.0,
+                           .inhale_fraction = 0.4,
+                           .pacer_phase_inc = 6.0 / 60.0 / RATE,
+                           .pacer_active = 1,
+                           .tempo_bpm = 60.0,
+                           .beat_inc = 1.0 / RATE};
         long differ = 0, blocks = (long)(seconds * RATE / n);
         for (long b = 0; b < blocks; b++) {
             modulation_run(on, &f, &clk, n / RATE);
@@ -230,7 +238,8 @@ int main(void)
     const lull_descriptor *svf = registry_find(reg, "svf"), *noise = registry_find(reg, "noise");
     CHECK(svf && noise, "svf and noise plugins found");
     if (!svf || !noise) return check_finish("test_batch");
-    CHECK(svf->get_extension && svf->get_extension(NULL, LULL_EXT_BATCH), "svf offers lull.batch/1");
+    CHECK(svf->get_extension && svf->get_extension(NULL, LULL_EXT_BATCH),
+          "svf offers lull.batch/1");
     CHECK(noise->get_extension && noise->get_extension(NULL, LULL_EXT_BATCH),
           "noise offers lull.batch/1");
     for (uint32_t n = 1; n <= MAX_N; n++)

@@ -9,20 +9,18 @@
 #include "beat_match.h"
 #include "bio/beat_validator.h"
 #include "bio/ecg_detector.h"
+#include "check.h"
 #include "records/record.h"
 #include "records/wfdb_record.h"
-#include "check.h"
 
 /* Runs the validator over beat times; results[i] is the verdict on beat i. */
 static size_t validate(const double *t, size_t n, beat_result *results)
 {
     beat_validator *v = beat_validator_new(NULL);
     CHECK(v != NULL, "validator");
-    if (!v)
-        return 0;
+    if (!v) return 0;
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += (size_t)beat_validator_push(v, t[i], &results[k]);
+    for (size_t i = 0; i < n; i++) k += (size_t)beat_validator_push(v, t[i], &results[k]);
     k += (size_t)beat_validator_flush(v, &results[k]);
     beat_validator_free(v);
     return k;
@@ -32,8 +30,7 @@ static size_t validate(const double *t, size_t n, beat_result *results)
 static size_t times_from(const double *ms, size_t n, double *t)
 {
     t[0] = 1.0;
-    for (size_t i = 0; i < n; i++)
-        t[i + 1] = t[i] + ms[i] / 1000.0;
+    for (size_t i = 0; i < n; i++) t[i + 1] = t[i] + ms[i] / 1000.0;
     return n + 1;
 }
 
@@ -42,11 +39,10 @@ static void test_rules(void)
     double ms[64], t[65];
     beat_result r[65];
     /* 20 regular beats at 800 ms with a slight wobble, then the pattern at 20. */
-    for (int i = 0; i < 40; i++)
-        ms[i] = 800 + 20 * sin(i);
+    for (int i = 0; i < 40; i++) ms[i] = 800 + 20 * sin(i);
     struct {
         const char *name;
-        double a, b;          /* intervals 20 and 21 replaced by these (b<0: merge) */
+        double a, b; /* intervals 20 and 21 replaced by these (b<0: merge) */
         beat_flag fa, fb;
         bool ectopic_a;
     } cases[] = {
@@ -70,26 +66,22 @@ static void test_rules(void)
         /* beat i+1 ends interval i */
         CHECK(r[21].flag == cases[c].fa && r[22].flag == cases[c].fb,
               "%s: flags %s %s, expected %s %s", cases[c].name, beat_flag_name(r[21].flag),
-              beat_flag_name(r[22].flag), beat_flag_name(cases[c].fa),
-              beat_flag_name(cases[c].fb));
+              beat_flag_name(r[22].flag), beat_flag_name(cases[c].fa), beat_flag_name(cases[c].fb));
         CHECK(r[21].beat_ectopic == cases[c].ectopic_a && !r[22].beat_ectopic,
               "%s: ectopic beat flag", cases[c].name);
         CHECK(fabs(r[21].interval_ms - cases[c].a) < 1e-6 && fabs(r[21].time_s - t[21]) < 1e-12,
               "%s: interval %.3f", cases[c].name, r[21].interval_ms);
         size_t others = 0;
         for (size_t i = 1; i < k; i++)
-            if (i != 21 && i != 22)
-                others += r[i].flag != BEAT_VALID;
+            if (i != 21 && i != 22) others += r[i].flag != BEAT_VALID;
         CHECK(others == 0, "%s: %zu other intervals flagged", cases[c].name, others);
     }
     /* A real change of rate (1000 -> 600 ms) is flagged briefly, then followed. */
-    for (int i = 0; i < 40; i++)
-        ms[i] = i < 15 ? 1000 : 600;
+    for (int i = 0; i < 40; i++) ms[i] = i < 15 ? 1000 : 600;
     size_t nb = times_from(ms, 40, t);
     size_t k = validate(t, nb, r);
     size_t flagged_after = 0;
-    for (size_t i = 16; i < k; i++)
-        flagged_after += r[i].flag != BEAT_VALID;
+    for (size_t i = 16; i < k; i++) flagged_after += r[i].flag != BEAT_VALID;
     CHECK(flagged_after <= 6 && r[k - 1].flag == BEAT_VALID,
           "rate step: %zu intervals flagged before following", flagged_after);
     /* Time going backwards is ignored; a bad config is refused. */
@@ -150,8 +142,7 @@ static void test_record_100(void)
     char *sym = malloc(rec->nann);
     int64_t *ref = malloc(sizeof(int64_t) * rec->nann);
     for (size_t i = 0; i < rec->nann; i++) {
-        if (!wfdb_code_is_beat(rec->ann[i].code))
-            continue;
+        if (!wfdb_code_is_beat(rec->ann[i].code)) continue;
         ref[n] = rec->ann[i].sample;
         t[n] = (double)rec->ann[i].sample / rec->ann_fs;
         sym[n++] = rec->ann[i].symbol;
@@ -174,8 +165,7 @@ static void test_record_100(void)
     for (size_t pos = 0; pos < ml->n; pos += 360) {
         size_t len = pos + 360 <= ml->n ? 360 : ml->n - pos;
         size_t got = ecg_detector_push(d, ml->samples + pos, len, out, 64);
-        for (size_t k = 0; k < got && nd < n + 100; k++)
-            det[nd++] = out[k];
+        for (size_t k = 0; k < got && nd < n + 100; k++) det[nd++] = out[k];
     }
     ecg_detector_free(d);
     double *dt = malloc(sizeof(double) * (nd + 1));
@@ -183,8 +173,7 @@ static void test_record_100(void)
     size_t j = 0;
     for (size_t i = 0; i < nd; i++) {
         dt[i] = (double)det[i] / ml->fs;
-        while (j < n && ref[j] < det[i] - 54)
-            j++;
+        while (j < n && ref[j] < det[i] - 54) j++;
         dsym[i] = j < n && llabs(ref[j] - det[i]) <= 54 ? sym[j] : '?';
     }
     premature_score e = score(dt, dsym, nd);

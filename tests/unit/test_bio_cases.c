@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "bio/bio_pipeline.h"
-#include "records/record.h"
 #include "check.h"
+#include "records/record.h"
 
 #define FRAME_S 0.1
 #define MAX_BEATS 4096
@@ -43,7 +43,7 @@ static void run_signal(bio_stream s, const float *x, size_t n, double fs, run_ou
     bio_pipeline_config_default(&cfg);
     cfg.rate_hz[s] = fs;
     bio_pipeline *p = bio_pipeline_new(&cfg);
-    bio_pipeline_listener l = { NULL, on_beat, o };
+    bio_pipeline_listener l = {NULL, on_beat, o};
     bio_pipeline_set_listener(p, &l);
     o->n_beats = o->n_frames = 0;
     size_t done = 0;
@@ -166,7 +166,8 @@ static void case_noise(void)
         qmax = fmaxf(qmax, g_out.frame[f].heart_quality);
     }
     printf("ecg noise only (180 s): %zu detections, %zu of %zu frames with quality >= 0.5 "
-           "(max %.3f)\n", g_out.n_beats, confident, g_out.n_frames, qmax);
+           "(max %.3f)\n",
+           g_out.n_beats, confident, g_out.n_frames, qmax);
     CHECK(confident == 0, "%zu confident frames from noise", confident);
     bio_record_free(rec);
 }
@@ -185,7 +186,8 @@ static void case_tall_t(void)
     for (size_t f = 0; f < g_out.n_frames; f++)
         doubled += g_out.frame[f].heart_quality >= 0.5f && g_out.frame[f].heart_rate > 100.0f;
     printf("ecg tall T (T 2.0 mV, R 0.8 mV): %zu detections, %zu of %zu true beats, heart rate "
-           "%.1f bpm, confident frames above 100 bpm: %zu\n", g_out.n_beats, got, nt, hr, doubled);
+           "%.1f bpm, confident frames above 100 bpm: %zu\n",
+           g_out.n_beats, got, nt, hr, doubled);
     CHECK(nt == 133 && got >= 132 && g_out.n_beats <= 135, "%zu of %zu, %zu detections", got, nt,
           g_out.n_beats);
     CHECK(fabsf(hr - 66.5f) < 3.0f, "heart rate %.1f", hr);
@@ -207,8 +209,8 @@ static void case_ppg_25hz(void)
     double got = rmssd_of(g_out.beat, g_out.n_beats);
     const lull_features *last = &g_out.frame[g_out.n_frames - 1];
     printf("ppg 25 Hz: %zu pulses, RMSSD of the beat times %.2f ms (true %.2f), pipeline "
-           "RMSSD %.2f ms, heart rate %.2f bpm, quality %.2f\n", g_out.n_beats, got, true_rmssd,
-           last->rmssd, last->heart_rate, last->heart_quality);
+           "RMSSD %.2f ms, heart rate %.2f bpm, quality %.2f\n",
+           g_out.n_beats, got, true_rmssd, last->rmssd, last->heart_rate, last->heart_quality);
     CHECK(fabs(got - true_rmssd) <= 3.0, "RMSSD %.2f for %.2f", got, true_rmssd);
     CHECK(fabs(last->rmssd - true_rmssd) <= 3.0, "pipeline RMSSD %.2f", last->rmssd);
     CHECK(fabsf(last->heart_rate - 70.0f) <= 0.5f, "heart rate %.2f", last->heart_rate);
@@ -239,10 +241,7 @@ static double uniform(void)
     rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
     return ((double)(rng_state >> 11) + 0.5) / 9007199254740992.0;
 }
-static double gauss(void)
-{
-    return sqrt(-2.0 * log(uniform())) * cos(2.0 * M_PI * uniform());
-}
+static double gauss(void) { return sqrt(-2.0 * log(uniform())) * cos(2.0 * M_PI * uniform()); }
 
 /* A synthetic ECG: P, QRS (Q, R, S) and T as Gaussians, RR around rr_s with a
  * slow sinusoidal change and a little jitter; true R times to truth. */
@@ -255,13 +254,16 @@ static size_t synth_ecg(float *x, size_t n, double fs, double rr_s, double t_amp
     double t = 0.5;
     while (t < (double)n / fs && nt < max_truth) {
         truth[nt++] = t;
-        const struct { double at, amp, sigma; } w[] = {
-            { -0.16, 0.12, 0.025 }, { -0.025, -0.1, 0.008 }, { 0.0, 1.0, 0.010 },
-            { 0.03, -0.25, 0.010 }, { 0.28, t_amp, t_sigma },
+        const struct {
+            double at, amp, sigma;
+        } w[] = {
+            {-0.16, 0.12, 0.025}, {-0.025, -0.1, 0.008},  {0.0, 1.0, 0.010},
+            {0.03, -0.25, 0.010}, {0.28, t_amp, t_sigma},
         };
         for (size_t k = 0; k < sizeof w / sizeof w[0]; k++) {
             double c = t + w[k].at;
-            long lo = (long)floor((c - 5 * w[k].sigma) * fs), hi = (long)ceil((c + 5 * w[k].sigma) * fs);
+            long lo = (long)floor((c - 5 * w[k].sigma) * fs),
+                 hi = (long)ceil((c + 5 * w[k].sigma) * fs);
             for (long i = lo < 0 ? 0 : lo; i <= hi && i < (long)n; i++) {
                 double d = ((double)i / fs - c) / w[k].sigma;
                 x[i] += (float)(w[k].amp * exp(-0.5 * d * d));
@@ -276,7 +278,8 @@ static size_t synth_ecg(float *x, size_t n, double fs, double rr_s, double t_amp
 /* A synthetic PPG: per beat a systolic wave rising with sigma 70 ms and falling
  * with sigma 140 ms, a diastolic wave 0.35 s later; steady 70 bpm with a slow
  * change and 4 ms of interval jitter; true systolic peak times to truth. */
-static size_t synth_ppg(float *x, size_t n, double fs, double *truth, size_t max_truth, uint64_t seed)
+static size_t synth_ppg(float *x, size_t n, double fs, double *truth, size_t max_truth,
+                        uint64_t seed)
 {
     rng_state = seed;
     memset(x, 0, n * sizeof(float));
@@ -303,13 +306,16 @@ static void variant_artifacts(void)
     size_t n = (size_t)(fs * seconds);
     float *x = malloc(n * sizeof(float));
     static double truth[256];
-    struct { const char *what; double start, len, sd, gain; } v[] = {
-        { "pop at the start (50 mV spike)", 0.3, 0.02, 50.0, 1.0 },
-        { "burst 1 s, sd 2 mV", 30.0, 1.0, 2.0, 1.0 },
-        { "burst 3 s, sd 20 mV", 30.0, 3.0, 20.0, 1.0 },
-        { "burst 2 s, sd 8 mV, pink", 30.0, 2.0, -8.0, 1.0 },
-        { "gain x10 from 30 s", 30.0, 0.0, 0.0, 10.0 },
-        { "gain x0.1 from 30 s", 30.0, 0.0, 0.0, 0.1 },
+    struct {
+        const char *what;
+        double start, len, sd, gain;
+    } v[] = {
+        {"pop at the start (50 mV spike)", 0.3, 0.02, 50.0, 1.0},
+        {"burst 1 s, sd 2 mV", 30.0, 1.0, 2.0, 1.0},
+        {"burst 3 s, sd 20 mV", 30.0, 3.0, 20.0, 1.0},
+        {"burst 2 s, sd 8 mV, pink", 30.0, 2.0, -8.0, 1.0},
+        {"gain x10 from 30 s", 30.0, 0.0, 0.0, 10.0},
+        {"gain x0.1 from 30 s", 30.0, 0.0, 0.0, 0.1},
     };
     for (size_t c = 0; c < sizeof v / sizeof v[0]; c++) {
         size_t nt = synth_ecg(x, n, fs, 0.85, 0.25, 0.06, truth, 256, 100 + c);
@@ -336,7 +342,8 @@ static void variant_artifacts(void)
                 g_out.frame[f].time_s <= end)
                 qmax = fmaxf(qmax, g_out.frame[f].heart_quality);
         printf("ecg %s: first beat %.2f s after it, %zu of %zu beats from 3 s after to the end, "
-               "quality during it max %.2f\n", v[c].what, first - end, got, want, qmax);
+               "quality during it max %.2f\n",
+               v[c].what, first - end, got, want, qmax);
         CHECK(first - end <= 3.0, "%s: beats resume after %.2f s", v[c].what, first - end);
         CHECK((double)got >= 0.97 * (double)want, "%s: %zu of %zu", v[c].what, got, want);
         CHECK(qmax < 0.5, "%s: quality %.2f during the artifact", v[c].what, qmax);
@@ -349,7 +356,7 @@ static void variant_noise_colours(void)
     const double fs = 250.0;
     size_t n = (size_t)(fs * 120.0);
     float *x = malloc(n * sizeof(float));
-    const char *names[] = { "white", "pink (one-pole)", "brown", "band 5-15 Hz", "white at 500 Hz" };
+    const char *names[] = {"white", "pink (one-pole)", "brown", "band 5-15 Hz", "white at 500 Hz"};
     for (int c = 0; c < 5; c++) {
         rng_state = 77 + (uint64_t)c;
         double y = 0, b1 = 0, b2 = 0, rate = c == 4 ? 500.0 : fs;
@@ -357,7 +364,8 @@ static void variant_noise_colours(void)
         for (size_t i = 0; i < m; i++) {
             double g = gauss();
             switch (c) {
-            case 0: case 4: y = g; break;
+            case 0:
+            case 4: y = g; break;
             case 1: y = 0.9 * y + g; break;
             case 2: y = 0.999 * y + 0.1 * g; break;
             default: /* crude band-pass: difference of two one-pole low-passes */
@@ -398,7 +406,7 @@ static void variant_tall_t(void)
     size_t n = (size_t)(fs * 60.0);
     float *x = malloc(n * sizeof(float));
     static double truth[256];
-    const double t_amp[] = { 1.5, 2.5 }, t_sig[] = { 0.04, 0.06 };
+    const double t_amp[] = {1.5, 2.5}, t_sig[] = {0.04, 0.06};
     for (int c = 0; c < 2; c++) {
         size_t nt = synth_ecg(x, n, fs, 0.8, t_amp[c], t_sig[c], truth, 256, 300 + (uint64_t)c);
         run_signal(BIO_ECG, x, n, fs, &g_out);
@@ -416,7 +424,7 @@ static void variant_subsample(void)
 {
     static double truth[512];
     /* ECG at several rates */
-    const double rates[] = { 100.0, 250.0, 500.0 };
+    const double rates[] = {100.0, 250.0, 500.0};
     for (int c = 0; c < 3; c++) {
         size_t n = (size_t)(rates[c] * 200.0);
         float *x = malloc(n * sizeof(float));
@@ -425,12 +433,13 @@ static void variant_subsample(void)
         double t = rmssd_of(truth, nt), d = rmssd_of(g_out.beat, g_out.n_beats);
         printf("ecg %g Hz: %zu of %zu beats, RMSSD %.2f ms (true %.2f, error %.2f)\n", rates[c],
                g_out.n_beats, nt, d, t, d - t);
-        CHECK(g_out.n_beats == nt && fabs(d - t) <= 1.0, "ecg %g Hz RMSSD %.2f for %.2f", rates[c], d, t);
+        CHECK(g_out.n_beats == nt && fabs(d - t) <= 1.0, "ecg %g Hz RMSSD %.2f for %.2f", rates[c],
+              d, t);
         free(x);
     }
     /* PPG at 25 (EmotiBit), 32 and 100 Hz: an asymmetric pulse (fast rise, slow
      * fall, diastolic wave) whose peaks are exactly known */
-    const double prates[] = { 25.0, 32.0, 100.0 };
+    const double prates[] = {25.0, 32.0, 100.0};
     for (int c = 0; c < 3; c++) {
         double fs = prates[c];
         size_t n = (size_t)(fs * 200.0);
@@ -441,7 +450,8 @@ static void variant_subsample(void)
         double limit = fs < 50 ? 3.0 : 1.0;
         printf("ppg %g Hz: %zu of %zu pulses, RMSSD %.2f ms (true %.2f, error %.2f)\n", fs,
                g_out.n_beats, nt, d, t, d - t);
-        CHECK(g_out.n_beats + 1 >= nt && fabs(d - t) <= limit, "ppg %g Hz RMSSD %.2f for %.2f", fs, d, t);
+        CHECK(g_out.n_beats + 1 >= nt && fabs(d - t) <= limit, "ppg %g Hz RMSSD %.2f for %.2f", fs,
+              d, t);
         free(x);
     }
 }

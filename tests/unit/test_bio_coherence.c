@@ -6,8 +6,8 @@
 
 #include "bio/coherence.h"
 #include "bio/hrv.h"
-#include "core/alloc_guard.h"
 #include "check.h"
+#include "core/alloc_guard.h"
 #include "resp_synth.h"
 
 /* Beats for 120 s of a heart period rr(t) = 900 + a sin(2 pi f t) + noise. */

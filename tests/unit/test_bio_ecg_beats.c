@@ -11,9 +11,9 @@
 
 #include "beat_match.h"
 #include "bio/ecg_detector.h"
+#include "check.h"
 #include "records/record.h"
 #include "records/wfdb_record.h"
-#include "check.h"
 
 typedef struct run_result {
     int64_t *beats;
@@ -29,8 +29,7 @@ static run_result run_detector(const float *x, size_t n, double fs, size_t block
     r.beats = malloc(sizeof(int64_t) * (n / 20 + 64));
     ecg_detector *d = ecg_detector_new(fs);
     CHECK(d != NULL, "ecg_detector_new(%g)", fs);
-    if (!d || !r.beats)
-        return r;
+    if (!d || !r.beats) return r;
     r.delay_bound_s = ecg_detector_max_delay_s(d);
     int64_t out[64];
     double delay_sum = 0.0;
@@ -82,27 +81,23 @@ static int load_and_score(scored *sc, const char *name, const char *header, cons
     memset(sc, 0, sizeof *sc);
     int rc = wfdb_record_read(header, &sc->rec, err, sizeof err);
     CHECK(rc == 0, "%s", err);
-    if (rc)
-        return -1;
+    if (rc) return -1;
     rc = wfdb_annotations_read(ann_file, frame_fs, sc->rec, err, sizeof err);
     CHECK(rc == 0, "%s", err);
     sc->sig = bio_record_signal(sc->rec, lead);
     CHECK(sc->sig != NULL, "%s has %s", name, lead);
-    if (rc || !sc->sig)
-        return -1;
+    if (rc || !sc->sig) return -1;
     const bio_signal *s = sc->sig;
     sc->ref = reference_beats(sc->rec, s->fs, &sc->n_ref, 0);
     sc->run = run_detector(s->samples, s->n, s->fs, 64);
     sc->det_matched = malloc(sc->run.n + 1);
-    sc->m = beat_match(sc->run.beats, sc->run.n, sc->ref, sc->n_ref, s->fs, 0.150,
-                       sc->det_matched);
+    sc->m = beat_match(sc->run.beats, sc->run.n, sc->ref, sc->n_ref, s->fs, 0.150, sc->det_matched);
     printf("%s %s: %zu reference beats, %zu detected, TP %zu FN %zu FP %zu, "
            "Se %.2f%% PPV %.2f%%, R offset %.1f +- %.1f ms, delay mean %.3f s max %.3f s "
            "(bound %.3f s)\n",
            name, lead, sc->n_ref, sc->run.n, sc->m.true_pos, sc->m.false_neg, sc->m.false_pos,
-           100 * sc->m.sensitivity, 100 * sc->m.ppv, 1000 * sc->m.mean_err_s,
-           1000 * sc->m.sd_err_s, sc->run.mean_delay_s, sc->run.max_delay_s,
-           sc->run.delay_bound_s);
+           100 * sc->m.sensitivity, 100 * sc->m.ppv, 1000 * sc->m.mean_err_s, 1000 * sc->m.sd_err_s,
+           sc->run.mean_delay_s, sc->run.max_delay_s, sc->run.delay_bound_s);
     CHECK(sc->run.max_delay_s <= sc->run.delay_bound_s, "delay %.3f beyond the bound %.3f",
           sc->run.max_delay_s, sc->run.delay_bound_s);
     return 0;
@@ -127,13 +122,13 @@ static void test_mitbih_100(const char *dir)
         CHECK(sc.m.sensitivity >= 0.995, "100 sensitivity %.4f", sc.m.sensitivity);
         CHECK(sc.m.ppv >= 0.995, "100 PPV %.4f", sc.m.ppv);
         /* The labels sit on the R peak: the refined time must be close to it. */
-        CHECK(fabs(sc.m.mean_err_s) < 0.015 && sc.m.sd_err_s < 0.010,
-              "R timing %.4f +- %.4f s", sc.m.mean_err_s, sc.m.sd_err_s);
+        CHECK(fabs(sc.m.mean_err_s) < 0.015 && sc.m.sd_err_s < 0.010, "R timing %.4f +- %.4f s",
+              sc.m.mean_err_s, sc.m.sd_err_s);
         /* Premature beats (A, V) must be found as beats too. */
         size_t n_prem, found = 0;
         int64_t *prem = reference_beats(sc.rec, sc.sig->fs, &n_prem, 'A');
-        beat_match_result pm = beat_match(sc.run.beats, sc.run.n, prem, n_prem, sc.sig->fs,
-                                          0.150, NULL);
+        beat_match_result pm =
+            beat_match(sc.run.beats, sc.run.n, prem, n_prem, sc.sig->fs, 0.150, NULL);
         found = pm.true_pos;
         free(prem);
         prem = reference_beats(sc.rec, sc.sig->fs, &n_prem, 'V');
@@ -151,8 +146,7 @@ static double peak_to_peak(const bio_signal *s, int64_t at, double half_width_s)
     int64_t h = llround(half_width_s * s->fs);
     double lo = INFINITY, hi = -INFINITY;
     for (int64_t i = at - h; i <= at + h; i++) {
-        if (i < 0 || (size_t)i >= s->n || isnan(s->samples[i]))
-            continue;
+        if (i < 0 || (size_t)i >= s->n || isnan(s->samples[i])) continue;
         lo = fmin(lo, s->samples[i]);
         hi = fmax(hi, s->samples[i]);
     }
@@ -185,8 +179,7 @@ static void test_mimic_03700181(const char *dir)
     double *amp = malloc(sizeof(double) * (sc.run.n + 1));
     size_t n_amp = 0;
     for (size_t i = 0; i < sc.run.n; i++)
-        if (sc.det_matched[i])
-            amp[n_amp++] = peak_to_peak(s, sc.run.beats[i], 0.06);
+        if (sc.det_matched[i]) amp[n_amp++] = peak_to_peak(s, sc.run.beats[i], 0.06);
     qsort(amp, n_amp, sizeof(double), cmp_double);
     double typical_amp = amp[n_amp / 2];
     free(amp);
@@ -194,18 +187,17 @@ static void test_mimic_03700181(const char *dir)
     size_t before_first = 0, gqrs_missed = 0, unexplained = 0;
     int64_t tol = llround(0.150 * fs);
     for (size_t i = 0; i < sc.run.n; i++) {
-        if (sc.det_matched[i])
-            continue;
+        if (sc.det_matched[i]) continue;
         int64_t t = sc.run.beats[i];
         if (t < sc.ref[0] - tol || t > sc.ref[sc.n_ref - 1] + tol) {
             before_first++; /* gqrs annotates nothing before 2.1 s (its learning) */
             continue;
         }
         size_t k = 0;
-        while (k + 1 < sc.n_ref && sc.ref[k + 1] < t)
-            k++;
+        while (k + 1 < sc.n_ref && sc.ref[k + 1] < t) k++;
         /* the detector's own intervals around this beat give the local rhythm */
-        int64_t prev = i > 0 ? sc.run.beats[i - 1] : t, next = i + 1 < sc.run.n ? sc.run.beats[i + 1] : t;
+        int64_t prev = i > 0 ? sc.run.beats[i - 1] : t,
+                next = i + 1 < sc.run.n ? sc.run.beats[i + 1] : t;
         double local_rr = (double)(next - prev) / 2.0;
         /* gqrs sometimes skips a run of beats: its interval then spans `beats`
          * local RRs and this detection must sit near one of the inner grid points
@@ -217,9 +209,8 @@ static void test_mimic_03700181(const char *dir)
         double since = (double)(t - sc.ref[k]) - sc.m.mean_err_s * fs;
         double j = step > 0 ? round(since / step) : 0.0;
         double amp_here = peak_to_peak(s, t, 0.06);
-        int explained = beats >= 2 && fabs(gap / local_rr - beats) < 0.2 * beats &&
-                        j >= 1 && j < beats &&
-                        fabs(since - j * step) < 0.25 * step &&
+        int explained = beats >= 2 && fabs(gap / local_rr - beats) < 0.2 * beats && j >= 1 &&
+                        j < beats && fabs(since - j * step) < 0.25 * step &&
                         amp_here > 0.5 * typical_amp;
         if (explained)
             gqrs_missed++;
@@ -231,15 +222,15 @@ static void test_mimic_03700181(const char *dir)
         }
     }
     double fp_true = (double)unexplained;
-    double ppv_corrected = (double)(sc.m.true_pos + gqrs_missed) /
-                           ((double)(sc.m.true_pos + gqrs_missed) + fp_true);
-    double se_corrected = (double)(sc.m.true_pos + gqrs_missed) /
-                          (double)(sc.n_ref + gqrs_missed);
-    printf("03700181: of %zu detections gqrs lacks, %zu precede its first beat, %zu are beats "
-           "gqrs missed (on the beat grid of a long gqrs interval, full-size QRS), %zu unexplained; "
-           "against gqrs + its missed beats: Se %.2f%% PPV %.2f%%\n",
-           sc.m.false_pos, before_first, gqrs_missed, unexplained, 100 * se_corrected,
-           100 * ppv_corrected);
+    double ppv_corrected =
+        (double)(sc.m.true_pos + gqrs_missed) / ((double)(sc.m.true_pos + gqrs_missed) + fp_true);
+    double se_corrected = (double)(sc.m.true_pos + gqrs_missed) / (double)(sc.n_ref + gqrs_missed);
+    printf(
+        "03700181: of %zu detections gqrs lacks, %zu precede its first beat, %zu are beats "
+        "gqrs missed (on the beat grid of a long gqrs interval, full-size QRS), %zu unexplained; "
+        "against gqrs + its missed beats: Se %.2f%% PPV %.2f%%\n",
+        sc.m.false_pos, before_first, gqrs_missed, unexplained, 100 * se_corrected,
+        100 * ppv_corrected);
     CHECK(sc.m.sensitivity >= 0.995, "03700181 sensitivity vs gqrs %.4f", sc.m.sensitivity);
     CHECK(ppv_corrected >= 0.995, "03700181 PPV (gqrs misses counted) %.4f", ppv_corrected);
     CHECK(se_corrected >= 0.995, "03700181 Se (gqrs misses counted) %.4f", se_corrected);
@@ -269,17 +260,14 @@ static void test_blocks_gaps_cost(const char *dir)
     run_result one = run_detector(s->samples, n, s->fs, 1);
     run_result big = run_detector(s->samples, n, s->fs, 4096);
     int same = one.n == big.n;
-    for (size_t i = 0; same && i < one.n; i++)
-        same = one.beats[i] == big.beats[i];
+    for (size_t i = 0; same && i < one.n; i++) same = one.beats[i] == big.beats[i];
     CHECK(same && one.n > 300, "block size 1 and 4096 give the same %zu/%zu beats", one.n, big.n);
 
     /* Dropouts: 3 s of NaN at 60 s, 20 ms of NaN at 120 s, Inf at 150 s. */
     float *x = malloc(n * sizeof(float));
     memcpy(x, s->samples, n * sizeof(float));
-    for (size_t i = 60 * 360; i < 63 * 360; i++)
-        x[i] = NAN;
-    for (size_t i = 120 * 360; i < 120 * 360 + 7; i++)
-        x[i] = NAN;
+    for (size_t i = 60 * 360; i < 63 * 360; i++) x[i] = NAN;
+    for (size_t i = 120 * 360; i < 120 * 360 + 7; i++) x[i] = NAN;
     x[150 * 360] = INFINITY;
     run_result gap = run_detector(x, n, s->fs, 100);
     size_t in_gap = 0;
@@ -288,8 +276,7 @@ static void test_blocks_gaps_cost(const char *dir)
     /* Every clean beat away from the long gap must still be found, at the same place. */
     size_t kept = 0, expected = 0;
     for (size_t i = 0; i < one.n; i++) {
-        if (one.beats[i] > 59 * 360 && one.beats[i] < 65 * 360)
-            continue;
+        if (one.beats[i] > 59 * 360 && one.beats[i] < 65 * 360) continue;
         expected++;
         for (size_t k = 0; k < gap.n; k++)
             if (llabs(gap.beats[k] - one.beats[i]) <= 2) {
@@ -297,16 +284,15 @@ static void test_blocks_gaps_cost(const char *dir)
                 break;
             }
     }
-    printf("dropouts: %zu beats inside the 3 s gap, %zu of %zu beats elsewhere unchanged\n",
-           in_gap, kept, expected);
+    printf("dropouts: %zu beats inside the 3 s gap, %zu of %zu beats elsewhere unchanged\n", in_gap,
+           kept, expected);
     CHECK(in_gap == 0, "beats inside a gap: %zu", in_gap);
     CHECK(kept + 2 >= expected, "beats kept around dropouts %zu of %zu", kept, expected);
     free(x);
 
     /* A flat line and a line of noise-free constant offset give no beats. */
     float *flat = calloc(20 * 360, sizeof(float));
-    for (size_t i = 0; i < 20 * 360; i++)
-        flat[i] = 1.5f;
+    for (size_t i = 0; i < 20 * 360; i++) flat[i] = 1.5f;
     run_result fr = run_detector(flat, 20 * 360, 360.0, 256);
     CHECK(fr.n == 0, "flat line gives %zu beats", fr.n);
     free(flat);

@@ -10,13 +10,13 @@
 
 static void test_order_stats(void)
 {
-    double x[] = { 5, 1, 4, 2, 3 }, s[6];
+    double x[] = {5, 1, 4, 2, 3}, s[6];
     CHECK(order_median(x, 5, s) == 3, "median of 5");
     CHECK(order_median(x, 4, s) == 3, "median of 5,1,4,2 = 3");
-    double y[] = { 2, 2, 2, 1, 9, 9 };
+    double y[] = {2, 2, 2, 1, 9, 9};
     CHECK(order_median(y, 6, s) == 2, "median with ties");
     CHECK(isnan(order_median(y, 0, s)), "empty median");
-    double ring[4] = { 10, 20, 30, 40 }; /* head 1: oldest..newest = 20,30,40,10 */
+    double ring[4] = {10, 20, 30, 40}; /* head 1: oldest..newest = 20,30,40,10 */
     CHECK(order_ring_median(ring, 4, 1, 2, s) == 25, "newest two of a ring: 40,10 -> 25, got %g",
           order_ring_median(ring, 4, 1, 2, s));
 }

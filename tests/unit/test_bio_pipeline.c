@@ -13,9 +13,9 @@
 #include <time.h>
 
 #include "bio/bio_pipeline.h"
+#include "check.h"
 #include "core/alloc_guard.h"
 #include "records/record.h"
-#include "check.h"
 #include "resp_synth.h"
 
 #define FRAME_S 0.1
@@ -26,7 +26,7 @@ typedef struct session {
 } session;
 
 typedef struct latency {
-    double now;            /* stream time of the batch being pushed */
+    double now; /* stream time of the batch being pushed */
     double breath_sum, breath_max, beat_sum, beat_max;
     int breaths, beats;
 } latency;
@@ -106,13 +106,14 @@ static void test_neurokit(void)
     session s;
     if (load_neurokit(&rec, &s)) return;
     bio_pipeline *p = new_pipeline();
-    latency lat = { 0 };
-    bio_pipeline_listener l = { on_breath, on_beat, &lat };
+    latency lat = {0};
+    bio_pipeline_listener l = {on_breath, on_beat, &lat};
     bio_pipeline_set_listener(p, &l);
-    const float *data[BIO_WAVEFORMS] = { s.sig[0]->samples, s.sig[1]->samples, s.sig[2]->samples };
+    const float *data[BIO_WAVEFORMS] = {s.sig[0]->samples, s.sig[1]->samples, s.sig[2]->samples};
     long frames = (long)(s.duration / FRAME_S);
     static float hr[4000], br[4000], rmssd[4000], coh[4000], rsa[4000];
-    int n_hr = 0, n_br = 0, n_rmssd = 0, n_coh = 0, n_rsa = 0, good_breath = 0, good_heart = 0, after60 = 0;
+    int n_hr = 0, n_br = 0, n_rmssd = 0, n_coh = 0, n_rsa = 0, good_breath = 0, good_heart = 0,
+        after60 = 0;
     unsigned long allocations = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -134,12 +135,14 @@ static void test_neurokit(void)
         good_heart += f.heart_quality >= 0.5 && f.heart_state == LULL_SENSOR_OK;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double cpu_us = ((double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3);
+    double cpu_us =
+        ((double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3);
     float mhr = median_f(hr, n_hr), mbr = median_f(br, n_br), mrmssd = median_f(rmssd, n_rmssd),
           mcoh = median_f(coh, n_coh), mrsa = median_f(rsa, n_rsa);
     printf("neurokit: median HR %.1f bpm, breath rate %.1f /min, RMSSD %.1f ms, RSA %.0f ms, "
            "coherence %.2f; good breath %.0f %%, good heart %.0f %% of frames after 60 s\n",
-           mhr, mbr, mrmssd, mrsa, mcoh, 100.0 * good_breath / after60, 100.0 * good_heart / after60);
+           mhr, mbr, mrmssd, mrsa, mcoh, 100.0 * good_breath / after60,
+           100.0 * good_heart / after60);
     printf("latency (stream time of the batch reporting it - event time): breath mean %.2f s "
            "max %.2f s (%d events), ECG beat verdict mean %.2f s max %.2f s (%d beats)\n",
            lat.breath_sum / lat.breaths, lat.breath_max, lat.breaths, lat.beat_sum / lat.beats,
@@ -154,7 +157,8 @@ static void test_neurokit(void)
     /* ECG at 100 Hz: intervals come in 10-ms steps; a resting RSA of tens of ms. */
     CHECK(n_rsa > 0.95 * after60 && mrsa >= 10 && mrsa < 300, "RSA %.0f ms", mrsa);
     CHECK(n_coh > 0.9 * (after60 - 100) && mcoh > 0 && mcoh < 3, "coherence %.2f at rest", mcoh);
-    CHECK(good_breath > 0.9 * after60, "breath quality good in %d of %d frames", good_breath, after60);
+    CHECK(good_breath > 0.9 * after60, "breath quality good in %d of %d frames", good_breath,
+          after60);
     CHECK(good_heart > 0.9 * after60, "heart quality good in %d of %d frames", good_heart, after60);
     CHECK(allocations == 0, "push/features allocated (%s)", alloc_guard_last());
     /* A breath is confirmed once the signal has come back by the hysteresis. */
@@ -194,7 +198,7 @@ static void test_artifacts(void)
         resp[i] += (float)(level + 0.3 * (hi - lo) * sim_gauss(&rng));
         ecg[i] += (float)(elevel + 0.5 * (ehi - elo) * sim_gauss(&rng));
     }
-    const float *data[BIO_WAVEFORMS] = { resp, ecg, s.sig[BIO_PPG]->samples };
+    const float *data[BIO_WAVEFORMS] = {resp, ecg, s.sig[BIO_PPG]->samples};
     bio_pipeline *p = new_pipeline();
     int burst_frames = 0, burst_bad_breath = 0, burst_confident_nonsense = 0;
     int drop_frames = 0, drop_stale = 0, heart_confident_nonsense = 0;
@@ -221,20 +225,23 @@ static void test_artifacts(void)
         }
         if (t >= 151.0 && t <= 160.0) {
             drop_frames++;
-            drop_stale += f.breath_state == LULL_SENSOR_STALE && f.heart_state == LULL_SENSOR_STALE &&
-                          f.breath_quality == 0 && f.heart_quality == 0;
+            drop_stale += f.breath_state == LULL_SENSOR_STALE &&
+                          f.heart_state == LULL_SENSOR_STALE && f.breath_quality == 0 &&
+                          f.heart_quality == 0;
         }
         if (fabs(t - 175.0) < 1e-6) at_175 = f;
         if (fabs(t - 200.0) < 1e-6) at_200 = f;
     }
-    printf("artifacts: burst: breath quality < 0.5 in %d of %d frames (max %.2f), heart quality min %.2f, "
-           "confident nonsense: breath %d, heart %d; dropout: stale in %d of %d frames; after: breath "
-           "%s q %.2f at 175 s, heart %s q %.2f HR %.1f\n",
-           burst_bad_breath, burst_frames, max_bq_burst, min_hq_burst, burst_confident_nonsense,
-           heart_confident_nonsense, drop_stale, drop_frames,
-           at_175.breath_state == LULL_SENSOR_OK ? "ok" : "not ok", at_175.breath_quality,
-           at_175.heart_state == LULL_SENSOR_OK ? "ok" : "not ok", at_175.heart_quality,
-           at_175.heart_rate);
+    printf(
+        "artifacts: burst: breath quality < 0.5 in %d of %d frames (max %.2f), heart quality min "
+        "%.2f, "
+        "confident nonsense: breath %d, heart %d; dropout: stale in %d of %d frames; after: breath "
+        "%s q %.2f at 175 s, heart %s q %.2f HR %.1f\n",
+        burst_bad_breath, burst_frames, max_bq_burst, min_hq_burst, burst_confident_nonsense,
+        heart_confident_nonsense, drop_stale, drop_frames,
+        at_175.breath_state == LULL_SENSOR_OK ? "ok" : "not ok", at_175.breath_quality,
+        at_175.heart_state == LULL_SENSOR_OK ? "ok" : "not ok", at_175.heart_quality,
+        at_175.heart_rate);
     CHECK(burst_bad_breath == burst_frames, "breath quality < 0.5 during the whole burst");
     CHECK(burst_confident_nonsense == 0 && heart_confident_nonsense == 0,
           "no wild value with quality >= 0.5 during the burst");
@@ -274,7 +281,7 @@ static void test_bad_input(void)
         bio_pipeline_push_samples(p, BIO_RESP, batch, 10, k * 0.1 - 0.01);
         if (k % 100 == 0) bio_pipeline_push_samples(p, BIO_RESP, batch, 10, NAN);
     }
-    const float rr[] = { 800, -5, NAN, 0, 9000, INFINITY, 810 };
+    const float rr[] = {800, -5, NAN, 0, 9000, INFINITY, 810};
     bio_pipeline_push_rr(p, rr, 7, 90.0);
     bio_pipeline_push_hr(p, NAN, 90.0);
     bio_pipeline_push_hr(p, -60, 90.0);
@@ -379,7 +386,8 @@ static void test_rr_device(void)
     CHECK(fabs(f.rmssd - want) < 0.05 * want, "RMSSD %.2f vs %.2f", f.rmssd, want);
     CHECK(f.coherence > 3, "coherence %.2f for a 0.1 Hz oscillation", f.coherence);
     bio_pipeline_features(p, beat + 4.0, &f);
-    CHECK(f.heart_state == LULL_SENSOR_STALE && f.heart_quality == 0, "stale 4 s after the last RR");
+    CHECK(f.heart_state == LULL_SENSOR_STALE && f.heart_quality == 0,
+          "stale 4 s after the last RR");
     bio_pipeline_push_hr(p, 64, beat + 5.0);
     bio_pipeline_features(p, beat + 5.5, &f);
     CHECK(f.heart_state == LULL_SENSOR_OK && f.heart_rate == 64, "HR-only message: %.1f",

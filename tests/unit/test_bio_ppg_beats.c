@@ -12,9 +12,9 @@
 #include "bio/beat_validator.h"
 #include "bio/ecg_detector.h"
 #include "bio/ppg_detector.h"
-#include "records/record.h"
 #include "bio_synth.h"
 #include "check.h"
+#include "records/record.h"
 
 typedef struct beats {
     int64_t *idx;
@@ -27,8 +27,7 @@ static beats run_ppg(const float *x, size_t n, double fs, size_t block)
     beats b = {malloc(sizeof(int64_t) * (n / 10 + 64)), 0, 0.0};
     ppg_detector *d = ppg_detector_new(fs);
     CHECK(d != NULL, "ppg_detector_new(%g)", fs);
-    if (!d)
-        return b;
+    if (!d) return b;
     int64_t out[64];
     for (size_t pos = 0; pos < n; pos += block) {
         size_t len = pos + block <= n ? block : n - pos;
@@ -76,8 +75,8 @@ static void test_synthetic(void)
                b.max_delay_s);
         CHECK(m.sensitivity >= 0.99 && m.ppv >= 0.99, "case %zu: Se %.4f PPV %.4f", c,
               m.sensitivity, m.ppv);
-        CHECK(fabs(m.mean_err_s) < 0.030 && m.sd_err_s < 0.025, "case %zu: timing %.4f +- %.4f",
-              c, m.mean_err_s, m.sd_err_s);
+        CHECK(fabs(m.mean_err_s) < 0.030 && m.sd_err_s < 0.025, "case %zu: timing %.4f +- %.4f", c,
+              m.mean_err_s, m.sd_err_s);
         free(b.idx);
         bio_synth_ppg_free(&p);
     }
@@ -105,8 +104,7 @@ static void test_neurokit(void)
     size_t ne = 0;
     for (size_t pos = 0; pos < ecg->n; pos += 10) {
         size_t got = ecg_detector_push(ed, ecg->samples + pos, 10, out, 64);
-        for (size_t k = 0; k < got; k++)
-            eb[ne++] = out[k];
+        for (size_t k = 0; k < got; k++) eb[ne++] = out[k];
     }
     ecg_detector_free(ed);
     /* Each pulse follows the last ECG beat before it by the pulse arrival time,
@@ -114,10 +112,8 @@ static void test_neurokit(void)
     double *ptt = malloc(sizeof(double) * (pb.n + 1));
     size_t paired = 0, j = 0;
     for (size_t i = 0; i < pb.n; i++) {
-        while (j + 1 < ne && eb[j + 1] < pb.idx[i])
-            j++;
-        if (ne > 0 && eb[j] < pb.idx[i])
-            ptt[paired++] = (double)(pb.idx[i] - eb[j]) / ppg->fs;
+        while (j + 1 < ne && eb[j + 1] < pb.idx[i]) j++;
+        if (ne > 0 && eb[j] < pb.idx[i]) ptt[paired++] = (double)(pb.idx[i] - eb[j]) / ppg->fs;
     }
     double *sorted = malloc(sizeof(double) * (paired + 1));
     memcpy(sorted, ptt, sizeof(double) * paired);
@@ -125,8 +121,7 @@ static void test_neurokit(void)
     double med = paired ? sorted[paired / 2] : NAN;
     double iqr = paired ? sorted[3 * paired / 4] - sorted[paired / 4] : NAN;
     size_t steady = 0;
-    for (size_t i = 0; i < paired; i++)
-        steady += fabs(ptt[i] - med) < 0.08;
+    for (size_t i = 0; i < paired; i++) steady += fabs(ptt[i] - med) < 0.08;
     /* ECG beats the validator keeps (this low-amplitude 100 Hz ECG has a few
      * motion artefacts the detector takes for beats) must each have a pulse. */
     beat_validator *v = beat_validator_new(NULL);
@@ -135,31 +130,29 @@ static void test_neurokit(void)
     for (size_t i = 0; i <= ne; i++) {
         int got = i < ne ? beat_validator_push(v, (double)eb[i] / ecg->fs, &res)
                          : beat_validator_flush(v, &res);
-        if (!got)
-            continue;
+        if (!got) continue;
         if (res.flag != BEAT_VALID) {
             ecg_flagged++;
             continue;
         }
         ecg_valid++;
         int64_t at = llround(res.time_s * ecg->fs);
-        while (next_pulse < pb.n && pb.idx[next_pulse] < at)
-            next_pulse++;
-        ecg_with_pulse += next_pulse < pb.n &&
-                          fabs((double)(pb.idx[next_pulse] - at) / ppg->fs - med) < 0.08;
+        while (next_pulse < pb.n && pb.idx[next_pulse] < at) next_pulse++;
+        ecg_with_pulse +=
+            next_pulse < pb.n && fabs((double)(pb.idx[next_pulse] - at) / ppg->fs - med) < 0.08;
     }
     beat_validator_free(v);
     printf("neurokit 5 min: %zu ECG beats (%zu flagged by the validator), %zu PPG beats; "
            "pulse delay after the ECG beat median %.3f s, IQR %.3f s, %.1f%% of pulses within "
            "80 ms of it; %zu of %zu valid ECG beats have their pulse\n",
-           ne, ecg_flagged, pb.n, med, iqr, 100.0 * steady / (paired ? paired : 1),
-           ecg_with_pulse, ecg_valid);
+           ne, ecg_flagged, pb.n, med, iqr, 100.0 * steady / (paired ? paired : 1), ecg_with_pulse,
+           ecg_valid);
     CHECK(ne > 250 && ne < 500, "ECG beats %zu", ne);
     /* measured 96 %: the rest follow ECG artefacts the detector took for beats */
-    CHECK(med > 0.1 && med < 0.6 && steady >= 0.95 * paired, "steady delay %.3f, %zu of %zu",
-          med, steady, paired);
-    CHECK(ecg_with_pulse >= 0.97 * ecg_valid, /* measured 98 % */ "valid ECG beats with a pulse %zu of %zu",
-          ecg_with_pulse, ecg_valid);
+    CHECK(med > 0.1 && med < 0.6 && steady >= 0.95 * paired, "steady delay %.3f, %zu of %zu", med,
+          steady, paired);
+    CHECK(ecg_with_pulse >= 0.97 * ecg_valid,
+          /* measured 98 % */ "valid ECG beats with a pulse %zu of %zu", ecg_with_pulse, ecg_valid);
     CHECK(pb.n <= ecg_valid + ecg_flagged && pb.n + 10 >= ecg_valid, "PPG %zu vs ECG %zu valid",
           pb.n, ecg_valid);
     free(sorted);
@@ -170,16 +163,13 @@ static void test_neurokit(void)
     /* Dropout: 2 s of NaN; no pulse inside, the others unchanged; and the cost. */
     float *x = malloc(ppg->n * sizeof(float));
     memcpy(x, ppg->samples, ppg->n * sizeof(float));
-    for (size_t i = 10000; i < 10200; i++)
-        x[i] = NAN;
+    for (size_t i = 10000; i < 10200; i++) x[i] = NAN;
     beats clean = run_ppg(ppg->samples, ppg->n, ppg->fs, 50);
     beats gap = run_ppg(x, ppg->n, ppg->fs, 50);
     size_t inside = 0, kept = 0, expected = 0;
-    for (size_t i = 0; i < gap.n; i++)
-        inside += gap.idx[i] >= 10000 && gap.idx[i] < 10200;
+    for (size_t i = 0; i < gap.n; i++) inside += gap.idx[i] >= 10000 && gap.idx[i] < 10200;
     for (size_t i = 0; i < clean.n; i++) {
-        if (clean.idx[i] > 9900 && clean.idx[i] < 10300)
-            continue;
+        if (clean.idx[i] > 9900 && clean.idx[i] < 10300) continue;
         expected++;
         for (size_t k = 0; k < gap.n; k++)
             if (llabs(gap.idx[k] - clean.idx[i]) <= 1) {

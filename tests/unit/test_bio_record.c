@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "records/csv_record.h"
 #include "records/record.h"
 #include "records/wfdb_record.h"
-#include "check.h"
 
 static char data_dir[1024];
 static char tmp_dir[1024];
@@ -26,8 +26,8 @@ static const char *data_path(const char *name)
 
 /* Rebuilds a WFDB header's checksum (16-bit sum of the ADC values) and initial
  * value from physical samples: adc = value * gain + baseline. */
-static void adc_check(const bio_signal *s, double gain, double baseline, int initval,
-                      int checksum, size_t skip_last)
+static void adc_check(const bio_signal *s, double gain, double baseline, int initval, int checksum,
+                      size_t skip_last)
 {
     int64_t sum = 0;
     for (size_t i = 0; i + skip_last < s->n; i++)
@@ -44,8 +44,7 @@ static void test_mitbih_100(void)
     bio_record *rec = NULL;
     int rc = bio_record_read(data_path("100"), 0, &rec, err, sizeof err);
     CHECK(rc == 0, "read 100: %s", err);
-    if (rc != 0)
-        return;
+    if (rc != 0) return;
     CHECK(rec->nsig == 2, "nsig %zu", rec->nsig);
     CHECK(strcmp(rec->name, "100") == 0, "name %s", rec->name);
     const bio_signal *ml = bio_record_signal(rec, "mlii");
@@ -65,10 +64,8 @@ static void test_mitbih_100(void)
     int sorted = 1;
     for (size_t i = 0; i < rec->nann; i++) {
         const bio_annotation *a = &rec->ann[i];
-        if (i && a->sample < rec->ann[i - 1].sample)
-            sorted = 0;
-        if (!wfdb_code_is_beat(a->code))
-            continue;
+        if (i && a->sample < rec->ann[i - 1].sample) sorted = 0;
+        if (!wfdb_code_is_beat(a->code)) continue;
         beats++;
         n_N += a->symbol == 'N';
         n_A += a->symbol == 'A';
@@ -88,8 +85,7 @@ static void test_mimic_03700181(void)
     bio_record *rec = NULL;
     int rc = bio_record_read(data_path("03700181.hea"), 0, &rec, err, sizeof err);
     CHECK(rc == 0, "read 03700181: %s", err);
-    if (rc != 0)
-        return;
+    if (rc != 0) return;
     CHECK(rec->nsig == 3, "nsig %zu", rec->nsig);
     const bio_signal *ecg = bio_record_signal(rec, "MCL1");
     const bio_signal *abp = bio_record_signal(rec, "ABP");
@@ -119,8 +115,7 @@ static void test_mimic_03700181(void)
     size_t beats = 0;
     int64_t last = -1;
     for (size_t i = 0; i < rec->nann; i++)
-        if (wfdb_code_is_beat(rec->ann[i].code))
-            beats++, last = rec->ann[i].sample;
+        if (wfdb_code_is_beat(rec->ann[i].code)) beats++, last = rec->ann[i].sample;
     /* Ten minutes of a heart at 60..150 bpm, the last beat near the end. */
     CHECK(beats > 600 && beats < 1500, "gqrs beats %zu", beats);
     CHECK(last > 290000 && last < 300000, "last beat at %lld", (long long)last);
@@ -137,8 +132,7 @@ static void test_neurokit_csv(void)
           "no rate and no time_s column is an error naming the file: %s", err);
     rc = bio_record_read(data_path("bio_resting_5min_100hz.csv"), 100.0, &rec, err, sizeof err);
     CHECK(rc == 0, "read csv: %s", err);
-    if (rc != 0)
-        return;
+    if (rc != 0) return;
     CHECK(rec->nsig == 3, "nsig %zu", rec->nsig);
     const char *names[3] = {"ECG", "PPG", "RSP"};
     for (int i = 0; i < 3 && (size_t)i < rec->nsig; i++) {
@@ -177,7 +171,8 @@ static void test_csv_time_column_and_errors(void)
 {
     char err[512];
     bio_record *rec = NULL;
-    const char *p = write_tmp("t.csv", "time_s,ECG, \"PPG\"\r\n0.00,1,2\r\n0.004,,4\r\n0.008,5,nan\r\n");
+    const char *p =
+        write_tmp("t.csv", "time_s,ECG, \"PPG\"\r\n0.00,1,2\r\n0.004,,4\r\n0.008,5,nan\r\n");
     int rc = bio_record_read(p, 0, &rec, err, sizeof err);
     CHECK(rc == 0, "time_s csv: %s", err);
     if (rc == 0) {
@@ -196,8 +191,8 @@ static void test_csv_time_column_and_errors(void)
     expect_error(write_tmp("empty.csv", ""), 100, "empty.csv");
     expect_error(write_tmp("bad.hea", "rec 2 360 100\nrec.dat 212 200 11 1024 0 0 0 A\n"), 0,
                  "bad.hea:2: header announces 2 signals");
-    expect_error(write_tmp("fmt.hea", "rec 1 360 100\n\n# c\nrec.dat 999 200 11 1024 0 0 0 A\n"),
-                 0, "fmt.hea:4: signal format 999");
+    expect_error(write_tmp("fmt.hea", "rec 1 360 100\n\n# c\nrec.dat 999 200 11 1024 0 0 0 A\n"), 0,
+                 "fmt.hea:4: signal format 999");
     expect_error(write_tmp("gain.hea", "rec 1 360 100\nrec.dat 16 2x00/mV 11 1024 0 0 0 A\n"), 0,
                  "gain.hea:2: bad gain");
     expect_error(write_tmp("nodat.hea", "nodat 1 360 100\nnodat.dat 16 200 16 0 0 0 0 A\n"), 0,
@@ -209,10 +204,12 @@ static void test_csv_time_column_and_errors(void)
     /* Hostile headers: a length whose sample count would wrap size_t, and a skew
      * that would index far outside the data (both once overflowed a buffer). */
     write_tmp("huge.dat", "abcdabcd");
-    expect_error(write_tmp("huge.hea", "huge 1 360 4611686018427387904\nhuge.dat 212 200 12 0 0 0 0 A\n"),
-                 0, "huge.dat: file is shorter");
+    expect_error(
+        write_tmp("huge.hea", "huge 1 360 4611686018427387904\nhuge.dat 212 200 12 0 0 0 0 A\n"), 0,
+        "huge.dat: file is shorter");
     write_tmp("skew.dat", "abcdabcd");
-    expect_error(write_tmp("skew.hea", "skew 1 360 1\nskew.dat 212x2:6148914691236517205 200 12 0 0 0 0 A\n"),
+    expect_error(write_tmp("skew.hea",
+                           "skew 1 360 1\nskew.dat 212x2:6148914691236517205 200 12 0 0 0 0 A\n"),
                  0, "skew 6148914691236517205 is longer than the record");
     /* A time grid whose step is not a finite positive number, a value beyond float. */
     expect_error(write_tmp("inf.csv", "time_s,ECG\n-1e308,0\n1e308,0\n"), 0, "inf.csv");
@@ -238,8 +235,7 @@ static void test_format16_and_annotations_synthetic(void)
     bio_record *rec = NULL;
     int rc = wfdb_record_read(hea, &rec, err, sizeof err);
     CHECK(rc == 0, "s16: %s", err);
-    if (rc != 0)
-        return;
+    if (rc != 0) return;
     const bio_signal *a = bio_record_signal(rec, "first signal");
     const bio_signal *b = bio_record_signal(rec, "B");
     CHECK(a && b, "names with spaces");
@@ -252,15 +248,18 @@ static void test_format16_and_annotations_synthetic(void)
               "adczero as baseline, invalid sample -> NaN");
     }
     /* Annotations: N at 10, SKIP +100000, V (+5), AUX on it, NUM, CHN, then EOF. */
-    uint16_t words[] = {
-        (1 << 10) | 10,                   /* N, t = 10 */
-        59 << 10, 0x0001, 0x86A0,         /* SKIP 100000 (high word first) */
-        (5 << 10) | 5,                    /* V, t = 100015 */
-        (63 << 10) | 3, 0x4241, 0x0043,   /* AUX "ABC" + pad */
-        (61 << 10) | 2,                   /* SUB 2 */
-        (62 << 10) | 1,                   /* CHN 1 */
-        (28 << 10) | 1,                   /* rhythm '+', t = 100016 */
-        0};
+    uint16_t words[] = {(1 << 10) | 10, /* N, t = 10 */
+                        59 << 10,
+                        0x0001,
+                        0x86A0,        /* SKIP 100000 (high word first) */
+                        (5 << 10) | 5, /* V, t = 100015 */
+                        (63 << 10) | 3,
+                        0x4241,
+                        0x0043,         /* AUX "ABC" + pad */
+                        (61 << 10) | 2, /* SUB 2 */
+                        (62 << 10) | 1, /* CHN 1 */
+                        (28 << 10) | 1, /* rhythm '+', t = 100016 */
+                        0};
     snprintf(path, sizeof path, "%s/s16.atr", tmp_dir);
     f = fopen(path, "wb");
     if (f) {
@@ -272,10 +271,10 @@ static void test_format16_and_annotations_synthetic(void)
     CHECK(rec->nann == 3, "nann %zu", rec->nann);
     if (rc == 0 && rec->nann == 3) {
         CHECK(rec->ann[0].sample == 10 && rec->ann[0].symbol == 'N', "first");
-        CHECK(rec->ann[1].sample == 100015 && rec->ann[1].symbol == 'V' &&
-                  rec->ann[1].sub == 2 && rec->ann[1].chan == 1,
-              "second %lld %c sub %d chan %d", (long long)rec->ann[1].sample,
-              rec->ann[1].symbol, rec->ann[1].sub, rec->ann[1].chan);
+        CHECK(rec->ann[1].sample == 100015 && rec->ann[1].symbol == 'V' && rec->ann[1].sub == 2 &&
+                  rec->ann[1].chan == 1,
+              "second %lld %c sub %d chan %d", (long long)rec->ann[1].sample, rec->ann[1].symbol,
+              rec->ann[1].sub, rec->ann[1].chan);
         CHECK(rec->ann[2].sample == 100016 && !wfdb_code_is_beat(rec->ann[2].code) &&
                   rec->ann[2].chan == 1,
               "rhythm annotation, channel carried over");
@@ -309,7 +308,6 @@ int main(void)
     test_format16_and_annotations_synthetic();
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp_dir);
     return check_finish("test_bio_record");
 }

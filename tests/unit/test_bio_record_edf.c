@@ -13,11 +13,11 @@
 
 #include <edflib.h>
 
+#include "check.h"
 #include "records/edf_record.h"
 #include "records/record.h"
 #include "records/record_dump.h"
 #include "records/record_pick.h"
-#include "check.h"
 
 static char tmp_dir[1024];
 
@@ -41,8 +41,7 @@ static double resp_value(int i) { return 0.8 * sin(2 * M_PI * 0.25 * i / RESP_FS
 static int write_edfplus(const char *path, int filetype)
 {
     int h = edfopen_file_writeonly(path, filetype, 2);
-    if (h < 0)
-        return -1;
+    if (h < 0) return -1;
     int dig = filetype == EDFLIB_FILETYPE_BDFPLUS ? 8388607 : 32767;
     const char *labels[2] = {"ECG lead II", "Resp"};
     const char *units[2] = {"mV", "a.u."};
@@ -59,14 +58,10 @@ static int write_edfplus(const char *path, int filetype)
     }
     double buf[ECG_FS];
     for (int sec = 0; sec < SECONDS; sec++) {
-        for (int i = 0; i < ECG_FS; i++)
-            buf[i] = ecg_value(sec * ECG_FS + i);
-        if (edfwrite_physical_samples(h, buf) != 0)
-            return -1;
-        for (int i = 0; i < RESP_FS; i++)
-            buf[i] = resp_value(sec * RESP_FS + i);
-        if (edfwrite_physical_samples(h, buf) != 0)
-            return -1;
+        for (int i = 0; i < ECG_FS; i++) buf[i] = ecg_value(sec * ECG_FS + i);
+        if (edfwrite_physical_samples(h, buf) != 0) return -1;
+        for (int i = 0; i < RESP_FS; i++) buf[i] = resp_value(sec * RESP_FS + i);
+        if (edfwrite_physical_samples(h, buf) != 0) return -1;
     }
     /* Units of 100 us; written out of order on purpose. */
     edfwrite_annotation_utf8(h, 72500, -1, "Arousal");
@@ -81,8 +76,7 @@ static void check_edfplus(const char *path, int bdf)
     bio_record *rec = NULL;
     int rc = bio_record_read(path, 0, &rec, err, sizeof err);
     CHECK(rc == 0, "%s: %s", path, err);
-    if (rc != 0)
-        return;
+    if (rc != 0) return;
     CHECK(rec->nsig == 2, "%s: nsig %zu (annotation signal not a signal)", path, rec->nsig);
     const bio_signal *ecg = bio_record_signal(rec, "ECG lead II");
     const bio_signal *resp = bio_record_signal(rec, "Resp");
@@ -94,7 +88,8 @@ static void check_edfplus(const char *path, int bdf)
         CHECK(strcmp(ecg->units, "mV") == 0 && strcmp(resp->units, "a.u.") == 0, "units %s %s",
               ecg->units, resp->units);
         /* One quantisation step: physical range / digital range. */
-        double step_e = 10.0 / (bdf ? 16777215.0 : 65535.0), step_r = 4.0 / (bdf ? 16777215.0 : 65535.0);
+        double step_e = 10.0 / (bdf ? 16777215.0 : 65535.0),
+               step_r = 4.0 / (bdf ? 16777215.0 : 65535.0);
         double worst_e = 0, worst_r = 0;
         for (size_t i = 0; i < ecg->n; i++)
             worst_e = fmax(worst_e, fabs(ecg->samples[i] - ecg_value((int)i)));
@@ -131,8 +126,7 @@ static void check_edfplus(const char *path, int bdf)
         rewind(f);
         char line[256];
         size_t rows = 0, bad = 0;
-        if (!fgets(line, sizeof line, f) || strcmp(line, "time_s,ECG lead II,Resp\n") != 0)
-            bad++;
+        if (!fgets(line, sizeof line, f) || strcmp(line, "time_s,ECG lead II,Resp\n") != 0) bad++;
         while (fgets(line, sizeof line, f)) {
             double t, e;
             char *p = line, *end;
@@ -181,8 +175,7 @@ static void write_plain_edf(const char *path, const char *nrec_field, const char
 #undef PUT
     int16_t d[8] = {-100, -50, 0, 50, 100, 25, -25, 1};
     FILE *f = fopen(path, "wb");
-    if (!f)
-        return;
+    if (!f) return;
     unsigned char all[512 + 16];
     memcpy(all, h, 512);
     for (int i = 0; i < 8; i++) {
@@ -205,8 +198,7 @@ static void test_plain_edf(void)
         const bio_signal *g = &rec->signals[0];
         static const float want[8] = {-1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 0.25f, -0.25f, 0.01f};
         int ok = rec->nsig == 1 && g->n == 8 && g->fs == 4.0 && rec->nann == 0;
-        for (int i = 0; ok && i < 8; i++)
-            ok &= fabsf(g->samples[i] - want[i]) < 1e-6f;
+        for (int i = 0; ok && i < 8; i++) ok &= fabsf(g->samples[i] - want[i]) < 1e-6f;
         CHECK(ok, "plain EDF: n %zu fs %g, samples by the EDF scaling", g->n, g->fs);
         CHECK(record_guess_stream(g->name) == BIO_PPG && strcmp(rec->name, "plain") == 0,
               "Pleth is a PPG, record named after the file: %s", rec->name);
@@ -229,7 +221,8 @@ static void test_bad_headers(const char *good_edfplus)
     write_plain_edf(tmp_path("short.edf"), "2", "512", "1", "4", 100);
     expect_refused(tmp_path("short.edf"), "truncated: an EDF header has at least 256 bytes");
     write_plain_edf(tmp_path("cut.edf"), "2", "512", "1", "4", 512 + 10);
-    expect_refused(tmp_path("cut.edf"), "truncated: the header announces 2 data records of 8 bytes");
+    expect_refused(tmp_path("cut.edf"),
+                   "truncated: the header announces 2 data records of 8 bytes");
     write_plain_edf(tmp_path("more.edf"), "5", "512", "1", "4", 10000);
     expect_refused(tmp_path("more.edf"), "truncated: the header announces 5 data records");
     write_plain_edf(tmp_path("fewer.edf"), "1", "512", "1", "4", 10000);
@@ -239,13 +232,13 @@ static void test_bad_headers(const char *good_edfplus)
     write_plain_edf(tmp_path("ns.edf"), "2", "512", "x", "4", 10000);
     expect_refused(tmp_path("ns.edf"), "field 'number of signals'");
     write_plain_edf(tmp_path("spr.edf"), "2", "512", "1", "0", 10000);
-    expect_refused(tmp_path("spr.edf"), "signal 1 (Pleth): field 'number of samples in each data record'");
+    expect_refused(tmp_path("spr.edf"),
+                   "signal 1 (Pleth): field 'number of samples in each data record'");
     write_plain_edf(tmp_path("open.edf"), "-1", "512", "1", "4", 10000);
     expect_refused(tmp_path("open.edf"), "was not closed");
     FILE *f = fopen(tmp_path("text.edf"), "w");
     if (f) {
-        for (int i = 0; i < 40; i++)
-            fputs("this is not an EDF file\n", f);
+        for (int i = 0; i < 40; i++) fputs("this is not an EDF file\n", f);
         fclose(f);
     }
     expect_refused(tmp_path("text.edf"), "version field");
@@ -257,8 +250,10 @@ static void test_bad_headers(const char *good_edfplus)
     expect_refused(tmp_path("cut_plus.edf"), "truncated: the header announces 20 data records");
     /* A lie EDFlib catches but the field check does not: an EDF+ start date that is
      * not a date (still a clear error naming the file). */
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s' && printf '99.99.99' | dd of='%s' bs=1 seek=168 "
-             "conv=notrunc status=none", good_edfplus, tmp_path("date.edf"), tmp_path("date.edf"));
+    snprintf(cmd, sizeof cmd,
+             "cp '%s' '%s' && printf '99.99.99' | dd of='%s' bs=1 seek=168 "
+             "conv=notrunc status=none",
+             good_edfplus, tmp_path("date.edf"), tmp_path("date.edf"));
     CHECK(system(cmd) == 0, "patch");
     expect_refused(tmp_path("date.edf"), "EDFlib refuses the header");
 }
@@ -282,7 +277,6 @@ int main(void)
     test_bad_headers(edf);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp_dir);
     return check_finish("test_bio_record_edf");
 }

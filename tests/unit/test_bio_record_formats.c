@@ -19,11 +19,11 @@
 #include <unistd.h>
 
 #include "bio/bio_pipeline.h"
+#include "check.h"
 #include "records/record.h"
 #include "records/record_dump.h"
 #include "records/record_pick.h"
 #include "records/wfdb_record.h"
-#include "check.h"
 
 static char data_dir[1024];
 static char tmp_dir[1024];
@@ -66,10 +66,8 @@ static int read_stated(const char *hea, stated *out, int max)
     char line[512];
     int n = -1;
     while (f && fgets(line, sizeof line, f) && n < max) {
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        if (n++ < 0)
-            continue; /* record line */
+        if (line[0] == '#' || line[0] == '\n') continue;
+        if (n++ < 0) continue; /* record line */
         char file[128];
         long adczero, res;
         char gain[64];
@@ -79,8 +77,7 @@ static int read_stated(const char *hea, stated *out, int max)
         out[n - 1].gain = atof(gain);
         out[n - 1].baseline = (double)adczero;
     }
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     return n < 0 ? 0 : n;
 }
 
@@ -94,8 +91,7 @@ static void check_against_header(const char *rec_name, int nsig_expected)
     bio_record *rec = NULL;
     int rc = wfdb_record_read(data_path(hea), &rec, err, sizeof err);
     CHECK(rc == 0, "%s: %s", rec_name, err);
-    if (rc != 0)
-        return;
+    if (rc != 0) return;
     CHECK(rec->warnings == NULL, "%s: no checksum or initial-value warnings: %s", rec_name,
           rec->warnings ? rec->warnings : "");
     CHECK(rec->nsig == (size_t)n, "%s nsig %zu", rec_name, rec->nsig);
@@ -110,24 +106,29 @@ static void check_against_header(const char *rec_name, int nsig_expected)
             if (isnan(v)) {
                 /* The format's "no sample" code: the most negative value it holds. */
                 int bits = st[s].format % 100 == 8 || st[s].format == 80 ? 8
-                         : st[s].format == 212 ? 12 : st[s].format == 310 || st[s].format == 311 ? 10
-                         : st[s].format == 24 || st[s].format == 524 ? 24 : st[s].format == 32 ? 32 : 16;
+                           : st[s].format == 212                         ? 12
+                           : st[s].format == 310 || st[s].format == 311  ? 10
+                           : st[s].format == 24 || st[s].format == 524   ? 24
+                           : st[s].format == 32                          ? 32
+                                                                         : 16;
                 adc = (long)(-(1LL << (bits - 1)));
                 invalid++;
             } else {
                 adc = lrint(v * st[s].gain + st[s].baseline);
             }
-            if (i == 0)
-                first = adc;
+            if (i == 0) first = adc;
             sum += adc;
         }
         int sum16 = (int16_t)(uint16_t)((uint64_t)sum & 0xFFFF);
         printf("  %-12s fmt %3d: n %zu at %g Hz, first %ld (header %ld), checksum %d (header "
-               "%ld), %zu invalid%s\n", rec_name, st[s].format, g->n, g->fs, first, st[s].initval,
-               sum16, st[s].checksum, invalid,
-               st[s].format == 32 ? " (rebuilt from floats: only the reader's integer check is exact)" : "");
-        CHECK(g->n == 499 && g->fs == 200.0, "%s fmt %d n %zu fs %g", rec_name, st[s].format,
-              g->n, g->fs);
+               "%ld), %zu invalid%s\n",
+               rec_name, st[s].format, g->n, g->fs, first, st[s].initval, sum16, st[s].checksum,
+               invalid,
+               st[s].format == 32
+                   ? " (rebuilt from floats: only the reader's integer check is exact)"
+                   : "");
+        CHECK(g->n == 499 && g->fs == 200.0, "%s fmt %d n %zu fs %g", rec_name, st[s].format, g->n,
+              g->fs);
         if (st[s].format == 32) {
             /* Physical samples are floats (24-bit mantissa): a 32-bit ADC value comes
              * back to within 2^-23 of itself, so its exact checksum cannot be rebuilt
@@ -139,8 +140,8 @@ static void check_against_header(const char *rec_name, int nsig_expected)
         }
         CHECK(first == st[s].initval, "%s fmt %d first %ld, header %ld", rec_name, st[s].format,
               first, st[s].initval);
-        CHECK(sum16 == st[s].checksum, "%s fmt %d checksum %d, header %ld", rec_name,
-              st[s].format, sum16, st[s].checksum);
+        CHECK(sum16 == st[s].checksum, "%s fmt %d checksum %d, header %ld", rec_name, st[s].format,
+              sum16, st[s].checksum);
     }
     bio_record_free(rec);
 }
@@ -149,8 +150,9 @@ static void check_against_header(const char *rec_name, int nsig_expected)
 static void test_checksum_warning(void)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cp %s/wfdb-formats/binformats.* '%s'/ && chmod u+w '%s'/binformats.*",
-             data_dir, tmp_dir, tmp_dir);
+    snprintf(cmd, sizeof cmd,
+             "cp %s/wfdb-formats/binformats.* '%s'/ && chmod u+w '%s'/binformats.*", data_dir,
+             tmp_dir, tmp_dir);
     CHECK(system(cmd) == 0, "copy binformats");
     FILE *f = fopen(tmp_path("binformats.d6"), "r+b");
     if (f) {
@@ -178,16 +180,46 @@ static void test_checksum_warning(void)
 /* Names as people write them. */
 static void test_names(void)
 {
-    static const struct { const char *name; int stream; } cases[] = {
-        {"ECG 1", BIO_ECG}, {"ECG_1", BIO_ECG}, {"ECG1", BIO_ECG}, {"ECG lead II", BIO_ECG},
-        {"EKG", BIO_ECG}, {"ekg-2", BIO_ECG}, {"Lead II", BIO_ECG}, {"II", BIO_ECG},
-        {"V5", BIO_ECG}, {"aVF", BIO_ECG}, {"MLII", BIO_ECG}, {"ECG:II", BIO_ECG},
-        {"Pleth", BIO_PPG}, {"PLETH", BIO_PPG}, {"PPG", BIO_PPG}, {"ppg_green", BIO_PPG},
-        {"BVP", BIO_PPG}, {"Resp", BIO_RESP}, {"RESP", BIO_RESP}, {"Thorax", BIO_RESP},
-        {"Abdomen", BIO_RESP}, {"Airflow", BIO_RESP}, {"Resp oro-nasal", BIO_RESP},
-        {"Thor", BIO_RESP}, {"Chest", BIO_RESP}, {"Nasal Pressure", BIO_RESP},
-        {"EEG Fpz-Cz", -1}, {"HR", -1}, {"Resp rate", -1}, {"SpO2", -1}, {"Pulse", -1},
-        {"ABP", -1}, {"EMG submental", -1}, {"Event marker", -1}, {"V", -1}, {"sig 0", -1},
+    static const struct {
+        const char *name;
+        int stream;
+    } cases[] = {
+        {"ECG 1", BIO_ECG},
+        {"ECG_1", BIO_ECG},
+        {"ECG1", BIO_ECG},
+        {"ECG lead II", BIO_ECG},
+        {"EKG", BIO_ECG},
+        {"ekg-2", BIO_ECG},
+        {"Lead II", BIO_ECG},
+        {"II", BIO_ECG},
+        {"V5", BIO_ECG},
+        {"aVF", BIO_ECG},
+        {"MLII", BIO_ECG},
+        {"ECG:II", BIO_ECG},
+        {"Pleth", BIO_PPG},
+        {"PLETH", BIO_PPG},
+        {"PPG", BIO_PPG},
+        {"ppg_green", BIO_PPG},
+        {"BVP", BIO_PPG},
+        {"Resp", BIO_RESP},
+        {"RESP", BIO_RESP},
+        {"Thorax", BIO_RESP},
+        {"Abdomen", BIO_RESP},
+        {"Airflow", BIO_RESP},
+        {"Resp oro-nasal", BIO_RESP},
+        {"Thor", BIO_RESP},
+        {"Chest", BIO_RESP},
+        {"Nasal Pressure", BIO_RESP},
+        {"EEG Fpz-Cz", -1},
+        {"HR", -1},
+        {"Resp rate", -1},
+        {"SpO2", -1},
+        {"Pulse", -1},
+        {"ABP", -1},
+        {"EMG submental", -1},
+        {"Event marker", -1},
+        {"V", -1},
+        {"sig 0", -1},
     };
     int bad = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -208,8 +240,7 @@ typedef struct beat_log {
 static void on_beat(void *ctx, bio_stream source, const beat_result *r)
 {
     beat_log *b = ctx;
-    if (source == BIO_ECG && b->n < 256)
-        b->t[b->n++] = r->time_s;
+    if (source == BIO_ECG && b->n < 256) b->t[b->n++] = r->time_s;
 }
 
 /* test01_00s: 4 leads "ECG 1".."ECG 4", 8 s at 500 Hz; nothing named for lull. */
@@ -219,13 +250,15 @@ static void test_test01_unnamed(void)
     bio_record *rec = NULL;
     int rc = bio_record_read(data_path("test01_00s"), 0, &rec, err, sizeof err);
     CHECK(rc == 0, "test01_00s: %s", err);
-    if (rc != 0)
-        return;
+    if (rc != 0) return;
     CHECK(rec->warnings == NULL, "test01_00s checksums: %s", rec->warnings ? rec->warnings : "");
     const bio_signal *sig[BIO_WAVEFORMS];
     rc = record_pick_signals(rec, "test01_00s", NULL, sig, err, sizeof err);
     CHECK(rc == 0 && sig[BIO_ECG] && strcmp(sig[BIO_ECG]->name, "ECG 1") == 0,
-          "ECG 1 picked without flags: %s", rc ? err : sig[BIO_ECG] ? sig[BIO_ECG]->name : "none");
+          "ECG 1 picked without flags: %s",
+          rc             ? err
+          : sig[BIO_ECG] ? sig[BIO_ECG]->name
+                         : "none");
     CHECK(!sig[BIO_RESP] && !sig[BIO_PPG], "nothing else guessed");
     if (rc == 0 && sig[BIO_ECG]) {
         bio_pipeline_config cfg;
@@ -265,22 +298,21 @@ static void test_spf_offset_null(void)
     }
     write_file("spf.dat", buf, sizeof buf);
     char hea[512];
-    snprintf(hea, sizeof hea, "spf 2 1 %d\nspf.dat 16x%d+4 100/uV 16 0 %d %d 0 ECG_1\n"
-             "~ 0 200 16 0 0 0 0 Marker\n", FRAMES, SPF, buf[2],
-             (int16_t)(uint16_t)((uint64_t)sum & 0xFFFF));
+    snprintf(hea, sizeof hea,
+             "spf 2 1 %d\nspf.dat 16x%d+4 100/uV 16 0 %d %d 0 ECG_1\n"
+             "~ 0 200 16 0 0 0 0 Marker\n",
+             FRAMES, SPF, buf[2], (int16_t)(uint16_t)((uint64_t)sum & 0xFFFF));
     write_text("spf.hea", hea);
     char err[512];
     bio_record *rec = NULL;
     int rc = wfdb_record_read(tmp_path("spf.hea"), &rec, err, sizeof err);
     CHECK(rc == 0, "16x1000+4: %s", err);
-    if (rc != 0)
-        return;
+    if (rc != 0) return;
     CHECK(rec->warnings == NULL, "checksum of 16x1000+4: %s", rec->warnings ? rec->warnings : "");
     const bio_signal *g = &rec->signals[0];
     CHECK(g->fs == 1000.0 && g->n == SPF * FRAMES, "fs %g n %zu", g->fs, g->n);
     int same = 1;
-    for (size_t i = 0; i < g->n; i++)
-        same &= g->samples[i] == (float)(buf[2 + i] / 100.0);
+    for (size_t i = 0; i < g->n; i++) same &= g->samples[i] == (float)(buf[2 + i] / 100.0);
     CHECK(same, "every sample after the 4-byte offset");
     CHECK(rec->signals[1].n == FRAMES && isnan(rec->signals[1].samples[0]),
           "format 0 signal: %zu samples, NaN", rec->signals[1].n);
@@ -296,8 +328,10 @@ static void test_multisegment(void)
     write_file("seg1.dat", a, sizeof a);
     write_file("seg2.dat", b, sizeof b);
     write_file("seg3.dat", c, sizeof c);
-    write_text("seg1.hea", "seg1 2 100 4\nseg1.dat 16 1 16 0 1 10 0 A\nseg1.dat 16 10 16 0 10 100 0 B\n");
-    write_text("seg2.hea", "seg2 2 100 2\nseg2.dat 16 1 16 0 5 11 0 A\nseg2.dat 16 10 16 0 50 110 0 B\n");
+    write_text("seg1.hea",
+               "seg1 2 100 4\nseg1.dat 16 1 16 0 1 10 0 A\nseg1.dat 16 10 16 0 10 100 0 B\n");
+    write_text("seg2.hea",
+               "seg2 2 100 2\nseg2.dat 16 1 16 0 5 11 0 A\nseg2.dat 16 10 16 0 50 110 0 B\n");
     write_text("seg3.hea", "seg3 1 100 3\nseg3.dat 16 1 16 0 7 24 0 B\n");
     write_text("multi.hea", "multi/3 2 100 9\nseg1 4\n~ 3\nseg2 2\n");
     char err[512];
@@ -314,7 +348,8 @@ static void test_multisegment(void)
                 ok &= isnan(wantA[i]) ? isnan(A->samples[i]) : A->samples[i] == wantA[i];
             CHECK(ok && B->samples[8] == 6.0f, "segments in place, gap NaN");
         }
-        CHECK(rec->warnings == NULL, "fixed layout checksums: %s", rec->warnings ? rec->warnings : "");
+        CHECK(rec->warnings == NULL, "fixed layout checksums: %s",
+              rec->warnings ? rec->warnings : "");
         bio_record_free(rec);
     }
     write_text("layout.hea", "layout 2 100 0\n~ 0 1 16 0 0 0 0 A\n~ 0 10 16 0 0 0 0 B\n");
@@ -327,8 +362,8 @@ static void test_multisegment(void)
         if (A && B && A->n == 7)
             CHECK(A->samples[3] == 4.0f && isnan(A->samples[4]) && B->samples[4] == 7.0f &&
                       B->samples[6] == 9.0f && B->samples[0] == 1.0f,
-                  "B continues in segment 3 by name, A absent there: %g %g %g",
-                  A->samples[4], B->samples[4], B->samples[6]);
+                  "B continues in segment 3 by name, A absent there: %g %g %g", A->samples[4],
+                  B->samples[4], B->samples[6]);
         bio_record_free(rec);
     }
     /* A master header whose segment length does not match the segment. */
@@ -347,7 +382,10 @@ static void test_multisegment(void)
 /* Hostile or wrong headers: each refused with a message naming file and line. */
 static void test_bad_headers(void)
 {
-    static const struct { const char *hea; const char *must; } cases[] = {
+    static const struct {
+        const char *hea;
+        const char *must;
+    } cases[] = {
         {"b1 1 100 10\nb.dat 16x0 200 16 0 0 0 0 A\n", "b1.hea:2: bad format field '16x0'"},
         {"b2 1 100 10\nb.dat 16x99999999 200 16 0 0 0 0 A\n", "b2.hea:2: bad format field"},
         {"b3 1 100 10\nb.dat 7 200 16 0 0 0 0 A\n", "b3.hea:2: signal format 7 is not"},
@@ -381,9 +419,10 @@ static void test_bad_headers(void)
     CHECK(system(cmd) == 0, "copy");
     write_text("fl.hea", "fl 1 200 600\nshort.d1 516 200 16 0 0 0 0 A\n");
     rc = wfdb_record_read(tmp_path("fl.hea"), &rec, err, sizeof err);
-    CHECK(rc != 0 && strstr(err, "short.d1: file is shorter than the 600 frames"),
-          "short FLAC: %s", err);
-    write_text("fl2.hea", "fl2 2 200 499\nshort.d1 516 200 16 0 0 0 0 A\nshort.d1 516 200 16 0 0 0 0 B\n");
+    CHECK(rc != 0 && strstr(err, "short.d1: file is shorter than the 600 frames"), "short FLAC: %s",
+          err);
+    write_text("fl2.hea",
+               "fl2 2 200 499\nshort.d1 516 200 16 0 0 0 0 A\nshort.d1 516 200 16 0 0 0 0 B\n");
     rc = wfdb_record_read(tmp_path("fl2.hea"), &rec, err, sizeof err);
     CHECK(rc != 0 && strstr(err, "2 signals, the FLAC stream has 1 channels"), "channels: %s", err);
 }
@@ -393,8 +432,7 @@ static size_t read_csv(FILE *f, size_t ncol, double *cells, size_t max_rows, cha
                        size_t hcap)
 {
     char line[8192];
-    if (!fgets(line, sizeof line, f))
-        return 0;
+    if (!fgets(line, sizeof line, f)) return 0;
     snprintf(header, hcap, "%s", line);
     size_t r = 0;
     while (r < max_rows && fgets(line, sizeof line, f)) {
@@ -404,8 +442,7 @@ static size_t read_csv(FILE *f, size_t ncol, double *cells, size_t max_rows, cha
             double v = strtod(p, &end);
             cells[r * ncol + c] = end == p ? NAN : v;
             p = strchr(end, ',');
-            if (!p)
-                break;
+            if (!p) break;
             p++;
         }
         r++;
@@ -421,8 +458,7 @@ static void dump_matches(const char *path)
     bio_record *rec = NULL;
     int rc = bio_record_read(path, 0, &rec, err, sizeof err);
     CHECK(rc == 0, "%s: %s", path, err);
-    if (rc != 0)
-        return;
+    if (rc != 0) return;
     FILE *f = tmpfile();
     CHECK(f && bio_record_write_signals_csv(rec, f) == 0, "write csv");
     if (!f) {
@@ -433,8 +469,7 @@ static void dump_matches(const char *path)
     size_t ncol = rec->nsig + 1, nmax = 0;
     double fs_max = 0;
     for (size_t s = 0; s < rec->nsig; s++)
-        if (rec->signals[s].fs > fs_max)
-            fs_max = rec->signals[s].fs, nmax = rec->signals[s].n;
+        if (rec->signals[s].fs > fs_max) fs_max = rec->signals[s].fs, nmax = rec->signals[s].n;
     double *cells = malloc((nmax + 1) * ncol * sizeof *cells);
     char header[8192];
     size_t rows = read_csv(f, ncol, cells, nmax + 1, header, sizeof header);
@@ -458,8 +493,7 @@ static void dump_matches(const char *path)
             }
         }
     }
-    for (size_t s = 0; s < rec->nsig; s++)
-        mismatches += next[s] != rec->signals[s].n;
+    for (size_t s = 0; s < rec->nsig; s++) mismatches += next[s] != rec->signals[s].n;
     printf("  --signals %s: %zu rows, %zu cells compared, %zu mismatches\n", rec->name, rows,
            compared, mismatches);
     CHECK(mismatches == 0, "%s: %zu cells differ from the decoded samples", path, mismatches);
@@ -486,13 +520,11 @@ static void test_signals_dump(void)
         if (f) {
             bio_record_write_signals_csv(rec, f);
             rewind(f);
-            if (!fgets(line, sizeof line, f))
-                line[0] = '\0';
+            if (!fgets(line, sizeof line, f)) line[0] = '\0';
             fclose(f);
         }
         static const char want[] = "time_s,\"sig 0, fmt 8\",\"sig 1, fmt 16\",";
-        CHECK(strncmp(line, want, sizeof want - 1) == 0,
-              "quoted names: %.80s", line);
+        CHECK(strncmp(line, want, sizeof want - 1) == 0, "quoted names: %.80s", line);
         bio_record_free(rec);
     }
 }
@@ -516,7 +548,6 @@ int main(void)
     test_signals_dump();
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp_dir);
     return check_finish("test_bio_record_formats");
 }

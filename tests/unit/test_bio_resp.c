@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "bio/resp_tracker.h"
-#include "records/record.h"
 #include "check.h"
+#include "records/record.h"
 #include "resp_synth.h"
 
 /* ---- synthetic glide ---------------------------------------------------- */
@@ -95,18 +95,17 @@ static void test_glide(double fs, double noise)
            "onsets %d/%d matched (detected %d), mean timing %.3f s, phase err mean %.3f max %.3f, "
            "ie mean %.3f\n",
            fs, noise, max_err, sum_err / fmax(1, frames_known), 100.0 * frames_known / frames,
-           matched, expected, n_detected, matched ? sum_lag / matched : NAN, sum_phase_err / fmax(1, phase_frames), max_phase_err,
-           sum_ie / n_ie);
+           matched, expected, n_detected, matched ? sum_lag / matched : NAN,
+           sum_phase_err / fmax(1, phase_frames), max_phase_err, sum_ie / n_ie);
     CHECK(max_err <= 0.5, "fs %g: rate error %.3f > 0.5 breaths/min", fs, max_err);
-    CHECK(frames_known >= 0.99 * frames, "fs %g: rate known in %d of %d frames", fs,
-          frames_known, frames);
+    CHECK(frames_known >= 0.99 * frames, "fs %g: rate known in %d of %d frames", fs, frames_known,
+          frames);
     CHECK(matched >= expected - 1 && n_detected <= n_onsets + 1,
           "fs %g: matched %d of %d onsets, detected %d", fs, matched, expected, n_detected);
     /* Phase between events is a prediction from the previous breaths: it is off
      * most when a breath ends early or late, and corrected at each event. */
     CHECK(sum_phase_err / phase_frames < 0.06 && max_phase_err < 0.25,
-          "fs %g: phase error mean %.3f max %.3f", fs, sum_phase_err / phase_frames,
-          max_phase_err);
+          "fs %g: phase error mean %.3f max %.3f", fs, sum_phase_err / phase_frames, max_phase_err);
     double ie = sum_ie / n_ie;
     CHECK(fabs(ie - 0.4 / 0.6) < 0.1, "fs %g: mean ie ratio %.3f, expected 0.667", fs, ie);
     double depth = resp_tracker_depth(t);
@@ -241,8 +240,8 @@ static void test_record_03700181(void)
     double cycle = resp_tracker_cycle_s(t);
     printf("03700181 RESP: reference %d breaths, tracker %d, matched 1:1 within 1 s: %d "
            "(%.1f %%), false %d, mean timing %.3f s (max %.3f), rate %.2f/min\n",
-           ref_in, det_in, matched, 100.0 * matched / ref_in, det_in - matched,
-           sum_lag / matched, max_lag, 60.0 / cycle);
+           ref_in, det_in, matched, 100.0 * matched / ref_in, det_in - matched, sum_lag / matched,
+           max_lag, 60.0 / cycle);
     CHECK(ref_in > 100, "reference found %d breaths", ref_in);
     CHECK(matched >= 0.97 * ref_in, "found %d of %d reference breaths", matched, ref_in);
     CHECK(det_in - matched <= 0.03 * ref_in, "%d detections match no reference breath",
@@ -263,7 +262,7 @@ int main(void)
     test_bad_rate();
     /* The same noise inside the breathing band at every rate: sd 0.1 x sqrt(fs / 25)
      * of a breath's peak-to-trough swing (1). */
-    const double rates[] = { 4.0, 25.0, 100.0, 1000.0 };
+    const double rates[] = {4.0, 25.0, 100.0, 1000.0};
     for (int i = 0; i < 4; i++) test_glide(rates[i], 0.1 * sqrt(rates[i] / 25.0));
     test_record_03700181();
     return check_finish("test_bio_resp");

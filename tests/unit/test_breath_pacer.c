@@ -16,7 +16,7 @@ typedef struct run {
     lull_event ev[16];
     double t;
     uint32_t inhales, exhales;
-    double inhale_time, exhale_time;   /* accumulated durations of each half */
+    double inhale_time, exhale_time; /* accumulated durations of each half */
 } run;
 
 static void run_init(run *r, enum pacer_mode mode, float preset_rate)
@@ -43,8 +43,10 @@ static double advance(run *r, double seconds, double client)
             if (r->ev[i].type == LULL_EVENT_INHALE) r->inhales++;
             if (r->ev[i].type == LULL_EVENT_EXHALE) r->exhales++;
         }
-        if (phase < c.inhale_fraction) r->inhale_time += BLOCK / RATE;
-        else r->exhale_time += BLOCK / RATE;
+        if (phase < c.inhale_fraction)
+            r->inhale_time += BLOCK / RATE;
+        else
+            r->exhale_time += BLOCK / RATE;
         lowest = fmin(lowest, r->p.rate);
         CHECK(c.pacer_phase >= 0 && c.pacer_phase < 1, "phase %g out of [0,1)", c.pacer_phase);
     }
@@ -72,7 +74,7 @@ static void test_guide_follower_steps_down(void)
     double first = r.p.rate;
     for (int i = 0; i < 400 && client > 6.01; i++) {
         advance(&r, 5, client);
-        if (r.p.rate < client) client = r.p.rate;   /* follows the pacer */
+        if (r.p.rate < client) client = r.p.rate; /* follows the pacer */
     }
     CHECK(first <= 14 && first >= 12.9, "guide started at %.2f for a client at 14", first);
     CHECK(fabs(r.p.rate - 6.0) < 1e-9, "guide ended at %.2f, target 6", r.p.rate);
@@ -85,7 +87,8 @@ static void test_guide_never_faster_or_below_floor(void)
     breath_pacer_set_mode(&r.p, PACER_GUIDE, 4.0);
     /* A client who ignores the pacer and slows to 3/min on their own. */
     advance(&r, 60, 10);
-    CHECK(r.p.rate <= 10 + PACER_CLIENT_SLACK + 1e-9, "pacer %.2f faster than a client at 10", r.p.rate);
+    CHECK(r.p.rate <= 10 + PACER_CLIENT_SLACK + 1e-9, "pacer %.2f faster than a client at 10",
+          r.p.rate);
     double lowest = advance(&r, 300, 3);
     CHECK(lowest >= PACER_MIN_RATE - 1e-9, "pacer went down to %.2f", lowest);
     /* A client who doesn't follow (stays at 12) while the pacer is at 11: the pacer
@@ -95,9 +98,10 @@ static void test_guide_never_faster_or_below_floor(void)
     advance(&s, 10, 12);
     double start = s.p.rate;
     double lo = advance(&s, 300, 12);
-    CHECK(lo >= start - PACER_GUIDE_STEP - 1e-9, "pacer ran away from a non-following client: %.2f -> %.2f",
-          start, lo);
-    CHECK(s.p.rate <= 12 + PACER_CLIENT_SLACK + 1e-9, "pacer faster than the client: %.2f", s.p.rate);
+    CHECK(lo >= start - PACER_GUIDE_STEP - 1e-9,
+          "pacer ran away from a non-following client: %.2f -> %.2f", start, lo);
+    CHECK(s.p.rate <= 12 + PACER_CLIENT_SLACK + 1e-9, "pacer faster than the client: %.2f",
+          s.p.rate);
 }
 
 static void test_follow_mirrors(void)
@@ -127,7 +131,8 @@ static void test_resonance_picks_largest_swing(void)
         breath_pacer_advance(&r.p, &r.f, RATE, BLOCK, &c, r.ev, &n, 16);
     }
     CHECK(r.p.resonance_done, "resonance trials did not finish in 20 min");
-    CHECK(fabs(r.p.rate - 5.0) < 1e-9, "resonance kept %.2f/min, the largest swing was at 5.0", r.p.rate);
+    CHECK(fabs(r.p.rate - 5.0) < 1e-9, "resonance kept %.2f/min, the largest swing was at 5.0",
+          r.p.rate);
 }
 
 /* Every beat and every breath gives its event, even when rounding puts the crossing
@@ -153,8 +158,8 @@ static void test_clock_events_counted(void)
             }
         }
         double want = bpms[k] / 60.0 * seconds;
-        CHECK(fabs((double)beats - want) <= 1.0, "%.1f bpm: %llu beats in 10 min, want %.0f", bpms[k],
-              (unsigned long long)beats, want);
+        CHECK(fabs((double)beats - want) <= 1.0, "%.1f bpm: %llu beats in 10 min, want %.0f",
+              bpms[k], (unsigned long long)beats, want);
     }
     run r;
     run_init(&r, PACER_OFF, 6.0f);

@@ -13,8 +13,7 @@
 
 static double contour(double phase, double inhale)
 {
-    if (phase < inhale)
-        return 0.5 - 0.5 * cos(PI * phase / inhale);
+    if (phase < inhale) return 0.5 - 0.5 * cos(PI * phase / inhale);
     return 0.5 + 0.5 * cos(PI * (phase - inhale) / (1.0 - inhale));
 }
 
@@ -26,8 +25,7 @@ static double measured_hz(const float *x, size_t a, size_t b)
     for (size_t i = a + 1; i < b; i++)
         if (x[i - 1] < 0 && x[i] >= 0) {
             double t = (double)(i - 1) + (double)(-x[i - 1] / (x[i] - x[i - 1]));
-            if (first < 0)
-                first = t;
+            if (first < 0) first = t;
             last = t;
             crossings++;
         }
@@ -65,8 +63,10 @@ int main(void)
         lo = fmin(lo, got);
         hi = fmax(hi, got);
     }
-    fprintf(stderr, "breath_tone: pitch %.2f..%.2f Hz (theory 220.00..223.84), worst error "
-            "%.3f Hz\n", lo, hi, worst);
+    fprintf(stderr,
+            "breath_tone: pitch %.2f..%.2f Hz (theory 220.00..223.84), worst error "
+            "%.3f Hz\n",
+            lo, hi, worst);
     CHECK(worst < 0.1, "pitch deviates from the pacer contour by %.3f Hz", worst);
     CHECK(hi - lo > 3.0, "the pitch barely moves with the breath: %.2f..%.2f Hz", lo, hi);
 
@@ -81,8 +81,10 @@ int main(void)
     CHECK(p_after > 1000.0 * p_before, "no octave bloom after the INHALE event");
     /* Its level: 0.2 of the tone (-14 dB), decaying with a 1.5 s time constant. */
     double ratio_db = 10 * log10(p_after / ac_band_power(after, 200, 240));
-    CHECK(ratio_db > -16.0 && ratio_db < -14.0, "octave bloom at %.1f dB re the tone, expected "
-          "about -14.5 dB", ratio_db);
+    CHECK(ratio_db > -16.0 && ratio_db < -14.0,
+          "octave bloom at %.1f dB re the tone, expected "
+          "about -14.5 dB",
+          ratio_db);
     ac_spectrum_free(before);
     ac_spectrum_free(after);
     free(left);

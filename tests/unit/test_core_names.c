@@ -16,9 +16,15 @@ static const struct {
     const char *bad[5];
 } k_cases[] = {
     {"id", NAME_ID_CHARS, {"gain", "pad_1", "x", "0"}, {"", "Gain", "a.b", "a-b", "a b"}},
-    {"type id", NAME_TYPE_ID_CHARS, {"noise", "ext.svf", "a_b.c", "9"}, {"", "A", "a-b", "a/b", "é"}},
+    {"type id",
+     NAME_TYPE_ID_CHARS,
+     {"noise", "ext.svf", "a_b.c", "9"},
+     {"", "A", "a-b", "a/b", "é"}},
     {"tag", NAME_TAG_CHARS, {"water", "deep-sleep", "8d", "a"}, {"", "a_b", "Water", "a.b", "a b"}},
-    {"file", NAME_FILE_CHARS, {"Surf", "night_forest", "v1.2", "a-b"}, {"", "a b", "a/b", "é", "a\tb"}},
+    {"file",
+     NAME_FILE_CHARS,
+     {"Surf", "night_forest", "v1.2", "a-b"},
+     {"", "a b", "a/b", "é", "a\tb"}},
     {"osc", NAME_OSC_CHARS, {"Surf 2", "pad_1", "x.y", "A-b"}, {"", "a/b", "a:b", "a\nb", "é"}},
 };
 
@@ -56,8 +62,8 @@ int main(void)
     char err[160];
     CHECK(preset_name_valid("night_forest", err, sizeof err), "night_forest refused: %s", err);
     CHECK(preset_name_valid("Surf-2.v1", err, sizeof err), "Surf-2.v1 refused: %s", err);
-    CHECK(!preset_name_valid("../etc", err, sizeof err) && strstr(err, "only use"),
-          "../etc: %s", err);
+    CHECK(!preset_name_valid("../etc", err, sizeof err) && strstr(err, "only use"), "../etc: %s",
+          err);
     CHECK(!preset_name_valid("a..b", err, sizeof err) && strstr(err, "\"..\""), "a..b: %s", err);
     CHECK(!preset_name_valid(".hidden", err, sizeof err), ".hidden accepted");
     CHECK(!preset_name_valid("", err, sizeof err) && strstr(err, "1..63"), "empty: %s", err);

@@ -16,8 +16,7 @@ static enum lulld_config_outcome run(lulld_config *c, char *err, size_t errlen, 
     va_list ap;
     va_start(ap, argc);
     argv[0] = "lulld";
-    for (int i = 1; i < argc; i++)
-        argv[i] = va_arg(ap, char *);
+    for (int i = 1; i < argc; i++) argv[i] = va_arg(ap, char *);
     va_end(ap);
     err[0] = '\0';
     return lulld_config_from_args(c, argc, argv, err, errlen);
@@ -83,8 +82,8 @@ int main(void)
         write_file(path, bad_files[i].text);
         CHECK(run(&c, err, sizeof err, 3, "--config", path) == LULLD_CONFIG_ERROR,
               "accepted file '%s'", bad_files[i].text);
-        CHECK(strstr(err, path) && strstr(err, bad_files[i].want), "message '%s' lacks '%s'",
-              err, bad_files[i].want);
+        CHECK(strstr(err, path) && strstr(err, bad_files[i].want), "message '%s' lacks '%s'", err,
+              bad_files[i].want);
     }
     CHECK(run(&c, err, sizeof err, 2, "--nope") == LULLD_CONFIG_ERROR &&
               strstr(err, "unknown option '--nope'"),

@@ -20,7 +20,8 @@ static const char *k_tone =
     " {\"name\": \"tone\", \"type\": \"osc\", \"params\": {\"freq\": 200, \"level\": 0.3}},"
     " {\"name\": \"lp\", \"type\": \"svf\", \"params\": {\"cutoff\": 400, \"q\": 0.707}}],"
     " \"connections\": [{\"from\": \"tone:out\", \"to\": \"lp:in\"},"
-    "  {\"from\": \"lp:out\", \"to\": \"out:left\"}, {\"from\": \"lp:out\", \"to\": \"out:right\"}],"
+    "  {\"from\": \"lp:out\", \"to\": \"out:left\"}, {\"from\": \"lp:out\", \"to\": "
+    "\"out:right\"}],"
     " \"pacer\": {\"mode\": \"off\"}}";
 
 static void test_host_block_sizes(void)
@@ -35,7 +36,8 @@ static void test_host_block_sizes(void)
         fx_render(e, i == 0 ? ref_l : l, i == 0 ? ref_r : r, frames, sizes[i]);
         lull_engine_destroy(e);
         if (i == 0) {
-            CHECK(ac_rms(ref_l, frames) > 1e-3, "surf is not silent (rms %g)", ac_rms(ref_l, frames));
+            CHECK(ac_rms(ref_l, frames) > 1e-3, "surf is not silent (rms %g)",
+                  ac_rms(ref_l, frames));
             continue;
         }
         CHECK(memcmp(ref_l, l, frames * sizeof(float)) == 0 &&
@@ -101,8 +103,8 @@ static void test_failed_load_keeps_playing(void)
     lull_engine_get_status(e, &st);
     CHECK(strcmp(st.preset, "surf") == 0, "current preset changed to \"%s\"", st.preset);
     double before = ac_rms(l + 2 * n, n), after = ac_rms(l + 3 * n, n);
-    CHECK(fabs(ac_db(after) - ac_db(before)) < 6, "level changed from %.1f to %.1f dB", ac_db(before),
-          ac_db(after));
+    CHECK(fabs(ac_db(after) - ac_db(before)) < 6, "level changed from %.1f to %.1f dB",
+          ac_db(before), ac_db(after));
     free(l), free(r);
     lull_engine_destroy(e);
 }
@@ -143,9 +145,11 @@ static void test_param_errors(void)
     CHECK(!lull_engine_set_param(e, "lp", "nope", 1000, why, sizeof why) && strstr(why, "nope"),
           "unknown param: %s", why);
     CHECK(!lull_engine_set_param(e, "lp", "cutoff", NAN, why, sizeof why), "NaN accepted");
-    CHECK(!lull_engine_set_param(e, "lp", "cutoff", 1e9f, why, sizeof why) && strstr(why, "outside"),
+    CHECK(!lull_engine_set_param(e, "lp", "cutoff", 1e9f, why, sizeof why) &&
+              strstr(why, "outside"),
           "out of range: %s", why);
-    CHECK(!lull_engine_set_param(e, "lp", "mode", 0.5f, why, sizeof why), "fractional stepped value");
+    CHECK(!lull_engine_set_param(e, "lp", "mode", 0.5f, why, sizeof why),
+          "fractional stepped value");
     CHECK(lull_engine_set_param(e, "lp", "mode", 2, why, sizeof why), "stepped value: %s", why);
     float applied = NAN;
     CHECK(lull_engine_set_volume(e, 12.0f, &applied) && applied == 0.0f,
@@ -182,18 +186,18 @@ static void test_session_fades(void)
 /* Tempo follows the heart within the preset's slew limit. */
 static void test_tempo_follows_heart(void)
 {
-    const char *json =
-        "{\"lull_preset\": 1, \"nodes\": [{\"name\": \"tone\", \"type\": \"osc\"}],"
-        " \"connections\": [{\"from\": \"tone:out\", \"to\": \"out:left\"},"
-        "  {\"from\": \"tone:out\", \"to\": \"out:right\"}],"
-        " \"tempo\": {\"bpm\": 60, \"follow_heart\": 0.5, \"floor\": 30, \"ceiling\": 80, \"slew\": 6}}";
+    const char *json = "{\"lull_preset\": 1, \"nodes\": [{\"name\": \"tone\", \"type\": \"osc\"}],"
+                       " \"connections\": [{\"from\": \"tone:out\", \"to\": \"out:left\"},"
+                       "  {\"from\": \"tone:out\", \"to\": \"out:right\"}],"
+                       " \"tempo\": {\"bpm\": 60, \"follow_heart\": 0.5, \"floor\": 30, "
+                       "\"ceiling\": 80, \"slew\": 6}}";
     lull_engine *e = fx_engine(RATE, false);
     char why[1024];
     CHECK(fx_load(e, fx_preset_file(json), 0.0f, why, sizeof why), "preset: %s", why);
     lull_features f;
     lull_features_init(&f);
     f.heart_state = LULL_SENSOR_OK;
-    f.heart_rate = 100;  /* target 50 bpm: 10 below, at 6 bpm/min takes 100 s */
+    f.heart_rate = 100; /* target 50 bpm: 10 below, at 6 bpm/min takes 100 s */
     lull_engine_publish_features(e, &f);
     const size_t n = (size_t)RATE;
     float *l = buf(n), *r = buf(n);
@@ -227,15 +231,15 @@ static void test_nan_node_muted(void)
     lull_engine *e = lull_engine_create(&c, why, sizeof why);
     CHECK(e != NULL, "engine: %s", why);
     if (!e) return;
-    const char *json =
-        "{\"lull_preset\": 1, \"nodes\": ["
-        " {\"name\": \"tone\", \"type\": \"osc\", \"params\": {\"level\": 0.5}},"
-        " {\"name\": \"boost\", \"type\": \"gain\", \"params\": {\"gain_db\": 12}},"
-        " {\"name\": \"broken\", \"type\": \"bad_nan\"}],"
-        " \"connections\": [{\"from\": \"tone:out\", \"to\": \"boost:in\"},"
-        "  {\"from\": \"boost:out\", \"to\": \"broken:in\"},"
-        "  {\"from\": \"broken:out\", \"to\": \"out:left\"}, {\"from\": \"tone:out\", \"to\": \"out:left\"},"
-        "  {\"from\": \"tone:out\", \"to\": \"out:right\"}]}";
+    const char *json = "{\"lull_preset\": 1, \"nodes\": ["
+                       " {\"name\": \"tone\", \"type\": \"osc\", \"params\": {\"level\": 0.5}},"
+                       " {\"name\": \"boost\", \"type\": \"gain\", \"params\": {\"gain_db\": 12}},"
+                       " {\"name\": \"broken\", \"type\": \"bad_nan\"}],"
+                       " \"connections\": [{\"from\": \"tone:out\", \"to\": \"boost:in\"},"
+                       "  {\"from\": \"boost:out\", \"to\": \"broken:in\"},"
+                       "  {\"from\": \"broken:out\", \"to\": \"out:left\"}, {\"from\": "
+                       "\"tone:out\", \"to\": \"out:left\"},"
+                       "  {\"from\": \"tone:out\", \"to\": \"out:right\"}]}";
     CHECK(fx_load(e, fx_preset_file(json), 0.0f, why, sizeof why), "preset: %s", why);
     const size_t n = (size_t)(RATE * 4);
     float *l = buf(n), *r = buf(n);
@@ -245,7 +249,8 @@ static void test_nan_node_muted(void)
     CHECK(st.nan_events >= 1, "no NaN reported");
     CHECK(strcmp(st.nan_node, "broken") == 0, "NaN reported for node \"%s\"", st.nan_node);
     CHECK(ac_all_finite(l, n) && ac_all_finite(r, n), "non-finite output");
-    double tail_l = ac_rms(l + n - (size_t)RATE, (size_t)RATE), tail_r = ac_rms(r + n - (size_t)RATE, (size_t)RATE);
+    double tail_l = ac_rms(l + n - (size_t)RATE, (size_t)RATE),
+           tail_r = ac_rms(r + n - (size_t)RATE, (size_t)RATE);
     CHECK(tail_l > 0.01 && fabs(ac_db(tail_l) - ac_db(tail_r)) < 1.0,
           "the healthy branch stopped: left %.1f dB, right %.1f dB", ac_db(tail_l), ac_db(tail_r));
     free(l), free(r);

@@ -20,7 +20,8 @@ static void test_curves(void)
     CHECK(fabsf(mod_map(&m, 5) - 550) < 1e-3, "linear midpoint %g", mod_map(&m, 5));
     CHECK(mod_map(&m, -5) == 100 && mod_map(&m, 50) == 1000, "input not clamped");
     m.curve = MOD_CURVE_EXP;
-    CHECK(fabsf(mod_map(&m, 5) - 316.2278f) < 0.01, "exp midpoint %g (geometric mean)", mod_map(&m, 5));
+    CHECK(fabsf(mod_map(&m, 5) - 316.2278f) < 0.01, "exp midpoint %g (geometric mean)",
+          mod_map(&m, 5));
     m.curve = MOD_CURVE_SMOOTH;
     CHECK(fabsf(mod_map(&m, 5) - 550) < 1e-3 && mod_map(&m, 1) < 100 + 0.1f * 900,
           "smoothstep shape");
@@ -57,26 +58,31 @@ static void test_stale_glide(void)
     lull_engine_publish_features(e, &f);
     const size_t total = (size_t)(RATE * 24);
     float *l = calloc(total, sizeof(float)), *r = calloc(total, sizeof(float));
-    fx_render(e, l, r, (size_t)(RATE * 8), 256);          /* 0..8 s: live, 100 bpm */
+    fx_render(e, l, r, (size_t)(RATE * 8), 256); /* 0..8 s: live, 100 bpm */
     f.heart_state = LULL_SENSOR_STALE;
     lull_engine_publish_features(e, &f);
-    fx_render(e, l + (size_t)(RATE * 8), r + (size_t)(RATE * 8), (size_t)(RATE * 8), 256);   /* stale */
+    fx_render(e, l + (size_t)(RATE * 8), r + (size_t)(RATE * 8), (size_t)(RATE * 8),
+              256); /* stale */
     f.heart_state = LULL_SENSOR_OK;
     lull_engine_publish_features(e, &f);
-    fx_render(e, l + (size_t)(RATE * 16), r + (size_t)(RATE * 16), (size_t)(RATE * 8), 256); /* back */
+    fx_render(e, l + (size_t)(RATE * 16), r + (size_t)(RATE * 16), (size_t)(RATE * 8),
+              256); /* back */
 
     /* The safety stage's volume (-6 dB) scales everything: compare ratios. */
     double live = level_at(l, 7.5), neutral = level_at(l, 15.5), back = level_at(l, 23.5);
-    CHECK(fabs(neutral / live - 0.05 / 0.4) < 0.01, "stale level ratio %.3f, want %.3f", neutral / live,
-          0.05 / 0.4);
+    CHECK(fabs(neutral / live - 0.05 / 0.4) < 0.01, "stale level ratio %.3f, want %.3f",
+          neutral / live, 0.05 / 0.4);
     CHECK(fabs(back / live - 1) < 0.01, "level after the sensor returned: ratio %.3f", back / live);
     /* Halfway through the glide the level is between the two, not at either end. */
     double mid = level_at(l, 10.0);
-    CHECK(mid < 0.8 * live && mid > 1.5 * neutral, "no glide: level at 2 s into staleness %.3f "
-          "(live %.3f, neutral %.3f)", mid, live, neutral);
+    CHECK(mid < 0.8 * live && mid > 1.5 * neutral,
+          "no glide: level at 2 s into staleness %.3f "
+          "(live %.3f, neutral %.3f)",
+          mid, live, neutral);
     /* No jump: 20 ms levels never change by more than 2 % of the live level per step. */
     double worst = 0;
-    for (double t = 2.0; t < 23.9; t += 0.02) worst = fmax(worst, fabs(level_at(l, t + 0.02) - level_at(l, t)));
+    for (double t = 2.0; t < 23.9; t += 0.02)
+        worst = fmax(worst, fabs(level_at(l, t + 0.02) - level_at(l, t)));
     CHECK(worst < 0.02 * live, "level jumped by %.4f (live %.4f) within 20 ms", worst, live);
     ac_click c = ac_click_detect(l + (size_t)(RATE * 2), total - (size_t)(RATE * 2), 480, 1e-5);
     CHECK(c.ratio < 10, "click (ratio %.1f) at %.3f s", c.ratio, 2 + c.index / RATE);
@@ -88,13 +94,13 @@ static void test_stale_glide(void)
  * steps (noise2 also without kinks) and repeat for a seed. */
 static void test_lfo_shapes(void)
 {
-    const double dt = 32.0 / RATE;   /* one engine block */
+    const double dt = 32.0 / RATE; /* one engine block */
     lfo_def sine = {"s", LFO_SINE, 0.25, 0.0};
     lfo_state st;
     lfo_init(&st, &sine, 1);
     int ups = 0;
     float prev = st.value;
-    for (int i = 0; i < (int)(42.0 / dt); i++) {   /* up-crossings at 4, 8, ... 40 s */
+    for (int i = 0; i < (int)(42.0 / dt); i++) { /* up-crossings at 4, 8, ... 40 s */
         float v = lfo_advance(&st, &sine, dt);
         ups += prev < 0 && v >= 0;
         prev = v;
@@ -119,11 +125,13 @@ static void test_lfo_shapes(void)
             if (i > 0) max_kink = fmaxf(max_kink, fabsf(dv - prev_d));
             prev_v = v, prev_d = dv;
         }
-        CHECK(lo >= -1 && hi <= 1 && hi - lo > 1.0f, "%s range [%.2f, %.2f]", lfo_shape_name(d.shape), lo, hi);
+        CHECK(lo >= -1 && hi <= 1 && hi - lo > 1.0f, "%s range [%.2f, %.2f]",
+              lfo_shape_name(d.shape), lo, hi);
         CHECK(same && differs, "%s: same seed repeats, another differs", lfo_shape_name(d.shape));
         /* at 2 points/s a line between two values 2 apart moves <= 4/s: per block 4*dt */
-        CHECK(max_step <= 4.0f * (float)dt * 1.6f, "%s step per block %.5f", lfo_shape_name(d.shape), max_step);
-        if (shape == LFO_NOISE2)   /* slope continuous: the change of slope per block is tiny */
+        CHECK(max_step <= 4.0f * (float)dt * 1.6f, "%s step per block %.5f",
+              lfo_shape_name(d.shape), max_step);
+        if (shape == LFO_NOISE2) /* slope continuous: the change of slope per block is tiny */
             CHECK(max_kink < 0.05f * max_step, "noise2 kink %.6f vs step %.5f", max_kink, max_step);
     }
 }
@@ -139,9 +147,12 @@ static const char *k_combined =
     " \"pacer\": {\"mode\": \"off\"}, \"tempo\": {\"bpm\": 60},"
     " \"lfos\": {\"tide\": {\"shape\": \"sine\", \"period\": 4}},"
     " \"modulations\": ["
-    "  {\"source\": \"heart.rate\", \"target\": \"tone:level\", \"in\": [60, 100], \"out\": [0.05, 0.4], \"smoothing\": 0},"
-    "  {\"source\": \"lfo.tide\", \"target\": \"tone:level\", \"in\": [-1, 1], \"out\": [0.5, 1], \"mode\": \"multiply\", \"smoothing\": 0},"
-    "  {\"source\": \"tempo.bpm\", \"target\": \"tone:level\", \"in\": [0, 60], \"out\": [0, 0.05], \"mode\": \"add\", \"smoothing\": 0}]}";
+    "  {\"source\": \"heart.rate\", \"target\": \"tone:level\", \"in\": [60, 100], \"out\": [0.05, "
+    "0.4], \"smoothing\": 0},"
+    "  {\"source\": \"lfo.tide\", \"target\": \"tone:level\", \"in\": [-1, 1], \"out\": [0.5, 1], "
+    "\"mode\": \"multiply\", \"smoothing\": 0},"
+    "  {\"source\": \"tempo.bpm\", \"target\": \"tone:level\", \"in\": [0, 60], \"out\": [0, "
+    "0.05], \"mode\": \"add\", \"smoothing\": 0}]}";
 
 static void test_combined(void)
 {
@@ -181,7 +192,8 @@ static void test_refusals(void)
          "", "one \"set\" mapping"},
         {"{\"source\": \"lfo.nope\", \"target\": \"tone:level\", \"out\": [0, 1]}", "",
          "unknown LFO \"nope\""},
-        {"{\"source\": \"lfo.a\", \"target\": \"tone:level\", \"out\": [0, 17], \"mode\": \"multiply\"}",
+        {"{\"source\": \"lfo.a\", \"target\": \"tone:level\", \"out\": [0, 17], \"mode\": "
+         "\"multiply\"}",
          ", \"lfos\": {\"a\": {\"rate\": 1}}", "mode multiply"},
         {"{\"source\": \"lfo.a\", \"target\": \"tone:level\", \"out\": [0, 1]}",
          ", \"lfos\": {\"a\": {\"rate\": 1, \"period\": 2}}", "exactly one of"},

@@ -22,12 +22,14 @@ int main(void)
 {
     net_filter f;
     net_filter_defaults(&f);
-    const char *inside[] = {"127.0.0.1", "127.255.0.9", "::1", "10.1.2.3", "172.16.0.1",
-                            "172.31.255.255", "192.168.1.20", "169.254.7.7", "fe80::1",
-                            "fd12:3456::1", "fc00::5", "::ffff:192.168.0.4", "::ffff:127.0.0.1"};
-    const char *outside[] = {"8.8.8.8", "172.15.255.255", "172.32.0.0", "192.169.0.1",
-                             "11.0.0.1", "2001:db8::1", "fec0::1", "::2", "::ffff:8.8.8.8",
-                             "0.0.0.0", "255.255.255.255", "169.253.1.1"};
+    const char *inside[] = {"127.0.0.1",       "127.255.0.9", "::1",
+                            "10.1.2.3",        "172.16.0.1",  "172.31.255.255",
+                            "192.168.1.20",    "169.254.7.7", "fe80::1",
+                            "fd12:3456::1",    "fc00::5",     "::ffff:192.168.0.4",
+                            "::ffff:127.0.0.1"};
+    const char *outside[] = {"8.8.8.8",        "172.15.255.255", "172.32.0.0",      "192.169.0.1",
+                             "11.0.0.1",       "2001:db8::1",    "fec0::1",         "::2",
+                             "::ffff:8.8.8.8", "0.0.0.0",        "255.255.255.255", "169.253.1.1"};
     for (size_t i = 0; i < sizeof inside / sizeof inside[0]; i++)
         CHECK(allows(&f, inside[i]), "default list refuses %s", inside[i]);
     for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++)
@@ -58,13 +60,15 @@ int main(void)
     CHECK(!allows(&f, "127.0.0.1"), "empty list admits something");
     /* An IPv4-mapped block means the IPv4 block (senders are matched that way). */
     CHECK(net_filter_add_text(&f, "::ffff:192.168.7.0/120", err, sizeof err), "%s", err);
-    CHECK(allows(&f, "192.168.7.9") && allows(&f, "::ffff:192.168.7.9") && !allows(&f, "192.168.8.1"),
+    CHECK(allows(&f, "192.168.7.9") && allows(&f, "::ffff:192.168.7.9") &&
+              !allows(&f, "192.168.8.1"),
           "::ffff:192.168.7.0/120 is 192.168.7.0/24");
     net_filter_clear(&f);
 
     /* Bad blocks are refused with a message naming the text. */
-    const char *bad[] = {"", "10.0.0.0/33", "::/129", "10.0.0/8", "10.0.0.0/", "10.0.0.0/-1",
-                         "10.0.0.0/8x", "example.com/8", "1.2.3.4/ 8"};
+    const char *bad[] = {"",          "10.0.0.0/33", "::/129",      "10.0.0/8",
+                         "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8x", "example.com/8",
+                         "1.2.3.4/ 8"};
     net_cidr c;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
@@ -74,6 +78,7 @@ int main(void)
     /* Unknown address families are never trusted. */
     struct sockaddr_storage unix_like = {.ss_family = AF_UNIX};
     net_filter_defaults(&f);
-    CHECK(!net_filter_allows(&f, (struct sockaddr *)&unix_like, sizeof unix_like), "AF_UNIX allowed");
+    CHECK(!net_filter_allows(&f, (struct sockaddr *)&unix_like, sizeof unix_like),
+          "AF_UNIX allowed");
     return check_finish("test_net_filter");
 }

@@ -80,7 +80,8 @@ static void check_partials(void)
             double f = models[m].ratio[k] * midi_hz(pitch);
             size_t b = ac_spectrum_peak_bin(sp, f * 0.99, f * 1.01);
             /* Parabolic interpolation on the log power of the peak and its neighbours. */
-            double l0 = log(sp->mean_sq[b - 1]), l1 = log(sp->mean_sq[b]), l2 = log(sp->mean_sq[b + 1]);
+            double l0 = log(sp->mean_sq[b - 1]), l1 = log(sp->mean_sq[b]),
+                   l2 = log(sp->mean_sq[b + 1]);
             double d = 0.5 * (l0 - l2) / (l0 - 2.0 * l1 + l2);
             double got = ((double)b + d) * sp->bin_hz;
             double cents = 1200.0 * log2(got / f);
@@ -102,17 +103,14 @@ static double *demod_envelope(const float *x, size_t n, double f, size_t *out_n)
 {
     const size_t m = 960;
     double complex *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-    for (size_t i = 0; i < n; i++)
-        a[i] = x[i] * cexp(-2.0 * I * M_PI * f * (double)i / RATE);
+    for (size_t i = 0; i < n; i++) a[i] = x[i] * cexp(-2.0 * I * M_PI * f * (double)i / RATE);
     size_t len = n;
     for (int pass = 0; pass < 3; pass++) {
         double complex sum = 0.0;
-        for (size_t i = 0; i < m; i++)
-            sum += a[i];
+        for (size_t i = 0; i < m; i++) sum += a[i];
         for (size_t i = 0; i + m <= len; i++) {
             b[i] = sum / (double)m;
-            if (i + m < len)
-                sum += a[i + m] - a[i];
+            if (i + m < len) sum += a[i + m] - a[i];
         }
         len -= m - 1;
         double complex *t = a;
@@ -120,8 +118,7 @@ static double *demod_envelope(const float *x, size_t n, double f, size_t *out_n)
         b = t;
     }
     double *env = malloc(len * sizeof *env);
-    for (size_t i = 0; i < len; i++)
-        env[i] = cabs(a[i]);
+    for (size_t i = 0; i < len; i++) env[i] = cabs(a[i]);
     free(a);
     free(b);
     *out_n = len;
@@ -136,8 +133,7 @@ static double fit_t60(const double *env, size_t n, double t0, double t1)
     size_t cnt = 0;
     for (size_t i = 0; i < n; i++) {
         double t = ((double)i + lag) / RATE;
-        if (t < t0 || t > t1 || !(env[i] > 0.0))
-            continue;
+        if (t < t0 || t > t1 || !(env[i] > 0.0)) continue;
         double y = 20.0 * log10(env[i]);
         sx += t, sy += y, sxx += t * t, sxy += t * y;
         cnt++;
@@ -166,7 +162,8 @@ static void check_decay(void)
             env = demod_envelope(x, n, midi_hz(57.0) * r2, &en);
             double t60_2 = fit_t60(env, en, 0.1, fmin(span, expect2 * 0.5));
             free(env);
-            fprintf(stderr, "%-5s decay %5.1f s: fundamental T60 %.3f s, partial 2 T60 %.3f s (%.3f)\n",
+            fprintf(stderr,
+                    "%-5s decay %5.1f s: fundamental T60 %.3f s, partial 2 T60 %.3f s (%.3f)\n",
                     models[m].name, decays[d], t60, t60_2, expect2);
             CHECK(fabs(t60 / decays[d] - 1.0) < 0.10, "%s: T60 %.3f s for decay %.1f s",
                   models[m].name, t60, decays[d]);
@@ -200,14 +197,14 @@ static void check_beating(void)
         size_t first = 0, last = 0, crossings = 0;
         for (size_t k = 1; k < en; k++)
             if (env[k - 1] < mean && env[k] >= mean) {
-                if (!crossings)
-                    first = k;
+                if (!crossings) first = k;
                 last = k;
                 crossings++;
             }
         double got = crossings > 1 ? (crossings - 1) * RATE / (double)(last - first) : 0.0;
         fprintf(stderr, "beating %.1f Hz: envelope swings at %.3f Hz\n", rates[i], got);
-        CHECK(fabs(got / rates[i] - 1.0) < 0.05, "beating %.1f Hz: envelope at %.3f Hz", rates[i], got);
+        CHECK(fabs(got / rates[i] - 1.0) < 0.05, "beating %.1f Hz: envelope at %.3f Hz", rates[i],
+              got);
         free(env);
         free(x);
     }
@@ -230,10 +227,8 @@ static double rise_time(float attack)
         peak = fmax(peak, env[i]);
     }
     size_t t10 = 0, t90 = 0;
-    while (t10 < n && env[t10] < 0.1 * peak)
-        t10++;
-    while (t90 < n && env[t90] < 0.9 * peak)
-        t90++;
+    while (t10 < n && env[t10] < 0.1 * peak) t10++;
+    while (t90 < n && env[t90] < 0.9 * peak) t90++;
     free(env);
     free(x);
     return ((double)t90 - (double)t10) / RATE;
@@ -276,14 +271,13 @@ static void check_onset(void)
                 float *outs[] = {l, r};
                 nh_run(h, NULL, outs, n);
                 size_t first_l = 0, first_r = 0;
-                while (first_l < n && l[first_l] == 0.0f)
-                    first_l++;
-                while (first_r < n && r[first_r] == 0.0f)
-                    first_r++;
+                while (first_l < n && l[first_l] == 0.0f) first_l++;
+                while (first_r < n && r[first_r] == 0.0f) first_r++;
                 tried++;
                 if (first_l != frames[f] || first_r != frames[f]) {
                     bad++;
-                    CHECK(false, "note at frame %llu (block %u, attack %.2f): first sample %zu / %zu",
+                    CHECK(false,
+                          "note at frame %llu (block %u, attack %.2f): first sample %zu / %zu",
                           (unsigned long long)frames[f], blocks[b], attacks[a], first_l, first_r);
                 }
                 free(l);
@@ -307,14 +301,13 @@ static void check_stealing(void)
     s.spread = 0.5f;
     const float pitches[8] = {57, 60, 62, 64, 67, 69, 72, 74};
     const size_t gap = 4800, steal = 8 * gap + 1234, n = steal + 48000;
-    float *all = calloc(n, sizeof *all), *eight = calloc(n, sizeof *eight), *one = calloc(n, sizeof *one);
+    float *all = calloc(n, sizeof *all), *eight = calloc(n, sizeof *eight),
+          *one = calloc(n, sizeof *one);
     for (int run = 0; run < 3; run++) {
         node_harness *h = open_bowl(&s, 5);
         int count = run == 2 ? 1 : 8;
-        for (int i = 0; i < count; i++)
-            nh_queue_note(h, (uint64_t)i * gap, note(pitches[i], 0.8f));
-        if (run == 0)
-            nh_queue_note(h, steal, note(84.0f, 1e-4f));
+        for (int i = 0; i < count; i++) nh_queue_note(h, (uint64_t)i * gap, note(pitches[i], 0.8f));
+        if (run == 0) nh_queue_note(h, steal, note(84.0f, 1e-4f));
         float *outs[] = {run == 0 ? all : run == 1 ? eight : one, NULL};
         nh_run(h, NULL, outs, n);
         nh_close(h);
@@ -334,8 +327,10 @@ static void check_stealing(void)
     size_t lo = steal - 4800, len = 9600;
     ac_click smooth = ac_click_detect(all + lo, len, 240, 1e-6);
     ac_click hard = ac_click_detect(cut + lo, len, 240, 1e-6);
-    fprintf(stderr, "steal: after the fade the stolen voice is gone (residual %.1f dB re it); "
-            "click ratio %.2f (hard cut would be %.1f)\n", resid_db, smooth.ratio, hard.ratio);
+    fprintf(stderr,
+            "steal: after the fade the stolen voice is gone (residual %.1f dB re it); "
+            "click ratio %.2f (hard cut would be %.1f)\n",
+            resid_db, smooth.ratio, hard.ratio);
     CHECK(resid_db < -50.0, "the stolen voice is still there after its fade (%.1f dB)", resid_db);
     CHECK(smooth.ratio < 5.0, "voice stealing clicks: ratio %.2f at frame %zu", smooth.ratio,
           lo + smooth.index);
@@ -363,8 +358,7 @@ static void check_silence(void)
         nh_run(h, NULL, outs, n);
         size_t last = 0;
         for (size_t i = 0; i < n; i++)
-            if (l[i] != 0.0f || r[i] != 0.0f)
-                last = i;
+            if (l[i] != 0.0f || r[i] != 0.0f) last = i;
         double longest = 0.5 * pow(models[m].ratio[0], -models[m].alpha);
         double expect = 480.0 / RATE + longest * 100.0 / 60.0;
         fprintf(stderr, "%-5s decay 0.5 s: last non-zero sample at %.3f s (-100 dB at %.3f s)\n",
@@ -418,7 +412,8 @@ static void report_cost(void)
             nh_queue_note(h, (uint64_t)i * 10, note(48.0f + 3.0f * i, 0.7f));
         nh_run(h, NULL, NULL, 4800);
         double ns = nh_time_ns_per_frame(h, NULL, 48000 * 2);
-        fprintf(stderr, "cost: %-5s with 8 ringing voices: %.1f ns per frame\n", models[m].name, ns);
+        fprintf(stderr, "cost: %-5s with 8 ringing voices: %.1f ns per frame\n", models[m].name,
+                ns);
         nh_close(h);
     }
 }

@@ -16,9 +16,8 @@
 
 /* Every shipped node that plays without a sound file (the sound-slot nodes sampler,
  * grain and stretch have their own tests and plugin-check gives them a sound). */
-static const char *const node_ids[] = {"noise", "osc",    "svf",     "gain",   "mixer", "pan",
-                                       "swell", "reverb", "delay",   "bowl",   "pattern",
-                                       "envelope"};
+static const char *const node_ids[] = {"noise", "osc",    "svf",   "gain", "mixer",   "pan",
+                                       "swell", "reverb", "delay", "bowl", "pattern", "envelope"};
 #define NODE_COUNT (sizeof node_ids / sizeof node_ids[0])
 
 /* The ids presets rely on: inputs | outputs | parameters, in order. */
@@ -37,8 +36,9 @@ static const struct {
     {"bowl", "|left,right|model,decay,hardness,attack,beating,spread,level"},
     {"pattern", "||scale,root,subdivision,density,register,spread,velocity_min,velocity_max,rest"},
     {"envelope", "in|out,env|source,attack,hold,decay,sustain,release,curve"},
-    {"sampler", "|left,right|mode,gain_db,start,loop_end,xfade,xfade_law,speed,tempo_follow,ref_bpm,"
-                "root,attack,release,quality"},
+    {"sampler",
+     "|left,right|mode,gain_db,start,loop_end,xfade,xfade_law,speed,tempo_follow,ref_bpm,"
+     "root,attack,release,quality"},
     {"grain", "|left,right|density,size,position,spread,pitch,pitch_jitter,stereo,gain_db,"
               "tempo_follow,ref_bpm,taper"},
     {"stretch", "|left,right|ratio,tempo_follow,ref_bpm,gain_db,start,loop_end,crossfade"},
@@ -46,8 +46,7 @@ static const struct {
 
 static void append_ids(char *buf, size_t len, const char *id, bool first)
 {
-    if (!first)
-        strncat(buf, ",", len - strlen(buf) - 1);
+    if (!first) strncat(buf, ",", len - strlen(buf) - 1);
     strncat(buf, id, len - strlen(buf) - 1);
 }
 
@@ -64,8 +63,7 @@ static void check_signature(const lull_descriptor *d)
         append_ids(sig, sizeof sig, d->params[i].id, i == 0);
     const char *expect = NULL;
     for (size_t i = 0; i < sizeof signatures / sizeof signatures[0]; i++)
-        if (strcmp(signatures[i].id, d->id) == 0)
-            expect = signatures[i].signature;
+        if (strcmp(signatures[i].id, d->id) == 0) expect = signatures[i].signature;
     CHECK(expect && strcmp(sig, expect) == 0, "%s: ports/params \"%s\", presets expect \"%s\"",
           d->id, sig, expect ? expect : "(unknown node)");
 }
@@ -81,8 +79,7 @@ static double uniform(void) /* [0,1) */
 
 static bool is_id(const char *s)
 {
-    if (!s || !*s)
-        return false;
+    if (!s || !*s) return false;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.'))
             return false;
@@ -185,13 +182,11 @@ static float **random_trajectories(const lull_descriptor *d, size_t frames, size
 
 static void free_trajectories(const lull_descriptor *d, float **t)
 {
-    for (uint32_t i = 0; i < d->param_count; i++)
-        free(t[i]);
+    for (uint32_t i = 0; i < d->param_count; i++) free(t[i]);
     free(t);
 }
 
-static bool outputs_finite(const lull_descriptor *d, float *const *out, size_t frames,
-                           double *peak)
+static bool outputs_finite(const lull_descriptor *d, float *const *out, size_t frames, double *peak)
 {
     bool ok = true;
     *peak = 0.0;
@@ -286,8 +281,7 @@ static void report_cost(const char *id)
     const size_t frames = 480000;
     buffers b;
     buffers_alloc(&b, d, frames, 0.5f);
-    if (strcmp(id, "osc") == 0)
-        nh_set_param(h, "waveform", 2.0f);
+    if (strcmp(id, "osc") == 0) nh_set_param(h, "waveform", 2.0f);
     nh_time_ns_per_frame(h, (const float *const *)b.in, frames / 10); /* warm up */
     double fixed = nh_time_ns_per_frame(h, (const float *const *)b.in, frames);
     /* Every continuous parameter gliding (a slow random walk inside its range). */
@@ -303,8 +297,8 @@ static void report_cost(const char *id)
         nh_set_param_trajectory(h, p->id, traj[i], frames);
     }
     double moving = nh_time_ns_per_frame(h, (const float *const *)b.in, frames);
-    fprintf(stderr, "cost %-6s %6.2f ns/frame static params, %6.2f ns/frame modulated\n", id,
-            fixed, moving);
+    fprintf(stderr, "cost %-6s %6.2f ns/frame static params, %6.2f ns/frame modulated\n", id, fixed,
+            moving);
     free_trajectories(d, traj);
     buffers_free(&b);
     nh_close(h);
@@ -321,8 +315,7 @@ int main(void)
         check_block_size(node_ids[n]);
         check_reset(node_ids[n]);
     }
-    for (size_t n = 0; n < NODE_COUNT; n++)
-        report_cost(node_ids[n]);
+    for (size_t n = 0; n < NODE_COUNT; n++) report_cost(node_ids[n]);
     /* The sound-slot nodes: descriptor and ids, with a second of stereo noise bound. */
     static float left[48000], right[48000];
     for (size_t f = 0; f < 48000; f++) {

@@ -53,13 +53,11 @@ static size_t impulse_echo(node_harness *h, size_t at, size_t frames, double *va
     nh_run(h, ins, outs, frames);
     size_t best = 0;
     for (size_t i = 0; i < frames; i++)
-        if (fabsf(l[i]) > fabsf(l[best]))
-            best = i;
+        if (fabsf(l[i]) > fabsf(l[best])) best = i;
     *value = l[best];
     double other = 0.0;
     for (size_t i = 0; i < frames; i++)
-        if (i != best && fabsf(l[i]) > other)
-            other = fabsf(l[i]);
+        if (i != best && fabsf(l[i]) > other) other = fabsf(l[i]);
     *elsewhere = other;
     free(imp);
     free(l);
@@ -79,14 +77,15 @@ static void check_time(void)
         double v, other;
         size_t at = impulse_echo(h, 100, expect + 1000, &v, &other);
         nh_close(h);
-        fprintf(stderr, "time %6.0f ms: echo %zu frames after the impulse (expected %zu), value "
-                        "%.7f, largest other sample %.2g\n",
+        fprintf(stderr,
+                "time %6.0f ms: echo %zu frames after the impulse (expected %zu), value "
+                "%.7f, largest other sample %.2g\n",
                 ms[i], at - 100, expect, v, other);
         CHECK(at - 100 == expect, "time %.0f ms: echo after %zu frames, expected %zu", ms[i],
               at - 100, expect);
         CHECK(fabs(v - 1.0) < 1e-6 && other < 1e-6,
-              "time %.0f ms: echo %.7f, other samples up to %g (want a clean unit impulse)",
-              ms[i], v, other);
+              "time %.0f ms: echo %.7f, other samples up to %g (want a clean unit impulse)", ms[i],
+              v, other);
     }
 }
 
@@ -97,8 +96,11 @@ static void check_sync(void)
         double bpm;
         float beats;
         double n_beats;
-    } cases[] = {{120.0, B_1, 1.0}, {100.0, B_1_2, 0.5}, {90.0, B_3_4, 0.75},
-                 {60.0, B_2, 2.0},  {40.0, B_1_4, 0.25}};
+    } cases[] = {{120.0, B_1, 1.0},
+                 {100.0, B_1_2, 0.5},
+                 {90.0, B_3_4, 0.75},
+                 {60.0, B_2, 2.0},
+                 {40.0, B_1_4, 0.25}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         setting st = plain;
         st.beats = cases[i].beats;
@@ -108,8 +110,9 @@ static void check_sync(void)
         double v, other;
         size_t at = impulse_echo(h, 10, expect + 1000, &v, &other);
         nh_close(h);
-        fprintf(stderr, "%.2f beats at %3.0f bpm: echo after %zu frames = %.4f s (60 b / T = %.4f "
-                        "s)\n",
+        fprintf(stderr,
+                "%.2f beats at %3.0f bpm: echo after %zu frames = %.4f s (60 b / T = %.4f "
+                "s)\n",
                 cases[i].n_beats, cases[i].bpm, at - 10, (double)(at - 10) / RATE,
                 60.0 * cases[i].n_beats / cases[i].bpm);
         CHECK(at - 10 == expect, "%.2f beats at %.0f bpm: echo after %zu frames, expected %zu",
@@ -127,8 +130,9 @@ static void check_sync(void)
     double v, other;
     size_t at = impulse_echo(h, 0, 40000, &v, &other);
     nh_close(h);
-    fprintf(stderr, "1 beat, tempo 120 -> 80 bpm: 4 s later the echo is at %zu frames (36000), "
-                    "value %.6f\n",
+    fprintf(stderr,
+            "1 beat, tempo 120 -> 80 bpm: 4 s later the echo is at %zu frames (36000), "
+            "value %.6f\n",
             at, v);
     CHECK(at == 36000 && fabs(v - 1.0) < 1e-6, "after the tempo change: echo at %zu (%.6f)", at, v);
 }
@@ -166,8 +170,9 @@ static void check_repeats(float fb, float damping, float highpass, float tone)
     const size_t n = d * (repeats + 1) + burst;
     float *in = calloc(n, sizeof *in), *l = malloc(n * sizeof *l), *r = malloc(n * sizeof *r);
     for (size_t i = 0; i < burst; i++) {
-        double e = i < edge ? 0.5 - 0.5 * cos(M_PI * i / edge)
-                 : i >= burst - edge ? 0.5 - 0.5 * cos(M_PI * (burst - i) / edge) : 1.0;
+        double e = i < edge            ? 0.5 - 0.5 * cos(M_PI * i / edge)
+                   : i >= burst - edge ? 0.5 - 0.5 * cos(M_PI * (burst - i) / edge)
+                                       : 1.0;
         in[i] = (float)(0.5 * e * sin(2.0 * M_PI * tone * (double)i / RATE));
     }
     setting st = {500.0f, B_OFF, fb, damping, highpass, 1.0f, 0.0f};
@@ -184,14 +189,14 @@ static void check_repeats(float fb, float damping, float highpass, float tone)
         double a = tone_amplitude(l + k * d + 1200, 7200, tone, 1200) / 0.5;
         double ratio = a / prev;
         double err = 20.0 * log10(ratio / per_repeat);
-        if (fabs(err) > fabs(worst))
-            worst = err;
+        if (fabs(err) > fabs(worst)) worst = err;
         prev = a;
     }
     double last_expect = pow(per_repeat, (double)(repeats - 1));
-    fprintf(stderr, "feedback %.2f, lowpass %5.0f Hz, highpass %4.0f Hz, %4.0f Hz tone: repeat 1 "
-                    "%.5f (1), per repeat x%.5f expected, worst step %+.4f dB; repeat %zu %.5f "
-                    "(expected %.5f)\n",
+    fprintf(stderr,
+            "feedback %.2f, lowpass %5.0f Hz, highpass %4.0f Hz, %4.0f Hz tone: repeat 1 "
+            "%.5f (1), per repeat x%.5f expected, worst step %+.4f dB; repeat %zu %.5f "
+            "(expected %.5f)\n",
             fb, damping, highpass, tone, first, per_repeat, worst, repeats, prev, last_expect);
     CHECK(fabs(first - 1.0) < 1e-3, "first repeat %.5f, expected the input itself", first);
     CHECK(fabs(worst) < 0.05, "feedback %.2f lp %.0f hp %.0f: a repeat is %+.3f dB off theory", fb,
@@ -213,8 +218,8 @@ static double glide_run(int kind, size_t *where)
     for (size_t i = 0; i < n; i++) {
         double t = (double)i / RATE;
         double fade = t < 0.05 ? 0.5 - 0.5 * cos(M_PI * t / 0.05) : 1.0; /* no onset click */
-        in[i] = (float)(fade * (0.3 * sin(2.0 * M_PI * 220.0 * t) +
-                                0.2 * sin(2.0 * M_PI * 1234.5 * t)));
+        in[i] = (float)(fade *
+                        (0.3 * sin(2.0 * M_PI * 220.0 * t) + 0.2 * sin(2.0 * M_PI * 1234.5 * t)));
     }
     setting st = {200.0f, kind == 0 ? B_OFF : B_1_2, 0.6f, 8000.0f, 40.0f, 0.5f, 0.3f};
     node_harness *h = open_delay(&st);
@@ -333,8 +338,9 @@ static void check_silence_and_cost(void)
         peak = fmax(ac_peak(l, sec), ac_peak(r, sec));
     }
     nh_close(h);
-    fprintf(stderr, "feedback 0.5 after a +20 dBFS burst: %zu denormal samples in 12 s, last "
-                    "second peaks at %g\n",
+    fprintf(stderr,
+            "feedback 0.5 after a +20 dBFS burst: %zu denormal samples in 12 s, last "
+            "second peaks at %g\n",
             denormals, peak);
     CHECK(denormals == 0, "%zu denormal output samples (FTZ off)", denormals);
     CHECK(peak == 0.0, "12 s after the burst the output still peaks at %g", peak);
@@ -365,8 +371,9 @@ static void check_silence_and_cost(void)
     nh_set_param_trajectory(h, "time", time, n);
     double ns_moving = nh_time_ns_per_frame(h, ins2, n);
     nh_close(h);
-    fprintf(stderr, "cost: %.1f ns/frame with parameters held, %.1f ns/frame with the time moving "
-                    "(48 kHz, stereo)\n",
+    fprintf(stderr,
+            "cost: %.1f ns/frame with parameters held, %.1f ns/frame with the time moving "
+            "(48 kHz, stereo)\n",
             ns_static, ns_moving);
     free(noise);
     free(l);

@@ -49,8 +49,8 @@ static double crossing(const float *x, size_t n, size_t from, double y)
 
 static lull_note note_on(float velocity, float duration_s)
 {
-    return (lull_note){.type = LULL_NOTE_ON, .pitch = 60.0f, .velocity = velocity,
-                       .duration_s = duration_s};
+    return (lull_note){
+        .type = LULL_NOTE_ON, .pitch = 60.0f, .velocity = velocity, .duration_s = duration_s};
 }
 
 static void check_rise_time(double attack, float curve)
@@ -83,8 +83,8 @@ static void check_rise_time(double attack, float curve)
           curve, rise, theory);
     /* The attack ends exactly on the peak, attack x sr frames after the note. */
     size_t n = (size_t)llround(attack * RATE);
-    CHECK(env[at + n - 1] == velocity, "attack %g: level %.7f at its last frame, peak %.7f",
-          attack, env[at + n - 1], velocity);
+    CHECK(env[at + n - 1] == velocity, "attack %g: level %.7f at its last frame, peak %.7f", attack,
+          env[at + n - 1], velocity);
     /* And follows its formula at every frame. */
     double worst = 0.0;
     for (size_t j = 0; j + 1 < n; j++)
@@ -100,8 +100,7 @@ static void check_start_frame(uint32_t block, size_t at)
     const size_t frames = at + 4800;
     float *in = malloc(frames * sizeof *in), *out = malloc(frames * sizeof *out),
           *env = malloc(frames * sizeof *env);
-    for (size_t i = 0; i < frames; i++)
-        in[i] = (float)sin(0.05 * (double)i);
+    for (size_t i = 0; i < frames; i++) in[i] = (float)sin(0.05 * (double)i);
     node_harness *h = nh_open("envelope", "envelope", RATE, 1);
     nh_set_block_size(h, block);
     nh_queue_note(h, at, note_on(1.0f, 0.0f));
@@ -112,11 +111,9 @@ static void check_start_frame(uint32_t block, size_t at)
     bool silent_before = true, product = true;
     for (size_t i = 0; i < at; i++)
         silent_before = silent_before && env[i] == 0.0f && out[i] == 0.0f;
-    for (size_t i = 0; i < frames; i++)
-        product = product && out[i] == in[i] * env[i];
+    for (size_t i = 0; i < frames; i++) product = product && out[i] == in[i] * env[i];
     CHECK(silent_before, "block %u note at %zu: envelope moves before the note", block, at);
-    CHECK(env[at] > 0.0f, "block %u note at %zu: envelope still 0 at the note's frame", block,
-          at);
+    CHECK(env[at] > 0.0f, "block %u note at %zu: envelope still 0 at the note's frame", block, at);
     CHECK(product, "block %u: out != in x env", block);
     free(in);
     free(out);
@@ -207,8 +204,7 @@ static size_t onsets(const float *env, size_t n, size_t *where, size_t max)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++)
-        if (env[i] > 0.0f && (i == 0 || env[i - 1] == 0.0f) && count < max)
-            where[count++] = i;
+        if (env[i] > 0.0f && (i == 0 || env[i - 1] == 0.0f) && count < max) where[count++] = i;
     return count;
 }
 
@@ -234,13 +230,13 @@ static void check_source(const char *source, float value, double bpm, double bre
     CHECK(n == expect, "source %s: %zu onsets in 12 s, expected %zu", source, n, expect);
     double worst = 0.0;
     for (size_t k = 0; k < n && k < expect; k++)
-        worst = fmax(worst,
-                     fabs((double)where[k] - (double)llround((first_s + k * period_s) * RATE)));
+        worst =
+            fmax(worst, fabs((double)where[k] - (double)llround((first_s + k * period_s) * RATE)));
     /* The events land on the first frame at or past the clock's crossing: the
      * clock increments are not exact in binary, so allow one frame. */
     CHECK(worst <= 1.0, "source %s: onset %.0f frames from its event", source, worst);
-    printf("  source %-6s: %zu onsets, furthest %.0f frame(s) from the clock's event\n", source,
-           n, worst);
+    printf("  source %-6s: %zu onsets, furthest %.0f frame(s) from the clock's event\n", source, n,
+           worst);
     free(env);
 }
 

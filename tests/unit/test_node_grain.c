@@ -120,8 +120,7 @@ static void check_grain_count(float density, double bpm, float follow, double se
     double lambda = density * pow(bpm / 60.0, follow);
     CHECK(lambda * size_ms * 1e-3 < 1.0, "test set-up: overlap must stay below 1");
     double sum = 0.0;
-    for (size_t i = 0; i < frames; i++)
-        sum += s.l[i];
+    for (size_t i = 0; i < frames; i++) sum += s.l[i];
     double count = sum / (hann_sum(size_ms) / sqrt(0.375));
     double expect = lambda * seconds, sigma = sqrt(expect);
     printf("  density %5.1f/s at %3.0f bpm, follow %.1f: %.1f grains in %.0f s, Poisson "
@@ -148,8 +147,8 @@ static void check_no_click(float size_ms, float density, float pitch_jitter)
     ac_click cl = ac_click_detect(s.l, frames, 480, 1e-6);
     ac_click cr = ac_click_detect(s.r, frames, 480, 1e-6);
     double worst = fmax(cl.ratio, cr.ratio);
-    printf("  %6.1f ms grains, %5.1f/s, jitter %4.1f st: click ratio L %.2f R %.2f\n",
-           size_ms, density, pitch_jitter, cl.ratio, cr.ratio);
+    printf("  %6.1f ms grains, %5.1f/s, jitter %4.1f st: click ratio L %.2f R %.2f\n", size_ms,
+           density, pitch_jitter, cl.ratio, cr.ratio);
     CHECK(worst < 6.0, "%g ms grains click: ratio %.1f (L at %zu, R at %zu)", size_ms, worst,
           cl.index, cr.index);
     /* The detector sees a rectangular grain's edge: 1 % of the level. */
@@ -191,8 +190,8 @@ static void check_pitch(float semitones)
     double want = 1000.0 * pow(2.0, semitones / 12.0);
     double got = line_hz(s.l, frames, 200.0, 8000.0);
     double cents = 1200.0 * log2(got / want);
-    printf("  pitch %+5.1f st: %.2f Hz measured, %.2f Hz expected (%+.2f cents)\n", semitones,
-           got, want, cents);
+    printf("  pitch %+5.1f st: %.2f Hz measured, %.2f Hz expected (%+.2f cents)\n", semitones, got,
+           want, cents);
     CHECK(fabs(cents) < 1.0, "pitch %+g: %.2f Hz, expected %.2f Hz", semitones, got, want);
     free_stereo(&s);
     free_sound(sine);
@@ -252,11 +251,9 @@ static void check_determinism(void)
               memcmp(s[0].r, s[1].r, frames * sizeof(float)) == 0,
           "same seed, other block size: output differs");
     double diff = 0.0;
-    for (size_t i = 0; i < frames; i++)
-        diff = fmax(diff, fabs((double)s[0].l[i] - s[2].l[i]));
+    for (size_t i = 0; i < frames; i++) diff = fmax(diff, fabs((double)s[0].l[i] - s[2].l[i]));
     CHECK(diff > 0.1, "seeds 77 and 78 give the same texture (max difference %g)", diff);
-    for (int i = 0; i < 3; i++)
-        free_stereo(&s[i]);
+    for (int i = 0; i < 3; i++) free_stereo(&s[i]);
     free_sound(noise);
 }
 
@@ -345,8 +342,7 @@ static void check_refused(const char *what, const lull_sound *sound, bool servic
     snprintf(path, sizeof path, "%s/grain.so", test_env("LULL_PLUGIN_DIR"));
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     CHECK(dl != NULL, "dlopen %s: %s", path, dlerror());
-    if (!dl)
-        return;
+    if (!dl) return;
     const lull_plugin_entry *entry = ((lull_entry_fn)dlsym(dl, LULL_ENTRY_SYMBOL))();
     const lull_descriptor *d = entry->descriptors[0];
     lull_host host = {.struct_size = sizeof(lull_host),
@@ -362,10 +358,9 @@ static void check_refused(const char *what, const lull_sound *sound, bool servic
     bool ok = d->activate(self, RATE, LULL_MAX_BLOCK);
     printf("  %s: activate %s, log \"%s\"\n", what, ok ? "succeeded" : "failed", last_log);
     CHECK(!ok, "%s: activate succeeded", what);
-    CHECK(strstr(last_log, must_say) != NULL, "%s: log \"%s\" does not say \"%s\"", what,
-          last_log, must_say);
-    if (ok)
-        d->deactivate(self);
+    CHECK(strstr(last_log, must_say) != NULL, "%s: log \"%s\" does not say \"%s\"", what, last_log,
+          must_say);
+    if (ok) d->deactivate(self);
     d->destroy(self);
     dlclose(dl);
 }
@@ -396,8 +391,7 @@ int main(void)
     check_no_click(5.0f, 200.0f, 0.0f);
     check_no_click(40.0f, 60.0f, 7.0f);
     const float pitches[] = {-12.0f, -5.0f, 7.0f, 12.0f};
-    for (size_t i = 0; i < sizeof pitches / sizeof pitches[0]; i++)
-        check_pitch(pitches[i]);
+    for (size_t i = 0; i < sizeof pitches / sizeof pitches[0]; i++) check_pitch(pitches[i]);
     check_images(2400.0, -55.0);
     check_images(4800.0, -45.0);
     check_determinism();

@@ -21,8 +21,7 @@ static float noise(void) /* uniform in [-1, 1) */
 
 static void fill_noise(float *x, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        x[i] = noise();
+    for (size_t i = 0; i < n; i++) x[i] = noise();
 }
 
 static void check_ids(const lull_descriptor *d, const char *const *inputs, uint32_t ni,
@@ -56,12 +55,10 @@ static void check_gain(void)
         nh_set_param(h, "gain_db", dbs[k]);
         nh_run(h, ins, outs, FRAMES);
         double g = pow(10.0, dbs[k] / 20.0), worst = 0.0;
-        for (size_t i = 0; i < FRAMES; i++)
-            worst = fmax(worst, fabs(out[i] - in[i] * g) / g);
+        for (size_t i = 0; i < FRAMES; i++) worst = fmax(worst, fabs(out[i] - in[i] * g) / g);
         CHECK(worst < 1e-6, "gain %g dB: off by %g (relative to the gain)", dbs[k], worst);
     }
-    for (size_t i = 0; i < FRAMES; i++)
-        ramp[i] = -80.0f + 104.0f * (float)i / FRAMES;
+    for (size_t i = 0; i < FRAMES; i++) ramp[i] = -80.0f + 104.0f * (float)i / FRAMES;
     nh_set_param_trajectory(h, "gain_db", ramp, FRAMES);
     nh_run(h, ins, outs, FRAMES);
     double worst = 0.0;
@@ -76,24 +73,21 @@ static void check_gain(void)
 static void check_mixer(void)
 {
     static float in[4][FRAMES], levels[4][FRAMES], out[FRAMES];
-    for (int c = 0; c < 4; c++)
-        fill_noise(in[c], FRAMES);
+    for (int c = 0; c < 4; c++) fill_noise(in[c], FRAMES);
     const float *ins[] = {in[0], in[1], in[2], in[3]};
     float *outs[] = {out};
     node_harness *h = nh_open("mixer", "mixer", RATE, 1);
     check_ids(nh_descriptor(h), (const char *[]){"in1", "in2", "in3", "in4"}, 4,
-              (const char *[]){"out"}, 1,
-              (const char *[]){"level1", "level2", "level3", "level4"}, 4);
+              (const char *[]){"out"}, 1, (const char *[]){"level1", "level2", "level3", "level4"},
+              4);
     static const char *const ids[] = {"level1", "level2", "level3", "level4"};
     static const float fixed[] = {0.0f, 0.5f, 1.0f, 2.0f};
-    for (int c = 0; c < 4; c++)
-        nh_set_param(h, ids[c], fixed[c]);
+    for (int c = 0; c < 4; c++) nh_set_param(h, ids[c], fixed[c]);
     nh_run(h, ins, outs, FRAMES);
     double worst = 0.0;
     for (size_t i = 0; i < FRAMES; i++) {
         double expect = 0.0;
-        for (int c = 0; c < 4; c++)
-            expect += (double)in[c][i] * fixed[c];
+        for (int c = 0; c < 4; c++) expect += (double)in[c][i] * fixed[c];
         worst = fmax(worst, fabs(out[i] - expect));
     }
     CHECK(worst < 1e-6, "mixer levels 0/0.5/1/2: off by %g", worst);
@@ -107,15 +101,13 @@ static void check_mixer(void)
     worst = 0.0;
     for (size_t i = 0; i < FRAMES; i++) {
         double expect = 0.0;
-        for (int c = 0; c < 4; c++)
-            expect += (double)in[c][i] * levels[c][i];
+        for (int c = 0; c < 4; c++) expect += (double)in[c][i] * levels[c][i];
         worst = fmax(worst, fabs(out[i] - expect));
     }
     CHECK(worst < 1e-6, "mixer per-frame levels: off by %g", worst);
 
     /* Unconnected inputs are silent: only in2 at level 1. */
-    for (int c = 0; c < 4; c++)
-        nh_set_param(h, ids[c], 1.0f);
+    for (int c = 0; c < 4; c++) nh_set_param(h, ids[c], 1.0f);
     const float *one[] = {NULL, in[1], NULL, NULL};
     nh_run(h, one, outs, FRAMES);
     CHECK(memcmp(out, in[1], sizeof out) == 0, "mixer with one input is not that input");
@@ -132,8 +124,7 @@ static void check_pan(void)
     check_ids(nh_descriptor(h), (const char *[]){"in"}, 1, (const char *[]){"left", "right"}, 2,
               (const char *[]){"pan"}, 1);
     /* Equal power: L^2 + R^2 = in^2 everywhere, including a per-frame sweep. */
-    for (size_t i = 0; i < FRAMES; i++)
-        sweep[i] = -1.0f + 2.0f * (float)i / (FRAMES - 1);
+    for (size_t i = 0; i < FRAMES; i++) sweep[i] = -1.0f + 2.0f * (float)i / (FRAMES - 1);
     nh_set_param_trajectory(h, "pan", sweep, FRAMES);
     nh_run(h, ins, outs, FRAMES);
     double worst = 0.0;
@@ -148,8 +139,9 @@ static void check_pan(void)
     }
     CHECK(worst < 1e-6, "pan sweep: power or law off by %g", worst);
 
-    static const struct { float pan, left, right; } points[] = {
-        {-1.0f, 1.0f, 0.0f}, {0.0f, 0.70710678f, 0.70710678f}, {1.0f, 0.0f, 1.0f}};
+    static const struct {
+        float pan, left, right;
+    } points[] = {{-1.0f, 1.0f, 0.0f}, {0.0f, 0.70710678f, 0.70710678f}, {1.0f, 0.0f, 1.0f}};
     for (size_t k = 0; k < 3; k++) {
         nh_set_param(h, "pan", points[k].pan);
         nh_run(h, ins, outs, FRAMES);

@@ -17,7 +17,7 @@
 #define RATE 48000.0
 #define SECONDS 60
 #define FRAMES ((size_t)(RATE * SECONDS))
-#define BANDS 8          /* octaves 40-80 Hz ... 5120-10240 Hz */
+#define BANDS 8 /* octaves 40-80 Hz ... 5120-10240 Hz */
 #define FIRST_BAND_HZ 40.0
 
 static float *render_at(double rate, uint64_t seed, float color, float level, size_t frames)
@@ -61,8 +61,7 @@ static void octave_slope(const float *x, size_t n, double rate, double theory, d
     *worst_dev = 0.0;
     for (int b = 0; b < BANDS; b++) {
         double dev = db[b] - (offset + theory * b);
-        if (fabs(dev) > fabs(*worst_dev))
-            *worst_dev = dev;
+        if (fabs(dev) > fabs(*worst_dev)) *worst_dev = dev;
     }
     ac_spectrum_free(s);
 }
@@ -70,8 +69,7 @@ static void octave_slope(const float *x, size_t n, double rate, double theory, d
 static double mean(const float *x, size_t n)
 {
     double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m += x[i];
+    for (size_t i = 0; i < n; i++) m += x[i];
     return m / (double)n;
 }
 
@@ -87,8 +85,9 @@ static void check_slope_at(double rate, const char *name, float color, double th
     CHECK(fabs(slope - theory_slope) <= slope_tol,
           "%s at %.0f Hz: slope %.3f dB/oct, expected %.2f +- %.2f", name, rate, slope,
           theory_slope, slope_tol);
-    CHECK(fabs(dev) <= band_tol, "%s at %.0f Hz: an octave band is %.3f dB off the %.2f dB/oct line",
-          name, rate, dev, theory_slope);
+    CHECK(fabs(dev) <= band_tol,
+          "%s at %.0f Hz: an octave band is %.3f dB off the %.2f dB/oct line", name, rate, dev,
+          theory_slope);
     free(x);
 }
 
@@ -161,8 +160,7 @@ static void check_level_scales(void)
     float *full = render(77, 1.0f, 1.0f, n);
     float *part = render(77, 1.0f, 0.3f, n);
     double worst = 0.0;
-    for (size_t i = 0; i < n; i++)
-        worst = fmax(worst, fabs((double)part[i] - 0.3 * full[i]));
+    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs((double)part[i] - 0.3 * full[i]));
     CHECK(worst < 1e-6, "level 0.3 is not 0.3 x level 1 (off by %g)", worst);
     free(full);
     free(part);
@@ -179,8 +177,7 @@ static void check_color_change(void)
     float *white = render(8, 0.0f, 0.5f, n);
     float *pink = render(8, 1.0f, 0.5f, n);
     float *color = malloc(n * sizeof *color), *x = malloc(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        color[i] = i < at ? 0.0f : 1.0f;
+    for (size_t i = 0; i < n; i++) color[i] = i < at ? 0.0f : 1.0f;
     node_harness *h = nh_open("noise", "noise", RATE, 8);
     nh_set_param(h, "level", 0.5f);
     nh_set_param_trajectory(h, "color", color, n);
@@ -188,8 +185,7 @@ static void check_color_change(void)
     nh_run(h, NULL, outs, n);
     nh_close(h);
     double before = 0.0;
-    for (size_t i = 0; i < at; i++)
-        before = fmax(before, fabs(x[i] - white[i]));
+    for (size_t i = 0; i < at; i++) before = fmax(before, fabs(x[i] - white[i]));
     CHECK(before == 0.0, "colour change: before the change off by %g", before);
     /* Level through the fade, and over the 100 ms after it while the new filter
      * settles: within 1.5 dB of the steady level (0.5/sqrt 3 for every colour). */
@@ -202,7 +198,8 @@ static void check_color_change(void)
     CHECK(c.ratio < 10, "colour change: click (ratio %.1f)", c.ratio);
     double slope, dev;
     octave_slope(x + 2 * at, n - 2 * at, RATE, -3.0, &slope, &dev);
-    CHECK(fabs(slope + 3.0) < 0.5, "colour change: after it the slope is %.2f dB/oct, not pink", slope);
+    CHECK(fabs(slope + 3.0) < 0.5, "colour change: after it the slope is %.2f dB/oct, not pink",
+          slope);
     free(white);
     free(pink);
     free(color);

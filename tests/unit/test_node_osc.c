@@ -32,8 +32,7 @@ static float *render_tone(int waveform, float freq, float detune, float level, s
  * triangle 1/h^2 for odd h (0 for even). */
 static double harmonic_rel(int waveform, int h)
 {
-    if (waveform == SAW)
-        return 1.0 / h;
+    if (waveform == SAW) return 1.0 / h;
     return h % 2 ? 1.0 / ((double)h * h) : 0.0;
 }
 
@@ -49,12 +48,10 @@ static void check_aliasing(int waveform, double f0)
     double fund = ac_spectrum_amplitude(s, k0);
     double worst_db = -400.0, worst_hz = 0.0;
     for (size_t k = 9; k + 1 < s->bins; k++) {
-        if (!(s->mean_sq[k] > s->mean_sq[k - 1] && s->mean_sq[k] >= s->mean_sq[k + 1]))
-            continue;
+        if (!(s->mean_sq[k] > s->mean_sq[k - 1] && s->mean_sq[k] >= s->mean_sq[k + 1])) continue;
         double f = (double)k * s->bin_hz;
         double nearest = fmax(1.0, round(f / f0)) * f0;
-        if (fabs(f - nearest) <= 8.0 * s->bin_hz && nearest < RATE / 2)
-            continue;
+        if (fabs(f - nearest) <= 8.0 * s->bin_hz && nearest < RATE / 2) continue;
         double rel = ac_db(ac_spectrum_amplitude(s, k) / fund);
         if (rel > worst_db) {
             worst_db = rel;
@@ -75,8 +72,7 @@ static void check_aliasing(int waveform, double f0)
         double p1 = ac_band_power(s, f0 - lobe, f0 + lobe);
         for (int h = 2; h * f0 < RATE * 3 / 16 && h <= 40; h++) {
             double expect = harmonic_rel(waveform, h);
-            if (expect == 0.0)
-                continue;
+            if (expect == 0.0) continue;
             double got = sqrt(ac_band_power(s, h * f0 - lobe, h * f0 + lobe) / p1);
             CHECK(fabs(ac_db(got / expect)) < 0.05,
                   "%s %.1f Hz: harmonic %d at %.2f dB, expected %.2f", wave_names[waveform], f0, h,
@@ -96,8 +92,7 @@ static double measured_frequency(const float *x, size_t frames)
     for (size_t i = 1; i < frames; i++) {
         if (x[i - 1] < 0.0f && x[i] >= 0.0f) {
             double t = (double)(i - 1) + (double)x[i - 1] / ((double)x[i - 1] - x[i]);
-            if (first < 0.0)
-                first = t;
+            if (first < 0.0) first = t;
             last = t;
             crossings++;
         }

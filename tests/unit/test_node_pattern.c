@@ -18,10 +18,10 @@ static const unsigned lane_hits[3] = {3, 5, 4};
 #define STEP_EPS 1e-6
 
 /* The documented scales, relative to the root. */
-static const int scales[8][8] = {
-    {0, 2, 4, 7, 9, -1},        {0, 3, 5, 7, 10, -1},       {0, 2, 5, 7, 9, -1},
-    {0, 2, 3, 5, 7, 9, 10, -1}, {0, 2, 4, 6, 7, 9, 11, -1}, {0, 2, 4, 5, 7, 9, 10, -1},
-    {0, 2, 3, 5, 7, 8, 10, -1}, {0, 2, 3, 7, 8, -1}};
+static const int scales[8][8] = {{0, 2, 4, 7, 9, -1},        {0, 3, 5, 7, 10, -1},
+                                 {0, 2, 5, 7, 9, -1},        {0, 2, 3, 5, 7, 9, 10, -1},
+                                 {0, 2, 4, 6, 7, 9, 11, -1}, {0, 2, 4, 5, 7, 9, 10, -1},
+                                 {0, 2, 3, 5, 7, 8, 10, -1}, {0, 2, 3, 7, 8, -1}};
 
 typedef struct {
     uint64_t frame;
@@ -37,10 +37,10 @@ typedef struct {
     double rate, bpm, sub;
     uint32_t block;
     uint64_t frame;
-    double beat;        /* beat at the next frame to render, as the harness keeps it */
-    double x_prev;      /* (beat at the last frame) * sub */
+    double beat;   /* beat at the next frame to render, as the harness keeps it */
+    double x_prev; /* (beat at the last frame) * sub */
     bool started;
-    uint64_t *bounds;   /* frame of every step boundary so far */
+    uint64_t *bounds; /* frame of every step boundary so far */
     size_t nb, cap_b;
     note_rec *notes;
     size_t nn, cap_n;
@@ -116,8 +116,7 @@ static void run_frames(run *r, size_t frames)
                 r->cap_n = r->cap_n ? 2 * r->cap_n : 4096;
                 r->notes = realloc(r->notes, r->cap_n * sizeof *r->notes);
             }
-            while (b < r->nb && r->bounds[b] < at[i])
-                b++;
+            while (b < r->nb && r->bounds[b] < at[i]) b++;
             size_t step = b < r->nb && r->bounds[b] == at[i] ? b : SIZE_MAX;
             r->notes[r->nn++] = (note_rec){at[i], got[i].pitch, got[i].velocity, step};
         }
@@ -128,8 +127,7 @@ static void run_frames(run *r, size_t frames)
 static size_t notes_off_grid(const run *r)
 {
     size_t bad = 0;
-    for (size_t i = 0; i < r->nn; i++)
-        bad += r->notes[i].step == SIZE_MAX;
+    for (size_t i = 0; i < r->nn; i++) bad += r->notes[i].step == SIZE_MAX;
     return bad;
 }
 
@@ -181,16 +179,15 @@ static void test_grid_tempo_changes(void)
     }
     size_t bad = notes_off_grid(&a);
     run_frames(&b, 48000 * 200);
-    fprintf(stderr, "tempo changes 84/47.5/66.6/120/40 bpm: %zu steps, %zu notes, %zu off a step frame\n",
+    fprintf(stderr,
+            "tempo changes 84/47.5/66.6/120/40 bpm: %zu steps, %zu notes, %zu off a step frame\n",
             a.nb, a.nn, bad);
     CHECK(bad == 0, "tempo changes: %zu of %zu notes off the step frames", bad, a.nn);
     size_t same = 0, compared = 0;
     size_t ib = 0;
     for (size_t i = 0; i < a.nn && a.notes[i].step != SIZE_MAX; i++) {
-        while (ib < b.nn && b.notes[ib].step < a.notes[i].step)
-            ib++;
-        if (ib >= b.nn)
-            break;
+        while (ib < b.nn && b.notes[ib].step < a.notes[i].step) ib++;
+        if (ib >= b.nn) break;
         compared++;
         same += b.notes[ib].step == a.notes[i].step && b.notes[ib].pitch == a.notes[i].pitch &&
                 b.notes[ib].velocity == a.notes[i].velocity;
@@ -205,8 +202,7 @@ static void test_grid_tempo_changes(void)
 
 static bool same_notes(const run *a, const run *b)
 {
-    if (a->nn != b->nn)
-        return false;
+    if (a->nn != b->nn) return false;
     for (size_t i = 0; i < a->nn; i++)
         if (a->notes[i].frame != b->notes[i].frame || a->notes[i].pitch != b->notes[i].pitch ||
             a->notes[i].velocity != b->notes[i].velocity)
@@ -258,19 +254,20 @@ static bool in_scale(int scale, int root, int pitch)
 {
     int pc = ((pitch - root) % 12 + 12) % 12;
     for (int j = 0; scales[scale][j] >= 0; j++)
-        if (scales[scale][j] == pc)
-            return true;
+        if (scales[scale][j] == pc) return true;
     return false;
 }
 
 static void test_pitches(void)
 {
-    static const char *const names[] = {"major_pentatonic", "minor_pentatonic", "yo", "dorian",
-                                        "lydian", "mixolydian", "aeolian", "hirajoshi"};
+    static const char *const names[] = {"major_pentatonic", "minor_pentatonic", "yo",
+                                        "dorian",           "lydian",           "mixolydian",
+                                        "aeolian",          "hirajoshi"};
     static const struct {
         float reg, spread;
         int root;
-    } windows[] = {{62, 9, 62}, {40, 2, 61}, {80, 24, 57}, {50.5f, 2.3f, 64}, {96, 24, 0}, {24, 2, 67}};
+    } windows[] = {{62, 9, 62},       {40, 2, 61}, {80, 24, 57},
+                   {50.5f, 2.3f, 64}, {96, 24, 0}, {24, 2, 67}};
     for (int s = 0; s < 8; s++)
         for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
             run r;
@@ -291,12 +288,11 @@ static void test_pitches(void)
                 bad_scale += (float)ip != p || !in_scale(s, windows[w].root, ip);
                 bad_window += fabsf(p - windows[w].reg) > windows[w].spread;
                 bad_vel += r.notes[i].velocity < 0.2f - 1e-6f || r.notes[i].velocity > 0.6f + 1e-6f;
-                if (ip >= 0 && ip < 128 && !seen[ip])
-                    distinct++, seen[ip] = true;
+                if (ip >= 0 && ip < 128 && !seen[ip]) distinct++, seen[ip] = true;
             }
             if (w == 0)
-                fprintf(stderr, "%-16s register 62 +-9: %zu notes, %zu distinct pitches\n", names[s],
-                        r.nn, distinct);
+                fprintf(stderr, "%-16s register 62 +-9: %zu notes, %zu distinct pitches\n",
+                        names[s], r.nn, distinct);
             CHECK(r.nn > 500, "%s: only %zu notes", names[s], r.nn);
             CHECK(bad_scale == 0, "%s root %d: %zu notes outside the scale", names[s],
                   windows[w].root, bad_scale);
@@ -329,10 +325,12 @@ static void test_rate_scales_with_tempo(void)
             run_close(&r);
         }
         double ratio = (double)count[1] / (double)count[0];
-        fprintf(stderr, "%s, %.0f h: %zu notes at 60 bpm (%.3f/s), %zu at 84 bpm: ratio %.4f (1.4)\n",
+        fprintf(stderr,
+                "%s, %.0f h: %zu notes at 60 bpm (%.3f/s), %zu at 84 bpm: ratio %.4f (1.4)\n",
                 deterministic ? "density 1, no rests" : "defaults (density 0.5, rest 0.2)", hours,
                 count[0], count[0] / (3600.0 * hours), count[1], ratio);
-        CHECK(fabs(ratio / 1.4 - 1.0) < 0.03, "84/60 bpm note ratio %.4f, not 1.4 within 3 %%", ratio);
+        CHECK(fabs(ratio / 1.4 - 1.0) < 0.03, "84/60 bpm note ratio %.4f, not 1.4 within 3 %%",
+              ratio);
     }
 }
 
@@ -356,23 +354,23 @@ static void test_period(void)
         if (r.notes[i].step != SIZE_MAX)
             sig[r.notes[i].step] = sig[r.notes[i].step] * 131u + (uint32_t)r.notes[i].pitch + 1u;
     size_t in_lcm = 0;
-    for (size_t i = 0; i < r.nn; i++)
-        in_lcm += r.notes[i].step < LCM;
+    for (size_t i = 0; i < r.nn; i++) in_lcm += r.notes[i].step < LCM;
     size_t expect = 0;
-    for (int i = 0; i < 3; i++)
-        expect += lane_hits[i] * (LCM / lane_len[i]);
-    fprintf(stderr, "period: %zu notes in the first %u steps (lanes allow %zu)\n", in_lcm, LCM, expect);
-    CHECK(in_lcm == expect, "density 1: %zu notes in %u steps, lanes allow %zu", in_lcm, LCM, expect);
+    for (int i = 0; i < 3; i++) expect += lane_hits[i] * (LCM / lane_len[i]);
+    fprintf(stderr, "period: %zu notes in the first %u steps (lanes allow %zu)\n", in_lcm, LCM,
+            expect);
+    CHECK(in_lcm == expect, "density 1: %zu notes in %u steps, lanes allow %zu", in_lcm, LCM,
+          expect);
     size_t diff_lcm = 0;
-    for (size_t s = 0; s + LCM < r.nb; s++)
-        diff_lcm += sig[s] != sig[s + LCM];
-    CHECK(diff_lcm == 0, "%zu steps differ from the step LCM later: the period is not LCM", diff_lcm);
+    for (size_t s = 0; s + LCM < r.nb; s++) diff_lcm += sig[s] != sig[s + LCM];
+    CHECK(diff_lcm == 0, "%zu steps differ from the step LCM later: the period is not LCM",
+          diff_lcm);
     const size_t divisors[3] = {LCM / 37, LCM / 41, LCM / 43};
     for (int d = 0; d < 3; d++) {
         size_t diff = 0;
-        for (size_t s = 0; s < LCM; s++)
-            diff += sig[s] != sig[s + divisors[d]];
-        fprintf(stderr, "period: shift by %zu steps changes %zu of %u steps\n", divisors[d], diff, LCM);
+        for (size_t s = 0; s < LCM; s++) diff += sig[s] != sig[s + divisors[d]];
+        fprintf(stderr, "period: shift by %zu steps changes %zu of %u steps\n", divisors[d], diff,
+                LCM);
         CHECK(diff > 0, "the pattern repeats after %zu steps, before LCM", divisors[d]);
     }
     fprintf(stderr, "period: %u steps = %.2f h at 60 bpm x2, %.1f h at 48 bpm x1\n", LCM,

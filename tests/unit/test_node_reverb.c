@@ -93,10 +93,8 @@ static double fit_t30(const double *edc, size_t n, double dt)
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         double db = 10.0 * log10(edc[i] / total + 1e-300);
-        if (db > -5.0)
-            continue;
-        if (db < -35.0)
-            break;
+        if (db > -5.0) continue;
+        if (db < -35.0) break;
         double t = (double)i * dt;
         sx += t;
         sy += db;
@@ -128,8 +126,7 @@ static double t30_float(const float *x, size_t n, double band_hz)
     if (band_hz > 0.0)
         octave_filter(x, h, n, band_hz);
     else
-        for (size_t i = 0; i < n; i++)
-            h[i] = x[i];
+        for (size_t i = 0; i < n; i++) h[i] = x[i];
     double t = t30(h, n);
     free(h);
     return t;
@@ -143,14 +140,11 @@ static size_t envelope_db(const float *x, size_t n, double *env)
     double peak = 0.0;
     for (size_t k = 0; k < count; k++) {
         double e = 0.0;
-        for (size_t i = k * w; i < (k + 1) * w; i++)
-            e += (double)x[i] * x[i];
+        for (size_t i = k * w; i < (k + 1) * w; i++) e += (double)x[i] * x[i];
         env[k] = e;
-        if (e > peak)
-            peak = e;
+        if (e > peak) peak = e;
     }
-    for (size_t k = 0; k < count; k++)
-        env[k] = 10.0 * log10(env[k] / peak + 1e-300);
+    for (size_t k = 0; k < count; k++) env[k] = 10.0 * log10(env[k] / peak + 1e-300);
     return count;
 }
 
@@ -263,8 +257,8 @@ static void check_t30(float rt)
             rt, band, 100.0 * (band / rt - 1.0), broad, broad_model,
             100.0 * (broad / broad_model - 1.0), t60, t60 / rt, drop);
     CHECK(ac_all_finite(l, n) && ac_all_finite(r, n), "rt60 %.2f: non-finite output", rt);
-    CHECK(fabs(band / rt - 1.0) <= 0.10, "rt60 %.2f: 1 kHz T30 %.3f s is more than 10 %% off",
-          rt, band);
+    CHECK(fabs(band / rt - 1.0) <= 0.10, "rt60 %.2f: 1 kHz T30 %.3f s is more than 10 %% off", rt,
+          band);
     CHECK(fabs(broad / broad_model - 1.0) <= 0.10,
           "rt60 %.2f: broadband T30 %.3f s, the design gives %.3f s", rt, broad, broad_model);
     CHECK(t60 <= 1.3 * rt, "rt60 %.2f: tail reaches -60 dB only at %.2f s", rt, t60);
@@ -287,8 +281,9 @@ static void check_bands(void)
     for (int b = 0; b < 5; b++) {
         measured[b] = t30_float(l, n, bands[b]);
         double theory = model_t30(&st, bands[b]);
-        fprintf(stderr, "rt60 2 s, low x2 below 200 Hz, damping 4 kHz: %5.0f Hz octave T30 %.3f s, "
-                        "design %.3f s (%+.1f %%; RT60 at %.0f Hz itself %.3f s)\n",
+        fprintf(stderr,
+                "rt60 2 s, low x2 below 200 Hz, damping 4 kHz: %5.0f Hz octave T30 %.3f s, "
+                "design %.3f s (%+.1f %%; RT60 at %.0f Hz itself %.3f s)\n",
                 bands[b], measured[b], theory, 100.0 * (measured[b] / theory - 1.0), bands[b],
                 design_rt(&st, bands[b]));
         CHECK(fabs(measured[b] / theory - 1.0) <= 0.12,
@@ -354,8 +349,9 @@ static void check_clicks(void)
     size_t at_static, at_sweep;
     double still = click_run(false, &at_static);
     double moving = click_run(true, &at_sweep);
-    fprintf(stderr, "tones through the reverb: click ratio %.2f with size 0.77 held, %.2f with "
-                    "size 0.5..2 and rt60 0.5..8 s sweeping (worst at %.3f s)\n",
+    fprintf(stderr,
+            "tones through the reverb: click ratio %.2f with size 0.77 held, %.2f with "
+            "size 0.5..2 and rt60 0.5..8 s sweeping (worst at %.3f s)\n",
             still, moving, (double)at_sweep / RATE);
     CHECK(still < 10.0, "click ratio %.1f with parameters held", still);
     CHECK(moving < 10.0, "click ratio %.1f at %.3f s while size and rt60 sweep", moving,
@@ -390,16 +386,15 @@ static void check_silence(void)
             nonfinite += !isfinite(l[i]) || !isfinite(r[i]);
         }
         last_peak = fmax(ac_peak(l, sec), ac_peak(r, sec));
-        if (last_peak == 0.0 && zero_from < 0)
-            zero_from = s;
-        if (last_peak != 0.0)
-            zero_from = -1;
+        if (last_peak == 0.0 && zero_from < 0) zero_from = s;
+        if (last_peak != 0.0) zero_from = -1;
     }
     double silent_ns = nh_time_ns_per_frame(h, NULL, sec);
     nh_close(h);
-    fprintf(stderr, "rt60 4 s after a +20 dBFS burst: %.1f ns/frame in the tail, %.1f ns/frame "
-                    "after 30 s of silence (ratio %.2f); exactly zero from %.1f s after the "
-                    "burst; %zu denormal samples\n",
+    fprintf(stderr,
+            "rt60 4 s after a +20 dBFS burst: %.1f ns/frame in the tail, %.1f ns/frame "
+            "after 30 s of silence (ratio %.2f); exactly zero from %.1f s after the "
+            "burst; %zu denormal samples\n",
             tail_ns, silent_ns, silent_ns / tail_ns, zero_from + 1.0, denormals);
     CHECK(nonfinite == 0, "%zu non-finite samples after the burst", nonfinite);
     CHECK(denormals == 0, "%zu denormal output samples in the tail (FTZ off)", denormals);
@@ -435,8 +430,9 @@ static void check_stereo(void)
     st.width = 0.0f;
     impulse_response(&st, n, l, r);
     double narrow = correlation(l + from, r + from, n - from);
-    fprintf(stderr, "interchannel correlation of the tail (mono impulse in): %.3f (50..300 ms "
-                    "%.3f) at width 1, %.3f at width 0\n",
+    fprintf(stderr,
+            "interchannel correlation of the tail (mono impulse in): %.3f (50..300 ms "
+            "%.3f) at width 1, %.3f at width 0\n",
             wide, early, narrow);
     CHECK(fabs(wide) < 0.3, "tail correlation %.3f at width 1", wide);
     CHECK(fabs(early) < 0.3, "early tail correlation %.3f at width 1", early);
@@ -452,8 +448,7 @@ static void check_level_and_cost(void)
     const size_t n = (size_t)(8.0 * RATE);
     float *in = malloc(n * sizeof *in), *l = malloc(n * sizeof *l), *r = malloc(n * sizeof *r);
     float *l2 = malloc(n * sizeof *l2), *r2 = malloc(n * sizeof *r2);
-    for (size_t i = 0; i < n; i++)
-        in[i] = (float)(0.5 * (2.0 * uniform() - 1.0));
+    for (size_t i = 0; i < n; i++) in[i] = (float)(0.5 * (2.0 * uniform() - 1.0));
     setting st = flat;
     st.damping = 6000.0f;
     node_harness *h = open_reverb(&st);
@@ -463,8 +458,9 @@ static void check_level_and_cost(void)
     nh_close(h);
     const size_t from = (size_t)(4.0 * RATE);
     double gain_db = ac_db(ac_rms(l + from, n - from) / ac_rms(in + from, n - from));
-    fprintf(stderr, "stationary white noise, rt60 2 s, damping 6 kHz, wet only: left %+.2f dB "
-                    "re the input\n",
+    fprintf(stderr,
+            "stationary white noise, rt60 2 s, damping 6 kHz, wet only: left %+.2f dB "
+            "re the input\n",
             gain_db);
     CHECK(fabs(gain_db) < 3.0, "wet level %.2f dB re the input (documented: about 0 dB)", gain_db);
     static const float other_rt[] = {0.5f, 8.0f};
@@ -503,14 +499,14 @@ static void check_level_and_cost(void)
     nh_close(h);
     h = open_reverb(&st);
     float *rt = malloc(n * sizeof *rt);
-    for (size_t i = 0; i < n; i++)
-        rt[i] = (float)(2.0 + sin(2.0 * M_PI * (double)i / RATE));
+    for (size_t i = 0; i < n; i++) rt[i] = (float)(2.0 + sin(2.0 * M_PI * (double)i / RATE));
     nh_set_param_trajectory(h, "size", size, n);
     nh_set_param_trajectory(h, "rt60", rt, n);
     double ns_moving = nh_time_ns_per_frame(h, ins, n);
     nh_close(h);
-    fprintf(stderr, "cost: %.1f ns/frame with parameters held (size 1), %.1f at size 0.77, %.1f "
-                    "with size and rt60 moving (48 kHz, stereo)\n",
+    fprintf(stderr,
+            "cost: %.1f ns/frame with parameters held (size 1), %.1f at size 0.77, %.1f "
+            "with size and rt60 moving (48 kHz, stereo)\n",
             ns_static, ns_frac, ns_moving);
     free(in);
     free(l);
@@ -524,8 +520,7 @@ static void check_level_and_cost(void)
 int main(void)
 {
     static const float rts[] = {0.5f, 1.5f, 3.0f, 6.0f};
-    for (size_t i = 0; i < sizeof rts / sizeof rts[0]; i++)
-        check_t30(rts[i]);
+    for (size_t i = 0; i < sizeof rts / sizeof rts[0]; i++) check_t30(rts[i]);
     check_bands();
     check_clicks();
     check_silence();

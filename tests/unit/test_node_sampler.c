@@ -22,8 +22,7 @@ typedef struct test_sound {
 static test_sound *sound_new(uint32_t channels, size_t frames)
 {
     test_sound *t = calloc(1, sizeof *t);
-    for (uint32_t c = 0; c < channels; c++)
-        t->data[c] = calloc(frames, sizeof(float));
+    for (uint32_t c = 0; c < channels; c++) t->data[c] = calloc(frames, sizeof(float));
     t->s = (lull_sound){.struct_size = sizeof(lull_sound),
                         .channels = channels,
                         .frames = frames,
@@ -96,18 +95,15 @@ static double sine_snr_db(const float *x, size_t n, double hz, double *amplitude
     for (size_t i = 0; i < n; i++) {
         double b[3] = {cos(w * i), sin(w * i), 1.0};
         for (int r = 0; r < 3; r++) {
-            for (int c = 0; c < 3; c++)
-                m[r][c] += b[r] * b[c];
+            for (int c = 0; c < 3; c++) m[r][c] += b[r] * b[c];
             m[r][3] += b[r] * x[i];
         }
     }
     for (int p = 0; p < 3; p++) /* Gauss-Jordan; the matrix is well conditioned */
         for (int r = 0; r < 3; r++) {
-            if (r == p)
-                continue;
+            if (r == p) continue;
             double k = m[r][p] / m[p][p];
-            for (int c = 0; c < 4; c++)
-                m[r][c] -= k * m[p][c];
+            for (int c = 0; c < 4; c++) m[r][c] -= k * m[p][c];
         }
     double a = m[0][3] / m[0][0], b = m[1][3] / m[1][1], c = m[2][3] / m[2][2];
     double sig = 0, res = 0;
@@ -117,8 +113,7 @@ static double sine_snr_db(const float *x, size_t n, double hz, double *amplitude
         sig += s * s;
         res += e * e;
     }
-    if (amplitude)
-        *amplitude = sqrt(a * a + b * b);
+    if (amplitude) *amplitude = sqrt(a * a + b * b);
     return 10.0 * log10(sig / (res > 1e-300 ? res : 1e-300));
 }
 
@@ -194,10 +189,10 @@ static void check_seams_under_changes(void)
     float *sp = malloc(frames * sizeof *sp), *mode = malloc(frames * sizeof *mode);
     for (size_t i = 0; i < frames; i++) {
         double s = i / RATE;
-        st[i] = s < 2 ? 0.1f : s < 4 ? 0.25f : 0.05f;  /* jumps, as OSC would set them */
+        st[i] = s < 2 ? 0.1f : s < 4 ? 0.25f : 0.05f; /* jumps, as OSC would set them */
         le[i] = s < 1 ? 0.2f : s < 3 ? 0.15f : s < 5 ? 0.45f : 0.0f;
         sp[i] = (float)(1.0 + 0.5 * sin(2 * M_PI * 0.3 * s)); /* a modulated speed */
-        mode[i] = (s > 6.0 && s < 6.3) ? 1.0f : 0.0f;           /* out of loop and back */
+        mode[i] = (s > 6.0 && s < 6.3) ? 1.0f : 0.0f;         /* out of loop and back */
     }
     nh_set_param_trajectory(h, "start", st, frames);
     nh_set_param_trajectory(h, "loop_end", le, frames);
@@ -287,10 +282,10 @@ static void check_block_size(void)
             o.l = NULL;
         } else {
             double worst = 0;
-            for (size_t i = 0; i < o.n; i++)
-                worst = fmax(worst, fabs((double)o.l[i] - ref[i]));
-            printf("blocks of %u vs 64, rate held at x1.13 over 2 loop seams: largest difference %g\n",
-                   blocks[b], worst);
+            for (size_t i = 0; i < o.n; i++) worst = fmax(worst, fabs((double)o.l[i] - ref[i]));
+            printf(
+                "blocks of %u vs 64, rate held at x1.13 over 2 loop seams: largest difference %g\n",
+                blocks[b], worst);
             CHECK(worst == 0.0, "block size %u changes the output by %g", blocks[b], worst);
         }
         stereo_free(&o);
@@ -327,8 +322,7 @@ static void check_snr(void)
     static const double speeds[] = {0.5, 0.8, 1.25, 1.5};
     printf("varispeed SNR (dB; source tone x speed, fitted sine vs residual, 0.5 s):\n");
     printf("  %-11s %-8s", "converter", "source");
-    for (size_t k = 0; k < 4; k++)
-        printf("  x%-5.2f", speeds[k]);
+    for (size_t k = 0; k < 4; k++) printf("  x%-5.2f", speeds[k]);
     printf("\n");
     for (int q = 0; q < 3; q++)
         for (size_t i = 0; i < 3; i++) {
@@ -342,8 +336,8 @@ static void check_snr(void)
                  * Nyquist = 19.2 kHz, sinc_medium 90 %; libsamplerate's figures) */
                 double band = q == 1 ? 0.8 : 0.9;
                 if (q >= 1 && out_hz < band * RATE / 2 * 0.95)
-                    CHECK(snr >= 90.0, "%s: %.0f Hz at x%.2f: SNR %.1f dB", quality_name[q],
-                          hz[i], speeds[k], snr);
+                    CHECK(snr >= 90.0, "%s: %.0f Hz at x%.2f: SNR %.1f dB", quality_name[q], hz[i],
+                          speeds[k], snr);
             }
             printf("\n");
         }
@@ -366,12 +360,12 @@ static void check_onsets(void)
                 node_harness *h = open_with(t);
                 nh_set_param(h, "mode", 1.0f);
                 nh_set_block_size(h, blocks[b]);
-                nh_queue_note(h, at[k], (lull_note){.type = LULL_NOTE_ON, .pitch = pitch[p],
-                                                    .velocity = 1.0f});
+                nh_queue_note(
+                    h, at[k],
+                    (lull_note){.type = LULL_NOTE_ON, .pitch = pitch[p], .velocity = 1.0f});
                 stereo o = render(h, 2048);
                 size_t first = 0;
-                while (first < o.n && o.l[first] == 0.0f)
-                    first++;
+                while (first < o.n && o.l[first] == 0.0f) first++;
                 runs++;
                 exact += first == at[k] && o.r[first] != 0.0f;
                 CHECK(first == at[k], "block %u, note at %llu, pitch %.0f: first sound at %zu",
@@ -388,7 +382,8 @@ static void check_onsets(void)
     for (int i = 0; i < 2; i++) {
         node_harness *h = open_with(t);
         nh_set_param(h, "mode", 1.0f);
-        nh_queue_note(h, 0, (lull_note){.type = LULL_NOTE_ON, .pitch = 60, .velocity = i ? 0.5f : 1.0f});
+        nh_queue_note(h, 0,
+                      (lull_note){.type = LULL_NOTE_ON, .pitch = 60, .velocity = i ? 0.5f : 1.0f});
         stereo o = render(h, 4800);
         lvl[i] = ac_rms(o.l + 960, 2400);
         stereo_free(&o);
@@ -422,7 +417,8 @@ static void check_stealing(void)
     nh_set_param(h, "mode", 1.0f);
     nh_set_param(h, "attack", 0.03f);
     for (int i = 0; i < 12; i++)
-        nh_queue_note(h, (uint64_t)(i * 0.01 * RATE), (lull_note){.type = LULL_NOTE_ON, .pitch = 60, .velocity = 1.0f});
+        nh_queue_note(h, (uint64_t)(i * 0.01 * RATE),
+                      (lull_note){.type = LULL_NOTE_ON, .pitch = 60, .velocity = 1.0f});
     stereo o = render(h, (size_t)(0.5 * RATE));
     /* all notes play the same tone at different phases; a stolen voice's 5 ms fade is
      * the sharpest change there is */
@@ -474,10 +470,8 @@ static void check_tempo(void)
             double tt = (double)(i - 1) + x[i - 1] / (double)(x[i - 1] - x[i]);
             if (prev_t >= 0) {
                 double f = RATE / (tt - prev_t);
-                if (prev_f > 0)
-                    worst_step = fmax(worst_step, fabs(f - prev_f));
-                if (t90 < 0 && f > 500.0 + 0.9 * 200.0)
-                    t90 = (tt - a.n) / RATE;
+                if (prev_f > 0) worst_step = fmax(worst_step, fabs(f - prev_f));
+                if (t90 < 0 && f > 500.0 + 0.9 * 200.0) t90 = (tt - a.n) / RATE;
                 prev_f = f;
             }
             prev_t = tt;
@@ -563,13 +557,16 @@ static bool try_activate(const lull_descriptor *d, const lull_sound *snd, bool s
 {
     bound = snd;
     last_log[0] = 0;
-    lull_host host = {.struct_size = sizeof(lull_host), .host_name = "lull", .host_version = "test",
-                      .node_name = "s", .seed = 1, .log = capture_log,
+    lull_host host = {.struct_size = sizeof(lull_host),
+                      .host_name = "lull",
+                      .host_version = "test",
+                      .node_name = "s",
+                      .seed = 1,
+                      .log = capture_log,
                       .get_extension = service ? host_ext : NULL};
     void *self = d->create(d, &host);
     bool ok = d->activate(self, RATE, LULL_MAX_BLOCK);
-    if (ok)
-        d->deactivate(self);
+    if (ok) d->deactivate(self);
     d->destroy(self);
     printf("%-32s -> activate %s: \"%s\"\n", what, ok ? "true" : "false", last_log);
     if (expect)
@@ -584,8 +581,7 @@ static void check_unbound(void)
     snprintf(path, sizeof path, "%s/sampler.so", test_env("LULL_PLUGIN_DIR"));
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     CHECK(dl != NULL, "dlopen %s: %s", path, dlerror());
-    if (!dl)
-        return;
+    if (!dl) return;
     const lull_plugin_entry *e = ((lull_entry_fn)dlsym(dl, LULL_ENTRY_SYMBOL))();
     const lull_descriptor *d = e->descriptors[0];
     CHECK(d->sound_slot_count == 1 && strcmp(d->sound_slots[0].id, "sample") == 0,
@@ -621,12 +617,13 @@ static void print_cost(void)
         nh_set_param(h, "quality", (float)q);
         nh_set_param(h, "mode", 1.0f);
         for (int i = 0; i < 8; i++)
-            nh_queue_note(h, (uint64_t)i * 7, (lull_note){.type = LULL_NOTE_ON, .pitch = 55.0f + i,
-                                                          .velocity = 0.5f});
+            nh_queue_note(h, (uint64_t)i * 7,
+                          (lull_note){.type = LULL_NOTE_ON, .pitch = 55.0f + i, .velocity = 0.5f});
         double poly8 = nh_time_ns_per_frame(h, NULL, (size_t)(2 * RATE));
         nh_close(h);
-        printf("  %-11s 1 loop voice (x1.1): %6.1f ns   8 one-shot voices (x0.84..1.19): %6.1f ns\n",
-               quality_name[q], loop1, poly8);
+        printf(
+            "  %-11s 1 loop voice (x1.1): %6.1f ns   8 one-shot voices (x0.84..1.19): %6.1f ns\n",
+            quality_name[q], loop1, poly8);
     }
     sound_free(t);
 }
@@ -646,12 +643,12 @@ int main(void)
     check_seams_under_changes();
     check_xfade_laws();
     check_block_size();
-    check_snr();          /* (b) */
-    check_onsets();       /* (c) */
+    check_snr();    /* (b) */
+    check_onsets(); /* (c) */
     check_stealing();
-    check_tempo();        /* (d) */
-    check_channels();     /* (e) */
-    check_unbound();      /* (f) */
+    check_tempo();    /* (d) */
+    check_channels(); /* (e) */
+    check_unbound();  /* (f) */
     print_cost();
     return check_finish("test_node_sampler");
 }

@@ -59,8 +59,8 @@ typedef struct settings {
 
 static settings defaults(float ratio)
 {
-    return (settings){.ratio = ratio, .ref_bpm = 60.0f, .tempo_bpm = 60.0, .crossfade = 0.1f,
-                      .block = 32};
+    return (settings){
+        .ratio = ratio, .ref_bpm = 60.0f, .tempo_bpm = 60.0, .crossfade = 0.1f, .block = 32};
 }
 
 static void render(const test_sound *t, settings s, float *l, float *r, size_t frames)
@@ -111,8 +111,7 @@ static double tone_frequency(const float *x, size_t n, double f_hz)
     size_t nb = n / block;
     double *ph = malloc(nb * sizeof *ph);
     block_phases(x, n, f_hz, block, ph);
-    for (size_t b = 1; b < nb; b++)
-        ph[b] = ph[b - 1] + remainder(ph[b] - ph[b - 1], 2.0 * M_PI);
+    for (size_t b = 1; b < nb; b++) ph[b] = ph[b - 1] + remainder(ph[b] - ph[b - 1], 2.0 * M_PI);
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (size_t b = 0; b < nb; b++) {
         sx += b;
@@ -154,8 +153,7 @@ static size_t burst_centres(const float *x, size_t n, double f_hz, double *centr
             sw += env[i];
             swi += env[i] * (double)i;
         }
-        if (count < max)
-            centres[count++] = swi / sw;
+        if (count < max) centres[count++] = swi / sw;
     }
     free(re);
     free(im);
@@ -169,8 +167,7 @@ static double loudness(const float *l, const float *r, size_t n)
     float *buf = malloc(2 * n * sizeof *buf);
     for (size_t i = 0; i < n; i++) {
         buf[(r ? 2 : 1) * i] = l[i];
-        if (r)
-            buf[2 * i + 1] = r[i];
+        if (r) buf[2 * i + 1] = r[i];
     }
     ebur128_add_frames_float(st, buf, n);
     double lufs = -HUGE_VAL;
@@ -201,24 +198,25 @@ static uint32_t reported_latency(const test_sound *t)
     snprintf(path, sizeof path, "%s/stretch.so", test_env("LULL_PLUGIN_DIR"));
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     CHECK(dl != NULL, "dlopen %s", path);
-    if (!dl)
-        return 0;
+    if (!dl) return 0;
     const lull_plugin_entry *e = ((lull_entry_fn)dlsym(dl, LULL_ENTRY_SYMBOL))();
     const lull_descriptor *d = e->descriptors[0];
     latency_sound = &t->snd;
-    lull_host host = {.struct_size = sizeof host, .host_name = "test", .host_version = "0",
-                      .node_name = "stretch", .seed = 1, .get_extension = mini_ext};
+    lull_host host = {.struct_size = sizeof host,
+                      .host_name = "test",
+                      .host_version = "0",
+                      .node_name = "stretch",
+                      .seed = 1,
+                      .get_extension = mini_ext};
     void *self = d->create(d, &host);
     uint32_t lat = 0;
     if (self && d->activate(self, RATE, LULL_MAX_BLOCK)) {
         const lull_ext_latency *ext = d->get_extension(self, LULL_EXT_LATENCY);
         CHECK(ext != NULL, "stretch offers no %s", LULL_EXT_LATENCY);
-        if (ext)
-            lat = ext->get(self);
+        if (ext) lat = ext->get(self);
         d->deactivate(self);
     }
-    if (self)
-        d->destroy(self);
+    if (self) d->destroy(self);
     dlclose(dl);
     return lat;
 }
@@ -268,7 +266,8 @@ static void check_length(void)
     for (size_t i = 0; i < sf; i++) {
         double ts = (double)i / RATE, b = (ts - 0.5) / 0.06;
         double burst = fabs(b) < 0.5 ? 0.5 * (0.5 + 0.5 * cos(2.0 * M_PI * b)) : 0.0;
-        t->ch[0][i] = (float)(0.1 * sin(2.0 * M_PI * 300.0 * ts) + burst * sin(2.0 * M_PI * 3000.0 * ts));
+        t->ch[0][i] =
+            (float)(0.1 * sin(2.0 * M_PI * 300.0 * ts) + burst * sin(2.0 * M_PI * 3000.0 * ts));
     }
     size_t n = (size_t)(24.0 * RATE);
     float *l = malloc(n * sizeof *l), *r = malloc(n * sizeof *r);
@@ -284,8 +283,10 @@ static void check_length(void)
         float follow;
         double tempo;
     } cases[] = {
-        {"ratio 0.5", 0.5f, NULL, 0.0f, 60.0},  {"ratio 1.0", 1.0f, NULL, 0.0f, 60.0},
-        {"ratio 1.5", 1.5f, NULL, 0.0f, 60.0},  {"glide 0.5->1.5", 1.0f, glide, 0.0f, 60.0},
+        {"ratio 0.5", 0.5f, NULL, 0.0f, 60.0},
+        {"ratio 1.0", 1.0f, NULL, 0.0f, 60.0},
+        {"ratio 1.5", 1.5f, NULL, 0.0f, 60.0},
+        {"glide 0.5->1.5", 1.0f, glide, 0.0f, 60.0},
         {"ratio 0.8, tempo 75/60 followed", 0.8f, NULL, 1.0f, 75.0},
         {"ratio 1.2, tempo 45/60 half followed", 1.2f, NULL, 0.5f, 45.0},
     };
@@ -298,15 +299,14 @@ static void check_length(void)
         render(t, s, l, r, n);
         size_t count = burst_centres(l, n, 3000.0, centres, 128);
         CHECK(count >= 8, "%s: only %zu bursts found", cases[k].name, count);
-        if (count < 8)
-            continue;
+        if (count < 8) continue;
         /* The first burst may be cut by the fade-in: start from the second. */
         size_t first = 1, last = count - 1;
         double speed_const = cases[k].ratio * pow(cases[k].tempo / 60.0, cases[k].follow);
         double integral = 0.0;
-        size_t i0 = (size_t)llround(centres[first]) - lat, i1 = (size_t)llround(centres[last]) - lat;
-        for (size_t i = i0; i < i1; i++)
-            integral += cases[k].traj ? cases[k].traj[i] : speed_const;
+        size_t i0 = (size_t)llround(centres[first]) - lat,
+               i1 = (size_t)llround(centres[last]) - lat;
+        for (size_t i = i0; i < i1; i++) integral += cases[k].traj ? cases[k].traj[i] : speed_const;
         double consumed = (double)(last - first) * period;
         double err = consumed / integral - 1.0;
         printf("length: %s: %zu loop cycles over %.3f s of output, source %.1f frames vs "
@@ -344,7 +344,8 @@ static void check_loudness(int wide)
             double v = 0.0;
             for (size_t p = 0; p < sizeof partials / sizeof partials[0]; p++) {
                 double am = 0.6 + 0.4 * sin(2.0 * M_PI * (0.21 + 0.07 * p) * ts + p + c);
-                v += 0.08 * am * sin(2.0 * M_PI * partials[p] * (1.0 + 0.001 * c * wide) * ts + 1.7 * p);
+                v += 0.08 * am *
+                     sin(2.0 * M_PI * partials[p] * (1.0 + 0.001 * c * wide) * ts + 1.7 * p);
             }
             double u[2];
             for (int j = 0; j < 2; j++) {
@@ -368,8 +369,7 @@ static void check_loudness(int wide)
                ratios[k], out, src_pad, out - src_pad);
         CHECK(fabs(out - src_pad) <= tol, "%s ratio %.1f: loudness off by %+.2f LU", name,
               ratios[k], out - src_pad);
-        if (wide)
-            continue;
+        if (wide) continue;
         render(noise, defaults(ratios[k]), l, r, n);
         out = loudness(l + skip, r + skip, n - skip);
         printf("loudness: white noise, ratio %.1f: %.2f LUFS vs source %.2f LUFS (%+.2f LU, "
@@ -478,8 +478,7 @@ static void check_latency(void)
         render(t, defaults(ratios[k]), l, r, n);
         size_t at = 0;
         for (size_t i = 0; i < n; i++)
-            if (fabsf(l[i]) > fabsf(l[at]))
-                at = i;
+            if (fabsf(l[i]) > fabsf(l[at])) at = i;
         double expect = (double)q / ratios[k] + lat;
         printf("latency: ratio %.1f: click at %zu, expected %.0f (%+.0f frames), peak %.3f\n",
                ratios[k], at, expect, (double)at - expect, l[at]);
@@ -520,23 +519,18 @@ static void check_attacks(void)
     size_t step = (size_t)(RATE / 1000), ne = n / step;
     double *env = calloc(ne, sizeof *env);
     for (size_t e = 0; e < ne; e++)
-        for (size_t i = e * step; i < (e + 1) * step; i++)
-            env[e] = fmax(env[e], fabs(l[i]));
+        for (size_t i = e * step; i < (e + 1) * step; i++) env[e] = fmax(env[e], fabs(l[i]));
     double worst_rise = 0.0, lowest_peak = 1.0;
     size_t attacks = 0;
     for (size_t e = 1000; e + 500 < ne; e += 500) { /* one attack per 0.5 s output */
         size_t m = e, pk = e;
         for (size_t j = e; j < e + 500; j++)
-            if (env[j] < env[m])
-                m = j;
+            if (env[j] < env[m]) m = j;
         for (size_t j = m; j < m + 200 && j < ne; j++)
-            if (env[j] > env[pk] || pk < m)
-                pk = j;
+            if (env[j] > env[pk] || pk < m) pk = j;
         size_t a10 = m, a90 = m;
-        while (a10 < pk && env[a10] < 0.1 * env[pk])
-            a10++;
-        while (a90 < pk && env[a90] < 0.9 * env[pk])
-            a90++;
+        while (a10 < pk && env[a10] < 0.1 * env[pk]) a10++;
+        while (a90 < pk && env[a90] < 0.9 * env[pk]) a90++;
         worst_rise = fmax(worst_rise, (double)(a90 - a10));
         lowest_peak = fmin(lowest_peak, env[pk]);
         attacks++;

@@ -57,8 +57,7 @@ static void check_levels_and_spectrum(void)
 static void check_click_detector(void)
 {
     float *x = malloc(N * sizeof *x);
-    for (size_t i = 0; i < N; i++)
-        x[i] = (float)sin(2.0 * M_PI * 100.0 * (double)i / RATE);
+    for (size_t i = 0; i < N; i++) x[i] = (float)sin(2.0 * M_PI * 100.0 * (double)i / RATE);
     ac_click c = ac_click_detect(x, N, 480, 1e-9);
     CHECK(c.ratio < 2.0, "clean sine scores %.2f", c.ratio);
     for (size_t i = N / 3; i < N; i++) /* a 1 % step */
@@ -67,8 +66,7 @@ static void check_click_detector(void)
     CHECK(c.ratio > 50.0 && (c.index == N / 3 || c.index == N / 3 - 1),
           "1 %% step scores %.1f at %zu (step at %u)", c.ratio, c.index, N / 3);
     /* Silence with the floor: no division by zero, nothing flagged. */
-    for (size_t i = 0; i < N; i++)
-        x[i] = 0.0f;
+    for (size_t i = 0; i < N; i++) x[i] = 0.0f;
     c = ac_click_detect(x, N, 480, 1e-9);
     CHECK(c.ratio == 0.0, "silence scores %g", c.ratio);
     free(x);
@@ -89,8 +87,7 @@ static void check_harness_clocks(void)
     nh_run(h, NULL, outs, n);
     size_t imin = 0;
     for (size_t i = 0; i < n; i++)
-        if (env[i] < env[imin])
-            imin = i;
+        if (env[i] < env[imin]) imin = i;
     /* phase 0.5 -> 1.0 takes half a breath: 2.5 s */
     CHECK(labs((long)imin - (long)(RATE * 2.5)) <= 1, "breath starts at frame %zu", imin);
     free(env);

@@ -48,8 +48,7 @@ static void check_response(int mode, double fc, double q, double *buf, fftw_comp
     float *outs[] = {ir};
     nh_run(h, ins, outs, IR_FRAMES);
     nh_close(h);
-    for (size_t i = 0; i < IR_FRAMES; i++)
-        buf[i] = ir[i];
+    for (size_t i = 0; i < IR_FRAMES; i++) buf[i] = ir[i];
     fftw_execute(plan);
 
     double worst = 0.0, worst_f = 0.0;

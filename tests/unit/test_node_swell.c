@@ -29,8 +29,7 @@ static render run(double inhale, float depth, float lag, const float *input, uin
 {
     render r = {malloc(FRAMES * sizeof(float)), malloc(FRAMES * sizeof(float)),
                 malloc(FRAMES * sizeof(float))};
-    for (size_t i = 0; i < FRAMES; i++)
-        r.in[i] = input ? input[i] : 1.0f;
+    for (size_t i = 0; i < FRAMES; i++) r.in[i] = input ? input[i] : 1.0f;
     node_harness *h = nh_open("swell", "swell", RATE, 1);
     nh_set_pacer(h, BREATHS_PER_MIN, 0.0, inhale);
     nh_set_param(h, "depth", depth);
@@ -60,8 +59,7 @@ static void check_shape(double inhale, float lag)
         double e = envelope((double)i * inc - lag, inhale);
         worst_env = fmax(worst_env, fabs(r.env[i] - e));
         worst_out = fmax(worst_out, fabs(r.out[i] - (1.0 - depth + depth * e)));
-        if (i > 0)
-            worst_step = fmax(worst_step, fabs((double)r.env[i] - r.env[i - 1]));
+        if (i > 0) worst_step = fmax(worst_step, fabs((double)r.env[i] - r.env[i - 1]));
     }
     CHECK(worst_env < 1e-6, "inhale %.2f lag %.2f: env off its definition by %g", inhale, lag,
           worst_env);
@@ -79,10 +77,8 @@ static void check_shape(double inhale, float lag)
     size_t start = PERIOD_FRAMES + (size_t)llround(lag * PERIOD_FRAMES);
     size_t imax = start, imin = start;
     for (size_t i = start; i < start + PERIOD_FRAMES; i++) {
-        if (r.env[i] > r.env[imax])
-            imax = i;
-        if (r.env[i] < r.env[imin])
-            imin = i;
+        if (r.env[i] > r.env[imax]) imax = i;
+        if (r.env[i] < r.env[imin]) imin = i;
     }
     double peak_at = (double)(imax - start) / PERIOD_FRAMES;
     CHECK(fabs(peak_at - inhale) < 2e-4, "inhale %.2f lag %.2f: peak at phase %.5f", inhale, lag,
@@ -93,8 +89,8 @@ static void check_shape(double inhale, float lag)
           "inhale %.2f lag %.2f: minimum at frame %zu of the cycle", inhale, lag, imin - start);
     double rise = peak_at, fall = 1.0 - peak_at;
     if (inhale < 0.5)
-        CHECK(fall > rise, "inhale %.2f: exhale (%.3f) not longer than inhale (%.3f)", inhale,
-              fall, rise);
+        CHECK(fall > rise, "inhale %.2f: exhale (%.3f) not longer than inhale (%.3f)", inhale, fall,
+              rise);
     free_render(&r);
 }
 
@@ -119,8 +115,7 @@ static void check_no_click(void)
 static void check_depth_zero(void)
 {
     float *x = malloc(FRAMES * sizeof *x);
-    for (size_t i = 0; i < FRAMES; i++)
-        x[i] = (float)sin((double)i * 0.01);
+    for (size_t i = 0; i < FRAMES; i++) x[i] = (float)sin((double)i * 0.01);
     render r = run(0.4, 0.0f, 0.0f, x, LULL_MAX_BLOCK);
     CHECK(memcmp(r.out, x, FRAMES * sizeof *x) == 0, "depth 0 changes the signal");
     free_render(&r);

@@ -88,8 +88,12 @@ static lull_plan *compile(const plugin_registry *reg, const char *json, const ch
 static void run_plan(lull_plan *plan, uint64_t frames, const uint32_t *sizes, size_t nsizes,
                      float *out)
 {
-    lull_clocks clk = {.sample_rate = RATE, .tempo_bpm = 60, .beat_inc = 1.0 / RATE,
-                       .pacer_rate = 6, .pacer_phase_inc = 0.1 / RATE, .inhale_fraction = 0.4};
+    lull_clocks clk = {.sample_rate = RATE,
+                       .tempo_bpm = 60,
+                       .beat_inc = 1.0 / RATE,
+                       .pacer_rate = 6,
+                       .pacer_phase_inc = 0.1 / RATE,
+                       .inhale_fraction = 0.4};
     size_t k = 0;
     for (uint64_t done = 0; done < frames;) {
         uint32_t n = sizes[k++ % nsizes];
@@ -120,15 +124,18 @@ static const char *k_chain =
 
 static void test_timing(const plugin_registry *reg)
 {
-    static const uint32_t p32[] = {32}, p1[] = {1}, p64[] = {64}, pmix[] = {64, 17, 1, 33, 63, 7, 32};
+    static const uint32_t p32[] = {32}, p1[] = {1}, p64[] = {64},
+                          pmix[] = {64, 17, 1, 33, 63, 7, 32};
     const struct {
         const char *name;
         const uint32_t *sizes;
         size_t n;
-    } patterns[] = {{"32 (the engine's)", p32, 1}, {"1", p1, 1}, {"64", p64, 1},
+    } patterns[] = {{"32 (the engine's)", p32, 1},
+                    {"1", p1, 1},
+                    {"64", p64, 1},
                     {"64,17,1,33,63,7,32", pmix, 7}};
     const uint64_t frames = 4800;
-    const uint64_t expected_notes = (frames - 5 + 36) / 37;   /* frames 5, 42, ... < 4800 */
+    const uint64_t expected_notes = (frames - 5 + 36) / 37; /* frames 5, 42, ... < 4800 */
     for (size_t pi = 0; pi < sizeof patterns / sizeof patterns[0]; pi++) {
         lull_plan *plan = compile(reg, k_chain, "chain");
         if (!plan) return;
@@ -139,7 +146,7 @@ static void test_timing(const plugin_registry *reg)
         uint64_t per_port[2] = {0, 0};
         for (uint32_t i = 0; i < count && i < 65536; i++) {
             const sink_entry *e = &g_log->entries[i];
-            uint64_t k = (uint64_t)e->note.duration_s;   /* the source's note number */
+            uint64_t k = (uint64_t)e->note.duration_s; /* the source's note number */
             if (e->frame != 5 + 37 * k) wrong_frame++;
             /* both copies of note k arrive at one frame: a (relay, first connection
              * into the sink's a... ) and b; a is port 0, b port 1 */
@@ -154,7 +161,8 @@ static void test_timing(const plugin_registry *reg)
             float want = (f >= 5 && (f - 5) % 37 == 0) ? 3.0f : 0.0f;
             impulse_faults += out[f] != want;
         }
-        fprintf(stderr, "chain, sub-blocks %s: %u notes received (want %llu per port x 2), "
+        fprintf(stderr,
+                "chain, sub-blocks %s: %u notes received (want %llu per port x 2), "
                 "%u off their frame, %llu output samples wrong, dropped %llu\n",
                 patterns[pi].name, count, (unsigned long long)expected_notes, wrong_frame,
                 (unsigned long long)impulse_faults, (unsigned long long)plan->notes_dropped);
@@ -168,8 +176,10 @@ static void test_timing(const plugin_registry *reg)
               wrong_order);
         CHECK(wrong_pitch == 0, "sub-blocks %s: %u notes with the wrong pitch (relay adds 12)",
               patterns[pi].name, wrong_pitch);
-        CHECK(impulse_faults == 0, "sub-blocks %s: %llu output samples differ from the impulse "
-              "train", patterns[pi].name, (unsigned long long)impulse_faults);
+        CHECK(impulse_faults == 0,
+              "sub-blocks %s: %llu output samples differ from the impulse "
+              "train",
+              patterns[pi].name, (unsigned long long)impulse_faults);
         CHECK(plan->notes_dropped == 0, "nothing dropped: %llu",
               (unsigned long long)plan->notes_dropped);
         free(out);
@@ -236,29 +246,35 @@ static void test_fan(const plugin_registry *reg)
             bool on;
             float pitch;
             uint32_t port;
-        } want[3] = {{f % 15 == 0, 50, 0}, {f % 10 == 0, 40, 0}, {f >= 2 && (f - 2) % 4 == 0, 70, 1}};
+        } want[3] = {
+            {f % 15 == 0, 50, 0}, {f % 10 == 0, 40, 0}, {f >= 2 && (f - 2) % 4 == 0, 70, 1}};
         for (int w = 0; w < 3; w++) {
             if (!want[w].on) continue;
             while (i < count && e[i].seed != seed_sink) i++;
             if (i >= count || e[i].frame != f || e[i].note.pitch != want[w].pitch ||
                 e[i].note.port != want[w].port) {
                 if (mismatches++ < 3)
-                    fprintf(stderr, "  frame %llu: want pitch %g port %u, got frame %llu pitch %g "
-                            "port %u\n", (unsigned long long)f, want[w].pitch, want[w].port,
+                    fprintf(stderr,
+                            "  frame %llu: want pitch %g port %u, got frame %llu pitch %g "
+                            "port %u\n",
+                            (unsigned long long)f, want[w].pitch, want[w].port,
                             i < count ? (unsigned long long)e[i].frame : 0ull,
                             i < count ? e[i].note.pitch : -1.0f, i < count ? e[i].note.port : 99u);
             }
             i++;
         }
     }
-    fprintf(stderr, "fan-in: sink got %u notes (s1+s2+s3 in %llu frames), %u out of the expected "
-            "order; fan-out: sink2 got %u (%u wrong)\n", n_sink, (unsigned long long)frames,
-            mismatches, n_sink2, sink2_bad);
+    fprintf(stderr,
+            "fan-in: sink got %u notes (s1+s2+s3 in %llu frames), %u out of the expected "
+            "order; fan-out: sink2 got %u (%u wrong)\n",
+            n_sink, (unsigned long long)frames, mismatches, n_sink2, sink2_bad);
     CHECK(mismatches == 0, "fan-in: %u notes not in (offset, connection) order", mismatches);
     CHECK(n_sink == 96 + 64 + 240, "fan-in: sink got %u notes, want 96 + 64 + 240", n_sink);
     CHECK(s4_seen == 0, "s4 sends on \"alt\", only its \"notes\" is wired: %u leaked", s4_seen);
-    CHECK(n_sink2 == 96 && sink2_bad == 0, "fan-out: sink2 got %u notes (%u wrong), want 96 on "
-          "port 1", n_sink2, sink2_bad);
+    CHECK(n_sink2 == 96 && sink2_bad == 0,
+          "fan-out: sink2 got %u notes (%u wrong), want 96 on "
+          "port 1",
+          n_sink2, sink2_bad);
     plan_free(plan);
 }
 
@@ -281,12 +297,13 @@ static void test_capacity(const plugin_registry *reg)
     if (!plan) return;
     g_log->count = 0;
     static const uint32_t sizes[] = {32};
-    run_plan(plan, 320, sizes, 1, NULL);   /* 10 blocks, 128 notes sent into each */
+    run_plan(plan, 320, sizes, 1, NULL); /* 10 blocks, 128 notes sent into each */
     uint32_t from_s2 = 0;
     for (uint32_t k = 0; k < g_log->count; k++) from_s2 += g_log->entries[k].note.pitch == 50.0f;
-    fprintf(stderr, "capacity: 10 blocks x 128 notes sent, %u delivered (%u from the second "
-            "connection), %llu dropped\n", g_log->count, from_s2,
-            (unsigned long long)plan->notes_dropped);
+    fprintf(stderr,
+            "capacity: 10 blocks x 128 notes sent, %u delivered (%u from the second "
+            "connection), %llu dropped\n",
+            g_log->count, from_s2, (unsigned long long)plan->notes_dropped);
     CHECK(g_log->count == 10 * LULL_MAX_NOTES, "delivered %u, want %u", g_log->count,
           10 * LULL_MAX_NOTES);
     CHECK(from_s2 == 0, "ties go to the first connection: %u of the second's got in", from_s2);
@@ -330,35 +347,42 @@ static void expect_refused(const plugin_registry *reg, const char *json, const c
     fprintf(stderr, "refused as expected: %s\n", err);
 }
 
-#define PRESET(nodes, conns) \
+#define PRESET(nodes, conns)                                                                       \
     "{\"lull_preset\": 1,\n \"nodes\": [" nodes "],\n \"connections\": [" conns "]}\n"
-#define NODES_SRS                                                                          \
-    "{\"name\": \"src\", \"type\": \"note_source\"}, {\"name\": \"r1\", \"type\": \"note_relay\"},\n" \
-    "  {\"name\": \"r2\", \"type\": \"note_relay\"}, {\"name\": \"sink\", \"type\": \"note_sink\"}"
-#define TO_OUT "{\"from\": \"sink:out\", \"to\": \"out:left\"}, {\"from\": \"sink:out\", \"to\": \"out:right\"}"
+#define NODES_SRS                                                                                  \
+    "{\"name\": \"src\", \"type\": \"note_source\"}, {\"name\": \"r1\", \"type\": "                \
+    "\"note_relay\"},\n"                                                                           \
+    "  {\"name\": \"r2\", \"type\": \"note_relay\"}, {\"name\": \"sink\", \"type\": "              \
+    "\"note_sink\"}"
+#define TO_OUT                                                                                     \
+    "{\"from\": \"sink:out\", \"to\": \"out:left\"}, {\"from\": \"sink:out\", \"to\": "            \
+    "\"out:right\"}"
 
 static void test_refusals(const plugin_registry *reg)
 {
     /* a loop of note connections */
     expect_refused(reg,
-                   PRESET(NODES_SRS, "{\"from\": \"r1:notes_out\", \"to\": \"r2:notes_in\"},\n"
-                                     "  {\"from\": \"r2:notes_out\", \"to\": \"r1:notes_in\"},\n  " TO_OUT),
+                   PRESET(NODES_SRS,
+                          "{\"from\": \"r1:notes_out\", \"to\": \"r2:notes_in\"},\n"
+                          "  {\"from\": \"r2:notes_out\", \"to\": \"r1:notes_in\"},\n  " TO_OUT),
                    "{\"from\": \"r2:notes_out\"", 0,
                    "cycle through node \"r1\": r1->r2->r1 (a graph cannot feed back into itself; "
                    "a loop of note connections is a cycle too)");
     /* a loop made of one audio and one note connection */
     expect_refused(reg,
-                   PRESET(NODES_SRS, "{\"from\": \"r1:out\", \"to\": \"r2:in\"},\n"
-                                     "  {\"from\": \"r2:notes_out\", \"to\": \"r1:notes_in\"},\n  " TO_OUT),
+                   PRESET(NODES_SRS,
+                          "{\"from\": \"r1:out\", \"to\": \"r2:in\"},\n"
+                          "  {\"from\": \"r2:notes_out\", \"to\": \"r1:notes_in\"},\n  " TO_OUT),
                    "{\"from\": \"r2:notes_out\"", 0,
                    "cycle through node \"r1\": r1->r2->r1 (a graph cannot feed back into itself; "
                    "note connections are edges like audio ones)");
     /* a node feeding its own note input */
-    expect_refused(reg,
-                   PRESET(NODES_SRS, "{\"from\": \"r1:notes_out\", \"to\": \"r1:notes_in\"},\n  " TO_OUT),
-                   "{\"from\": \"r1:notes_out\"", 0, "cycle through node \"r1\": r1->r1");
+    expect_refused(
+        reg, PRESET(NODES_SRS, "{\"from\": \"r1:notes_out\", \"to\": \"r1:notes_in\"},\n  " TO_OUT),
+        "{\"from\": \"r1:notes_out\"", 0, "cycle through node \"r1\": r1->r1");
     /* note output into an audio input */
-    expect_refused(reg, PRESET(NODES_SRS, "{\"from\": \"src:notes\", \"to\": \"sink:in\"},\n  " TO_OUT),
+    expect_refused(reg,
+                   PRESET(NODES_SRS, "{\"from\": \"src:notes\", \"to\": \"sink:in\"},\n  " TO_OUT),
                    "\"sink:in\"", 0,
                    "\"src:notes\" is a note output and \"sink:in\" is an audio input: a connection "
                    "joins ports of one kind (note inputs of sink: a, b; or audio outputs of src: "
@@ -370,24 +394,28 @@ static void test_refusals(const plugin_registry *reg)
                    "joins ports of one kind (audio inputs of sink: in; or note outputs of r1: "
                    "notes_out)");
     /* notes to the preset's output */
-    expect_refused(reg, PRESET(NODES_SRS, "{\"from\": \"src:alt\", \"to\": \"out:left\"},\n  " TO_OUT),
+    expect_refused(reg,
+                   PRESET(NODES_SRS, "{\"from\": \"src:alt\", \"to\": \"out:left\"},\n  " TO_OUT),
                    "\"out:left\"", 0,
                    "\"src:alt\" is a note output and \"out:left\" is an audio input: a connection "
                    "joins ports of one kind (the output takes no notes, only audio; or audio "
                    "outputs of src: none)");
     /* gain on a note connection, pointed at the key */
-    expect_refused(reg,
-                   PRESET(NODES_SRS, "{\"from\": \"src:notes\", \"to\": \"sink:a\", \"gain\": 0.5},\n  " TO_OUT),
-                   "\"gain\"", 0, "connections[0].gain: a note connection has no gain");
+    expect_refused(
+        reg,
+        PRESET(NODES_SRS,
+               "{\"from\": \"src:notes\", \"to\": \"sink:a\", \"gain\": 0.5},\n  " TO_OUT),
+        "\"gain\"", 0, "connections[0].gain: a note connection has no gain");
     /* the same note connection twice */
     expect_refused(reg,
                    PRESET(NODES_SRS, "{\"from\": \"src:notes\", \"to\": \"sink:a\"},\n"
                                      "  {\"from\": \"src:notes\", \"to\": \"sink:a\"},\n  " TO_OUT),
                    "{\"from\": \"src:notes\"", 1, "duplicate note connection from \"src:notes\"");
     /* an unknown port lists the note ports too */
-    expect_refused(reg, PRESET(NODES_SRS, "{\"from\": \"src:notes\", \"to\": \"sink:c\"},\n  " TO_OUT),
-                   "\"sink:c\"", 0,
-                   "node \"sink\" (note_sink) has no input port \"c\" (inputs: in; note inputs: a, b)");
+    expect_refused(
+        reg, PRESET(NODES_SRS, "{\"from\": \"src:notes\", \"to\": \"sink:c\"},\n  " TO_OUT),
+        "\"sink:c\"", 0,
+        "node \"sink\" (note_sink) has no input port \"c\" (inputs: in; note inputs: a, b)");
 }
 
 /* ---- the registry ---------------------------------------------------------------------- */
@@ -439,14 +467,24 @@ static void test_registry(const plugin_registry *reg)
         snprintf(names[i], sizeof names[i], "p%d", i);
         many[i].id = names[i];
     }
-    lull_descriptor base = {.struct_size = sizeof(lull_descriptor), .id = "t", .name = "t",
-                            .version = "1", .input_count = 1, .inputs = in, .output_count = 1,
-                            .outputs = out, .create = d_create, .activate = d_activate,
-                            .process = d_process, .deactivate = d_void, .destroy = d_void};
+    lull_descriptor base = {.struct_size = sizeof(lull_descriptor),
+                            .id = "t",
+                            .name = "t",
+                            .version = "1",
+                            .input_count = 1,
+                            .inputs = in,
+                            .output_count = 1,
+                            .outputs = out,
+                            .create = d_create,
+                            .activate = d_activate,
+                            .process = d_process,
+                            .deactivate = d_void,
+                            .destroy = d_void};
     char err[512];
     lull_descriptor d = base;
     d.note_input_count = 1, d.note_inputs = notes, d.note_output_count = 1, d.note_outputs = notes;
-    CHECK(descriptor_validate(&d, err, sizeof err), "note ports named alike on both sides: %s", err);
+    CHECK(descriptor_validate(&d, err, sizeof err), "note ports named alike on both sides: %s",
+          err);
 
     d = base, d.note_input_count = 1, d.note_inputs = clash_in;
     expect_descriptor_refused(d, "note input \"in\" has the id of an audio input");
@@ -532,7 +570,7 @@ static void test_engine(void)
         lull_engine_config_defaults(&c);
         c.sample_rate = RATE;
         c.threaded = false;
-        c.fade_in_s = 0.01f;   /* the safety stage's shortest: impulses from the start */
+        c.fade_in_s = 0.01f; /* the safety stage's shortest: impulses from the start */
         c.plugin_dirs[0] = dir;
         c.plugin_dirs[1] = NULL;
         char err[1024];
@@ -559,7 +597,8 @@ static void test_engine(void)
                 found++;
             }
             uint32_t want = (uint32_t)((frames - 301 + 996) / 997);
-            fprintf(stderr, "engine, host block %u: %u impulses found (notes sent: %u), every "
+            fprintf(stderr,
+                    "engine, host block %u: %u impulses found (notes sent: %u), every "
                     "one %ld frames after its note frame (%u not), peak %.3f\n",
                     blocks[b], found, want, delay, off_delay, peak);
             /* the last note may fall within the output delay of the end */

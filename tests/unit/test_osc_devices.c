@@ -104,18 +104,20 @@ static lo_message fixture_message(const fixture_msg *m, int nargs)
 {
     lo_message msg = lo_message_new();
     for (int a = 0; a < nargs; a++) {
-        if (m->types[a] == 'i') lo_message_add_int32(msg, (int32_t)m->args[a]);
-        else lo_message_add_float(msg, (float)m->args[a]);
+        if (m->types[a] == 'i')
+            lo_message_add_int32(msg, (int32_t)m->args[a]);
+        else
+            lo_message_add_float(msg, (float)m->args[a]);
     }
     return msg;
 }
 
 typedef struct replay_result {
-    uint64_t queued[SENSOR_RATE + 1];       /* values queued, per sensor kind */
-    float rate[3];                          /* announced rate per waveform kind, 0 none */
-    float first[SENSOR_RATE + 1];           /* first value queued per kind */
-    float hr_min, hr_max;                   /* /lull/bio/hr values queued */
-    lull_features f;                        /* pipeline's features at the end */
+    uint64_t queued[SENSOR_RATE + 1]; /* values queued, per sensor kind */
+    float rate[3];                    /* announced rate per waveform kind, 0 none */
+    float first[SENSOR_RATE + 1];     /* first value queued per kind */
+    float hr_min, hr_max;             /* /lull/bio/hr values queued */
+    lull_features f;                  /* pipeline's features at the end */
     bio_pipeline_counters pc;
     osc_server_counters oc;
 } replay_result;
@@ -125,7 +127,10 @@ static void take(bio_pipeline *p, const sensor_msg *m, double t, replay_result *
 {
     if (m->kind == SENSOR_RATE) {
         r->rate[m->signal] = m->values[0];
-        bio_pipeline_set_rate(p, m->signal == SENSOR_ECG ? BIO_ECG : m->signal == SENSOR_PPG ? BIO_PPG : BIO_RESP,
+        bio_pipeline_set_rate(p,
+                              m->signal == SENSOR_ECG   ? BIO_ECG
+                              : m->signal == SENSOR_PPG ? BIO_PPG
+                                                        : BIO_RESP,
                               m->values[0]);
         return;
     }
@@ -168,7 +173,7 @@ static bool replay(osc_server_config oc, const char *map_name, const char *fixtu
     bio_pipeline *p = bio_pipeline_new(NULL);
     if (!s || !p) return false;
     sensor_msg m;
-    while (spsc_pop(&q, &m))        /* the map's rates, announced at start */
+    while (spsc_pop(&q, &m)) /* the map's rates, announced at start */
         take(p, &m, 0.0, r);
     double next_frame = 0.1;
     for (int loop = 0; loop < loops; loop++)
@@ -178,9 +183,9 @@ static bool replay(osc_server_config oc, const char *map_name, const char *fixtu
                 bio_pipeline_features(p, next_frame, &r->f);
                 next_frame += 0.1;
             }
-            deliver(s, fx.msgs[i].address, fixture_message(&fx.msgs[i], (int)strlen(fx.msgs[i].types)));
-            while (spsc_pop(&q, &m))
-                take(p, &m, t, r);
+            deliver(s, fx.msgs[i].address,
+                    fixture_message(&fx.msgs[i], (int)strlen(fx.msgs[i].types)));
+            while (spsc_pop(&q, &m)) take(p, &m, t, r);
         }
     bio_pipeline_features(p, next_frame, &r->f);
     bio_pipeline_counters_get(p, &r->pc);
@@ -211,9 +216,12 @@ static void replay_dialects(osc_server_config oc)
         CHECK(fabsf(r.first[SENSOR_ECG]) < 0.01f && fabsf(r.first[SENSOR_RESP] - -20.0f) < 0.2f,
               "bitalino-max units: first ECG %g mV (0), resp %g %% (-20)", r.first[SENSOR_ECG],
               r.first[SENSOR_RESP]);
-        CHECK(fabsf(r.f.heart_rate - 75.0f) < 2.0f, "bitalino-max heart %.1f bpm, not 75", r.f.heart_rate);
-        CHECK(fabsf(r.f.breath_rate - 15.0f) < 1.5f, "bitalino-max breath %.1f/min, not 15", r.f.breath_rate);
-        CHECK(r.oc.sensor_dropped == 0, "bitalino-max: %llu dropped", (unsigned long long)r.oc.sensor_dropped);
+        CHECK(fabsf(r.f.heart_rate - 75.0f) < 2.0f, "bitalino-max heart %.1f bpm, not 75",
+              r.f.heart_rate);
+        CHECK(fabsf(r.f.breath_rate - 15.0f) < 1.5f, "bitalino-max breath %.1f/min, not 15",
+              r.f.breath_rate);
+        CHECK(r.oc.sensor_dropped == 0, "bitalino-max: %llu dropped",
+              (unsigned long long)r.oc.sensor_dropped);
     }
     /* R-IoT: /0/bitalino, 11 ints, A2 (arg 6) -> ECG and A3 (arg 7) -> resp from
      * the same message, 200 Hz. */
@@ -232,8 +240,10 @@ static void replay_dialects(osc_server_config oc)
               "riot units: first ECG %g mV (0), resp %g %% (-20)", r.first[SENSOR_ECG],
               r.first[SENSOR_RESP]);
         CHECK(fabsf(r.f.heart_rate - 75.0f) < 2.0f, "riot heart %.1f bpm, not 75", r.f.heart_rate);
-        CHECK(fabsf(r.f.breath_rate - 15.0f) < 1.5f, "riot breath %.1f/min, not 15", r.f.breath_rate);
-        CHECK(r.oc.sensor_dropped == 0, "riot: %llu dropped", (unsigned long long)r.oc.sensor_dropped);
+        CHECK(fabsf(r.f.breath_rate - 15.0f) < 1.5f, "riot breath %.1f/min, not 15",
+              r.f.breath_rate);
+        CHECK(r.oc.sensor_dropped == 0, "riot: %llu dropped",
+              (unsigned long long)r.oc.sensor_dropped);
     }
     /* OpenBCI GUI: bpm resent with every update (0 before the second beat,
      * dropped as out of range); ibi is not mapped, so its repeats and its seed
@@ -245,12 +255,14 @@ static void replay_dialects(osc_server_config oc)
                (unsigned long long)r.queued[SENSOR_RR], (unsigned long long)r.oc.sensor_dropped,
                (unsigned long long)r.oc.failed, r.f.heart_rate);
         CHECK(r.queued[SENSOR_HR] > 0 && r.hr_min == 75.0f && r.hr_max == 75.0f,
-              "openbci bpm: %llu values %g..%g, want 75 only", (unsigned long long)r.queued[SENSOR_HR],
-              r.hr_min, r.hr_max);
+              "openbci bpm: %llu values %g..%g, want 75 only",
+              (unsigned long long)r.queued[SENSOR_HR], r.hr_min, r.hr_max);
         CHECK(r.queued[SENSOR_RR] == 0 && r.pc.rr_accepted == 0,
-              "openbci: %llu intervals queued from the resent ibi", (unsigned long long)r.queued[SENSOR_RR]);
+              "openbci: %llu intervals queued from the resent ibi",
+              (unsigned long long)r.queued[SENSOR_RR]);
         CHECK(r.oc.sensor_dropped > 0, "openbci: bpm 0 (before the second beat) not dropped");
-        CHECK(fabsf(r.f.heart_rate - 75.0f) < 1.0f, "openbci heart %.1f bpm, not 75", r.f.heart_rate);
+        CHECK(fabsf(r.f.heart_rate - 75.0f) < 1.0f, "openbci heart %.1f bpm, not 75",
+              r.f.heart_rate);
     }
     /* EmotiBit Oscilloscope, default settings: PPG:IR at 25 Hz in packets of 2-3,
      * HR; no BI. */
@@ -265,12 +277,14 @@ static void replay_dialects(osc_server_config oc)
         CHECK(r.queued[SENSOR_PPG] == 1500, "emotibit: %llu PPG samples, not 1500",
               (unsigned long long)r.queued[SENSOR_PPG]);
         CHECK(r.queued[SENSOR_HR] == 75 && r.hr_min == 75.0f && r.hr_max == 75.0f,
-              "emotibit HR: %llu values %g..%g", (unsigned long long)r.queued[SENSOR_HR], r.hr_min, r.hr_max);
+              "emotibit HR: %llu values %g..%g", (unsigned long long)r.queued[SENSOR_HR], r.hr_min,
+              r.hr_max);
         CHECK(r.queued[SENSOR_RR] == 0, "emotibit: BI is not sent by default");
         /* 60 s at 0.8 s: about 74 pulses, the first few while the detector learns */
         CHECK(r.pc.beats[BIO_PPG] >= 65, "emotibit: %llu PPG beats found in 60 s at 75 bpm",
               (unsigned long long)r.pc.beats[BIO_PPG]);
-        CHECK(fabsf(r.f.heart_rate - 75.0f) < 2.0f, "emotibit heart %.1f bpm, not 75", r.f.heart_rate);
+        CHECK(fabsf(r.f.heart_rate - 75.0f) < 2.0f, "emotibit heart %.1f bpm, not 75",
+              r.f.heart_rate);
     }
 }
 
@@ -291,7 +305,8 @@ static void riot_short_message(osc_server_config oc)
     CHECK(s != NULL, "server: %s", err);
     if (!s) return;
     sensor_msg m;
-    while (spsc_pop(&q, &m)) {}
+    while (spsc_pop(&q, &m)) {
+    }
     lo_message cut = lo_message_new();
     for (int a = 0; a < 7; a++) lo_message_add_int32(cut, 512);
     osc_server_counters before, after;
@@ -299,7 +314,8 @@ static void riot_short_message(osc_server_config oc)
     deliver(s, "/0/bitalino", cut);
     osc_server_get_counters(s, &after);
     CHECK(!spsc_pop(&q, &m), "a cut R-IoT message fed a signal (kind %d)", m.kind);
-    CHECK(after.sensor_dropped == before.sensor_dropped + 1, "a cut R-IoT message not counted once (%llu)",
+    CHECK(after.sensor_dropped == before.sensor_dropped + 1,
+          "a cut R-IoT message not counted once (%llu)",
           (unsigned long long)(after.sensor_dropped - before.sensor_dropped));
     osc_server_destroy(s);
     spsc_destroy(&q);
@@ -326,8 +342,12 @@ int main(void)
     engine_slot_init(&slot, e);
     spsc_queue q;
     spsc_init(&q, 64, sizeof(sensor_msg));
-    osc_server_config oc = {.port = 0, .bind = "127.0.0.1", .engine = &slot, .sensor_queue = &q,
-                            .audio_status = audio_status, .devices = &map};
+    osc_server_config oc = {.port = 0,
+                            .bind = "127.0.0.1",
+                            .engine = &slot,
+                            .sensor_queue = &q,
+                            .audio_status = audio_status,
+                            .devices = &map};
     net_filter_defaults(&oc.allow);
     osc_server *s = osc_server_create(&oc, err, sizeof err);
     CHECK(s != NULL, "server: %s", err);
@@ -335,7 +355,8 @@ int main(void)
 
     /* Mind Monitor's PPG rate (64 Hz) is announced before anything arrives. */
     sensor_msg m;
-    CHECK(spsc_pop(&q, &m) && m.kind == SENSOR_RATE && m.signal == SENSOR_PPG && m.values[0] == 64.0f,
+    CHECK(spsc_pop(&q, &m) && m.kind == SENSOR_RATE && m.signal == SENSOR_PPG &&
+              m.values[0] == 64.0f,
           "PPG rate not announced");
 
     /* polar2osc sends beat intervals in 1/1024 s as integers. */
@@ -366,7 +387,8 @@ int main(void)
     lo_message_add_int32(absurd, 100000);
     deliver(s, "/polar/1/ibi", absurd);
     osc_server_get_counters(s, &after);
-    CHECK(after.sensor_dropped == before.sensor_dropped + 2, "bad device messages not counted (%llu)",
+    CHECK(after.sensor_dropped == before.sensor_dropped + 2,
+          "bad device messages not counted (%llu)",
           (unsigned long long)(after.sensor_dropped - before.sensor_dropped));
     CHECK(!spsc_pop(&q, &m), "a bad device message was queued");
 

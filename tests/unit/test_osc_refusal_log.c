@@ -55,8 +55,7 @@ static void capture_stop(void)
     FILE *f = fopen(capture_path, "r");
     size_t n = f ? fread(captured, 1, sizeof captured - 1, f) : 0;
     captured[n] = '\0';
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     unlink(capture_path);
     memcpy(capture_path + strlen(capture_path) - 6, "XXXXXX", 6);
 }
@@ -72,8 +71,7 @@ static int count_lines(const char *a, const char *b)
         size_t k = len < sizeof buf - 1 ? len : sizeof buf - 1;
         memcpy(buf, line, k);
         buf[k] = '\0';
-        if (strstr(buf, a) && (!b || strstr(buf, b)))
-            n++;
+        if (strstr(buf, a) && (!b || strstr(buf, b))) n++;
         line += len + (end ? 1 : 0);
     }
     return n;
@@ -92,7 +90,7 @@ static void test_limiter(void)
         log_limited(&l, kind_a, 10.0 + i * 0.0005, LOG_WARN, "refused thing %d", i);
     /* A different kind in the middle of the flood is not hidden by it. */
     bool b_written = log_limited(&l, kind_b, 10.2, LOG_WARN, "other reason");
-    log_limiter_flush(&l, 10.9);   /* under a second since the written line: nothing */
+    log_limiter_flush(&l, 10.9); /* under a second since the written line: nothing */
     capture_stop();
     int before_interval = count_lines("refused thing", NULL);
     int first_as_is = count_lines("refused thing 0", NULL);
@@ -100,7 +98,7 @@ static void test_limiter(void)
     printf("limiter: %d line(s) for 1000 refusals of one kind in 0.5 s\n", before_interval);
 
     capture_start();
-    log_limiter_flush(&l, 11.0);   /* the summary: newest line and the count */
+    log_limiter_flush(&l, 11.0); /* the summary: newest line and the count */
     /* After the summary the interval starts again. */
     bool early = log_limited(&l, kind_a, 11.5, LOG_WARN, "refused thing late");
     bool later = log_limited(&l, kind_a, 12.1, LOG_WARN, "refused thing later");
@@ -119,10 +117,9 @@ static void test_limiter(void)
     CHECK(first_as_is == 1, "the first refusal not written as is");
     CHECK(count_lines("refused thing 999", "x999 in the last 1.0 s") == 1,
           "no summary with the newest line and the count 999:\n%s", captured);
-    CHECK(b_written && b_lines == 1,
-          "another reason was hidden by the flood");
-    CHECK(!early && later, "after the summary: %d at +0.5 s (want 0), %d at +1.1 s (want 1)",
-          early, later);
+    CHECK(b_written && b_lines == 1, "another reason was hidden by the flood");
+    CHECK(!early && later, "after the summary: %d at +0.5 s (want 0), %d at +1.1 s (want 1)", early,
+          later);
     CHECK(count_lines("refused thing late", "x1 in the last") == 1,
           "the one left out before a written line is not reported first:\n%s", captured);
     CHECK(!debug_written && l.suppressed_total == suppressed_before,
@@ -171,8 +168,7 @@ static void test_server(void)
     char err[256];
     lull_engine *e = lull_engine_create(&ec, err, sizeof err);
     CHECK(e != NULL, "engine: %s", err);
-    if (!e)
-        return;
+    if (!e) return;
     engine_slot slot;
     engine_slot_init(&slot, e);
     spsc_queue q;
@@ -181,8 +177,7 @@ static void test_server(void)
     net_filter_defaults(&oc.allow);
     osc_server *s = osc_server_create(&oc, err, sizeof err);
     CHECK(s != NULL, "server: %s", err);
-    if (!s)
-        return;
+    if (!s) return;
 
     /* The sender's replies land in a socket nobody reads, like oscsend's after it exits. */
     int deaf = socket(AF_INET, SOCK_DGRAM, 0);
@@ -197,8 +192,8 @@ static void test_server(void)
     size_t typo_len = message(typo, sizeof typo, "/lull/volum", "f", -12.0);
     size_t wrong_len = message(wrong_type, sizeof wrong_type, "/lull/volume", "s", "loud");
     size_t lan_len = message(lan_control, sizeof lan_control, "/lull/status", "");
-    struct sockaddr_in lan = addr_of("192.168.1.20", 5000);       /* sensors only */
-    struct sockaddr_in outside = addr_of("203.0.113.7", 5000);   /* not allowed at all */
+    struct sockaddr_in lan = addr_of("192.168.1.20", 5000);    /* sensors only */
+    struct sockaddr_in outside = addr_of("203.0.113.7", 5000); /* not allowed at all */
 
     /* One mistyped command: one line, naming address, sender and reason. */
     capture_start();
@@ -207,8 +202,8 @@ static void test_server(void)
     int typo_lines = count_lines("refused /lull/volum ", "unknown address");
     printf("one mistyped command: %s", captured);
     CHECK(typo_lines == 1 && count_lines(sender, NULL) == 1,
-          "a mistyped /lull/volum gave %d line(s) naming it (want 1, %s):\n%s", typo_lines,
-          sender, captured);
+          "a mistyped /lull/volum gave %d line(s) naming it (want 1, %s):\n%s", typo_lines, sender,
+          captured);
 
     /* The other refusals each say why. */
     capture_start();
@@ -228,8 +223,7 @@ static void test_server(void)
     osc_server_destroy(s);
     s = osc_server_create(&oc, err, sizeof err);
     CHECK(s != NULL, "server: %s", err);
-    if (!s)
-        return;
+    if (!s) return;
     osc_server_counters before, after;
     osc_server_get_counters(s, &before);
     const int flood = 20000;

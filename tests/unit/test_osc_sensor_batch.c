@@ -22,12 +22,12 @@ static struct sockaddr_in server_addr;
 static void send_values(const char *path, int count)
 {
     lo_message m = lo_message_new();
-    for (int i = 0; i < count; i++)
-        lo_message_add_float(m, (float)(i % 1000) * 0.001f);
+    for (int i = 0; i < count; i++) lo_message_add_float(m, (float)(i % 1000) * 0.001f);
     static char buf[65536];
     size_t len = sizeof buf;
     CHECK(lo_message_serialise(m, path, buf, &len) != NULL, "%d values do not serialise", count);
-    ssize_t sent = sendto(client_fd, buf, len, 0, (struct sockaddr *)&server_addr, sizeof server_addr);
+    ssize_t sent =
+        sendto(client_fd, buf, len, 0, (struct sockaddr *)&server_addr, sizeof server_addr);
     CHECK(sent == (ssize_t)len, "sent %zd of %zu bytes", sent, len);
     lo_message_free(m);
 }
@@ -67,19 +67,20 @@ int main(void)
     char err[256];
     lull_engine *e = lull_engine_create(&ec, err, sizeof err);
     CHECK(e != NULL, "engine: %s", err);
-    if (!e)
-        return check_finish("test_osc_sensor_batch");
+    if (!e) return check_finish("test_osc_sensor_batch");
     engine_slot slot;
     engine_slot_init(&slot, e);
     spsc_queue q;
     spsc_init(&q, 1024, sizeof(sensor_msg));
-    osc_server_config oc = {.port = 0, .bind = "127.0.0.1", .engine = &slot, .sensor_queue = &q,
+    osc_server_config oc = {.port = 0,
+                            .bind = "127.0.0.1",
+                            .engine = &slot,
+                            .sensor_queue = &q,
                             .audio_status = audio_status};
     net_filter_defaults(&oc.allow);
     osc_server *s = osc_server_create(&oc, err, sizeof err);
     CHECK(s != NULL, "server: %s", err);
-    if (!s)
-        return check_finish("test_osc_sensor_batch");
+    if (!s) return check_finish("test_osc_sensor_batch");
     CHECK(osc_server_start(s, err, sizeof err), "start: %s", err);
     client_fd = socket(AF_INET, SOCK_DGRAM, 0);
     int sndbuf = 1 << 20;
@@ -98,9 +99,10 @@ int main(void)
         bool ordered;
         int batches;
         int got = drain(&q, &ordered, &batches);
-        printf("%d ECG values in one message: %d arrived in %d batches, in order %d, dropped %llu\n",
-               sizes[k], got, batches, ordered,
-               (unsigned long long)(after.sensor_dropped - before.sensor_dropped));
+        printf(
+            "%d ECG values in one message: %d arrived in %d batches, in order %d, dropped %llu\n",
+            sizes[k], got, batches, ordered,
+            (unsigned long long)(after.sensor_dropped - before.sensor_dropped));
         CHECK(got == sizes[k] && ordered, "%d values: %d arrived", sizes[k], got);
         CHECK(after.sensor_dropped == before.sensor_dropped, "%d values: dropped", sizes[k]);
     }
@@ -115,8 +117,8 @@ int main(void)
     int got = drain(&q, &ordered, &batches);
     printf("%d values: %d arrived, dropped %llu\n", SENSOR_MAX_VALUES + 1, got,
            (unsigned long long)(after.sensor_dropped - before.sensor_dropped));
-    CHECK(got == 0 && after.sensor_dropped - before.sensor_dropped == 1, "over the limit: %d arrived",
-          got);
+    CHECK(got == 0 && after.sensor_dropped - before.sensor_dropped == 1,
+          "over the limit: %d arrived", got);
 
     osc_server_destroy(s);
     close(client_fd);

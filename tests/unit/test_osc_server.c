@@ -6,8 +6,8 @@
 #include <arpa/inet.h>
 #include <lo/lo.h>
 #include <math.h>
-#include <stdlib.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -38,8 +38,7 @@ static lo_message receive(int timeout_ms, const char **path_out)
     struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     setsockopt(client_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ssize_t n = recv(client_fd, buf, sizeof buf, 0);
-    if (n <= 0)
-        return NULL;
+    if (n <= 0) return NULL;
     int result;
     lo_message m = lo_message_deserialise(buf, (size_t)n, &result);
     *path_out = buf;
@@ -50,8 +49,7 @@ static void drain(void)
 {
     const char *p;
     lo_message m;
-    while ((m = receive(50, &p)))
-        lo_message_free(m);
+    while ((m = receive(50, &p))) lo_message_free(m);
 }
 
 /* Sends and expects one reply on `want`; for /lull/fail, its reason must contain
@@ -62,13 +60,11 @@ static lo_message expect(const char *want, const char *mention, const char *path
     const char *got;
     lo_message r = receive(2000, &got);
     CHECK(r != NULL, "%s: no reply", path);
-    if (!r)
-        return NULL;
+    if (!r) return NULL;
     CHECK(!strcmp(got, want), "%s: reply %s, expected %s", path, got, want);
     if (mention && lo_message_get_argc(r) >= 2 && lo_message_get_types(r)[1] == 's') {
         const char *reason = (const char *)lo_message_get_argv(r)[1];
-        CHECK(strstr(reason, mention) != NULL, "%s: reason '%s' lacks '%s'", path, reason,
-              mention);
+        CHECK(strstr(reason, mention) != NULL, "%s: reason '%s' lacks '%s'", path, reason, mention);
     }
     return r;
 }
@@ -106,20 +102,21 @@ int main(void)
     char err[256];
     lull_engine *e = lull_engine_create(&ec, err, sizeof err);
     CHECK(e != NULL, "engine: %s", err);
-    if (!e)
-        return check_finish("test_osc_server");
+    if (!e) return check_finish("test_osc_server");
     engine_slot slot;
     engine_slot_init(&slot, e);
     spsc_queue q;
     spsc_init(&q, 64, sizeof(sensor_msg));
 
-    osc_server_config oc = {.port = 0, .bind = "127.0.0.1", .engine = &slot, .sensor_queue = &q,
+    osc_server_config oc = {.port = 0,
+                            .bind = "127.0.0.1",
+                            .engine = &slot,
+                            .sensor_queue = &q,
                             .audio_status = audio_status};
     net_filter_defaults(&oc.allow);
     osc_server *s = osc_server_create(&oc, err, sizeof err);
     CHECK(s != NULL, "server: %s", err);
-    if (!s)
-        return check_finish("test_osc_server");
+    if (!s) return check_finish("test_osc_server");
     CHECK(osc_server_start(s, err, sizeof err), "start: %s", err);
 
     client_fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -130,8 +127,8 @@ int main(void)
     /* Status: every contract key, in key/value pairs. */
     lo_message r = expect("/lull/status.reply", NULL, "/lull/status", lo_message_new());
     if (r) {
-        const char *keys[] = {"version", "jack", "rate", "period", "dsp_load", "xruns", "preset",
-                              "tempo", "pacer", "breath", "heart", "dropped", "uptime"};
+        const char *keys[] = {"version", "jack",  "rate",   "period", "dsp_load", "xruns", "preset",
+                              "tempo",   "pacer", "breath", "heart",  "dropped",  "uptime"};
         const char *types = lo_message_get_types(r);
         lo_arg **argv = lo_message_get_argv(r);
         int argc = lo_message_get_argc(r);
@@ -153,8 +150,8 @@ int main(void)
     /* a path is never a name: it matches no file name and no display name */
     lo_message_free(expect("/lull/fail", "no preset is named or displayed as \"../secret\"",
                            "/lull/preset/load", msg_s("../secret")));
-    lo_message_free(expect("/lull/fail", "control character", "/lull/preset/load",
-                           msg_s("bad\nname")));
+    lo_message_free(
+        expect("/lull/fail", "control character", "/lull/preset/load", msg_s("bad\nname")));
     /* Preset info: flat key/value pairs with the card's fields. */
     r = expect("/lull/preset/info.reply", NULL, "/lull/preset/info", msg_s("default"));
     if (r) {
@@ -188,7 +185,8 @@ int main(void)
             replies += !strcmp(got, "/lull/preset/info.reply");
             lo_message_free(m);
         }
-        CHECK(listed >= 3 && replies == listed, "%zu info replies for %zu presets", replies, listed);
+        CHECK(listed >= 3 && replies == listed, "%zu info replies for %zu presets", replies,
+              listed);
     }
     lo_message_free(expect("/lull/fail", "no_such", "/lull/preset/load", msg_s("no_such")));
     lo_message_free(expect("/lull/fail", "unknown pacer mode", "/lull/pacer/mode", msg_s("x")));
@@ -202,21 +200,18 @@ int main(void)
 
     /* Sensors: never answered; 40 ECG samples arrive as 32 + 8, in order. */
     lo_message m = lo_message_new();
-    for (int i = 0; i < 40; i++)
-        lo_message_add_float(m, (float)i * 0.5f);
+    for (int i = 0; i < 40; i++) lo_message_add_float(m, (float)i * 0.5f);
     send_msg("/lull/bio/ecg", m);
     const char *p;
     r = receive(300, &p);
     CHECK(r == NULL, "a sensor message was answered");
-    if (r)
-        lo_message_free(r);
+    if (r) lo_message_free(r);
     sensor_msg sm;
     int batches = 0, values = 0;
     bool ordered = true;
     while (spsc_pop(&q, &sm)) {
         CHECK(sm.kind == SENSOR_ECG, "kind %d", sm.kind);
-        for (int i = 0; i < sm.count; i++)
-            ordered &= sm.values[i] == (float)(values + i) * 0.5f;
+        for (int i = 0; i < sm.count; i++) ordered &= sm.values[i] == (float)(values + i) * 0.5f;
         values += sm.count;
         batches++;
     }
@@ -231,8 +226,7 @@ int main(void)
     /* A full queue drops and counts (capacity 64, nobody consumes here). */
     osc_server_counters before, after;
     osc_server_get_counters(s, &before);
-    for (int i = 0; i < 100; i++)
-        send_msg("/lull/bio/hr", msg_f(60.0f));
+    for (int i = 0; i < 100; i++) send_msg("/lull/bio/hr", msg_f(60.0f));
     usleep(300000);
     osc_server_get_counters(s, &after);
     CHECK(after.sensor_samples - before.sensor_samples == 64, "queued %llu of 100",
@@ -260,8 +254,7 @@ int main(void)
     drain();
     r = receive(400, &p);
     CHECK(r == NULL, "state after unsubscribe");
-    if (r)
-        lo_message_free(r);
+    if (r) lo_message_free(r);
 
     /* A bundle of many malformed elements gets one /lull/fail, not one per element
      * (a forged sender must not turn one packet into thousands of replies). */

@@ -52,10 +52,10 @@ static void expect_fail(const char *name, const char *const *phrases)
     free(text);
 }
 
-#define FAILS_WITH(name, ...)                                \
-    do {                                                     \
-        const char *const phrases_[] = {__VA_ARGS__, NULL};  \
-        expect_fail(name, phrases_);                         \
+#define FAILS_WITH(name, ...)                                                                      \
+    do {                                                                                           \
+        const char *const phrases_[] = {__VA_ARGS__, NULL};                                        \
+        expect_fail(name, phrases_);                                                               \
     } while (0)
 
 int main(void)

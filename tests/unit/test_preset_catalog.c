@@ -25,8 +25,8 @@ static void write_file(const char *dir, const char *name, const char *text)
     fclose(f);
 }
 
-#define TONE_GRAPH                                                                           \
-    "\"nodes\": [{\"name\": \"tone\", \"type\": \"osc\"}], \"connections\": [{\"from\": "     \
+#define TONE_GRAPH                                                                                 \
+    "\"nodes\": [{\"name\": \"tone\", \"type\": \"osc\"}], \"connections\": [{\"from\": "          \
     "\"tone:out\", \"to\": \"out:left\"}, {\"from\": \"tone:out\", \"to\": \"out:right\"}]"
 
 static bool g_done, g_ok;
@@ -72,7 +72,8 @@ int main(void)
           "listed %zu: the valid ones, sorted (broken left out)", n);
 
     preset_info info;
-    CHECK(lull_engine_preset_info(e, "singing bowls", &info, err, sizeof err), "info by display name: %s", err);
+    CHECK(lull_engine_preset_info(e, "singing bowls", &info, err, sizeof err),
+          "info by display name: %s", err);
     CHECK(!strcmp(info.name, "bowls") && !strcmp(info.display_name, "Singing Bowls") &&
               !strcmp(info.description, "Bowls.") && info.tag_count == 2 &&
               !strcmp(info.tags[1], "calm") && info.loudness_lufs == -30.0f,
@@ -87,8 +88,8 @@ int main(void)
 
     /* Load by display name (any case); a path never resolves. */
     g_done = false;
-    CHECK(lull_engine_load_preset(e, "SINGING BOWLS", 0.1f, on_done, NULL, err, sizeof err) && g_done &&
-              g_ok && !strcmp(g_name, "bowls"),
+    CHECK(lull_engine_load_preset(e, "SINGING BOWLS", 0.1f, on_done, NULL, err, sizeof err) &&
+              g_done && g_ok && !strcmp(g_name, "bowls"),
           "load by display name: %s (%s)", g_name, err);
     CHECK(!lull_engine_load_preset(e, "../bowls", 0.1f, on_done, NULL, err, sizeof err) &&
               strstr(err, "no preset is named"),
@@ -98,7 +99,7 @@ int main(void)
     CHECK(accepted && g_done && !g_ok, "loading the broken file by name fails with its error");
 
     /* Fixed on disk: listed at the next look, without a restart. */
-    sleep(1);   /* a new modification time even on coarse clocks */
+    sleep(1); /* a new modification time even on coarse clocks */
     write_file(dir_a, "broken.json", "{\"lull_preset\": 1, \"name\": \"Mended\", " TONE_GRAPH "}");
     n = lull_engine_list_presets(e, names, 16);
     CHECK(n == 4 && lull_engine_preset_info(e, "mended", &info, err, sizeof err),

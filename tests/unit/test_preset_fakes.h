@@ -14,11 +14,13 @@ static void fake_process(void *self, const lull_process *ctx) {}
 static void fake_deactivate(void *self) {}
 static void fake_destroy(void *self) {}
 
-#define FAKE_DESC(id_, ins, outs, params)                                                 \
-    {sizeof(lull_descriptor), id_, id_, "0.0.0", "fake " id_,                             \
-     sizeof(ins) / sizeof(ins[0]) - 1, ins, sizeof(outs) / sizeof(outs[0]) - 1, outs,     \
-     sizeof(params) / sizeof(params[0]), params, fake_create, fake_activate, fake_process, \
-     NULL, fake_deactivate, fake_destroy, NULL, 0, NULL, 0, NULL, 0, NULL}
+#define FAKE_DESC(id_, ins, outs, params)                                                          \
+    {                                                                                              \
+        sizeof(lull_descriptor), id_, id_, "0.0.0", "fake " id_, sizeof(ins) / sizeof(ins[0]) - 1, \
+            ins, sizeof(outs) / sizeof(outs[0]) - 1, outs, sizeof(params) / sizeof(params[0]),     \
+            params, fake_create, fake_activate, fake_process, NULL, fake_deactivate, fake_destroy, \
+            NULL, 0, NULL, 0, NULL, 0, NULL                                                        \
+    }
 
 #define MOD LULL_PARAM_MODULATABLE
 #define STEP LULL_PARAM_STEPPED
@@ -55,13 +57,13 @@ static const lull_param_info fake_mixer_params[] = {
     {"level2", "Level 2", "", 0, 2, 1, 20, MOD, NULL},
     {"level3", "Level 3", "", 0, 2, 1, 20, MOD, NULL},
     {"level4", "Level 4", "", 0, 2, 1, 20, MOD, NULL}};
-static const lull_param_info fake_pan_params[] = {
-    {"pan", "Pan", "", -1, 1, 0, 20, MOD, NULL}};
+static const lull_param_info fake_pan_params[] = {{"pan", "Pan", "", -1, 1, 0, 20, MOD, NULL}};
 static const lull_param_info fake_swell_params[] = {
     {"depth", "Depth", "", 0, 1, 0.5f, 20, MOD, NULL},
     {"lag", "Lag", "cycles", 0, 0.5f, 0, 50, 0, NULL}};
 
-static const lull_descriptor fake_noise = FAKE_DESC("noise", fake_none, fake_out, fake_noise_params);
+static const lull_descriptor fake_noise =
+    FAKE_DESC("noise", fake_none, fake_out, fake_noise_params);
 static const lull_descriptor fake_osc = FAKE_DESC("osc", fake_none, fake_out, fake_osc_params);
 static const lull_descriptor fake_svf = FAKE_DESC("svf", fake_in, fake_out, fake_svf_params);
 static const lull_descriptor fake_gain = FAKE_DESC("gain", fake_in, fake_out, fake_gain_params);

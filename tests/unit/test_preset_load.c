@@ -17,7 +17,8 @@ static const char *k_minimal =
     " \"nodes\": [{\"name\": \"tone\", \"type\": \"osc\"}],\n"
     " \"connections\": [{\"from\": \"tone:out\", \"to\": \"out:left\"},\n"
     "                 {\"from\": \"tone:out\", \"to\": \"out:right\"}],\n"
-    " \"modulations\": [{\"source\": \"heart.rate\", \"target\": \"tone:freq\", \"out\": [100, 200]}]}\n";
+    " \"modulations\": [{\"source\": \"heart.rate\", \"target\": \"tone:freq\", \"out\": [100, "
+    "200]}]}\n";
 
 static void test_defaults(const plugin_registry *reg)
 {
@@ -68,7 +69,8 @@ static void test_defaults(const plugin_registry *reg)
 static const char *k_full =
     "{\"name\": \"Everything\", \"description\": \"all fields\", \"lull_preset\": 1,\n"
     " \"nodes\": [\n"
-    "  {\"name\": \"hiss\", \"type\": \"noise\", \"params\": {\"color\": \"brown\", \"level\": 0.25}},\n"
+    "  {\"name\": \"hiss\", \"type\": \"noise\", \"params\": {\"color\": \"brown\", \"level\": "
+    "0.25}},\n"
     "  {\"name\": \"hum\", \"type\": \"osc\", \"params\": {\"waveform\": 1, \"freq\": 55}},\n"
     "  {\"name\": \"lp\", \"type\": \"svf\", \"params\": {\"mode\": \"highpass\"}},\n"
     "  {\"name\": \"place\", \"type\": \"pan\"}],\n"
@@ -79,16 +81,20 @@ static const char *k_full =
     "  {\"from\": \"place:left\", \"to\": \"out:left\"},\n"
     "  {\"from\": \"place:right\", \"to\": \"out:right\"},\n"
     "  {\"from\": \"hum:out\", \"to\": \"out:right\", \"gain\": -0.25}],\n"
-    " \"tempo\": {\"bpm\": 50, \"follow_heart\": 0.5, \"floor\": 45, \"ceiling\": 70, \"slew\": 2},\n"
+    " \"tempo\": {\"bpm\": 50, \"follow_heart\": 0.5, \"floor\": 45, \"ceiling\": 70, \"slew\": "
+    "2},\n"
     " \"pacer\": {\"mode\": \"resonance\", \"rate\": 8, \"target\": 5, \"inhale_fraction\": 0.3},\n"
     " \"neutral\": {\"breath.rate\": 10},\n"
     " \"stale_glide\": 7.5,\n"
     " \"modulations\": [\n"
-    "  {\"source\": \"breath.rate\", \"target\": \"lp:cutoff\", \"in\": [4, 20], \"out\": [2000, 300],\n"
+    "  {\"source\": \"breath.rate\", \"target\": \"lp:cutoff\", \"in\": [4, 20], \"out\": [2000, "
+    "300],\n"
     "   \"curve\": \"exp\", \"smoothing\": 0.5, \"slew\": 100, \"mode\": \"set\"},\n"
-    "  {\"source\": \"breath.rate\", \"target\": \"hum:level\", \"out\": [0, 0.1], \"neutral\": 14,\n"
+    "  {\"source\": \"breath.rate\", \"target\": \"hum:level\", \"out\": [0, 0.1], \"neutral\": "
+    "14,\n"
     "   \"mode\": \"add\", \"curve\": \"smooth\"},\n"
-    "  {\"source\": \"pacer.phase\", \"target\": \"place:pan\", \"out\": [-0.1, 0], \"mode\": \"add\",\n"
+    "  {\"source\": \"pacer.phase\", \"target\": \"place:pan\", \"out\": [-0.1, 0], \"mode\": "
+    "\"add\",\n"
     "   \"curve\": \"log\"}]}\n";
 
 static void test_full(const plugin_registry *reg)
@@ -103,9 +109,11 @@ static void test_full(const plugin_registry *reg)
     CHECK(p->node_count == 4, "four nodes");
     CHECK(preset_find_node(p, "lp") == 2 && preset_find_node(p, "nope") == -1, "find node");
     /* Stepped values by name and by number; the rest keep their defaults. */
-    CHECK(p->nodes[0].param_values[0] == 2, "hiss color brown = 2, got %g", p->nodes[0].param_values[0]);
+    CHECK(p->nodes[0].param_values[0] == 2, "hiss color brown = 2, got %g",
+          p->nodes[0].param_values[0]);
     CHECK(p->nodes[0].param_values[1] == 0.25f, "hiss level 0.25");
-    CHECK(p->nodes[1].param_values[0] == 1 && p->nodes[1].param_values[1] == 55, "hum waveform, freq");
+    CHECK(p->nodes[1].param_values[0] == 1 && p->nodes[1].param_values[1] == 55,
+          "hum waveform, freq");
     CHECK(p->nodes[1].param_values[2] == fake_osc.params[2].def, "hum level default");
     CHECK(p->nodes[2].param_values[0] == 2, "lp mode highpass = 2");
     /* Fan-in: two connections into lp:in, and two into out:right. */
@@ -115,7 +123,8 @@ static void test_full(const plugin_registry *reg)
               c[0].gain == 0.5f,
           "hiss:out -> lp:in at 0.5");
     CHECK(c[1].from_node == 1 && c[1].to_node == 2 && c[1].to_port == 0, "hum:out -> lp:in");
-    CHECK(c[3].from_node == 3 && c[3].from_port == 0 && c[4].from_port == 1, "pan left/right ports");
+    CHECK(c[3].from_node == 3 && c[3].from_port == 0 && c[4].from_port == 1,
+          "pan left/right ports");
     CHECK(c[5].to_node == PRESET_OUTPUT_NODE && c[5].to_port == 1 && c[5].gain == -0.25f,
           "hum direct to out:right, inverted");
     CHECK(p->tempo.bpm == 50 && p->tempo.heart_ratio == 0.5f && p->tempo.floor_bpm == 45 &&
@@ -160,8 +169,7 @@ static void test_positions(const plugin_registry *reg)
     /* Columns count characters: "é" and "→" are one column each, as jansson counts. */
     expect_error(reg, "{\"description\": \"é→\", \"lull_preset\": 2}", 1, 38,
                  "unsupported lull_preset version 2");
-    expect_error(reg, "{\"description\": \"é→\", \"lull_preset\": tru}", 1, 38,
-                 "invalid token");
+    expect_error(reg, "{\"description\": \"é→\", \"lull_preset\": tru}", 1, 38, "invalid token");
     /* Escapes in keys and strings are decoded before matching. */
     expect_error(reg, "{\"lull_preset\": 1, \"n\\u00f6des\": []}", 1, 20, "unknown key \"nödes\"");
     expect_error(reg, "{\"lull_\\u0070reset\": 1,\n \"nodes\": 3}", 2, 11,
@@ -183,53 +191,61 @@ static void test_other_refusals(const plugin_registry *reg)
     snprintf(json, sizeof json,
              "{\"lull_preset\": 1, \"nodes\": [{\"name\": \"n\", \"type\": \"osc\", \"params\": "
              "{\"waveform\": 1.5}}]}");
-    expect_error(reg, json, 1, 82, "n:waveform must be a whole number or one of: sine, triangle, saw");
+    expect_error(reg, json, 1, 82,
+                 "n:waveform must be a whole number or one of: sine, triangle, saw");
     /* Non-stepped params refuse names. */
     snprintf(json, sizeof json,
              "{\"lull_preset\": 1, \"nodes\": [{\"name\": \"n\", \"type\": \"osc\", \"params\": "
              "{\"freq\": \"high\"}}]}");
     expect_error(reg, json, 1, 78, "n:freq must be a number, not a string");
     /* Modulation in-range ends must differ; out must be two numbers. */
-    snprintf(json, sizeof json,
-             "%s\"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"}, {\"from\": \"n:out\", "
-             "\"to\": \"out:right\"}], \"modulations\": [{\"source\": \"arousal\", \"target\": "
-             "\"n:level\", \"in\": [1, 1], \"out\": [0, 1]}]}",
-             head);
+    snprintf(
+        json, sizeof json,
+        "%s\"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"}, {\"from\": \"n:out\", "
+        "\"to\": \"out:right\"}], \"modulations\": [{\"source\": \"arousal\", \"target\": "
+        "\"n:level\", \"in\": [1, 1], \"out\": [0, 1]}]}",
+        head);
     expect_error(reg, json, 1, 218, "modulations[0].in: the two ends are equal");
-    snprintf(json, sizeof json,
-             "%s\"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"}, {\"from\": \"n:out\", "
-             "\"to\": \"out:right\"}], \"modulations\": [{\"source\": \"arousal\", \"target\": "
-             "\"n:level\", \"out\": 1}]}",
-             head);
+    snprintf(
+        json, sizeof json,
+        "%s\"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"}, {\"from\": \"n:out\", "
+        "\"to\": \"out:right\"}], \"modulations\": [{\"source\": \"arousal\", \"target\": "
+        "\"n:level\", \"out\": 1}]}",
+        head);
     expect_error(reg, json, 1, 219, "must be an array of two numbers");
     /* An "add" offset is bounded by the parameter's span. */
-    snprintf(json, sizeof json,
-             "%s\"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"}, {\"from\": \"n:out\", "
-             "\"to\": \"out:right\"}], \"modulations\": [{\"source\": \"arousal\", \"target\": "
-             "\"n:detune\", \"mode\": \"add\", \"out\": [0, 2401]}]}",
-             head);
+    snprintf(
+        json, sizeof json,
+        "%s\"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"}, {\"from\": \"n:out\", "
+        "\"to\": \"out:right\"}], \"modulations\": [{\"source\": \"arousal\", \"target\": "
+        "\"n:detune\", \"mode\": \"add\", \"out\": [0, 2401]}]}",
+        head);
     expect_error(reg, json, 1, 239, "2401 is out of range -2400..2400 cents");
     /* The same connection twice. */
-    snprintf(json, sizeof json,
-             "%s\"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"}, {\"from\": \"n:out\", "
-             "\"to\": \"out:right\"}, {\"from\": \"n:out\", \"to\": \"out:left\"}]}",
-             head);
+    snprintf(
+        json, sizeof json,
+        "%s\"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"}, {\"from\": \"n:out\", "
+        "\"to\": \"out:right\"}, {\"from\": \"n:out\", \"to\": \"out:left\"}]}",
+        head);
     expect_error(reg, json, 1, 152, "duplicate connection from \"n:out\" to \"out:left\"");
     /* "out" as a source. */
-    snprintf(json, sizeof json, "%s\"connections\": [{\"from\": \"out:left\", \"to\": \"out:right\"}]}",
-             head);
+    snprintf(json, sizeof json,
+             "%s\"connections\": [{\"from\": \"out:left\", \"to\": \"out:right\"}]}", head);
     expect_error(reg, json, 1, 86, "\"out:left\" is the preset's output");
     /* A node wired to itself is a cycle too. */
-    snprintf(json, sizeof json,
-             "{\"lull_preset\": 1, \"nodes\": [{\"name\": \"g\", \"type\": \"gain\"}], \"connections\": "
-             "[{\"from\": \"g:out\", \"to\": \"out:left\"}, {\"from\": \"g:out\", \"to\": \"out:right\"}, "
-             "{\"from\": \"g:out\", \"to\": \"g:in\"}]}");
+    snprintf(
+        json, sizeof json,
+        "{\"lull_preset\": 1, \"nodes\": [{\"name\": \"g\", \"type\": \"gain\"}], \"connections\": "
+        "[{\"from\": \"g:out\", \"to\": \"out:left\"}, {\"from\": \"g:out\", \"to\": "
+        "\"out:right\"}, "
+        "{\"from\": \"g:out\", \"to\": \"g:in\"}]}");
     expect_error(reg, json, 1, 153, "cycle through node \"g\": g->g");
     /* A registry without the node type says which types exist. */
     plugin_registry *empty = registry_new();
     char err[512];
     lull_preset *p = preset_load_string(k_minimal, "t", empty, err, sizeof err);
-    CHECK(p == NULL && strstr(err, "unknown node type \"osc\" (known types: none: no plugins loaded)"),
+    CHECK(p == NULL &&
+              strstr(err, "unknown node type \"osc\" (known types: none: no plugins loaded)"),
           "empty registry: %s", err);
     preset_free(p);
     registry_free(empty);
@@ -264,8 +280,8 @@ static void test_damaged_input(const plugin_registry *reg)
         refused++;
         if (!well_formed_error(err)) malformed++;
     }
-    CHECK(refused >= len - 1 && malformed == 0, "%zu truncations refused, %zu unpositioned", refused,
-          malformed);
+    CHECK(refused >= len - 1 && malformed == 0, "%zu truncations refused, %zu unpositioned",
+          refused, malformed);
 
     static const char replacements[] = "{}[]\":,0-9.eE \"xQ\\/\xc3\xa9\x01";
     uint32_t rng = 12345;
@@ -300,7 +316,8 @@ static void test_lookups(void)
     CHECK(descriptor_find_output(&fake_pan, "right") == 1, "pan right is output 1");
     CHECK(descriptor_find_output(&fake_noise, "in") == -1, "noise has no input");
     for (int m = PACER_OFF; m <= PACER_RESONANCE; m++)
-        CHECK(pacer_mode_parse(pacer_mode_name((enum pacer_mode)m)) == m, "pacer mode %d round trip", m);
+        CHECK(pacer_mode_parse(pacer_mode_name((enum pacer_mode)m)) == m,
+              "pacer mode %d round trip", m);
     CHECK(pacer_mode_parse("guided") == -1 && pacer_mode_name((enum pacer_mode)7) == NULL,
           "unknown pacer modes");
 }

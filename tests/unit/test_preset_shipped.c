@@ -39,7 +39,7 @@
 
 #define RATE 48000.0
 #define RENDER_SECONDS 40.0
-#define MEASURE_FROM_S 3.0           /* the engine's fade-in is not measured */
+#define MEASURE_FROM_S 3.0 /* the engine's fade-in is not measured */
 #define LOUDNESS_TOLERANCE_LU 1.0
 #define TARGET_BAND_LU 4.0
 #define MIN_ATTACK_S 0.025
@@ -252,8 +252,8 @@ static void check_preset(const lull_preset *p, const char *path, double *lo, dou
     CHECK(dark != NULL, "%s: no filter darkens as heart rate or arousal falls", p->name);
     CHECK(patterns_follow_arousal(p, which, sizeof which),
           "%s: pattern %s does not thin out as the client calms", p->name, which);
-    CHECK(gentle_onsets(p, which, sizeof which), "%s: a sudden onset: %s (want >= %.3f s)",
-          p->name, which, MIN_ATTACK_S);
+    CHECK(gentle_onsets(p, which, sizeof which), "%s: a sudden onset: %s (want >= %.3f s)", p->name,
+          which, MIN_ATTACK_S);
     CHECK(p->stale_glide_s >= MIN_STALE_GLIDE_S, "%s: stale_glide %.1f s", p->name,
           p->stale_glide_s);
     double lufs = render_loudness(path);

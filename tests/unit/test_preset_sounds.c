@@ -136,7 +136,8 @@ static void test_parse_errors(const plugin_registry *reg)
     expect_parse_error(reg, t, "\"wa\\u", 0, "NUL");
     t = preset_text("{\"water\": \"water.wav\", \"drop\": \"drop.wav\"}",
                     probe_node("{\"sound\": \"rain\"}"));
-    expect_parse_error(reg, t, "\"rain\"", 0, "unknown sound \"rain\" for p.sounds.sound (sounds: water, drop)");
+    expect_parse_error(reg, t, "\"rain\"", 0,
+                       "unknown sound \"rain\" for p.sounds.sound (sounds: water, drop)");
     t = preset_text("{}", probe_node("{\"sound\": \"rain\"}"));
     expect_parse_error(reg, t, "\"rain\"", 0, "none declared");
     t = preset_text("{\"water\": \"water.wav\"}", probe_node("{\"sample\": \"water\"}"));
@@ -149,11 +150,11 @@ static void test_parse_errors(const plugin_registry *reg)
     t = preset_text("{\"water\": \"water.wav\"}", probe_node("{\"sound\": 7}"));
     expect_parse_error(reg, t, "7}", 0, "p.sounds.sound must be a string");
     /* A node type without sound slots cannot take "sounds". */
-    const char *noise =
-        "{\n  \"lull_preset\": 1,\n  \"sounds\": {\"water\": \"water.wav\"},\n"
-        "  \"nodes\": [{\"name\": \"n\", \"type\": \"noise\", \"sounds\": {\"sound\": \"water\"}}],\n"
-        "  \"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"},\n"
-        "                  {\"from\": \"n:out\", \"to\": \"out:right\"}]\n}\n";
+    const char *noise = "{\n  \"lull_preset\": 1,\n  \"sounds\": {\"water\": \"water.wav\"},\n"
+                        "  \"nodes\": [{\"name\": \"n\", \"type\": \"noise\", \"sounds\": "
+                        "{\"sound\": \"water\"}}],\n"
+                        "  \"connections\": [{\"from\": \"n:out\", \"to\": \"out:left\"},\n"
+                        "                  {\"from\": \"n:out\", \"to\": \"out:right\"}]\n}\n";
     expect_parse_error(reg, noise, "\"sound\"", 0, "has no sound slots");
 
     /* Valid: a declared sound never used is fine (and not looked for). */
@@ -168,7 +169,8 @@ static void test_parse_errors(const plugin_registry *reg)
 }
 
 /* Loading (which reads the files) must fail at the file string of `id`. */
-static void expect_load_error(lull_engine *e, const char *sounds, const char *id, const char *phrase)
+static void expect_load_error(lull_engine *e, const char *sounds, const char *id,
+                              const char *phrase)
 {
     const char *text = preset_text(sounds, probe_node("{\"sound\": \"s\"}"));
     const char *path = fx_preset_file(text);
@@ -224,7 +226,8 @@ static void test_load_errors_and_playback(void)
     /* The files: a 441 Hz sine at 44.1 kHz (plays at 441 Hz whatever the rate), and
      * every kind of bad file. */
     write_sine(g_sounds, "tone.wav", 44100, 1, 44100 * 2, 441.0, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
-    write_sine(g_sounds, "loops/low.flac", 48000, 2, 48000, 110.0, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+    write_sine(g_sounds, "loops/low.flac", 48000, 2, 48000, 110.0,
+               SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
     write_sine(g_sounds, "six.wav", 48000, 6, 4800, 100.0, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
     write_sine(g_sounds, "empty.wav", 48000, 1, 0, 100.0, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
     write_sine(g_sounds, "huge.wav", 1000, 1, 601000, 50.0, SF_FORMAT_WAV | SF_FORMAT_PCM_U8);
@@ -241,7 +244,8 @@ static void test_load_errors_and_playback(void)
 
     lull_engine *e = sound_engine(48000.0, true);
     char why[2048];
-    const char *good = fx_preset_file(preset_text("{\"s\": \"tone.wav\"}", probe_node("{\"sound\": \"s\"}")));
+    const char *good =
+        fx_preset_file(preset_text("{\"s\": \"tone.wav\"}", probe_node("{\"sound\": \"s\"}")));
     CHECK(fx_load(e, good, 0.0f, why, sizeof why), "good preset: %s", why);
     const size_t n = 48000 * 3;
     float *l = calloc(n, sizeof(float)), *r = calloc(n, sizeof(float));
@@ -249,12 +253,14 @@ static void test_load_errors_and_playback(void)
     /* After the 2 s fade-in: the file's tone, converted to 48 kHz. */
     double hz = ac_zero_cross_hz(l + (48000 * 2 + 4800), (size_t)(n - (48000 * 2 + 4800)), 48000.0);
     double level = ac_rms(l + (48000 * 2 + 4800), (size_t)(n - (48000 * 2 + 4800)));
-    fprintf(stderr, "playing tone.wav (441 Hz at 44.1 kHz) at 48 kHz: %.3f Hz, rms %.4f\n", hz, level);
+    fprintf(stderr, "playing tone.wav (441 Hz at 44.1 kHz) at 48 kHz: %.3f Hz, rms %.4f\n", hz,
+            level);
     CHECK(fabs(hz - 441.0) < 0.05, "tone.wav plays at %.3f Hz, not 441", hz);
     CHECK(level > 0.05, "tone.wav plays too quietly: rms %.4f", level);
 
     fprintf(stderr, "load errors:\n");
-    expect_load_error(e, "{\"s\": \"missing/nothing.flac\"}", "s", "no such file in the sound directories");
+    expect_load_error(e, "{\"s\": \"missing/nothing.flac\"}", "s",
+                      "no such file in the sound directories");
     expect_load_error(e, "{\"t\": \"tone.wav\", \"s\": \"escape.wav\"}", "s", "outside");
     expect_load_error(e, "{\"s\": \"corrupt.wav\"}", "s", "corrupt.wav");
     expect_load_error(e, "{\"s\": \"huge.wav\"}", "s", "oversized");
@@ -273,8 +279,9 @@ static void test_load_errors_and_playback(void)
             level);
 
     /* A second preset with the same file shares it; switching frees nothing it uses. */
-    const char *also = fx_preset_file(preset_text("{\"again\": \"tone.wav\", \"low\": \"loops/low.flac\"}",
-                                                  probe_node("{\"sound\": \"again\"}")));
+    const char *also =
+        fx_preset_file(preset_text("{\"again\": \"tone.wav\", \"low\": \"loops/low.flac\"}",
+                                   probe_node("{\"sound\": \"again\"}")));
     CHECK(fx_load(e, also, 0.1f, why, sizeof why), "second preset: %s", why);
     fx_render(e, l, r, 48000, 256);
     sound_bank_stats bs;
@@ -291,7 +298,8 @@ static void test_load_errors_and_playback(void)
     e = sound_engine(44100.0, false);
     CHECK(fx_load(e, good, 0.0f, why, sizeof why), "at 44.1 kHz: %s", why);
     fx_render(e, l, r, 44100 * 3, 441);
-    hz = ac_zero_cross_hz(l + (44100 * 2 + 4410), (size_t)(44100 * 3 - (44100 * 2 + 4410)), 44100.0);
+    hz =
+        ac_zero_cross_hz(l + (44100 * 2 + 4410), (size_t)(44100 * 3 - (44100 * 2 + 4410)), 44100.0);
     fprintf(stderr, "at 44.1 kHz: %.3f Hz\n", hz);
     CHECK(fabs(hz - 441.0) < 0.05, "at 44.1 kHz the tone plays at %.3f Hz", hz);
     lull_engine_destroy(e);

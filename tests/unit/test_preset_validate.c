@@ -24,25 +24,37 @@ static const expectation k_expected[] = {
     {"bad_version.json", 3, 18, "unsupported lull_preset version 2"},
     {"bad_missing_type.json", 7, 5, "nodes[2] is missing the required key \"type\""},
     {"bad_wrong_type.json", 5, 77, "waves:level must be a number, not a string"},
-    {"bad_unknown_key.json", 9, 3, "unknown key \"conections\" in the preset; did you mean \"connections\"?"},
-    {"bad_unknown_node_type.json", 5, 31, "unknown node type \"nosie\"; did you mean \"noise\"? (known types: noise, osc, svf, gain, mixer, pan, swell)"},
-    {"bad_duplicate_node.json", 7, 14, "duplicate node name \"lp\" (first used at line 6, column 14)"},
+    {"bad_unknown_key.json", 9, 3,
+     "unknown key \"conections\" in the preset; did you mean \"connections\"?"},
+    {"bad_unknown_node_type.json", 5, 31,
+     "unknown node type \"nosie\"; did you mean \"noise\"? (known types: noise, osc, svf, gain, "
+     "mixer, pan, swell)"},
+    {"bad_duplicate_node.json", 7, 14,
+     "duplicate node name \"lp\" (first used at line 6, column 14)"},
     {"bad_node_name.json", 5, 14, "bad node name \"Waves\""},
     {"bad_reserved_name.json", 7, 14, "node name \"out\" is reserved"},
     {"bad_safety_node.json", 7, 29, "node type \"safety\" cannot be used in a preset"},
-    {"bad_unknown_param.json", 6, 65, "unknown parameter \"cutof\" for node \"lp\" (svf); did you mean \"cutoff\"? (params: mode, cutoff, q)"},
+    {"bad_unknown_param.json", 6, 65,
+     "unknown parameter \"cutof\" for node \"lp\" (svf); did you mean \"cutoff\"? (params: mode, "
+     "cutoff, q)"},
     {"bad_param_range.json", 6, 75, "lp:cutoff 30000 is out of range 20..20000 Hz"},
-    {"bad_value_name.json", 5, 60, "unknown value \"purple\" for waves:color (one of: white, pink, brown)"},
+    {"bad_value_name.json", 5, 60,
+     "unknown value \"purple\" for waves:color (one of: white, pink, brown)"},
     {"bad_port_syntax.json", 10, 14, "bad connection source \"waves\": expected \"node:port\""},
-    {"bad_unknown_conn_node.json", 10, 14, "unknown node \"wave\" in \"wave:out\"; did you mean \"waves\"?"},
+    {"bad_unknown_conn_node.json", 10, 14,
+     "unknown node \"wave\" in \"wave:out\"; did you mean \"waves\"?"},
     {"bad_unknown_port.json", 10, 33, "node \"lp\" (svf) has no input port \"input\" (inputs: in)"},
     {"bad_output_as_input.json", 10, 33, "\"waves:out\" is an output port: \"to\" needs an input"},
-    {"bad_input_as_output.json", 11, 14, "\"lp:in\" is an input port: \"from\" needs an output (outputs of lp: out)"},
+    {"bad_input_as_output.json", 11, 14,
+     "\"lp:in\" is an input port: \"from\" needs an output (outputs of lp: out)"},
     {"bad_cycle.json", 14, 5, "cycle through node \"lp\": lp->echo->lp"},
     {"bad_out_unconnected.json", 9, 18, "nothing is connected to out:right"},
-    {"bad_mod_source.json", 18, 16, "unknown modulation source \"pacer.breth\"; did you mean \"pacer.breath\"?"},
-    {"bad_mod_not_modulatable.json", 18, 42, "parameter \"lp:mode\" cannot be modulated (modulatable parameters of lp: cutoff, q)"},
-    {"bad_mod_out_range.json", 18, 68, "modulations[0].out (lp:cutoff) 30000 is out of range 20..20000 Hz"},
+    {"bad_mod_source.json", 18, 16,
+     "unknown modulation source \"pacer.breth\"; did you mean \"pacer.breath\"?"},
+    {"bad_mod_not_modulatable.json", 18, 42,
+     "parameter \"lp:mode\" cannot be modulated (modulatable parameters of lp: cutoff, q)"},
+    {"bad_mod_out_range.json", 18, 68,
+     "modulations[0].out (lp:cutoff) 30000 is out of range 20..20000 Hz"},
     {"bad_mod_twice.json", 19, 5, "lp:cutoff is already set by modulations[0]"},
     {"bad_pacer_range.json", 16, 38, "pacer.rate 40 is out of range 4..30 breaths/min"},
     {"bad_pacer_mode.json", 16, 21, "unknown pacer mode \"guided\"; did you mean \"guide\"?"},
@@ -73,8 +85,8 @@ static void check_fixture(const plugin_registry *reg, const char *dir, const exp
     snprintf(prefix, sizeof prefix, "%s:%d:%d: ", path, e->line, e->column);
     CHECK(strncmp(err, prefix, strlen(prefix)) == 0, "%s: expected position %d:%d, got \"%s\"",
           e->file, e->line, e->column, err);
-    CHECK(strstr(err, e->fragment) != NULL, "%s: expected \"%s\" in \"%s\"", e->file,
-          e->fragment, err);
+    CHECK(strstr(err, e->fragment) != NULL, "%s: expected \"%s\" in \"%s\"", e->file, e->fragment,
+          err);
     /* The same text from a string names its origin instead of the path. */
     FILE *f = fopen(path, "rb");
     CHECK(f != NULL, "cannot reopen %s", path);

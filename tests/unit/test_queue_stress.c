@@ -20,14 +20,14 @@
 #include "queue/spsc_queue.h"
 #include "queue/triple_buffer.h"
 
-#define QUEUE_ITEMS 10000000ULL   /* ~10^7, issue 12 */
-#define QUEUE_CAPACITY 64         /* small, so both the full and the empty path run */
-#define FRAME_WORDS 61            /* odd and > a cache line: a torn copy shows */
+#define QUEUE_ITEMS 10000000ULL /* ~10^7, issue 12 */
+#define QUEUE_CAPACITY 64       /* small, so both the full and the empty path run */
+#define FRAME_WORDS 61          /* odd and > a cache line: a torn copy shows */
 #define FRAMES 2000000ULL
 
 typedef struct item {
     uint64_t seq;
-    uint64_t check;               /* a function of seq: a torn or stale slot fails it */
+    uint64_t check; /* a function of seq: a torn or stale slot fails it */
 } item;
 
 static uint64_t check_word(uint64_t seq) { return (seq * 0x9E3779B97F4A7C15ULL) ^ 0xA5A5A5A5ULL; }
@@ -43,7 +43,7 @@ static double now_s(void)
 
 typedef struct queue_run {
     spsc_queue q;
-    uint64_t full_spins;          /* producer only */
+    uint64_t full_spins; /* producer only */
 } queue_run;
 
 static void *producer(void *arg)
@@ -53,7 +53,7 @@ static void *producer(void *arg)
         item it = {seq, check_word(seq)};
         while (!spsc_push(&r->q, &it)) {
             r->full_spins++;
-            sched_yield();        /* 2 cores shared with other tests: let the consumer run */
+            sched_yield(); /* 2 cores shared with other tests: let the consumer run */
         }
     }
     return NULL;
@@ -78,7 +78,7 @@ static void test_spsc_order(void)
             if (out_of_order++ < 5)
                 fprintf(stderr, "item %llu arrived where %llu was expected\n",
                         (unsigned long long)it.seq, (unsigned long long)expect);
-            expect = it.seq;  /* resynchronise so one fault is not counted 10^7 times */
+            expect = it.seq; /* resynchronise so one fault is not counted 10^7 times */
         }
         if (it.check != check_word(it.seq)) corrupt++;
         expect++;
@@ -93,7 +93,8 @@ static void test_spsc_order(void)
           "the run never hit a full (%llu) or empty (%llu) queue: the test proves less",
           (unsigned long long)r.full_spins, (unsigned long long)empty_spins);
     printf("spsc: %llu items in %.2f s (%.1f M items/s), queue full %llu times, empty %llu "
-           "times\n", (unsigned long long)QUEUE_ITEMS, dt, (double)QUEUE_ITEMS / dt / 1e6,
+           "times\n",
+           (unsigned long long)QUEUE_ITEMS, dt, (double)QUEUE_ITEMS / dt / 1e6,
            (unsigned long long)r.full_spins, (unsigned long long)empty_spins);
     spsc_destroy(&r.q);
 }
@@ -182,13 +183,15 @@ static void test_triple_buffer_untorn(void)
     pthread_join(t, NULL);
     double dt = now_s() - t0;
     CHECK(torn == 0, "%llu torn frames", (unsigned long long)torn);
-    CHECK(backwards == 0, "the frame number went backwards %llu times", (unsigned long long)backwards);
+    CHECK(backwards == 0, "the frame number went backwards %llu times",
+          (unsigned long long)backwards);
     CHECK(last == FRAMES, "the last frame read is %llu, the writer's last is %llu",
           (unsigned long long)last, (unsigned long long)FRAMES);
     CHECK(fresh > 1, "the reader saw only %llu new frames", (unsigned long long)fresh);
     printf("triple buffer: %llu frames of %d words written in %.2f s, %llu reads, %llu new "
-           "frames seen (the rest skipped by design)\n", (unsigned long long)FRAMES,
-           FRAME_WORDS, dt, (unsigned long long)reads, (unsigned long long)fresh);
+           "frames seen (the rest skipped by design)\n",
+           (unsigned long long)FRAMES, FRAME_WORDS, dt, (unsigned long long)reads,
+           (unsigned long long)fresh);
     triple_buffer_destroy(&r.tb);
 }
 

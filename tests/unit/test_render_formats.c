@@ -71,7 +71,7 @@ static void compare_to_float(const double *ref, const double *q, sf_count_t fram
     double sum = 0, sum2 = 0, worst = 0;
     size_t n = 0;
     for (sf_count_t i = 0; i < 2 * frames; i++) {
-        if (fabs(ref[i]) < 0.01) continue;   /* the signal itself, not the silent ends */
+        if (fabs(ref[i]) < 0.01) continue; /* the signal itself, not the silent ends */
         double e = (q[i] - ref[i]) / lsb;
         sum += e;
         sum2 += e * e;
@@ -116,8 +116,8 @@ static void check_quantiser_linear(void)
     double sum = 0;
     for (int i = 0; i < N; i++) sum += (double)(out[i] >> 16);
     double mean = sum / N;
-    printf("quantiser: 0.25 LSB in, mean %.4f LSB out over %d samples (rounding alone: 0)\n",
-           mean, N);
+    printf("quantiser: 0.25 LSB in, mean %.4f LSB out over %d samples (rounding alone: 0)\n", mean,
+           N);
     CHECK(fabs(mean - 0.25) < 0.01, "dithered mean %.4f LSB, expected 0.25", mean);
     /* Saturation: beyond full scale clips to the word's limits, never wraps. */
     float big[2] = {4.0f, -4.0f};

@@ -22,7 +22,8 @@
 #define SECONDS 4.0
 
 static const char k_preset[] =
-    "{\"name\": \"Tone\", \"lull_preset\": 1, \"loudness\": -30, \"tags\": [\"test\", \"tone-1k\"],\n"
+    "{\"name\": \"Tone\", \"lull_preset\": 1, \"loudness\": -30, \"tags\": [\"test\", "
+    "\"tone-1k\"],\n"
     " \"nodes\": [{\"name\": \"tone\", \"type\": \"osc\",\n"
     "             \"params\": {\"waveform\": \"sine\", \"freq\": 1000, \"level\": 0.5}},\n"
     "            {\"name\": \"p\", \"type\": \"pan\"}],\n"
@@ -88,8 +89,8 @@ static void render_and_check(const char *preset, int linear)
     /* the rendered preset's declared target comes back with the render (the plot's line) */
     CHECK(res.preset_loudness_lufs == -30, "declared target %g", res.preset_loudness_lufs);
     CHECK(render_trace_write(t, preset, res.preset_loudness_lufs, spec_path, plot_path, err,
-                             sizeof err) == 0, "write: %s",
-          err);
+                             sizeof err) == 0,
+          "write: %s", err);
     loudness_summary ls;
     loudness_get_summary(render_trace_loudness(t), &ls);
     printf("render: integrated %.2f LUFS, true peak %.2f dBTP\n", ls.integrated_lufs,

@@ -44,7 +44,7 @@ static void check_preset(const char *name)
     o.out_path = a;
     CHECK(offline_render(&o, &res, err, sizeof err) == 0, "%s: %s", name, err);
     o.out_path = b;
-    o.chunk_frames = 441;   /* a different host block size must not matter either */
+    o.chunk_frames = 441; /* a different host block size must not matter either */
     CHECK(offline_render(&o, &res, err, sizeof err) == 0, "%s: %s", name, err);
     size_t la = 0, lb = 0;
     unsigned char *da = slurp(a, &la), *db = slurp(b, &lb);
@@ -57,8 +57,10 @@ static void check_preset(const char *name)
     CHECK(sf && info.channels == 2 && info.samplerate == (int)RATE, "%s: unreadable WAV", name);
     if (!sf) return;
     size_t n = (size_t)info.frames;
-    CHECK(n == (size_t)(SECONDS * RATE), "%s: %zu frames, want %zu", name, n, (size_t)(SECONDS * RATE));
-    float *inter = malloc(2 * n * sizeof(float)), *l = malloc(n * sizeof(float)), *r = malloc(n * sizeof(float));
+    CHECK(n == (size_t)(SECONDS * RATE), "%s: %zu frames, want %zu", name, n,
+          (size_t)(SECONDS * RATE));
+    float *inter = malloc(2 * n * sizeof(float)), *l = malloc(n * sizeof(float)),
+          *r = malloc(n * sizeof(float));
     sf_readf_float(sf, inter, (sf_count_t)n);
     sf_close(sf);
     for (size_t i = 0; i < n; i++) {
@@ -67,7 +69,8 @@ static void check_preset(const char *name)
     }
     CHECK(ac_all_finite(inter, 2 * n), "%s: non-finite samples", name);
     double peak = fmax(ac_peak(l, n), ac_peak(r, n));
-    CHECK(ac_db(peak) <= -6.0 + 0.01, "%s: peak %.2f dBFS above the -6 dBFS ceiling", name, ac_db(peak));
+    CHECK(ac_db(peak) <= -6.0 + 0.01, "%s: peak %.2f dBFS above the -6 dBFS ceiling", name,
+          ac_db(peak));
     /* Between the fade-in (2 s) and the fade-out (last ~2 s). */
     size_t from = (size_t)(2.5 * RATE), to = n - (size_t)(2.5 * RATE);
     double rms = ac_rms(l + from, to - from);
@@ -77,8 +80,8 @@ static void check_preset(const char *name)
         const float *x = ch ? r : l;
         ac_click c = ac_click_detect(x + from, to - from, 480, 1e-4);
         worst_click = fmax(worst_click, c.ratio);
-        CHECK(c.ratio < 10, "%s ch%d: click at %.3f s (ratio %.1f)", name, ch, (from + c.index) / RATE,
-              c.ratio);
+        CHECK(c.ratio < 10, "%s ch%d: click at %.3f s (ratio %.1f)", name, ch,
+              (from + c.index) / RATE, c.ratio);
         /* Dropouts: no 10 ms stretch falls 30 dB below the 1 s around it. */
         size_t w = (size_t)(0.01 * RATE), ctx = (size_t)RATE;
         double worst = 0;
@@ -86,12 +89,13 @@ static void check_preset(const char *name)
             double local = ac_rms(x + i - ctx / 2, ctx), here = ac_rms(x + i, w);
             worst = fmax(worst, ac_db(local) - ac_db(here));
         }
-        CHECK(worst < 30, "%s ch%d: dropout: a 10 ms window %.1f dB below its surroundings", name, ch,
-              worst);
+        CHECK(worst < 30, "%s ch%d: dropout: a 10 ms window %.1f dB below its surroundings", name,
+              ch, worst);
         worst_dropout = fmax(worst_dropout, worst);
     }
-    fprintf(stderr, "%-13s peak %6.1f dBFS, RMS %6.1f dBFS, worst click ratio %5.1f (< 10), "
-                    "deepest 10 ms dip %5.1f dB (< 30), bit-identical at blocks of 1024 and 441\n",
+    fprintf(stderr,
+            "%-13s peak %6.1f dBFS, RMS %6.1f dBFS, worst click ratio %5.1f (< 10), "
+            "deepest 10 ms dip %5.1f dB (< 30), bit-identical at blocks of 1024 and 441\n",
             name, ac_db(peak), ac_db(rms), worst_click, worst_dropout);
     /* The render ends in silence (fade-out), not cut off. */
     CHECK(ac_peak(l + n - 2400, 2400) < 1e-3, "%s: does not end in silence", name);

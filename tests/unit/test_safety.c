@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../plugins/safety/safety_ext.h"
 #include "audio_check.h"
 #include "check.h"
 #include "lull/plugin.h"
 #include "plugin/registry.h"
-#include "../../plugins/safety/safety_ext.h"
 
 #define RATE 48000.0
 #define PI 3.14159265358979323846
@@ -36,8 +36,7 @@ static const lull_descriptor *safety_descriptor(void)
 {
     const lull_plugin_entry *e = lull_safety_entry();
     for (uint32_t i = 0; i < e->descriptor_count; i++)
-        if (strcmp(e->descriptors[i]->id, "safety") == 0)
-            return e->descriptors[i];
+        if (strcmp(e->descriptors[i]->id, "safety") == 0) return e->descriptors[i];
     return NULL;
 }
 
@@ -59,8 +58,7 @@ static void runner_open(runner *r, double rate)
         fprintf(stderr, "safety: create/activate failed\n");
         exit(2);
     }
-    for (uint32_t i = 0; i < P_COUNT; i++)
-        r->value[i] = r->d->params[i].def;
+    for (uint32_t i = 0; i < P_COUNT; i++) r->value[i] = r->d->params[i].def;
     r->ext = r->d->get_extension(r->self, LULL_SAFETY_EXT);
     const lull_ext_latency *lat = r->d->get_extension(r->self, LULL_EXT_LATENCY);
     r->latency = lat ? lat->get(r->self) : 0;
@@ -74,14 +72,17 @@ static void runner_close(runner *r)
 }
 
 /* Renders n frames of stereo input (in_r may equal in_l) into out_l/out_r. */
-static void runner_run(runner *r, const float *in_l, const float *in_r, float *out_l,
-                       float *out_r, size_t n)
+static void runner_run(runner *r, const float *in_l, const float *in_r, float *out_l, float *out_r,
+                       size_t n)
 {
     float pbuf[P_COUNT][LULL_MAX_BLOCK];
     const float *pptr[P_COUNT];
     uint8_t pstatic[P_COUNT];
-    lull_clocks clocks = {.sample_rate = RATE, .tempo_bpm = 60, .beat_inc = 1.0 / RATE,
-                          .pacer_rate = 6, .pacer_phase_inc = 0.1 / RATE,
+    lull_clocks clocks = {.sample_rate = RATE,
+                          .tempo_bpm = 60,
+                          .beat_inc = 1.0 / RATE,
+                          .pacer_rate = 6,
+                          .pacer_phase_inc = 0.1 / RATE,
                           .inhale_fraction = 0.4};
     for (size_t done = 0; done < n;) {
         uint32_t frames = (uint32_t)((n - done) < r->block ? (n - done) : r->block);
@@ -157,15 +158,15 @@ static void test_ceiling(void)
             make_signal(kind, r, n, 10.0, 1.0);
             runner run;
             runner_open(&run, RATE);
-            run.value[P_VOLUME] = 12.0f;        /* the volume adds +12 dB on top */
+            run.value[P_VOLUME] = 12.0f; /* the volume adds +12 dB on top */
             run.value[P_CEILING] = ceilings[ci];
             run.value[P_FADE_IN] = 0.01f;
             run.block = kind == SIG_NOISE ? 37 : LULL_MAX_BLOCK;
             runner_run(&run, l, r, ol, or_, n);
             double peak = fmax(ac_peak(ol, n), ac_peak(or_, n));
             CHECK(peak <= ceiling * pow(10.0, 0.01 / 20.0),
-                  "%s, ceiling %.0f dB: output peak %.4f dBFS exceeds the ceiling",
-                  sig_names[kind], ceilings[ci], ac_db(peak));
+                  "%s, ceiling %.0f dB: output peak %.4f dBFS exceeds the ceiling", sig_names[kind],
+                  ceilings[ci], ac_db(peak));
             /* The limiter must limit, not mute: a steady overdriven signal sits
              * within 1 dB of the ceiling. */
             if (kind != SIG_IMPULSES)
@@ -178,7 +179,8 @@ static void test_ceiling(void)
             CHECK(ac_all_finite(ol, n) && ac_all_finite(or_, n), "%s: non-finite output",
                   sig_names[kind]);
             if (kind == SIG_SINE_LOW && ci == 0)
-                fprintf(stderr, "ceiling -6 dB, sine +32 dB in: peak %.4f dBFS, reduction %.1f dB\n",
+                fprintf(stderr,
+                        "ceiling -6 dB, sine +32 dB in: peak %.4f dBFS, reduction %.1f dB\n",
                         ac_db(peak), run.ext->gain_reduction_db(run.self));
             runner_close(&run);
         }
@@ -223,13 +225,11 @@ static void test_latency(void)
     runner_open(&run, RATE);
     run.value[P_VOLUME] = 0.0f;
     run.value[P_FADE_IN] = 0.01f;
-    CHECK(run.latency == 240, "lookahead at 48 kHz is %u frames, expected 5 ms = 240",
-          run.latency);
+    CHECK(run.latency == 240, "lookahead at 48 kHz is %u frames, expected 5 ms = 240", run.latency);
     runner_run(&run, x, x, ol, or_, n);
     size_t at = 0;
     for (size_t i = 0; i < n; i++)
-        if (fabsf(ol[i]) > fabsf(ol[at]))
-            at = i;
+        if (fabsf(ol[i]) > fabsf(ol[at])) at = i;
     CHECK(at == 30000 + run.latency, "impulse came out at %zu, expected %u", at,
           30000 + run.latency);
     CHECK(fabs(ol[at] - 0.25) < 1e-3, "impulse below the ceiling changed: %.5f", ol[at]);
@@ -243,8 +243,7 @@ static double sine_gain(double hz)
 {
     const size_t n = (size_t)(4.0 * RATE);
     float *x = buffer(n), *ol = buffer(n), *or_ = buffer(n);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)(0.1 * sin(2 * PI * hz * (double)i / RATE));
+    for (size_t i = 0; i < n; i++) x[i] = (float)(0.1 * sin(2 * PI * hz * (double)i / RATE));
     runner run;
     runner_open(&run, RATE);
     run.value[P_VOLUME] = 0.0f;
@@ -262,8 +261,7 @@ static void test_dc(void)
 {
     const size_t n = (size_t)(3.0 * RATE);
     float *x = buffer(n), *ol = buffer(n), *or_ = buffer(n);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)(0.3 + 0.1 * sin(2 * PI * 440 * (double)i / RATE));
+    for (size_t i = 0; i < n; i++) x[i] = (float)(0.3 + 0.1 * sin(2 * PI * 440 * (double)i / RATE));
     runner run;
     runner_open(&run, RATE);
     run.value[P_VOLUME] = 0.0f;
@@ -272,8 +270,7 @@ static void test_dc(void)
     runner_run(&run, x, x, ol, or_, n);
     double mean = 0.0;
     size_t from = 2 * (size_t)RATE; /* 2 s = 63 time constants of a 5 Hz pole */
-    for (size_t i = from; i < n; i++)
-        mean += ol[i];
+    for (size_t i = from; i < n; i++) mean += ol[i];
     mean /= (double)(n - from);
     CHECK(fabs(mean) < 1e-4, "DC of 0.3 left a mean of %.6f", mean);
     runner_close(&run);
@@ -330,13 +327,11 @@ static void test_scrub(void)
 
     /* Denormal-range input is flushed, not passed on. */
     float tiny[256], o1[256], o2[256];
-    for (int i = 0; i < 256; i++)
-        tiny[i] = (i & 1) ? 1e-39f : -2e-40f;
+    for (int i = 0; i < 256; i++) tiny[i] = (i & 1) ? 1e-39f : -2e-40f;
     runner_open(&run, RATE);
     runner_run(&run, tiny, tiny, o1, o2, 256);
     int nonzero = 0;
-    for (int i = 0; i < 256; i++)
-        nonzero += o1[i] != 0.0f || o2[i] != 0.0f;
+    for (int i = 0; i < 256; i++) nonzero += o1[i] != 0.0f || o2[i] != 0.0f;
     CHECK(nonzero == 0, "%d denormal samples passed through", nonzero);
     runner_close(&run);
 }
@@ -354,8 +349,7 @@ static void test_fade(void)
     const double fade_in = 1.0, fade_out = 1.5;
     const size_t close_at = (size_t)(2.0 * RATE), n = (size_t)(4.0 * RATE);
     float *x = buffer(n), *ol = buffer(n), *or_ = buffer(n), *ref = buffer(n), *scratch = buffer(n);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)(0.2 * sin(2 * PI * 250 * (double)i / RATE));
+    for (size_t i = 0; i < n; i++) x[i] = (float)(0.2 * sin(2 * PI * 250 * (double)i / RATE));
     /* Reference: the same run with a 10 ms fade-in; identical after 480 frames. */
     runner run;
     runner_open(&run, RATE);
@@ -364,8 +358,7 @@ static void test_fade(void)
     runner_close(&run);
 
     float *gate = buffer(n);
-    for (size_t i = 0; i < n; i++)
-        gate[i] = i < close_at ? 1.0f : 0.0f;
+    for (size_t i = 0; i < n; i++) gate[i] = i < close_at ? 1.0f : 0.0f;
     runner_open(&run, RATE);
     run.value[P_FADE_IN] = (float)fade_in;
     run.value[P_FADE_OUT] = (float)fade_out;
@@ -388,7 +381,8 @@ static void test_fade(void)
         worst_in = fmax(worst_in, fabs(ol[i] - expect));
     }
     for (size_t i = close_at; i < n; i++) {
-        double expect = ref[i] * raised_cosine(1.0 - (double)(i + 1 - close_at) / (fade_out * RATE));
+        double expect =
+            ref[i] * raised_cosine(1.0 - (double)(i + 1 - close_at) / (fade_out * RATE));
         worst_out = fmax(worst_out, fabs(ol[i] - expect));
     }
     fprintf(stderr, "fade: worst deviation from raised cosine: in %.2e, out %.2e\n", worst_in,

@@ -79,7 +79,8 @@ static void test_create_and_migrate(void)
     const char *v1 =
         "CREATE TABLE sessions (id INTEGER PRIMARY KEY, started REAL NOT NULL, ended REAL,"
         " room TEXT, client TEXT, source TEXT, ended_how TEXT);"
-        "CREATE TABLE frames (session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        "CREATE TABLE frames (session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE "
+        "CASCADE,"
         " t REAL NOT NULL, breath_rate REAL, breath_depth REAL, ie_ratio REAL, breath_quality REAL,"
         " breath_state INTEGER, heart_rate REAL, rmssd REAL, rsa REAL, coherence REAL,"
         " heart_quality REAL, heart_state INTEGER, arousal REAL, pacer_rate REAL,"
@@ -128,7 +129,8 @@ static void test_crash_retention_delete(void)
         session_frame f = frame_at(old + i, 12);
         session_store_add_frame(s, a, &f, err, sizeof err);
     }
-    session_event mark = {.wall_s = old + 5, .kind = SESSION_EV_MARK, .detail = "zebra-secret-word"};
+    session_event mark = {
+        .wall_s = old + 5, .kind = SESSION_EV_MARK, .detail = "zebra-secret-word"};
     session_store_add_event(s, a, &mark, err, sizeof err);
     session_store_end(s, a, old + 10, "stop", err, sizeof err);
     int64_t b = session_store_start(s, now, "room", "B2", "lulld", err, sizeof err);
@@ -137,7 +139,7 @@ static void test_crash_retention_delete(void)
         session_store_add_frame(s, b, &f, err, sizeof err);
     }
     CHECK(session_store_commit(s, err, sizeof err) == 0, "%s", err);
-    session_store_close(s);   /* b never ended: as after a kill -9 */
+    session_store_close(s); /* b never ended: as after a kill -9 */
 
     s = session_store_open(path, SESSION_OPEN_WRITE, err, sizeof err);
     CHECK(s != NULL, "%s", err);
@@ -172,7 +174,8 @@ static void test_crash_retention_delete(void)
         size_t n = fread(buf, 1, sizeof buf, fp);
         fclose(fp);
         bool found = false;
-        for (size_t i = 0; i + 17 <= n && !found; i++) found = !memcmp(buf + i, "zebra-secret-word", 17);
+        for (size_t i = 0; i + 17 <= n && !found; i++)
+            found = !memcmp(buf + i, "zebra-secret-word", 17);
         CHECK(!found, "%s still holds the deleted session's text (%zu bytes)", files[k], n);
     }
 }
@@ -190,7 +193,7 @@ static void stall_hook(void *ud)
     if (__atomic_load_n(&s->armed, __ATOMIC_ACQUIRE)) {
         __atomic_store_n(&s->armed, 0, __ATOMIC_RELEASE);
         sem_post(&s->entered);
-        sem_wait(&s->release);   /* the writer is stuck here, as on a dead disk */
+        sem_wait(&s->release); /* the writer is stuck here, as on a dead disk */
     }
 }
 
@@ -219,8 +222,12 @@ static void test_recorder(void)
     sem_init(&st.entered, 0, 0);
     sem_init(&st.release, 0, 0);
     st.armed = 0;
-    session_recorder_config c = {.path = path, .room = "room 1", .commit_interval_s = 0.1,
-                                 .queue_items = 64, .before_batch = stall_hook, .hook_ud = &st};
+    session_recorder_config c = {.path = path,
+                                 .room = "room 1",
+                                 .commit_interval_s = 0.1,
+                                 .queue_items = 64,
+                                 .before_batch = stall_hook,
+                                 .hook_ud = &st};
     session_recorder *r = session_recorder_create(&c, err, sizeof err);
     CHECK(r != NULL, "%s", err);
     if (!r) return;
@@ -316,7 +323,7 @@ static void test_summary_and_report(void)
     for (size_t i = 0; i < n; i++) {
         f[i] = frame_at(t0 + (double)i, (float)(14.0 - 8.0 * (double)i / (double)n));
         if (i >= 600 && i < 1200) f[i].coherence = 1.5f;
-        if (i >= 900 && i < 960) f[i].breath_state = 2;   /* a minute of lost breath signal */
+        if (i >= 900 && i < 960) f[i].breath_state = 2; /* a minute of lost breath signal */
     }
     session_summary s;
     session_summarize(f, n, t0, t0 + (double)n, &s);
@@ -342,7 +349,8 @@ static void test_summary_and_report(void)
     char path[512], err[256];
     path_in(path, sizeof path, "report.html");
     FILE *o = fopen(path, "w");
-    CHECK(o && session_report_write(o, &info, f, n, ev, 3, err, sizeof err) == 0, "report: %s", err);
+    CHECK(o && session_report_write(o, &info, f, n, ev, 3, err, sizeof err) == 0, "report: %s",
+          err);
     if (o) fclose(o);
     free(f);
     o = fopen(path, "r");
@@ -379,7 +387,10 @@ typedef struct captured {
 } captured;
 
 static void cap_start(void *ud, double wall_s) { (void)ud, (void)wall_s; }
-static void cap_stop(void *ud, double wall_s, const char *how) { (void)ud, (void)wall_s, (void)how; }
+static void cap_stop(void *ud, double wall_s, const char *how)
+{
+    (void)ud, (void)wall_s, (void)how;
+}
 static void cap_frame(void *ud, const session_frame *f) { (void)ud, (void)f; }
 static void cap_event(void *ud, double wall_s, const char *kind, const char *detail)
 {
@@ -393,7 +404,7 @@ static void cap_event(void *ud, double wall_s, const char *kind, const char *det
 
 typedef struct release_ctx {
     session_tracker *t;
-    double wall0, clock;      /* the wall clock at stream time 0, and stream time now */
+    double wall0, clock; /* the wall clock at stream time 0, and stream time now */
     int calls;
 } release_ctx;
 
@@ -407,13 +418,19 @@ static void on_release(void *ctx, const release_event *ev)
 static void test_release_record(void)
 {
     captured cap = {0};
-    session_sink sink = {.ud = &cap, .start = cap_start, .stop = cap_stop, .frame = cap_frame,
-                         .event = cap_event};
+    session_sink sink = {
+        .ud = &cap, .start = cap_start, .stop = cap_stop, .frame = cap_frame, .event = cap_event};
     session_tracker t;
     session_tracker_init(&t, &sink);
-    release_event fake = {.start_s = 1, .end_s = 2, .evidence = RELEASE_SIGH, .sigh_ratio = 2,
-                          .irregularity = NAN, .hold_s = NAN, .surge_bpm = NAN};
-    CHECK(!session_tracker_release(&t, &fake, 1e9, 3) && cap.n == 0, "a release outside a session is not recorded");
+    release_event fake = {.start_s = 1,
+                          .end_s = 2,
+                          .evidence = RELEASE_SIGH,
+                          .sigh_ratio = 2,
+                          .irregularity = NAN,
+                          .hold_s = NAN,
+                          .surge_bpm = NAN};
+    CHECK(!session_tracker_release(&t, &fake, 1e9, 3) && cap.n == 0,
+          "a release outside a session is not recorded");
 
     const double wall0 = 1.7e9;
     lull_engine_status st;
@@ -456,7 +473,8 @@ static void test_release_record(void)
     printf("  release: at %.1f s (sigh at %.0f..%.0f s), \"%s\", span %.0f s\n", start, sigh_at,
            sigh_at + period, rel->detail, span);
     /* The sigh is known when its inhale peaks, 2.5 s into the cycle. */
-    CHECK(start >= sigh_at && start <= sigh_at + period, "release starts at %.1f s, not in the sigh", start);
+    CHECK(start >= sigh_at && start <= sigh_at + period,
+          "release starts at %.1f s, not in the sigh", start);
     CHECK(strstr(rel->detail, "sigh 2.") != NULL, "evidence: %s", rel->detail);
     /* It ends after SETTLE_S = 20 s without evidence, the breathing regular. */
     CHECK(span >= 20.0 && span <= 40.0, "span %.0f s (20..40)", span);
@@ -483,10 +501,12 @@ static void test_release_record(void)
         if (!strcmp(back[i].kind, SESSION_EV_RELEASE)) got = &back[i];
     CHECK(got && !strcmp(got->detail, rel->detail) && fabs(got->wall_s - rel->wall_s) < 1e-3,
           "release event read back from the store");
-    session_info info = {.id = id, .started_s = wall0, .ended_s = wall0 + (double)n, .frames = (long)n};
+    session_info info = {
+        .id = id, .started_s = wall0, .ended_s = wall0 + (double)n, .frames = (long)n};
     path_in(path, sizeof path, "release.html");
     FILE *o = fopen(path, "w");
-    CHECK(o && session_report_write(o, &info, fr, n, back, (size_t)(nb > 0 ? nb : 0), err, sizeof err) == 0,
+    CHECK(o && session_report_write(o, &info, fr, n, back, (size_t)(nb > 0 ? nb : 0), err,
+                                    sizeof err) == 0,
           "report: %s", err);
     if (o) fclose(o);
     o = fopen(path, "r");

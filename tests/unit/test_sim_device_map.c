@@ -61,8 +61,8 @@ static void expect_error(const char *text, const char *fragment)
     device_map_init(&m);
     char err[512] = "";
     int rc = device_map_parse(&m, text, "x.map", err, sizeof err);
-    CHECK(rc == -1 && strstr(err, fragment) && m.n == 0, "\"%s\" -> \"%s\" (want \"%s\")", text, err,
-          fragment);
+    CHECK(rc == -1 && strstr(err, fragment) && m.n == 0, "\"%s\" -> \"%s\" (want \"%s\")", text,
+          err, fragment);
 }
 
 static void test_errors(void)
@@ -77,11 +77,13 @@ static void test_errors(void)
     expect_error("/a -> /lull/bio/rr rate=25\n", "x.map:1: rate applies to waveforms");
     expect_error("/a -> /lull/bio/ppg colour=red\n", "x.map:1: unknown option");
     expect_error("/a -> /lull/bio/ppg arg=3 args=2\n", "x.map:1: arg=3 is not among");
-    expect_error("/a -> /lull/bio/ppg\n\n/a -> /lull/bio/ecg\n", "x.map:3: /a is already mapped (x.map:1)");
+    expect_error("/a -> /lull/bio/ppg\n\n/a -> /lull/bio/ecg\n",
+                 "x.map:3: /a is already mapped (x.map:1)");
     expect_error("/a -> /lull/bio/ppg type=d\n", "x.map:1: type must be");
     /* One address, several signals: one rule per argument, agreeing on the message. */
     expect_error("/a -> /lull/bio/ecg arg=1 args=3\n/a -> /lull/bio/resp\n",
-                 "x.map:2: /a is already mapped (x.map:1); one address feeds several signals only with arg=N");
+                 "x.map:2: /a is already mapped (x.map:1); one address feeds several signals only "
+                 "with arg=N");
     expect_error("/a -> /lull/bio/ecg arg=1 args=3\n/a -> /lull/bio/resp arg=1 args=3\n",
                  "x.map:2: argument 1 of /a is already mapped (x.map:1)");
     expect_error("/a -> /lull/bio/ecg arg=1 args=3\n/a -> /lull/bio/resp arg=0\n",
@@ -132,7 +134,8 @@ static void test_polar(void)
     const device_rule *r = device_map_rule_for(&m, SENSOR_RR);
     float ms = 1000.0f;
     lo_message dev = device_rule_message(r, &ms, 1);
-    CHECK(dev && !strcmp(lo_message_get_types(dev), "i") && arg_i(lo_message_get_argv(dev)[0]) == 1024,
+    CHECK(dev && !strcmp(lo_message_get_types(dev), "i") &&
+              arg_i(lo_message_get_argv(dev)[0]) == 1024,
           "1000 ms -> 1024 units as int32");
     lo_message_free(dev);
     CHECK(device_map_translate(&m, "/polar/2/ibi", "i", NULL, 0, &kind, v, 32, &n, NULL, &why) == 0,
@@ -144,9 +147,9 @@ static void test_mindmonitor(void)
     device_map m;
     load_shipped(&m, "mindmonitor");
     lo_message msg = lo_message_new();
-    lo_message_add_float(msg, 11.0f);   /* ambient */
-    lo_message_add_float(msg, 222.5f);  /* infrared */
-    lo_message_add_float(msg, 33.0f);   /* red */
+    lo_message_add_float(msg, 11.0f);  /* ambient */
+    lo_message_add_float(msg, 222.5f); /* infrared */
+    lo_message_add_float(msg, 33.0f);  /* red */
     enum sensor_kind kind;
     float v[32];
     int n = 0;
@@ -165,7 +168,8 @@ static void test_mindmonitor(void)
     /* Reverse: three floats, the value at index 1. */
     float x = 5.0f;
     lo_message dev = device_rule_message(r, &x, 1);
-    CHECK(dev && !strcmp(lo_message_get_types(dev), "fff") && arg_f(lo_message_get_argv(dev)[1]) == 5.0f,
+    CHECK(dev && !strcmp(lo_message_get_types(dev), "fff") &&
+              arg_f(lo_message_get_argv(dev)[1]) == 5.0f,
           "played as ,fff with IR at index 1");
     lo_message_free(dev);
     CHECK(!device_rule_message(r, v, 2), "an indexed rule carries one sample per message");
@@ -176,8 +180,8 @@ static void test_bitalino_and_batches(void)
     device_map m;
     load_shipped(&m, "bitalino");
     lo_message msg = lo_message_new();
-    lo_message_add_int32(msg, 512);   /* mid-scale: 0 mV */
-    lo_message_add_int32(msg, 853);   /* +1.0 mV */
+    lo_message_add_int32(msg, 512); /* mid-scale: 0 mV */
+    lo_message_add_int32(msg, 853); /* +1.0 mV */
     lo_message_add_string(msg, "x");
     enum sensor_kind kind;
     float v[32];
@@ -242,7 +246,8 @@ static void test_riot(void)
     n = device_map_translate_all(&m, "/0/bitalino", lo_message_get_types(back),
                                  lo_message_get_argv(back), 7, v, 32, outs, 4, &why, NULL);
     CHECK(n == -1 && strstr(why, "fewer arguments"), "cut message refused whole: %d %s", n, why);
-    CHECK(device_map_translate_all(&m, "/1/bitalino", "i", NULL, 0, v, 32, outs, 4, &why, NULL) == 0,
+    CHECK(device_map_translate_all(&m, "/1/bitalino", "i", NULL, 0, v, 32, outs, 4, &why, NULL) ==
+              0,
           "another module ID is not mapped");
     lo_message_free(back);
     lo_message_free(msg);

@@ -14,7 +14,7 @@ typedef struct stats {
     int beats;
     double rr_sum, diff_sq;
     double last_rr;
-    double dd_inhale, dd_exhale;   /* summed successive RR differences by breath half */
+    double dd_inhale, dd_exhale; /* summed successive RR differences by breath half */
     int n_inhale, n_exhale;
     long ticks, silent, artifact;
 } stats;
@@ -86,8 +86,7 @@ static void test_steady_and_stressed(void)
     CHECK(fabs(heart_rate(&sx) - 88.0) < 3.0, "stressed heart rate %.1f", heart_rate(&sx));
     CHECK(rmssd(&sx) < 0.5 * rmssd(&st), "stressed RMSSD %.1f ms vs steady %.1f ms", rmssd(&sx),
           rmssd(&st));
-    CHECK(rmssd(&st) > 15 && rmssd(&st) < 80, "steady RMSSD %.1f ms is physiological",
-          rmssd(&st));
+    CHECK(rmssd(&st) > 15 && rmssd(&st) < 80, "steady RMSSD %.1f ms is physiological", rmssd(&st));
 
     /* RSA: heart rate rises over the inhale (intervals shorten), falls over the exhale. */
     CHECK(st.dd_inhale / st.n_inhale < -5.0, "inhale: mean RR change %.1f ms",
@@ -154,8 +153,7 @@ static void test_follower(void)
     client_model_init(&m, CLIENT_FOLLOWER, 5);
     run(&m, 0, 240, &s, 11.5);
     run(&m, 240, 360, &s, 11.5);
-    CHECK(fabs(breath_rate(&s) - 11.5) < 0.4, "follows a pacer at 11.5/min: %.2f",
-          breath_rate(&s));
+    CHECK(fabs(breath_rate(&s) - 11.5) < 0.4, "follows a pacer at 11.5/min: %.2f", breath_rate(&s));
     /* A pacer far below (8/min, 6 below 14): too slow to follow, it stays near 14. */
     client_model_init(&m, CLIENT_FOLLOWER, 5);
     run(&m, 0, 240, &s, 8.0);
@@ -186,7 +184,7 @@ static void test_waveforms(void)
     }
     int r_ok = 0, delay_ok = 0, checked = 0;
     for (int b = 1; b + 1 < nb; b++) {
-        long i0 = lround(beat_t[b] * CLIENT_ECG_FS) - 1;   /* ticks are 1-based */
+        long i0 = lround(beat_t[b] * CLIENT_ECG_FS) - 1; /* ticks are 1-based */
         if (i0 < 5 || i0 + 125 >= N) continue;
         checked++;
         float peak = -1e9f;
@@ -249,7 +247,8 @@ static void test_spec(void)
             beats++;
         }
         double bpm = 60.0 * (beats - 1) / (last - first);
-        CHECK(fabs(bpm - want) < 0.015 * want, "heart=%g: mean rate %.2f bpm over 300 s", want, bpm);
+        CHECK(fabs(bpm - want) < 0.015 * want, "heart=%g: mean rate %.2f bpm over 300 s", want,
+              bpm);
     }
 }
 

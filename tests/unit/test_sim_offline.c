@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "records/record.h"
 #include "records/wfdb_record.h"
-#include "check.h"
 #include "sim/offline_features.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -61,7 +61,7 @@ static void test_record(void)
             double t = rec->ann[i].sample / rec->ann_fs;
             beats += t >= 60 && t < 300 && wfdb_code_is_beat(rec->ann[i].code);
         }
-        double want = beats / 4.0;   /* per minute over 240 s */
+        double want = beats / 4.0; /* per minute over 240 s */
         CHECK(fabs(got - want) < 3.0, "heart rate %.1f bpm vs %.1f from the labels", got, want);
     }
     bio_record_free(rec);
@@ -95,10 +95,11 @@ static void test_dropouts(void)
     }
     bio_pipeline_counters c;
     offline_features_counters(o, &c);
-    CHECK(c.gaps[BIO_ECG] >= 3, "%llu gaps seen by the pipeline", (unsigned long long)c.gaps[BIO_ECG]);
+    CHECK(c.gaps[BIO_ECG] >= 3, "%llu gaps seen by the pipeline",
+          (unsigned long long)c.gaps[BIO_ECG]);
     CHECK(stale > frames / 100, "breath stale in %d of %d frames (gaps)", stale, frames);
-    CHECK(nb > frames * 6 / 10 && nh > frames * 6 / 10, "ok most of the time: breath %d heart %d of %d",
-          nb, nh, frames);
+    CHECK(nb > frames * 6 / 10 && nh > frames * 6 / 10,
+          "ok most of the time: breath %d heart %d of %d", nb, nh, frames);
     double b = median(br, nb), h = median(hr, nh);
     CHECK(fabs(b - 12.0) < 1.0, "breath %.2f/min through dropouts", b);
     CHECK(fabs(h - 68.0) < 4.0, "heart %.1f bpm through dropouts", h);

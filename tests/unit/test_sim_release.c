@@ -40,7 +40,7 @@ static void track(outcome *o, const lull_features *f)
     o->release_frames += on;
     episode *last = o->n ? &o->ep[o->n - 1] : NULL;
     if (on && (!last || isfinite(last->end)) && o->n < MAX_EPISODES) {
-        o->ep[o->n++] = (episode){ f->time_s, NAN, f->release_evidence };
+        o->ep[o->n++] = (episode){f->time_s, NAN, f->release_evidence};
     } else if (on && last) {
         last->evidence |= f->release_evidence;
     } else if (!on && last && !isfinite(last->end)) {
@@ -81,8 +81,8 @@ static const struct {
     double start, end;
     unsigned bit;
 } k_truth[] = {
-    { 90, 100, RELEASE_SIGH },   { 200, 210, RELEASE_SIGH }, { 260, 320, RELEASE_IRREGULAR },
-    { 420, 430, RELEASE_SIGH },  { 480, 500, RELEASE_HOLD }, { 600, 610, RELEASE_SIGH },
+    {90, 100, RELEASE_SIGH},  {200, 210, RELEASE_SIGH}, {260, 320, RELEASE_IRREGULAR},
+    {420, 430, RELEASE_SIGH}, {480, 500, RELEASE_HOLD}, {600, 610, RELEASE_SIGH},
 };
 #define TRUTHS ((int)(sizeof k_truth / sizeof k_truth[0]))
 
@@ -104,7 +104,8 @@ static void test_release_profile(void)
     for (int i = 0; i < o.n; i++) {
         bool explained = false;
         for (int k = 0; k < TRUTHS; k++)
-            explained |= o.ep[i].start >= k_truth[k].start - 35.0 && o.ep[i].start <= k_truth[k].end + 15.0;
+            explained |=
+                o.ep[i].start >= k_truth[k].start - 35.0 && o.ep[i].start <= k_truth[k].end + 15.0;
         CHECK(explained, "release at %.1f s matches no release of the client", o.ep[i].start);
     }
     /* The heart surge of the sobbing episode is seen. */
@@ -168,8 +169,10 @@ static void run_loop(client_profile p, double seconds, uint64_t seed, outcome *o
         /* A step down below the client's rate: guiding. */
         if (isfinite(prev_pacer) && st.pacer_rate < prev_pacer - 1e-6 &&
             !(isfinite(f.breath_rate) && st.pacer_rate >= f.breath_rate - 0.01)) {
-            if (f.release >= 0.5f) o->steps_down_in_release++;
-            else o->steps_down_outside++;
+            if (f.release >= 0.5f)
+                o->steps_down_in_release++;
+            else
+                o->steps_down_outside++;
         }
         prev_pacer = st.pacer_rate;
     }

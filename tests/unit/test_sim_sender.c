@@ -58,8 +58,7 @@ static int on_any(const char *path, const char *types, lo_arg **argv, int argc, 
 
 static void drain(lo_server srv)
 {
-    for (int idle = 0; idle < 20;)
-        idle = lo_server_recv_noblock(srv, 5) > 0 ? 0 : idle + 1;
+    for (int idle = 0; idle < 20;) idle = lo_server_recv_noblock(srv, 5) > 0 ? 0 : idle + 1;
 }
 
 static sensor_sender *open_sender(lo_server srv, const char *dialect, const double rates[3])

@@ -98,7 +98,8 @@ static void test_formats_and_conversion(void)
               s->sample_rate);
         double worst = 0;
         for (uint64_t f = 0; f < s->frames; f++)
-            worst = fmax(worst, fabs(s->data[0][f] - (float)(0.5 * sin(2 * M_PI * 1000 * f / 48000.0))));
+            worst = fmax(worst,
+                         fabs(s->data[0][f] - (float)(0.5 * sin(2 * M_PI * 1000 * f / 48000.0))));
         CHECK(worst < 1e-6, "same-rate samples differ by %g", worst);
         sound_bank_release(b, s);
     }
@@ -117,7 +118,8 @@ static void test_formats_and_conversion(void)
         /* Measure away from the click (at 1 s) and the file's edges. */
         double hz_l = ac_zero_cross_hz(s->data[0] + 4800, (size_t)(43200 - 4800), 48000.0);
         double hz_r = ac_zero_cross_hz(s->data[1] + 4800, (size_t)(43200 - 4800), 48000.0);
-        double level_db = 20 * log10(ac_rms(s->data[0] + 4800, (size_t)(43200 - 4800)) / (0.5 / sqrt(2.0)));
+        double level_db =
+            20 * log10(ac_rms(s->data[0] + 4800, (size_t)(43200 - 4800)) / (0.5 / sqrt(2.0)));
         uint64_t peak_at = 0;
         for (uint64_t f = 44000; f < 52000 && f < s->frames; f++)
             if (fabsf(s->data[0][f]) > fabsf(s->data[0][peak_at])) peak_at = f;
@@ -141,7 +143,8 @@ static void test_formats_and_conversion(void)
     s = sound_bank_acquire(b, "tone.ogg", NULL, err, sizeof err);
     CHECK(s, "tone.ogg: %s", err);
     if (s) {
-        double level_db = 20 * log10(ac_rms(s->data[0] + 4800, (size_t)(43200 - 4800)) / (0.5 / sqrt(2.0)));
+        double level_db =
+            20 * log10(ac_rms(s->data[0] + 4800, (size_t)(43200 - 4800)) / (0.5 / sqrt(2.0)));
         double hz = ac_zero_cross_hz(s->data[0] + 4800, (size_t)(43200 - 4800), 48000.0);
         fprintf(stderr, "Ogg Vorbis: %llu frames, %.3f Hz (500), level %+.3f dB\n",
                 (unsigned long long)s->frames, hz, level_db);
@@ -153,8 +156,8 @@ static void test_formats_and_conversion(void)
     }
     sound_bank_stats st;
     sound_bank_get_stats(b, &st);
-    CHECK(st.sounds == 0 && st.bytes == 0, "released sounds still held: %zu, %llu bytes",
-          st.sounds, (unsigned long long)st.bytes);
+    CHECK(st.sounds == 0 && st.bytes == 0, "released sounds still held: %zu, %llu bytes", st.sounds,
+          (unsigned long long)st.bytes);
     sound_bank_destroy(b);
 }
 
@@ -190,7 +193,8 @@ static void test_sharing(void)
     write_sound(g_dir2, "both.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, 100, 0.0, 0, 0);
     write_sound(g_dir, "both.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, 200, 0.0, 0, 0);
     a = sound_bank_acquire(b, "both.wav", NULL, err, sizeof err);
-    CHECK(a && a->frames == 200, "both.wav: the first directory's file (200 frames) must win, got %llu",
+    CHECK(a && a->frames == 200,
+          "both.wav: the first directory's file (200 frames) must win, got %llu",
           a ? (unsigned long long)a->frames : 0ull);
     sound_bank_release(b, a);
     write_sound(g_dir2, "second.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, 50, 0.0, 0, 0);
@@ -242,8 +246,8 @@ static void test_refusals(void)
     expect_refusal(b, "text.wav", SOUND_ERR_UNSUPPORTED, "text.wav");
 
     /* A FLAC file whose frames are garbled after the header: libsndfile's reason. */
-    write_sound(g_dir, "corrupt.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 48000, 2, 48000, 0.5,
-                440, UINT64_MAX);
+    write_sound(g_dir, "corrupt.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 48000, 2, 48000, 0.5, 440,
+                UINT64_MAX);
     char path[512];
     path_in(path, sizeof path, g_dir, "corrupt.flac");
     FILE *f = fopen(path, "r+b");
@@ -257,7 +261,8 @@ static void test_refusals(void)
     write_sound(g_dir, "six.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 48000, 6, 480, 0.1, 100,
                 UINT64_MAX);
     expect_refusal(b, "six.wav", SOUND_ERR_CHANNELS, "6 channels");
-    write_sound(g_dir, "empty.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 48000, 1, 0, 0, 0, UINT64_MAX);
+    write_sound(g_dir, "empty.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 48000, 1, 0, 0, 0,
+                UINT64_MAX);
     expect_refusal(b, "empty.wav", SOUND_ERR_EMPTY, "0 frames");
     /* 601 s at 1 kHz, 8-bit: a small file that is too long. */
     write_sound(g_dir, "long.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_U8, 1000, 1, 601000, 0.1, 50,

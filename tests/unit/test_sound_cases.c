@@ -80,9 +80,11 @@ static double fft_peak_hz(const float *x, size_t a, size_t b, double rate)
         double m = out[k][0] * out[k][0] + out[k][1] * out[k][1];
         if (m > best_m) best_m = m, best = k;
     }
-    double l = log(out[best - 1][0] * out[best - 1][0] + out[best - 1][1] * out[best - 1][1] + 1e-300);
+    double l =
+        log(out[best - 1][0] * out[best - 1][0] + out[best - 1][1] * out[best - 1][1] + 1e-300);
     double c = log(best_m + 1e-300);
-    double r = log(out[best + 1][0] * out[best + 1][0] + out[best + 1][1] * out[best + 1][1] + 1e-300);
+    double r =
+        log(out[best + 1][0] * out[best + 1][0] + out[best + 1][1] * out[best + 1][1] + 1e-300);
     double d = (l - 2 * c + r) != 0 ? 0.5 * (l - r) / (l - 2 * c + r) : 0;
     fftw_destroy_plan(plan);
     fftw_free(in);
@@ -93,21 +95,24 @@ static double fft_peak_hz(const float *x, size_t a, size_t b, double rate)
 /* ---- writing WAV files byte by byte ------------------------------------------- */
 
 typedef struct wav_spec {
-    uint16_t tag;          /* 1 PCM, 3 IEEE float, 0xFFFE extensible */
-    uint16_t channels;     /* as declared (0 allowed: the fault) */
+    uint16_t tag;      /* 1 PCM, 3 IEEE float, 0xFFFE extensible */
+    uint16_t channels; /* as declared (0 allowed: the fault) */
     uint32_t rate;
-    uint16_t container;    /* bytes per sample */
-    uint16_t valid_bits;   /* significant bits, left-justified in the container */
-    bool is_float;         /* the extensible sub-format GUID: float, else PCM */
-    uint32_t mask;         /* extensible channel mask */
+    uint16_t container;  /* bytes per sample */
+    uint16_t valid_bits; /* significant bits, left-justified in the container */
+    bool is_float;       /* the extensible sub-format GUID: float, else PCM */
+    uint32_t mask;       /* extensible channel mask */
     bool fact;
-    int64_t riff_size;     /* -1: the true size */
-    int64_t data_size;     /* -1: the true size */
-    uint64_t frames;       /* frames of audio actually written */
-    double hz[2], amp[2];  /* a sine per channel, phase 0 at frame 0 */
+    int64_t riff_size;    /* -1: the true size */
+    int64_t data_size;    /* -1: the true size */
+    uint64_t frames;      /* frames of audio actually written */
+    double hz[2], amp[2]; /* a sine per channel, phase 0 at frame 0 */
 } wav_spec;
 
-static void put16(FILE *f, uint32_t v) { fputc((int)(v & 255), f), fputc((int)((v >> 8) & 255), f); }
+static void put16(FILE *f, uint32_t v)
+{
+    fputc((int)(v & 255), f), fputc((int)((v >> 8) & 255), f);
+}
 static void put32(FILE *f, uint32_t v) { put16(f, v & 0xFFFF), put16(f, v >> 16); }
 
 static void write_wav(const char *rel, const wav_spec *w)
@@ -165,7 +170,8 @@ static void write_wav(const char *rel, const wav_spec *w)
             double q = round(v * full);
             if (q > full - 1) q = full - 1;
             int64_t s = (int64_t)q * ((int64_t)1 << (w->container * 8 - w->valid_bits));
-            for (uint32_t b = 0; b < w->container; b++) fputc((int)((uint64_t)s >> (8 * b)) & 255, f);
+            for (uint32_t b = 0; b < w->container; b++)
+                fputc((int)((uint64_t)s >> (8 * b)) & 255, f);
         }
     fclose(f);
 }
@@ -271,16 +277,22 @@ static void test_ext24(double rate)
     /* Variants: 24-bit packed extensible at 44.1 kHz (stereo, no fact), 32-bit float
      * extensible, 20 valid bits in 24, 16-bit extensible with mask 0, 24 in 32 stereo
      * at 96 kHz. */
-    write_wav("v_ext24_44k.wav", &(wav_spec){0xFFFE, 2, 44100, 3, 24, false, 0x3, false, -1, -1,
-                                             44100, {1000, 1500}, {0.5, 0.25}});
-    write_wav("v_extfloat_48k.wav", &(wav_spec){0xFFFE, 1, 48000, 4, 32, true, 0x4, true, -1, -1,
-                                                24000, {750}, {0.5}});
-    write_wav("v_ext20in24_32k.wav", &(wav_spec){0xFFFE, 1, 32000, 3, 20, false, 0x4, true, -1,
-                                                 -1, 32000, {500}, {0.5}});
-    write_wav("v_ext16_mask0.wav", &(wav_spec){0xFFFE, 2, 48000, 2, 16, false, 0, false, -1, -1,
-                                               48000, {1000, 1500}, {0.5, 0.25}});
-    write_wav("v_ext24in32_96k.wav", &(wav_spec){0xFFFE, 2, 96000, 4, 24, false, 0x3, true, -1, -1,
-                                                 96000, {1000, 1500}, {0.5, 0.25}});
+    write_wav(
+        "v_ext24_44k.wav",
+        &(wav_spec){
+            0xFFFE, 2, 44100, 3, 24, false, 0x3, false, -1, -1, 44100, {1000, 1500}, {0.5, 0.25}});
+    write_wav("v_extfloat_48k.wav",
+              &(wav_spec){0xFFFE, 1, 48000, 4, 32, true, 0x4, true, -1, -1, 24000, {750}, {0.5}});
+    write_wav("v_ext20in24_32k.wav",
+              &(wav_spec){0xFFFE, 1, 32000, 3, 20, false, 0x4, true, -1, -1, 32000, {500}, {0.5}});
+    write_wav(
+        "v_ext16_mask0.wav",
+        &(wav_spec){
+            0xFFFE, 2, 48000, 2, 16, false, 0, false, -1, -1, 48000, {1000, 1500}, {0.5, 0.25}});
+    write_wav(
+        "v_ext24in32_96k.wav",
+        &(wav_spec){
+            0xFFFE, 2, 96000, 4, 24, false, 0x3, true, -1, -1, 96000, {1000, 1500}, {0.5, 0.25}});
     tone_expect stereo = {2, 1.0, {-6.02, -12.04}, {-9.03, -15.05}, {1000, 1500}, 0.1, 0.9};
     check_tone(b, "v_ext24_44k.wav", &stereo);
     check_tone(b, "v_ext16_mask0.wav", &stereo);
@@ -301,14 +313,28 @@ static void test_streamed(double rate)
     /* Variants: 24-bit stereo at 22.05 kHz streamed with 0xFFFFFFFF; float with data
      * size 0 and RIFF size 0; a data size far past the end (0x7FFFFFF0: 2 GiB) whose
      * header must not size the allocation; an odd tail (half a frame) dropped. */
-    write_wav("v_stream24_22k.wav", &(wav_spec){1, 2, 22050, 3, 24, false, 0, false, 0xFFFFFFFF,
-                                                0xFFFFFFFF, 16538, {500, 500}, {0.5, 0.5}});
-    write_wav("v_streamfloat_zero.wav", &(wav_spec){3, 1, 48000, 4, 32, false, 0, false, 0, 0, 36000,
-                                                    {500}, {0.5}});
-    write_wav("v_stream_2gib.wav", &(wav_spec){1, 1, 16000, 2, 16, false, 0, false, 0x7FFFFFF8,
-                                               0x7FFFFFF0, 12000, {500}, {0.5}});
-    check_tone(b, "v_stream24_22k.wav", &(tone_expect){2, 16538.0 / 22050, {-6.02, -6.02},
-                                                       {-9.03, -9.03}, {500, 500}, 0.1, 0.7});
+    write_wav("v_stream24_22k.wav", &(wav_spec){1,
+                                                2,
+                                                22050,
+                                                3,
+                                                24,
+                                                false,
+                                                0,
+                                                false,
+                                                0xFFFFFFFF,
+                                                0xFFFFFFFF,
+                                                16538,
+                                                {500, 500},
+                                                {0.5, 0.5}});
+    write_wav("v_streamfloat_zero.wav",
+              &(wav_spec){3, 1, 48000, 4, 32, false, 0, false, 0, 0, 36000, {500}, {0.5}});
+    write_wav(
+        "v_stream_2gib.wav",
+        &(wav_spec){
+            1, 1, 16000, 2, 16, false, 0, false, 0x7FFFFFF8, 0x7FFFFFF0, 12000, {500}, {0.5}});
+    check_tone(
+        b, "v_stream24_22k.wav",
+        &(tone_expect){2, 16538.0 / 22050, {-6.02, -6.02}, {-9.03, -9.03}, {500, 500}, 0.1, 0.7});
     check_tone(b, "v_streamfloat_zero.wav", &t);
     sound_bank_stats before, after;
     sound_bank_get_stats(b, &before);
@@ -317,7 +343,8 @@ static void test_streamed(double rate)
     sound_bank_get_stats(b, &after);
     printf("  v_stream_2gib.wav held as %.1f KiB\n", (after.bytes - before.bytes) / 1024.0);
     CHECK(after.bytes - before.bytes <= (uint64_t)(0.76 * rate) * sizeof(float),
-          "a 0x7FFFFFF0 data size is held as %llu bytes", (unsigned long long)(after.bytes - before.bytes));
+          "a 0x7FFFFFF0 data size is held as %llu bytes",
+          (unsigned long long)(after.bytes - before.bytes));
     sound_bank_release(b, s);
     sound_bank_destroy(b);
 }
@@ -334,20 +361,21 @@ static void test_tiny_bank(double rate)
      * LIST chunk after the empty data chunk (genuinely empty, not streamed), a lone
      * "RIFF", a header with half a frame of data. */
     write_bytes("v_empty.flac", "", 0);
-    write_wav("v_zero_ch_ext.wav", &(wav_spec){0xFFFE, 0, 48000, 3, 24, false, 0, false, -1, -1, 10,
-                                               {100}, {0.5}});
+    write_wav("v_zero_ch_ext.wav",
+              &(wav_spec){0xFFFE, 0, 48000, 3, 24, false, 0, false, -1, -1, 10, {100}, {0.5}});
     write_bytes("v_riff_only.wav", "RIFF", 4);
     {
         unsigned char w[44 + 12 + 1];
         char path[512];
-        write_wav("v_zero24_list.wav", &(wav_spec){1, 2, 48000, 3, 24, false, 0, false, -1, -1, 0,
-                                                   {100, 100}, {0.5, 0.5}});
+        write_wav(
+            "v_zero24_list.wav",
+            &(wav_spec){1, 2, 48000, 3, 24, false, 0, false, -1, -1, 0, {100, 100}, {0.5, 0.5}});
         snprintf(path, sizeof path, "%s/v_zero24_list.wav", g_dir);
         FILE *f = fopen(path, "ab");
         fwrite("LIST\x04\x00\x00\x00INFO", 1, 12, f);
         fclose(f);
-        write_wav("v_half_frame.wav", &(wav_spec){1, 1, 44100, 2, 16, false, 0, false, 0, 0, 0,
-                                                  {100}, {0.5}});
+        write_wav("v_half_frame.wav",
+                  &(wav_spec){1, 1, 44100, 2, 16, false, 0, false, 0, 0, 0, {100}, {0.5}});
         snprintf(path, sizeof path, "%s/v_half_frame.wav", g_dir);
         f = fopen(path, "ab");
         fputc(0x40, f);
@@ -435,7 +463,8 @@ static void test_streamed_oneshot(void)
         CHECK(finite_all(l, n) && finite_all(r, n), "%s: non-finite output", files[k]);
         CHECK(fabs(body + 9.03) < 0.5, "%s: one-shot RMS %.2f dBFS, want -9.03", files[k], body);
         CHECK(last / RATE > len - 0.05 && last / RATE < len + 0.02,
-              "%s: the one-shot ends at %.4f s, the sound lasts %.4f s", files[k], last / RATE, len);
+              "%s: the one-shot ends at %.4f s, the sound lasts %.4f s", files[k], last / RATE,
+              len);
         sound_bank_release(b, d);
     }
     free(l);
@@ -473,8 +502,13 @@ static bool activates(const char *plugin, const lull_sound *s)
     const lull_descriptor *d = ((lull_entry_fn)dlsym(dl, LULL_ENTRY_SYMBOL))()->descriptors[0];
     g_bound = s;
     g_log[0] = 0;
-    lull_host host = {.struct_size = sizeof(lull_host), .host_name = "lull", .host_version = "test",
-                      .node_name = "n", .seed = 1, .log = capture_log, .get_extension = host_ext};
+    lull_host host = {.struct_size = sizeof(lull_host),
+                      .host_name = "lull",
+                      .host_version = "test",
+                      .node_name = "n",
+                      .seed = 1,
+                      .log = capture_log,
+                      .get_extension = host_ext};
     void *self = d->create(d, &host);
     bool ok = d->activate(self, RATE, LULL_MAX_BLOCK);
     if (ok) d->deactivate(self);
@@ -491,7 +525,8 @@ static void check_tiny_nodes(const lull_sound *s)
     float *l = calloc(n, sizeof(float)), *r = calloc(n, sizeof(float));
     run_sampler(s, ONESHOT, l, r, n);
     double pk = fmax(peak_of(l, 0, n), peak_of(r, 0, n));
-    double after = fmax(peak_of(l, (size_t)(0.010 * RATE), n), peak_of(r, (size_t)(0.010 * RATE), n));
+    double after =
+        fmax(peak_of(l, (size_t)(0.010 * RATE), n), peak_of(r, (size_t)(0.010 * RATE), n));
     printf("  %-24s one-shot: peak %.4f, peak from 10 ms on %g\n", s->path, pk, after);
     CHECK(finite_all(l, n) && finite_all(r, n) && pk <= 0.6, "%s one-shot: peak %g", s->path, pk);
     CHECK(after == 0.0, "%s one-shot: not silent from 10 ms on (peak %g)", s->path, after);
@@ -526,10 +561,11 @@ static void test_tiny_nodes(void)
     sound_bank *b = sound_bank_create(RATE, dirs);
     /* Variants: 2 frames (mono), 3 frames stereo at 44.1 kHz, 1 frame of full scale
      * stereo float. */
-    write_wav("v_two_frames.wav", &(wav_spec){1, 1, 48000, 2, 16, false, 0, false, -1, -1, 2,
-                                              {12000}, {0.5}});
-    write_wav("v_three_stereo.wav", &(wav_spec){1, 2, 44100, 2, 16, false, 0, false, -1, -1, 3,
-                                                {11025, 5512.5}, {0.5, 0.5}});
+    write_wav("v_two_frames.wav",
+              &(wav_spec){1, 1, 48000, 2, 16, false, 0, false, -1, -1, 2, {12000}, {0.5}});
+    write_wav(
+        "v_three_stereo.wav",
+        &(wav_spec){1, 2, 44100, 2, 16, false, 0, false, -1, -1, 3, {11025, 5512.5}, {0.5, 0.5}});
     {
         unsigned char hdr[52] = "RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x03\x00\x02\x00"
                                 "\x80\xbb\x00\x00\x00\xdc\x05\x00\x08\x00\x20\x00"
@@ -602,11 +638,15 @@ static void check_seam(const char *rel, double hz[2], double rms_db[2], double x
                 e += dd * dd;
             }
             e /= (double)(len / 2);
-            if (e < best) second = best < second ? best : second, best = e, best_lag = lag;
-            else if (e < second && (lag > best_lag + 48 || lag + 48 < best_lag)) second = e;
+            if (e < best)
+                second = best < second ? best : second, best = e, best_lag = lag;
+            else if (e < second && (lag > best_lag + 48 || lag + 48 < best_lag))
+                second = e;
         }
         double f_all = fft_peak_hz(x, 0, n, RATE);
-        double f_seg = ac_zero_cross_hz(x + (size_t)(0.1 * RATE), (size_t)(period - (size_t)(0.06 * RATE) - (size_t)(0.1 * RATE)), RATE);
+        double f_seg =
+            ac_zero_cross_hz(x + (size_t)(0.1 * RATE),
+                             (size_t)(period - (size_t)(0.06 * RATE) - (size_t)(0.1 * RATE)), RATE);
         printf("    ch %u: max step %.5f at %.4f s; 50 ms RMS %.2f..%.2f dBFS (want %.2f +-3); "
                "repeats every %zu frames (%.4f s; residual %.2g, next best %.2g); %.3f Hz "
                "(FFT, 3 s), %.3f Hz (between seams)\n",
@@ -618,7 +658,8 @@ static void check_seam(const char *rel, double hz[2], double rms_db[2], double x
                   rel, c, lo, hi);
         else /* docs/nodes.md, sampler: ends in opposite phase dip mid-seam (known limit) */
             printf("    (ends in opposite phase: the mid-seam dip to %.2f dBFS is the documented "
-                   "limit of a fixed crossfade law, not checked)\n", lo);
+                   "limit of a fixed crossfade law, not checked)\n",
+                   lo);
         CHECK(best_lag + 1 >= period && best_lag <= period + 1 && best < 1e-6,
               "%s ch %u: repeats every %zu frames (residual %g), documented %zu", rel, c, best_lag,
               best, period);
@@ -639,12 +680,13 @@ static void test_seam(void)
     /* Variants: half a period over (the ends meet in opposite phase: a plain
      * equal-power fade would dip to silence), at a longer crossfade; 0.1 of a period
      * over at 44.1 kHz; stereo with a different mismatch per channel. */
-    write_wav("v_seam_half.wav", &(wav_spec){1, 1, 48000, 2, 16, false, 0, false, -1, -1, 36240,
-                                             {100}, {0.5}});
-    write_wav("v_seam_tenth_44k.wav", &(wav_spec){1, 1, 44100, 2, 16, false, 0, false, -1, -1,
-                                                  33120, {100}, {0.5}});
-    write_wav("v_seam_stereo.wav", &(wav_spec){1, 2, 48000, 3, 24, false, 0, false, -1, -1, 36120,
-                                               {100, 150}, {0.5, 0.25}});
+    write_wav("v_seam_half.wav",
+              &(wav_spec){1, 1, 48000, 2, 16, false, 0, false, -1, -1, 36240, {100}, {0.5}});
+    write_wav("v_seam_tenth_44k.wav",
+              &(wav_spec){1, 1, 44100, 2, 16, false, 0, false, -1, -1, 33120, {100}, {0.5}});
+    write_wav(
+        "v_seam_stereo.wav",
+        &(wav_spec){1, 2, 48000, 3, 24, false, 0, false, -1, -1, 36120, {100, 150}, {0.5, 0.25}});
     check_seam("v_seam_tenth_44k.wav", (double[]){100, 100}, (double[]){-9.03, -9.03}, 0.05, true);
     check_seam("v_seam_stereo.wav", (double[]){100, 150}, (double[]){-9.03, -15.05}, 0.05, true);
     check_seam("v_seam_stereo.wav", (double[]){100, 150}, (double[]){-9.03, -15.05}, 0.3, true);
@@ -701,8 +743,8 @@ static void test_preset_refusal(void)
         const char *path = fx_preset_file(text);
         /* the position of the file's string: line 3, after "\"s\": " */
         char want[600];
-        snprintf(want, sizeof want, "%s:3:%d: sound \"s\": ",
-                 path, (int)(strstr(text, "\"s\": \"") - strstr(text, "  \"sounds\"")) + 6);
+        snprintf(want, sizeof want, "%s:3:%d: sound \"s\": ", path,
+                 (int)(strstr(text, "\"s\": \"") - strstr(text, "  \"sounds\"")) + 6);
         why[0] = 0;
         bool ok = fx_load(e, path, 0.1f, why, sizeof why);
         printf("  %s\n", why);
@@ -733,9 +775,10 @@ int main(void)
         perror("mkdtemp");
         return 2;
     }
-    const char *cases[] = {"ext24_stereo_48k.wav", "ext24in32_mono_44k.wav", "streamed_ffffffff_16k.wav",
-                           "streamed_zero_16k.wav", "empty_file.wav", "one_frame_44k.wav",
-                           "zero_channels.wav", "zero_frames_44k.wav", "seam_mismatch_48k.wav"};
+    const char *cases[] = {
+        "ext24_stereo_48k.wav",  "ext24in32_mono_44k.wav", "streamed_ffffffff_16k.wav",
+        "streamed_zero_16k.wav", "empty_file.wav",         "one_frame_44k.wav",
+        "zero_channels.wav",     "zero_frames_44k.wav",    "seam_mismatch_48k.wav"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) copy_case(cases[i]);
 
     test_ext24(48000.0);

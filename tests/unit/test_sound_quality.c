@@ -90,7 +90,8 @@ static void test_loudness(void)
     /* EBU Tech 3341 case 1: stereo, -23 dBFS. */
     float *s = sine(n, 1000, pow(10, -23 / 20.0), 0);
     l = sq_loudness_integrated(s, s, n, RATE);
-    printf("1 kHz sine, -23 dBFS, stereo (Tech 3341 case 1): %.3f LUFS (expected -23.0 +- 0.1)\n", l);
+    printf("1 kHz sine, -23 dBFS, stereo (Tech 3341 case 1): %.3f LUFS (expected -23.0 +- 0.1)\n",
+           l);
     CHECK(fabs(l - -23.0) <= 0.1, "read %.3f LUFS", l);
 
     /* The short-term series of a steady tone sits at the integrated value once its
@@ -129,8 +130,9 @@ static void test_loudness(void)
         const loudness_point *p = loudness_series(mt, &cnt);
         double rise = loudness_max_rise(p, cnt, 10, 3);
         double rise_short = loudness_max_rise(p, cnt, 1, 3);
-        printf("step -30 -> -20 dBFS: max short-term rise %.2f LU within 10 s, %.2f LU within 1 s\n",
-               rise, rise_short);
+        printf(
+            "step -30 -> -20 dBFS: max short-term rise %.2f LU within 10 s, %.2f LU within 1 s\n",
+            rise, rise_short);
         CHECK(fabs(rise - 10) < 0.2, "rise %.2f LU", rise);
         /* After 1 s the 3 s window holds 2 s at -30 and 1 s at -20 dB: a rise of
          * 10 log10((2 * 0.1 + 1) / 3 / 0.1) = 6.02 LU. */
@@ -214,8 +216,8 @@ static void test_onsets(void)
     size_t c = sq_onsets(x, n, RATE, NULL, on, 64);
     double ioi;
     double rate = sq_onset_rate(on, c < 64 ? c : 64, &ioi);
-    printf("click train: %zu onsets (%zu clicks), median interval %.4f s, %.2f per minute (72)\n", c,
-           want, ioi, rate);
+    printf("click train: %zu onsets (%zu clicks), median interval %.4f s, %.2f per minute (72)\n",
+           c, want, ioi, rate);
     CHECK(c == want, "%zu onsets for %zu clicks", c, want);
     CHECK(fabs(rate - 72) < 0.1, "onset rate %.3f/min", rate);
     free(x);
@@ -289,7 +291,8 @@ static void test_flux(void)
     double ioi, rate = sq_onset_rate(on, c < 128 ? c : 128, &ioi);
     size_t loud = sq_onsets(x, n, RATE, NULL, on + 64, 64);
     printf("soft strikes at 72/min, peak 3 dB over pink noise RMS: %zu flux events of %zu strikes, "
-           "%.2f per minute; %zu onsets 10 dB over\n", c, want, rate, loud);
+           "%.2f per minute; %zu onsets 10 dB over\n",
+           c, want, rate, loud);
     CHECK(c + 1 >= want && c <= want + 1, "%zu flux events for %zu strikes", c, want);
     CHECK(fabs(rate - 72) < 1, "event rate %.2f/min", rate);
     free(x);
@@ -308,7 +311,7 @@ static void add_grains(float *x, size_t n, double per_s, double peak)
     size_t len = (size_t)(0.03 * RATE);
     double t = 0;
     for (;;) {
-        t += -log(1 - uniform01()) / per_s;   /* exponential inter-arrival */
+        t += -log(1 - uniform01()) / per_s; /* exponential inter-arrival */
         size_t s = (size_t)(t * RATE);
         if (s + len >= n) break;
         double a = peak * pow(10, -12 * uniform01() / 20);
@@ -327,15 +330,17 @@ static void test_flux_texture(void)
     sq_onset on[256];
     sq_flux_opts plain;
     sq_flux_defaults(&plain);
-    plain.texture_rate = 0;   /* no texture test: every flux peak */
+    plain.texture_rate = 0; /* no texture test: every flux peak */
 
     float *x = pink(n, pow(10, -40 / 20.0));
     add_grains(x, n, 4, pow(10, -20 / 20.0));
     size_t all = sq_flux_events(x, n, RATE, &plain, on, 256);
     size_t c = sq_flux_events(x, n, RATE, NULL, on, 256);
     printf("rain-like grains at 240/min over pink noise: %zu flux events in 40 s "
-           "(%zu without the texture test)\n", c, all);
-    CHECK(all > 80, "plain flux finds only %zu of ~160 grains: the texture is too weak to test", all);
+           "(%zu without the texture test)\n",
+           c, all);
+    CHECK(all > 80, "plain flux finds only %zu of ~160 grains: the texture is too weak to test",
+          all);
     CHECK(c <= 2, "%zu events in a texture alone", c);
 
     /* Sparse drops over it: a decaying 1 kHz-ish tone, 40 per minute. */
@@ -349,8 +354,8 @@ static void test_flux_texture(void)
     }
     c = sq_flux_events(x, n, RATE, NULL, on, 256);
     double ioi, rate = sq_onset_rate(on, c < 256 ? c : 256, &ioi);
-    printf("drops at 40/min over the grains: %zu flux events of %zu drops, %.2f per minute\n",
-           c, want, rate);
+    printf("drops at 40/min over the grains: %zu flux events of %zu drops, %.2f per minute\n", c,
+           want, rate);
     /* A drop landing within a grain's few frames can merge into it (~4 per
      * second, 30 ms each): most, not all, are found, and none twice. */
     CHECK(c * 5 >= want * 4 && c <= want, "%zu events for %zu drops", c, want);
@@ -366,7 +371,8 @@ static void test_clicks(void)
 
     float *x = pink(n, 0.1);
     size_t c = sq_clicks(x, n, NULL, cl, 16, &ratio);
-    printf("pink noise at -20 dBFS RMS, clean: %zu clicks, largest residual %.2f sigma\n", c, ratio);
+    printf("pink noise at -20 dBFS RMS, clean: %zu clicks, largest residual %.2f sigma\n", c,
+           ratio);
     CHECK(c == 0, "%zu clicks in clean pink noise (first at %zu)", c, c ? cl[0].index : 0);
 
     const size_t at = 123457;
@@ -417,8 +423,10 @@ static void test_clicks(void)
     size_t periodic;
     size_t iso = sq_clicks_isolated(pk, m, (size_t)(SQ_CLICK_ISOLATION_S * RATE), &periodic);
     printf("10 residual peaks 10 ms apart + 1 alone: %zu isolated, %zu periodic\n", iso, periodic);
-    CHECK(iso == 1 && pk[0].index == 100000 && periodic == 10, "%zu isolated (first at %zu), %zu "
-          "periodic", iso, pk[0].index, periodic);
+    CHECK(iso == 1 && pk[0].index == 100000 && periodic == 10,
+          "%zu isolated (first at %zu), %zu "
+          "periodic",
+          iso, pk[0].index, periodic);
 }
 
 static void test_centroid(void)

@@ -42,17 +42,17 @@
 #include "sim/offline_features.h"
 
 #define RATE 48000.0
-#define SKIP_S 90.0           /* heart detection plus the tempo's slew: 58 -> 67.2 at 10 bpm/min */
+#define SKIP_S 90.0 /* heart detection plus the tempo's slew: 58 -> 67.2 at 10 bpm/min */
 #define PACE_SECONDS 200.0
 #define PITCH_SECONDS 150.0
-#define FOLLOW 0.8            /* bowls' tempo.follow_heart */
+#define FOLLOW 0.8 /* bowls' tempo.follow_heart */
 
 typedef struct capture {
     float *l, *r;
     size_t n, cap;
-    double tempo_sum;         /* tempo clock summed over chunks after SKIP_S, for printing */
+    double tempo_sum; /* tempo clock summed over chunks after SKIP_S, for printing */
     double tempo_min, tempo_max;
-    double heart_sum;         /* the measured heart rate feature, likewise */
+    double heart_sum; /* the measured heart rate feature, likewise */
     size_t tempo_count;
     /* The tempo clock's beat position at the start of every chunk, integrated from
      * the engine's tempo (the phase reference for the strikes). */
@@ -129,8 +129,6 @@ static void capture_free(capture *c)
     free(c->chunk_beat);
 }
 
-
-
 /* ---- 1. Pace ------------------------------------------------------------------ */
 
 /* Onset strength after Scheirer ("Tempo and beat analysis of acoustic musical
@@ -141,7 +139,7 @@ static void capture_free(capture *c)
  * onset. No FFT library: FFTW's planner must not be used after the engine's
  * plugins were unloaded (see the report on the stretch node's planner hooks). */
 #define BANDS 6
-#define BAND_LO_HZ 125.0      /* centres 125 Hz .. 4 kHz */
+#define BAND_LO_HZ 125.0 /* centres 125 Hz .. 4 kHz */
 #define FRAME_S 0.01
 #define MEAN_S 1.0
 
@@ -157,7 +155,7 @@ static biquad bandpass(double fc, double q)
 
 static double biquad_run(biquad *f, double x)
 {
-    double y = f->b0 * x + f->z1;   /* transposed direct form II */
+    double y = f->b0 * x + f->z1; /* transposed direct form II */
     f->z1 = f->b1 * x - f->a1 * y + f->z2;
     f->z2 = f->b2 * x - f->a2 * y;
     return y;
@@ -287,8 +285,10 @@ static double beat_at(const capture *c, double f)
     size_t lo = 0, hi = c->chunks;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if ((double)c->chunk_frame[mid] <= f) lo = mid;
-        else hi = mid;
+        if ((double)c->chunk_frame[mid] <= f)
+            lo = mid;
+        else
+            hi = mid;
     }
     if (lo + 1 >= c->chunks) return c->chunk_beat[lo];
     double f0 = (double)c->chunk_frame[lo], f1 = (double)c->chunk_frame[lo + 1];
@@ -311,10 +311,10 @@ static double beat_salience(const capture *c, const double *x, size_t n, size_t 
 }
 
 typedef struct pulse {
-    double hz;                /* the beat heard in the hum's pulse */
+    double hz; /* the beat heard in the hum's pulse */
     double hum_salience;
-    double strike_salience;   /* the bowls' onsets at that beat */
-    double strike_chance;     /* the same at frequencies off the beat: median */
+    double strike_salience; /* the bowls' onsets at that beat */
+    double strike_chance;   /* the same at frequencies off the beat: median */
 } pulse;
 
 static double salience_at(const void *ud, double f)
@@ -368,13 +368,14 @@ static void check_pace(void)
         pulse pl = heard_pulse(&c);
         heard[i] = pl.hz;
         clock[i] = c.tempo_count ? c.tempo_sum / (double)c.tempo_count : NAN;
-        fprintf(stderr,
-                "bowls, heart %g bpm (measured %.2f): tempo clock %.2f bpm (%.2f..%.2f) after %.0f s, "
-                "theory %.2f; heard: hum pulse %.4f Hz = %.2f bpm (salience %.2f), bowl strikes on "
-                "that beat: salience %.3f (off the beat %.3f)\n",
-                hearts[i], c.heart_sum / (double)c.tempo_count, clock[i], c.tempo_min, c.tempo_max,
-                SKIP_S, FOLLOW * hearts[i], heard[i], 60.0 * heard[i], pl.hum_salience,
-                pl.strike_salience, pl.strike_chance);
+        fprintf(
+            stderr,
+            "bowls, heart %g bpm (measured %.2f): tempo clock %.2f bpm (%.2f..%.2f) after %.0f s, "
+            "theory %.2f; heard: hum pulse %.4f Hz = %.2f bpm (salience %.2f), bowl strikes on "
+            "that beat: salience %.3f (off the beat %.3f)\n",
+            hearts[i], c.heart_sum / (double)c.tempo_count, clock[i], c.tempo_min, c.tempo_max,
+            SKIP_S, FOLLOW * hearts[i], heard[i], 60.0 * heard[i], pl.hum_salience,
+            pl.strike_salience, pl.strike_chance);
         CHECK(pl.hum_salience > 0.2, "heart %g: no pulse in the hum (salience %.3f)", hearts[i],
               pl.hum_salience);
         /* The sparse strikes sit on the grid the hum pulses: their onsets line up at
@@ -391,19 +392,20 @@ static void check_pace(void)
             "heard beat ratio %.4f, theory %.4f: %+.2f %%; the engine's tempo clock ratio %.4f: "
             "%+.2f %% (the simulated client's measured heart rates differ from 60 and 84)\n",
             ratio, want, err_pct, clock[1] / clock[0], clock_pct);
-    CHECK(fabs(err_pct) <= 3.0, "the heard pace changes by %.4f, want %.4f within 3 %%", ratio, want);
+    CHECK(fabs(err_pct) <= 3.0, "the heard pace changes by %.4f, want %.4f within 3 %%", ratio,
+          want);
     CHECK(fabs(clock_pct) <= 1.0, "the heard pace changes by %.4f, the tempo clock by %.4f", ratio,
           clock[1] / clock[0]);
 }
 
 /* ---- 2. Pitch ------------------------------------------------------------------ */
 
-#define DECIMATE 16           /* 48 kHz -> 3 kHz: the partials measured lie below 400 Hz */
+#define DECIMATE 16 /* 48 kHz -> 3 kHz: the partials measured lie below 400 Hz */
 #define PARTIALS 4
 #define HUM_HZ 98.0
 
 typedef struct tone {
-    const double *x;          /* Hann-windowed, decimated signal */
+    const double *x; /* Hann-windowed, decimated signal */
     size_t n;
     double fs;
 } tone;
@@ -424,7 +426,7 @@ static void partial_freqs(const capture *c, double out[PARTIALS])
     size_t from = (size_t)(SKIP_S * RATE), n = (c->n - from) / DECIMATE;
     double *x = malloc(n * sizeof *x);
     for (size_t k = 0; k < n; k++) {
-        double s = 0;   /* box average: a mild lowpass; aliases of the room noise do not matter */
+        double s = 0; /* box average: a mild lowpass; aliases of the room noise do not matter */
         for (size_t j = 0; j < DECIMATE; j++) s += c->l[from + k * DECIMATE + j];
         x[k] = s / DECIMATE * (0.5 - 0.5 * cos(2.0 * M_PI * (double)k / (double)(n - 1)));
     }
@@ -440,7 +442,8 @@ static void partial_freqs(const capture *c, double out[PARTIALS])
 static void check_pitch(void)
 {
     char preset[2048];
-    snprintf(preset, sizeof preset, "%s/presets/tempo_stretch_hum.json", test_env("LULL_TEST_DATA"));
+    snprintf(preset, sizeof preset, "%s/presets/tempo_stretch_hum.json",
+             test_env("LULL_TEST_DATA"));
     double f[2][PARTIALS];
     double clock[2];
     for (int i = 0; i < 2; i++) {
@@ -461,8 +464,9 @@ static void check_pitch(void)
     for (int p = 0; p < PARTIALS; p++) {
         double cents = 1200.0 * log2(f[1][p] / f[0][p]);
         double from_file = 1200.0 * log2(f[0][p] / (HUM_HZ * (p + 1)));
-        fprintf(stderr, "partial %d: %.5f Hz at heart 60, %.5f Hz at heart 84: %+.4f cents apart "
-                        "(%+.4f cents from %.0f Hz)\n",
+        fprintf(stderr,
+                "partial %d: %.5f Hz at heart 60, %.5f Hz at heart 84: %+.4f cents apart "
+                "(%+.4f cents from %.0f Hz)\n",
                 p + 1, f[0][p], f[1][p], cents, from_file, HUM_HZ * (p + 1));
         CHECK(fabs(cents) <= 1.0, "partial %d moved %.3f cents with the tempo", p + 1, cents);
     }

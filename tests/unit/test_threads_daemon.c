@@ -26,8 +26,8 @@
 #include "bio/bio_pipeline.h"
 #include "check.h"
 #include "core/rt.h"
-#include "engine/engine_slot.h"
 #include "engine/engine.h"
+#include "engine/engine_slot.h"
 #include "osc/osc_server.h"
 #include "osc/sensor_msg.h"
 
@@ -130,9 +130,12 @@ static void collect(replies *r, int wait_ms)
         if (!m) continue;
         if (!strcmp(buf, "/lull/done")) {
             const char *what = lo_message_get_argc(m) > 0 && lo_message_get_types(m)[0] == 's'
-                                   ? (const char *)lo_message_get_argv(m)[0] : "";
-            if (!strcmp(what, "/lull/preset/load")) r->done_loads++;
-            else r->done_other++;
+                                   ? (const char *)lo_message_get_argv(m)[0]
+                                   : "";
+            if (!strcmp(what, "/lull/preset/load"))
+                r->done_loads++;
+            else
+                r->done_other++;
         } else if (!strcmp(buf, "/lull/fail")) {
             r->fails++;
         } else {
@@ -169,8 +172,11 @@ int main(void)
     spsc_queue sensors;
     CHECK(spsc_init(&sensors, 256, sizeof(sensor_msg)), "sensor queue");
 
-    osc_server_config oc = {.port = 0, .bind = "127.0.0.1", .engine = &slot,
-                            .sensor_queue = &sensors, .audio_status = audio_status};
+    osc_server_config oc = {.port = 0,
+                            .bind = "127.0.0.1",
+                            .engine = &slot,
+                            .sensor_queue = &sensors,
+                            .audio_status = audio_status};
     net_filter_defaults(&oc.allow);
     osc_server *s = osc_server_create(&oc, err, sizeof err);
     CHECK(s != NULL, "server: %s", err);
@@ -254,7 +260,8 @@ int main(void)
            (double)audio.blocks * BLOCK / RATE, rep.done_loads, loads, rep.done_other, rep.fails,
            rep.other, (unsigned long long)c.sensor_samples, (unsigned long long)c.sensor_dropped,
            (unsigned long long)bio.messages, (unsigned long long)bio.frames);
-    CHECK(audio.nonfinite == 0, "%llu non-finite output samples", (unsigned long long)audio.nonfinite);
+    CHECK(audio.nonfinite == 0, "%llu non-finite output samples",
+          (unsigned long long)audio.nonfinite);
     CHECK(audio.blocks > 100, "only %llu audio blocks rendered", (unsigned long long)audio.blocks);
     CHECK(loads >= 2 && rep.done_loads == loads, "%d of %d preset loads answered /lull/done",
           rep.done_loads, loads);

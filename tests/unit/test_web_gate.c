@@ -8,8 +8,8 @@
 #include "osc_gate.h"
 
 /* Builds an OSC message: types from "ifs", values from the varargs-free arrays. */
-static size_t build(unsigned char *out, const char *address, const char *types,
-                    const int *ints, const float *floats, const char *const *strings)
+static size_t build(unsigned char *out, const char *address, const char *types, const int *ints,
+                    const float *floats, const char *const *strings)
 {
     size_t pos = 0;
     const char *parts[2] = {address, NULL};
@@ -64,12 +64,10 @@ int main(void)
     /* The therapist's controls pass. */
     struct {
         const char *address, *types;
-    } ok[] = {{"/lull/status", ""},          {"/lull/preset/list", ""},
-              {"/lull/preset/info", ""},     {"/lull/preset/load", "s"},
-              {"/lull/volume", "f"},         {"/lull/pacer/mode", "s"},
-              {"/lull/session/start", ""},   {"/lull/session/stop", ""},
-              {"/lull/session/mark", "s"},   {"/lull/subscribe", "i"},
-              {"/lull/unsubscribe", ""}};
+    } ok[] = {{"/lull/status", ""},        {"/lull/preset/list", ""},  {"/lull/preset/info", ""},
+              {"/lull/preset/load", "s"},  {"/lull/volume", "f"},      {"/lull/pacer/mode", "s"},
+              {"/lull/session/start", ""}, {"/lull/session/stop", ""}, {"/lull/session/mark", "s"},
+              {"/lull/subscribe", "i"},    {"/lull/unsubscribe", ""}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         const char *const *strs = !strcmp(ok[i].address, "/lull/pacer/mode")     ? guide
                                   : !strcmp(ok[i].address, "/lull/session/mark") ? word
@@ -79,8 +77,13 @@ int main(void)
     }
 
     /* Sensors, sound design and unknown addresses never pass. */
-    const char *refused[] = {"/lull/bio/hr", "/lull/bio/ecg", "/lull/param/set", "/lull/*",
-                             "/lull/status/x", "/LULL/STATUS", "/"};
+    const char *refused[] = {"/lull/bio/hr",
+                             "/lull/bio/ecg",
+                             "/lull/param/set",
+                             "/lull/*",
+                             "/lull/status/x",
+                             "/LULL/STATUS",
+                             "/"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         size_t n = build(m, refused[i], "f", NULL, &vol, NULL);
         bool p = passes(m, n, why);
@@ -91,7 +94,7 @@ int main(void)
     /* Oversize: 4097 bytes is refused, a 4096-byte message passes. */
     char big[4200];
     memset(big, 'a', sizeof big);
-    big[4096 - 24 - 1] = '\0';   /* address 20 + tags 4 + string padded to fill 4096 */
+    big[4096 - 24 - 1] = '\0'; /* address 20 + tags 4 + string padded to fill 4096 */
     const char *bigs[] = {big};
     size_t n = build(m, "/lull/session/mark", "s", NULL, NULL, bigs);
     printf("largest accepted frame: %zu bytes\n", n);
@@ -109,14 +112,14 @@ int main(void)
     memset(m + n, 0, 4);
     CHECK(!passes(m, n + 4, why) && strstr(why, "after"), "trailing bytes: %s", why);
     n = build(m, "/lull/volume", "f", NULL, &vol, NULL);
-    m[13] = 'x';   /* a pad byte of "/lull/volume\0\0\0\0" */
+    m[13] = 'x'; /* a pad byte of "/lull/volume\0\0\0\0" */
     CHECK(!passes(m, n, why), "bad padding passed");
     n = build(m, "/lull/volume", "", NULL, NULL, NULL);
     memcpy(m + 16, ",d\0\0\0\0\0\0\0\0\0\0", 12);
     CHECK(!passes(m, 28, why) && strstr(why, "type 'd'"), "double: %s", why);
     memcpy(m, "#bundle\0\0\0\0\0\0\0\0\1", 16);
     CHECK(!passes(m, 16, why) && strstr(why, "bundle"), "bundle: %s", why);
-    memcpy(m, "/lull/status\0\0\0\0", 16);   /* no type tags */
+    memcpy(m, "/lull/status\0\0\0\0", 16); /* no type tags */
     CHECK(!passes(m, 16, why), "no type tags passed");
 
     /* The replies lull-web builds are well-formed OSC. */

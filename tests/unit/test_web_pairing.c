@@ -31,16 +31,18 @@ int main(void)
     struct stat st;
     CHECK(stat(pin_path, &st) == 0 && (st.st_mode & 0777) == 0600, "PIN file mode %o",
           st.st_mode & 0777);
-    CHECK(strlen(pin) == PAIRING_PIN_DIGITS && strspn(pin, "0123456789") == strlen(pin),
-          "PIN '%s'", pin);
+    CHECK(strlen(pin) == PAIRING_PIN_DIGITS && strspn(pin, "0123456789") == strlen(pin), "PIN '%s'",
+          pin);
     CHECK(pairing_load_or_create_pin(pin_path, again, sizeof again, err, sizeof err) &&
-              !strcmp(pin, again), "PIN changed on the second start");
+              !strcmp(pin, again),
+          "PIN changed on the second start");
     /* A damaged PIN file is an error naming the file. */
     FILE *f = fopen(pin_path, "w");
     fputs("12ab\n", f);
     fclose(f);
     CHECK(!pairing_load_or_create_pin(pin_path, again, sizeof again, err, sizeof err) &&
-              strstr(err, pin_path) && strstr(err, "digits"), "bad PIN file: %s", err);
+              strstr(err, pin_path) && strstr(err, "digits"),
+          "bad PIN file: %s", err);
     f = fopen(pin_path, "w");
     fprintf(f, "%s\n", pin);
     fclose(f);
@@ -51,11 +53,9 @@ int main(void)
         char p[PAIRING_PIN_DIGITS + 1];
         char path[300];
         snprintf(path, sizeof path, "%s/pin%d", dir, i);
-        if (!pairing_load_or_create_pin(path, p, sizeof p, err, sizeof err))
-            break;
+        if (!pairing_load_or_create_pin(path, p, sizeof p, err, sizeof err)) break;
         unlink(path);
-        for (int k = 0; k < PAIRING_PIN_DIGITS; k++)
-            hist[p[k] - '0']++;
+        for (int k = 0; k < PAIRING_PIN_DIGITS; k++) hist[p[k] - '0']++;
     }
     for (int d = 0; d < 10; d++)
         CHECK(hist[d] > 600 - 5 * 23 && hist[d] < 600 + 5 * 23, "digit %d drawn %d times in 6000",
@@ -79,8 +79,7 @@ int main(void)
     CHECK(!pairing_tokens_valid(&reloaded, forged) && !pairing_tokens_valid(&reloaded, "") &&
               !pairing_tokens_valid(&reloaded, NULL) && !pairing_tokens_valid(&reloaded, "zz"),
           "a forged token is valid");
-    for (int i = 0; i < PAIRING_MAX_TOKENS; i++)
-        pairing_tokens_issue(&tokens, t2, err, sizeof err);
+    for (int i = 0; i < PAIRING_MAX_TOKENS; i++) pairing_tokens_issue(&tokens, t2, err, sizeof err);
     CHECK(tokens.count == PAIRING_MAX_TOKENS && !pairing_tokens_valid(&tokens, t1),
           "the oldest token is not forgotten when full");
 
@@ -92,7 +91,8 @@ int main(void)
     double retry, t = 1000.0;
     CHECK(pairing_attempt(&l, a, t, "000000", "123456", &retry) == PAIRING_WRONG, "wrong");
     CHECK(pairing_attempt(&l, a, t + 0.2, "123456", "123456", &retry) == PAIRING_TOO_FAST &&
-              retry > 0.7, "too fast: retry %.2f", retry);
+              retry > 0.7,
+          "too fast: retry %.2f", retry);
     CHECK(pairing_attempt(&l, a, t + 1.5, "123456", "123456", &retry) == PAIRING_OK, "right PIN");
     /* Five failures lock this address out, even for the right PIN; others go on. */
     for (int i = 0; i < PAIRING_PEER_FAILS; i++)
@@ -104,8 +104,8 @@ int main(void)
     printf("locked out for %.0f s after %d wrong PINs\n", retry, PAIRING_PEER_FAILS);
     CHECK(pairing_attempt(&l, b, t + 30, "123456", "123456", &retry) == PAIRING_OK,
           "another address locked by the first one's failures");
-    CHECK(pairing_attempt(&l, a, t + 20 + PAIRING_LOCK_S, "123456", "123456", &retry) ==
-              PAIRING_OK, "still locked after the lockout ended");
+    CHECK(pairing_attempt(&l, a, t + 20 + PAIRING_LOCK_S, "123456", "123456", &retry) == PAIRING_OK,
+          "still locked after the lockout ended");
 
     /* Many addresses sharing the work: everyone is locked after the global limit. */
     static pairing_limiter g;
@@ -122,10 +122,11 @@ int main(void)
     addr_of(fresh, 999);
     CHECK(pairing_attempt(&g, fresh, t + 30, "123456", "123456", &retry) == PAIRING_LOCKED,
           "the global lockout lets the right PIN through");
-    double per_hour = PAIRING_GLOBAL_FAILS * 3600.0 / (PAIRING_WINDOW_S > PAIRING_LOCK_S
-                                                           ? PAIRING_WINDOW_S : PAIRING_LOCK_S);
+    double per_hour = PAIRING_GLOBAL_FAILS * 3600.0 /
+                      (PAIRING_WINDOW_S > PAIRING_LOCK_S ? PAIRING_WINDOW_S : PAIRING_LOCK_S);
     printf("guesses allowed: at most %.0f per hour from all addresses; a %d-digit PIN takes "
-           "%.0f days on average\n", per_hour, PAIRING_PIN_DIGITS, 5e5 / per_hour / 24.0);
+           "%.0f days on average\n",
+           per_hour, PAIRING_PIN_DIGITS, 5e5 / per_hour / 24.0);
 
     CHECK(pairing_secret_equal("abc", "abc") && !pairing_secret_equal("abc", "abd") &&
               !pairing_secret_equal("abc", "abcd") && !pairing_secret_equal("", "a"),

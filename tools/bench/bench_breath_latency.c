@@ -31,7 +31,7 @@
 
 #define FRAME_S 0.1
 #define SKIP_S 60.0
-#define TICKS_PER_FRAME 25   /* 100 ms of 4-ms ticks */
+#define TICKS_PER_FRAME 25 /* 100 ms of 4-ms ticks */
 #define MAX_EVENTS 4096
 #define MAX_FRAMES 40000
 
@@ -41,8 +41,8 @@ typedef struct frame {
 
 typedef struct truth {
     double t;
-    int inhale;     /* 1 inhale onset, 0 exhale onset */
-    double half_s;  /* duration of the half-cycle it starts */
+    int inhale;    /* 1 inhale onset, 0 exhale onset */
+    double half_s; /* duration of the half-cycle it starts */
 } truth;
 
 typedef struct run {
@@ -126,7 +126,7 @@ static double feature_latency(const frame *fr, int n, const truth *ev)
 
 static void one_rate(double rate, double seconds, uint64_t seed)
 {
-    client_spec spec = { CLIENT_STEADY, 0, rate };
+    client_spec spec = {CLIENT_STEADY, 0, rate};
     client_model m;
     client_model_init_spec(&m, &spec, seed);
     bio_pipeline *p = bio_pipeline_new(NULL);
@@ -138,7 +138,7 @@ static void one_rate(double rate, double seconds, uint64_t seed)
     static run r;
     memset(&r, 0, sizeof r);
     r.truths = truths;
-    bio_pipeline_listener l = { on_breath, on_beat, &r };
+    bio_pipeline_listener l = {on_breath, on_beat, &r};
     bio_pipeline_set_listener(p, &l);
     int n_frames = 0, n_truths = 0;
     double prev_phase = 0.0, last_inhale = NAN;
@@ -161,13 +161,13 @@ static void one_rate(double rate, double seconds, uint64_t seed)
             if (tk.breath_onset && n_truths < MAX_EVENTS) {
                 if (n_truths > 0 && !truths[n_truths - 1].inhale)
                     truths[n_truths - 1].half_s = tk.onset_t - truths[n_truths - 1].t;
-                truths[n_truths++] = (truth){ tk.onset_t, 1, fi * 60.0 / tk.breath_rate };
+                truths[n_truths++] = (truth){tk.onset_t, 1, fi * 60.0 / tk.breath_rate};
                 last_inhale = tk.onset_t;
             } else if (prev_phase < fi && tk.breath_phase >= fi && n_truths < MAX_EVENTS &&
                        isfinite(last_inhale)) {
                 double speed = tk.breath_rate / 60.0;
                 double te = tk.t - (tk.breath_phase - fi) / speed;
-                truths[n_truths++] = (truth){ te, 0, (1.0 - fi) / speed };
+                truths[n_truths++] = (truth){te, 0, (1.0 - fi) / speed};
             }
             prev_phase = tk.breath_phase;
             true_phase = tk.breath_phase;
@@ -179,7 +179,7 @@ static void one_rate(double rate, double seconds, uint64_t seed)
         lull_features f;
         bio_pipeline_features(p, t_ecg, &f);
         double ie = isfinite(f.ie_ratio) ? f.ie_ratio : 0.4 / 0.6;
-        frames[n_frames++] = (frame){ t_ecg, f.breath_phase, ie / (1.0 + ie), true_phase };
+        frames[n_frames++] = (frame){t_ecg, f.breath_phase, ie / (1.0 + ie), true_phase};
     }
     static double lat_in[MAX_EVENTS], lat_ex[MAX_EVENTS], lat_all[MAX_EVENTS], perr[MAX_FRAMES];
     int n_in = 0, n_ex = 0, n_all = 0, n_perr = 0, missed = 0;
@@ -193,8 +193,10 @@ static void one_rate(double rate, double seconds, uint64_t seed)
         }
         signed_sum += lat;
         lat = fabs(lat);
-        if (truths[i].inhale) lat_in[n_in++] = lat;
-        else lat_ex[n_ex++] = lat;
+        if (truths[i].inhale)
+            lat_in[n_in++] = lat;
+        else
+            lat_ex[n_ex++] = lat;
         lat_all[n_all++] = lat;
     }
     for (int i = 0; i < n_frames; i++) {
@@ -214,8 +216,8 @@ static void one_rate(double rate, double seconds, uint64_t seed)
     printf("%5.1f/min  feature |lag| %.2f / %.2f / %.2f s, signed mean %+.2f (inhale %.2f / %.2f, "
            "exhale %.2f / %.2f; %d events, %d missed)  confirmed %.2f / %.2f / %.2f s  "
            "phase err %.3f / %.3f (bias %+.3f)  beat->HR %.2f / %.2f / %.2f s (%d beats)\n",
-           rate, mean, p95, max, signed_sum / n_all, mi, pi, me, pe, n_all, missed, mc, pc, xc,
-           mp, pp, perr_signed / n_perr, mh, ph, xh, r.n_beat);
+           rate, mean, p95, max, signed_sum / n_all, mi, pi, me, pe, n_all, missed, mc, pc, xc, mp,
+           pp, perr_signed / n_perr, mh, ph, xh, r.n_beat);
     bio_pipeline_free(p);
 }
 
@@ -224,8 +226,10 @@ int main(int argc, char **argv)
     double seconds = 600.0;
     uint64_t seed = 3;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+        if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+            seconds = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+            seed = strtoull(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: bench_breath_latency [--seconds S] [--seed N]\n");
             return 2;
@@ -239,7 +243,8 @@ int main(int argc, char **argv)
     printf("breath event -> features, simulated client (resp 50 Hz, ECG 250 Hz), 100-ms "
            "batches and frames, %g s per rate, seed %llu; figures are mean / p95 / max\n",
            seconds, (unsigned long long)seed);
-    const double rates[] = { 6.0, 9.0, 12.0, 15.0, 20.0 };
-    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) one_rate(rates[i], seconds, seed + i);
+    const double rates[] = {6.0, 9.0, 12.0, 15.0, 20.0};
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
+        one_rate(rates[i], seconds, seed + i);
     return 0;
 }

@@ -40,16 +40,16 @@
 typedef struct probe {
     jack_client_t *client;
     jack_port_t *in[2];
-    jack_ringbuffer_t *hits;   /* a detection (hit) per trial, audio -> main */
+    jack_ringbuffer_t *hits; /* a detection (hit) per trial, audio -> main */
     double rate;
     float threshold;
-    uint32_t cycle;            /* frames per sine cycle */
+    uint32_t cycle; /* frames per sine cycle */
     float history[2][MAX_CYCLE];
     uint32_t pos;
     atomic_int armed;
-    atomic_uint_fast64_t steady_frames;   /* frames since the last deviation */
-    atomic_uint_fast64_t missed_hits;     /* ring full (never expected) */
-    atomic_uint xruns;                    /* seen by this client */
+    atomic_uint_fast64_t steady_frames; /* frames since the last deviation */
+    atomic_uint_fast64_t missed_hits;   /* ring full (never expected) */
+    atomic_uint xruns;                  /* seen by this client */
 } probe;
 
 /* JACK's notification thread. An xrun can feed the probe a stale or silent
@@ -109,7 +109,8 @@ static int on_process(jack_nframes_t nframes, void *arg)
 static void sleep_us(long us)
 {
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-    while (nanosleep(&ts, &ts) && errno == EINTR) {}
+    while (nanosleep(&ts, &ts) && errno == EINTR) {
+    }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -182,7 +183,7 @@ static int run_latency(int argc, char **argv)
         return 2;
     }
 
-    static probe p;   /* the histories are large: not on the stack */
+    static probe p; /* the histories are large: not on the stack */
     jack_status_t status;
     p.client = jack_client_open("latency_probe", JackNoStartServer, &status);
     if (!p.client) {
@@ -204,8 +205,7 @@ static int run_latency(int argc, char **argv)
     p.in[0] = jack_port_register(p.client, "in_left", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
     p.in[1] = jack_port_register(p.client, "in_right", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
     if (!p.hits || !p.in[0] || !p.in[1] || jack_set_process_callback(p.client, on_process, &p) ||
-        jack_set_xrun_callback(p.client, on_xrun, &p) ||
-        jack_activate(p.client)) {
+        jack_set_xrun_callback(p.client, on_xrun, &p) || jack_activate(p.client)) {
         fprintf(stderr, "bench_control_latency: cannot set up the JACK client\n");
         return 1;
     }
@@ -233,7 +233,8 @@ static int run_latency(int argc, char **argv)
     int false_hits = atomic_load(&p.armed) == 0;
     atomic_store(&p.armed, 0);
     hit junk;
-    while (take_hit(&p, &junk, 0) == 0) {}
+    while (take_hit(&p, &junk, 0) == 0) {
+    }
 
     double *on_ms = calloc((size_t)trials, sizeof *on_ms);
     double *off_ms = calloc((size_t)trials, sizeof *off_ms);
@@ -273,15 +274,17 @@ static int run_latency(int argc, char **argv)
     printf("JACK %g Hz, period %u frames (%.2f ms); sine %g Hz (%u-frame cycle); "
            "threshold %g (%.0f dBFS) on |x[n] - x[n-cycle]|\n",
            rate, period, period / rate * 1e3, freq, p.cycle, threshold, 20 * log10(threshold));
-    printf("false detections in 0.5 s of steady output: %d; trials lost (no change heard in 1 s): %d;"
-           " waits for steady output that timed out: %d; ring overflows: %llu\n",
-           false_hits, lost, unsteady, (unsigned long long)atomic_load(&p.missed_hits));
+    printf(
+        "false detections in 0.5 s of steady output: %d; trials lost (no change heard in 1 s): %d;"
+        " waits for steady output that timed out: %d; ring overflows: %llu\n",
+        false_hits, lost, unsteady, (unsigned long long)atomic_load(&p.missed_hits));
     size_t n_all = n_on + n_off;
     double *all_ms = calloc(n_all ? n_all : 1, sizeof *all_ms);
     memcpy(all_ms, on_ms, n_on * sizeof *all_ms);
     memcpy(all_ms + n_on, off_ms, n_off * sizeof *all_ms);
     printf("xruns seen by the probe: %u; trials with an xrun between send and detection "
-           "(left out below): %d\n", atomic_load(&p.xruns), spoiled);
+           "(left out below): %d\n",
+           atomic_load(&p.xruns), spoiled);
     print_stats("xrun", spoiled_ms, (size_t)spoiled);
     print_stats("on", on_ms, n_on);
     print_stats("off", off_ms, n_off);
@@ -307,7 +310,8 @@ static int run_flood(int argc, char **argv)
     long messages = atol(arg_value(argc, argv, "--messages", "20000"));
     int values = atoi(arg_value(argc, argv, "--values", "10"));
     if (!port || messages < 1 || values < 1 || values > 1000) {
-        fprintf(stderr, "bench_control_latency flood: needs --port, --messages >= 1, --values 1..1000\n");
+        fprintf(stderr,
+                "bench_control_latency flood: needs --port, --messages >= 1, --values 1..1000\n");
         return 2;
     }
     lo_address osc = lo_address_new("127.0.0.1", port);

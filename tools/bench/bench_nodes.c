@@ -24,7 +24,7 @@
 #define SAMPLE_RATE 48000.0
 #define BLOCK LULL_ENGINE_BLOCK
 #define MAX_RUNS 32
-#define MOD_PERIOD_S 10.0   /* the modulated parameter sweeps at 0.1 Hz */
+#define MOD_PERIOD_S 10.0 /* the modulated parameter sweeps at 0.1 Hz */
 
 typedef struct bench_opts {
     int runs;
@@ -50,7 +50,8 @@ static int pick_param(const lull_descriptor *d)
     for (uint32_t i = 0; i < d->param_count; i++)
         if (d->params[i].flags & LULL_PARAM_MODULATABLE) return (int)i;
     for (uint32_t i = 0; i < d->param_count; i++)
-        if (!(d->params[i].flags & LULL_PARAM_STEPPED) && d->params[i].smoothing_ms > 0) return (int)i;
+        if (!(d->params[i].flags & LULL_PARAM_STEPPED) && d->params[i].smoothing_ms > 0)
+            return (int)i;
     return -1;
 }
 
@@ -98,9 +99,12 @@ static void notes_for_block(node_runtime *n, const lull_clocks *clk)
     if (next >= clk->frame + BLOCK) return;
     static const float steps[5] = {0, 2, 4, 7, 9};
     uint64_t k = next / every;
-    g_notes_in[0] = (lull_note){.offset = (uint32_t)(next - clk->frame), .port = 0,
-                                .type = LULL_NOTE_ON, .pitch = 48.0f + 12.0f * (float)(k / 5 % 3) + steps[k % 5],
-                                .velocity = 0.4f + 0.6f * (float)(k % 7) / 6.0f, .duration_s = 2.0f};
+    g_notes_in[0] = (lull_note){.offset = (uint32_t)(next - clk->frame),
+                                .port = 0,
+                                .type = LULL_NOTE_ON,
+                                .pitch = 48.0f + 12.0f * (float)(k / 5 % 3) + steps[k % 5],
+                                .velocity = 0.4f + 0.6f * (float)(k % 7) / 6.0f,
+                                .duration_s = 2.0f};
     n->note_count = 1;
 }
 
@@ -111,8 +115,7 @@ static double run_blocks(node_runtime *n, lull_clocks *clk, int mod_param, uint6
     for (uint64_t b = 0; b < blocks; b++) {
         if (mod_param >= 0) {
             double t = (double)clk->frame / SAMPLE_RATE;
-            param_smoother_set(&n->params[mod_param],
-                               sweep_target(&n->desc->params[mod_param], t));
+            param_smoother_set(&n->params[mod_param], sweep_target(&n->desc->params[mod_param], t));
         }
         notes_for_block(n, clk);
         node_runtime_process(n, clk, NULL, 0, BLOCK);
@@ -152,8 +155,12 @@ static const lull_sound *bench_sound(void)
         }
     g_sound_ptrs[0] = g_sound_data[0];
     g_sound_ptrs[1] = g_sound_data[1];
-    g_sound = (lull_sound){.struct_size = sizeof(lull_sound), .channels = 2, .frames = frames,
-                           .sample_rate = SAMPLE_RATE, .data = g_sound_ptrs, .name = "bench",
+    g_sound = (lull_sound){.struct_size = sizeof(lull_sound),
+                           .channels = 2,
+                           .frames = frames,
+                           .sample_rate = SAMPLE_RATE,
+                           .data = g_sound_ptrs,
+                           .name = "bench",
                            .path = "(synthetic noise + sine)"};
     return &g_sound;
 }
@@ -175,9 +182,12 @@ static double measure(const lull_descriptor *d, int mod_param, const bench_opts 
     }
     for (uint32_t i = 0; i < d->input_count; i++) n.inputs[i] = g_input;
     notes_attach(&n);
-    lull_clocks clk = {.sample_rate = SAMPLE_RATE, .tempo_bpm = 60.0,
-                       .beat_inc = 60.0 / 60.0 / SAMPLE_RATE, .pacer_rate = 6.0,
-                       .pacer_phase_inc = 6.0 / 60.0 / SAMPLE_RATE, .inhale_fraction = 0.4,
+    lull_clocks clk = {.sample_rate = SAMPLE_RATE,
+                       .tempo_bpm = 60.0,
+                       .beat_inc = 60.0 / 60.0 / SAMPLE_RATE,
+                       .pacer_rate = 6.0,
+                       .pacer_phase_inc = 6.0 / 60.0 / SAMPLE_RATE,
+                       .inhale_fraction = 0.4,
                        .pacer_active = 1};
 
     /* Calibrate: warm up for ~0.1 s, then size the runs to about o->seconds each. */

@@ -31,7 +31,7 @@ typedef struct bench_opts {
 } bench_opts;
 
 typedef struct load_stats {
-    double mean, median, p99, max;   /* percent of the period */
+    double mean, median, p99, max; /* percent of the period */
 } load_stats;
 
 static int cmp_double(const void *a, const void *b)
@@ -39,7 +39,6 @@ static int cmp_double(const void *a, const void *b)
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
-
 
 /* Median real-time factor of `runs` offline renders; NAN on failure. */
 static double render_speed(const char *preset, const bench_opts *o)
@@ -125,8 +124,8 @@ static int bench_one(const char *preset, const bench_opts *o)
     if (isnan(speed) || !dsp_load(preset, 64, o, &l64) || !dsp_load(preset, 256, o, &l256))
         return 1;
     const char *shown = strrchr(preset, '/') ? strrchr(preset, '/') + 1 : preset;
-    printf("%-16s %10.1f %7.2f %7.2f %7.2f %7.1f %8.2f %7.2f %7.2f %7.1f\n", shown, speed,
-           l64.mean, l64.median, l64.p99, l64.max, l256.mean, l256.median, l256.p99, l256.max);
+    printf("%-16s %10.1f %7.2f %7.2f %7.2f %7.1f %8.2f %7.2f %7.2f %7.1f\n", shown, speed, l64.mean,
+           l64.median, l64.p99, l64.max, l256.mean, l256.median, l256.p99, l256.max);
     fflush(stdout);
     return 0;
 }
@@ -142,7 +141,8 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
             o.runs = atoi(argv[++i]);
         } else if (argv[i][0] == '-' || nfiles == MAX_PRESETS) {
-            fprintf(stderr, "usage: bench_render [--seconds S] [--runs N (1..%d)] [PRESET.json ...]\n",
+            fprintf(stderr,
+                    "usage: bench_render [--seconds S] [--runs N (1..%d)] [PRESET.json ...]\n",
                     MAX_RUNS);
             return 2;
         } else {
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_render: --seconds must be >= 1 and --runs 1..%d\n", MAX_RUNS);
         return 2;
     }
-    log_set_level(LOG_WARN);   /* no "preset loaded" line per render */
+    log_set_level(LOG_WARN); /* no "preset loaded" line per render */
     static char names[MAX_PRESETS][64];
     size_t nnames = list_presets(names, MAX_PRESETS);
 

@@ -32,9 +32,9 @@
 
 #define RATE 48000.0
 #define BLOCK 256u
-#define FEATURE_S 0.1                    /* the daemon's bio thread publishes at 30 Hz; */
-                                         /* offline renders use 10 Hz (offline_driver.h) */
-#define WINDOW_S 2.0                     /* click window around a switch */
+#define FEATURE_S 0.1 /* the daemon's bio thread publishes at 30 Hz; */
+                      /* offline renders use 10 Hz (offline_driver.h) */
+#define WINDOW_S 2.0  /* click window around a switch */
 /* The heaviest shipped preset: brook renders 60 s in 1.9 s, default in 0.7 s
  * (lull render on the 2-core VM, 2025-11-30). */
 #define HEAVIEST "brook"
@@ -58,7 +58,7 @@ static double rss_mb(void)
 }
 
 typedef struct clicks {
-    size_t windows, flagged;              /* windows with >= 1 click */
+    size_t windows, flagged; /* windows with >= 1 click */
     double max_ratio;
 } clicks;
 
@@ -82,9 +82,12 @@ int main(int argc, char **argv)
     int check = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--hours") && v) hours = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--minutes") && v) hours = atof(argv[++i]) / 60.0;
-        else if (!strcmp(argv[i], "--switch") && v) switch_min = atof(argv[++i]);
+        if (!strcmp(argv[i], "--hours") && v)
+            hours = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--minutes") && v)
+            hours = atof(argv[++i]) / 60.0;
+        else if (!strcmp(argv[i], "--switch") && v)
+            switch_min = atof(argv[++i]);
         else if (!strcmp(argv[i], "--presets") && v) {
             snprintf(preset_buf, sizeof preset_buf, "%s", argv[++i]);
             char *comma = strchr(preset_buf, ',');
@@ -94,7 +97,8 @@ int main(int argc, char **argv)
             }
             *comma = '\0';
             presets[0] = preset_buf, presets[1] = comma + 1;
-        } else if (!strcmp(argv[i], "--check")) check = 1;
+        } else if (!strcmp(argv[i], "--check"))
+            check = 1;
         else {
             fprintf(stderr, "usage: bench_soak [--hours H | --minutes M] [--presets A,B] "
                             "[--switch MIN] [--check]\n");
@@ -133,13 +137,13 @@ int main(int argc, char **argv)
     float *l = malloc(BLOCK * sizeof *l), *r = malloc(BLOCK * sizeof *r);
     float *window = malloc(win * sizeof *window);
     size_t win_fill = 0;
-    int win_kind = 0;                    /* 0 none, 1 around a switch, 2 baseline */
+    int win_kind = 0; /* 0 none, 1 around a switch, 2 baseline */
     clicks at_switch = {0}, baseline = {0};
 
     uint64_t nonfinite = 0, loads = 0, load_fail = 0;
     int current = 0;
     double rss0 = rss_mb(), rss_warm = 0, rss_max = rss0, rss_early = 0, rss_late = 0;
-    double sumsq = 0;                    /* this minute */
+    double sumsq = 0; /* this minute */
     double level_min[2] = {1e9, 1e9}, level_max[2] = {-1e9, -1e9};
     double hour_sum[2] = {0}, hour_n[2] = {0};
     double first_hour_mean[2] = {NAN, NAN}, last_hour_mean[2] = {NAN, NAN};
@@ -147,8 +151,8 @@ int main(int argc, char **argv)
     double next_feature = 0;
     double t0 = now_s();
     printf("soak: %.2f h at %.0f Hz, presets %s <-> %s every %.1f min, clients dropouts "
-           "(even hours) / follower (odd hours)\n", hours, RATE, presets[0], presets[1],
-           switch_min);
+           "(even hours) / follower (odd hours)\n",
+           hours, RATE, presets[0], presets[1], switch_min);
     printf("  h   rss MB  level dBFS (min..max per preset)  pacer drift cycles  wall s\n");
 
     for (uint64_t f = 0; f < total; f += BLOCK) {
@@ -166,7 +170,7 @@ int main(int argc, char **argv)
             double ph = st.pacer_phase;
             if (last_phase >= 0) {
                 double d = ph - last_phase;
-                d -= floor(d + 0.5);             /* unwrap: nearest cycle */
+                d -= floor(d + 0.5); /* unwrap: nearest cycle */
                 cycles_seen += d;
                 /* Trapezoid: the rate glides between two frames. */
                 cycles_expected += 0.5 * (st.pacer_rate + last_rate) / 60.0 * FEATURE_S;
@@ -192,7 +196,7 @@ int main(int argc, char **argv)
             win_kind = 1, win_fill = 0;
         } else if (win_kind == 0 && f % switch_frames >= switch_frames / 2 &&
                    f % switch_frames < switch_frames / 2 + BLOCK) {
-            win_kind = 2, win_fill = 0;          /* baseline: mid-way between switches */
+            win_kind = 2, win_fill = 0; /* baseline: mid-way between switches */
         }
         lull_engine_process(e, l, r, BLOCK);
         for (uint32_t i = 0; i < BLOCK; i++) {
@@ -214,7 +218,7 @@ int main(int argc, char **argv)
             /* Per-minute level of the preset that played most of it. */
             double db = 10 * log10(sumsq / (2.0 * (double)minute) + 1e-20);
             int p = current;
-            if (end > minute * 5 || hours < 0.2) {   /* skip the first fade-in */
+            if (end > minute * 5 || hours < 0.2) { /* skip the first fade-in */
                 if (db < level_min[p]) level_min[p] = db;
                 if (db > level_max[p]) level_max[p] = db;
                 hour_sum[p] += db, hour_n[p]++;
@@ -257,8 +261,9 @@ int main(int argc, char **argv)
            (unsigned long long)load_fail, (unsigned long long)nonfinite,
            (unsigned long long)st.nan_events);
     printf("clicks: %zu of %zu switch windows flagged (max residual %.1f sigma), %zu of %zu "
-           "baseline windows (max %.1f sigma)\n", at_switch.flagged, at_switch.windows,
-           at_switch.max_ratio, baseline.flagged, baseline.windows, baseline.max_ratio);
+           "baseline windows (max %.1f sigma)\n",
+           at_switch.flagged, at_switch.windows, at_switch.max_ratio, baseline.flagged,
+           baseline.windows, baseline.max_ratio);
     printf("clock: engine %llu frames, rendered %llu; ", (unsigned long long)st.frames,
            (unsigned long long)total_rendered);
     printf("pacer drift: max %.2e cycles between switches; RSS start %.1f MB, after the "

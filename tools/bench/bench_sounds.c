@@ -32,8 +32,9 @@ static void write_file(const char *path, int rate, int format, double seconds)
         for (uint64_t f = 0; f < n; f++)
             for (int c = 0; c < 2; c++) {
                 x = x * 1664525u + 1013904223u;
-                buf[2 * f + (uint64_t)c] = (float)(0.1 * ((double)x / 2147483648.0 - 1.0) +
-                                                   0.4 * sin(2 * M_PI * 440.0 * (double)(done + f) / rate));
+                buf[2 * f + (uint64_t)c] =
+                    (float)(0.1 * ((double)x / 2147483648.0 - 1.0) +
+                            0.4 * sin(2 * M_PI * 440.0 * (double)(done + f) / rate));
             }
         sf_writef_float(sf, buf, (sf_count_t)n);
         done += n;
@@ -52,11 +53,13 @@ int main(int argc, char **argv)
     char dir[64];
     snprintf(dir, sizeof dir, "/tmp/lull-bench-sounds-XXXXXX");
     if (!mkdtemp(dir)) return 1;
-    const struct { const char *name; int rate, format; } files[] = {
-        {"a.flac", 44100, SF_FORMAT_FLAC | SF_FORMAT_PCM_16},
-        {"b.wav", 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16},
-        {"c.wav", 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16},
-        {"d.flac", 48000, SF_FORMAT_FLAC | SF_FORMAT_PCM_16}};
+    const struct {
+        const char *name;
+        int rate, format;
+    } files[] = {{"a.flac", 44100, SF_FORMAT_FLAC | SF_FORMAT_PCM_16},
+                 {"b.wav", 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16},
+                 {"c.wav", 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16},
+                 {"d.flac", 48000, SF_FORMAT_FLAC | SF_FORMAT_PCM_16}};
     printf("# sound bank load time into a 48 kHz bank, %.0f s stereo files\n", seconds);
     printf("%-8s %8s %10s %12s\n", "file", "rate", "load s", "x realtime");
     const char *dirs[] = {dir, NULL};

@@ -72,13 +72,13 @@ int main(int argc, char **argv)
         char exe[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
         if (n <= 0) {
-            fprintf(stderr, "bench_stretch: cannot find this program's directory; set LULL_PLUGIN_DIR\n");
+            fprintf(stderr,
+                    "bench_stretch: cannot find this program's directory; set LULL_PLUGIN_DIR\n");
             return 1;
         }
         exe[n] = 0;
         char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = 0;
+        if (slash) *slash = 0;
         snprintf(path, sizeof path, "%s/../plugins/stretch.so", exe);
     }
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -111,14 +111,19 @@ int main(int argc, char **argv)
     }
     const float *data[2] = {ch[0], ch[1]};
     g_sound = (lull_sound){sizeof(lull_sound), 2, sf, RATE, data, "pad", "synthesized"};
-    lull_host host = {.struct_size = sizeof host, .host_name = "lull", .host_version = "bench",
-                      .node_name = "stretch", .seed = 1, .log = host_log,
+    lull_host host = {.struct_size = sizeof host,
+                      .host_name = "lull",
+                      .host_version = "bench",
+                      .node_name = "stretch",
+                      .seed = 1,
+                      .log = host_log,
                       .get_extension = host_ext};
 
     printf("stretch process() cost per call, 48 kHz, stereo source, %.0f s per case "
-           "(64-frame period = 1333.3 us)\n", seconds);
-    printf("%-6s %-6s %10s %10s %10s %10s %10s\n", "block", "speed", "mean us", "p99 us",
-           "max us", "p99 %", "max %");
+           "(64-frame period = 1333.3 us)\n",
+           seconds);
+    printf("%-6s %-6s %10s %10s %10s %10s %10s\n", "block", "speed", "mean us", "p99 us", "max us",
+           "p99 %", "max %");
     const float speeds[] = {0.5f, 1.0f, 1.5f};
     const uint32_t blocks[] = {32, 64};
     for (int b = 0; b < 2; b++)
@@ -134,20 +139,26 @@ int main(int argc, char **argv)
             uint8_t pstatic[16];
             for (uint32_t i = 0; i < d->param_count && i < 16; i++) {
                 float v = d->params[i].def;
-                if (strcmp(d->params[i].id, "ratio") == 0)
-                    v = speeds[k];
-                for (uint32_t f = 0; f < LULL_MAX_BLOCK; f++)
-                    pbuf[i][f] = v;
+                if (strcmp(d->params[i].id, "ratio") == 0) v = speeds[k];
+                for (uint32_t f = 0; f < LULL_MAX_BLOCK; f++) pbuf[i][f] = v;
                 params[i] = pbuf[i];
                 pstatic[i] = 1;
             }
             float out[2][LULL_MAX_BLOCK];
             float *outs[2] = {out[0], out[1]};
-            lull_clocks clocks = {.sample_rate = RATE, .tempo_bpm = 60.0, .beat_inc = 1.0 / RATE,
-                                  .pacer_rate = 6.0, .pacer_phase_inc = 0.1 / RATE,
-                                  .inhale_fraction = 0.4, .pacer_active = 1};
-            lull_process ctx = {.struct_size = sizeof ctx, .frames = block, .inputs = NULL,
-                                .outputs = outs, .params = params, .params_static = pstatic,
+            lull_clocks clocks = {.sample_rate = RATE,
+                                  .tempo_bpm = 60.0,
+                                  .beat_inc = 1.0 / RATE,
+                                  .pacer_rate = 6.0,
+                                  .pacer_phase_inc = 0.1 / RATE,
+                                  .inhale_fraction = 0.4,
+                                  .pacer_active = 1};
+            lull_process ctx = {.struct_size = sizeof ctx,
+                                .frames = block,
+                                .inputs = NULL,
+                                .outputs = outs,
+                                .params = params,
+                                .params_static = pstatic,
                                 .clocks = &clocks};
             size_t calls = (size_t)(seconds * RATE / block);
             double *t = malloc(calls * sizeof *t), sum = 0.0;

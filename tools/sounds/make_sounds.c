@@ -23,7 +23,9 @@
 #define TAU (2.0 * M_PI)
 
 /* --- seeded random numbers: the engine's generator (sim/sim_random.h) ------------- */
-typedef struct rng { uint64_t s; } rng;
+typedef struct rng {
+    uint64_t s;
+} rng;
 static double uni(rng *r) { return sim_uniform(&r->s); }
 static double gauss(rng *r) { return sim_gauss(&r->s); }
 
@@ -32,7 +34,7 @@ typedef struct sound {
     const char *name;
     int channels;
     size_t frames;
-    float *x;          /* interleaved */
+    float *x; /* interleaved */
 } sound;
 
 static sound sound_new(const char *name, int channels, double seconds)
@@ -225,7 +227,8 @@ static sound make_hum_pulse(void)
             v += a * sin(TAU * f0 * n * t + 0.7 * n);
         }
         double b = fmod(t, 1.0);
-        double env = b < 0.25 ? 0.5 - 0.5 * cos(M_PI * b / 0.25) : 0.5 + 0.5 * cos(M_PI * (b - 0.25) / 0.75);
+        double env =
+            b < 0.25 ? 0.5 - 0.5 * cos(M_PI * b / 0.25) : 0.5 + 0.5 * cos(M_PI * (b - 0.25) / 0.75);
         s.x[i] = (float)(v * (0.35 + 0.65 * env));
     }
     /* 8 whole beats of a periodic tone: the loop is seamless as it stands
@@ -277,8 +280,8 @@ static int write_flac(const char *dir, const sound *s)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.flac", dir, s->name);
-    SF_INFO info = {.samplerate = RATE, .channels = s->channels,
-                    .format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16};
+    SF_INFO info = {
+        .samplerate = RATE, .channels = s->channels, .format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16};
     SNDFILE *f = sf_open(path, SFM_WRITE, &info);
     if (!f) {
         fprintf(stderr, "make_sounds: %s: %s\n", path, sf_strerror(NULL));

@@ -83,19 +83,24 @@ extern "C" {
 
 /* --------------------------------------------------------------------------------
  * Host services offered to a node. */
-enum lull_log_level { LULL_LOG_ERROR = 0, LULL_LOG_WARN = 1, LULL_LOG_INFO = 2, LULL_LOG_DEBUG = 3 };
+enum lull_log_level {
+    LULL_LOG_ERROR = 0,
+    LULL_LOG_WARN = 1,
+    LULL_LOG_INFO = 2,
+    LULL_LOG_DEBUG = 3
+};
 
 typedef struct lull_host {
-    uint32_t struct_size;    /* sizeof(lull_host) as the host knows it */
-    const char *host_name;   /* "lull" */
+    uint32_t struct_size;  /* sizeof(lull_host) as the host knows it */
+    const char *host_name; /* "lull" */
     const char *host_version;
-    const char *node_name;   /* the node's name in its preset, e.g. "surf_filter" */
+    const char *node_name; /* the node's name in its preset, e.g. "surf_filter" */
     /* A per-instance seed: the same preset gives the same seed to the same node on
      * every run, so noise and random walks render bit-identically. */
     uint64_t seed;
     /* [worker] Log a message against this node. Never call it from process(). */
     void (*log)(const struct lull_host *host, enum lull_log_level level, const char *msg);
-    void *host_data;         /* reserved for the host */
+    void *host_data; /* reserved for the host */
     /* ABI 1.2 (read it only when struct_size covers it; NULL before 1.2).
      * [worker] from create() on, never in process(). A host service named `name`
      * (e.g. LULL_HOST_EXT_SOUNDS) or NULL when the host does not offer it. */
@@ -115,13 +120,13 @@ typedef struct lull_host {
 #define LULL_HOST_EXT_SOUNDS "lull.sounds/1"
 
 typedef struct lull_sound {
-    uint32_t struct_size;      /* sizeof(lull_sound) as the host knows it */
-    uint32_t channels;         /* 1 (mono) or 2 (stereo: data[0] left, data[1] right) */
-    uint64_t frames;           /* frames per channel, >= 1 */
-    double sample_rate;        /* Hz; always the rate the node was activated at */
-    const float *const *data;  /* data[channel][frame], read-only; nominal -1..1 */
-    const char *name;          /* the preset's name for the sound, e.g. "water" */
-    const char *path;          /* the file as the preset wrote it, for messages */
+    uint32_t struct_size;     /* sizeof(lull_sound) as the host knows it */
+    uint32_t channels;        /* 1 (mono) or 2 (stereo: data[0] left, data[1] right) */
+    uint64_t frames;          /* frames per channel, >= 1 */
+    double sample_rate;       /* Hz; always the rate the node was activated at */
+    const float *const *data; /* data[channel][frame], read-only; nominal -1..1 */
+    const char *name;         /* the preset's name for the sound, e.g. "water" */
+    const char *path;         /* the file as the preset wrote it, for messages */
 } lull_sound;
 
 typedef struct lull_host_sounds {
@@ -143,19 +148,19 @@ enum lull_param_flags {
 };
 
 typedef struct lull_param_info {
-    const char *id;    /* stable machine name used by presets and OSC: [a-z0-9_]+ */
-    const char *name;  /* human-readable name */
-    const char *unit;  /* "Hz", "dB", "s", "" ... */
+    const char *id;   /* stable machine name used by presets and OSC: [a-z0-9_]+ */
+    const char *name; /* human-readable name */
+    const char *unit; /* "Hz", "dB", "s", "" ... */
     float min, max, def;
-    float smoothing_ms;           /* host smoothing time; 0 = jump (stepped params) */
-    uint32_t flags;               /* lull_param_flags */
+    float smoothing_ms; /* host smoothing time; 0 = jump (stepped params) */
+    uint32_t flags;     /* lull_param_flags */
     /* For STEPPED params only, optional: names of the values min..max, in order, so
      * a preset may write "lowpass" instead of 0. NULL when values are numbers. */
     const char *const *value_names;
 } lull_param_info;
 
 typedef struct lull_port_info {
-    const char *id;    /* [a-z0-9_]+, unique among the node's inputs or outputs */
+    const char *id; /* [a-z0-9_]+, unique among the node's inputs or outputs */
 } lull_port_info;
 
 typedef struct lull_descriptor lull_descriptor;
@@ -164,7 +169,7 @@ typedef struct lull_descriptor lull_descriptor;
  * Timing information computed by the host for every block. */
 typedef struct lull_clocks {
     double sample_rate;
-    uint64_t frame;           /* frames rendered since the engine started */
+    uint64_t frame; /* frames rendered since the engine started */
     /* Tempo clock. beat is the position (in beats) at the first frame of the block;
      * it advances by beat_inc per frame. */
     double tempo_bpm;
@@ -174,25 +179,25 @@ typedef struct lull_clocks {
      * inhale_fraction = start of exhale. Advances by pacer_phase_inc per frame
      * and wraps at 1. pacer_active is 0 when the pacer mode is "off"; phase still
      * runs at the preset's rate so that swells keep moving smoothly. */
-    double pacer_rate;        /* breaths per minute */
+    double pacer_rate; /* breaths per minute */
     double pacer_phase;
     double pacer_phase_inc;
-    double inhale_fraction;   /* 0.2..0.6, default 0.4: the exhale is longer */
+    double inhale_fraction; /* 0.2..0.6, default 0.4: the exhale is longer */
     uint32_t pacer_active;
 } lull_clocks;
 
 enum lull_event_type {
-    LULL_EVENT_BEAT = 1,         /* a tempo beat starts at this frame */
-    LULL_EVENT_INHALE = 2,       /* the pacer's inhale starts at this frame */
-    LULL_EVENT_EXHALE = 3,       /* the pacer's exhale starts at this frame */
+    LULL_EVENT_BEAT = 1,   /* a tempo beat starts at this frame */
+    LULL_EVENT_INHALE = 2, /* the pacer's inhale starts at this frame */
+    LULL_EVENT_EXHALE = 3, /* the pacer's exhale starts at this frame */
     LULL_EVENT_SESSION_START = 4,
     LULL_EVENT_SESSION_STOP = 5,
 };
 
 typedef struct lull_event {
-    uint32_t offset;   /* frame within the block, 0 <= offset < frames */
-    uint32_t type;     /* lull_event_type; ignore types you don't know */
-    double value;      /* BEAT: beat number; others: 0 */
+    uint32_t offset; /* frame within the block, 0 <= offset < frames */
+    uint32_t type;   /* lull_event_type; ignore types you don't know */
+    double value;    /* BEAT: beat number; others: 0 */
 } lull_event;
 
 /* Note events (ABI 1.2): sample-accurate triggers that one node emits from a note
@@ -201,56 +206,56 @@ typedef struct lull_event {
  * connection is an edge of the graph: the sender runs first in every block, and a
  * loop of note connections is refused like an audio cycle. */
 enum lull_note_type {
-    LULL_NOTE_ON = 1,   /* strike / trigger / start a one-shot */
+    LULL_NOTE_ON = 1, /* strike / trigger / start a one-shot */
 };
 
 /* Pitch convention: MIDI note numbers, fractional allowed (69 = A4 = 440 Hz,
  * 60 = C4 = 261.63 Hz): f = 440 * 2^((pitch - 69) / 12). */
 typedef struct lull_note {
-    uint32_t offset;     /* frame within the block, 0 <= offset < frames */
-    uint32_t port;       /* received: index of the note input port it arrived on;
+    uint32_t offset;  /* frame within the block, 0 <= offset < frames */
+    uint32_t port;    /* received: index of the note input port it arrived on;
                             emitted: index of the note output port it leaves from */
-    uint32_t type;       /* lull_note_type; ignore types you don't know */
-    float pitch;         /* MIDI note number, 0..127, fractional allowed */
-    float velocity;      /* 0..1 (0 is a valid, silent note) */
-    float duration_s;    /* how long the note should sound, s; 0 = its natural decay */
+    uint32_t type;    /* lull_note_type; ignore types you don't know */
+    float pitch;      /* MIDI note number, 0..127, fractional allowed */
+    float velocity;   /* 0..1 (0 is a valid, silent note) */
+    float duration_s; /* how long the note should sound, s; 0 = its natural decay */
 } lull_note;
 
 /* Most notes one node may emit in one block, and most a node receives in one. */
 #define LULL_MAX_NOTES 64u
 
 typedef struct lull_note_output {
-    lull_note *notes;    /* room for `capacity` notes */
-    uint32_t capacity;   /* LULL_MAX_NOTES */
-    uint32_t count;      /* 0 when process() starts; append at notes[count++] while
+    lull_note *notes;  /* room for `capacity` notes */
+    uint32_t capacity; /* LULL_MAX_NOTES */
+    uint32_t count;    /* 0 when process() starts; append at notes[count++] while
                             count < capacity, in non-decreasing offset order. Notes
                             beyond capacity are the node's to drop. */
 } lull_note_output;
 
 typedef struct lull_process {
     uint32_t struct_size;
-    uint32_t frames;                   /* 1..max_frames */
-    const float *const *inputs;        /* one buffer per input port; silent if unconnected */
-    float *const *outputs;             /* one buffer per output port; write every frame */
-    const float *const *params;        /* params[i][f]: smoothed value of param i at frame f */
-    const uint8_t *params_static;      /* params_static[i] != 0: params[i][f] == params[i][0] */
+    uint32_t frames;              /* 1..max_frames */
+    const float *const *inputs;   /* one buffer per input port; silent if unconnected */
+    float *const *outputs;        /* one buffer per output port; write every frame */
+    const float *const *params;   /* params[i][f]: smoothed value of param i at frame f */
+    const uint8_t *params_static; /* params_static[i] != 0: params[i][f] == params[i][0] */
     const lull_clocks *clocks;
-    const lull_event *events;          /* sorted by offset */
+    const lull_event *events; /* sorted by offset */
     uint32_t event_count;
     /* ABI 1.2 (read only when struct_size covers them). */
-    const lull_note *notes;            /* received on the note inputs, sorted by offset */
-    uint32_t note_count;               /* <= LULL_MAX_NOTES */
-    lull_note_output *notes_out;       /* NULL unless the node has note outputs */
+    const lull_note *notes;      /* received on the note inputs, sorted by offset */
+    uint32_t note_count;         /* <= LULL_MAX_NOTES */
+    lull_note_output *notes_out; /* NULL unless the node has note outputs */
 } lull_process;
 
 /* --------------------------------------------------------------------------------
  * A node type. A node instance is an opaque pointer the plugin returns from
  * create(); the host passes it back to every other function. */
 struct lull_descriptor {
-    uint32_t struct_size;      /* sizeof(lull_descriptor) */
-    const char *id;            /* unique type id used by presets: [a-z0-9_.]+, e.g. "noise" */
+    uint32_t struct_size; /* sizeof(lull_descriptor) */
+    const char *id;       /* unique type id used by presets: [a-z0-9_.]+, e.g. "noise" */
     const char *name;
-    const char *version;       /* the node's own version, e.g. "1.0.0" */
+    const char *version; /* the node's own version, e.g. "1.0.0" */
     const char *description;
 
     uint32_t input_count;
@@ -330,9 +335,9 @@ typedef struct lull_ext_batch {
 /* --------------------------------------------------------------------------------
  * The exported entry. */
 typedef struct lull_plugin_entry {
-    uint32_t abi_major;        /* LULL_ABI_MAJOR the plugin was built with */
+    uint32_t abi_major; /* LULL_ABI_MAJOR the plugin was built with */
     uint32_t abi_minor;
-    uint32_t struct_size;      /* sizeof(lull_plugin_entry) */
+    uint32_t struct_size; /* sizeof(lull_plugin_entry) */
     uint32_t descriptor_count;
     const lull_descriptor *const *descriptors;
 } lull_plugin_entry;
@@ -348,15 +353,16 @@ typedef const lull_plugin_entry *(*lull_entry_fn)(void);
 #ifndef LULL_ENTRY_NAME
 #define LULL_ENTRY_NAME lull_entry
 #endif
-#define LULL_PLUGIN_ENTRY(...)                                                          \
-    static const lull_descriptor *const lull_entry_descriptors_[] = {__VA_ARGS__};      \
-    LULL_EXTERN_C LULL_EXPORT const lull_plugin_entry *LULL_ENTRY_NAME(void);           \
-    LULL_EXTERN_C LULL_EXPORT const lull_plugin_entry *LULL_ENTRY_NAME(void) {          \
-        static const lull_plugin_entry e = {                                                   \
-            LULL_ABI_MAJOR, LULL_ABI_MINOR, (uint32_t)sizeof(lull_plugin_entry),               \
-            (uint32_t)(sizeof(lull_entry_descriptors_) / sizeof(lull_entry_descriptors_[0])), \
-            lull_entry_descriptors_};                                                   \
-        return &e;                                                                      \
+#define LULL_PLUGIN_ENTRY(...)                                                                     \
+    static const lull_descriptor *const lull_entry_descriptors_[] = {__VA_ARGS__};                 \
+    LULL_EXTERN_C LULL_EXPORT const lull_plugin_entry *LULL_ENTRY_NAME(void);                      \
+    LULL_EXTERN_C LULL_EXPORT const lull_plugin_entry *LULL_ENTRY_NAME(void)                       \
+    {                                                                                              \
+        static const lull_plugin_entry e = {                                                       \
+            LULL_ABI_MAJOR, LULL_ABI_MINOR, (uint32_t)sizeof(lull_plugin_entry),                   \
+            (uint32_t)(sizeof(lull_entry_descriptors_) / sizeof(lull_entry_descriptors_[0])),      \
+            lull_entry_descriptors_};                                                              \
+        return &e;                                                                                 \
     }
 
 #ifdef __cplusplus

@@ -41,7 +41,7 @@ void draw_format_tick(char *buf, size_t n, double v, double step, int kilo)
         return;
     }
     int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
-    if (fabs(v) < step * 1e-6) v = 0;   /* no "-0" */
+    if (fabs(v) < step * 1e-6) v = 0; /* no "-0" */
     snprintf(buf, n, "%.*f", dec, v);
 }
 

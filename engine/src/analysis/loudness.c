@@ -15,10 +15,10 @@ struct loudness_meter {
     ebur128_state *st;
     unsigned channels;
     double rate;
-    uint64_t hop;              /* frames between series points */
-    uint64_t fed;              /* frames fed */
-    uint64_t next_point;       /* frame count at which the next point is taken */
-    float *scratch;            /* interleaved */
+    uint64_t hop;        /* frames between series points */
+    uint64_t fed;        /* frames fed */
+    uint64_t next_point; /* frame count at which the next point is taken */
+    float *scratch;      /* interleaved */
     loudness_point *pts;
     size_t count, cap;
     double momentary_max, shortterm_max;
@@ -52,7 +52,7 @@ loudness_meter *loudness_new(unsigned channels, double sample_rate, double hop_s
                              EBUR128_MODE_TRUE_PEAK | EBUR128_MODE_SAMPLE_PEAK);
     m->scratch = malloc(SCRATCH_FRAMES * channels * sizeof(float));
     if (!m->st || !m->scratch) goto oom;
-    if (channels == 1) ebur128_set_channel(m->st, 0, EBUR128_LEFT);  /* a front channel */
+    if (channels == 1) ebur128_set_channel(m->st, 0, EBUR128_LEFT); /* a front channel */
     return m;
 oom:
     snprintf(err, errlen, "loudness: out of memory");
@@ -137,8 +137,8 @@ void loudness_get_summary(const loudness_meter *m, loudness_summary *s)
     memset(s, 0, sizeof *s);
     s->seconds = (double)m->fed / m->rate;
     double v = -HUGE_VAL;
-    s->integrated_lufs = ebur128_loudness_global(m->st, &v) == EBUR128_SUCCESS
-                             ? lufs_or_silent(v) : -HUGE_VAL;
+    s->integrated_lufs =
+        ebur128_loudness_global(m->st, &v) == EBUR128_SUCCESS ? lufs_or_silent(v) : -HUGE_VAL;
     v = 0;
     s->range_lu = ebur128_loudness_range(m->st, &v) == EBUR128_SUCCESS && isfinite(v) ? v : 0.0;
     double tp = 0, sp = 0;

@@ -24,19 +24,19 @@ typedef struct loudness_meter loudness_meter;
 /* One point of the short-term series. Silence (below libebur128's floor) reads
  * -HUGE_VAL. */
 typedef struct loudness_point {
-    double t_s;            /* end of the windows, seconds since the first frame */
-    float shortterm_lufs;  /* last 3 s */
-    float momentary_lufs;  /* last 0.4 s */
+    double t_s;           /* end of the windows, seconds since the first frame */
+    float shortterm_lufs; /* last 3 s */
+    float momentary_lufs; /* last 0.4 s */
 } loudness_point;
 
 typedef struct loudness_summary {
-    double integrated_lufs;   /* gated (BS.1770-4); -HUGE_VAL for silence */
-    double range_lu;          /* LRA (Tech 3342); 0 for too short a signal */
-    double true_peak_dbtp;    /* max over channels, 4x/2x oversampled; -HUGE_VAL silence */
-    double sample_peak_dbfs;  /* max |x| over channels */
-    double momentary_max_lufs;  /* max of the momentary series */
-    double shortterm_max_lufs;  /* max of the short-term series */
-    double seconds;           /* fed so far */
+    double integrated_lufs;    /* gated (BS.1770-4); -HUGE_VAL for silence */
+    double range_lu;           /* LRA (Tech 3342); 0 for too short a signal */
+    double true_peak_dbtp;     /* max over channels, 4x/2x oversampled; -HUGE_VAL silence */
+    double sample_peak_dbfs;   /* max |x| over channels */
+    double momentary_max_lufs; /* max of the momentary series */
+    double shortterm_max_lufs; /* max of the short-term series */
+    double seconds;            /* fed so far */
 } loudness_summary;
 
 /* [main] A meter for `channels` (1 or 2) at sample_rate (8000..384000 Hz). A mono

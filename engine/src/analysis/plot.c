@@ -42,7 +42,7 @@ static void panel_range(const plot_panel *p, size_t n, double *lo, double *hi)
         b = 1;
     }
     double pad = (b - a) * 0.08;
-    if (pad < 0.5) pad = 0.5;   /* a flat line sits in the middle of a 1-unit range */
+    if (pad < 0.5) pad = 0.5; /* a flat line sits in the middle of a 1-unit range */
     *lo = a - pad;
     *hi = b + pad;
 }
@@ -111,7 +111,7 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, const double *t, size_t
                 pen = 0;
                 continue;
             }
-            if (v < lo) v = lo;   /* clipped values (silence) lie on the bottom edge */
+            if (v < lo) v = lo; /* clipped values (silence) lie on the bottom edge */
             any = 1;
             double x = x0 + w * (t[i] - t0) / (t1 - t0), y = y0 + h * (hi - v) / (hi - lo);
             if (pen)
@@ -166,7 +166,8 @@ int plot_write_png(const char *path, int width, int height, const char *title, c
     if (t0 > 0) t0 = 0;
     if (!(t1 > t0)) t1 = t0 + 1;
     double x0 = MARGIN_L, w = width - MARGIN_L - MARGIN_R;
-    double ph = (height - MARGIN_T - MARGIN_B - PANEL_GAP * (panel_count - 1)) / (double)panel_count;
+    double ph =
+        (height - MARGIN_T - MARGIN_B - PANEL_GAP * (panel_count - 1)) / (double)panel_count;
     cairo_set_font_size(cr, 11);
     for (int i = 0; i < panel_count; i++)
         draw_panel(cr, &panels[i], t, n, t0, t1, x0, MARGIN_T + i * (ph + PANEL_GAP), w, ph,

@@ -18,16 +18,16 @@
 
 typedef struct plot_line {
     const char *label;
-    const float *y;         /* one value per time point; NaN = no value */
+    const float *y; /* one value per time point; NaN = no value */
 } plot_line;
 
 typedef struct plot_panel {
-    const char *y_label;    /* with its unit, e.g. "LUFS" or "breaths/min" */
+    const char *y_label; /* with its unit, e.g. "LUFS" or "breaths/min" */
     plot_line lines[PLOT_MAX_LINES];
     int line_count;
-    double y_min, y_max;    /* fixed range when y_min < y_max; else fitted */
-    double clip_min;        /* fitted ranges ignore values below (e.g. -70 LUFS); -HUGE_VAL none */
-    double ref_y;           /* dashed reference line; NaN for none */
+    double y_min, y_max; /* fixed range when y_min < y_max; else fitted */
+    double clip_min;     /* fitted ranges ignore values below (e.g. -70 LUFS); -HUGE_VAL none */
+    double ref_y;        /* dashed reference line; NaN for none */
     const char *ref_label;
 } plot_panel;
 

@@ -65,7 +65,8 @@ static void observe(void *ud, struct lull_engine *e, uint64_t first, const float
     lull_engine_status st;
     lull_engine_get_status(e, &st);
     trace_sample s = {
-        .breath_rate = ok_or_nan(st.features.breath_rate, st.features.breath_state == LULL_SENSOR_OK),
+        .breath_rate =
+            ok_or_nan(st.features.breath_rate, st.features.breath_state == LULL_SENSOR_OK),
         .pacer_rate = ok_or_nan(st.pacer_rate, st.pacer_mode != PACER_OFF),
         .heart_rate = ok_or_nan(st.features.heart_rate, st.features.heart_state == LULL_SENSOR_OK),
         .tempo_bpm = ok_or_nan(st.tempo_bpm, 1),
@@ -136,15 +137,30 @@ int render_trace_write_plot(const render_trace *t, const char *path, const char 
     char ref[64];
     snprintf(ref, sizeof ref, "target %.1f LUFS", target_lufs);
     const plot_panel panels[] = {
-        {.y_label = "loudness (LUFS)", .line_count = 2, .clip_min = -70, .ref_y = target_lufs,
+        {.y_label = "loudness (LUFS)",
+         .line_count = 2,
+         .clip_min = -70,
+         .ref_y = target_lufs,
          .ref_label = ref,
          .lines = {{"short-term (3 s)", st}, {"momentary (0.4 s)", mo}}},
-        {.y_label = "breaths/min", .line_count = 2, .clip_min = -HUGE_VAL, .ref_y = NAN,
+        {.y_label = "breaths/min",
+         .line_count = 2,
+         .clip_min = -HUGE_VAL,
+         .ref_y = NAN,
          .lines = {{"breath rate (measured)", br}, {"pacer rate", pr}}},
-        {.y_label = "beats/min", .line_count = 2, .clip_min = -HUGE_VAL, .ref_y = NAN,
+        {.y_label = "beats/min",
+         .line_count = 2,
+         .clip_min = -HUGE_VAL,
+         .ref_y = NAN,
          .lines = {{"heart rate (measured)", hr}, {"tempo (bpm)", tb}}},
-        {.y_label = "arousal", .line_count = 1, .y_min = -1, .y_max = 1, .clip_min = -HUGE_VAL,
-         .ref_y = 0, .ref_label = "baseline", .lines = {{"arousal (-1..1)", ar}}},
+        {.y_label = "arousal",
+         .line_count = 1,
+         .y_min = -1,
+         .y_max = 1,
+         .clip_min = -HUGE_VAL,
+         .ref_y = 0,
+         .ref_label = "baseline",
+         .lines = {{"arousal (-1..1)", ar}}},
     };
     int rc = plot_write_png(path, RENDER_PLOT_WIDTH, RENDER_PLOT_HEIGHT, title, time, n, panels,
                             (int)(sizeof panels / sizeof panels[0]), err, errlen);

@@ -16,7 +16,7 @@
 #include "analysis/spectrogram.h"
 #include "drivers/offline_driver.h"
 
-#define RENDER_PLOT_WIDTH 1200    /* pixels, the --plot PNG */
+#define RENDER_PLOT_WIDTH 1200 /* pixels, the --plot PNG */
 #define RENDER_PLOT_HEIGHT 900
 
 typedef struct render_trace render_trace;

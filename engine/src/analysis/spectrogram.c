@@ -29,25 +29,29 @@ struct spectrogram {
     spectrogram_opts o;
     spectrogram_area a;
     double rate;
-    uint64_t total;         /* frames on the time axis */
+    uint64_t total; /* frames on the time axis */
     uint64_t fed;
     uint64_t hop;
-    uint64_t next_end;      /* fed count at which the next frame is complete */
-    unsigned n;             /* fft size */
-    float *ring;            /* last n mid samples, ring[fed % n] is the oldest */
+    uint64_t next_end; /* fed count at which the next frame is complete */
+    unsigned n;        /* fft size */
+    float *ring;       /* last n mid samples, ring[fed % n] is the oldest */
     double *window, *frame;
     fftw_complex *bins;
     fftw_plan plan;
-    double scale;           /* |X|^2 * scale = amplitude^2 of a bin-centred sine */
-    row_map *rows;          /* a.h */
-    float *power;           /* a.w * a.h, summed power per pixel */
-    uint32_t *frames_in;    /* a.w: frames summed into each column */
+    double scale;        /* |X|^2 * scale = amplitude^2 of a bin-centred sine */
+    row_map *rows;       /* a.h */
+    float *power;        /* a.w * a.h, summed power per pixel */
+    uint32_t *frames_in; /* a.w: frames summed into each column */
 };
 
 void spectrogram_defaults(spectrogram_opts *o)
 {
-    *o = (spectrogram_opts){.width = 1200, .height = 600, .linear = false, .db_top = 0,
-                            .db_range = 120, .fft_size = 4096};
+    *o = (spectrogram_opts){.width = 1200,
+                            .height = 600,
+                            .linear = false,
+                            .db_top = 0,
+                            .db_range = 120,
+                            .fft_size = 4096};
 }
 
 spectrogram_area spectrogram_plot_area(const spectrogram_opts *o)
@@ -127,7 +131,7 @@ spectrogram *spectrogram_new(const spectrogram_opts *o, double rate, double seco
     s->hop = s->n / 4;
     if (per_col >= 1 && per_col < s->hop) s->hop = per_col;
     if (per_col < 1) s->hop = 1;
-    s->next_end = s->n / 2;   /* the first frame is centred on sample 0 */
+    s->next_end = s->n / 2; /* the first frame is centred on sample 0 */
     s->ring = calloc(s->n, sizeof *s->ring);
     s->window = malloc(s->n * sizeof *s->window);
     s->frame = fftw_malloc(s->n * sizeof *s->frame);
@@ -139,7 +143,7 @@ spectrogram *spectrogram_new(const spectrogram_opts *o, double rate, double seco
         goto oom;
     double wsum = 0;
     for (unsigned i = 0; i < s->n; i++) {
-        s->window[i] = 0.5 - 0.5 * cos(2 * M_PI * i / s->n);   /* periodic Hann */
+        s->window[i] = 0.5 - 0.5 * cos(2 * M_PI * i / s->n); /* periodic Hann */
         wsum += s->window[i];
     }
     /* A sine of amplitude A on a bin: |X| = A * wsum / 2. */
@@ -154,7 +158,7 @@ spectrogram *spectrogram_new(const spectrogram_opts *o, double rate, double seco
         double f_lo = axis_hz(o, rate, (double)(s->a.h - y - 1) / s->a.h);
         row_map *r = &s->rows[y];
         r->k_lo = (int)ceil(f_lo / bin_hz);
-        r->k_hi = (int)ceil(f_hi / bin_hz) - 1;   /* centres in [f_lo, f_hi) */
+        r->k_hi = (int)ceil(f_hi / bin_hz) - 1; /* centres in [f_lo, f_hi) */
         if (r->k_hi > last_bin) r->k_hi = last_bin;
         double kc = axis_hz(o, rate, (s->a.h - y - 0.5) / s->a.h) / bin_hz;
         r->k0 = (int)floor(kc);
@@ -173,7 +177,7 @@ static void analyse_frame(spectrogram *s)
     uint64_t centre = s->fed - s->n / 2;
     if (centre >= s->total) return;
     int col = (int)(centre * (uint64_t)s->a.w / s->total);
-    unsigned start = (unsigned)(s->fed % s->n);   /* the oldest sample */
+    unsigned start = (unsigned)(s->fed % s->n); /* the oldest sample */
     for (unsigned i = 0; i < s->n; i++) s->frame[i] = s->ring[(start + i) % s->n] * s->window[i];
     fftw_execute(s->plan);
     float *colp = s->power + (size_t)col * (size_t)s->a.h;
@@ -188,7 +192,8 @@ static void analyse_frame(spectrogram *s)
         } else {
             int k = r->k0 < 0 ? 0 : r->k0;
             double p0 = s->bins[k][0] * s->bins[k][0] + s->bins[k][1] * s->bins[k][1];
-            double p1 = s->bins[k + 1][0] * s->bins[k + 1][0] + s->bins[k + 1][1] * s->bins[k + 1][1];
+            double p1 =
+                s->bins[k + 1][0] * s->bins[k + 1][0] + s->bins[k + 1][1] * s->bins[k + 1][1];
             p = p0 + (p1 - p0) * r->frac;
         }
         colp[y] += (float)(p * s->scale);
@@ -213,15 +218,16 @@ void spectrogram_add(spectrogram *s, const float *left, const float *right, size
 static void colour_at(double t, double rgb[3])
 {
     static const double k[][4] = {
-        {0.00, 0, 0, 4},      {0.15, 31, 12, 72},   {0.30, 85, 15, 109},  {0.45, 136, 34, 106},
-        {0.60, 186, 54, 85},  {0.75, 227, 89, 51},  {0.88, 249, 140, 10}, {1.00, 252, 255, 164},
+        {0.00, 0, 0, 4},     {0.15, 31, 12, 72},  {0.30, 85, 15, 109},  {0.45, 136, 34, 106},
+        {0.60, 186, 54, 85}, {0.75, 227, 89, 51}, {0.88, 249, 140, 10}, {1.00, 252, 255, 164},
     };
     if (!(t > 0)) t = 0;
     if (t > 1) t = 1;
     int i = 0;
     while (i < 6 && t > k[i + 1][0]) i++;
     double u = (t - k[i][0]) / (k[i + 1][0] - k[i][0]);
-    for (int c = 0; c < 3; c++) rgb[c] = (k[i][c + 1] + u * (k[i + 1][c + 1] - k[i][c + 1])) / 255.0;
+    for (int c = 0; c < 3; c++)
+        rgb[c] = (k[i][c + 1] + u * (k[i + 1][c + 1] - k[i][c + 1])) / 255.0;
 }
 
 static uint32_t pixel(double t)
@@ -236,7 +242,7 @@ static void draw_image(const spectrogram *s, cairo_surface_t *img)
 {
     unsigned char *data = cairo_image_surface_get_data(img);
     int stride = cairo_image_surface_get_stride(img);
-    int last = -1;   /* an empty column shows the nearest filled one to its left */
+    int last = -1; /* an empty column shows the nearest filled one to its left */
     for (int x = 0; x < s->a.w; x++) {
         if (s->frames_in[x]) last = x;
         const float *colp = last >= 0 ? s->power + (size_t)last * (size_t)s->a.h : NULL;
@@ -281,7 +287,8 @@ static void draw_axes(const spectrogram *s, cairo_t *cr, const char *title)
         cairo_move_to(cr, a.x0 - 5, y + 0.5);
         cairo_line_to(cr, a.x0, y + 0.5);
         cairo_stroke(cr);
-        draw_format_tick(buf, sizeof buf, ticks[i], s->o.linear ? draw_nice_step(top, 10) : ticks[i], 1);
+        draw_format_tick(buf, sizeof buf, ticks[i],
+                         s->o.linear ? draw_nice_step(top, 10) : ticks[i], 1);
         draw_text(cr, a.x0 - 8, y, buf, 1, 0.5);
     }
     draw_text_vertical(cr, 12, a.y0 + a.h / 2.0, "frequency (Hz)");

@@ -22,11 +22,11 @@
 #include <stddef.h>
 
 typedef struct spectrogram_opts {
-    int width, height;     /* PNG pixels, default 1200 x 600 (min 320 x 200, max 8000) */
-    bool linear;           /* false (default): log frequency 20 Hz..min(20 kHz, Nyquist) */
-    double db_top;         /* dBFS at the top of the colour scale, default 0 */
-    double db_range;       /* dB from top to bottom of the colour scale, default 120 */
-    unsigned fft_size;     /* power of two 256..65536, default 4096 (11.7 Hz at 48 kHz) */
+    int width, height; /* PNG pixels, default 1200 x 600 (min 320 x 200, max 8000) */
+    bool linear;       /* false (default): log frequency 20 Hz..min(20 kHz, Nyquist) */
+    double db_top;     /* dBFS at the top of the colour scale, default 0 */
+    double db_range;   /* dB from top to bottom of the colour scale, default 120 */
+    unsigned fft_size; /* power of two 256..65536, default 4096 (11.7 Hz at 48 kHz) */
 } spectrogram_opts;
 
 /* The plot area inside the PNG, pixels: x0, y0 its top-left corner. Fixed margins:

@@ -4,7 +4,7 @@
 
 #include "bio/order_stats.h"
 
-static const double spread_floor[BASELINE_FEATURES] = { 3.0, 0.15, 1.5 };
+static const double spread_floor[BASELINE_FEATURES] = {3.0, 0.15, 1.5};
 
 void baseline_init(baseline *b)
 {
@@ -29,7 +29,7 @@ void baseline_update(baseline *b, double now_s, double hr, double rmssd, double 
 {
     if (now_s < b->next_sample_s) return;
     b->next_sample_s = now_s + 1.0;
-    const double v[BASELINE_FEATURES] = { hr, rmssd > 0 ? log(rmssd) : NAN, br };
+    const double v[BASELINE_FEATURES] = {hr, rmssd > 0 ? log(rmssd) : NAN, br};
     for (int f = 0; f < BASELINE_FEATURES; f++) {
         if (b->count[f] >= BASELINE_SECONDS || !isfinite(v[f])) continue;
         b->values[f][b->count[f]++] = v[f];
@@ -49,8 +49,8 @@ double baseline_seconds_left(const baseline *b)
 
 double baseline_arousal(const baseline *b, double hr, double rmssd, double br)
 {
-    const double v[BASELINE_FEATURES] = { hr, rmssd > 0 ? log(rmssd) : NAN, br };
-    const double sign[BASELINE_FEATURES] = { 1.0, -1.0, 1.0 };
+    const double v[BASELINE_FEATURES] = {hr, rmssd > 0 ? log(rmssd) : NAN, br};
+    const double sign[BASELINE_FEATURES] = {1.0, -1.0, 1.0};
     double sum = 0;
     int n = 0;
     for (int f = 0; f < BASELINE_FEATURES; f++) {

@@ -27,13 +27,14 @@ static inline void beat_queue_push(beat_queue *q, double beat)
 
 /* Moves up to max of the oldest beats into out (fractional indices, or rounded
  * to whole samples when out_index is given instead); returns how many. */
-static inline size_t beat_queue_take(beat_queue *q, double *out, int64_t *out_index,
-                                     size_t max)
+static inline size_t beat_queue_take(beat_queue *q, double *out, int64_t *out_index, size_t max)
 {
     size_t n = q->count < max ? q->count : max;
     for (size_t i = 0; i < n; i++) {
-        if (out) out[i] = q->beats[i];
-        else out_index[i] = (int64_t)llround(q->beats[i]);
+        if (out)
+            out[i] = q->beats[i];
+        else
+            out_index[i] = (int64_t)llround(q->beats[i]);
     }
     if (n > 0) {
         memmove(q->beats, q->beats + n, (q->count - n) * sizeof(double));

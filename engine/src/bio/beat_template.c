@@ -7,23 +7,23 @@
 
 #include "bio/bio_biquad.h"
 
-#define TPL_BEATS 8       /* windows averaged into the template */
-#define TPL_MIN_BEATS 4   /* scores before this many are 0: no evidence yet */
-#define TPL_RING_S 4.0    /* signal history: the longest beat-reporting delay + window */
-#define TPL_PENDING 16    /* beats waiting for the end of their window */
+#define TPL_BEATS 8     /* windows averaged into the template */
+#define TPL_MIN_BEATS 4 /* scores before this many are 0: no evidence yet */
+#define TPL_RING_S 4.0  /* signal history: the longest beat-reporting delay + window */
+#define TPL_PENDING 16  /* beats waiting for the end of their window */
 #define TPL_HP_HZ 1.0
 
 struct beat_template {
     double fs;
-    int pre, post, len;        /* window: len = pre + 1 + post samples */
+    int pre, post, len; /* window: len = pre + 1 + post samples */
     int ring_len;
     double *ring;
-    int64_t n;                 /* samples pushed */
-    int64_t valid_from;        /* first index after the last gap */
+    int64_t n;          /* samples pushed */
+    int64_t valid_from; /* first index after the last gap */
     bio_biquad hp;
     bool hp_started;
-    double *windows;           /* TPL_BEATS x len, a ring of the last windows */
-    double *tpl;               /* len: their sum (the template, unscaled) */
+    double *windows; /* TPL_BEATS x len, a ring of the last windows */
+    double *tpl;     /* len: their sum (the template, unscaled) */
     int win_head, win_count;
     double corr[TPL_BEATS];
     int64_t pending[TPL_PENDING];
@@ -90,8 +90,7 @@ static double correlate(const double *a, const double *b, int len)
 static void score_beat(beat_template *t, int64_t at)
 {
     double *w = t->windows + (size_t)t->win_head * (size_t)t->len;
-    for (int i = 0; i < t->len; i++)
-        w[i] = t->ring[(size_t)((at - t->pre + i) % t->ring_len)];
+    for (int i = 0; i < t->len; i++) w[i] = t->ring[(size_t)((at - t->pre + i) % t->ring_len)];
     t->win_head = (t->win_head + 1) % TPL_BEATS;
     if (t->win_count < TPL_BEATS) t->win_count++;
     if (t->win_count < TPL_MIN_BEATS) {
@@ -101,7 +100,8 @@ static void score_beat(beat_template *t, int64_t at)
     /* Template: the mean of the windows kept; score: their mean correlation with it. */
     memset(t->tpl, 0, (size_t)t->len * sizeof(double));
     for (int k = 0; k < t->win_count; k++)
-        for (int i = 0; i < t->len; i++) t->tpl[i] += t->windows[(size_t)k * (size_t)t->len + (size_t)i];
+        for (int i = 0; i < t->len; i++)
+            t->tpl[i] += t->windows[(size_t)k * (size_t)t->len + (size_t)i];
     double c[TPL_BEATS];
     for (int k = 0; k < t->win_count; k++)
         c[k] = correlate(t->windows + (size_t)k * (size_t)t->len, t->tpl, t->len);
@@ -128,8 +128,10 @@ void beat_template_push(beat_template *t, double x)
     int keep = 0;
     for (int i = 0; i < t->n_pending; i++) {
         int64_t at = t->pending[i];
-        if (at + t->post < t->n) score_beat(t, at);
-        else t->pending[keep++] = at;
+        if (at + t->post < t->n)
+            score_beat(t, at);
+        else
+            t->pending[keep++] = at;
     }
     t->n_pending = keep;
 }

@@ -7,8 +7,8 @@
 #include "bio/order_stats.h"
 
 enum {
-    BOOT_LEN = 5,     /* range-valid intervals used before the median has 3 values */
-    RESTART_RUN = 5,  /* agreeing flagged intervals that restart the median */
+    BOOT_LEN = 5,    /* range-valid intervals used before the median has 3 values */
+    RESTART_RUN = 5, /* agreeing flagged intervals that restart the median */
     MEDIAN_MAX = 64,
 };
 
@@ -16,13 +16,13 @@ enum {
 typedef struct pending_beat {
     double time_s, interval_ms;
     beat_flag flag;
-    bool decided;  /* set by the pattern its predecessor completed */
+    bool decided; /* set by the pattern its predecessor completed */
     bool beat_ectopic;
 } pending_beat;
 
 struct beat_validator {
     beat_validator_config cfg;
-    double *history;      /* last median_len valid intervals (ring) */
+    double *history; /* last median_len valid intervals (ring) */
     int hist_count, hist_pos;
     double boot[BOOT_LEN];
     int boot_count, boot_pos;
@@ -58,8 +58,7 @@ beat_validator *beat_validator_new(const beat_validator_config *cfg)
           c.median_len <= MEDIAN_MAX))
         return NULL;
     beat_validator *v = calloc(1, sizeof *v);
-    if (!v)
-        return NULL;
+    if (!v) return NULL;
     v->cfg = c;
     v->history = calloc((size_t)c.median_len, sizeof(double));
     v->scratch = calloc((size_t)c.median_len + BOOT_LEN + RESTART_RUN, sizeof(double));
@@ -72,8 +71,7 @@ beat_validator *beat_validator_new(const beat_validator_config *cfg)
 
 void beat_validator_free(beat_validator *v)
 {
-    if (!v)
-        return;
+    if (!v) return;
     free(v->history);
     free(v->scratch);
     free(v);
@@ -90,8 +88,7 @@ void beat_validator_reset(beat_validator *v)
 
 double beat_validator_median_ms(const beat_validator *v)
 {
-    if (v->hist_count == 0)
-        return NAN;
+    if (v->hist_count == 0) return NAN;
     return order_ring_median(v->history, (size_t)v->cfg.median_len, (size_t)v->hist_pos,
                              (size_t)v->hist_count, v->scratch);
 }
@@ -101,15 +98,12 @@ double beat_validator_median_ms(const beat_validator *v)
  * interval under judgement and its successor, so the very start is judged too). */
 static double reference_ms(beat_validator *v, double ip, double next)
 {
-    if (v->hist_count >= 3)
-        return beat_validator_median_ms(v);
+    if (v->hist_count >= 3) return beat_validator_median_ms(v);
     double tmp[BOOT_LEN + 2];
     int n = 0;
-    for (int i = 0; i < v->boot_count; i++)
-        tmp[n++] = v->boot[i];
+    for (int i = 0; i < v->boot_count; i++) tmp[n++] = v->boot[i];
     tmp[n++] = ip;
-    if (!isnan(next))
-        tmp[n++] = next;
+    if (!isnan(next)) tmp[n++] = next;
     return order_median(tmp, (size_t)n, v->scratch);
 }
 
@@ -122,8 +116,7 @@ static void add_valid(beat_validator *v, double ms)
 {
     v->history[v->hist_pos] = ms;
     v->hist_pos = (v->hist_pos + 1) % v->cfg.median_len;
-    if (v->hist_count < v->cfg.median_len)
-        v->hist_count++;
+    if (v->hist_count < v->cfg.median_len) v->hist_count++;
 }
 
 /* Consecutive flagged intervals that agree with each other mean the rhythm
@@ -131,16 +124,13 @@ static void add_valid(beat_validator *v, double ms)
 static void note_flagged(beat_validator *v, double ms)
 {
     v->run[v->run_count++] = ms;
-    if (v->run_count < RESTART_RUN)
-        return;
+    if (v->run_count < RESTART_RUN) return;
     double med = order_median(v->run, RESTART_RUN, v->scratch);
     bool agree = true;
-    for (int i = 0; i < RESTART_RUN; i++)
-        agree = agree && fabs(v->run[i] - med) < 0.15 * med;
+    for (int i = 0; i < RESTART_RUN; i++) agree = agree && fabs(v->run[i] - med) < 0.15 * med;
     if (agree) {
         v->hist_count = v->hist_pos = 0;
-        for (int i = 0; i < RESTART_RUN; i++)
-            add_valid(v, v->run[i]);
+        for (int i = 0; i < RESTART_RUN; i++) add_valid(v, v->run[i]);
         v->run_count = 0;
     } else {
         memmove(v->run, v->run + 1, (RESTART_RUN - 1) * sizeof(double));
@@ -152,8 +142,8 @@ static void note_flagged(beat_validator *v, double ms)
 static beat_result decide(beat_validator *v, double next)
 {
     pending_beat *p = &v->pending;
-    beat_result r = {.time_s = p->time_s, .interval_ms = p->interval_ms,
-                     .beat_ectopic = p->beat_ectopic};
+    beat_result r = {
+        .time_s = p->time_s, .interval_ms = p->interval_ms, .beat_ectopic = p->beat_ectopic};
     const beat_validator_config *c = &v->cfg;
     double ip = p->interval_ms;
     if (p->decided || p->flag == BEAT_FIRST) {
@@ -164,12 +154,11 @@ static beat_result decide(beat_validator *v, double next)
         double nx = !isnan(next) && in_range(v, next) ? next : NAN;
         double med = reference_ms(v, ip, nx);
         double ratio = ip / med, ratio_next = nx / med; /* NaN when no usable next */
-        if (ratio < c->ectopic_short && ratio_next > c->ectopic_long &&
-            ratio + ratio_next > 1.6 && ratio + ratio_next < 2.4) {
+        if (ratio < c->ectopic_short && ratio_next > c->ectopic_long && ratio + ratio_next > 1.6 &&
+            ratio + ratio_next < 2.4) {
             r.flag = BEAT_ECTOPIC;
             r.beat_ectopic = true;
-        } else if (ratio < c->ratio_low && ratio + ratio_next > 0.8 &&
-                   ratio + ratio_next < 1.2) {
+        } else if (ratio < c->ratio_low && ratio + ratio_next > 0.8 && ratio + ratio_next < 1.2) {
             r.flag = BEAT_EXTRA;
         } else if (ratio > 1.7 && ratio < 2.3) {
             r.flag = BEAT_MISSED;
@@ -190,20 +179,18 @@ static beat_result decide(beat_validator *v, double next)
     if (r.flag != BEAT_FIRST && in_range(v, ip)) {
         v->boot[v->boot_pos] = ip;
         v->boot_pos = (v->boot_pos + 1) % BOOT_LEN;
-        if (v->boot_count < BOOT_LEN)
-            v->boot_count++;
+        if (v->boot_count < BOOT_LEN) v->boot_count++;
     }
     return r;
 }
 
 int beat_validator_push(beat_validator *v, double t_s, beat_result *out)
 {
-    if (!isfinite(t_s) || (v->has_last && t_s <= v->last_time_s))
-        return 0;
+    if (!isfinite(t_s) || (v->has_last && t_s <= v->last_time_s)) return 0;
     double interval = v->has_last ? (t_s - v->last_time_s) * 1000.0 : NAN;
     int produced = 0;
-    pending_beat next = {.time_s = t_s, .interval_ms = interval,
-                         .flag = v->has_last ? BEAT_VALID : BEAT_FIRST};
+    pending_beat next = {
+        .time_s = t_s, .interval_ms = interval, .flag = v->has_last ? BEAT_VALID : BEAT_FIRST};
     if (v->has_pending) {
         bool was_decided = v->pending.decided;
         beat_flag before = v->pending.flag;
@@ -225,8 +212,7 @@ int beat_validator_push(beat_validator *v, double t_s, beat_result *out)
 
 int beat_validator_flush(beat_validator *v, beat_result *out)
 {
-    if (!v->has_pending)
-        return 0;
+    if (!v->has_pending) return 0;
     *out = decide(v, NAN);
     v->has_pending = false;
     return 1;

@@ -28,12 +28,12 @@
 
 typedef enum beat_flag {
     BEAT_VALID = 0,
-    BEAT_FIRST,           /* first beat of the stream (or after reset): no interval */
-    BEAT_ARTIFACT_RANGE,  /* interval outside [min_ms, max_ms] */
-    BEAT_ARTIFACT_RATIO,  /* too far from the running median, no known pattern */
-    BEAT_ECTOPIC,         /* premature + compensatory pair */
-    BEAT_MISSED,          /* about twice the median: a beat is missing */
-    BEAT_EXTRA,           /* short + short summing to the median: an extra beat */
+    BEAT_FIRST,          /* first beat of the stream (or after reset): no interval */
+    BEAT_ARTIFACT_RANGE, /* interval outside [min_ms, max_ms] */
+    BEAT_ARTIFACT_RATIO, /* too far from the running median, no known pattern */
+    BEAT_ECTOPIC,        /* premature + compensatory pair */
+    BEAT_MISSED,         /* about twice the median: a beat is missing */
+    BEAT_EXTRA,          /* short + short summing to the median: an extra beat */
 } beat_flag;
 
 typedef struct beat_validator_config {
@@ -45,10 +45,10 @@ typedef struct beat_validator_config {
 } beat_validator_config;
 
 typedef struct beat_result {
-    double time_s;       /* time of the beat this result is about */
-    double interval_ms;  /* time since the previous beat; NaN for BEAT_FIRST */
-    beat_flag flag;      /* verdict on that interval */
-    bool beat_ectopic;   /* this beat itself is premature (ectopic) */
+    double time_s;      /* time of the beat this result is about */
+    double interval_ms; /* time since the previous beat; NaN for BEAT_FIRST */
+    beat_flag flag;     /* verdict on that interval */
+    bool beat_ectopic;  /* this beat itself is premature (ectopic) */
 } beat_result;
 
 typedef struct beat_validator beat_validator;

@@ -56,10 +56,10 @@ enum { SRC_ECG = 0, SRC_RR = 1, SRC_PPG = 2, SOURCES = 3, SRC_NONE = -1 };
 /* Per waveform (resp, ECG, PPG), from core/limits.h. */
 static const double default_rate[BIO_WAVEFORMS] = {
     LULL_RESP_DEFAULT_RATE_HZ, LULL_ECG_DEFAULT_RATE_HZ, LULL_PPG_DEFAULT_RATE_HZ};
-static const double min_rate[BIO_WAVEFORMS] = {
-    LULL_RESP_MIN_RATE_HZ, LULL_ECG_MIN_RATE_HZ, LULL_PPG_MIN_RATE_HZ};
-static const double max_rate[BIO_WAVEFORMS] = {
-    LULL_RESP_MAX_RATE_HZ, LULL_ECG_MAX_RATE_HZ, LULL_PPG_MAX_RATE_HZ};
+static const double min_rate[BIO_WAVEFORMS] = {LULL_RESP_MIN_RATE_HZ, LULL_ECG_MIN_RATE_HZ,
+                                               LULL_PPG_MIN_RATE_HZ};
+static const double max_rate[BIO_WAVEFORMS] = {LULL_RESP_MAX_RATE_HZ, LULL_ECG_MAX_RATE_HZ,
+                                               LULL_PPG_MAX_RATE_HZ};
 
 /* Sample index -> time: piecewise, one segment per clock (re)anchoring. */
 typedef struct segment {
@@ -70,16 +70,16 @@ typedef struct segment {
 typedef struct waveform {
     double fs;
     bool seen;
-    int64_t next_index;       /* index of the next sample */
+    int64_t next_index; /* index of the next sample */
     segment seg[SEGMENTS];
     int seg_head, seg_count;
     float last_good;
-    double last_sample_time;  /* NaN until seen */
-    resp_tracker *resp;       /* BIO_RESP */
-    ecg_detector *ecg;        /* BIO_ECG */
-    ppg_detector *ppg;        /* BIO_PPG */
+    double last_sample_time; /* NaN until seen */
+    resp_tracker *resp;      /* BIO_RESP */
+    ecg_detector *ecg;       /* BIO_ECG */
+    ppg_detector *ppg;       /* BIO_PPG */
     signal_quality *quality;
-    beat_template *tpl;       /* BIO_ECG, BIO_PPG: morphology evidence */
+    beat_template *tpl; /* BIO_ECG, BIO_PPG: morphology evidence */
     float chunk[DETECTOR_CHUNK];
 } waveform;
 
@@ -88,10 +88,10 @@ typedef struct heart_source {
     double recent[REGULARITY_BEATS]; /* last beat times, a ring, for regularity */
     int n_recent, recent_head;
     bool seen;
-    double last_input_time;   /* last sample (waveforms) or RR message */
+    double last_input_time; /* last sample (waveforms) or RR message */
     double last_beat_time;
     double median_ms;
-    double report_delay_s;    /* detector delay */
+    double report_delay_s; /* detector delay */
 } heart_source;
 
 struct bio_pipeline {
@@ -110,8 +110,8 @@ struct bio_pipeline {
     double hr_value, hr_time;
     bool hr_seen;
     /* breath-by-breath RSA */
-    double last_inhale_time;  /* NaN after a gap */
-    double rsa_t0, rsa_t1;    /* pending breath, NaN when none */
+    double last_inhale_time; /* NaN after a gap */
+    double rsa_t0, rsa_t1;   /* pending breath, NaN when none */
     double rsa;
     double chain_start;       /* start of the unbroken chain of valid beats, NaN = none */
     release_detector release; /* release moments (release_detector.h) */
@@ -155,10 +155,10 @@ static void waveform_restart_clock(waveform *w)
 static int waveform_build(waveform *w, bio_stream s, double hz)
 {
     if (!(hz >= min_rate[s] && hz <= max_rate[s])) return -1;
-    waveform n = { 0 };
+    waveform n = {0};
     n.fs = hz;
-    n.quality = signal_quality_new(hz, s == BIO_RESP ? RESP_INTERVAL_WINDOW
-                                                     : HEART_INTERVAL_WINDOW);
+    n.quality =
+        signal_quality_new(hz, s == BIO_RESP ? RESP_INTERVAL_WINDOW : HEART_INTERVAL_WINDOW);
     bool ok = n.quality != NULL;
     if (s == BIO_RESP) ok = ok && (n.resp = resp_tracker_new(hz)) != NULL;
     if (s == BIO_ECG) ok = ok && (n.ecg = ecg_detector_new(hz)) != NULL;
@@ -240,8 +240,10 @@ double bio_pipeline_rate(const bio_pipeline *p, bio_stream s) { return p->wave[s
 
 void bio_pipeline_set_listener(bio_pipeline *p, const bio_pipeline_listener *l)
 {
-    if (l) p->listener = *l;
-    else memset(&p->listener, 0, sizeof p->listener);
+    if (l)
+        p->listener = *l;
+    else
+        memset(&p->listener, 0, sizeof p->listener);
 }
 
 void bio_pipeline_set_release_listener(bio_pipeline *p, bio_release_fn fn, void *ctx)
@@ -259,7 +261,7 @@ void bio_pipeline_counters_get(const bio_pipeline *p, bio_pipeline_counters *out
 
 static void segment_add(waveform *w, int64_t index, double time)
 {
-    w->seg[w->seg_head] = (segment){ index, time };
+    w->seg[w->seg_head] = (segment){index, time};
     w->seg_head = (w->seg_head + 1) % SEGMENTS;
     if (w->seg_count < SEGMENTS) w->seg_count++;
 }
@@ -289,9 +291,11 @@ static bool source_fresh(const bio_pipeline *p, int i, double now)
     const heart_source *s = &p->src[i];
     if (!s->seen) return false;
     double median_s = isfinite(s->median_ms) ? s->median_ms / 1000.0 : 1.0;
-    if (i == SRC_RR) return now - s->last_input_time <= BEAT_STALE_INTERVALS * median_s + RR_DELIVERY_S;
+    if (i == SRC_RR)
+        return now - s->last_input_time <= BEAT_STALE_INTERVALS * median_s + RR_DELIVERY_S;
     if (now - s->last_input_time > SAMPLE_STALE_S) return false;
-    double since_beat = now - (isfinite(s->last_beat_time) ? s->last_beat_time : s->last_input_time);
+    double since_beat =
+        now - (isfinite(s->last_beat_time) ? s->last_beat_time : s->last_input_time);
     return since_beat <= BEAT_STALE_INTERVALS * median_s + s->report_delay_s;
 }
 
@@ -301,8 +305,10 @@ static void heart_result(bio_pipeline *p, int i, const beat_result *r)
     if (p->listener.beat) p->listener.beat(p->listener.ctx, stream, r);
     if (r->flag == BEAT_FIRST) return;
     bool valid = r->flag == BEAT_VALID;
-    if (valid) p->counters.intervals_valid++;
-    else p->counters.intervals_flagged++;
+    if (valid)
+        p->counters.intervals_valid++;
+    else
+        p->counters.intervals_flagged++;
     signal_quality *q = i == SRC_RR ? p->rr_quality : p->wave[stream].quality;
     signal_quality_interval(q, valid);
     /* The preferred fresh source drives HRV; a change of source breaks the chain. */
@@ -569,7 +575,8 @@ static double regularity_score(const heart_source *s)
 static double morphology_score(const waveform *w, bool ecg)
 {
     double c = beat_template_correlation(w->tpl);
-    return ecg ? ramp01(c, ECG_MORPH_ZERO, ECG_MORPH_ONE) : ramp01(c, PPG_MORPH_ZERO, PPG_MORPH_ONE);
+    return ecg ? ramp01(c, ECG_MORPH_ZERO, ECG_MORPH_ONE)
+               : ramp01(c, PPG_MORPH_ZERO, PPG_MORPH_ONE);
 }
 
 static void heart_features(bio_pipeline *p, double now, lull_features *f)
@@ -595,8 +602,7 @@ static void heart_features(bio_pipeline *p, double now, lull_features *f)
          * beats), at least 1 s is reported so that it still reads as learning. */
         double have = isfinite(p->chain_start) ? hrv_last_beat_time(p->hrv) - p->chain_start : 0.0;
         f->coherence_learning_s =
-            isfinite(f->coherence) ? 0.0f
-                                   : (float)fmax(1.0, COHERENCE_WINDOW_S - fmax(0.0, have));
+            isfinite(f->coherence) ? 0.0f : (float)fmax(1.0, COHERENCE_WINDOW_S - fmax(0.0, have));
         /* RSA of the last complete breath, once its beats are in. */
         if (isfinite(p->rsa_t1) &&
             (hrv_last_beat_time(p->hrv) >= p->rsa_t1 || now > p->rsa_t1 + RSA_WAIT_S)) {
@@ -631,14 +637,14 @@ void bio_pipeline_features(bio_pipeline *p, double now_s, lull_features *out)
     heart_features(p, now_s, out);
     bool heart_ok = out->heart_quality >= BASELINE_MIN_QUALITY;
     bool breath_ok = out->breath_quality >= BASELINE_MIN_QUALITY;
-    baseline_update(&p->base, now_s, heart_ok ? out->heart_rate : NAN,
-                    heart_ok ? out->rmssd : NAN, breath_ok ? out->breath_rate : NAN);
+    baseline_update(&p->base, now_s, heart_ok ? out->heart_rate : NAN, heart_ok ? out->rmssd : NAN,
+                    breath_ok ? out->breath_rate : NAN);
     if (out->heart_state != LULL_SENSOR_NONE || out->breath_state != LULL_SENSOR_NONE)
         out->arousal_learning_s = (float)baseline_seconds_left(&p->base);
-    out->arousal = (float)baseline_arousal(&p->base,
-                                           out->heart_state == LULL_SENSOR_OK ? out->heart_rate : NAN,
-                                           out->heart_state == LULL_SENSOR_OK ? out->rmssd : NAN,
-                                           out->breath_state == LULL_SENSOR_OK ? out->breath_rate : NAN);
+    out->arousal = (float)baseline_arousal(
+        &p->base, out->heart_state == LULL_SENSOR_OK ? out->heart_rate : NAN,
+        out->heart_state == LULL_SENSOR_OK ? out->rmssd : NAN,
+        out->breath_state == LULL_SENSOR_OK ? out->breath_rate : NAN);
     release_event ended;
     if (release_detector_frame(&p->release, out, &ended) && p->on_release)
         p->on_release(p->release_ctx, &ended);

@@ -61,15 +61,15 @@ typedef struct bio_pipeline_config {
 } bio_pipeline_config;
 
 typedef struct bio_pipeline_counters {
-    uint64_t samples[BIO_WAVEFORMS];      /* accepted waveform samples */
-    uint64_t bad_samples[BIO_WAVEFORMS];  /* non-finite/absurd, replaced */
-    uint64_t bad_batches[BIO_WAVEFORMS];  /* non-finite stamp, dropped */
-    uint64_t gaps[BIO_WAVEFORMS];         /* gaps and clock jumps */
-    uint64_t beats[BIO_WAVEFORMS];        /* detected beats (ECG, PPG) */
+    uint64_t samples[BIO_WAVEFORMS];     /* accepted waveform samples */
+    uint64_t bad_samples[BIO_WAVEFORMS]; /* non-finite/absurd, replaced */
+    uint64_t bad_batches[BIO_WAVEFORMS]; /* non-finite stamp, dropped */
+    uint64_t gaps[BIO_WAVEFORMS];        /* gaps and clock jumps */
+    uint64_t beats[BIO_WAVEFORMS];       /* detected beats (ECG, PPG) */
     uint64_t rr_accepted, rr_dropped, rr_gaps;
     uint64_t hr_accepted, hr_dropped;
     uint64_t intervals_valid, intervals_flagged; /* beat validator verdicts */
-    uint64_t breaths;                     /* inhale onsets */
+    uint64_t breaths;                            /* inhale onsets */
 } bio_pipeline_counters;
 
 /* Optional callbacks for the events behind the features (used by `lull analyze`). */

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #define RESAMPLE_HZ 4.0
-#define POINTS 256          /* 64 s at 4 Hz */
-#define FFT_SIZE 1024       /* zero padding: 0.0039 Hz per bin */
+#define POINTS 256    /* 64 s at 4 Hz */
+#define FFT_SIZE 1024 /* zero padding: 0.0039 Hz per bin */
 #define PEAK_LO_HZ 0.04
 #define PEAK_HI_HZ 0.26
 #define PEAK_HALF_WIDTH_HZ 0.015
@@ -17,8 +17,8 @@
 #define MAX_BEATS (HRV_RING)
 
 struct coherence {
-    double *in;             /* FFT_SIZE, fftw_malloc'd */
-    fftw_complex *out;      /* FFT_SIZE / 2 + 1 */
+    double *in;        /* FFT_SIZE, fftw_malloc'd */
+    fftw_complex *out; /* FFT_SIZE / 2 + 1 */
     fftw_plan plan;
     double window[POINTS];
     double times[MAX_BEATS], rr[MAX_BEATS];
@@ -31,8 +31,7 @@ coherence *coherence_new(void)
     if (!c) return NULL;
     c->in = fftw_malloc(sizeof(double) * FFT_SIZE);
     c->out = fftw_malloc(sizeof(fftw_complex) * (FFT_SIZE / 2 + 1));
-    if (c->in && c->out)
-        c->plan = fftw_plan_dft_r2c_1d(FFT_SIZE, c->in, c->out, FFTW_ESTIMATE);
+    if (c->in && c->out) c->plan = fftw_plan_dft_r2c_1d(FFT_SIZE, c->in, c->out, FFTW_ESTIMATE);
     if (!c->plan) {
         coherence_free(c);
         return NULL;

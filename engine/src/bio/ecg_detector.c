@@ -10,26 +10,26 @@
 #include "core/limits.h"
 
 enum {
-    ECG_LEARN_CAP = 64,    /* integrator peaks kept during threshold learning */
-    ECG_RR_COUNT = 8,      /* RR intervals in each Pan-Tompkins average */
+    ECG_LEARN_CAP = 64, /* integrator peaks kept during threshold learning */
+    ECG_RR_COUNT = 8,   /* RR intervals in each Pan-Tompkins average */
 };
 
-#define ECG_LEARN_S 2.0         /* threshold learning period */
-#define ECG_MWI_S 0.150         /* moving-window integrator width */
+#define ECG_LEARN_S 2.0 /* threshold learning period */
+#define ECG_MWI_S 0.150 /* moving-window integrator width */
 #define ECG_REFRACTORY_S 0.200
-#define ECG_TWAVE_S 0.360       /* within this of a QRS, a peak must be steep to count */
-#define ECG_SEARCH_BACK 1.66    /* x average RR without a beat */
-#define ECG_R_SEARCH_S 0.250    /* R peak looked for this far before the integrator peak */
-#define ECG_FORCE_PEAK_S 0.500  /* an integrator peak is taken at the latest this late */
-#define ECG_HOLD_GAP_S 0.050    /* dropouts up to this long are bridged by holding */
-#define ECG_RING_S 1.0          /* history kept for refinement and slopes */
+#define ECG_TWAVE_S 0.360      /* within this of a QRS, a peak must be steep to count */
+#define ECG_SEARCH_BACK 1.66   /* x average RR without a beat */
+#define ECG_R_SEARCH_S 0.250   /* R peak looked for this far before the integrator peak */
+#define ECG_FORCE_PEAK_S 0.500 /* an integrator peak is taken at the latest this late */
+#define ECG_HOLD_GAP_S 0.050   /* dropouts up to this long are bridged by holding */
+#define ECG_RING_S 1.0         /* history kept for refinement and slopes */
 /* T waves taller than the R (chest-strap leads) pass the slope test when they are
  * narrow; they are still several times wider than a QRS. Half-height width of a
  * normal QRS: 20-50 ms; of a T wave: 80-200 ms (Goldberger, Clinical
  * Electrocardiography, 9th ed., ch. 2-3). A peak within ECG_TWAVE_S of a QRS
  * that is this much wider than that QRS is a T wave. */
 #define ECG_TWAVE_WIDTH 2.5
-#define ECG_WIDTH_SPAN_S 0.150  /* half-height width measured up to this far each side */
+#define ECG_WIDTH_SPAN_S 0.150 /* half-height width measured up to this far each side */
 /* Recovery from artifacts: Pan-Tompkins' levels learn whatever peaks they see, so
  * a noise burst or a drop of the electrode gain leaves thresholds far above the
  * QRS for good. A single peak may raise a level by at most this factor, and when
@@ -42,32 +42,32 @@ enum {
 
 /* One local maximum of the integrated signal, with what classification needs. */
 typedef struct mwi_peak {
-    double value;     /* integrator value */
-    int64_t index;    /* sample index of the integrator maximum */
-    int64_t r_index;  /* refined R peak, whole sample */
-    double r_pos;     /* refined R peak between samples (fractional index) */
-    double slope;     /* steepest slope of the refinement signal before the peak */
-    double width;     /* half-height width of the refined peak, samples */
+    double value;    /* integrator value */
+    int64_t index;   /* sample index of the integrator maximum */
+    int64_t r_index; /* refined R peak, whole sample */
+    double r_pos;    /* refined R peak between samples (fractional index) */
+    double slope;    /* steepest slope of the refinement signal before the peak */
+    double width;    /* half-height width of the refined peak, samples */
 } mwi_peak;
 
 struct ecg_detector {
     double fs;
     int mwi_len, ring_len;
     int refractory, twave, r_search, force_peak, hold_gap, learn_len, width_span, silent_min;
-    double ref_delay;            /* group delay of ref_lp in samples (fractional) */
-    double decay;                /* per-sample factor of the silent-level decay */
+    double ref_delay; /* group delay of ref_lp in samples (fractional) */
+    double decay;     /* per-sample factor of the silent-level decay */
 
     /* filters */
-    bio_biquad bp_hp, bp_lp;     /* 5-15 Hz band-pass for detection */
-    bio_biquad ref_hp, ref_lp;   /* 0.5-40 Hz, nearly phase-true, for R refinement */
-    double deriv_hist[4];        /* band-passed x[n-1..n-4] */
-    double *mwi_ring;            /* squared derivative, mwi_len */
+    bio_biquad bp_hp, bp_lp;   /* 5-15 Hz band-pass for detection */
+    bio_biquad ref_hp, ref_lp; /* 0.5-40 Hz, nearly phase-true, for R refinement */
+    double deriv_hist[4];      /* band-passed x[n-1..n-4] */
+    double *mwi_ring;          /* squared derivative, mwi_len */
     double mwi_sum;
     int mwi_pos;
-    double *ref_ring;            /* refinement signal, ring_len */
+    double *ref_ring; /* refinement signal, ring_len */
 
     /* stream */
-    int64_t n;                   /* index of the next sample */
+    int64_t n; /* index of the next sample */
     bool started;
     double last_valid;
     int64_t gap_len;
@@ -88,12 +88,12 @@ struct ecg_detector {
 
     /* Pan-Tompkins state */
     double spki, npki;
-    int64_t last_qrs;            /* integrator index of the last QRS, -1 = unknown */
-    int64_t last_r;              /* last reported R index, -1 = none */
+    int64_t last_qrs; /* integrator index of the last QRS, -1 = unknown */
+    int64_t last_r;   /* last reported R index, -1 = none */
     double last_slope, last_width;
     double rr1[ECG_RR_COUNT], rr2[ECG_RR_COUNT];
     int n_rr1, n_rr2, rr1_pos, rr2_pos;
-    mwi_peak candidate;          /* best noise peak since the last QRS, for search-back */
+    mwi_peak candidate; /* best noise peak since the last QRS, for search-back */
     bool has_candidate;
 
     /* R polarity: running mean of the largest positive and negative deflections */
@@ -104,11 +104,9 @@ struct ecg_detector {
 
 ecg_detector *ecg_detector_new(double fs)
 {
-    if (!(fs >= LULL_ECG_MIN_RATE_HZ && fs <= LULL_ECG_MAX_RATE_HZ))
-        return NULL;
+    if (!(fs >= LULL_ECG_MIN_RATE_HZ && fs <= LULL_ECG_MAX_RATE_HZ)) return NULL;
     ecg_detector *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
+    if (!d) return NULL;
     d->fs = fs;
     d->mwi_len = bio_samples(fs, ECG_MWI_S);
     d->ring_len = bio_samples(fs, ECG_RING_S);
@@ -135,8 +133,7 @@ ecg_detector *ecg_detector_new(double fs)
 
 void ecg_detector_free(ecg_detector *d)
 {
-    if (!d)
-        return;
+    if (!d) return;
     free(d->mwi_ring);
     free(d->ref_ring);
     free(d);
@@ -209,11 +206,9 @@ static double rr_average(const ecg_detector *d)
 {
     const double *rr = d->n_rr2 > 0 ? d->rr2 : d->rr1;
     int count = d->n_rr2 > 0 ? d->n_rr2 : d->n_rr1;
-    if (count == 0)
-        return 0.0;
+    if (count == 0) return 0.0;
     double s = 0.0;
-    for (int i = 0; i < count; i++)
-        s += rr[i];
+    for (int i = 0; i < count; i++) s += rr[i];
     return s / count;
 }
 
@@ -242,13 +237,11 @@ static void accept_qrs(ecg_detector *d, const mwi_peak *p, bool search_back)
         double avg2 = rr_average(d);
         d->rr1[d->rr1_pos] = rr;
         d->rr1_pos = (d->rr1_pos + 1) % ECG_RR_COUNT;
-        if (d->n_rr1 < ECG_RR_COUNT)
-            d->n_rr1++;
+        if (d->n_rr1 < ECG_RR_COUNT) d->n_rr1++;
         if (d->n_rr2 == 0 || (rr > 0.92 * avg2 && rr < 1.16 * avg2)) {
             d->rr2[d->rr2_pos] = rr;
             d->rr2_pos = (d->rr2_pos + 1) % ECG_RR_COUNT;
-            if (d->n_rr2 < ECG_RR_COUNT)
-                d->n_rr2++;
+            if (d->n_rr2 < ECG_RR_COUNT) d->n_rr2++;
         }
     }
     d->last_qrs = p->index;
@@ -263,18 +256,15 @@ static void accept_qrs(ecg_detector *d, const mwi_peak *p, bool search_back)
  * taller than the R passes it). */
 static bool is_t_wave(const ecg_detector *d, const mwi_peak *p)
 {
-    if (d->last_qrs < 0 || p->index - d->last_qrs >= d->twave)
-        return false;
+    if (d->last_qrs < 0 || p->index - d->last_qrs >= d->twave) return false;
     return p->slope < 0.5 * d->last_slope ||
            (d->last_width > 0.0 && p->width > ECG_TWAVE_WIDTH * d->last_width);
 }
 
 static void classify(ecg_detector *d, const mwi_peak *p)
 {
-    if (d->last_qrs >= 0 && p->index - d->last_qrs < d->refractory)
-        return;
-    if (d->last_r >= 0 && p->r_index <= d->last_r)
-        return;
+    if (d->last_qrs >= 0 && p->index - d->last_qrs < d->refractory) return;
+    if (d->last_r >= 0 && p->r_index <= d->last_r) return;
     bool t_wave = is_t_wave(d, p);
     if (p->value > thr1(d) && !t_wave) {
         accept_qrs(d, p, false);
@@ -282,8 +272,7 @@ static void classify(ecg_detector *d, const mwi_peak *p)
     }
     /* A T wave is the heart's own, not noise: it must not lift the noise level
      * above the QRS when it is the taller wave. */
-    if (!t_wave)
-        d->npki = 0.125 * level_input(d, p->value) + 0.875 * d->npki;
+    if (!t_wave) d->npki = 0.125 * level_input(d, p->value) + 0.875 * d->npki;
     if (!t_wave && (!d->has_candidate || p->value > d->candidate.value)) {
         d->candidate = *p;
         d->has_candidate = true;
@@ -292,11 +281,9 @@ static void classify(ecg_detector *d, const mwi_peak *p)
 
 static void search_back(ecg_detector *d)
 {
-    if (!d->has_candidate || d->last_qrs < 0)
-        return;
+    if (!d->has_candidate || d->last_qrs < 0) return;
     double avg = rr_average(d);
-    if (avg <= 0.0 || (double)(d->n - d->last_qrs) <= ECG_SEARCH_BACK * avg)
-        return;
+    if (avg <= 0.0 || (double)(d->n - d->last_qrs) <= ECG_SEARCH_BACK * avg) return;
     if (d->candidate.value > 0.5 * thr1(d))
         accept_qrs(d, &d->candidate, true);
     else
@@ -327,12 +314,10 @@ static void finish_learning(ecg_detector *d)
         double v = d->learn_peaks[i].value;
         if (v < top && v > second) second = v;
     }
-    if (second > 0.0 && top > ECG_LEVEL_STEP * second)
-        top = second;
+    if (second > 0.0 && top > ECG_LEVEL_STEP * second) top = second;
     d->spki = top / 3.0;
     d->npki = 0.5 * d->learn_sum / (double)d->learn_count;
-    for (int i = 0; i < d->n_learn_peaks; i++)
-        classify(d, &d->learn_peaks[i]);
+    for (int i = 0; i < d->n_learn_peaks; i++) classify(d, &d->learn_peaks[i]);
 }
 
 static void learn_peak(ecg_detector *d, const mwi_peak *p)
@@ -344,10 +329,8 @@ static void learn_peak(ecg_detector *d, const mwi_peak *p)
     /* Full: the smallest peak is surely noise; drop it, keep time order. */
     int smallest = 0;
     for (int i = 1; i < ECG_LEARN_CAP; i++)
-        if (d->learn_peaks[i].value < d->learn_peaks[smallest].value)
-            smallest = i;
-    if (p->value <= d->learn_peaks[smallest].value)
-        return;
+        if (d->learn_peaks[i].value < d->learn_peaks[smallest].value) smallest = i;
+    if (p->value <= d->learn_peaks[smallest].value) return;
     memmove(&d->learn_peaks[smallest], &d->learn_peaks[smallest + 1],
             (size_t)(ECG_LEARN_CAP - 1 - smallest) * sizeof(mwi_peak));
     d->learn_peaks[ECG_LEARN_CAP - 1] = *p;
@@ -364,31 +347,25 @@ static void take_peak(ecg_detector *d)
 {
     mwi_peak p = {.value = d->pk_val, .index = d->pk_idx};
     int64_t oldest = d->n - d->ring_len + 1;
-    if (oldest < 0)
-        oldest = 0;   /* early in the stream the ring is not full yet */
+    if (oldest < 0) oldest = 0; /* early in the stream the ring is not full yet */
     int64_t lo = p.index - d->r_search;
-    if (lo < oldest)
-        lo = oldest;
-    if (d->last_r >= 0 && lo <= d->last_r + d->refractory)
-        lo = d->last_r + d->refractory;
+    if (lo < oldest) lo = oldest;
+    if (d->last_r >= 0 && lo <= d->last_r + d->refractory) lo = d->last_r + d->refractory;
     /* The window ends at the peak, or at the oldest sample still in the ring when
      * the peak is older than that (right after a gap). */
     int64_t hi = p.index < oldest ? oldest : p.index;
-    if (lo > hi)
-        lo = hi;
+    if (lo > hi) lo = hi;
     int64_t best_pos = lo, best_neg = lo;
     double vmax = -INFINITY, vmin = INFINITY;
     for (int64_t i = lo; i <= hi; i++) {
         double v = d->ref_ring[ring_at(d, i)];
-        if (v > vmax)
-            vmax = v, best_pos = i;
-        if (v < vmin)
-            vmin = v, best_neg = i;
+        if (v > vmax) vmax = v, best_pos = i;
+        if (v < vmin) vmin = v, best_neg = i;
     }
     /* The R wave is the deflection whose polarity usually dominates this lead;
      * following it avoids jumping between R and S from beat to beat. */
-    bool positive = d->pos_level + d->neg_level > 0.0 ? d->pos_level >= d->neg_level
-                                                      : vmax >= -vmin;
+    bool positive =
+        d->pos_level + d->neg_level > 0.0 ? d->pos_level >= d->neg_level : vmax >= -vmin;
     int64_t at = positive ? best_pos : best_neg;
     double sign = positive ? 1.0 : -1.0;
     /* Between samples: the vertex of the parabola through the peak and its
@@ -432,8 +409,8 @@ static void process_sample(ecg_detector *d, double x)
     double bp = bio_biquad_run(&d->bp_lp, bio_biquad_run(&d->bp_hp, x));
     double ref = bio_biquad_run(&d->ref_lp, bio_biquad_run(&d->ref_hp, x));
     /* Five-point derivative (Pan-Tompkins), scaled to units per second. */
-    double der = (2.0 * bp + d->deriv_hist[0] - d->deriv_hist[2] - 2.0 * d->deriv_hist[3]) *
-                 (d->fs / 8.0);
+    double der =
+        (2.0 * bp + d->deriv_hist[0] - d->deriv_hist[2] - 2.0 * d->deriv_hist[3]) * (d->fs / 8.0);
     memmove(&d->deriv_hist[1], &d->deriv_hist[0], 3 * sizeof(double));
     d->deriv_hist[0] = bp;
     double sq = der * der;
@@ -443,8 +420,7 @@ static void process_sample(ecg_detector *d, double x)
         /* Recompute once per window so rounding never accumulates. */
         d->mwi_pos = 0;
         double s = 0.0;
-        for (int i = 0; i < d->mwi_len; i++)
-            s += d->mwi_ring[i];
+        for (int i = 0; i < d->mwi_len; i++) s += d->mwi_ring[i];
         d->mwi_sum = s;
     }
     double mwi = d->mwi_sum / d->mwi_len;
@@ -497,14 +473,12 @@ static void push_samples(ecg_detector *d, const float *x, size_t n)
             } else {
                 size_t r = ring_at(d, d->n);
                 d->ref_ring[r] = 0.0;
-                if (d->learning)
-                    start_learning(d);
+                if (d->learning) start_learning(d);
             }
             d->n++;
             continue;
         }
-        if (!d->started || d->gap_len > d->hold_gap)
-            restart_filters(d, v);
+        if (!d->started || d->gap_len > d->hold_gap) restart_filters(d, v);
         d->started = true;
         d->gap_len = 0;
         d->last_valid = v;

@@ -21,9 +21,12 @@ static double select_kth(double *s, size_t n, size_t k)
                 j--;
             }
         }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else break;
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
     }
     return s[k];
 }
@@ -46,8 +49,7 @@ double order_median(const double *x, size_t n, double *scratch)
     return median_in_place(scratch, n);
 }
 
-double order_ring_median(const double *ring, size_t cap, size_t head, size_t count,
-                         double *scratch)
+double order_ring_median(const double *ring, size_t cap, size_t head, size_t count, double *scratch)
 {
     for (size_t i = 0; i < count; i++) scratch[i] = ring[(head + cap - count + i) % cap];
     return median_in_place(scratch, count);

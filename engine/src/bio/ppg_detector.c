@@ -9,12 +9,12 @@
 #include "bio/bio_biquad.h"
 #include "core/limits.h"
 
-#define PPG_W1_S 0.111        /* MA_peak: about a systolic peak's width */
-#define PPG_W2_S 0.667        /* MA_beat: about a beat */
-#define PPG_BETA 0.02         /* offset, x the mean of the squared signal */
-#define PPG_MEAN_TAU_S 10.0   /* running mean of the squared signal */
-#define PPG_MIN_IBI_S 0.30    /* beats closer than this are one beat (200 bpm) */
-#define PPG_MAX_BLOCK_S 1.5   /* a block this long is closed anyway */
+#define PPG_W1_S 0.111         /* MA_peak: about a systolic peak's width */
+#define PPG_W2_S 0.667         /* MA_beat: about a beat */
+#define PPG_BETA 0.02          /* offset, x the mean of the squared signal */
+#define PPG_MEAN_TAU_S 10.0    /* running mean of the squared signal */
+#define PPG_MIN_IBI_S 0.30     /* beats closer than this are one beat (200 bpm) */
+#define PPG_MAX_BLOCK_S 1.5    /* a block this long is closed anyway */
 #define PPG_REFINE_BACK_S 0.12 /* refinement window around the band-passed maximum */
 #define PPG_REFINE_FWD_S 0.04
 #define PPG_HOLD_GAP_S 0.050
@@ -31,20 +31,20 @@
 struct ppg_detector {
     double fs;
     int w1, w2, align, ring_len, min_ibi, max_block, refine_back, refine_fwd, hold_gap;
-    double ref_delay;       /* group delay of ref_lp in samples (fractional) */
+    double ref_delay; /* group delay of ref_lp in samples (fractional) */
     double mean_coeff, fast_coeff;
 
-    bio_biquad hp, lp;      /* 0.5-8 Hz band-pass */
-    bio_biquad ref_lp;      /* light low-pass of the raw signal for refinement */
-    double *z_ring;         /* squared clipped signal, w2 (MA_beat window) */
+    bio_biquad hp, lp; /* 0.5-8 Hz band-pass */
+    bio_biquad ref_lp; /* light low-pass of the raw signal for refinement */
+    double *z_ring;    /* squared clipped signal, w2 (MA_beat window) */
     double sum_peak, sum_beat;
-    double *ma_peak_ring;   /* MA_peak history to delay it into alignment */
-    double *y_ring;         /* band-passed signal, ring_len */
-    double *r_ring;         /* refinement signal, ring_len */
+    double *ma_peak_ring; /* MA_peak history to delay it into alignment */
+    double *y_ring;       /* band-passed signal, ring_len */
+    double *r_ring;       /* refinement signal, ring_len */
     double z_mean, z_fast;
 
     int64_t n;
-    int64_t filled;         /* samples since the filters (re)started */
+    int64_t filled; /* samples since the filters (re)started */
     bool started;
     double last_valid;
     int64_t gap_len;
@@ -60,16 +60,13 @@ struct ppg_detector {
 
 ppg_detector *ppg_detector_new(double fs)
 {
-    if (!(fs >= LULL_PPG_MIN_RATE_HZ && fs <= LULL_PPG_MAX_RATE_HZ))
-        return NULL;
+    if (!(fs >= LULL_PPG_MIN_RATE_HZ && fs <= LULL_PPG_MAX_RATE_HZ)) return NULL;
     ppg_detector *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
+    if (!d) return NULL;
     d->fs = fs;
     d->w1 = bio_samples(fs, PPG_W1_S);
     d->w2 = bio_samples(fs, PPG_W2_S);
-    if (d->w2 <= d->w1)
-        d->w2 = d->w1 + 1;
+    if (d->w2 <= d->w1) d->w2 = d->w1 + 1;
     /* Both averages are trailing; MA_peak is delayed by half the difference of
      * the windows so that both are centred on the same sample. */
     d->align = (d->w2 - d->w1) / 2;
@@ -97,8 +94,7 @@ ppg_detector *ppg_detector_new(double fs)
 
 void ppg_detector_free(ppg_detector *d)
 {
-    if (!d)
-        return;
+    if (!d) return;
     free(d->z_ring);
     free(d->ma_peak_ring);
     free(d->y_ring);
@@ -149,19 +145,15 @@ static size_t ring_at(const ppg_detector *d, int64_t i) { return (size_t)(i % d-
 static void close_block(ppg_detector *d, int64_t centre)
 {
     d->in_block = false;
-    if (centre - d->block_start < d->w1)
-        return;
+    if (centre - d->block_start < d->w1) return;
     int64_t lo = d->block_max_idx - d->refine_back, hi = d->block_max_idx + d->refine_fwd;
-    if (lo < d->n - d->ring_len + 1)
-        lo = d->n - d->ring_len + 1;
-    if (hi > d->n)
-        hi = d->n;
+    if (lo < d->n - d->ring_len + 1) lo = d->n - d->ring_len + 1;
+    if (hi > d->n) hi = d->n;
     int64_t best = d->block_max_idx;
     double best_v = -INFINITY;
     for (int64_t i = lo; i <= hi; i++) {
         double v = d->r_ring[ring_at(d, i)];
-        if (v > best_v)
-            best_v = v, best = i;
+        if (v > best_v) best_v = v, best = i;
     }
     /* Between samples: at 25 Hz (EmotiBit) the grid is 40 ms, ten times the
      * beat-to-beat changes HRV is about; the vertex of the parabola through the
@@ -172,8 +164,7 @@ static void close_block(ppg_detector *d, int64_t centre)
                                     d->r_ring[ring_at(d, best + 1)]);
     double pos = (double)best + frac - d->ref_delay; /* the refinement low-pass delays it */
     best = (int64_t)llround(pos);
-    if (d->last_beat >= 0 && best - d->last_beat < d->min_ibi)
-        return;
+    if (d->last_beat >= 0 && best - d->last_beat < d->min_ibi) return;
     beat_queue_push(&d->pending, pos);
     d->last_beat = best;
 }
@@ -199,10 +190,8 @@ static void process_sample(ppg_detector *d, double x)
     d->filled++;
     if (d->filled % d->w2 == 0) { /* recompute exactly now and then */
         double sb = 0.0, sp = 0.0;
-        for (int i = 0; i < d->w2; i++)
-            sb += d->z_ring[i];
-        for (int i = 0; i < d->w1; i++)
-            sp += d->z_ring[(d->w2 - 1 - i) % d->w2];
+        for (int i = 0; i < d->w2; i++) sb += d->z_ring[i];
+        for (int i = 0; i < d->w1; i++) sp += d->z_ring[(d->w2 - 1 - i) % d->w2];
         d->sum_beat = sb;
         d->sum_peak = sp;
     }
@@ -210,8 +199,7 @@ static void process_sample(ppg_detector *d, double x)
     /* ring of align+1 values: write the newest, read the one `align` samples old */
     d->ma_peak_ring[d->filled % (d->align + 1)] = ma_peak_now;
     double ma_peak = d->ma_peak_ring[(d->filled + 1) % (d->align + 1)];
-    if (d->filled <= d->w2)
-        return; /* the long average is not full yet */
+    if (d->filled <= d->w2) return; /* the long average is not full yet */
     d->z_mean = fmin(d->z_mean, PPG_MEAN_CAP * d->z_fast);
     int64_t centre = d->n - (d->w2 - 1) / 2;
     double thr = ma_beat + PPG_BETA * d->z_mean;
@@ -226,8 +214,7 @@ static void process_sample(ppg_detector *d, double x)
             d->block_max = yc;
             d->block_max_idx = centre;
         }
-        if (centre - d->block_start >= d->max_block)
-            close_block(d, centre);
+        if (centre - d->block_start >= d->max_block) close_block(d, centre);
     } else if (d->in_block) {
         close_block(d, centre);
     }
@@ -250,8 +237,7 @@ static void push_samples(ppg_detector *d, const float *x, size_t n)
             d->n++;
             continue;
         }
-        if (!d->started || d->gap_len > d->hold_gap)
-            restart_filters(d, v);
+        if (!d->started || d->gap_len > d->hold_gap) restart_filters(d, v);
         d->started = true;
         d->gap_len = 0;
         d->last_valid = v;

@@ -53,7 +53,7 @@ static void evidence(release_detector *d, double at, double start, uint32_t bit,
     if (!d->active) {
         d->active = true;
         /* Backdated evidence never reaches into the previous release. */
-        d->cur = (release_event){ fmax(start, d->last_end_s), NAN, 0, NAN, NAN, NAN, NAN };
+        d->cur = (release_event){fmax(start, d->last_end_s), NAN, 0, NAN, NAN, NAN, NAN};
         d->last_evidence_s = at;
     }
     d->cur.evidence |= bit;
@@ -72,7 +72,8 @@ static double irregularity(const release_detector *d)
         double c[RELEASE_CYCLES], sum = 0, diff = 0;
         int n = d->n_inhales - 1;
         for (int k = 0; k < n; k++) {
-            int a = (d->inhale_head - d->n_inhales + k + 2 * (RELEASE_CYCLES + 1)) % (RELEASE_CYCLES + 1);
+            int a = (d->inhale_head - d->n_inhales + k + 2 * (RELEASE_CYCLES + 1)) %
+                    (RELEASE_CYCLES + 1);
             int b = (a + 1) % (RELEASE_CYCLES + 1);
             c[k] = d->inhale_times[b] - d->inhale_times[a];
             sum += c[k];
@@ -85,10 +86,12 @@ static double irregularity(const release_detector *d)
         double sum = 0, sq = 0;
         for (int k = 0; k < RELEASE_SWINGS; k++) sum += d->swings[k];
         double mean = sum / RELEASE_SWINGS;
-        for (int k = 0; k < RELEASE_SWINGS; k++) sq += (d->swings[k] - mean) * (d->swings[k] - mean);
-        if (mean > 0) worst = fmax(worst, sqrt(sq / (RELEASE_SWINGS - 1)) / mean / IRREGULAR_SWING_CV);
+        for (int k = 0; k < RELEASE_SWINGS; k++)
+            sq += (d->swings[k] - mean) * (d->swings[k] - mean);
+        if (mean > 0)
+            worst = fmax(worst, sqrt(sq / (RELEASE_SWINGS - 1)) / mean / IRREGULAR_SWING_CV);
     }
-    return worst;   /* >= 1: irregular */
+    return worst; /* >= 1: irregular */
 }
 
 void release_detector_breath(release_detector *d, const resp_event *ev, double median,
@@ -101,10 +104,12 @@ void release_detector_breath(release_detector *d, const resp_event *ev, double m
         d->hold_from_s = NAN;
     }
     d->last_event_s = t;
-    if (t <= d->last_motion_s + MOTION_HOLDOFF_S) return;   /* history cleared by the motion */
-    bool breath_like = !ev->artifact || (isfinite(median) && ev->amplitude <= SIGH_MAX_OF_MEDIAN * median);
-    if (ev->kind == RESP_EXHALE_ONSET && isfinite(median) && median > 0 && isfinite(ev->amplitude) &&
-        isfinite(d->last_trough_s) && t - d->last_trough_s >= SIGH_MIN_S) {
+    if (t <= d->last_motion_s + MOTION_HOLDOFF_S) return; /* history cleared by the motion */
+    bool breath_like =
+        !ev->artifact || (isfinite(median) && ev->amplitude <= SIGH_MAX_OF_MEDIAN * median);
+    if (ev->kind == RESP_EXHALE_ONSET && isfinite(median) && median > 0 &&
+        isfinite(ev->amplitude) && isfinite(d->last_trough_s) &&
+        t - d->last_trough_s >= SIGH_MIN_S) {
         double ratio = ev->amplitude / median;
         if (ratio >= SIGH_OF_MEDIAN && ratio <= SIGH_MAX_OF_MEDIAN)
             evidence(d, t, d->last_trough_s, RELEASE_SIGH, ratio);
@@ -177,11 +182,12 @@ bool release_detector_frame(release_detector *d, lull_features *f, release_event
     if (isfinite(d->hold_from_s)) {
         /* In progress: it is a release already (the pacer waits), the event
          * gets its evidence value when the breath is let go. */
-        if (!breath_fresh) d->hold_from_s = NAN;
+        if (!breath_fresh)
+            d->hold_from_s = NAN;
         else {
             if (!d->active) {
                 d->active = true;
-                d->cur = (release_event){ d->hold_from_s, NAN, 0, NAN, NAN, NAN, NAN };
+                d->cur = (release_event){d->hold_from_s, NAN, 0, NAN, NAN, NAN, NAN};
             }
             d->last_evidence_s = now;
         }
@@ -221,8 +227,8 @@ bool release_detector_frame(release_detector *d, lull_features *f, release_event
         done = true;
     }
     f->release = d->active ? 1.0f : 0.0f;
-    f->release_evidence = d->active ? (uint8_t)(d->cur.evidence | (isfinite(d->hold_from_s) ? RELEASE_HOLD : 0))
-                                    : 0;
+    f->release_evidence =
+        d->active ? (uint8_t)(d->cur.evidence | (isfinite(d->hold_from_s) ? RELEASE_HOLD : 0)) : 0;
     return done;
 }
 

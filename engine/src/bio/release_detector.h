@@ -46,8 +46,8 @@ enum release_evidence {
 #define RELEASE_KINDS 4
 
 typedef struct release_event {
-    double start_s, end_s;   /* end NaN while in progress */
-    uint32_t evidence;       /* release_evidence bits seen during it */
+    double start_s, end_s; /* end NaN while in progress */
+    uint32_t evidence;     /* release_evidence bits seen during it */
     /* strongest value of each kind (see above), NaN when not seen */
     double sigh_ratio, irregularity, hold_s, surge_bpm;
 } release_event;
@@ -62,22 +62,22 @@ typedef struct release_detector {
     int n_inhales, inhale_head;
     double swings[RELEASE_SWINGS];
     int n_swings, swing_head;
-    double last_event_s;     /* last breath event, NaN after a gap */
-    double last_trough_s;    /* last inhale onset (for the sigh's duration) */
-    double hold_from_s;      /* last event before a hold in progress, NaN when none */
-    double breath_ok_since;  /* breath sensor fresh with quality since, NaN when not */
+    double last_event_s;    /* last breath event, NaN after a gap */
+    double last_trough_s;   /* last inhale onset (for the sigh's duration) */
+    double hold_from_s;     /* last event before a hold in progress, NaN when none */
+    double breath_ok_since; /* breath sensor fresh with quality since, NaN when not */
     /* heart: one median-rate sample per second */
     float hr_sec[RELEASE_HR_SECONDS];
     int n_hr, hr_head;
     double hr_next_s;
-    double surge_since;      /* NaN when no surge in progress */
+    double surge_since; /* NaN when no surge in progress */
     /* release in progress */
     bool active;
     release_event cur;
     double last_evidence_s;
-    double irregular_until;  /* irregular verdict of the latest breath holds until then */
-    double last_motion_s;    /* last motion artifact, -inf when none */
-    double last_end_s;       /* end of the previous release, -inf when none */
+    double irregular_until; /* irregular verdict of the latest breath holds until then */
+    double last_motion_s;   /* last motion artifact, -inf when none */
+    double last_end_s;      /* end of the previous release, -inf when none */
 } release_detector;
 
 /* [any] */

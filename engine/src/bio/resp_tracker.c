@@ -57,24 +57,24 @@ struct resp_tracker {
     double lp_x1, lp_x2, lp_y1, lp_y2;
     double delay_s;
     int64_t delay_samples;
-    bool restart;            /* next sample (re)starts the filters */
+    bool restart; /* next sample (re)starts the filters */
     /* envelope: running mean |filtered| */
     double env_abs;
     double env_count;
     /* event tracking */
     enum seek seek;
-    extremum hi, lo;         /* candidates */
-    bool have_last;          /* an event since the last gap */
+    extremum hi, lo; /* candidates */
+    bool have_last;  /* an event since the last gap */
     resp_event last;
-    double last_value;       /* filtered value at the last extremum */
-    bool last_accepted;      /* the half-cycle ending at `last` was accepted */
-    double last_kind_time[2];/* crossing midpoint of the last event of each kind since the gap */
+    double last_value;        /* filtered value at the last extremum */
+    bool last_accepted;       /* the half-cycle ending at `last` was accepted */
+    double last_kind_time[2]; /* crossing midpoint of the last event of each kind since the gap */
     bool last_kind_ok[2];
-    double last_event_time;  /* across gaps, for staleness */
+    double last_event_time; /* across gaps, for staleness */
     resp_event_kind last_event_kind;
     int64_t samples;
     int64_t since_restart;
-    float *history;          /* filtered samples, ring indexed by sample number */
+    float *history; /* filtered samples, ring indexed by sample number */
     int64_t history_len;
     int artifact_run;
     /* learned values */
@@ -85,7 +85,7 @@ struct resp_tracker {
     double session_median;
     double cycles[CYCLES], inhales[DURATIONS], exhales[DURATIONS];
     size_t cycle_head, cycle_count, inhale_head, inhale_count, exhale_head, exhale_count;
-    double last_inhale_s;    /* accepted inhale duration of the current breath, NaN if none */
+    double last_inhale_s; /* accepted inhale duration of the current breath, NaN if none */
     double ie_ratio, depth;
     /* provisional extremum (phase only), cleared by a new candidate or an event */
     bool turn_valid;
@@ -262,8 +262,7 @@ static void confirm(resp_tracker *t, resp_event_kind kind, const extremum *x, do
     ev->accepted = accepted;
     if (accepted) {
         ring_push(t->recent_amp, RECENT_AMPS, &t->recent_head, &t->recent_count, ev->amplitude);
-        ring_push(t->session_amp, SESSION_AMPS, &t->session_head, &t->session_count,
-                  ev->amplitude);
+        ring_push(t->session_amp, SESSION_AMPS, &t->session_head, &t->session_count, ev->amplitude);
         if (t->session_count >= SESSION_MIN_AMPS)
             t->session_median = order_ring_median(t->session_amp, SESSION_AMPS, t->session_head,
                                                   t->session_count, t->scratch);
@@ -322,8 +321,7 @@ static void early_turn(resp_tracker *t, resp_event_kind kind, const extremum *x,
     t->turn_time = crossing_midpoint(t, kind, x, k) - t->delay_s + highpass_lead(t);
 }
 
-int resp_tracker_push(resp_tracker *t, float xf, double time_s, resp_event *ev,
-                      double *filtered)
+int resp_tracker_push(resp_tracker *t, float xf, double time_s, resp_event *ev, double *filtered)
 {
     double x = xf;
     if (!isfinite(x)) {
@@ -351,7 +349,7 @@ int resp_tracker_push(resp_tracker *t, float xf, double time_s, resp_event *ev,
     double alpha = fmax(1.0 / t->env_count, 1.0 / (ENVELOPE_TAU_S * t->fs));
     t->env_abs += alpha * (fabs(y) - t->env_abs);
 
-    extremum cur = { y, time_s, t->samples };
+    extremum cur = {y, time_s, t->samples};
     t->history[t->samples % t->history_len] = (float)y;
     t->samples++;
     t->since_restart++;

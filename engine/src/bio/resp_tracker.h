@@ -49,11 +49,11 @@ typedef enum resp_event_kind {
 
 typedef struct resp_event {
     resp_event_kind kind;
-    int64_t sample;     /* index of the extremum (delay-compensated) among pushed samples */
-    double time_s;      /* its time */
-    double amplitude;   /* filtered-signal swing from the previous extremum */
-    bool artifact;      /* swing > 3 x the session median: not a breath we trust */
-    bool accepted;      /* not an artifact, half-cycle >= 0.25 s: used for rate etc. */
+    int64_t sample;   /* index of the extremum (delay-compensated) among pushed samples */
+    double time_s;    /* its time */
+    double amplitude; /* filtered-signal swing from the previous extremum */
+    bool artifact;    /* swing > 3 x the session median: not a breath we trust */
+    bool accepted;    /* not an artifact, half-cycle >= 0.25 s: used for rate etc. */
 } resp_event;
 
 typedef struct resp_tracker resp_tracker;
@@ -65,8 +65,7 @@ void resp_tracker_free(resp_tracker *t);
 /* Feeds one sample taken at time_s (increasing). Returns 1 and fills *ev when an
  * extremum is confirmed by this sample, else 0. `filtered` (may be NULL) receives
  * the band-passed value. A non-finite sample counts as a gap (see below). */
-int resp_tracker_push(resp_tracker *t, float x, double time_s, resp_event *ev,
-                      double *filtered);
+int resp_tracker_push(resp_tracker *t, float x, double time_s, resp_event *ev, double *filtered);
 
 /* The stream was interrupted: the next sample does not follow the previous one.
  * Filters restart from the next sample and no cycle spans the gap; the learned
@@ -75,10 +74,10 @@ void resp_tracker_gap(resp_tracker *t);
 
 /* Current estimates at time now_s (>= the last pushed sample's time), NaN when
  * unknown. */
-double resp_tracker_rate(const resp_tracker *t, double now_s);   /* breaths/min */
-double resp_tracker_phase(const resp_tracker *t, double now_s);  /* 0..1 */
-double resp_tracker_ie_ratio(const resp_tracker *t);             /* Ti / Te */
-double resp_tracker_depth(const resp_tracker *t);                /* ~0..2 */
+double resp_tracker_rate(const resp_tracker *t, double now_s);  /* breaths/min */
+double resp_tracker_phase(const resp_tracker *t, double now_s); /* 0..1 */
+double resp_tracker_ie_ratio(const resp_tracker *t);            /* Ti / Te */
+double resp_tracker_depth(const resp_tracker *t);               /* ~0..2 */
 /* Session median half-cycle amplitude (filtered units), NaN before 4 breaths. */
 double resp_tracker_median_amplitude(const resp_tracker *t);
 /* Mean accepted cycle duration in s (see rate), NaN before the first. */

@@ -20,8 +20,8 @@ struct signal_quality {
     block cur;
     double prev_raw;
     bool have_prev;
-    double seen_min, seen_max;   /* extremes seen so far */
-    double typical_range;        /* slow average of the 2-s raw range, NaN until known */
+    double seen_min, seen_max; /* extremes seen so far */
+    double typical_range;      /* slow average of the 2-s raw range, NaN until known */
     double typical_alpha;
     double reference;
     bool verdicts[MAX_INTERVALS];
@@ -117,8 +117,8 @@ void signal_quality_push(signal_quality *q, double raw, double filtered)
          * hardly moves it while a lasting change (a new electrode) is followed
          * within minutes. */
         else if (range >= 0.1 * q->typical_range)
-            q->typical_range += q->typical_alpha * (fmin(range, 2.0 * q->typical_range) -
-                                                    q->typical_range);
+            q->typical_range +=
+                q->typical_alpha * (fmin(range, 2.0 * q->typical_range) - q->typical_range);
     }
 }
 
@@ -137,7 +137,8 @@ void signal_quality_get(const signal_quality *q, signal_quality_scores *out)
         out->flatline = 0.0;
     } else {
         double range = w.raw_max - w.raw_min;
-        if (range <= 0) out->flatline = 0.0;
+        if (range <= 0)
+            out->flatline = 0.0;
         else if (isfinite(q->typical_range) && q->typical_range > 0)
             out->flatline = ramp(range / q->typical_range, 0.02, 0.10);
         out->clipping = 1.0 - ramp((double)w.railed / w.n, 0.0, 0.10);

@@ -36,7 +36,7 @@ void breath_pacer_init(breath_pacer *p, const preset_pacer *s)
     *p = (breath_pacer){0};
     p->target = 6.0;
     breath_pacer_configure(p, s);
-    p->mode = (enum pacer_mode)-1;
+    p->mode = (enum pacer_mode) - 1;
     breath_pacer_set_mode(p, s->mode, s->target);
     p->rate = s->rate;
     p->phase = 0.0;
@@ -50,7 +50,7 @@ static bool breath_known(const lull_features *f)
 /* Guide: one decision per breath, at the start of the inhale. */
 static void guide_decide(breath_pacer *p, const lull_features *f)
 {
-    if (!breath_known(f)) return;              /* no signal: hold */
+    if (!breath_known(f)) return; /* no signal: hold */
     double client = f->breath_rate;
     if (p->guide_started && f->release >= 0.5f) {
         /* A release moment (a sigh, sobbing, a held breath let go): no guiding.
@@ -133,13 +133,14 @@ void breath_pacer_advance(breath_pacer *p, const lull_features *f, double sample
              * toward the client's with a 2 s time constant. */
             double d = clampd(f->breath_rate - p->rate, -3.0 * dt, 3.0 * dt);
             p->rate = clampd(p->rate + d, PACER_MIN_RATE, PACER_MAX_RATE);
-            if (isfinite(f->breath_phase)) p->phase += 0.5 * dt * wrap_diff(f->breath_phase - p->phase);
+            if (isfinite(f->breath_phase))
+                p->phase += 0.5 * dt * wrap_diff(f->breath_phase - p->phase);
             p->phase -= floor(p->phase);
         }
     } else if (p->mode == PACER_OFF) {
         p->rate = p->preset_rate;
     } else if (p->mode == PACER_GUIDE && !p->guide_started && breath_known(f)) {
-        guide_decide(p, f);   /* join the client at once, not at the next inhale */
+        guide_decide(p, f); /* join the client at once, not at the next inhale */
     }
     if (p->mode == PACER_RESONANCE && f->heart_state == LULL_SENSOR_OK && isfinite(f->heart_rate)) {
         p->cycle_hr_min = fmin(p->cycle_hr_min, f->heart_rate);
@@ -156,13 +157,14 @@ void breath_pacer_advance(breath_pacer *p, const lull_features *f, double sample
     /* Exhale starts when the phase crosses the inhale fraction. */
     if (p->phase < p->inhale_fraction && end >= p->inhale_fraction && *event_count < max_events) {
         uint32_t off = (uint32_t)ceil((p->inhale_fraction - p->phase) / inc);
-        if (off >= frames) off = frames - 1;   /* rounding at the block's end: keep it */
+        if (off >= frames) off = frames - 1; /* rounding at the block's end: keep it */
         events[(*event_count)++] = (lull_event){off, LULL_EVENT_EXHALE, 0};
     }
     if (end >= 1.0) {
         uint32_t off = (uint32_t)ceil((1.0 - p->phase) / inc);
         if (off >= frames) off = frames - 1;
-        if (*event_count < max_events) events[(*event_count)++] = (lull_event){off, LULL_EVENT_INHALE, 0};
+        if (*event_count < max_events)
+            events[(*event_count)++] = (lull_event){off, LULL_EVENT_INHALE, 0};
         end -= 1.0;
         if (p->mode == PACER_GUIDE) guide_decide(p, f);
         if (p->mode == PACER_RESONANCE) resonance_decide(p);

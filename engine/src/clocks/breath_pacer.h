@@ -30,21 +30,22 @@
 #define PACER_MIN_RATE LULL_PACER_MIN_RATE
 #define PACER_MAX_RATE LULL_PACER_MAX_RATE
 #define PACER_RESONANCE_TRIALS 5
-#define PACER_GUIDE_FOLLOW_BREATHS 3   /* breaths in step before stepping down */
-#define PACER_GUIDE_MISS_BREATHS 4     /* breaths out of step before stepping back */
-#define PACER_GUIDE_STEP 0.5           /* breaths/min per step */
-#define PACER_GUIDE_TOLERANCE 0.8      /* breaths/min: "in step" */
-#define PACER_CLIENT_SLACK 0.25        /* breaths/min: measurement noise allowed above the client */
-#define PACER_RESONANCE_BREATHS 8      /* breaths per trial (the first settles) */
-#define PACER_RELEASE_FOLLOW 0.25      /* share of the gap to the client closed per breath in a release */
+#define PACER_GUIDE_FOLLOW_BREATHS 3 /* breaths in step before stepping down */
+#define PACER_GUIDE_MISS_BREATHS 4   /* breaths out of step before stepping back */
+#define PACER_GUIDE_STEP 0.5         /* breaths/min per step */
+#define PACER_GUIDE_TOLERANCE 0.8    /* breaths/min: "in step" */
+#define PACER_CLIENT_SLACK 0.25      /* breaths/min: measurement noise allowed above the client */
+#define PACER_RESONANCE_BREATHS 8    /* breaths per trial (the first settles) */
+#define PACER_RELEASE_FOLLOW                                                                       \
+    0.25 /* share of the gap to the client closed per breath in a release */
 
 typedef struct breath_pacer {
     enum pacer_mode mode;
-    double target;              /* guide target, breaths/min */
-    double preset_rate;         /* rate without a breath signal / in mode off */
+    double target;      /* guide target, breaths/min */
+    double preset_rate; /* rate without a breath signal / in mode off */
     double inhale_fraction;
-    double rate;                /* current, breaths/min */
-    double phase;               /* 0..1 at the start of the next block */
+    double rate;  /* current, breaths/min */
+    double phase; /* 0..1 at the start of the next block */
     /* guide */
     bool guide_started;
     int in_step, out_of_step;

@@ -18,8 +18,8 @@ double tempo_clock_target(const preset_tempo *p, float heart_rate, int heart_ok)
 }
 
 void tempo_clock_advance(tempo_clock *t, const preset_tempo *p, float heart_rate, int heart_ok,
-                         double sample_rate, uint32_t frames, lull_clocks *out,
-                         lull_event *events, uint32_t *event_count, uint32_t max_events)
+                         double sample_rate, uint32_t frames, lull_clocks *out, lull_event *events,
+                         uint32_t *event_count, uint32_t max_events)
 {
     double target = tempo_clock_target(p, heart_rate, heart_ok);
     double max_step = p->slew_bpm_per_min / 60.0 * frames / sample_rate;
@@ -37,7 +37,7 @@ void tempo_clock_advance(tempo_clock *t, const preset_tempo *p, float heart_rate
     for (double b = ceil(t->beat); b < end; b += 1.0) {
         if (*event_count >= max_events) break;
         uint32_t off = (uint32_t)ceil((b - t->beat) / out->beat_inc);
-        if (off >= frames) off = frames - 1;   /* rounding at the block's end: keep it */
+        if (off >= frames) off = frames - 1; /* rounding at the block's end: keep it */
         events[(*event_count)++] = (lull_event){.offset = off, .type = LULL_EVENT_BEAT, .value = b};
     }
     /* Keep the position bounded so float precision never degrades over long sessions. */

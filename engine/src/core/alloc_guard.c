@@ -8,7 +8,7 @@
 #include "core/alloc_guard.h"
 
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
     __has_feature(memory_sanitizer)
 #define ALLOC_GUARD_SANITIZED 1
 #endif
@@ -29,7 +29,7 @@ const char *alloc_guard_last(void) { return ""; }
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <malloc.h>  /* memalign, pvalloc: glibc declares them here, not in stdlib.h */
+#include <malloc.h> /* memalign, pvalloc: glibc declares them here, not in stdlib.h */
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,11 +100,9 @@ static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 GUARD_EXPORT int posix_memalign(void **out, size_t alignment, size_t size)
 {
     guard_note("posix_memalign");
-    if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0)
-        return EINVAL;
+    if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0) return EINVAL;
     void *p = __libc_memalign(alignment, size);
-    if (!p)
-        return ENOMEM;
+    if (!p) return ENOMEM;
     *out = p;
     return 0;
 }
@@ -145,8 +143,7 @@ GUARD_TLS int guard_resolving;
  * future libc did, we stop loudly rather than run without a lock. */
 static void guard_resolve(void)
 {
-    if (__atomic_load_n(&real_trylock, __ATOMIC_ACQUIRE))
-        return;
+    if (__atomic_load_n(&real_trylock, __ATOMIC_ACQUIRE)) return;
     if (guard_resolving) {
         static const char msg[] = "alloc_guard: pthread_mutex_lock re-entered during dlsym\n";
         ssize_t ignored = write(2, msg, sizeof msg - 1);

@@ -19,9 +19,9 @@
 #define LULL_TEMPO_DEFAULT_BPM 60.0
 #define LULL_TEMPO_DEFAULT_FLOOR_BPM 40.0
 #define LULL_TEMPO_DEFAULT_CEILING_BPM 90.0
-#define LULL_TEMPO_MIN_SLEW 0.1          /* bpm per minute */
-#define LULL_TEMPO_MAX_SLEW 600.0        /* bpm per minute */
-#define LULL_TEMPO_DEFAULT_SLEW 4.0      /* bpm per minute */
+#define LULL_TEMPO_MIN_SLEW 0.1     /* bpm per minute */
+#define LULL_TEMPO_MAX_SLEW 600.0   /* bpm per minute */
+#define LULL_TEMPO_DEFAULT_SLEW 4.0 /* bpm per minute */
 
 /* ---- Breath pacer (breaths/min) ------------------------------------------------
  * The pacer's rate stays within 4..30/min: 4/min is below the slowest resonance

@@ -20,11 +20,10 @@ void log_limiter_destroy(log_limiter *l) { pthread_mutex_destroy(&l->lock); }
 static log_limit_slot *slot_for(log_limiter *l, const void *key)
 {
     for (int i = 0; i < LOG_LIMIT_SLOTS - 1; i++) {
-        if (l->slots[i].key == key)
-            return &l->slots[i];
+        if (l->slots[i].key == key) return &l->slots[i];
         if (!l->slots[i].key) {
             l->slots[i].key = key;
-            l->slots[i].last_s = -1e300;   /* never written: the first line passes */
+            l->slots[i].last_s = -1e300; /* never written: the first line passes */
             return &l->slots[i];
         }
     }
@@ -48,8 +47,7 @@ static void write_summary(log_limiter *l, log_limit_slot *s, double now_s)
 
 bool log_limited(log_limiter *l, const void *key, double now_s, int level, const char *fmt, ...)
 {
-    if (level > log_get_level())
-        return false;   /* would not be printed: spare the formatting */
+    if (level > log_get_level()) return false; /* would not be printed: spare the formatting */
     char line[LOG_LIMIT_TEXT];
     va_list ap;
     va_start(ap, fmt);
@@ -63,7 +61,7 @@ bool log_limited(log_limiter *l, const void *key, double now_s, int level, const
         l->suppressed_total++;
         memcpy(s->newest, line, sizeof line);
     } else {
-        if (s->suppressed > 0)   /* not flushed yet: report those first */
+        if (s->suppressed > 0) /* not flushed yet: report those first */
             write_summary(l, s, now_s);
         log_msg(level, "%s", line);
         l->written++;

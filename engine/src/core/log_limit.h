@@ -22,17 +22,17 @@
 #define LOG_LIMIT_TEXT 240
 
 typedef struct log_limit_slot {
-    const void *key;          /* NULL = free */
-    int level;                /* LOG_* of the lines of this kind */
-    double last_s;            /* when a line of this kind was last written, s */
-    uint64_t suppressed;      /* left out since last_s */
-    char newest[LOG_LIMIT_TEXT];  /* the newest line left out, for the summary */
+    const void *key;             /* NULL = free */
+    int level;                   /* LOG_* of the lines of this kind */
+    double last_s;               /* when a line of this kind was last written, s */
+    uint64_t suppressed;         /* left out since last_s */
+    char newest[LOG_LIMIT_TEXT]; /* the newest line left out, for the summary */
 } log_limit_slot;
 
 typedef struct log_limiter {
     pthread_mutex_t lock;
-    double interval_s;        /* at most one line per kind per interval */
-    uint64_t written, suppressed_total;   /* lines written / left out, for tests */
+    double interval_s;                  /* at most one line per kind per interval */
+    uint64_t written, suppressed_total; /* lines written / left out, for tests */
     log_limit_slot slots[LOG_LIMIT_SLOTS];
 } log_limiter;
 

@@ -21,13 +21,13 @@ static double uniform(pcm_dither *d)
 
 void pcm_dither_to_int(pcm_dither *d, const float *in, int32_t *out, size_t n)
 {
-    const double scale = ldexp(1.0, d->bits - 1);     /* LSBs per full scale */
+    const double scale = ldexp(1.0, d->bits - 1); /* LSBs per full scale */
     const double lo = -scale, hi = scale - 1.0;
     const int shift = 32 - d->bits;
     for (size_t i = 0; i < n; i++) {
         double x = in[i];
-        if (!isfinite(x)) x = 0.0;   /* the safety stage keeps output finite; belt and braces */
-        double tpdf = uniform(d) - uniform(d);           /* triangular, ±1 LSB */
+        if (!isfinite(x)) x = 0.0; /* the safety stage keeps output finite; belt and braces */
+        double tpdf = uniform(d) - uniform(d); /* triangular, ±1 LSB */
         double q = floor(x * scale + tpdf + 0.5);
         if (q < lo) q = lo;
         if (q > hi) q = hi;

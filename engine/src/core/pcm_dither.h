@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 typedef struct pcm_dither {
-    uint64_t state;   /* xorshift64* state, never 0 */
-    int bits;         /* 8..24: the target word length */
+    uint64_t state; /* xorshift64* state, never 0 */
+    int bits;       /* 8..24: the target word length */
 } pcm_dither;
 
 /* [any] bits: 8..24 (clamped); seed: any value (0 is replaced by a constant). */

@@ -12,8 +12,8 @@ void progress_begin(lull_progress *p, const char *label, double total_s, bool fo
     p->enabled = force || isatty(STDERR_FILENO);
 }
 
-void progress_format(char *buf, unsigned long len, const char *label, double done_s,
-                     double total_s, double elapsed_s)
+void progress_format(char *buf, unsigned long len, const char *label, double done_s, double total_s,
+                     double elapsed_s)
 {
     double frac = total_s > 0 ? done_s / total_s : 1.0;
     if (frac > 1.0) frac = 1.0;
@@ -22,8 +22,8 @@ void progress_format(char *buf, unsigned long len, const char *label, double don
     if (speed > 0) {
         long left = (long)((total_s - done_s) / speed + 0.5);
         if (left < 0) left = 0;
-        snprintf(buf, len, "%s %3.0f%%  %.1fx realtime  %ld:%02ld left", label, 100.0 * frac,
-                 speed, left / 60, left % 60);
+        snprintf(buf, len, "%s %3.0f%%  %.1fx realtime  %ld:%02ld left", label, 100.0 * frac, speed,
+                 left / 60, left % 60);
     } else {
         snprintf(buf, len, "%s %3.0f%%", label, 100.0 * frac);
     }

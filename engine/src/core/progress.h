@@ -15,11 +15,11 @@
 #define PROGRESS_INTERVAL_S 0.25
 
 typedef struct lull_progress {
-    const char *label;     /* "render", "analyze" */
-    double total_s;        /* the job's length in seconds of audio or signal */
+    const char *label; /* "render", "analyze" */
+    double total_s;    /* the job's length in seconds of audio or signal */
     uint64_t start_ns, last_ns;
-    bool enabled;          /* stderr is a terminal */
-    bool shown;            /* a line is on screen (cleared by progress_end) */
+    bool enabled; /* stderr is a terminal */
+    bool shown;   /* a line is on screen (cleared by progress_end) */
 } lull_progress;
 
 /* [control] Start timing a job of total_s seconds of material; `force` prints even
@@ -36,7 +36,7 @@ void progress_end(lull_progress *p);
 
 /* [any] The line progress_update prints, for tests: "render  42%  57.3x realtime
  * 0:12 left". */
-void progress_format(char *buf, unsigned long len, const char *label, double done_s,
-                     double total_s, double elapsed_s);
+void progress_format(char *buf, unsigned long len, const char *label, double done_s, double total_s,
+                     double elapsed_s);
 
 #endif

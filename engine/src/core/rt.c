@@ -1,8 +1,8 @@
 #include "core/rt.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <xmmintrin.h>
 #include <pmmintrin.h>
+#include <xmmintrin.h>
 #endif
 
 void rt_enable_ftz(void)

@@ -58,8 +58,8 @@ typedef struct list_reset {
     bool presets, plugins, sounds, allow, allow_control, connect, device_map;
 } list_reset;
 
-static bool copy_string(char *dst, size_t cap, const char *value, const char *key,
-                        char *err, size_t errlen)
+static bool copy_string(char *dst, size_t cap, const char *value, const char *key, char *err,
+                        size_t errlen)
 {
     size_t n = strlen(value);
     if (n == 0) {
@@ -74,19 +74,18 @@ static bool copy_string(char *dst, size_t cap, const char *value, const char *ke
     return true;
 }
 
-static bool add_dir(char (*dirs)[LULLD_PATH_MAX], size_t *count, bool *reset,
-                    const char *value, const char *key, char *err, size_t errlen)
+static bool add_dir(char (*dirs)[LULLD_PATH_MAX], size_t *count, bool *reset, const char *value,
+                    const char *key, char *err, size_t errlen)
 {
     if (!*reset) {
         *count = 0;
         *reset = true;
     }
-    if (*count >= LULL_MAX_DIRS - 1) {   /* the engine's lists are NULL-terminated */
+    if (*count >= LULL_MAX_DIRS - 1) { /* the engine's lists are NULL-terminated */
         snprintf(err, errlen, "%s given too often (at most %d)", key, LULL_MAX_DIRS - 1);
         return false;
     }
-    if (!copy_string(dirs[*count], LULLD_PATH_MAX, value, key, err, errlen))
-        return false;
+    if (!copy_string(dirs[*count], LULLD_PATH_MAX, value, key, err, errlen)) return false;
     (*count)++;
     return true;
 }
@@ -118,8 +117,7 @@ static bool parse_connect(lulld_config *c, list_reset *r, const char *value, cha
         c->connect[c->connect_count][n] = '\0';
         c->connect_count++;
         p += n;
-        if (*p == ',')
-            p++;
+        if (*p == ',') p++;
     }
     if (c->connect_count == 0) {
         snprintf(err, errlen, "connect needs at least one port name");
@@ -208,8 +206,7 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         }
         return copy_string(c->jack_name, sizeof c->jack_name, value, key, err, errlen);
     }
-    if (!strcmp(key, "connect"))
-        return parse_connect(c, r, value, err, errlen);
+    if (!strcmp(key, "connect")) return parse_connect(c, r, value, err, errlen);
     if (!strcmp(key, "max-volume")) {
         if (!parse_number(value, -80.0, 12.0, &v)) {
             snprintf(err, errlen, "max-volume: '%s' is not a level in dB between -80 and 12",
@@ -223,23 +220,25 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         return copy_string(c->session_db, sizeof c->session_db, value, key, err, errlen);
     if (!strcmp(key, "session-retention-days")) {
         if (!parse_number(value, 0.0, 36500.0, &v)) {
-            snprintf(err, errlen, "session-retention-days: '%s' is not a number of days "
-                     "0..36500 (0 keeps everything)", value);
+            snprintf(err, errlen,
+                     "session-retention-days: '%s' is not a number of days "
+                     "0..36500 (0 keeps everything)",
+                     value);
             return false;
         }
         c->session_retention_days = v;
         return true;
     }
     if (!strcmp(key, "session-log")) {
-        snprintf(err, errlen, "session-log: the CSV session log was replaced by the session "
+        snprintf(err, errlen,
+                 "session-log: the CSV session log was replaced by the session "
                  "store: use --session-db FILE, and `lull sessions export --csv` for a CSV");
         return false;
     }
     if (!strcmp(key, "log-level")) {
         int level = log_level_parse(value);
         if (level < 0) {
-            snprintf(err, errlen, "log-level: '%s' is not one of error, warn, info, debug",
-                     value);
+            snprintf(err, errlen, "log-level: '%s' is not one of error, warn, info, debug", value);
             return false;
         }
         c->log_level = level;
@@ -260,8 +259,10 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         /* lull's own addresses are handled before any map: such a rule would be dead. */
         for (size_t i = before; i < c->devices.n; i++)
             if (strncmp(c->devices.rules[i].address, "/lull/", 6) == 0) {
-                snprintf(err, errlen, "device-map: %s: %s is lull's own address; a device map "
-                         "cannot remap it", c->devices.rules[i].source, c->devices.rules[i].address);
+                snprintf(err, errlen,
+                         "device-map: %s: %s is lull's own address; a device map "
+                         "cannot remap it",
+                         c->devices.rules[i].source, c->devices.rules[i].address);
                 return false;
             }
         return true;
@@ -276,20 +277,33 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
 
 static bool known_key(const char *key)
 {
-    static const char *const keys[] = {"config", "preset", "presets", "plugins", "sounds", "osc-port",
-                                       "bind", "allow", "allow-sensors", "allow-control",
-                                       "room", "jack-name", "connect", "max-volume",
-                                       "session-log", "session-db", "session-retention-days", "log-level", "device-map"};
+    static const char *const keys[] = {"config",
+                                       "preset",
+                                       "presets",
+                                       "plugins",
+                                       "sounds",
+                                       "osc-port",
+                                       "bind",
+                                       "allow",
+                                       "allow-sensors",
+                                       "allow-control",
+                                       "room",
+                                       "jack-name",
+                                       "connect",
+                                       "max-volume",
+                                       "session-log",
+                                       "session-db",
+                                       "session-retention-days",
+                                       "log-level",
+                                       "device-map"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strcmp(key, keys[i]))
-            return true;
+        if (!strcmp(key, keys[i])) return true;
     return false;
 }
 
 static char *trim(char *s)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
+    while (*s == ' ' || *s == '\t') s++;
     size_t n = strlen(s);
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
         s[--n] = '\0';
@@ -316,8 +330,7 @@ bool lulld_config_load_file(lulld_config *c, const char *path, char *err, size_t
             break;
         }
         char *s = trim(line);
-        if (*s == '\0' || *s == '#')
-            continue;
+        if (*s == '\0' || *s == '#') continue;
         char *eq = strchr(s, '=');
         if (!eq) {
             snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
@@ -342,8 +355,8 @@ bool lulld_config_load_file(lulld_config *c, const char *path, char *err, size_t
     return ok;
 }
 
-enum lulld_config_outcome lulld_config_from_args(lulld_config *c, int argc, char **argv,
-                                                 char *err, size_t errlen)
+enum lulld_config_outcome lulld_config_from_args(lulld_config *c, int argc, char **argv, char *err,
+                                                 size_t errlen)
 {
     lulld_config_defaults(c);
 
@@ -381,16 +394,13 @@ enum lulld_config_outcome lulld_config_from_args(lulld_config *c, int argc, char
             }
             value = argv[++i];
         }
-        if (!strcmp(key, "config"))
-            config_path = value;
+        if (!strcmp(key, "config")) config_path = value;
     }
 
     if (config_path) {
-        if (!copy_string(c->config_path, sizeof c->config_path, config_path, "config", err,
-                         errlen))
+        if (!copy_string(c->config_path, sizeof c->config_path, config_path, "config", err, errlen))
             return LULLD_CONFIG_ERROR;
-        if (!lulld_config_load_file(c, config_path, err, errlen))
-            return LULLD_CONFIG_ERROR;
+        if (!lulld_config_load_file(c, config_path, err, errlen)) return LULLD_CONFIG_ERROR;
     }
 
     /* Second pass: flags on top of the file. */
@@ -404,8 +414,7 @@ enum lulld_config_outcome lulld_config_from_args(lulld_config *c, int argc, char
         memcpy(key, a, klen);
         key[klen] = '\0';
         const char *value = eq ? eq + 1 : argv[++i];
-        if (!strcmp(key, "config"))
-            continue;
+        if (!strcmp(key, "config")) continue;
         char why[256];
         if (!apply_option(c, &reset, key, value, why, sizeof why)) {
             snprintf(err, errlen, "--%s", why);
@@ -425,11 +434,9 @@ bool lulld_config_save_file(const lulld_config *c, const char *path, char *err, 
         return false;
     }
     fprintf(f, "# lulld settings saved by the session manager\n");
-    if (c->preset[0])
-        fprintf(f, "preset = %s\n", c->preset);
+    if (c->preset[0]) fprintf(f, "preset = %s\n", c->preset);
     fprintf(f, "jack-name = %s\n", c->jack_name);
-    for (size_t i = 0; i < c->connect_count; i++)
-        fprintf(f, "connect = %s\n", c->connect[i]);
+    for (size_t i = 0; i < c->connect_count; i++) fprintf(f, "connect = %s\n", c->connect[i]);
     fprintf(f, "max-volume = %g\n", (double)c->max_volume_db);
     bool ok = fflush(f) == 0;
     ok = (fclose(f) == 0) && ok;

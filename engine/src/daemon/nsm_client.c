@@ -2,8 +2,8 @@
 
 #include <lo/lo.h>
 #include <netdb.h>
-#include <stdbool.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +32,8 @@ struct nsm_client {
 
 static void reply(nsm_client *c, const char *to_path, const char *message)
 {
-    lo_send_from(c->server, lo_server_thread_get_server(c->thread), LO_TT_IMMEDIATE, "/reply",
-                 "ss", to_path, message);
+    lo_send_from(c->server, lo_server_thread_get_server(c->thread), LO_TT_IMMEDIATE, "/reply", "ss",
+                 to_path, message);
 }
 
 static void reply_error(nsm_client *c, const char *to_path, const char *message)
@@ -51,11 +51,9 @@ static bool from_server(const nsm_client *c, lo_message m)
     lo_address src = lo_message_get_source(m);
     const char *host = src ? lo_address_get_hostname(src) : NULL;
     const char *port = src ? lo_address_get_port(src) : NULL;
-    if (!host || !port || strcmp(port, c->server_port) != 0)
-        return false;
+    if (!host || !port || strcmp(port, c->server_port) != 0) return false;
     for (int i = 0; i < c->server_host_count; i++)
-        if (strcmp(host, c->server_hosts[i]) == 0)
-            return true;
+        if (strcmp(host, c->server_hosts[i]) == 0) return true;
     return false;
 }
 
@@ -65,9 +63,9 @@ static void resolve_server(nsm_client *c)
     const char *port = lo_address_get_port(c->server);
     snprintf(c->server_port, sizeof c->server_port, "%s", port ? port : "");
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM}, *res = NULL;
-    if (!host || getaddrinfo(host, NULL, &hints, &res) != 0)
-        return;
-    for (struct addrinfo *a = res; a && c->server_host_count < NSM_MAX_SERVER_ADDRS; a = a->ai_next) {
+    if (!host || getaddrinfo(host, NULL, &hints, &res) != 0) return;
+    for (struct addrinfo *a = res; a && c->server_host_count < NSM_MAX_SERVER_ADDRS;
+         a = a->ai_next) {
         char buf[64];
         if (getnameinfo(a->ai_addr, a->ai_addrlen, buf, sizeof buf, NULL, 0, NI_NUMERICHOST) == 0)
             snprintf(c->server_hosts[c->server_host_count++], sizeof c->server_hosts[0], "%s", buf);
@@ -135,8 +133,8 @@ static int on_error(const char *path, const char *types, lo_arg **argv, int argc
 }
 
 nsm_client *nsm_client_start(const char *url, const char *executable, double timeout_s,
-                             char *client_id, size_t id_len, char *config_path,
-                             size_t path_len, char *err, size_t errlen)
+                             char *client_id, size_t id_len, char *config_path, size_t path_len,
+                             char *err, size_t errlen)
 {
     nsm_client *c = calloc(1, sizeof *c);
     if (!c) {
@@ -167,15 +165,15 @@ nsm_client *nsm_client_start(const char *url, const char *executable, double tim
     deadline.tv_sec += (time_t)timeout_s;
     pthread_mutex_lock(&c->lock);
     while (!c->opened)
-        if (pthread_cond_timedwait(&c->opened_cond, &c->lock, &deadline) != 0)
-            break;
+        if (pthread_cond_timedwait(&c->opened_cond, &c->lock, &deadline) != 0) break;
     bool opened = c->opened;
     snprintf(client_id, id_len, "%s", c->client_id);
     snprintf(config_path, path_len, "%s.conf", c->path);
     pthread_mutex_unlock(&c->lock);
     if (!opened) {
-        snprintf(err, errlen, "the session manager at %s did not send /nsm/client/open within %.0f s",
-                 url, timeout_s);
+        snprintf(err, errlen,
+                 "the session manager at %s did not send /nsm/client/open within %.0f s", url,
+                 timeout_s);
         nsm_client_stop(c);
         return NULL;
     }
@@ -192,14 +190,12 @@ void nsm_client_set_save(nsm_client *c, nsm_save_fn fn, void *ud)
 
 void nsm_client_stop(nsm_client *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     if (c->thread) {
         lo_server_thread_stop(c->thread);
         lo_server_thread_free(c->thread);
     }
-    if (c->server)
-        lo_address_free(c->server);
+    if (c->server) lo_address_free(c->server);
     pthread_cond_destroy(&c->opened_cond);
     pthread_mutex_destroy(&c->lock);
     free(c);

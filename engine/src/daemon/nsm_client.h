@@ -21,8 +21,8 @@ typedef bool (*nsm_save_fn)(void *ud, const char *path, char *err, size_t errlen
  * fills client_id and config_path (path + ".conf"). NULL with a message when the
  * session manager does not answer. */
 nsm_client *nsm_client_start(const char *url, const char *executable, double timeout_s,
-                             char *client_id, size_t id_len, char *config_path,
-                             size_t path_len, char *err, size_t errlen);
+                             char *client_id, size_t id_len, char *config_path, size_t path_len,
+                             char *err, size_t errlen);
 /* [main] Saves go to fn from now on (before this, a save request is answered with /error). */
 void nsm_client_set_save(nsm_client *c, nsm_save_fn fn, void *ud);
 /* [main] */

@@ -15,7 +15,7 @@
 
 #define MAX_REMEMBERED 16
 #define BACKOFF_MIN_S 0.25
-#define BACKOFF_MAX_S 1.5   /* <= 2 s, with room for the open itself: back within 2 s */
+#define BACKOFF_MAX_S 1.5 /* <= 2 s, with room for the open itself: back within 2 s */
 #define TICK_S 0.05
 #define SNAPSHOT_EVERY_S 0.5
 /* After a (re)connect, ports that do not exist yet are tried again every
@@ -32,12 +32,12 @@ struct supervisor {
     engine_slot *slot;
     lull_engine_config engine_config;
 
-    jack_driver *driver;            /* supervisor thread only (and main before start) */
+    jack_driver *driver; /* supervisor thread only (and main before start) */
     /* The connections seen last, per side, restored after a reconnect. */
     char remembered[2][MAX_REMEMBERED][128];
     size_t remembered_count[2];
     bool have_remembered;
-    double retry_until;             /* rt_now_s() until which failed connections are
+    double retry_until; /* rt_now_s() until which failed connections are
                                        retried; 0 = all made (supervisor thread only) */
 
     pthread_t thread;
@@ -58,8 +58,7 @@ static void sleep_s(double s)
 supervisor *supervisor_create(const supervisor_config *c)
 {
     supervisor *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     snprintf(s->client_name, sizeof s->client_name, "%s", c->client_name);
     for (size_t i = 0; i < c->connect_count && i < MAX_REMEMBERED; i++)
         snprintf(s->configured[i], sizeof s->configured[i], "%s", c->connect[i]);
@@ -85,8 +84,7 @@ static bool try_open(supervisor *s)
 
 unsigned supervisor_probe_rate(supervisor *s)
 {
-    if (!s->driver && !try_open(s))
-        return 0;
+    if (!s->driver && !try_open(s)) return 0;
     return jack_driver_sample_rate(s->driver);
 }
 
@@ -141,15 +139,13 @@ static void connect_ports(supervisor *s, bool retry)
             }
     } else if (s->configured_count > 0) {
         const char *list[MAX_REMEMBERED];
-        for (size_t i = 0; i < s->configured_count; i++)
-            list[i] = s->configured[i];
+        for (size_t i = 0; i < s->configured_count; i++) list[i] = s->configured[i];
         made = jack_driver_connect(s->driver, list, s->configured_count, err, sizeof err);
     } else {
         made = jack_driver_connect_physical(s->driver, err, sizeof err);
     }
     if (!retry) {
-        if (err[0])
-            log_warn("supervisor: %s; retrying for %.0f s", err, CONNECT_RETRY_S);
+        if (err[0]) log_warn("supervisor: %s; retrying for %.0f s", err, CONNECT_RETRY_S);
         log_info("supervisor: %zu output connection(s) made", made);
         s->retry_until = err[0] ? rt_now_s() + CONNECT_RETRY_S : 0.0;
     } else if (!err[0]) {
@@ -170,8 +166,7 @@ static void snapshot_connections(supervisor *s)
         n[side] = jack_driver_connections(s->driver, side, names[side], MAX_REMEMBERED);
     /* A server going away disconnects everything before our shutdown flag is
      * seen: an empty snapshot must not erase what to restore. */
-    if (n[0] + n[1] == 0)
-        return;
+    if (n[0] + n[1] == 0) return;
     memcpy(s->remembered, names, sizeof names);
     s->remembered_count[0] = n[0];
     s->remembered_count[1] = n[1];
@@ -186,7 +181,7 @@ static bool activate(supervisor *s)
     lull_engine_get_status(e, &st);
     engine_slot_release(s->slot);
     if (fabs(st.sample_rate - rate) > 0.5 && !rebuild_engine(s, rate))
-        return false;   /* never run an engine at the wrong rate */
+        return false; /* never run an engine at the wrong rate */
 
     char err[256];
     e = engine_slot_acquire(s->slot);
@@ -200,7 +195,7 @@ static bool activate(supervisor *s)
         return false;
     }
     connect_ports(s, false);
-    if (s->retry_until == 0.0)   /* a partial set must not replace what to restore */
+    if (s->retry_until == 0.0) /* a partial set must not replace what to restore */
         snapshot_connections(s);
     atomic_store(&s->rate, rate);
     atomic_store(&s->period, jack_driver_period(s->driver));
@@ -228,8 +223,8 @@ static void report_muted_nodes(supervisor *s, uint64_t *seen)
     lull_engine_get_status(e, &st);
     engine_slot_release(s->slot);
     if (st.nan_events > *seen)
-        log_warn("node \"%s\" produced NaN/Inf and was muted (%llu such events so far)", st.nan_node,
-                 (unsigned long long)st.nan_events);
+        log_warn("node \"%s\" produced NaN/Inf and was muted (%llu such events so far)",
+                 st.nan_node, (unsigned long long)st.nan_events);
     *seen = st.nan_events;
 }
 
@@ -279,8 +274,7 @@ static void *supervise(void *arg)
         }
         atomic_float_store(&s->load_bits, jack_driver_dsp_load(s->driver));
         float peak = jack_driver_take_peak_load(s->driver);
-        if (peak > atomic_float_load(&s->peak_bits))
-            atomic_float_store(&s->peak_bits, peak);
+        if (peak > atomic_float_load(&s->peak_bits)) atomic_float_store(&s->peak_bits, peak);
         atomic_store(&s->xruns_now, jack_driver_xruns(s->driver));
         atomic_store(&s->period, jack_driver_period(s->driver));
         double now = rt_now_s();
@@ -310,13 +304,10 @@ bool supervisor_start(supervisor *s, char *err, size_t errlen)
 
 void supervisor_destroy(supervisor *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     atomic_store(&s->stop, true);
-    if (s->thread_started)
-        pthread_join(s->thread, NULL);
-    if (s->driver)
-        jack_driver_close(s->driver);
+    if (s->thread_started) pthread_join(s->thread, NULL);
+    if (s->driver) jack_driver_close(s->driver);
     free(s);
 }
 

@@ -16,15 +16,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine/engine_slot.h"
 #include "engine/engine.h"
+#include "engine/engine_slot.h"
 #include "osc/osc_server.h"
 
 typedef struct supervisor supervisor;
 
 typedef struct supervisor_config {
     const char *client_name;
-    const char *const *connect;    /* configured ports (NULL/0 = physical playback) */
+    const char *const *connect; /* configured ports (NULL/0 = physical playback) */
     size_t connect_count;
     engine_slot *slot;
     /* For rebuilding the engine at a new rate (sample_rate is replaced). The

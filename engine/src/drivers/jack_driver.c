@@ -14,16 +14,16 @@
 struct jack_driver {
     jack_client_t *client;
     jack_port_t *out[2];
-    lull_engine *engine;         /* set before activation, never changed while active */
+    lull_engine *engine; /* set before activation, never changed while active */
     bool active;
 
     atomic_bool dead;
     atomic_uint rate;
     atomic_uint period;
     atomic_uint xruns;
-    atomic_uint load_bits;       /* smoothed load, float bits */
-    atomic_uint peak_bits;       /* largest smoothed load since the last take */
-    float load_state;            /* audio thread only */
+    atomic_uint load_bits; /* smoothed load, float bits */
+    atomic_uint peak_bits; /* largest smoothed load since the last take */
+    float load_state;      /* audio thread only */
 };
 
 /* [audio] Render, then measure: the time spent here over the period. */
@@ -154,12 +154,10 @@ bool jack_driver_start(jack_driver *d, lull_engine *engine, char *err, size_t er
 
 void jack_driver_close(jack_driver *d)
 {
-    if (!d)
-        return;
+    if (!d) return;
     /* After a server shutdown the client is a zombie: closing it frees libjack's
      * side without talking to the (gone) server. */
-    if (d->active && !atomic_load(&d->dead))
-        jack_deactivate(d->client);
+    if (d->active && !atomic_load(&d->dead)) jack_deactivate(d->client);
     jack_client_close(d->client);
     free(d);
 }
@@ -193,8 +191,7 @@ size_t jack_driver_connect_physical(jack_driver *d, char *err, size_t errlen)
                                         JackPortIsPhysical | JackPortIsInput);
     if (!ports || !ports[0]) {
         snprintf(err, errlen, "no physical playback ports");
-        if (ports)
-            jack_free(ports);
+        if (ports) jack_free(ports);
         return 0;
     }
     const char *pair[2] = {ports[0], ports[1] ? ports[1] : ports[0]};
@@ -207,17 +204,21 @@ size_t jack_driver_connections(jack_driver *d, int side, char (*names)[128], siz
 {
     const char **conns = jack_port_get_all_connections(d->client, d->out[side & 1]);
     size_t n = 0;
-    if (!conns)
-        return 0;
-    for (; conns[n] && n < max; n++)
-        snprintf(names[n], 128, "%s", conns[n]);
+    if (!conns) return 0;
+    for (; conns[n] && n < max; n++) snprintf(names[n], 128, "%s", conns[n]);
     jack_free(conns);
     return n;
 }
 
 bool jack_driver_is_dead(const jack_driver *d) { return atomic_load(&((jack_driver *)d)->dead); }
-uint32_t jack_driver_sample_rate(const jack_driver *d) { return atomic_load(&((jack_driver *)d)->rate); }
-uint32_t jack_driver_period(const jack_driver *d) { return atomic_load(&((jack_driver *)d)->period); }
+uint32_t jack_driver_sample_rate(const jack_driver *d)
+{
+    return atomic_load(&((jack_driver *)d)->rate);
+}
+uint32_t jack_driver_period(const jack_driver *d)
+{
+    return atomic_load(&((jack_driver *)d)->period);
+}
 uint32_t jack_driver_xruns(const jack_driver *d) { return atomic_load(&((jack_driver *)d)->xruns); }
 
 float jack_driver_dsp_load(const jack_driver *d)

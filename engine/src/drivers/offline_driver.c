@@ -118,17 +118,18 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         snprintf(err, errlen, "--seconds must be between 0 and 86400");
         return -1;
     }
-    lull_engine *e = offline_engine_open_dirs(o->preset, o->sample_rate, o->sound_dirs, err, errlen);
+    lull_engine *e =
+        offline_engine_open_dirs(o->preset, o->sample_rate, o->sound_dirs, err, errlen);
     if (!e) return -1;
     lull_engine_config cfg;
-    lull_engine_config_defaults(&cfg);   /* the fade-out time the engine runs with */
+    lull_engine_config_defaults(&cfg); /* the fade-out time the engine runs with */
 
     if (o->engine_ready) o->engine_ready(o->features_ud, e);
 
     SNDFILE *sf = NULL;
     if (o->out_path) {
-        SF_INFO info = {.samplerate = (int)o->sample_rate, .channels = 2,
-                        .format = sndfile_format(o->format)};
+        SF_INFO info = {
+            .samplerate = (int)o->sample_rate, .channels = 2, .format = sndfile_format(o->format)};
         sf = sf_open(o->out_path, SFM_WRITE, &info);
         if (!sf) {
             snprintf(err, errlen, "%s: cannot write: %s", o->out_path, sf_strerror(NULL));
@@ -143,7 +144,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     uint32_t chunk = o->chunk_frames ? o->chunk_frames : 1024;
     float *l = malloc(chunk * sizeof(float)), *r = malloc(chunk * sizeof(float));
     float *inter = malloc(2 * chunk * sizeof(float));
-    int32_t *pcm = malloc(2 * chunk * sizeof(int32_t));   /* integer formats */
+    int32_t *pcm = malloc(2 * chunk * sizeof(int32_t)); /* integer formats */
     pcm_dither dither;
     pcm_dither_init(&dither, o->format == OFFLINE_FORMAT_WAV16 ? 16 : 24, 0x6c756c6c);
     if (!l || !r || !inter || !pcm) {
@@ -156,7 +157,8 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     uint64_t fade_at = UINT64_MAX;
     if (o->fade_out_at_end) {
         double fade_s = cfg.fade_out_s + (double)lull_engine_latency(e) / o->sample_rate;
-        if (o->seconds > 2 * fade_s) fade_at = total - (uint64_t)(fade_s * o->sample_rate) - LULL_ENGINE_BLOCK;
+        if (o->seconds > 2 * fade_s)
+            fade_at = total - (uint64_t)(fade_s * o->sample_rate) - LULL_ENGINE_BLOCK;
     }
     /* Feature frames and the closing fade start at fixed frames, and chunks are split
      * there, so the output does not depend on chunk_frames. */

@@ -31,20 +31,20 @@ int offline_format_parse(const char *name, offline_format *out);
 const char *offline_format_name(offline_format f);
 
 typedef struct offline_render_opts {
-    const char *preset;       /* a preset name (searched in the preset dirs) or a file */
+    const char *preset; /* a preset name (searched in the preset dirs) or a file */
     double seconds;
-    double sample_rate;       /* default 48000 */
-    const char *out_path;     /* WAV or FLAC; NULL: render without writing (benchmarks) */
-    offline_format format;    /* of out_path; default OFFLINE_FORMAT_FLOAT */
-    uint32_t chunk_frames;    /* frames per process call; default 1024 */
-    offline_feature_fn features;  /* NULL: every feature stays at its neutral value */
+    double sample_rate;          /* default 48000 */
+    const char *out_path;        /* WAV or FLAC; NULL: render without writing (benchmarks) */
+    offline_format format;       /* of out_path; default OFFLINE_FORMAT_FLOAT */
+    uint32_t chunk_frames;       /* frames per process call; default 1024 */
+    offline_feature_fn features; /* NULL: every feature stays at its neutral value */
     void *features_ud;
-    double features_interval_s;   /* default 0.1 */
+    double features_interval_s; /* default 0.1 */
     /* Called once with features_ud after the preset loaded, before rendering:
      * hands the engine to a feature source that reads it (the follower listens to
      * the pacer). NULL: not called. */
     void (*engine_ready)(void *ud, struct lull_engine *e);
-    int fade_out_at_end;      /* 1 (default via offline_render_defaults): end in silence */
+    int fade_out_at_end; /* 1 (default via offline_render_defaults): end in silence */
     /* Sound file directories (NULL-terminated, at most LULL_MAX_DIRS - 1), or NULL for
      * the engine's defaults ($LULL_SOUND_DIR, else each preset dir's sounds/). */
     const char *const *sound_dirs;
@@ -62,8 +62,8 @@ typedef struct offline_render_opts {
 
 typedef struct offline_render_result {
     uint64_t frames;
-    double wall_seconds;      /* time spent rendering (not writing) */
-    float peak;               /* linear peak over both channels */
+    double wall_seconds; /* time spent rendering (not writing) */
+    float peak;          /* linear peak over both channels */
     uint64_t nan_events;
     double preset_loudness_lufs; /* the preset's declared loudness target, NAN none */
 } offline_render_result;

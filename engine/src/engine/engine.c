@@ -19,7 +19,7 @@ static void retire(lull_engine *e, lull_plan *p)
         if (e->backlog_count < ENGINE_BACKLOG)
             e->backlog[e->backlog_count++] = p;
         else
-            e->leaked++;  /* unreachable in practice; counted rather than freed here */
+            e->leaked++; /* unreachable in practice; counted rather than freed here */
     }
 }
 
@@ -186,7 +186,8 @@ static void render_block(lull_engine *e)
         /* Equal-power crossfade: cos/sin keeps the summed power of two unrelated
          * signals constant, so there is no dip in the middle. */
         for (uint32_t i = 0; i < n; i++) {
-            double t = (double)(e->xfade_pos < e->xfade_len ? e->xfade_pos : e->xfade_len) / e->xfade_len;
+            double t =
+                (double)(e->xfade_pos < e->xfade_len ? e->xfade_pos : e->xfade_len) / e->xfade_len;
             float g_out = (float)cos(0.5 * M_PI * t), g_in = (float)sin(0.5 * M_PI * t);
             mix[0][i] = mix[0][i] * g_out + e->next->out_buf[0][i] * g_in;
             mix[1][i] = mix[1][i] * g_out + e->next->out_buf[1][i] * g_in;

@@ -23,21 +23,21 @@
 #include "preset/preset.h"
 #include "preset/preset_catalog.h"
 
-#define LULL_ENGINE_BLOCK 32u      /* internal sub-block, frames */
+#define LULL_ENGINE_BLOCK 32u /* internal sub-block, frames */
 #define LULL_MAX_DIRS 8
 
 typedef struct lull_engine lull_engine;
 
 typedef struct lull_engine_config {
     double sample_rate;
-    float volume_db;          /* initial master volume (default -6) */
-    float max_volume_db;      /* cap for every volume request (default 0) */
-    float ceiling_db;         /* limiter ceiling (default -6) */
-    float fade_in_s;          /* on start and session start (default 2) */
-    float fade_out_s;         /* on session stop and shutdown (default 2) */
-    float crossfade_s;        /* default preset crossfade (default 3) */
-    bool threaded;            /* true: own worker thread (daemon); false: inline (offline) */
-    bool start_session;       /* start with the session running (default true) */
+    float volume_db;     /* initial master volume (default -6) */
+    float max_volume_db; /* cap for every volume request (default 0) */
+    float ceiling_db;    /* limiter ceiling (default -6) */
+    float fade_in_s;     /* on start and session start (default 2) */
+    float fade_out_s;    /* on session stop and shutdown (default 2) */
+    float crossfade_s;   /* default preset crossfade (default 3) */
+    bool threaded;       /* true: own worker thread (daemon); false: inline (offline) */
+    bool start_session;  /* start with the session running (default true) */
     /* NULL-terminated; copied. Empty: $LULL_PRESET_DIR / $LULL_PLUGIN_DIR, else the
      * build tree's directories, else the installed ones. */
     const char *preset_dirs[LULL_MAX_DIRS];
@@ -66,8 +66,8 @@ typedef void (*lull_done_fn)(void *ud, bool ok, const char *name, const char *me
  * no "..", no NUL), crossfading over crossfade_s (< 0: the configured default).
  * Returns false and fills err when refused before any work; otherwise done() is
  * called once with the outcome. The current preset plays on when a load fails. */
-bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s,
-                             lull_done_fn done, void *ud, char *err, size_t errlen);
+bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s, lull_done_fn done,
+                             void *ud, char *err, size_t errlen);
 /* [control] The same for a file path (CLI and offline use; never over the network). */
 bool lull_engine_load_preset_file(lull_engine *e, const char *path, float crossfade_s,
                                   lull_done_fn done, void *ud, char *err, size_t errlen);
@@ -83,29 +83,29 @@ bool lull_engine_set_volume(lull_engine *e, float db, float *applied);
  * False when the command queue was full (dropped and counted). */
 bool lull_engine_session(lull_engine *e, bool start);
 /* [control] Breath pacer mode; target <= 0 keeps the current target. */
-bool lull_engine_set_pacer(lull_engine *e, enum pacer_mode mode, float target,
-                           char *err, size_t errlen);
+bool lull_engine_set_pacer(lull_engine *e, enum pacer_mode mode, float target, char *err,
+                           size_t errlen);
 
 /* [bio] Publish the latest feature frame (lock-free; the audio thread reads the
  * newest complete frame at its next block). */
 void lull_engine_publish_features(lull_engine *e, const lull_features *f);
 
 typedef struct lull_engine_status {
-    char preset[64];          /* current (or incoming) preset; "" before the first */
+    char preset[64]; /* current (or incoming) preset; "" before the first */
     double sample_rate;
     float volume_db;
     float tempo_bpm;
-    float pacer_rate;         /* breaths/min */
+    float pacer_rate; /* breaths/min */
     float pacer_phase;
     enum pacer_mode pacer_mode;
     bool session_running;
-    bool faded_out;           /* the output gate is fully closed */
+    bool faded_out; /* the output gate is fully closed */
     bool crossfading;
-    uint64_t frames;          /* rendered since start */
-    uint64_t dropped;         /* commands dropped on full queues */
-    uint64_t nan_events;      /* nodes muted for non-finite output */
-    char nan_node[64];        /* the last node muted for non-finite output */
-    lull_features features;   /* last published */
+    uint64_t frames;        /* rendered since start */
+    uint64_t dropped;       /* commands dropped on full queues */
+    uint64_t nan_events;    /* nodes muted for non-finite output */
+    char nan_node[64];      /* the last node muted for non-finite output */
+    lull_features features; /* last published */
 } lull_engine_status;
 
 /* [any !audio] A consistent-enough snapshot (fields read atomically one by one). */
@@ -131,10 +131,10 @@ void lull_engine_count_drop(lull_engine *e);
 /* What the control side last asked for (not necessarily playing yet): the state a
  * rebuilt engine must carry over. [control] */
 typedef struct lull_engine_settings {
-    char preset[64];          /* the newest successfully loaded preset, "" none */
+    char preset[64]; /* the newest successfully loaded preset, "" none */
     float volume_db;
     bool session_running;
-    bool pacer_set;           /* a pacer mode was chosen by a command */
+    bool pacer_set; /* a pacer mode was chosen by a command */
     enum pacer_mode pacer_mode;
     float pacer_target;
 } lull_engine_settings;

@@ -44,7 +44,7 @@ static const char *default_preset_dir(void)
 {
     const char *env = getenv("LULL_PRESET_DIR");
     if (env && *env) return env;
-    return lull_default_preset_dir();   /* the build tree's only when running from it */
+    return lull_default_preset_dir(); /* the build tree's only when running from it */
 }
 
 size_t lull_engine_default_sound_dirs(const char *const *preset_dirs, char (*out)[LULL_DIR_MAX],
@@ -118,7 +118,8 @@ lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t e
     engine_audio_status st0 = {0};
 
     const char *default_presets[2] = {default_preset_dir(), NULL};
-    if (!copy_dirs(e, c->preset_dirs[0] ? c->preset_dirs : default_presets, e->cfg.preset_dirs, 0) ||
+    if (!copy_dirs(e, c->preset_dirs[0] ? c->preset_dirs : default_presets, e->cfg.preset_dirs,
+                   0) ||
         !copy_dirs(e, c->plugin_dirs, e->cfg.plugin_dirs, LULL_MAX_DIRS) ||
         !spsc_init(&e->cmdq, ENGINE_CMD_CAPACITY, sizeof(engine_cmd)) ||
         !spsc_init(&e->planq, ENGINE_PLAN_CAPACITY, sizeof(plan_msg)) ||
@@ -138,12 +139,14 @@ lull_engine *lull_engine_create(const lull_engine_config *c, char *err, size_t e
     }
 
     /* Sound directories: as configured, else the defaults of the preset directories. */
-    char (*default_sounds)[LULL_DIR_MAX] = malloc((LULL_MAX_DIRS - 1) * sizeof *default_sounds);
+    char(*default_sounds)[LULL_DIR_MAX] = malloc((LULL_MAX_DIRS - 1) * sizeof *default_sounds);
     const char *sound_dirs[LULL_MAX_DIRS] = {NULL};
     if (c->sound_dirs[0]) {
-        for (size_t i = 0; i < LULL_MAX_DIRS - 1 && c->sound_dirs[i]; i++) sound_dirs[i] = c->sound_dirs[i];
+        for (size_t i = 0; i < LULL_MAX_DIRS - 1 && c->sound_dirs[i]; i++)
+            sound_dirs[i] = c->sound_dirs[i];
     } else if (default_sounds) {
-        size_t n = lull_engine_default_sound_dirs(e->cfg.preset_dirs, default_sounds, LULL_MAX_DIRS - 1);
+        size_t n =
+            lull_engine_default_sound_dirs(e->cfg.preset_dirs, default_sounds, LULL_MAX_DIRS - 1);
         for (size_t i = 0; i < n; i++) sound_dirs[i] = default_sounds[i];
     }
     bool dirs_ok = default_sounds && copy_dirs(e, sound_dirs, e->cfg.sound_dirs, 2 * LULL_MAX_DIRS);
@@ -256,8 +259,8 @@ static bool submit_path(lull_engine *e, const char *path, float crossfade_s, lul
 
 /* By file name first (an invalid file then fails its load with its own error),
  * else by display name through the catalog ("Singing bowls"). */
-bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s,
-                             lull_done_fn done, void *ud, char *err, size_t errlen)
+bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s, lull_done_fn done,
+                             void *ud, char *err, size_t errlen)
 {
     char why[160] = "";
     if (preset_name_valid(name, why, sizeof why)) {
@@ -448,12 +451,12 @@ void lull_engine_get_status(lull_engine *e, lull_engine_status *s)
     pthread_mutex_unlock(&e->ctl_lock);
 }
 
-
 size_t lull_engine_list_presets(lull_engine *e, char (*names)[64], size_t max)
 {
     size_t n = preset_catalog_refresh(e->catalog);
     if (n > max) n = max;
-    for (size_t i = 0; i < n; i++) snprintf(names[i], 64, "%s", preset_catalog_get(e->catalog, i)->name);
+    for (size_t i = 0; i < n; i++)
+        snprintf(names[i], 64, "%s", preset_catalog_get(e->catalog, i)->name);
     return n;
 }
 

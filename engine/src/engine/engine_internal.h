@@ -28,8 +28,8 @@ enum engine_cmd_type { CMD_PARAM = 1, CMD_VOLUME, CMD_SESSION, CMD_PACER, CMD_RE
 /* control -> audio. */
 typedef struct engine_cmd {
     uint32_t type;
-    uint32_t node, param;     /* CMD_PARAM: preset indices; CMD_PACER: node = mode */
-    uint64_t generation;      /* CMD_PARAM: the plan it was resolved against */
+    uint32_t node, param; /* CMD_PARAM: preset indices; CMD_PACER: node = mode */
+    uint64_t generation;  /* CMD_PARAM: the plan it was resolved against */
     float value;
 } engine_cmd;
 
@@ -52,7 +52,7 @@ typedef struct engine_audio_status {
 /* A preset load waiting for the worker. */
 typedef struct engine_job {
     struct engine_job *next;
-    char *path;               /* resolved preset file */
+    char *path; /* resolved preset file */
     float crossfade_s;
     lull_done_fn done;
     void *ud;
@@ -61,7 +61,7 @@ typedef struct engine_job {
 struct lull_engine {
     /* set at creation, read-only after */
     lull_engine_config cfg;
-    char *dirs_storage[3 * LULL_MAX_DIRS];   /* preset, plugin, sound directories */
+    char *dirs_storage[3 * LULL_MAX_DIRS]; /* preset, plugin, sound directories */
     plugin_registry *reg;
     /* The sound files of every plan of this engine, at its rate: a rate change builds
      * a new engine and so a new bank. Used by the worker (or inline) only. */
@@ -71,11 +71,11 @@ struct lull_engine {
     uint32_t safety_volume, safety_ceiling, safety_gate, safety_fade_in, safety_fade_out;
 
     /* queues */
-    spsc_queue cmdq;          /* control -> audio */
-    spsc_queue planq;         /* worker -> audio */
-    spsc_queue retireq;       /* audio -> worker */
-    triple_buffer features_tb;  /* bio -> audio */
-    triple_buffer status_tb;    /* audio -> control (reader side under status_lock) */
+    spsc_queue cmdq;           /* control -> audio */
+    spsc_queue planq;          /* worker -> audio */
+    spsc_queue retireq;        /* audio -> worker */
+    triple_buffer features_tb; /* bio -> audio */
+    triple_buffer status_tb;   /* audio -> control (reader side under status_lock) */
     pthread_mutex_t status_lock;
 
     /* audio thread only */
@@ -100,8 +100,8 @@ struct lull_engine {
 
     /* control side, under ctl_lock (control thread and worker) */
     pthread_mutex_t ctl_lock;
-    lull_preset *ctl_preset;  /* the newest loaded preset: names for param/set */
-    preset_catalog *catalog;  /* [control] the preset directories' valid presets */
+    lull_preset *ctl_preset; /* the newest loaded preset: names for param/set */
+    preset_catalog *catalog; /* [control] the preset directories' valid presets */
     uint64_t ctl_generation;
     float ctl_volume_db;
     bool ctl_session;
@@ -109,7 +109,7 @@ struct lull_engine {
     enum pacer_mode ctl_pacer_mode;
     float ctl_pacer_target;
     atomic_ullong dropped;
-    lull_features last_features;  /* bio thread writes, status reads: under ctl_lock */
+    lull_features last_features; /* bio thread writes, status reads: under ctl_lock */
 
     /* worker */
     pthread_t worker;

@@ -15,7 +15,7 @@
 
 typedef struct engine_slot {
     pthread_mutex_t lock;
-    lull_engine *engine;      /* written by [main] (the supervisor's engine swap) under
+    lull_engine *engine; /* written by [main] (the supervisor's engine swap) under
                                  lock; read by [control] and [bio] under lock */
 } engine_slot;
 

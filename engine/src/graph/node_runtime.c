@@ -16,7 +16,8 @@ static void host_log(const lull_host *host, enum lull_log_level level, const cha
 uint64_t node_seed(const char *name)
 {
     uint64_t h = 1469598103934665603ull;
-    for (const unsigned char *c = (const unsigned char *)name; *c; c++) h = (h ^ *c) * 1099511628211ull;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
     return h;
 }
 
@@ -126,8 +127,9 @@ bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull
 {
     const lull_descriptor *d = n->desc;
     if (n->muted) {
-        for (uint32_t o = 0; o < d->output_count; o++) memset(n->outputs[o], 0, frames * sizeof(float));
-        if (n->notes_out) n->notes_out->count = 0;   /* a muted node emits no notes either */
+        for (uint32_t o = 0; o < d->output_count; o++)
+            memset(n->outputs[o], 0, frames * sizeof(float));
+        if (n->notes_out) n->notes_out->count = 0; /* a muted node emits no notes either */
         return false;
     }
     for (uint32_t i = 0; i < d->param_count; i++) {
@@ -160,7 +162,8 @@ bool node_runtime_finish(node_runtime *n)
     const lull_descriptor *d = n->desc;
     uint32_t frames = n->ctx.frames;
     bool bad = false;
-    for (uint32_t o = 0; o < d->output_count; o++) bad |= block_has_nonfinite(n->outputs[o], frames);
+    for (uint32_t o = 0; o < d->output_count; o++)
+        bad |= block_has_nonfinite(n->outputs[o], frames);
     if (!bad) return true;
     n->muted = true;
     for (uint32_t o = 0; o < d->output_count; o++) memset(n->outputs[o], 0, frames * sizeof(float));

@@ -18,11 +18,11 @@ typedef struct node_runtime {
     bool active;
     lull_host host;
     char name[64];
-    param_smoother *params;          /* desc->param_count */
-    float **param_bufs;              /* desc->param_count buffers of LULL_MAX_BLOCK */
+    param_smoother *params; /* desc->param_count */
+    float **param_bufs;     /* desc->param_count buffers of LULL_MAX_BLOCK */
     uint8_t *param_static;
-    const float **inputs;            /* set by the caller before each process */
-    float **outputs;                 /* desc->output_count buffers of LULL_MAX_BLOCK */
+    const float **inputs; /* set by the caller before each process */
+    float **outputs;      /* desc->output_count buffers of LULL_MAX_BLOCK */
     /* Note events (ABI 1.2), set by the caller before each process like inputs:
      * what arrived on the note inputs this block (sorted by offset, ports already
      * the receiving input's indices), and the buffer the node's note outputs fill
@@ -35,8 +35,8 @@ typedef struct node_runtime {
      * the node (a plan); valid until after node_runtime_fini. */
     const lull_sound **sounds;
     uint32_t sound_count;
-    bool muted;                      /* produced non-finite output: silenced for good */
-    lull_process ctx;                /* the current block's, built by node_runtime_prepare */
+    bool muted;       /* produced non-finite output: silenced for good */
+    lull_process ctx; /* the current block's, built by node_runtime_prepare */
 } node_runtime;
 
 /* [any !audio] Create and activate. `values` gives the initial parameter values

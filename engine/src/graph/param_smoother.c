@@ -93,7 +93,7 @@ bool param_smoother_run(param_smoother *s, float *out, uint32_t frames)
         for (; i < ramp; i++) out[i] = (float)(v += step);
     }
     s->remaining -= ramp;
-    if (s->remaining == 0) v = s->target;   /* land exactly, whatever the rounding */
+    if (s->remaining == 0) v = s->target; /* land exactly, whatever the rounding */
     s->current = v;
     for (i = ramp; i < frames; i++) out[i] = (float)v;
     s->filled = 0;

@@ -13,14 +13,14 @@
 
 typedef struct param_smoother {
     float min, max;
-    float target;          /* in value units, clamped to [min, max] */
-    double current;        /* value units */
-    double step;           /* per frame: added (linear) or multiplied (logarithmic) */
-    uint32_t remaining;    /* frames left in the ramp */
-    uint32_t ramp_frames;  /* smoothing time in frames (0 = jump) */
+    float target;         /* in value units, clamped to [min, max] */
+    double current;       /* value units */
+    double step;          /* per frame: added (linear) or multiplied (logarithmic) */
+    uint32_t remaining;   /* frames left in the ramp */
+    uint32_t ramp_frames; /* smoothing time in frames (0 = jump) */
     bool logarithmic;
     bool stepped;
-    uint32_t filled;       /* the value buffer's first `filled` frames hold `current` */
+    uint32_t filled; /* the value buffer's first `filled` frames hold `current` */
 } param_smoother;
 
 /* [any !audio] Starts at `value` with no ramp. */

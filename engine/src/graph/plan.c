@@ -32,7 +32,8 @@ static bool topo_order(const lull_preset *p, uint32_t *order, char *err, size_t 
             order[placed++] = (uint32_t)i;
             progress = true;
             for (size_t c = 0; c < p->connection_count; c++)
-                if (p->connections[c].from_node == i && p->connections[c].to_node != PRESET_OUTPUT_NODE)
+                if (p->connections[c].from_node == i &&
+                    p->connections[c].to_node != PRESET_OUTPUT_NODE)
                     indeg[p->connections[c].to_node]--;
             break;
         }
@@ -71,7 +72,8 @@ static bool level_order(const lull_preset *p, uint32_t *order, uint32_t *level, 
         uint32_t v = order[k];
         for (size_t c = 0; c < p->connection_count; c++) {
             const preset_connection *pc = &p->connections[c];
-            if (pc->to_node == v && level[pc->from_node] + 1 > level[v]) level[v] = level[pc->from_node] + 1;
+            if (pc->to_node == v && level[pc->from_node] + 1 > level[v])
+                level[v] = level[pc->from_node] + 1;
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -228,8 +230,8 @@ static void notes_gather(lull_plan *plan, plan_step *st, uint32_t frames)
         uint32_t best = ns, best_offset = UINT32_MAX;
         for (uint32_t k = 0; k < ns; k++) {
             const plan_note_source *src = &st->note_sources[k];
-            uint32_t avail = src->from->count < src->from->capacity ? src->from->count
-                                                                     : src->from->capacity;
+            uint32_t avail =
+                src->from->count < src->from->capacity ? src->from->count : src->from->capacity;
             /* this source's next note: the sender's notes on its port only */
             while (cur[k] < avail && src->from->notes[cur[k]].port != src->from_port) cur[k]++;
             if (cur[k] < avail && src->from->notes[cur[k]].offset < best_offset) {
@@ -262,7 +264,8 @@ static bool node_sounds(const lull_plan *plan, const lull_preset *p, uint32_t no
 {
     *count = descriptor_sound_slot_count(p->nodes[node].desc);
     if (*count > PLAN_MAX_SOUND_SLOTS) return false;
-    for (uint32_t i = 0; i < *count; i++) out[i] = preset_sounds_for_slot(&plan->sounds, p, node, i);
+    for (uint32_t i = 0; i < *count; i++)
+        out[i] = preset_sounds_for_slot(&plan->sounds, p, node, i);
     return true;
 }
 
@@ -313,8 +316,9 @@ lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_ban
         const lull_sound *slots[PLAN_MAX_SOUND_SLOTS];
         uint32_t slot_count = 0;
         if (!node_sounds(plan, p, order[s], slots, &slot_count)) {
-            snprintf(err, errlen, "%s: node \"%s\" (%s) has %u sound slots; the host binds at most %u",
-                     p->name, pn->name, pn->desc->id, slot_count, PLAN_MAX_SOUND_SLOTS);
+            snprintf(err, errlen,
+                     "%s: node \"%s\" (%s) has %u sound slots; the host binds at most %u", p->name,
+                     pn->name, pn->desc->id, slot_count, PLAN_MAX_SOUND_SLOTS);
             goto fail;
         }
         if (!node_runtime_init_sounds(&st->node, pn->desc, pn->name, pn->param_values, slots,
@@ -385,7 +389,8 @@ static const float *input_gather(plan_input *in, uint32_t frames)
     if (in->source_count == 1 && in->sources[0].gain == 1.0f) return in->sources[0].buf;
     const plan_source *s = in->sources;
     block_scale(in->mix, s[0].buf, s[0].gain, frames);
-    for (uint32_t k = 1; k < in->source_count; k++) block_mul_add(in->mix, s[k].buf, s[k].gain, frames);
+    for (uint32_t k = 1; k < in->source_count; k++)
+        block_mul_add(in->mix, s[k].buf, s[k].gain, frames);
     return in->mix;
 }
 
@@ -424,7 +429,7 @@ static uint32_t run_batched(lull_plan *plan, const plan_group *g, const lull_clo
         }
         for (uint32_t j = 0; j < k; j++)
             if (!node_runtime_finish(&plan->steps[plan->batch_steps[j]].node)) {
-                plan->steps[plan->batch_steps[j]].notes_out.count = 0;   /* muted: no notes */
+                plan->steps[plan->batch_steps[j]].notes_out.count = 0; /* muted: no notes */
                 plan->nan_step = (int32_t)plan->batch_steps[j];
                 muted++;
             }
@@ -448,7 +453,7 @@ uint32_t plan_run(lull_plan *plan, const lull_clocks *clocks, const lull_event *
                 st->node.inputs[i] = input_gather(&st->inputs[i], frames);
             notes_gather(plan, st, frames);
             if (!node_runtime_process(&st->node, clocks, events, event_count, frames)) {
-                st->notes_out.count = 0;   /* muted: its notes of this block go too */
+                st->notes_out.count = 0; /* muted: its notes of this block go too */
                 plan->nan_step = (int32_t)s;
                 muted++;
             }

@@ -14,15 +14,15 @@
 
 /* Per-mapping modulation state (modulation/modulation.c). */
 typedef struct mod_state {
-    float blend;       /* 1 = live source, 0 = neutral */
-    float value;       /* smoothed, slew-limited output */
-    int primed;        /* value holds something */
-    int32_t next;      /* the next mapping onto the same parameter, -1 none */
-    bool leader;       /* the first mapping onto its parameter: it combines them all */
+    float blend;  /* 1 = live source, 0 = neutral */
+    float value;  /* smoothed, slew-limited output */
+    int primed;   /* value holds something */
+    int32_t next; /* the next mapping onto the same parameter, -1 none */
+    bool leader;  /* the first mapping onto its parameter: it combines them all */
 } mod_state;
 
 typedef struct plan_source {
-    const float *buf;      /* a node's output buffer */
+    const float *buf; /* a node's output buffer */
     float gain;
 } plan_source;
 
@@ -31,34 +31,34 @@ typedef struct plan_source {
 typedef struct plan_input {
     plan_source *sources;
     uint32_t source_count;
-    float *mix;            /* LULL_MAX_BLOCK floats; used when summing is needed */
+    float *mix; /* LULL_MAX_BLOCK floats; used when summing is needed */
 } plan_input;
 
 /* One note connection into a step: the notes its sender emitted on one note output
  * port, delivered to one of this step's note inputs. */
 typedef struct plan_note_source {
-    const lull_note_output *from;   /* the sender step's note buffer (all its ports) */
-    uint32_t from_port;             /* the sender's note output index */
-    uint32_t to_port;               /* this step's note input index */
+    const lull_note_output *from; /* the sender step's note buffer (all its ports) */
+    uint32_t from_port;           /* the sender's note output index */
+    uint32_t to_port;             /* this step's note input index */
 } plan_note_source;
 
 typedef struct plan_step {
     node_runtime node;
-    uint32_t preset_index;  /* index of the node in the preset */
-    uint32_t level;         /* longest path from a node without inputs */
-    plan_input *inputs;     /* node.desc->input_count */
+    uint32_t preset_index; /* index of the node in the preset */
+    uint32_t level;        /* longest path from a node without inputs */
+    plan_input *inputs;    /* node.desc->input_count */
     /* Note routing (ABI 1.2), built by plan_compile (notes_compile in plan.c). */
-    plan_note_source *note_sources;  /* in preset connection order (the merge's tie order) */
+    plan_note_source *note_sources; /* in preset connection order (the merge's tie order) */
     uint32_t note_source_count;
-    lull_note *notes_in;             /* LULL_MAX_NOTES; NULL without note inputs */
-    lull_note_output notes_out;      /* .notes NULL without note outputs */
+    lull_note *notes_in;        /* LULL_MAX_NOTES; NULL without note inputs */
+    lull_note_output notes_out; /* .notes NULL without note outputs */
 } plan_step;
 
 /* Consecutive steps run together: instances of one descriptor at one level of the
  * graph (so none feeds another), through the descriptor's lull.batch/1 extension. */
 typedef struct plan_group {
-    uint32_t first, count;          /* steps first .. first + count - 1 */
-    const lull_ext_batch *batch;    /* NULL: each step runs alone */
+    uint32_t first, count;       /* steps first .. first + count - 1 */
+    const lull_ext_batch *batch; /* NULL: each step runs alone */
 } plan_group;
 
 /* Most instances handed to one process_batch call. */
@@ -67,30 +67,30 @@ typedef struct plan_group {
 typedef struct lull_plan {
     char name[64];
     uint64_t generation;
-    plan_step *steps;       /* by level, then descriptor, then preset order */
+    plan_step *steps; /* by level, then descriptor, then preset order */
     uint32_t step_count;
-    plan_group *groups;     /* cover the steps in order */
+    plan_group *groups; /* cover the steps in order */
     uint32_t group_count;
-    void *batch_selves[PLAN_BATCH_MAX];               /* plan_run's scratch */
+    void *batch_selves[PLAN_BATCH_MAX]; /* plan_run's scratch */
     const lull_process *batch_ctxs[PLAN_BATCH_MAX];
     uint32_t batch_steps[PLAN_BATCH_MAX];
     uint32_t *step_of_node; /* preset node index -> step index */
     plan_input out[2];      /* out:left, out:right */
     bool out_mono;          /* both sides have the same sources and gains */
     float out_buf[2][LULL_MAX_BLOCK];
-    preset_modulation *modulations;  /* copied from the preset */
-    mod_state *mod_state;            /* one per modulation */
-    float *mod_base;                 /* target's preset (or last set) value, per modulation */
+    preset_modulation *modulations; /* copied from the preset */
+    mod_state *mod_state;           /* one per modulation */
+    float *mod_base;                /* target's preset (or last set) value, per modulation */
     uint32_t modulation_count;
-    lfo_def lfos[LFO_MAX_PER_PRESET];  /* the preset's LFOs (modulation/lfo.h) */
+    lfo_def lfos[LFO_MAX_PER_PRESET]; /* the preset's LFOs (modulation/lfo.h) */
     lfo_state lfo_state[LFO_MAX_PER_PRESET];
     uint32_t lfo_count;
     preset_tempo tempo;
     preset_pacer pacer;
     float stale_glide_s;
-    int32_t nan_step;       /* last step muted for non-finite output, -1 none */
-    preset_sounds sounds;   /* the sound files the nodes use, held until plan_free */
-    uint32_t *note_cursor;  /* plan_run's merge scratch: one per source of the largest fan-in */
+    int32_t nan_step;      /* last step muted for non-finite output, -1 none */
+    preset_sounds sounds;  /* the sound files the nodes use, held until plan_free */
+    uint32_t *note_cursor; /* plan_run's merge scratch: one per source of the largest fan-in */
     /* Notes the plan did not deliver: beyond LULL_MAX_NOTES at a receiver in one
      * block, or malformed (offset outside the block, out of order, out of range).
      * Written by the audio thread only; for status and tests. */

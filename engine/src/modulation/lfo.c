@@ -14,7 +14,10 @@ int lfo_shape_parse(const char *name)
     return -1;
 }
 
-const char *lfo_shape_name(enum lfo_shape s) { return (unsigned)s < LFO_SHAPE_COUNT ? k_shapes[s] : "?"; }
+const char *lfo_shape_name(enum lfo_shape s)
+{
+    return (unsigned)s < LFO_SHAPE_COUNT ? k_shapes[s] : "?";
+}
 
 const char *lfo_shape_names(void) { return "sine, triangle, noise1, noise2"; }
 

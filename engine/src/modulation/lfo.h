@@ -13,20 +13,20 @@
 
 enum lfo_shape { LFO_SINE = 0, LFO_TRIANGLE, LFO_NOISE1, LFO_NOISE2, LFO_SHAPE_COUNT };
 
-#define LFO_RATE_MIN 0.0005   /* Hz: one cycle in about 33 min */
-#define LFO_RATE_MAX 20.0     /* Hz */
+#define LFO_RATE_MIN 0.0005 /* Hz: one cycle in about 33 min */
+#define LFO_RATE_MAX 20.0   /* Hz */
 #define LFO_MAX_PER_PRESET 8
 
 typedef struct lfo_def {
-    char name[32];            /* [a-z0-9_]+ */
+    char name[32]; /* [a-z0-9_]+ */
     enum lfo_shape shape;
-    double rate_hz;           /* cycles (sine, triangle) or new random values per second */
-    double phase;             /* 0..1 start phase (periodic shapes) */
+    double rate_hz; /* cycles (sine, triangle) or new random values per second */
+    double phase;   /* 0..1 start phase (periodic shapes) */
 } lfo_def;
 
 typedef struct lfo_state {
-    double phase;             /* 0..1 within the cycle / between random points */
-    double pts[4];            /* noise: the last four random points, pts[1] -> pts[2] now */
+    double phase;  /* 0..1 within the cycle / between random points */
+    double pts[4]; /* noise: the last four random points, pts[1] -> pts[2] now */
     uint64_t rng;
     float value;
 } lfo_state;

@@ -3,20 +3,20 @@
 #define LULL_MODULATION_MOD_SOURCE_H
 
 enum mod_source {
-    MOD_BREATH_RATE = 0,   /* breaths/min, measured */
-    MOD_BREATH_PHASE,      /* 0..1, measured */
-    MOD_BREATH_DEPTH,      /* relative depth */
-    MOD_HEART_RATE,        /* bpm */
-    MOD_HEART_RMSSD,       /* ms */
-    MOD_HEART_COHERENCE,   /* ratio */
-    MOD_AROUSAL,           /* ~-1..1 */
-    MOD_PACER_PHASE,       /* 0..1 */
-    MOD_PACER_RATE,        /* breaths/min */
-    MOD_PACER_BREATH,      /* 0..1 raised-cosine breath envelope of the pacer */
-    MOD_TEMPO_BEAT,        /* 0..1 phase within the current beat */
-    MOD_TEMPO_BPM,         /* bpm */
-    MOD_RELEASE,           /* 0/1: a release moment is in progress (bio/release_detector.h) */
-    MOD_LFO,               /* -1..1, one of the preset's "lfos" (lfo.<name>; modulation/lfo.h) */
+    MOD_BREATH_RATE = 0, /* breaths/min, measured */
+    MOD_BREATH_PHASE,    /* 0..1, measured */
+    MOD_BREATH_DEPTH,    /* relative depth */
+    MOD_HEART_RATE,      /* bpm */
+    MOD_HEART_RMSSD,     /* ms */
+    MOD_HEART_COHERENCE, /* ratio */
+    MOD_AROUSAL,         /* ~-1..1 */
+    MOD_PACER_PHASE,     /* 0..1 */
+    MOD_PACER_RATE,      /* breaths/min */
+    MOD_PACER_BREATH,    /* 0..1 raised-cosine breath envelope of the pacer */
+    MOD_TEMPO_BEAT,      /* 0..1 phase within the current beat */
+    MOD_TEMPO_BPM,       /* bpm */
+    MOD_RELEASE,         /* 0/1: a release moment is in progress (bio/release_detector.h) */
+    MOD_LFO,             /* -1..1, one of the preset's "lfos" (lfo.<name>; modulation/lfo.h) */
     MOD_SOURCE_COUNT
 };
 

@@ -66,7 +66,7 @@ void modulation_compile(lull_plan *plan, const lull_preset *p)
             if (plan->modulations[j].node == plan->modulations[i].node &&
                 plan->modulations[j].param == plan->modulations[i].param) {
                 plan->mod_state[i].leader = false;
-                uint32_t k = j;   /* append to the chain that starts at j */
+                uint32_t k = j; /* append to the chain that starts at j */
                 while (plan->mod_state[k].next >= 0) k = (uint32_t)plan->mod_state[k].next;
                 plan->mod_state[k].next = (int32_t)i;
                 break;
@@ -97,7 +97,8 @@ static void mapping_update(const preset_modulation *m, mod_state *st, float live
         return;
     }
     if (m->smoothing_ms > 0.0f)
-        y = st->value + (y - st->value) * (1.0f - expf(-(float)block_seconds * 1000.0f / m->smoothing_ms));
+        y = st->value +
+            (y - st->value) * (1.0f - expf(-(float)block_seconds * 1000.0f / m->smoothing_ms));
     if (m->slew_per_s > 0.0f) {
         float max_d = m->slew_per_s * (float)block_seconds;
         if (y - st->value > max_d) y = st->value + max_d;
@@ -109,7 +110,8 @@ static void mapping_update(const preset_modulation *m, mod_state *st, float live
 void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *c,
                     double block_seconds)
 {
-    float glide_step = plan->stale_glide_s > 0 ? (float)(block_seconds / plan->stale_glide_s) : 1.0f;
+    float glide_step =
+        plan->stale_glide_s > 0 ? (float)(block_seconds / plan->stale_glide_s) : 1.0f;
     for (uint32_t i = 0; i < plan->lfo_count; i++)
         lfo_advance(&plan->lfo_state[i], &plan->lfos[i], block_seconds);
     /* Each source is read once per block however many mappings use it. */
@@ -143,7 +145,8 @@ void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *
             case MOD_MODE_MUL: mul *= v; break;
             }
         }
-        param_smoother *ps = plan_param(plan, plan->modulations[i].node, plan->modulations[i].param);
+        param_smoother *ps =
+            plan_param(plan, plan->modulations[i].node, plan->modulations[i].param);
         if (ps) param_smoother_set(ps, (set + add) * mul);
     }
 }

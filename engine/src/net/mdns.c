@@ -24,8 +24,8 @@ static void say(mdns_log_fn log, int level, const char *fmt, ...)
 
 bool mdns_available(void) { return false; }
 
-mdns_service *mdns_publish(const char *name, const char *type, int port,
-                           const char *const *txt, mdns_log_fn log)
+mdns_service *mdns_publish(const char *name, const char *type, int port, const char *const *txt,
+                           mdns_log_fn log)
 {
     say(log, 1, "mDNS: not published (%s): this build has no Avahi support", type);
     return NULL;
@@ -48,7 +48,7 @@ struct mdns_service {
     AvahiThreadedPoll *poll;
     AvahiClient *client;
     AvahiEntryGroup *group;
-    char *name;                   /* avahi_malloc'd: replaced on a collision */
+    char *name; /* avahi_malloc'd: replaced on a collision */
     char type[32];
     int port;
     char txt[MDNS_MAX_TXT][128];
@@ -82,8 +82,7 @@ static void group_callback(AvahiEntryGroup *g, AvahiEntryGroupState state, void 
         say(s->log, 1, "mDNS: publishing %s failed: %s", s->type,
             avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g))));
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -99,13 +98,12 @@ static void create_services(mdns_service *s, AvahiClient *c)
     }
     avahi_entry_group_reset(s->group);
     AvahiStringList *txt = NULL;
-    for (int i = s->txt_count - 1; i >= 0; i--)
-        txt = avahi_string_list_add(txt, s->txt[i]);
+    for (int i = s->txt_count - 1; i >= 0; i--) txt = avahi_string_list_add(txt, s->txt[i]);
     for (;;) {
-        int rc = avahi_entry_group_add_service_strlst(s->group, AVAHI_IF_UNSPEC,
-                                                      AVAHI_PROTO_UNSPEC, 0, s->name, s->type,
-                                                      NULL, NULL, (uint16_t)s->port, txt);
-        if (rc == AVAHI_ERR_COLLISION) {   /* a local service has the name */
+        int rc = avahi_entry_group_add_service_strlst(s->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
+                                                      0, s->name, s->type, NULL, NULL,
+                                                      (uint16_t)s->port, txt);
+        if (rc == AVAHI_ERR_COLLISION) { /* a local service has the name */
             char *alt = avahi_alternative_service_name(s->name);
             say(s->log, 1, "mDNS: the name '%s' is taken here; using '%s'", s->name, alt);
             avahi_free(s->name);
@@ -132,35 +130,34 @@ static void client_callback(AvahiClient *c, AvahiClientState state, void *ud)
     case AVAHI_CLIENT_S_COLLISION:
     case AVAHI_CLIENT_S_REGISTERING:
         /* The host name changes or collides: withdraw until the daemon is running. */
-        if (s->group)
-            avahi_entry_group_reset(s->group);
+        if (s->group) avahi_entry_group_reset(s->group);
         break;
     case AVAHI_CLIENT_CONNECTING:
         if (!s->warned_no_daemon)
-            say(s->log, 1, "mDNS: no Avahi daemon running; %s '%s' will be published when "
-                           "one starts", s->type, s->name);
+            say(s->log, 1,
+                "mDNS: no Avahi daemon running; %s '%s' will be published when "
+                "one starts",
+                s->type, s->name);
         s->warned_no_daemon = true;
         break;
     case AVAHI_CLIENT_FAILURE:
         say(s->log, 1, "mDNS: Avahi client failed: %s; %s not published",
             avahi_strerror(avahi_client_errno(c)), s->type);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
-mdns_service *mdns_publish(const char *name, const char *type, int port,
-                           const char *const *txt, mdns_log_fn log)
+mdns_service *mdns_publish(const char *name, const char *type, int port, const char *const *txt,
+                           mdns_log_fn log)
 {
     mdns_service *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     s->log = log;
     s->port = port;
     snprintf(s->type, sizeof s->type, "%s", type);
     char label[64];
-    snprintf(label, sizeof label, "%s", name);   /* DNS-SD instance names: <= 63 bytes */
+    snprintf(label, sizeof label, "%s", name); /* DNS-SD instance names: <= 63 bytes */
     s->name = avahi_strdup(label);
     for (int i = 0; txt && txt[i] && i < MDNS_MAX_TXT; i++)
         snprintf(s->txt[s->txt_count++], sizeof s->txt[0], "%s", txt[i]);
@@ -189,14 +186,10 @@ mdns_service *mdns_publish(const char *name, const char *type, int port,
 
 void mdns_stop(mdns_service *s)
 {
-    if (!s)
-        return;
-    if (s->poll)
-        avahi_threaded_poll_stop(s->poll);
-    if (s->client)
-        avahi_client_free(s->client);   /* frees the group too */
-    if (s->poll)
-        avahi_threaded_poll_free(s->poll);
+    if (!s) return;
+    if (s->poll) avahi_threaded_poll_stop(s->poll);
+    if (s->client) avahi_client_free(s->client); /* frees the group too */
+    if (s->poll) avahi_threaded_poll_free(s->poll);
     avahi_free(s->name);
     free(s);
 }

@@ -25,8 +25,8 @@ typedef void (*mdns_log_fn)(int level, const char *message);
  * "_osc._udp") on `port` with optional TXT entries ("key=value", NULL-terminated
  * list, may be NULL). Returns NULL, after logging why, when Avahi support was not
  * built or the client cannot be created (no system D-Bus): the program goes on. */
-mdns_service *mdns_publish(const char *name, const char *type, int port,
-                           const char *const *txt, mdns_log_fn log);
+mdns_service *mdns_publish(const char *name, const char *type, int port, const char *const *txt,
+                           mdns_log_fn log);
 
 /* [main] Withdraws the service and stops Avahi's thread. NULL is fine. */
 void mdns_stop(mdns_service *s);

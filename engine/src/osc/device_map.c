@@ -75,12 +75,14 @@ static int parse_rule(const char *name, int line, char *text, device_rule *r, ch
 {
     char *tok[16];
     int nt = 0;
-    for (char *save = NULL, *t = strtok_r(text, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+    for (char *save = NULL, *t = strtok_r(text, " \t\r", &save); t;
+         t = strtok_r(NULL, " \t\r", &save)) {
         if (nt == 16) return fail(err, errlen, name, line, "too many fields");
         tok[nt++] = t;
     }
     if (nt < 3 || strcmp(tok[1], "->"))
-        return fail(err, errlen, name, line, "expected \"DEVICE_ADDRESS -> LULL_ADDRESS [options]\"");
+        return fail(err, errlen, name, line,
+                    "expected \"DEVICE_ADDRESS -> LULL_ADDRESS [options]\"");
     if (!valid_address(tok[0]))
         return fail(err, errlen, name, line,
                     "bad device address \"%s\" (must start with '/', no spaces or wildcards, "
@@ -89,7 +91,8 @@ static int parse_rule(const char *name, int line, char *text, device_rule *r, ch
     memset(r, 0, sizeof *r);
     snprintf(r->address, sizeof r->address, "%s", tok[0]);
     size_t ti = 0;
-    while (ti < sizeof k_targets / sizeof k_targets[0] && strcmp(tok[2], k_targets[ti].address)) ti++;
+    while (ti < sizeof k_targets / sizeof k_targets[0] && strcmp(tok[2], k_targets[ti].address))
+        ti++;
     if (ti == sizeof k_targets / sizeof k_targets[0])
         return fail(err, errlen, name, line,
                     "unknown lull address \"%s\" (one of /lull/bio/resp, /lull/bio/ecg, "
@@ -109,21 +112,27 @@ static int parse_rule(const char *name, int line, char *text, device_rule *r, ch
         const char *key = tok[i], *val = eq + 1;
         if (!strcmp(key, "arg")) {
             if (!parse_int(val, 0, 255, &r->arg))
-                return fail(err, errlen, name, line, "arg must be an integer 0..255, got \"%s\"", val);
+                return fail(err, errlen, name, line, "arg must be an integer 0..255, got \"%s\"",
+                            val);
         } else if (!strcmp(key, "args")) {
             if (!parse_int(val, 1, 256, &r->nargs))
-                return fail(err, errlen, name, line, "args must be an integer 1..256, got \"%s\"", val);
+                return fail(err, errlen, name, line, "args must be an integer 1..256, got \"%s\"",
+                            val);
         } else if (!strcmp(key, "scale")) {
             if (!parse_number(val, &r->scale) || r->scale == 0.0)
-                return fail(err, errlen, name, line, "scale must be a finite non-zero number, got \"%s\"", val);
+                return fail(err, errlen, name, line,
+                            "scale must be a finite non-zero number, got \"%s\"", val);
         } else if (!strcmp(key, "offset")) {
             if (!parse_number(val, &r->offset))
-                return fail(err, errlen, name, line, "offset must be a finite number, got \"%s\"", val);
+                return fail(err, errlen, name, line, "offset must be a finite number, got \"%s\"",
+                            val);
         } else if (!strcmp(key, "rate")) {
             if (!parse_number(val, &r->rate) || r->rate <= 0.0 || r->rate > 10000.0)
-                return fail(err, errlen, name, line, "rate must be a number of Hz in (0, 10000], got \"%s\"", val);
+                return fail(err, errlen, name, line,
+                            "rate must be a number of Hz in (0, 10000], got \"%s\"", val);
             if (r->kind == SENSOR_RR || r->kind == SENSOR_HR)
-                return fail(err, errlen, name, line, "rate applies to waveforms only, not %s", tok[2]);
+                return fail(err, errlen, name, line, "rate applies to waveforms only, not %s",
+                            tok[2]);
         } else if (!strcmp(key, "type")) {
             if (strcmp(val, "f") && strcmp(val, "i"))
                 return fail(err, errlen, name, line, "type must be f or i, got \"%s\"", val);
@@ -137,7 +146,8 @@ static int parse_rule(const char *name, int line, char *text, device_rule *r, ch
         return fail(err, errlen, name, line, "args=N needs arg=N (which argument is the sample)");
     if (r->arg >= 0 && !r->nargs) r->nargs = r->arg + 1;
     if (r->arg >= r->nargs)
-        return fail(err, errlen, name, line, "arg=%d is not among the %d arguments (args)", r->arg, r->nargs);
+        return fail(err, errlen, name, line, "arg=%d is not among the %d arguments (args)", r->arg,
+                    r->nargs);
     snprintf(r->source, sizeof r->source, "%.50s:%d", name, line);
     return 0;
 }
@@ -187,7 +197,8 @@ int device_map_parse(device_map *m, const char *text, const char *name, char *er
                             r.address, r.type, o->type, o->source);
         }
         if (tmp.n == DEVICE_MAP_MAX_RULES)
-            return fail(err, errlen, name, line, "too many rules (at most %d)", DEVICE_MAP_MAX_RULES);
+            return fail(err, errlen, name, line, "too many rules (at most %d)",
+                        DEVICE_MAP_MAX_RULES);
         tmp.rules[tmp.n++] = r;
     }
     *m = tmp;
@@ -206,7 +217,10 @@ int device_map_load(device_map *m, const char *path, char *err, size_t errlen)
     bool read_error = ferror(f);
     fclose(f);
     if (!text || read_error || n > MAP_FILE_MAX) {
-        snprintf(err, errlen, "%s: %s", path, !text ? "out of memory" : read_error ? "read error" : "file too large");
+        snprintf(err, errlen, "%s: %s", path,
+                 !text        ? "out of memory"
+                 : read_error ? "read error"
+                              : "file too large");
         free(text);
         return -1;
     }
@@ -304,9 +318,8 @@ int device_rule_translate(const device_rule *r, const char *types, lo_arg **argv
 }
 
 int device_map_translate_all(const device_map *m, const char *address, const char *types,
-                             lo_arg **argv, int argc, float *values, int max,
-                             device_output *outs, int max_outs, const char **why,
-                             const device_rule **bad)
+                             lo_arg **argv, int argc, float *values, int max, device_output *outs,
+                             int max_outs, const char **why, const device_rule **bad)
 {
     int nout = 0, used = 0;
     for (const device_rule *r = device_map_next(m, address, NULL); r;
@@ -327,9 +340,9 @@ int device_map_translate_all(const device_map *m, const char *address, const cha
     return nout;
 }
 
-int device_map_translate(const device_map *m, const char *address, const char *types,
-                         lo_arg **argv, int argc, enum sensor_kind *kind, float *values,
-                         int max, int *count, const device_rule **rule, const char **why)
+int device_map_translate(const device_map *m, const char *address, const char *types, lo_arg **argv,
+                         int argc, enum sensor_kind *kind, float *values, int max, int *count,
+                         const device_rule **rule, const char **why)
 {
     const device_rule *r = device_map_find(m, address);
     if (rule) *rule = r;

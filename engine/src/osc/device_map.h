@@ -40,13 +40,13 @@
 
 typedef struct device_rule {
     char address[DEVICE_MAP_ADDRESS_MAX];
-    enum sensor_kind kind;     /* SENSOR_RESP, _ECG, _PPG, _RR or _HR */
-    int arg;                   /* -1: every argument is a sample */
-    int nargs;                 /* arguments the device sends (when arg >= 0) */
+    enum sensor_kind kind; /* SENSOR_RESP, _ECG, _PPG, _RR or _HR */
+    int arg;               /* -1: every argument is a sample */
+    int nargs;             /* arguments the device sends (when arg >= 0) */
     double scale, offset;
-    double rate;               /* Hz, 0 when not given */
-    char type;                 /* 'f' or 'i' */
-    char source[64];           /* file name (without directory) and line, for messages */
+    double rate;     /* Hz, 0 when not given */
+    char type;       /* 'f' or 'i' */
+    char source[64]; /* file name (without directory) and line, for messages */
 } device_rule;
 
 typedef struct device_map {
@@ -61,8 +61,7 @@ void device_map_init(device_map *m);
  * err (the map is left as it was before the call). */
 int device_map_load(device_map *m, const char *path, char *err, size_t errlen);
 /* [main] The same from text; `name` stands for the file name in messages. */
-int device_map_parse(device_map *m, const char *text, const char *name, char *err,
-                     size_t errlen);
+int device_map_parse(device_map *m, const char *text, const char *name, char *err, size_t errlen);
 
 /* [control] The rule for a device address, or NULL. */
 const device_rule *device_map_find(const device_map *m, const char *address);
@@ -83,7 +82,7 @@ int device_rule_translate(const device_rule *r, const char *types, lo_arg **argv
 typedef struct device_output {
     const device_rule *rule;
     enum sensor_kind kind;
-    int first, count;            /* its values: values[first .. first + count) */
+    int first, count; /* its values: values[first .. first + count) */
 } device_output;
 
 /* Translates a device message under every rule of its address, all or nothing:
@@ -92,17 +91,16 @@ typedef struct device_output {
  * does not fit one of its rules (nothing is output; the reason in *why, the
  * rule in *bad when bad is not NULL). [control] */
 int device_map_translate_all(const device_map *m, const char *address, const char *types,
-                             lo_arg **argv, int argc, float *values, int max,
-                             device_output *outs, int max_outs, const char **why,
-                             const device_rule **bad);
+                             lo_arg **argv, int argc, float *values, int max, device_output *outs,
+                             int max_outs, const char **why, const device_rule **bad);
 
 /* The first rule of an address only (kept for one-signal addresses and tools):
  * returns 1 and fills *kind, values (at most max) and *count; 0 when no rule
  * maps the address; -1 when the message does not fit its rule, with the reason
  * in *why. The rule is in *rule (may be NULL) for 1 and -1. [control] */
-int device_map_translate(const device_map *m, const char *address, const char *types,
-                         lo_arg **argv, int argc, enum sensor_kind *kind, float *values,
-                         int max, int *count, const device_rule **rule, const char **why);
+int device_map_translate(const device_map *m, const char *address, const char *types, lo_arg **argv,
+                         int argc, enum sensor_kind *kind, float *values, int max, int *count,
+                         const device_rule **rule, const char **why);
 
 /* [main] The first rule feeding `kind` (for playing the device), or NULL. */
 const device_rule *device_map_rule_for(const device_map *m, enum sensor_kind kind);

@@ -7,9 +7,9 @@
 #include <string.h>
 
 static const char *const default_blocks[] = {
-    "127.0.0.0/8", "::1/128",                                   /* loopback */
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", /* private */
-    "169.254.0.0/16", "fe80::/10",                              /* link-local */
+    "127.0.0.0/8",    "::1/128",                                     /* loopback */
+    "10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", /* private */
+    "169.254.0.0/16", "fe80::/10",                                   /* link-local */
 };
 
 /* Control and subscriptions (a client's health data): the machine itself only. */
@@ -23,8 +23,7 @@ static void set_blocks(net_filter *f, const char *const *blocks, size_t n)
     for (size_t i = 0; i < n; i++) {
         net_cidr c;
         char err[8];
-        if (net_cidr_parse(blocks[i], &c, err, sizeof err))
-            net_filter_add(f, &c);
+        if (net_cidr_parse(blocks[i], &c, err, sizeof err)) net_filter_add(f, &c);
     }
 }
 
@@ -43,8 +42,7 @@ static void mask_to_prefix(uint8_t *addr, unsigned bytes, unsigned prefix)
 {
     for (unsigned i = 0; i < bytes; i++) {
         unsigned bits_here = prefix > i * 8 ? prefix - i * 8 : 0;
-        if (bits_here >= 8)
-            continue;
+        if (bits_here >= 8) continue;
         addr[i] &= (uint8_t)(0xffu << (8 - bits_here));
     }
 }
@@ -59,8 +57,7 @@ bool net_cidr_parse(const char *text, net_cidr *out, char *err, size_t errlen)
     }
     memcpy(buf, text, n + 1);
     char *slash = strchr(buf, '/');
-    if (slash)
-        *slash = '\0';
+    if (slash) *slash = '\0';
 
     memset(out, 0, sizeof *out);
     unsigned max_prefix;
@@ -106,8 +103,7 @@ bool net_cidr_parse(const char *text, net_cidr *out, char *err, size_t errlen)
 
 bool net_filter_add(net_filter *f, const net_cidr *c)
 {
-    if (f->count >= NET_FILTER_MAX)
-        return false;
+    if (f->count >= NET_FILTER_MAX) return false;
     f->blocks[f->count++] = *c;
     return true;
 }
@@ -115,8 +111,7 @@ bool net_filter_add(net_filter *f, const net_cidr *c)
 bool net_filter_add_text(net_filter *f, const char *text, char *err, size_t errlen)
 {
     net_cidr c;
-    if (!net_cidr_parse(text, &c, err, errlen))
-        return false;
+    if (!net_cidr_parse(text, &c, err, errlen)) return false;
     if (!net_filter_add(f, &c)) {
         snprintf(err, errlen, "too many allowed address blocks (at most %d)", NET_FILTER_MAX);
         return false;
@@ -150,10 +145,9 @@ bool net_filter_allows(const net_filter *f, const struct sockaddr *sa, socklen_t
             v6 = true;
         }
     } else {
-        return false;   /* unknown family: never trusted */
+        return false; /* unknown family: never trusted */
     }
     for (size_t i = 0; i < f->count; i++)
-        if (f->blocks[i].v6 == v6 && block_contains(&f->blocks[i], addr))
-            return true;
+        if (f->blocks[i].v6 == v6 && block_contains(&f->blocks[i], addr)) return true;
     return false;
 }

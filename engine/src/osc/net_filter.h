@@ -22,8 +22,8 @@
 #define NET_FILTER_MAX 32
 
 typedef struct net_cidr {
-    uint8_t addr[16];     /* IPv4 blocks keep their 4 bytes at the start */
-    uint8_t prefix;       /* bits */
+    uint8_t addr[16]; /* IPv4 blocks keep their 4 bytes at the start */
+    uint8_t prefix;   /* bits */
     bool v6;
 } net_cidr;
 

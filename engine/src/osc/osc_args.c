@@ -34,7 +34,7 @@ void osc_send_message_to(osc_server *s, const struct sockaddr *to, socklen_t to_
 
 void osc_reply(const request *r, const char *path, lo_message m)
 {
-    if (r->control_ok)   /* a sensor-only sender is never answered */
+    if (r->control_ok) /* a sensor-only sender is never answered */
         osc_send_message_to(r->s, r->from, r->from_len, path, m);
     lo_message_free(m);
 }
@@ -82,8 +82,7 @@ void osc_send_fail(const request *r, const char *address, const char *fmt, ...)
                 osc_sender_text(r->from, r->from_len, from, sizeof from), reason);
     /* One failure reply per datagram: a bundle of thousands of bad elements must
      * not turn one (possibly spoofed) packet into thousands of replies. */
-    if ((*r->fail_replies)++ > 0)
-        return;
+    if ((*r->fail_replies)++ > 0) return;
     lo_message m = lo_message_new();
     lo_message_add_string(m, address);
     lo_message_add_string(m, reason);
@@ -137,8 +136,8 @@ static const char *type_name(char t)
 }
 
 /* Expects a number at argument i; fills *out or sends /lull/fail naming the problem. */
-bool osc_arg_number(const request *r, const char *address, const char *types, lo_arg **argv,
-                    int i, const char *what, double lo, double hi, double *out)
+bool osc_arg_number(const request *r, const char *address, const char *types, lo_arg **argv, int i,
+                    const char *what, double lo, double hi, double *out)
 {
     char t = types[i];
     if (!osc_is_number_type(t)) {
@@ -160,8 +159,8 @@ bool osc_arg_number(const request *r, const char *address, const char *types, lo
     return true;
 }
 
-bool osc_arg_string(const request *r, const char *address, const char *types, lo_arg **argv,
-                    int i, const char *what, const char **out)
+bool osc_arg_string(const request *r, const char *address, const char *types, lo_arg **argv, int i,
+                    const char *what, const char **out)
 {
     if (types[i] != 's' && types[i] != 'S') {
         osc_send_fail(r, address, "argument %d (%s) must be a string, got %s", i + 1, what,

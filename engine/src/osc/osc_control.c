@@ -48,21 +48,18 @@ static void add_kv_i(lo_message m, const char *k, int64_t v)
 void osc_on_status(const request *r, const char *address, const char *types, lo_arg **argv,
                    int argc)
 {
-    if (!osc_arg_count(r, address, argc, 0, 0, "(none)"))
-        return;
+    if (!osc_arg_count(r, address, argc, 0, 0, "(none)")) return;
     osc_server *s = r->s;
     lull_engine_status st;
     lull_engine *e = engine_slot_acquire(s->engine);
     lull_engine_get_status(e, &st);
     engine_slot_release(s->engine);
     osc_audio_status au = {.jack = "down"};
-    if (s->audio_status)
-        s->audio_status(s->audio_status_ud, &au);
+    if (s->audio_status) s->audio_status(s->audio_status_ud, &au);
     osc_server_counters c;
     osc_server_get_counters(s, &c);
     int subs = 0;
-    for (int i = 0; i < MAX_SUBSCRIBERS; i++)
-        subs += s->subs[i].used;
+    for (int i = 0; i < MAX_SUBSCRIBERS; i++) subs += s->subs[i].used;
 
     lo_message m = lo_message_new();
     add_kv_s(m, "version", LULL_VERSION);
@@ -92,7 +89,7 @@ void osc_on_status(const request *r, const char *address, const char *types, lo_
     add_kv_i(m, "sensor_samples", (int64_t)c.sensor_samples);
     add_kv_i(m, "sensor_dropped", (int64_t)c.sensor_dropped);
     add_kv_i(m, "subscribers", subs);
-    session_recorder *rec = session_recorder_global();   /* the session store's health */
+    session_recorder *rec = session_recorder_global(); /* the session store's health */
     session_recorder_status ss = {.state = "off", .session_id = -1};
     if (rec) session_recorder_get_status(rec, &ss);
     add_kv_s(m, "session_db", ss.state);
@@ -102,18 +99,16 @@ void osc_on_status(const request *r, const char *address, const char *types, lo_
     osc_reply(r, "/lull/status.reply", m);
 }
 
-void osc_on_preset_list(const request *r, const char *address, const char *types,
-                        lo_arg **argv, int argc)
+void osc_on_preset_list(const request *r, const char *address, const char *types, lo_arg **argv,
+                        int argc)
 {
-    if (!osc_arg_count(r, address, argc, 0, 0, "(none)"))
-        return;
-    char (*names)[64] = r->s->preset_names;
+    if (!osc_arg_count(r, address, argc, 0, 0, "(none)")) return;
+    char(*names)[64] = r->s->preset_names;
     lull_engine *e = engine_slot_acquire(r->s->engine);
     size_t n = lull_engine_list_presets(e, names, MAX_PRESETS_LISTED);
     engine_slot_release(r->s->engine);
     lo_message m = lo_message_new();
-    for (size_t i = 0; i < n; i++)
-        lo_message_add_string(m, names[i]);
+    for (size_t i = 0; i < n; i++) lo_message_add_string(m, names[i]);
     osc_reply(r, "/lull/preset/list.reply", m);
 }
 
@@ -152,8 +147,8 @@ static void send_preset_info(const request *r, const preset_info *info)
 
 /* /lull/preset/info s:name -> one reply; with no name, one reply per preset (in
  * name order): the list with what a tablet shows on each card. */
-void osc_on_preset_info(const request *r, const char *address, const char *types,
-                        lo_arg **argv, int argc)
+void osc_on_preset_info(const request *r, const char *address, const char *types, lo_arg **argv,
+                        int argc)
 {
     const char *name = NULL;
     char why[256];
@@ -165,7 +160,7 @@ void osc_on_preset_info(const request *r, const char *address, const char *types
         return;
     }
     preset_info *info = &r->s->preset_info;
-    char (*names)[64] = r->s->preset_names;
+    char(*names)[64] = r->s->preset_names;
     lull_engine *e = engine_slot_acquire(r->s->engine);
     if (name) {
         bool ok = lull_engine_preset_info(e, name, info, why, sizeof why);
@@ -210,8 +205,8 @@ static void on_load_done(void *ud, bool ok, const char *name, const char *messag
     free(p);
 }
 
-void osc_on_preset_load(const request *r, const char *address, const char *types,
-                        lo_arg **argv, int argc)
+void osc_on_preset_load(const request *r, const char *address, const char *types, lo_arg **argv,
+                        int argc)
 {
     const char *name;
     double xfade = -1.0;
@@ -220,8 +215,7 @@ void osc_on_preset_load(const request *r, const char *address, const char *types
         !osc_arg_string(r, address, types, argv, 0, "name", &name))
         return;
     if (argc == 2 && !osc_arg_number(r, address, types, argv, 1, "crossfade_seconds", 0.0,
-                                     LULL_MAX_CROSSFADE_S,
-                                     &xfade))
+                                     LULL_MAX_CROSSFADE_S, &xfade))
         return;
     /* A file name, or a display name the engine finds in its catalog (which only
      * ever yields paths inside the preset directories). */
@@ -240,7 +234,8 @@ void osc_on_preset_load(const request *r, const char *address, const char *types
     atomic_fetch_add(&r->s->pending_loads, 1);
     char err[256] = "";
     lull_engine *e = engine_slot_acquire(r->s->engine);
-    bool accepted = lull_engine_load_preset(e, name, (float)xfade, on_load_done, p, err, sizeof err);
+    bool accepted =
+        lull_engine_load_preset(e, name, (float)xfade, on_load_done, p, err, sizeof err);
     engine_slot_release(r->s->engine);
     if (!accepted) {
         atomic_fetch_sub(&r->s->pending_loads, 1);
@@ -249,8 +244,8 @@ void osc_on_preset_load(const request *r, const char *address, const char *types
     }
 }
 
-void osc_on_param_set(const request *r, const char *address, const char *types,
-                      lo_arg **argv, int argc)
+void osc_on_param_set(const request *r, const char *address, const char *types, lo_arg **argv,
+                      int argc)
 {
     const char *node, *param;
     double value;
@@ -299,8 +294,7 @@ void osc_on_volume(const request *r, const char *address, const char *types, lo_
 
 static void on_session(const request *r, const char *address, bool start, int argc)
 {
-    if (!osc_arg_count(r, address, argc, 0, 0, "(none)"))
-        return;
+    if (!osc_arg_count(r, address, argc, 0, 0, "(none)")) return;
     lull_engine *e = engine_slot_acquire(r->s->engine);
     bool queued = lull_engine_session(e, start);
     engine_slot_release(r->s->engine);
@@ -310,14 +304,14 @@ static void on_session(const request *r, const char *address, bool start, int ar
         osc_send_fail(r, address, "command queue full; dropped");
 }
 
-void osc_on_session_start(const request *r, const char *address, const char *types,
-                          lo_arg **argv, int argc)
+void osc_on_session_start(const request *r, const char *address, const char *types, lo_arg **argv,
+                          int argc)
 {
     on_session(r, address, true, argc);
 }
 
-void osc_on_session_stop(const request *r, const char *address, const char *types,
-                         lo_arg **argv, int argc)
+void osc_on_session_stop(const request *r, const char *address, const char *types, lo_arg **argv,
+                         int argc)
 {
     on_session(r, address, false, argc);
 }
@@ -325,8 +319,8 @@ void osc_on_session_stop(const request *r, const char *address, const char *type
 /* /lull/session/mark s:word: a therapist's marker, stored with the open session
  * (session/session_recorder.h). A word is 1..63 bytes without control
  * characters; it goes onto the recorder's queue, never to disk from here. */
-void osc_on_session_mark(const request *r, const char *address, const char *types,
-                         lo_arg **argv, int argc)
+void osc_on_session_mark(const request *r, const char *address, const char *types, lo_arg **argv,
+                         int argc)
 {
     const char *word;
     if (!osc_arg_count(r, address, argc, 1, 1, "s:word") ||
@@ -355,8 +349,8 @@ void osc_on_session_mark(const request *r, const char *address, const char *type
     osc_send_done(r, address, word);
 }
 
-void osc_on_pacer_mode(const request *r, const char *address, const char *types,
-                       lo_arg **argv, int argc)
+void osc_on_pacer_mode(const request *r, const char *address, const char *types, lo_arg **argv,
+                       int argc)
 {
     const char *mode_name;
     double target = 0.0;
@@ -387,28 +381,24 @@ static bool same_sender(const subscriber *sub, const struct sockaddr *a, socklen
     return sub->used && sub->len == len && memcmp(&sub->addr, a, len) == 0;
 }
 
-void osc_on_subscribe(const request *r, const char *address, const char *types,
-                      lo_arg **argv, int argc)
+void osc_on_subscribe(const request *r, const char *address, const char *types, lo_arg **argv,
+                      int argc)
 {
     double interval = 250.0;
-    if (!osc_arg_count(r, address, argc, 0, 1, "[i:interval_ms]"))
-        return;
+    if (!osc_arg_count(r, address, argc, 0, 1, "[i:interval_ms]")) return;
     if (argc == 1 &&
         !osc_arg_number(r, address, types, argv, 0, "interval_ms", 20.0, 60000.0, &interval))
         return;
     osc_server *s = r->s;
     subscriber *slot = NULL;
     for (int i = 0; i < MAX_SUBSCRIBERS && !slot; i++)
-        if (same_sender(&s->subs[i], r->from, r->from_len))
-            slot = &s->subs[i];
+        if (same_sender(&s->subs[i], r->from, r->from_len)) slot = &s->subs[i];
     for (int i = 0; i < MAX_SUBSCRIBERS && !slot; i++)
-        if (!s->subs[i].used)
-            slot = &s->subs[i];
-    if (!slot) {   /* full: the oldest subscription makes room (tablets come and go) */
+        if (!s->subs[i].used) slot = &s->subs[i];
+    if (!slot) { /* full: the oldest subscription makes room (tablets come and go) */
         slot = &s->subs[0];
         for (int i = 1; i < MAX_SUBSCRIBERS; i++)
-            if (s->subs[i].since_s < slot->since_s)
-                slot = &s->subs[i];
+            if (s->subs[i].since_s < slot->since_s) slot = &s->subs[i];
         slot->used = false;
     }
     if (!slot->used) {
@@ -426,11 +416,10 @@ void osc_on_subscribe(const request *r, const char *address, const char *types,
     osc_send_done(r, address, detail);
 }
 
-void osc_on_unsubscribe(const request *r, const char *address, const char *types,
-                        lo_arg **argv, int argc)
+void osc_on_unsubscribe(const request *r, const char *address, const char *types, lo_arg **argv,
+                        int argc)
 {
-    if (!osc_arg_count(r, address, argc, 0, 0, "(none)"))
-        return;
+    if (!osc_arg_count(r, address, argc, 0, 0, "(none)")) return;
     bool found = false;
     for (int i = 0; i < MAX_SUBSCRIBERS; i++)
         if (same_sender(&r->s->subs[i], r->from, r->from_len)) {
@@ -451,11 +440,10 @@ void osc_send_state(osc_server *s, double now)
     bool due = false;
     for (int i = 0; i < MAX_SUBSCRIBERS; i++) {
         if (s->subs[i].used && now > s->subs[i].expires_s)
-            s->subs[i].used = false;   /* lease ran out: not renewed */
+            s->subs[i].used = false; /* lease ran out: not renewed */
         due |= s->subs[i].used && now >= s->subs[i].next_s;
     }
-    if (!due)
-        return;
+    if (!due) return;
     lull_engine_status st;
     lull_engine *e = engine_slot_acquire(s->engine);
     lull_engine_get_status(e, &st);
@@ -485,8 +473,9 @@ void osc_send_state(osc_server *s, double now)
      * "learning, 40 s" rather than a bare NaN. */
     add_kv_f(m, "coherence_learning", f->coherence_learning_s);
     add_kv_f(m, "arousal_learning", f->arousal_learning_s);
-    add_kv_f(m, "learning", fmaxf(isfinite(f->coherence_learning_s) ? f->coherence_learning_s : 0.0f,
-                                  isfinite(f->arousal_learning_s) ? f->arousal_learning_s : 0.0f));
+    add_kv_f(m, "learning",
+             fmaxf(isfinite(f->coherence_learning_s) ? f->coherence_learning_s : 0.0f,
+                   isfinite(f->arousal_learning_s) ? f->arousal_learning_s : 0.0f));
     /* A release moment in progress (0/1) and its evidence ("sigh+irregular",
      * "" when none): bio/release_detector.h. */
     char why[64];
@@ -505,14 +494,13 @@ void osc_send_state(osc_server *s, double now)
     int seq_arg = lo_message_get_argc(m) - 1;
     for (int i = 0; i < MAX_SUBSCRIBERS; i++) {
         subscriber *sub = &s->subs[i];
-        if (!sub->used || now < sub->next_s)
-            continue;
+        if (!sub->used || now < sub->next_s) continue;
         /* Counts 1, 2, 3... per subscriber: a gap is a lost datagram. */
         int32_t seq = (int32_t)(++sub->seq & 0x7fffffff);
-        memcpy(argv[seq_arg], &seq, sizeof seq);   /* host order, as liblo keeps it */
+        memcpy(argv[seq_arg], &seq, sizeof seq); /* host order, as liblo keeps it */
         osc_send_message_to(s, (struct sockaddr *)&sub->addr, sub->len, "/lull/state", m);
         sub->next_s += sub->interval_ms * 1e-3;
-        if (sub->next_s < now)   /* fell behind (e.g. a stall): don't burst to catch up */
+        if (sub->next_s < now) /* fell behind (e.g. a stall): don't burst to catch up */
             sub->next_s = now + sub->interval_ms * 1e-3;
     }
     lo_message_free(m);
@@ -520,9 +508,8 @@ void osc_send_state(osc_server *s, double now)
 
 int osc_next_timer_ms(const osc_server *s, double now)
 {
-    double wait = 0.05;   /* also the latency of osc_server_destroy */
+    double wait = 0.05; /* also the latency of osc_server_destroy */
     for (int i = 0; i < MAX_SUBSCRIBERS; i++)
-        if (s->subs[i].used && s->subs[i].next_s - now < wait)
-            wait = s->subs[i].next_s - now;
+        if (s->subs[i].used && s->subs[i].next_s - now < wait) wait = s->subs[i].next_s - now;
     return wait <= 0 ? 0 : (int)ceil(wait * 1000.0);
 }

@@ -45,15 +45,13 @@ static void queue_sensor(const request *r, const char *path, const osc_route *ro
         osc_drop_sensor(s, path, "sensor queue full");
         return;
     }
-    sensor_msg msg = {.arrival_s = r->arrival_s,
-                      .kind = (uint8_t)route->kind,
-                      .signal = route->signal};
+    sensor_msg msg = {
+        .arrival_s = r->arrival_s, .kind = (uint8_t)route->kind, .signal = route->signal};
     for (int i = 0; i < count; i += SENSOR_MSG_MAX_VALUES) {
         int n = count - i < SENSOR_MSG_MAX_VALUES ? count - i : SENSOR_MSG_MAX_VALUES;
         msg.count = (uint16_t)n;
         msg.following = (uint32_t)(count - i - n);
-        for (int k = 0; k < n; k++)
-            msg.values[k] = (float)values[i + k];
+        for (int k = 0; k < n; k++) msg.values[k] = (float)values[i + k];
         if (!spsc_push(s->sensor_queue, &msg)) {
             osc_drop_sensor(s, path, "sensor queue full");
             return;
@@ -89,15 +87,13 @@ void osc_handle_sensor(const request *r, const osc_route *route, const char *pat
 bool osc_handle_device(const request *r, const char *path, const char *types, lo_arg **argv,
                        int argc)
 {
-    if (r->s->devices.n == 0)
-        return false;
+    if (r->s->devices.n == 0) return false;
     float *v = r->s->device_values;
     device_output outs[DEVICE_MAP_MAX_RULES];
     const char *why = "";
     int nout = device_map_translate_all(&r->s->devices, path, types, argv, argc, v,
                                         SENSOR_MAX_VALUES, outs, DEVICE_MAP_MAX_RULES, &why, NULL);
-    if (nout == 0)
-        return false;
+    if (nout == 0) return false;
     if (nout < 0) {
         osc_drop_sensor(r->s, path, why);
         return true;
@@ -109,8 +105,7 @@ bool osc_handle_device(const request *r, const char *path, const char *types, lo
             continue;
         }
         double *values = r->s->sensor_values;
-        for (int i = 0; i < outs[o].count; i++)
-            values[i] = v[outs[o].first + i];
+        for (int i = 0; i < outs[o].count; i++) values[i] = v[outs[o].first + i];
         queue_sensor(r, path, route, values, outs[o].count);
     }
     return true;

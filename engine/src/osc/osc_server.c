@@ -52,8 +52,7 @@ static const osc_route k_routes[] = {
 const osc_route *osc_route_find(const char *path)
 {
     for (size_t i = 0; i < sizeof k_routes / sizeof k_routes[0]; i++)
-        if (!strcmp(path, k_routes[i].path))
-            return &k_routes[i];
+        if (!strcmp(path, k_routes[i].path)) return &k_routes[i];
     return NULL;
 }
 
@@ -90,8 +89,7 @@ static void handle_message(const request *r, const unsigned char *data, size_t s
     osc_server *s = r->s;
     /* The address, when there is a terminated one, lets the failure name it. */
     const char *path = NULL;
-    if (size > 0 && data[0] == '/' && memchr(data, '\0', size))
-        path = (const char *)data;
+    if (size > 0 && data[0] == '/' && memchr(data, '\0', size)) path = (const char *)data;
 
     int result = 0;
     lo_message m = NULL;
@@ -145,11 +143,12 @@ static void handle_packet(const request *r, const unsigned char *data, size_t si
     if (size >= 8 && !memcmp(data, "#bundle", 8)) {
         if (depth >= MAX_BUNDLE_DEPTH || size < 16) {
             atomic_fetch_add(&r->s->malformed, 1);
-            osc_send_fail(r, "#bundle", depth >= MAX_BUNDLE_DEPTH ? "bundles nested too deeply"
-                                                              : "truncated bundle");
+            osc_send_fail(r, "#bundle",
+                          depth >= MAX_BUNDLE_DEPTH ? "bundles nested too deeply"
+                                                    : "truncated bundle");
             return;
         }
-        size_t pos = 16;   /* "#bundle\0" + 8-byte timetag, ignored (see header) */
+        size_t pos = 16; /* "#bundle\0" + 8-byte timetag, ignored (see header) */
         while (pos < size) {
             if (size - pos < 4) {
                 atomic_fetch_add(&r->s->malformed, 1);
@@ -186,7 +185,10 @@ void osc_server_handle_datagram(osc_server *s, const void *data, size_t size,
         return;
     }
     unsigned fail_replies = 0;
-    request r = {.s = s, .from = from, .from_len = from_len, .arrival_s = rt_now_s(),
+    request r = {.s = s,
+                 .from = from,
+                 .from_len = from_len,
+                 .arrival_s = rt_now_s(),
                  .fail_replies = &fail_replies,
                  .control_ok = net_filter_allows(&s->allow_control, from, from_len)};
     handle_packet(&r, data, size, 0);
@@ -207,9 +209,8 @@ static void *control_thread(void *arg)
             socklen_t from_len = sizeof from;
             ssize_t got = recvfrom(s->fd, buf, MAX_DATAGRAM, MSG_DONTWAIT | MSG_TRUNC,
                                    (struct sockaddr *)&from, &from_len);
-            if (got < 0)
-                break;
-            if ((size_t)got > MAX_DATAGRAM) {   /* truncated by the kernel: refuse it */
+            if (got < 0) break;
+            if ((size_t)got > MAX_DATAGRAM) { /* truncated by the kernel: refuse it */
                 if (!net_filter_allows(&s->allow, (struct sockaddr *)&from, from_len)) {
                     atomic_fetch_add(&s->net_dropped, 1);
                     continue;
@@ -235,8 +236,7 @@ static void *control_thread(void *arg)
     return NULL;
 }
 
-static int open_socket(const char *bind_addr, int port, int *bound_port, char *err,
-                       size_t errlen)
+static int open_socket(const char *bind_addr, int port, int *bound_port, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
@@ -254,13 +254,13 @@ static int open_socket(const char *bind_addr, int port, int *bound_port, char *e
             return -1;
         }
     } else {
-        family = AF_INET6;   /* dual-stack: IPv4 peers arrive as ::ffff:a.b.c.d */
+        family = AF_INET6; /* dual-stack: IPv4 peers arrive as ::ffff:a.b.c.d */
         v6->sin6_addr = in6addr_any;
     }
 
     int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0 && family == AF_INET6 && !(bind_addr && *bind_addr)) {
-        family = AF_INET;   /* no IPv6 in this kernel */
+        family = AF_INET; /* no IPv6 in this kernel */
         memset(&ss, 0, sizeof ss);
         v4->sin_addr.s_addr = htonl(INADDR_ANY);
         fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -280,7 +280,7 @@ static int open_socket(const char *bind_addr, int port, int *bound_port, char *e
         v4->sin_port = htons((uint16_t)port);
         len = sizeof *v4;
     }
-    int rcvbuf = 1 << 20;   /* absorb sensor bursts while a reply is being built */
+    int rcvbuf = 1 << 20; /* absorb sensor bursts while a reply is being built */
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
         snprintf(err, errlen, "cannot listen on UDP port %d%s%s: %s", port,
@@ -327,10 +327,11 @@ osc_server *osc_server_create(const osc_server_config *c, char *err, size_t errl
      * up front (the thread is not running yet, so this is the queue's producer). */
     for (size_t i = 0; i < s->devices.n; i++) {
         const device_rule *rule = &s->devices.rules[i];
-        if (rule->rate <= 0 || rule->kind > SENSOR_PPG)
-            continue;
-        sensor_msg m = {.arrival_s = s->started_s, .kind = SENSOR_RATE,
-                        .signal = (uint8_t)rule->kind, .count = 1};
+        if (rule->rate <= 0 || rule->kind > SENSOR_PPG) continue;
+        sensor_msg m = {.arrival_s = s->started_s,
+                        .kind = SENSOR_RATE,
+                        .signal = (uint8_t)rule->kind,
+                        .count = 1};
         m.values[0] = (float)rule->rate;
         spsc_push(s->sensor_queue, &m);
     }
@@ -350,16 +351,13 @@ bool osc_server_start(osc_server *s, char *err, size_t errlen)
 
 void osc_server_destroy(osc_server *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     atomic_store(&s->stop, true);
-    if (s->thread_started)
-        pthread_join(s->thread, NULL);
+    if (s->thread_started) pthread_join(s->thread, NULL);
     /* A preset load still in flight will call on_load_done later; wait for it
      * (loads take well under a second), else leave the server allocated rather
      * than let the callback touch freed memory. */
-    for (int i = 0; i < 300 && atomic_load(&s->pending_loads) > 0; i++)
-        usleep(10000);
+    for (int i = 0; i < 300 && atomic_load(&s->pending_loads) > 0; i++) usleep(10000);
     if (atomic_load(&s->pending_loads) > 0) {
         log_warn("osc: %d preset load(s) still pending at shutdown",
                  atomic_load(&s->pending_loads));
@@ -375,7 +373,7 @@ int osc_server_port(const osc_server *s) { return s->port; }
 
 void osc_server_get_counters(const osc_server *s, osc_server_counters *out)
 {
-    osc_server *m = (osc_server *)s;   /* atomic loads on a logically const object */
+    osc_server *m = (osc_server *)s; /* atomic loads on a logically const object */
     out->net_dropped = atomic_load(&m->net_dropped);
     out->malformed = atomic_load(&m->malformed);
     out->failed = atomic_load(&m->failed);

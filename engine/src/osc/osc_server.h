@@ -35,35 +35,35 @@ typedef struct osc_server osc_server;
 
 /* What the audio side reports for /lull/status (filled by the daemon). */
 typedef struct osc_audio_status {
-    const char *jack;     /* "up", "down" or "offline" */
-    int rate;             /* Hz; 0 when unknown */
-    int period;           /* frames per JACK period; 0 when unknown */
-    float dsp_load;       /* percent of the period */
+    const char *jack; /* "up", "down" or "offline" */
+    int rate;         /* Hz; 0 when unknown */
+    int period;       /* frames per JACK period; 0 when unknown */
+    float dsp_load;   /* percent of the period */
     int xruns;
 } osc_audio_status;
 
 typedef void (*osc_audio_status_fn)(void *ud, osc_audio_status *out);
 
 typedef struct osc_server_config {
-    int port;                      /* UDP port (0 = any free port, see osc_server_port) */
-    const char *bind;              /* NULL or "" = all interfaces */
-    net_filter allow;              /* who may send at all (sensors); copied */
+    int port;                        /* UDP port (0 = any free port, see osc_server_port) */
+    const char *bind;                /* NULL or "" = all interfaces */
+    net_filter allow;                /* who may send at all (sensors); copied */
     const net_filter *allow_control; /* who among those may control and subscribe;
                                       copied; NULL = loopback only (the default) */
-    engine_slot *engine;           /* shared engine */
-    spsc_queue *sensor_queue;      /* of sensor_msg; this server is its only producer */
+    engine_slot *engine;             /* shared engine */
+    spsc_queue *sensor_queue;        /* of sensor_msg; this server is its only producer */
     osc_audio_status_fn audio_status;
     void *audio_status_ud;
-    const device_map *devices;     /* NULL or empty: only lull's own addresses; copied */
+    const device_map *devices; /* NULL or empty: only lull's own addresses; copied */
 } osc_server_config;
 
 typedef struct osc_server_counters {
-    uint64_t net_dropped;          /* datagrams from disallowed addresses, and control
+    uint64_t net_dropped;    /* datagrams from disallowed addresses, and control
                                       messages from senders allowed only sensors */
-    uint64_t malformed;            /* datagrams liblo could not decode */
-    uint64_t failed;               /* control messages answered with /lull/fail */
-    uint64_t sensor_samples;       /* sensor values queued */
-    uint64_t sensor_dropped;       /* sensor messages dropped (invalid or queue full) */
+    uint64_t malformed;      /* datagrams liblo could not decode */
+    uint64_t failed;         /* control messages answered with /lull/fail */
+    uint64_t sensor_samples; /* sensor values queued */
+    uint64_t sensor_dropped; /* sensor messages dropped (invalid or queue full) */
 } osc_server_counters;
 
 /* [main] Opens the socket. NULL with a message when the port cannot be bound. */

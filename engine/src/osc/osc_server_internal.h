@@ -40,9 +40,9 @@ typedef struct subscriber {
     socklen_t len;
     unsigned interval_ms;
     double next_s;
-    double since_s;          /* to replace the oldest when the table is full */
-    double expires_s;        /* lease end; renewed by each /lull/subscribe */
-    uint32_t seq;            /* /lull/state messages sent since it subscribed */
+    double since_s;   /* to replace the oldest when the table is full */
+    double expires_s; /* lease end; renewed by each /lull/subscribe */
+    uint32_t seq;     /* /lull/state messages sent since it subscribed */
     bool used;
 } subscriber;
 
@@ -52,7 +52,7 @@ struct osc_server {
     int fd;
     int port;
     net_filter allow;
-    net_filter allow_control;    /* of `allow`, who may control and subscribe */
+    net_filter allow_control; /* of `allow`, who may control and subscribe */
     device_map devices;
     engine_slot *engine;
     spsc_queue *sensor_queue;
@@ -62,9 +62,9 @@ struct osc_server {
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
-    atomic_int pending_loads;    /* preset loads whose done() has not run yet */
+    atomic_int pending_loads; /* preset loads whose done() has not run yet */
 
-    subscriber subs[MAX_SUBSCRIBERS];   /* control thread only */
+    subscriber subs[MAX_SUBSCRIBERS]; /* control thread only */
     double started_s;
 
     atomic_uint_fast64_t net_dropped, malformed, failed, sensor_samples, sensor_dropped;
@@ -84,8 +84,8 @@ struct osc_server {
     unsigned char datagram[MAX_DATAGRAM];
 
     /* Rate-limited log lines (core/log_limit.h): the control thread's. */
-    log_limiter refusals;        /* refused control commands and senders */
-    log_limiter sensor_drops;    /* dropped sensor messages */
+    log_limiter refusals;     /* refused control commands and senders */
+    log_limiter sensor_drops; /* dropped sensor messages */
 };
 
 /* One datagram's sender, for replies. */
@@ -94,8 +94,8 @@ typedef struct request {
     const struct sockaddr *from;
     socklen_t from_len;
     double arrival_s;
-    unsigned *fail_replies;  /* /lull/fail replies sent for this datagram so far */
-    bool control_ok;         /* the sender may control, subscribe and get replies */
+    unsigned *fail_replies; /* /lull/fail replies sent for this datagram so far */
+    bool control_ok;        /* the sender may control, subscribe and get replies */
 } request;
 
 /* A control address's handler: answers with osc_send_done or osc_send_fail. */
@@ -106,11 +106,11 @@ typedef void (*osc_control_fn)(const request *r, const char *address, const char
  * addresses (/lull/bio/...) describe what they carry instead. */
 typedef struct osc_route {
     const char *path;
-    osc_control_fn control;  /* NULL for a sensor address */
-    enum sensor_kind kind;   /* sensor: what it carries */
-    uint8_t signal;          /* sensor: for SENSOR_RATE the waveform kind, else = kind */
-    double lo, hi;           /* sensor: valid value range */
-    int max_values;          /* sensor: 0 = any count */
+    osc_control_fn control; /* NULL for a sensor address */
+    enum sensor_kind kind;  /* sensor: what it carries */
+    uint8_t signal;         /* sensor: for SENSOR_RATE the waveform kind, else = kind */
+    double lo, hi;          /* sensor: valid value range */
+    int max_values;         /* sensor: 0 = any count */
 } osc_route;
 
 /* ---- osc_server.c: the address space ---- */
@@ -138,38 +138,38 @@ const char *osc_sender_text(const struct sockaddr *sa, socklen_t len, char *buf,
 bool osc_is_number_type(char t);
 double osc_number_value(char t, const lo_arg *a);
 /* Argument checks: true, or false after answering /lull/fail with what was wrong. */
-bool osc_arg_number(const request *r, const char *address, const char *types, lo_arg **argv,
-                    int i, const char *what, double lo, double hi, double *out);
-bool osc_arg_string(const request *r, const char *address, const char *types, lo_arg **argv,
-                    int i, const char *what, const char **out);
+bool osc_arg_number(const request *r, const char *address, const char *types, lo_arg **argv, int i,
+                    const char *what, double lo, double hi, double *out);
+bool osc_arg_string(const request *r, const char *address, const char *types, lo_arg **argv, int i,
+                    const char *what, const char **out);
 bool osc_arg_count(const request *r, const char *address, int argc, int min, int max,
                    const char *signature);
 
 /* ---- osc_control.c: control handlers and subscriptions ---- */
 void osc_on_status(const request *r, const char *address, const char *types, lo_arg **argv,
                    int argc);
-void osc_on_preset_list(const request *r, const char *address, const char *types,
-                        lo_arg **argv, int argc);
-void osc_on_preset_load(const request *r, const char *address, const char *types,
-                        lo_arg **argv, int argc);
-void osc_on_preset_info(const request *r, const char *address, const char *types,
-                        lo_arg **argv, int argc);
-void osc_on_param_set(const request *r, const char *address, const char *types,
-                      lo_arg **argv, int argc);
+void osc_on_preset_list(const request *r, const char *address, const char *types, lo_arg **argv,
+                        int argc);
+void osc_on_preset_load(const request *r, const char *address, const char *types, lo_arg **argv,
+                        int argc);
+void osc_on_preset_info(const request *r, const char *address, const char *types, lo_arg **argv,
+                        int argc);
+void osc_on_param_set(const request *r, const char *address, const char *types, lo_arg **argv,
+                      int argc);
 void osc_on_volume(const request *r, const char *address, const char *types, lo_arg **argv,
                    int argc);
-void osc_on_session_start(const request *r, const char *address, const char *types,
-                          lo_arg **argv, int argc);
-void osc_on_session_stop(const request *r, const char *address, const char *types,
-                         lo_arg **argv, int argc);
-void osc_on_session_mark(const request *r, const char *address, const char *types,
-                         lo_arg **argv, int argc);
-void osc_on_pacer_mode(const request *r, const char *address, const char *types,
-                       lo_arg **argv, int argc);
-void osc_on_subscribe(const request *r, const char *address, const char *types,
-                      lo_arg **argv, int argc);
-void osc_on_unsubscribe(const request *r, const char *address, const char *types,
-                        lo_arg **argv, int argc);
+void osc_on_session_start(const request *r, const char *address, const char *types, lo_arg **argv,
+                          int argc);
+void osc_on_session_stop(const request *r, const char *address, const char *types, lo_arg **argv,
+                         int argc);
+void osc_on_session_mark(const request *r, const char *address, const char *types, lo_arg **argv,
+                         int argc);
+void osc_on_pacer_mode(const request *r, const char *address, const char *types, lo_arg **argv,
+                       int argc);
+void osc_on_subscribe(const request *r, const char *address, const char *types, lo_arg **argv,
+                      int argc);
+void osc_on_unsubscribe(const request *r, const char *address, const char *types, lo_arg **argv,
+                        int argc);
 /* Sends /lull/state to every subscriber that is due; drops expired leases. */
 void osc_send_state(osc_server *s, double now);
 /* Milliseconds until the next subscriber is due (at most 50: the stop latency). */

@@ -21,21 +21,21 @@
 #define SENSOR_MAX_VALUES_TEXT "8192"
 
 enum sensor_kind {
-    SENSOR_RESP = 0,      /* raw respiration samples */
-    SENSOR_ECG,           /* raw ECG samples */
-    SENSOR_PPG,           /* raw PPG samples */
-    SENSOR_RR,            /* beat-to-beat intervals, ms */
-    SENSOR_HR,            /* heart rate, bpm (one value) */
-    SENSOR_RATE,          /* nominal sampling rate of `signal`, Hz (one value) */
+    SENSOR_RESP = 0, /* raw respiration samples */
+    SENSOR_ECG,      /* raw ECG samples */
+    SENSOR_PPG,      /* raw PPG samples */
+    SENSOR_RR,       /* beat-to-beat intervals, ms */
+    SENSOR_HR,       /* heart rate, bpm (one value) */
+    SENSOR_RATE,     /* nominal sampling rate of `signal`, Hz (one value) */
     SENSOR_KIND_COUNT
 };
 
 typedef struct sensor_msg {
-    double arrival_s;     /* rt_now_s() when the packet arrived */
-    uint8_t kind;         /* enum sensor_kind */
-    uint8_t signal;       /* for SENSOR_RATE: the waveform kind (RESP, ECG or PPG) */
-    uint16_t count;       /* values used */
-    uint32_t following;   /* samples of the same message in later batches */
+    double arrival_s;   /* rt_now_s() when the packet arrived */
+    uint8_t kind;       /* enum sensor_kind */
+    uint8_t signal;     /* for SENSOR_RATE: the waveform kind (RESP, ECG or PPG) */
+    uint16_t count;     /* values used */
+    uint32_t following; /* samples of the same message in later batches */
     float values[SENSOR_MSG_MAX_VALUES];
 } sensor_msg;
 

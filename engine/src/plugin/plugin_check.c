@@ -32,8 +32,8 @@
 #define CHILD_TIMEOUT_S 120
 #define REALTIME_NS_PER_FRAME (1e9 / CHECK_RATE)
 #define SLOWDOWN_WARN 8.0
-#define HOT_SINE_AMPLITUDE 10.0   /* +20 dBFS */
-#define SEED 0x6c756c6cull        /* "lull" */
+#define HOT_SINE_AMPLITUDE 10.0 /* +20 dBFS */
+#define SEED 0x6c756c6cull      /* "lull" */
 
 /* State the child shares with the parent: which check is running (so a crash or
  * hang can be named) and how many checks failed. */
@@ -74,7 +74,8 @@ static void begin(checker *c, const char *check)
 /* ---- a small host for one instance ---------------------------------------------- */
 
 enum signal_kind { SIG_SILENCE, SIG_NOISE, SIG_HOT_SINE, SIG_DENORMAL };
-static const char *const signal_names[] = {"silence", "noise", "+20 dB sine", "denormal-range input"};
+static const char *const signal_names[] = {"silence", "noise", "+20 dB sine",
+                                           "denormal-range input"};
 
 /* Sub-block sizes cycle through this list so nodes see partial blocks too, as they
  * do when the host carries a remainder. */
@@ -89,25 +90,25 @@ typedef struct {
     float *in[MAX_PORTS];
     float *out[MAX_PORTS];
     float *param_buf[MAX_PARAMS];
-    float value[MAX_PARAMS];     /* constant value, or sweep start */
+    float value[MAX_PARAMS]; /* constant value, or sweep start */
     float sweep_to[MAX_PARAMS];
     bool sweeping[MAX_PARAMS];
     uint64_t sweep_frames;
-    uint64_t frame;              /* frames since activate */
-    uint64_t signal_frame;       /* frames since the signal started */
+    uint64_t frame;        /* frames since activate */
+    uint64_t signal_frame; /* frames since the signal started */
     uint64_t rng;
     uint32_t block_index;
     double beat, pacer_phase;
-    bool pacer_wrapped;          /* the next frame starts an inhale */
-    bool guard;                  /* arm the allocation guard around process() */
+    bool pacer_wrapped; /* the next frame starts an inhale */
+    bool guard;         /* arm the allocation guard around process() */
     /* Note events (ABI 1.2): the seeded stream fed to note inputs, and the buffer
      * the node's note outputs fill (see fill_notes / check_emitted_notes). */
     lull_note notes_in[LULL_MAX_NOTES];
     lull_note notes_out_buf[LULL_MAX_NOTES];
     lull_note_output notes_out;
-    uint64_t note_rng;           /* 0 until the first block: then from host.seed */
+    uint64_t note_rng; /* 0 until the first block: then from host.seed */
     uint32_t note_block;
-    const lull_sound *sound;     /* bound to every sound slot (synthetic_sound) */
+    const lull_sound *sound; /* bound to every sound slot (synthetic_sound) */
 } instance;
 
 /* What a run saw on the outputs. */
@@ -121,7 +122,7 @@ typedef struct {
     /* notes: fed, emitted, emitted blocks breaking the contract (the first named) */
     uint64_t notes_fed, notes_emitted, note_faults;
     char note_fault[224];
-    uint64_t note_hash;          /* FNV-1a of every emitted note, for determinism */
+    uint64_t note_hash; /* FNV-1a of every emitted note, for determinism */
 } run_result;
 
 static void host_log(const lull_host *host, enum lull_log_level level, const char *msg)
@@ -205,8 +206,7 @@ static const void *host_get_extension(const lull_host *host, const char *name)
     return name && strcmp(name, LULL_HOST_EXT_SOUNDS) == 0 ? &k_host_sounds : NULL;
 }
 
-static bool instance_open_seeded(instance *in, const lull_descriptor *d, double rate,
-                                 uint64_t seed)
+static bool instance_open_seeded(instance *in, const lull_descriptor *d, double rate, uint64_t seed)
 {
     memset(in, 0, sizeof *in);
     in->d = d;
@@ -221,8 +221,7 @@ static bool instance_open_seeded(instance *in, const lull_descriptor *d, double 
                            .get_extension = host_get_extension};
     if (descriptor_sound_slot_count(d) > 0) in->sound = synthetic_sound(rate);
     in->rng = seed;
-    for (uint32_t i = 0; i < d->input_count; i++)
-        in->in[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
+    for (uint32_t i = 0; i < d->input_count; i++) in->in[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
     for (uint32_t i = 0; i < d->output_count; i++)
         in->out[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
     for (uint32_t i = 0; i < d->param_count; i++) {
@@ -230,8 +229,7 @@ static bool instance_open_seeded(instance *in, const lull_descriptor *d, double 
         in->value[i] = d->params[i].def;
     }
     in->self = d->create(d, &in->host);
-    if (!in->self)
-        return false;
+    if (!in->self) return false;
     in->active = d->activate(in->self, rate, LULL_MAX_BLOCK);
     return in->active;
 }
@@ -244,16 +242,14 @@ static bool instance_open(instance *in, const lull_descriptor *d, double rate)
 static void instance_close(instance *in)
 {
     if (in->self) {
-        if (in->active)
-            in->d->deactivate(in->self);
+        if (in->active) in->d->deactivate(in->self);
         in->d->destroy(in->self);
     }
     for (uint32_t i = 0; i < MAX_PORTS; i++) {
         free(in->in[i]);
         free(in->out[i]);
     }
-    for (uint32_t i = 0; i < MAX_PARAMS; i++)
-        free(in->param_buf[i]);
+    for (uint32_t i = 0; i < MAX_PARAMS; i++) free(in->param_buf[i]);
     memset(in, 0, sizeof *in);
 }
 
@@ -290,8 +286,7 @@ static void fill_params(instance *in, uint32_t frames, uint8_t *is_static)
 {
     for (uint32_t i = 0; i < in->d->param_count; i++) {
         if (!in->sweeping[i]) {
-            for (uint32_t f = 0; f < frames; f++)
-                in->param_buf[i][f] = in->value[i];
+            for (uint32_t f = 0; f < frames; f++) in->param_buf[i][f] = in->value[i];
             is_static[i] = 1;
             continue;
         }
@@ -309,11 +304,16 @@ static void fill_params(instance *in, uint32_t frames, uint8_t *is_static)
 static uint32_t fill_clocks(instance *in, lull_clocks *clk, lull_event *ev, uint32_t frames)
 {
     const double bpm = 60.0, breaths = 30.0, inhale = 0.4;
-    *clk = (lull_clocks){.sample_rate = in->rate, .frame = in->frame, .tempo_bpm = bpm,
-                         .beat = in->beat, .beat_inc = bpm / 60.0 / in->rate,
-                         .pacer_rate = breaths, .pacer_phase = in->pacer_phase,
+    *clk = (lull_clocks){.sample_rate = in->rate,
+                         .frame = in->frame,
+                         .tempo_bpm = bpm,
+                         .beat = in->beat,
+                         .beat_inc = bpm / 60.0 / in->rate,
+                         .pacer_rate = breaths,
+                         .pacer_phase = in->pacer_phase,
                          .pacer_phase_inc = breaths / 60.0 / in->rate,
-                         .inhale_fraction = inhale, .pacer_active = 1};
+                         .inhale_fraction = inhale,
+                         .pacer_active = 1};
     uint32_t n = 0;
     for (uint32_t f = 0; f < frames; f++) {
         double b = in->beat, p = in->pacer_phase;
@@ -333,12 +333,9 @@ static uint32_t fill_clocks(instance *in, lull_clocks *clk, lull_event *ev, uint
 
 /* ---- note events (ABI 1.2) ------------------------------------------------------- */
 
-#define NOTE_BURST_EVERY 16u      /* every 16th block is a burst of LULL_MAX_NOTES notes */
+#define NOTE_BURST_EVERY 16u /* every 16th block is a burst of LULL_MAX_NOTES notes */
 
-static double note_uniform(uint64_t *s) /* [0, 1) */
-{
-    return 0.5 * (next_uniform(s) + 1.0);
-}
+static double note_uniform(uint64_t *s) /* [0, 1) */ { return 0.5 * (next_uniform(s) + 1.0); }
 
 /* A seeded stream of notes for a node's note inputs, `frames` long: most blocks
  * none or a few at random offsets, often one at offset 0 or frames - 1, every
@@ -363,14 +360,17 @@ static uint32_t fill_notes(instance *in, uint32_t frames)
         if (offset >= frames) offset = frames - 1;
         double edge = note_uniform(s);
         if ((count == LULL_MAX_NOTES && i == 0) || edge < 0.15) offset = 0;
-        if ((count == LULL_MAX_NOTES && i == 1) || (edge >= 0.15 && edge < 0.3)) offset = frames - 1;
+        if ((count == LULL_MAX_NOTES && i == 1) || (edge >= 0.15 && edge < 0.3))
+            offset = frames - 1;
         double v = note_uniform(s);
         lull_note n = {
             .offset = offset,
             .port = (uint32_t)(note_uniform(s) * d->note_input_count) % d->note_input_count,
             .type = note_uniform(s) < 0.05 ? 99u : LULL_NOTE_ON,
             .pitch = (float)(24.0 + 84.0 * note_uniform(s)),
-            .velocity = v < 0.05 ? 0.0f : v > 0.95 ? 1.0f : (float)v,
+            .velocity = v < 0.05   ? 0.0f
+                        : v > 0.95 ? 1.0f
+                                   : (float)v,
             .duration_s = note_uniform(s) < 0.3 ? 0.0f : (float)(4.0 * note_uniform(s)),
         };
         /* insertion keeps the stream sorted by offset */
@@ -405,7 +405,8 @@ static void check_emitted_notes(instance *in, uint32_t frames, uint64_t at, run_
     char fault[192] = "";
     uint32_t n = o->count < LULL_MAX_NOTES ? o->count : LULL_MAX_NOTES;
     if (o->notes != in->notes_out_buf || o->capacity != LULL_MAX_NOTES) {
-        snprintf(fault, sizeof fault, "process() changed notes_out->notes or ->capacity (only "
+        snprintf(fault, sizeof fault,
+                 "process() changed notes_out->notes or ->capacity (only "
                  "count and the notes are the node's to write)");
         n = 0;
     } else if (o->count > o->capacity) {
@@ -415,12 +416,15 @@ static void check_emitted_notes(instance *in, uint32_t frames, uint64_t at, run_
     for (uint32_t i = 0; i < n && !fault[0]; i++) {
         const lull_note *e = &in->notes_out_buf[i];
         if (e->offset >= frames)
-            snprintf(fault, sizeof fault, "note %u at offset %u in a block of %u frames (offsets "
-                     "are 0..frames-1)", i, e->offset, frames);
+            snprintf(fault, sizeof fault,
+                     "note %u at offset %u in a block of %u frames (offsets "
+                     "are 0..frames-1)",
+                     i, e->offset, frames);
         else if (i > 0 && e->offset < in->notes_out_buf[i - 1].offset)
-            snprintf(fault, sizeof fault, "note %u at offset %u follows one at offset %u: emit "
-                     "notes in non-decreasing offset order", i, e->offset,
-                     in->notes_out_buf[i - 1].offset);
+            snprintf(fault, sizeof fault,
+                     "note %u at offset %u follows one at offset %u: emit "
+                     "notes in non-decreasing offset order",
+                     i, e->offset, in->notes_out_buf[i - 1].offset);
         else if (e->port >= d->note_output_count)
             snprintf(fault, sizeof fault, "note %u on port %u, but the node has %u note output%s",
                      i, e->port, d->note_output_count, d->note_output_count == 1 ? "" : "s");
@@ -458,25 +462,23 @@ static run_result run(instance *in, enum signal_kind kind, uint64_t frames, floa
     in->signal_frame = 0;
     uint8_t is_static[MAX_PARAMS];
     const float *params[MAX_PARAMS];
-    for (uint32_t i = 0; i < d->param_count; i++)
-        params[i] = in->param_buf[i];
+    for (uint32_t i = 0; i < d->param_count; i++) params[i] = in->param_buf[i];
     lull_clocks clk;
     lull_event events[MAX_EVENTS];
     /* A value no node writes: what is still there after process() was not written. */
     const float unwritten = 1.2345e30f;
 
     for (uint64_t done = 0; done < frames;) {
-        uint32_t n = block_pattern[in->block_index++ % (sizeof block_pattern / sizeof block_pattern[0])];
-        if (n > frames - done)
-            n = (uint32_t)(frames - done);
+        uint32_t n =
+            block_pattern[in->block_index++ % (sizeof block_pattern / sizeof block_pattern[0])];
+        if (n > frames - done) n = (uint32_t)(frames - done);
         fill_inputs(in, kind, n);
         fill_params(in, n, is_static);
         uint32_t ev_count = fill_clocks(in, &clk, events, n);
         uint32_t note_count = fill_notes(in, n);
         r.notes_fed += note_count;
         for (uint32_t p = 0; p < d->output_count; p++)
-            for (uint32_t f = 0; f < n; f++)
-                in->out[p][f] = unwritten;
+            for (uint32_t f = 0; f < n; f++) in->out[p][f] = unwritten;
         lull_process ctx = {.struct_size = sizeof(lull_process),
                             .frames = n,
                             .inputs = (const float *const *)in->in,
@@ -522,8 +524,7 @@ static run_result run(instance *in, enum signal_kind kind, uint64_t frames, floa
                     r.first_bad_frame = done + f;
                     r.first_bad_port = p;
                 }
-                if (capture)
-                    capture[p * frames + done + f] = v;
+                if (capture) capture[p * frames + done + f] = v;
             }
         done += n;
         in->frame += n;
@@ -542,9 +543,10 @@ static const char *port_name(const lull_descriptor *d, uint32_t p)
 static bool judge_outputs(checker *c, const char *check, const char *what, const run_result *r)
 {
     if (r->unwritten) {
-        report(c, "FAIL", check, "%s: output \"%s\" frame %llu was not written (%llu frames "
-               "unwritten); process() must write every output frame", what,
-               port_name(c->d, r->first_bad_port), (unsigned long long)r->first_bad_frame,
+        report(c, "FAIL", check,
+               "%s: output \"%s\" frame %llu was not written (%llu frames "
+               "unwritten); process() must write every output frame",
+               what, port_name(c->d, r->first_bad_port), (unsigned long long)r->first_bad_frame,
                (unsigned long long)r->unwritten);
         return false;
     }
@@ -590,13 +592,15 @@ static void check_metadata(checker *c)
         return;
     }
     if (d->output_count == 0 && d->note_output_count == 0) {
-        report(c, "FAIL", "metadata", "the node has no outputs (audio or note), so nothing can "
+        report(c, "FAIL", "metadata",
+               "the node has no outputs (audio or note), so nothing can "
                "hear it");
         return;
     }
-    report(c, "PASS", "metadata", "%u inputs, %u outputs, %u params%s; ids, ranges, defaults, "
-           "flags and value names valid", d->input_count, d->output_count, d->param_count,
-           note_ports_text(d));
+    report(c, "PASS", "metadata",
+           "%u inputs, %u outputs, %u params%s; ids, ranges, defaults, "
+           "flags and value names valid",
+           d->input_count, d->output_count, d->param_count, note_ports_text(d));
 }
 
 static bool check_activate(checker *c)
@@ -628,8 +632,10 @@ static bool check_activate(checker *c)
         }
         instance_close(&in);
     }
-    report(c, "PASS", "activate", "44100 and 48000 Hz, max_frames %u, and again after "
-           "deactivate()", LULL_MAX_BLOCK);
+    report(c, "PASS", "activate",
+           "44100 and 48000 Hz, max_frames %u, and again after "
+           "deactivate()",
+           LULL_MAX_BLOCK);
     return true;
 }
 
@@ -655,15 +661,14 @@ static void check_signals(checker *c, double *noise_ns, double *denormal_ns)
             char what[96];
             snprintf(what, sizeof what, "%s at %.0f Hz", signal_names[k], rates[ri]);
             all_ok &= judge_outputs(c, "signals", what, &r);
-            if (ri == 1 && k == SIG_NOISE)
-                *noise_ns = r.ns / (double)r.frames;
-            if (ri == 1 && k == SIG_DENORMAL)
-                *denormal_ns = r.ns / (double)r.frames;
+            if (ri == 1 && k == SIG_NOISE) *noise_ns = r.ns / (double)r.frames;
+            if (ri == 1 && k == SIG_DENORMAL) *denormal_ns = r.ns / (double)r.frames;
             instance_close(&in);
         }
     }
     if (all_ok)
-        report(c, "PASS", "signals", "silence, noise, +20 dB sine and denormal-range input at "
+        report(c, "PASS", "signals",
+               "silence, noise, +20 dB sine and denormal-range input at "
                "44.1 and 48 kHz: every output frame written and finite");
 }
 
@@ -733,7 +738,8 @@ static void check_params(checker *c)
         instance_close(&in);
     }
     if (ok)
-        report(c, "PASS", "param extremes", "every param at min and max (alone and all "
+        report(c, "PASS", "param extremes",
+               "every param at min and max (alone and all "
                "together), swept (stepped: every value): outputs finite");
 }
 
@@ -766,7 +772,8 @@ static void check_denormals(checker *c, double noise_ns, double denormal_ns)
     instance_close(&in);
     uint64_t subnormal = early.subnormal + late.subnormal;
     if (subnormal)
-        report(c, "FAIL", "denormals", "%llu denormal output samples in the 4 s of silence after "
+        report(c, "FAIL", "denormals",
+               "%llu denormal output samples in the 4 s of silence after "
                "noise (FTZ off): flush decaying state below ~1e-20 to zero",
                (unsigned long long)subnormal);
     else
@@ -774,19 +781,23 @@ static void check_denormals(checker *c, double noise_ns, double denormal_ns)
 
     double tail_ns = late.ns / (double)late.frames;
     if (noise_ns > 0 && tail_ns > SLOWDOWN_WARN * noise_ns && tail_ns > 200.0)
-        report(c, "WARN", "denormal tail", "silence after noise costs %.0f ns/frame vs %.0f for "
+        report(c, "WARN", "denormal tail",
+               "silence after noise costs %.0f ns/frame vs %.0f for "
                "noise: internal state is probably denormal (harmless with FTZ, slow without)",
                tail_ns, noise_ns);
     if (noise_ns > 0 && denormal_ns > SLOWDOWN_WARN * noise_ns && denormal_ns > 200.0)
-        report(c, "WARN", "denormal input", "denormal-range input costs %.0f ns/frame vs %.0f "
-               "for noise (FTZ off)", denormal_ns, noise_ns);
+        report(c, "WARN", "denormal input",
+               "denormal-range input costs %.0f ns/frame vs %.0f "
+               "for noise (FTZ off)",
+               denormal_ns, noise_ns);
 }
 
 static void check_realtime(checker *c)
 {
     begin(c, "alloc/locks");
     if (!alloc_guard_available()) {
-        report(c, "SKIP", "alloc/locks", "not checked: this build has sanitizers, which own "
+        report(c, "SKIP", "alloc/locks",
+               "not checked: this build has sanitizers, which own "
                "malloc (use a non-sanitizer build of lull)");
         return;
     }
@@ -796,16 +807,14 @@ static void check_realtime(checker *c)
     const char *during = "";
     for (uint32_t i = 0; i <= d->param_count; i++) {
         for (int extreme = 0; extreme < 2; extreme++) {
-            if (i == d->param_count && extreme)
-                break;
+            if (i == d->param_count && extreme) break;
             instance in;
             if (!instance_open(&in, d, CHECK_RATE)) {
                 instance_close(&in);
                 report(c, "FAIL", "alloc/locks", "could not activate");
                 return;
             }
-            if (i < d->param_count)
-                in.value[i] = extreme ? d->params[i].max : d->params[i].min;
+            if (i < d->param_count) in.value[i] = extreme ? d->params[i].max : d->params[i].min;
             in.guard = true;
             run_result r = run(&in, SIG_NOISE, (uint64_t)(0.25 * CHECK_RATE), NULL);
             if (d->reset && r.guard_calls == 0) {
@@ -822,20 +831,20 @@ static void check_realtime(checker *c)
             if (r.guard_calls) {
                 calls = r.guard_calls;
                 last = r.guard_last;
-                if (!*during)
-                    during = "process()";
+                if (!*during) during = "process()";
                 break;
             }
         }
-        if (calls)
-            break;
+        if (calls) break;
     }
     if (calls)
-        report(c, "FAIL", "alloc/locks", "%s called %s (%lu allocator/mutex calls): the audio "
-               "thread must not allocate, free or lock; allocate in activate()", during, last,
-               calls);
+        report(c, "FAIL", "alloc/locks",
+               "%s called %s (%lu allocator/mutex calls): the audio "
+               "thread must not allocate, free or lock; allocate in activate()",
+               during, last, calls);
     else
-        report(c, "PASS", "alloc/locks", "no malloc/calloc/realloc/free/memalign or mutex lock "
+        report(c, "PASS", "alloc/locks",
+               "no malloc/calloc/realloc/free/memalign or mutex lock "
                "in process() or reset(), at defaults and every param extreme");
 }
 
@@ -865,15 +874,18 @@ static void check_determinism(checker *c)
                     break;
                 }
         if (first != UINT64_MAX)
-            report(c, "FAIL", "determinism", "two instances with the same seed differ on output "
+            report(c, "FAIL", "determinism",
+                   "two instances with the same seed differ on output "
                    "\"%s\" from frame %llu: draw randomness only from host->seed",
                    port_name(d, port), (unsigned long long)first);
         else if (ra.notes_emitted != rb.notes_emitted || ra.note_hash != rb.note_hash)
-            report(c, "FAIL", "determinism", "two instances with the same seed and input emit "
+            report(c, "FAIL", "determinism",
+                   "two instances with the same seed and input emit "
                    "different notes (%llu vs %llu notes): draw randomness only from host->seed",
                    (unsigned long long)ra.notes_emitted, (unsigned long long)rb.notes_emitted);
         else
-            report(c, "PASS", "determinism", "two instances with the same seed and input: "
+            report(c, "PASS", "determinism",
+                   "two instances with the same seed and input: "
                    "bit-identical output (1 s)");
     }
     instance_close(&ia);
@@ -889,8 +901,7 @@ static void check_determinism(checker *c)
 static void check_batch(checker *c)
 {
     const lull_descriptor *d = c->d;
-    if (!d->get_extension)
-        return;
+    if (!d->get_extension) return;
     enum { N = 5 };
     instance seq[N], bat[N];
     memset(seq, 0, sizeof seq);
@@ -906,8 +917,7 @@ static void check_batch(checker *c)
         for (int k = 0; k < N; k++)
             for (uint32_t i = 0; i < d->param_count; i++) {
                 const lull_param_info *p = &d->params[i];
-                if ((p->flags & LULL_PARAM_STEPPED) || k % 2 == 0)
-                    continue;
+                if ((p->flags & LULL_PARAM_STEPPED) || k % 2 == 0) continue;
                 /* odd instances sweep every continuous param across its range */
                 seq[k].sweeping[i] = bat[k].sweeping[i] = true;
                 seq[k].value[i] = bat[k].value[i] = p->min;
@@ -916,9 +926,9 @@ static void check_batch(checker *c)
             }
         uint64_t first = UINT64_MAX;
         for (uint64_t done = 0; done < frames && first == UINT64_MAX;) {
-            uint32_t n = block_pattern[(done / 7) % (sizeof block_pattern / sizeof block_pattern[0])];
-            if (n > frames - done)
-                n = (uint32_t)(frames - done);
+            uint32_t n =
+                block_pattern[(done / 7) % (sizeof block_pattern / sizeof block_pattern[0])];
+            if (n > frames - done) n = (uint32_t)(frames - done);
             uint8_t is_static[2][N][MAX_PARAMS];
             const float *params[2][N][MAX_PARAMS];
             lull_clocks clk[2][N];
@@ -931,7 +941,8 @@ static void check_batch(checker *c)
                     instance *in = set ? &bat[k] : &seq[k];
                     fill_inputs(in, SIG_NOISE, n);
                     fill_params(in, n, is_static[set][k]);
-                    for (uint32_t i = 0; i < d->param_count; i++) params[set][k][i] = in->param_buf[i];
+                    for (uint32_t i = 0; i < d->param_count; i++)
+                        params[set][k][i] = in->param_buf[i];
                     uint32_t ne = fill_clocks(in, &clk[set][k], ev[set][k], n);
                     uint32_t nn = fill_notes(in, n);
                     ctx[set][k] = (lull_process){.struct_size = sizeof(lull_process),
@@ -957,8 +968,7 @@ static void check_batch(checker *c)
             ext->process_batch(selves, ctx_ptr, N);
             for (int k = 0; k < N && first == UINT64_MAX; k++)
                 for (uint32_t p = 0; p < d->output_count; p++)
-                    if (memcmp(seq[k].out[p], bat[k].out[p], n * sizeof(float)) != 0)
-                        first = done;
+                    if (memcmp(seq[k].out[p], bat[k].out[p], n * sizeof(float)) != 0) first = done;
             for (int k = 0; k < N && first == UINT64_MAX && d->note_output_count; k++)
                 if (seq[k].notes_out.count != bat[k].notes_out.count ||
                     memcmp(seq[k].notes_out_buf, bat[k].notes_out_buf,
@@ -969,12 +979,15 @@ static void check_batch(checker *c)
             done += n;
         }
         if (first != UINT64_MAX)
-            report(c, "FAIL", "batch", "process_batch() of %d instances differs from process() "
+            report(c, "FAIL", "batch",
+                   "process_batch() of %d instances differs from process() "
                    "one by one in the block at frame %llu: lull.batch/1 must be bit-identical",
                    N, (unsigned long long)first);
         else
-            report(c, "PASS", "batch", "process_batch() of %d instances (some sweeping every "
-                   "param) bit-identical to process() one by one (0.5 s)", N);
+            report(c, "PASS", "batch",
+                   "process_batch() of %d instances (some sweeping every "
+                   "param) bit-identical to process() one by one (0.5 s)",
+                   N);
     }
     for (int k = 0; k < N; k++) {
         instance_close(&seq[k]);
@@ -1001,12 +1014,14 @@ static void check_notes(checker *c)
     if (!judge_outputs(c, "notes", "2 s of noise and notes", &r)) return;
     char fed[192] = "", emitted[192] = "";
     if (d->note_input_count)
-        snprintf(fed, sizeof fed, "%u note input%s fed %llu notes in 2 s (bursts of %u, offsets 0 "
-                 "and frames-1, unknown types), as in every check; ", d->note_input_count,
-                 d->note_input_count == 1 ? "" : "s", (unsigned long long)r.notes_fed,
-                 LULL_MAX_NOTES);
+        snprintf(fed, sizeof fed,
+                 "%u note input%s fed %llu notes in 2 s (bursts of %u, offsets 0 "
+                 "and frames-1, unknown types), as in every check; ",
+                 d->note_input_count, d->note_input_count == 1 ? "" : "s",
+                 (unsigned long long)r.notes_fed, LULL_MAX_NOTES);
     if (d->note_output_count)
-        snprintf(emitted, sizeof emitted, "%u note output%s emitted %llu notes: count, offsets, "
+        snprintf(emitted, sizeof emitted,
+                 "%u note output%s emitted %llu notes: count, offsets, "
                  "order, ports, pitch, velocity, duration and type valid, as in every check",
                  d->note_output_count, d->note_output_count == 1 ? "" : "s",
                  (unsigned long long)r.notes_emitted);
@@ -1032,7 +1047,7 @@ static void check_cost(checker *c)
         report(c, "FAIL", "cost", "could not activate");
         return;
     }
-    set_ftz(true); /* as on the audio thread */
+    set_ftz(true);                                           /* as on the audio thread */
     run(&in, SIG_NOISE, (uint64_t)(0.1 * CHECK_RATE), NULL); /* warm caches */
     for (int i = 0; i < RUNS; i++) {
         run_result r = run(&in, SIG_NOISE, (uint64_t)(0.5 * CHECK_RATE), NULL);
@@ -1044,11 +1059,15 @@ static void check_cost(checker *c)
     double median = ns[RUNS / 2];
     double percent = 100.0 * median / REALTIME_NS_PER_FRAME;
     if (median > REALTIME_NS_PER_FRAME)
-        report(c, "FAIL", "cost", "%.0f ns per frame (median of %d runs): slower than real time "
-               "at 48 kHz (%.0f ns)", median, RUNS, REALTIME_NS_PER_FRAME);
+        report(c, "FAIL", "cost",
+               "%.0f ns per frame (median of %d runs): slower than real time "
+               "at 48 kHz (%.0f ns)",
+               median, RUNS, REALTIME_NS_PER_FRAME);
     else
-        report(c, "PASS", "cost", "%.1f ns per frame (median of %d runs, 48 kHz, FTZ on) = "
-               "%.2f %% of one core in real time", median, RUNS, percent);
+        report(c, "PASS", "cost",
+               "%.1f ns per frame (median of %d runs, 48 kHz, FTZ on) = "
+               "%.2f %% of one core in real time",
+               median, RUNS, percent);
 }
 
 /* Runs in the child: every check of one node. */
@@ -1056,10 +1075,8 @@ static void check_node(checker *c)
 {
     set_ftz(false);
     check_metadata(c);
-    if (c->shared->failures)
-        return; /* never run a node whose metadata is broken */
-    if (!check_activate(c))
-        return;
+    if (c->shared->failures) return; /* never run a node whose metadata is broken */
+    if (!check_activate(c)) return;
     double noise_ns = 0, denormal_ns = 0;
     check_signals(c, &noise_ns, &denormal_ns);
     check_params(c);
@@ -1081,20 +1098,15 @@ static bool relay(int fd, FILE *rep, int timeout_s)
     char buf[4096];
     for (;;) {
         uint64_t now = rt_now_ns();
-        if (now >= deadline)
-            return false;
+        if (now >= deadline) return false;
         struct pollfd pfd = {fd, POLLIN, 0};
         int left_ms = (int)((deadline - now) / 1000000ull) + 1;
         int pr = poll(&pfd, 1, left_ms);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr <= 0)
-            return false;
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr <= 0) return false;
         ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return true;
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return true;
         fwrite(buf, 1, (size_t)n, rep);
         fflush(rep);
     }
@@ -1103,13 +1115,12 @@ static bool relay(int fd, FILE *rep, int timeout_s)
 /* Checks one node in a child process; returns its failure count. */
 static int check_node_isolated(const lull_descriptor *d, FILE *rep, int *warnings)
 {
-    shared_state *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
-                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    shared_state *shared =
+        mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     int fds[2];
     if (shared == MAP_FAILED || pipe(fds) != 0) {
         fprintf(rep, "  FAIL  setup          cannot create a child process: %s\n", strerror(errno));
-        if (shared != MAP_FAILED)
-            munmap(shared, sizeof *shared);
+        if (shared != MAP_FAILED) munmap(shared, sizeof *shared);
         return 1;
     }
     memset(shared, 0, sizeof *shared);
@@ -1125,8 +1136,7 @@ static int check_node_isolated(const lull_descriptor *d, FILE *rep, int *warning
     if (pid == 0) {
         close(fds[0]);
         FILE *out = fdopen(fds[1], "w");
-        if (!out)
-            _exit(3);
+        if (!out) _exit(3);
         checker c = {out, shared, d};
         check_node(&c);
         fclose(out);
@@ -1135,8 +1145,7 @@ static int check_node_isolated(const lull_descriptor *d, FILE *rep, int *warning
     close(fds[1]);
     bool finished = relay(fds[0], rep, CHILD_TIMEOUT_S);
     close(fds[0]);
-    if (!finished)
-        kill(pid, SIGKILL);
+    if (!finished) kill(pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

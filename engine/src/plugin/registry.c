@@ -28,7 +28,7 @@ struct plugin_registry {
     size_t count, cap;
     void **handles;
     size_t handle_count, handle_cap;
-    char *searched;   /* the directories loaded, "a, b" (for "unknown node type" errors) */
+    char *searched; /* the directories loaded, "a, b" (for "unknown node type" errors) */
 };
 
 plugin_registry *registry_new(void) { return calloc(1, sizeof(plugin_registry)); }
@@ -87,9 +87,10 @@ static bool ids_disjoint(const char *node, const char *side, const lull_port_inf
     for (uint32_t i = 0; i < nn; i++)
         for (uint32_t j = 0; j < na; j++)
             if (strcmp(notes[i].id, audio[j].id) == 0) {
-                snprintf(err, errlen, "node \"%s\": note %s \"%s\" has the id of an audio %s "
-                         "(ids are unique among all of a node's %ss)", node, side, notes[i].id,
-                         side, side);
+                snprintf(err, errlen,
+                         "node \"%s\": note %s \"%s\" has the id of an audio %s "
+                         "(ids are unique among all of a node's %ss)",
+                         node, side, notes[i].id, side, side);
                 return false;
             }
     return true;
@@ -145,8 +146,8 @@ static bool param_valid(const lull_param_info *p, uint32_t i, char *err, size_t 
         return false;
     }
     if (p->def < p->min || p->def > p->max) {
-        snprintf(err, errlen, "param \"%s\": default %g is outside [%g, %g]", p->id, p->def,
-                 p->min, p->max);
+        snprintf(err, errlen, "param \"%s\": default %g is outside [%g, %g]", p->id, p->def, p->min,
+                 p->max);
         return false;
     }
     if (!isfinite(p->smoothing_ms) || p->smoothing_ms < 0 || p->smoothing_ms > 10000) {
@@ -168,13 +169,14 @@ static bool param_valid(const lull_param_info *p, uint32_t i, char *err, size_t 
             int n = (int)(p->max - p->min) + 1;
             for (int k = 0; k < n; k++)
                 if (!p->value_names[k] || !valid_id(p->value_names[k], false)) {
-                    snprintf(err, errlen, "param \"%s\": value name %d is missing or not [a-z0-9_]+",
-                             p->id, k);
+                    snprintf(err, errlen,
+                             "param \"%s\": value name %d is missing or not [a-z0-9_]+", p->id, k);
                     return false;
                 }
         }
     } else if (p->value_names) {
-        snprintf(err, errlen, "param \"%s\": value_names given but the param is not stepped", p->id);
+        snprintf(err, errlen, "param \"%s\": value_names given but the param is not stepped",
+                 p->id);
         return false;
     }
     return true;
@@ -206,8 +208,10 @@ bool descriptor_validate(const lull_descriptor *desc, char *err, size_t errlen)
         return false;
     }
     if (!d->create || !d->activate || !d->process || !d->deactivate || !d->destroy) {
-        snprintf(err, errlen, "node \"%s\": create, activate, process, deactivate and destroy "
-                              "must all be set", d->id);
+        snprintf(err, errlen,
+                 "node \"%s\": create, activate, process, deactivate and destroy "
+                 "must all be set",
+                 d->id);
         return false;
     }
     if (d->input_count > 16 || d->output_count > 16 || d->param_count > 64) {
@@ -290,7 +294,8 @@ int registry_add_entry(plugin_registry *r, const lull_plugin_entry *e, const cha
                 if (strcmp(r->items[k].desc->id, id) == 0) by = r->items[k].origin;
             snprintf(err, errlen,
                      "%s: node id \"%s\" is already provided by %s (the first plugin "
-                     "directory that has an id wins)", origin, id, by);
+                     "directory that has an id wins)",
+                     origin, id, by);
             return -1;
         }
     }
@@ -305,7 +310,7 @@ int registry_add_entry(plugin_registry *r, const lull_plugin_entry *e, const cha
         if (!copy || !o) {
             free(copy);
             free(o);
-            while (r->count > first) {   /* all or nothing */
+            while (r->count > first) { /* all or nothing */
                 r->count--;
                 free(r->items[r->count].desc);
                 free(r->items[r->count].origin);
@@ -442,8 +447,8 @@ plugin_registry *registry_load_default(char *err, size_t errlen)
     snprintf(buf, sizeof buf, "%s", env ? env : "");
     const char *dirs[LULL_MAX_PLUGIN_DIRS + 2];
     size_t n = 0;
-    for (char *save = NULL, *tok = strtok_r(buf, ":", &save);
-         tok && n < LULL_MAX_PLUGIN_DIRS; tok = strtok_r(NULL, ":", &save))
+    for (char *save = NULL, *tok = strtok_r(buf, ":", &save); tok && n < LULL_MAX_PLUGIN_DIRS;
+         tok = strtok_r(NULL, ":", &save))
         dirs[n++] = tok;
     const char *def = lull_default_plugin_dir();
     bool dup = false;

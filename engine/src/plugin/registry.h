@@ -17,7 +17,7 @@ typedef struct plugin_registry plugin_registry;
 /* [worker] */
 plugin_registry *registry_new(void);
 /* [worker] */
-void registry_free(plugin_registry *r);   /* dlcloses every plugin */
+void registry_free(plugin_registry *r); /* dlcloses every plugin */
 
 /* [worker] Load one shared object. On refusal returns -1 and writes "FILE: reason" into err;
  * nothing is added. A plugin whose node ids clash with loaded ones is refused. */

@@ -33,8 +33,8 @@ typedef struct loader {
     char *err;
     size_t errlen;
     lull_preset *p;
-    const json_pos *node_pos;         /* the "nodes" array, for earlier nodes' positions */
-    const json_pos *connection_pos;   /* the "connections" array */
+    const json_pos *node_pos;       /* the "nodes" array, for earlier nodes' positions */
+    const json_pos *connection_pos; /* the "connections" array */
     bool has_neutral[MOD_SOURCE_COUNT];
     float neutral[MOD_SOURCE_COUNT];
 } loader;
@@ -43,7 +43,7 @@ typedef struct loader {
  * Messages */
 
 __attribute__((format(printf, 4, 5))) static bool fail_at(loader *L, int line, int column,
-                                                         const char *fmt, ...)
+                                                          const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -281,9 +281,11 @@ int preset_find_node(const lull_preset *p, const char *name)
     return -1;
 }
 
-static const char *const k_pacer_modes[] = {[PACER_OFF] = "off", [PACER_FOLLOW] = "follow",
+static const char *const k_pacer_modes[] = {[PACER_OFF] = "off",
+                                            [PACER_FOLLOW] = "follow",
                                             [PACER_GUIDE] = "guide",
-                                            [PACER_RESONANCE] = "resonance", NULL};
+                                            [PACER_RESONANCE] = "resonance",
+                                            NULL};
 #define PACER_MODE_COUNT (PACER_RESONANCE + 1)
 
 const char *pacer_mode_name(enum pacer_mode m)
@@ -298,11 +300,13 @@ int pacer_mode_parse(const char *name)
     return -1;
 }
 
-static const char *const k_curves[] = {[MOD_CURVE_LINEAR] = "linear", [MOD_CURVE_EXP] = "exp",
-                                       [MOD_CURVE_LOG] = "log", [MOD_CURVE_SMOOTH] = "smooth",
+static const char *const k_curves[] = {[MOD_CURVE_LINEAR] = "linear",
+                                       [MOD_CURVE_EXP] = "exp",
+                                       [MOD_CURVE_LOG] = "log",
+                                       [MOD_CURVE_SMOOTH] = "smooth",
                                        NULL};
-static const char *const k_mod_modes[] = {[MOD_MODE_SET] = "set", [MOD_MODE_ADD] = "add",
-                                          [MOD_MODE_MUL] = "multiply", NULL};
+static const char *const k_mod_modes[] = {
+    [MOD_MODE_SET] = "set", [MOD_MODE_ADD] = "add", [MOD_MODE_MUL] = "multiply", NULL};
 
 /* Index of `name` in a NULL-terminated list, or -1. */
 static int list_index(const char *const *list, const char *name)
@@ -334,10 +338,7 @@ static bool want_choice(loader *L, json_t *v, const json_pos *pos, const char *w
 }
 
 /* Node names, sound ids and LFO names: [a-z0-9_]+, at most PRESET_MAX_NAME bytes. */
-static bool valid_node_name(const char *s)
-{
-    return name_valid(s, NAME_ID_CHARS, PRESET_MAX_NAME);
-}
+static bool valid_node_name(const char *s) { return name_valid(s, NAME_ID_CHARS, PRESET_MAX_NAME); }
 
 /* Splits "node:port" into its two halves (copied into a and b). */
 static bool split_pair(const char *text, char *a, size_t an, char *b, size_t bn)
@@ -455,7 +456,7 @@ static bool parse_params(loader *L, preset_node *node, json_t *params, const jso
 
 static bool valid_sound_id(const char *s)
 {
-    return valid_node_name(s);   /* the same alphabet and length */
+    return valid_node_name(s); /* the same alphabet and length */
 }
 
 static void list_sound_ids(const loader *L, name_list *names)
@@ -471,7 +472,8 @@ static bool parse_sounds(loader *L, json_t *root, const json_pos *root_pos)
     if (!sounds) return true;
     if (!want_type(L, sounds, pos, "sounds", JSON_OBJECT, "an object")) return false;
     if (pos->count > PRESET_MAX_SOUNDS)
-        return fail_value(L, pos, "too many sounds (%zu; at most %u)", pos->count, PRESET_MAX_SOUNDS);
+        return fail_value(L, pos, "too many sounds (%zu; at most %u)", pos->count,
+                          PRESET_MAX_SOUNDS);
     L->p->sounds = calloc(pos->count ? pos->count : 1, sizeof *L->p->sounds);
     if (!L->p->sounds) return fail_value(L, pos, "out of memory");
     for (size_t k = 0; k < pos->count; k++) {
@@ -558,8 +560,7 @@ static bool parse_node_sounds(loader *L, preset_node *node, json_t *sounds, cons
             return fail_value(L, pos,
                               "node \"%s\" (%s) needs a sound for its slot \"%s\": add "
                               "\"sounds\": {\"%s\": \"<sound id>\"} (slots: %s)",
-                              node->name, node->desc->id, slot[i].id, slot[i].id,
-                              slot_names.text);
+                              node->name, node->desc->id, slot[i].id, slot[i].id, slot_names.text);
     return true;
 }
 
@@ -598,8 +599,7 @@ static bool parse_node(loader *L, json_t *v, const json_pos *pos, size_t index)
     static const char *const keys[] = {"name", "type", "params", "sounds", NULL};
     char what[64];
     snprintf(what, sizeof what, "nodes[%zu]", index);
-    if (!want_type(L, v, pos, what, JSON_OBJECT, "an object") ||
-        !check_keys(L, pos, what, keys))
+    if (!want_type(L, v, pos, what, JSON_OBJECT, "an object") || !check_keys(L, pos, what, keys))
         return false;
 
     const json_pos *name_pos, *type_pos, *params_pos;
@@ -618,10 +618,11 @@ static bool parse_node(loader *L, json_t *v, const json_pos *pos, size_t index)
                           "(out:left, out:right)");
     int earlier = preset_find_node(L->p, n);
     if (earlier >= 0) {
-        const json_pos *first = json_pos_member(json_pos_element(L->node_pos, (size_t)earlier),
-                                                "name");
-        return fail_value(L, name_pos, "duplicate node name \"%s\" (first used at line %d, column %d)",
-                          n, first->line, first->column);
+        const json_pos *first =
+            json_pos_member(json_pos_element(L->node_pos, (size_t)earlier), "name");
+        return fail_value(L, name_pos,
+                          "duplicate node name \"%s\" (first used at line %d, column %d)", n,
+                          first->line, first->column);
     }
 
     snprintf(what, sizeof what, "nodes[%zu]", index);
@@ -635,7 +636,7 @@ static bool parse_node(loader *L, json_t *v, const json_pos *pos, size_t index)
     node->desc = desc;
     node->name = dup_string(n);
     node->param_values = calloc(desc->param_count ? desc->param_count : 1, sizeof(float));
-    L->p->node_count = index + 1;   /* visible to preset_find_node and preset_free */
+    L->p->node_count = index + 1; /* visible to preset_find_node and preset_free */
     if (!node->name || !node->param_values) return fail_value(L, pos, "out of memory");
     for (uint32_t i = 0; i < desc->param_count; i++) node->param_values[i] = desc->params[i].def;
 
@@ -668,8 +669,9 @@ static bool parse_nodes(loader *L, json_t *root, const json_pos *root_pos)
 /* Resolves "node:port" as the source (an audio or note output port) or the
  * destination (an audio or note input port, or out:left / out:right) of a
  * connection; *kind says which kind of port it is. */
-static bool parse_endpoint(loader *L, json_t *v, const json_pos *pos, const char *what, bool is_from,
-                           uint32_t *node, uint32_t *port, enum preset_connection_kind *kind)
+static bool parse_endpoint(loader *L, json_t *v, const json_pos *pos, const char *what,
+                           bool is_from, uint32_t *node, uint32_t *port,
+                           enum preset_connection_kind *kind)
 {
     if (!want_type(L, v, pos, what, JSON_STRING, "a string")) return false;
     const char *text = json_string_value(v);
@@ -707,7 +709,8 @@ static bool parse_endpoint(loader *L, json_t *v, const json_pos *pos, const char
     /* The right side's ports; note ports are listed only for nodes that have them,
      * so messages about audio-only nodes read as before. */
     name_list ports = {0};
-    list_ports(&ports, is_from ? d->outputs : d->inputs, is_from ? d->output_count : d->input_count);
+    list_ports(&ports, is_from ? d->outputs : d->inputs,
+               is_from ? d->output_count : d->input_count);
     uint32_t n_notes = is_from ? d->note_output_count : d->note_input_count;
     char note_ports[560] = "";
     if (n_notes) {
@@ -734,16 +737,17 @@ static void describe_ports(const loader *L, uint32_t node, bool outputs,
                            enum preset_connection_kind kind, char *buf, size_t n)
 {
     if (node == PRESET_OUTPUT_NODE) {
-        snprintf(buf, n, "%s", kind == PRESET_CONNECTION_AUDIO
-                                   ? "audio inputs of out: left, right"
-                                   : "the output takes no notes, only audio");
+        snprintf(buf, n, "%s",
+                 kind == PRESET_CONNECTION_AUDIO ? "audio inputs of out: left, right"
+                                                 : "the output takes no notes, only audio");
         return;
     }
     const preset_node *pn = &L->p->nodes[node];
     const lull_descriptor *d = pn->desc;
     name_list l = {0};
     if (kind == PRESET_CONNECTION_AUDIO)
-        list_ports(&l, outputs ? d->outputs : d->inputs, outputs ? d->output_count : d->input_count);
+        list_ports(&l, outputs ? d->outputs : d->inputs,
+                   outputs ? d->output_count : d->input_count);
     else
         list_ports(&l, outputs ? d->note_outputs : d->note_inputs,
                    outputs ? d->note_output_count : d->note_input_count);
@@ -823,7 +827,7 @@ static bool parse_connection(loader *L, json_t *v, const json_pos *pos, size_t i
  * indices, the first repeated at the end) and returns the connection closing it. */
 typedef struct cycle_search {
     const lull_preset *p;
-    uint8_t *state;      /* 0 unvisited, 1 on the current path, 2 done */
+    uint8_t *state; /* 0 unvisited, 1 on the current path, 2 done */
     uint32_t *stack;
     size_t depth;
 } cycle_search;
@@ -927,7 +931,8 @@ static bool parse_connections(loader *L, json_t *root, const json_pos *root_pos)
  * Modulations */
 
 /* "lfo.<name>": one of the preset's LFOs; false (no message) when not that form. */
-static bool lfo_source(loader *L, const char *name, const json_pos *pos, uint32_t *lfo, bool *failed)
+static bool lfo_source(loader *L, const char *name, const json_pos *pos, uint32_t *lfo,
+                       bool *failed)
 {
     *failed = false;
     if (strncmp(name, "lfo.", 4) != 0) return false;
@@ -984,7 +989,8 @@ static bool parse_target(loader *L, json_t *v, const json_pos *pos, const char *
     const lull_descriptor *d = L->p->nodes[m->node].desc;
     name_list modulatable = {0};
     for (uint32_t i = 0; i < d->param_count; i++)
-        if (d->params[i].flags & LULL_PARAM_MODULATABLE) name_list_add(&modulatable, d->params[i].id);
+        if (d->params[i].flags & LULL_PARAM_MODULATABLE)
+            name_list_add(&modulatable, d->params[i].id);
     if (modulatable.len == 0) name_list_add(&modulatable, "none");
     int pi = descriptor_find_param(d, param_name);
     if (pi < 0) {
@@ -996,8 +1002,9 @@ static bool parse_target(loader *L, json_t *v, const json_pos *pos, const char *
                           modulatable.text);
     }
     if (!(d->params[pi].flags & LULL_PARAM_MODULATABLE))
-        return fail_value(L, pos, "parameter \"%s\" cannot be modulated (modulatable parameters "
-                                  "of %s: %s)",
+        return fail_value(L, pos,
+                          "parameter \"%s\" cannot be modulated (modulatable parameters "
+                          "of %s: %s)",
                           text, node_name, modulatable.text);
     m->param = (uint32_t)pi;
     return true;
@@ -1055,7 +1062,8 @@ static bool parse_lfos(loader *L, json_t *root, const json_pos *root_pos)
         const json_pos *pp;
         json_t *rate = member(v, m, "rate", &p), *period = member(v, m, "period", &pp);
         if ((rate != NULL) == (period != NULL))
-            return fail_value(L, m, "%s needs exactly one of \"rate\" (Hz) or \"period\" (s)", where);
+            return fail_value(L, m, "%s needs exactly one of \"rate\" (Hz) or \"period\" (s)",
+                              where);
         float r;
         if (rate) {
             snprintf(what, sizeof what, "%s.rate", where);
@@ -1080,15 +1088,19 @@ static bool parse_lfos(loader *L, json_t *root, const json_pos *root_pos)
 
 static bool parse_modulation(loader *L, json_t *v, const json_pos *pos, size_t index)
 {
-    static const char *const keys[] = {"source", "target", "in", "out", "curve", "smoothing",
-                                       "slew", "mode", "neutral", NULL};
+    static const char *const keys[] = {"source",    "target", "in",   "out",     "curve",
+                                       "smoothing", "slew",   "mode", "neutral", NULL};
     char where[64], what[96];
     snprintf(where, sizeof where, "modulations[%zu]", index);
     if (!want_type(L, v, pos, where, JSON_OBJECT, "an object") || !check_keys(L, pos, where, keys))
         return false;
     preset_modulation *m = &L->p->modulations[index];
-    *m = (preset_modulation){.in_min = 0.0f, .in_max = 1.0f, .curve = MOD_CURVE_LINEAR,
-                             .smoothing_ms = 50.0f, .slew_per_s = 0.0f, .mode = MOD_MODE_SET};
+    *m = (preset_modulation){.in_min = 0.0f,
+                             .in_max = 1.0f,
+                             .curve = MOD_CURVE_LINEAR,
+                             .smoothing_ms = 50.0f,
+                             .slew_per_s = 0.0f,
+                             .mode = MOD_MODE_SET};
     const json_pos *p;
     json_t *x;
 
@@ -1119,9 +1131,11 @@ static bool parse_modulation(loader *L, json_t *v, const json_pos *pos, size_t i
     double lo = m->mode == MOD_MODE_SET ? info->min : m->mode == MOD_MODE_ADD ? -span : 0.0;
     double hi = m->mode == MOD_MODE_SET ? info->max : m->mode == MOD_MODE_ADD ? span : 16.0;
     snprintf(what, sizeof what, "%s.out (%s:%s%s)", where, node->name, info->id,
-             m->mode == MOD_MODE_ADD ? ", mode add" : m->mode == MOD_MODE_MUL ? ", mode multiply" : "");
-    if (!parse_range(L, x, p, what, lo, hi, m->mode == MOD_MODE_MUL ? "x" : info->unit,
-                     &m->out_min, &m->out_max))
+             m->mode == MOD_MODE_ADD   ? ", mode add"
+             : m->mode == MOD_MODE_MUL ? ", mode multiply"
+                                       : "");
+    if (!parse_range(L, x, p, what, lo, hi, m->mode == MOD_MODE_MUL ? "x" : info->unit, &m->out_min,
+                     &m->out_max))
         return false;
 
     if ((x = member(v, pos, "curve", &p))) {
@@ -1136,8 +1150,8 @@ static bool parse_modulation(loader *L, json_t *v, const json_pos *pos, size_t i
     snprintf(what, sizeof what, "%s.slew", where);
     if (!optional_number(L, v, pos, "slew", what, 0.0, 1e6, "per second", &m->slew_per_s))
         return false;
-    m->neutral = L->has_neutral[m->source] ? L->neutral[m->source]
-                                           : mod_source_default_neutral(m->source);
+    m->neutral =
+        L->has_neutral[m->source] ? L->neutral[m->source] : mod_source_default_neutral(m->source);
     snprintf(what, sizeof what, "%s.neutral", where);
     if (!optional_number(L, v, pos, "neutral", what, -1e6, 1e6, "", &m->neutral)) return false;
 
@@ -1213,16 +1227,16 @@ static bool parse_neutral(loader *L, json_t *root, const json_pos *root_pos)
 /* ---------------------------------------------------------------------------------
  * Clocks */
 
-const preset_tempo preset_tempo_default = {
-    .bpm = (float)LULL_TEMPO_DEFAULT_BPM, .heart_ratio = 0,
-    .floor_bpm = (float)LULL_TEMPO_DEFAULT_FLOOR_BPM,
-    .ceiling_bpm = (float)LULL_TEMPO_DEFAULT_CEILING_BPM,
-    .slew_bpm_per_min = (float)LULL_TEMPO_DEFAULT_SLEW};
+const preset_tempo preset_tempo_default = {.bpm = (float)LULL_TEMPO_DEFAULT_BPM,
+                                           .heart_ratio = 0,
+                                           .floor_bpm = (float)LULL_TEMPO_DEFAULT_FLOOR_BPM,
+                                           .ceiling_bpm = (float)LULL_TEMPO_DEFAULT_CEILING_BPM,
+                                           .slew_bpm_per_min = (float)LULL_TEMPO_DEFAULT_SLEW};
 
-const preset_pacer preset_pacer_default = {
-    .mode = PACER_FOLLOW, .rate = (float)LULL_PACER_DEFAULT_RATE,
-    .target = (float)LULL_PACER_DEFAULT_TARGET,
-    .inhale_fraction = (float)LULL_PACER_DEFAULT_INHALE};
+const preset_pacer preset_pacer_default = {.mode = PACER_FOLLOW,
+                                           .rate = (float)LULL_PACER_DEFAULT_RATE,
+                                           .target = (float)LULL_PACER_DEFAULT_TARGET,
+                                           .inhale_fraction = (float)LULL_PACER_DEFAULT_INHALE};
 
 static bool parse_tempo(loader *L, json_t *root, const json_pos *root_pos)
 {
@@ -1234,8 +1248,8 @@ static bool parse_tempo(loader *L, json_t *root, const json_pos *root_pos)
     if (!tempo) return true;
     if (!want_type(L, tempo, pos, "tempo", JSON_OBJECT, "an object") ||
         !check_keys(L, pos, "tempo", keys) ||
-        !optional_number(L, tempo, pos, "bpm", "tempo.bpm", LULL_TEMPO_MIN_BPM,
-                         LULL_TEMPO_MAX_BPM, "bpm", &t->bpm) ||
+        !optional_number(L, tempo, pos, "bpm", "tempo.bpm", LULL_TEMPO_MIN_BPM, LULL_TEMPO_MAX_BPM,
+                         "bpm", &t->bpm) ||
         !optional_number(L, tempo, pos, "follow_heart", "tempo.follow_heart", 0, 4, "",
                          &t->heart_ratio) ||
         !optional_number(L, tempo, pos, "floor", "tempo.floor", LULL_TEMPO_MIN_BPM,
@@ -1278,8 +1292,7 @@ static bool parse_pacer(loader *L, json_t *root, const json_pos *root_pos)
            optional_number(L, pacer, pos, "target", "pacer.target", LULL_PACER_MIN_TARGET,
                            LULL_PACER_MAX_TARGET, "breaths/min", &pc->target) &&
            optional_number(L, pacer, pos, "inhale_fraction", "pacer.inhale_fraction",
-                           LULL_PACER_MIN_INHALE, LULL_PACER_MAX_INHALE, "",
-                           &pc->inhale_fraction);
+                           LULL_PACER_MIN_INHALE, LULL_PACER_MAX_INHALE, "", &pc->inhale_fraction);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -1316,10 +1329,10 @@ static bool parse_tags(loader *L, json_t *root, const json_pos *pos)
 
 static bool parse_preset(loader *L, json_t *root, const json_pos *pos)
 {
-    static const char *const keys[] = {"name",  "description", "lull_preset", "nodes",
-                                       "connections", "tempo", "pacer", "neutral",
-                                       "stale_glide", "modulations", "sounds", "lfos",
-                                       "loudness", "tags", NULL};
+    static const char *const keys[] = {"name",        "description", "lull_preset", "nodes",
+                                       "connections", "tempo",       "pacer",       "neutral",
+                                       "stale_glide", "modulations", "sounds",      "lfos",
+                                       "loudness",    "tags",        NULL};
     if (!json_is_object(root))
         return fail_value(L, pos, "a preset must be a JSON object, not %s", json_type_name(root));
     const json_pos *vp;
@@ -1351,9 +1364,8 @@ static bool parse_preset(loader *L, json_t *root, const json_pos *pos)
         return false;
     L->p->stale_glide_s = 4.0f;
     return parse_sounds(L, root, pos) && parse_nodes(L, root, pos) &&
-           parse_connections(L, root, pos) &&
-           parse_neutral(L, root, pos) && parse_lfos(L, root, pos) &&
-           parse_modulations(L, root, pos) &&
+           parse_connections(L, root, pos) && parse_neutral(L, root, pos) &&
+           parse_lfos(L, root, pos) && parse_modulations(L, root, pos) &&
            parse_tempo(L, root, pos) && parse_pacer(L, root, pos) &&
            optional_number(L, root, pos, "stale_glide", "stale_glide", 0, 60, "s",
                            &L->p->stale_glide_s);

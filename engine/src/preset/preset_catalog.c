@@ -21,14 +21,14 @@ typedef struct catalog_file {
     struct timespec mtime;
     off_t size;
     bool valid, seen;
-    char error[1024];               /* why it was refused, when !valid */
+    char error[1024]; /* why it was refused, when !valid */
     preset_info info;
 } catalog_file;
 
 struct preset_catalog {
     char *dirs[CATALOG_MAX_DIRS + 1];
     const struct plugin_registry *reg;
-    catalog_file *files;            /* PRESET_CATALOG_MAX */
+    catalog_file *files; /* PRESET_CATALOG_MAX */
     size_t file_count;
     const preset_info *sorted[PRESET_CATALOG_MAX];
     size_t valid_count;
@@ -77,7 +77,8 @@ static void copy_info(preset_info *info, const lull_preset *p, const catalog_fil
     snprintf(info->path, sizeof info->path, "%s", f->path);
     snprintf(info->display_name, sizeof info->display_name, "%s",
              p->display_name && *p->display_name ? p->display_name : f->name);
-    snprintf(info->description, sizeof info->description, "%s", p->description ? p->description : "");
+    snprintf(info->description, sizeof info->description, "%s",
+             p->description ? p->description : "");
     for (size_t t = 0; t < p->tag_count && t < PRESET_INFO_TAGS; t++)
         snprintf(info->tags[info->tag_count++], sizeof info->tags[0], "%s", p->tags[t]);
     info->loudness_lufs = p->loudness_lufs;
@@ -123,7 +124,7 @@ static void scan_dir(preset_catalog *c, const char *dir)
         snprintf(name, sizeof name, "%.*s", (int)(len - 5), de->d_name);
         if (!preset_name_valid(name, why, sizeof why)) continue;
         catalog_file *f = find_file(c, name);
-        if (f && f->seen) continue;   /* an earlier directory has it: that one wins */
+        if (f && f->seen) continue; /* an earlier directory has it: that one wins */
         char path[4096];
         struct stat st;
         if (snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= (int)sizeof path ||
@@ -143,7 +144,7 @@ static void scan_dir(preset_catalog *c, const char *dir)
         }
         if (strcmp(f->path, path) != 0) {
             snprintf(f->path, sizeof f->path, "%s", path);
-            f->size = -1;   /* moved to another directory: examine again */
+            f->size = -1; /* moved to another directory: examine again */
         }
         examine(c, f, &st);
     }

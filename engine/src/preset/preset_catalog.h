@@ -14,16 +14,16 @@
 
 struct plugin_registry;
 
-#define PRESET_CATALOG_MAX 256      /* presets listed; further files are ignored (logged) */
+#define PRESET_CATALOG_MAX 256 /* presets listed; further files are ignored (logged) */
 #define PRESET_INFO_TAGS 8
 
 typedef struct preset_info {
-    char name[64];                  /* file name without ".json": what a load uses */
-    char display_name[128];         /* "name" in the file, else the file name */
+    char name[64];          /* file name without ".json": what a load uses */
+    char display_name[128]; /* "name" in the file, else the file name */
     char description[1024];
     char tags[PRESET_INFO_TAGS][33];
     unsigned tag_count;
-    float loudness_lufs;            /* declared integrated loudness target; NAN: none */
+    float loudness_lufs; /* declared integrated loudness target; NAN: none */
     char path[4096];
 } preset_info;
 

@@ -11,7 +11,7 @@
 typedef struct scanner {
     const unsigned char *s;
     size_t len, i;
-    int line, column;   /* of s[i] */
+    int line, column; /* of s[i] */
 } scanner;
 
 static int peek(const scanner *sc) { return sc->i < sc->len ? sc->s[sc->i] : -1; }
@@ -32,8 +32,7 @@ static int next(scanner *sc)
 
 static void skip_ws(scanner *sc)
 {
-    for (int c = peek(sc); c == ' ' || c == '\t' || c == '\n' || c == '\r'; c = peek(sc))
-        next(sc);
+    for (int c = peek(sc); c == ' ' || c == '\t' || c == '\n' || c == '\r'; c = peek(sc)) next(sc);
 }
 
 static bool expect(scanner *sc, char c)

@@ -12,11 +12,11 @@
 #include <stddef.h>
 
 typedef struct json_pos {
-    int line, column;              /* first character of the value */
-    int key_line, key_column;      /* the member's key (object members only) */
-    char *key;                     /* decoded key (object members only), else NULL */
-    size_t count;                  /* members of an object, elements of an array */
-    struct json_pos *children;     /* in text order */
+    int line, column;          /* first character of the value */
+    int key_line, key_column;  /* the member's key (object members only) */
+    char *key;                 /* decoded key (object members only), else NULL */
+    size_t count;              /* members of an object, elements of an array */
+    struct json_pos *children; /* in text order */
 } json_pos;
 
 /* [any !audio] Scans a text that jansson has accepted. Returns NULL when the text is

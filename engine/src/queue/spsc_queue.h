@@ -18,9 +18,9 @@
 #include <stdint.h>
 
 typedef struct spsc_queue {
-    _Alignas(64) atomic_size_t head;   /* written by the producer only */
-    _Alignas(64) atomic_size_t tail;   /* written by the consumer only */
-    _Alignas(64) size_t mask;          /* capacity - 1 (capacity is a power of two) */
+    _Alignas(64) atomic_size_t head; /* written by the producer only */
+    _Alignas(64) atomic_size_t tail; /* written by the consumer only */
+    _Alignas(64) size_t mask;        /* capacity - 1 (capacity is a power of two) */
     size_t item_size;
     unsigned char *slots;
 } spsc_queue;

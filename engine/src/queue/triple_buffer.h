@@ -15,11 +15,11 @@
 #include <stddef.h>
 
 typedef struct triple_buffer {
-    unsigned char *slots;     /* 3 * item_size */
+    unsigned char *slots; /* 3 * item_size */
     size_t item_size;
-    atomic_uint middle;       /* slot index | TB_FRESH */
-    unsigned back;            /* writer's slot */
-    unsigned front;           /* reader's slot */
+    atomic_uint middle; /* slot index | TB_FRESH */
+    unsigned back;      /* writer's slot */
+    unsigned front;     /* reader's slot */
 } triple_buffer;
 
 /* [any !audio] All three slots start as copies of `initial`. */

@@ -12,7 +12,6 @@
 
 enum { CSV_MAX_COLUMNS = 64 };
 
-
 /* Cuts line at commas; trims blanks and surrounding double quotes of each field. */
 static int split_fields(char *line, char **field, int max_fields)
 {
@@ -20,22 +19,17 @@ static int split_fields(char *line, char **field, int max_fields)
     char *p = line;
     for (;;) {
         char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        while (isspace((unsigned char)*p))
-            p++;
+        if (comma) *comma = '\0';
+        while (isspace((unsigned char)*p)) p++;
         char *end = p + strlen(p);
-        while (end > p && isspace((unsigned char)end[-1]))
-            *--end = '\0';
+        while (end > p && isspace((unsigned char)end[-1])) *--end = '\0';
         if (end - p >= 2 && *p == '"' && end[-1] == '"') {
             end[-1] = '\0';
             p++;
         }
-        if (n == max_fields)
-            return -1;
+        if (n == max_fields) return -1;
         field[n++] = p;
-        if (!comma)
-            return n;
+        if (!comma) return n;
         p = comma + 1;
     }
 }
@@ -50,7 +44,7 @@ static int parse_cell(const char *s, float *v)
     errno = 0;
     double d = strtod(s, &end);
     if (end == s || *end != '\0' || !isfinite(d) || fabs(d) > FLT_MAX)
-        return -1;   /* (beyond float range it would become Inf silently) */
+        return -1; /* (beyond float range it would become Inf silently) */
     *v = (float)d;
     return 0;
 }
@@ -88,24 +82,23 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
             (unsigned char)line[2] == 0xBF)
             memmove(line, line + 3, strlen(line + 3) + 1);
         const char *p = line;
-        while (isspace((unsigned char)*p))
-            p++;
-        if (*p == '\0')
-            continue;
+        while (isspace((unsigned char)*p)) p++;
+        if (*p == '\0') continue;
         int nf = split_fields(line, field, CSV_MAX_COLUMNS);
         if (nf < 0) {
-            bio_record_error(err, errlen, "%s:%d: more than %d columns", path, lineno, CSV_MAX_COLUMNS);
+            bio_record_error(err, errlen, "%s:%d: more than %d columns", path, lineno,
+                             CSV_MAX_COLUMNS);
             goto done;
         }
         if (ncol == 0) { /* header row */
             ncol = nf;
             for (int c = 0; c < nf; c++) {
                 if (field[c][0] == '\0') {
-                    bio_record_error(err, errlen, "%s:%d: column %d has no name", path, lineno, c + 1);
+                    bio_record_error(err, errlen, "%s:%d: column %d has no name", path, lineno,
+                                     c + 1);
                     goto done;
                 }
-                if (strcasecmp(field[c], "time_s") == 0)
-                    time_col = c;
+                if (strcasecmp(field[c], "time_s") == 0) time_col = c;
             }
             rec->nsig = (size_t)(ncol - (time_col >= 0));
             if (rec->nsig == 0) {
@@ -119,33 +112,30 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
                 goto done;
             }
             for (int c = 0, s = 0; c < nf; c++) {
-                if (c == time_col)
-                    continue;
+                if (c == time_col) continue;
                 snprintf(rec->signals[s].name, sizeof rec->signals[s].name, "%s", field[c]);
                 s++;
             }
             continue;
         }
         if (nf != ncol) {
-            bio_record_error(err, errlen, "%s:%d: %d fields, the header has %d", path, lineno, nf, ncol);
+            bio_record_error(err, errlen, "%s:%d: %d fields, the header has %d", path, lineno, nf,
+                             ncol);
             goto done;
         }
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 4096;
             for (size_t s = 0; s < rec->nsig; s++) {
                 float *ns = realloc(rec->signals[s].samples, ncap * sizeof(float));
-                if (!ns)
-                    goto oom;
+                if (!ns) goto oom;
                 rec->signals[s].samples = ns;
             }
             if (time_col >= 0) {
                 double *nt = realloc(times, ncap * sizeof(double));
-                if (!nt)
-                    goto oom;
+                if (!nt) goto oom;
                 times = nt;
                 int *nl = realloc(time_lines, ncap * sizeof(int));
-                if (!nl)
-                    goto oom;
+                if (!nl) goto oom;
                 time_lines = nl;
             }
             cap = ncap;
@@ -153,8 +143,8 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
         for (int c = 0, s = 0; c < nf; c++) {
             float v;
             if (parse_cell(field[c], &v) != 0) {
-                bio_record_error(err, errlen, "%s:%d: column %d: '%s' is not a number", path, lineno,
-                        c + 1, field[c]);
+                bio_record_error(err, errlen, "%s:%d: column %d: '%s' is not a number", path,
+                                 lineno, c + 1, field[c]);
                 goto done;
             }
             if (c == time_col) {
@@ -181,20 +171,23 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
         }
         double dt = (times[n - 1] - times[0]) / (double)(n - 1);
         if (!(isfinite(dt) && dt > 0 && isfinite(1.0 / dt) && 1.0 / dt <= 100000.0)) {
-            bio_record_error(err, errlen, "%s: time_s steps of %g s are not a usable sampling "
-                             "grid (at most 100 kHz)", path, dt);
+            bio_record_error(err, errlen,
+                             "%s: time_s steps of %g s are not a usable sampling "
+                             "grid (at most 100 kHz)",
+                             path, dt);
             goto done;
         }
         for (size_t i = 0; i < n; i++) {
             if (fabs(times[i] - (times[0] + (double)i * dt)) > 0.5 * dt) {
                 bio_record_error(err, errlen, "%s:%d: time_s %.6f is off the uniform %.6g Hz grid",
-                        path, time_lines[i], times[i], 1.0 / dt);
+                                 path, time_lines[i], times[i], 1.0 / dt);
                 goto done;
             }
         }
         fs = 1.0 / dt;
     } else if (!(fs > 0)) {
-        bio_record_error(err, errlen, "%s: no time_s column: the sampling rate must be given", path);
+        bio_record_error(err, errlen, "%s: no time_s column: the sampling rate must be given",
+                         path);
         goto done;
     }
     for (size_t s = 0; s < rec->nsig; s++) {

@@ -16,13 +16,10 @@ static int has_suffix(const char *s, const char *suffix)
     return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
 }
 
-static int read_by_kind(const char *path, double csv_fs, bio_record **out, char *err,
-                        size_t errlen)
+static int read_by_kind(const char *path, double csv_fs, bio_record **out, char *err, size_t errlen)
 {
-    if (has_suffix(path, ".csv"))
-        return csv_record_read(path, csv_fs, out, err, errlen);
-    if (has_suffix(path, ".hea"))
-        return wfdb_record_read(path, out, err, errlen);
+    if (has_suffix(path, ".csv")) return csv_record_read(path, csv_fs, out, err, errlen);
+    if (has_suffix(path, ".hea")) return wfdb_record_read(path, out, err, errlen);
     if (has_suffix(path, ".edf") || has_suffix(path, ".bdf") || has_suffix(path, ".rec") ||
         edf_file_looks_like_edf(path))
         return edf_record_read(path, out, err, errlen);
@@ -36,13 +33,14 @@ static int read_by_kind(const char *path, double csv_fs, bio_record **out, char 
             return wfdb_record_read(header, out, err, errlen);
         }
     }
-    snprintf(err, errlen, "%s: unknown record format (expected a .csv file, a WFDB "
-                          "record with a .hea header, or an EDF/EDF+/BDF file)", path);
+    snprintf(err, errlen,
+             "%s: unknown record format (expected a .csv file, a WFDB "
+             "record with a .hea header, or an EDF/EDF+/BDF file)",
+             path);
     return -1;
 }
 
-int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err,
-                    size_t errlen)
+int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err, size_t errlen)
 {
     *out = NULL;
     int rc = read_by_kind(path, csv_fs, out, err, errlen);
@@ -62,20 +60,16 @@ int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err
 const bio_signal *bio_record_signal(const bio_record *rec, const char *name)
 {
     for (size_t i = 0; i < rec->nsig; i++)
-        if (strcasecmp(rec->signals[i].name, name) == 0)
-            return &rec->signals[i];
+        if (strcasecmp(rec->signals[i].name, name) == 0) return &rec->signals[i];
     return NULL;
 }
 
 void bio_record_free(bio_record *rec)
 {
-    if (!rec)
-        return;
-    for (size_t i = 0; i < rec->nsig; i++)
-        free(rec->signals[i].samples);
+    if (!rec) return;
+    for (size_t i = 0; i < rec->nsig; i++) free(rec->signals[i].samples);
     free(rec->signals);
-    for (size_t i = 0; i < rec->nann; i++)
-        free(rec->ann[i].text);
+    for (size_t i = 0; i < rec->nann; i++) free(rec->ann[i].text);
     free(rec->ann);
     free(rec->warnings);
     free(rec);
@@ -90,8 +84,7 @@ int bio_record_warn(bio_record *rec, const char *fmt, ...)
     va_end(ap);
     size_t old = rec->warnings ? strlen(rec->warnings) : 0, add = strlen(line);
     char *w = realloc(rec->warnings, old + add + 2);
-    if (!w)
-        return -1;
+    if (!w) return -1;
     memcpy(w + old, line, add);
     w[old + add] = '\n';
     w[old + add + 1] = '\0';

@@ -11,32 +11,32 @@
 #include <stdint.h>
 
 typedef struct bio_signal {
-    char name[32];   /* e.g. "MLII", "ECG", "RESP" (WFDB description / CSV header) */
-    char units[16];  /* e.g. "mV"; "" when unknown */
-    double fs;       /* samples per second of this signal */
-    size_t n;        /* number of samples */
-    float *samples;  /* n samples in physical units, NaN where invalid */
+    char name[32];  /* e.g. "MLII", "ECG", "RESP" (WFDB description / CSV header) */
+    char units[16]; /* e.g. "mV"; "" when unknown */
+    double fs;      /* samples per second of this signal */
+    size_t n;       /* number of samples */
+    float *samples; /* n samples in physical units, NaN where invalid */
 } bio_signal;
 
 typedef struct bio_annotation {
-    int64_t sample;  /* time in ticks of bio_record.ann_fs since the record's start */
-    uint8_t code;    /* WFDB annotation code (1 = NORMAL, 5 = PVC, ...) */
-    char symbol;     /* WFDB mnemonic ('N', 'V', 'A', ...) */
-    int8_t sub;      /* WFDB subtype */
-    uint8_t chan;    /* WFDB signal number */
-    uint8_t num;     /* WFDB annotator number field */
+    int64_t sample;   /* time in ticks of bio_record.ann_fs since the record's start */
+    uint8_t code;     /* WFDB annotation code (1 = NORMAL, 5 = PVC, ...) */
+    char symbol;      /* WFDB mnemonic ('N', 'V', 'A', ...) */
+    int8_t sub;       /* WFDB subtype */
+    uint8_t chan;     /* WFDB signal number */
+    uint8_t num;      /* WFDB annotator number field */
     float duration_s; /* EDF+ event duration in seconds; 0 when none or WFDB */
-    char *text;      /* owned: EDF+ annotation text or WFDB aux string; NULL when none */
+    char *text;       /* owned: EDF+ annotation text or WFDB aux string; NULL when none */
 } bio_annotation;
 
 typedef struct bio_record {
-    char name[64];           /* record name (WFDB) or file name without directory (CSV) */
+    char name[64]; /* record name (WFDB) or file name without directory (CSV) */
     size_t nsig;
-    bio_signal *signals;     /* nsig signals */
-    double ann_fs;           /* tick rate of annotation times; 0 when no annotations */
+    bio_signal *signals; /* nsig signals */
+    double ann_fs;       /* tick rate of annotation times; 0 when no annotations */
     size_t nann;
-    bio_annotation *ann;     /* nann annotations sorted by time, NULL when none */
-    char *warnings;          /* reader warnings, one per line (a checksum or initial
+    bio_annotation *ann; /* nann annotations sorted by time, NULL when none */
+    char *warnings;      /* reader warnings, one per line (a checksum or initial
                               * value that does not match the header, ...); NULL when none */
 } bio_record;
 
@@ -47,8 +47,7 @@ typedef struct bio_record {
  * -1 and writes a message naming the file (and line or field when it applies) to
  * err. The record's warnings are also printed to stderr, one "warning: " line
  * each, since every caller is a command a person reads. [control] */
-int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err,
-                    size_t errlen);
+int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err, size_t errlen);
 
 /* The signal with this name (case-insensitive), or NULL. */
 const bio_signal *bio_record_signal(const bio_record *rec, const char *name);

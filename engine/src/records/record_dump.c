@@ -12,8 +12,7 @@ static void write_name(FILE *f, const char *name)
     }
     fputc('"', f);
     for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            fputc('"', f);
+        if (*p == '"') fputc('"', f);
         fputc(*p, f);
     }
     fputc('"', f);
@@ -28,11 +27,9 @@ int bio_record_write_signals_csv(const bio_record *rec, FILE *f)
     }
     fputc('\n', f);
     size_t *next = calloc(rec->nsig ? rec->nsig : 1, sizeof *next);
-    if (!next)
-        return -1;
+    if (!next) return -1;
     double fs_max = 0;
-    for (size_t s = 0; s < rec->nsig; s++)
-        fs_max = fmax(fs_max, rec->signals[s].fs);
+    for (size_t s = 0; s < rec->nsig; s++) fs_max = fmax(fs_max, rec->signals[s].fs);
     /* Two sample times closer than a millionth of the fastest period are one row:
      * k / fs in double is exact to far better than that over any record length. */
     double tol = fs_max > 0 ? 1e-6 / fs_max : 0;
@@ -43,19 +40,16 @@ int bio_record_write_signals_csv(const bio_record *rec, FILE *f)
         double t = INFINITY;
         for (size_t s = 0; s < rec->nsig; s++) {
             const bio_signal *g = &rec->signals[s];
-            if (next[s] < g->n)
-                t = fmin(t, (double)next[s] / g->fs);
+            if (next[s] < g->n) t = fmin(t, (double)next[s] / g->fs);
         }
-        if (!isfinite(t))
-            break;
+        if (!isfinite(t)) break;
         fprintf(f, "%.*f", decimals, t);
         for (size_t s = 0; s < rec->nsig; s++) {
             const bio_signal *g = &rec->signals[s];
             fputc(',', f);
             if (next[s] < g->n && (double)next[s] / g->fs <= t + tol) {
                 float v = g->samples[next[s]++];
-                if (isfinite(v))
-                    fprintf(f, "%.9g", (double)v);
+                if (isfinite(v)) fprintf(f, "%.9g", (double)v);
             }
         }
         fputc('\n', f);

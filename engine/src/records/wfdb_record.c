@@ -15,7 +15,7 @@
 /* Limits that keep a hostile header from asking for absurd memory before the
  * data files are seen (every size below is also bounded by the file's length). */
 #define WFDB_MAX_SIGNALS 256
-#define WFDB_MAX_SPF 1000000   /* samples per frame: EDF conversions use 100..10000 */
+#define WFDB_MAX_SPF 1000000 /* samples per frame: EDF conversions use 100..10000 */
 #define WFDB_MAX_SEGMENTS 100000
 /* Samples one signal may hold (2^27 floats, 512 MB: 24 h at 1.5 kHz). A header can
  * announce any length, and a format 0 (not stored) signal has no file to check it
@@ -25,16 +25,16 @@
 /* One signal line of a header, as written. */
 typedef struct wfdb_signal_spec {
     char file[256];
-    int format;       /* a WFDB storage format, see format_known() */
-    int spf;          /* samples per frame */
-    long skew;        /* frames */
-    long offset;      /* bytes at the start of the file to skip */
-    double gain;      /* adc units per physical unit */
-    double baseline;  /* adc value of physical zero */
-    long adczero;     /* default initial value (format 8) */
+    int format;      /* a WFDB storage format, see format_known() */
+    int spf;         /* samples per frame */
+    long skew;       /* frames */
+    long offset;     /* bytes at the start of the file to skip */
+    double gain;     /* adc units per physical unit */
+    double baseline; /* adc value of physical zero */
+    long adczero;    /* default initial value (format 8) */
     int has_initval, has_checksum;
-    long initval;     /* the first sample's ADC value, as the header states it */
-    long checksum;    /* 16-bit sum of all ADC values, as the header states it */
+    long initval;  /* the first sample's ADC value, as the header states it */
+    long checksum; /* 16-bit sum of all ADC values, as the header states it */
     int lineno;
     char units[16];
     char name[32];
@@ -42,7 +42,7 @@ typedef struct wfdb_signal_spec {
 
 /* One segment line of a multi-segment header. */
 typedef struct wfdb_segment {
-    char name[64];    /* "~" for a null segment (a gap) */
+    char name[64]; /* "~" for a null segment (a gap) */
     long frames;
 } wfdb_segment;
 
@@ -51,16 +51,15 @@ typedef struct wfdb_header {
     char name[64];
     long nsig;
     double frame_fs;
-    long nframes;     /* 0 = not given */
+    long nframes; /* 0 = not given */
     wfdb_signal_spec *specs;
-    long nseg;        /* 0 for a single-segment record */
+    long nseg; /* 0 for a single-segment record */
     wfdb_segment *segs;
 } wfdb_header;
 
 static void copy_str(char *dst, size_t cap, const char *src, size_t len)
 {
-    if (len >= cap)
-        len = cap - 1;
+    if (len >= cap) len = cap - 1;
     memcpy(dst, src, len);
     dst[len] = '\0';
 }
@@ -72,17 +71,12 @@ static int tokenize(char *line, char **tok, int max_tok)
     int n = 0;
     char *p = line;
     while (n < max_tok) {
-        while (*p && isspace((unsigned char)*p))
-            p++;
-        if (!*p)
-            break;
+        while (*p && isspace((unsigned char)*p)) p++;
+        if (!*p) break;
         tok[n++] = p;
-        if (n == max_tok)
-            break;
-        while (*p && !isspace((unsigned char)*p))
-            p++;
-        if (!*p)
-            break;
+        if (n == max_tok) break;
+        while (*p && !isspace((unsigned char)*p)) p++;
+        if (!*p) break;
         *p++ = '\0';
     }
     return n;
@@ -103,11 +97,21 @@ static int parse_long(const char *s, long *v)
 static int format_known(int f)
 {
     switch (f) {
-    case 0: case 8: case 16: case 24: case 32: case 61: case 80: case 160: case 212:
-    case 310: case 311: case 508: case 516: case 524:
-        return 1;
-    default:
-        return 0;
+    case 0:
+    case 8:
+    case 16:
+    case 24:
+    case 32:
+    case 61:
+    case 80:
+    case 160:
+    case 212:
+    case 310:
+    case 311:
+    case 508:
+    case 516:
+    case 524: return 1;
+    default: return 0;
     }
 }
 
@@ -118,12 +122,15 @@ static int format_is_flac(int f) { return f == 508 || f == 516 || f == 524; }
 static int32_t format_invalid(int f)
 {
     switch (f) {
-    case 80: case 508: return -128;
+    case 80:
+    case 508: return -128;
     case 212: return -2048;
-    case 310: case 311: return -512;
-    case 24: case 524: return -8388608;
+    case 310:
+    case 311: return -512;
+    case 24:
+    case 524: return -8388608;
     case 32: return INT32_MIN;
-    case 8: return 0; /* unused: see sample_invalid */
+    case 8: return 0;       /* unused: see sample_invalid */
     default: return -32768; /* 16, 61, 160, 516 */
     }
 }
@@ -136,8 +143,7 @@ static int parse_format(const char *s, wfdb_signal_spec *sp)
     char *end;
     errno = 0;
     long fmt = strtol(s, &end, 10);
-    if (end == s || errno || fmt < 0 || fmt > 100000)
-        return -1;
+    if (end == s || errno || fmt < 0 || fmt > 100000) return -1;
     sp->format = (int)fmt;
     sp->spf = 1;
     sp->skew = 0;
@@ -147,11 +153,9 @@ static int parse_format(const char *s, wfdb_signal_spec *sp)
         const char *start = end;
         errno = 0;
         long v = strtol(start, &end, 10);
-        if (end == start || v < 0 || errno)
-            return -1;
+        if (end == start || v < 0 || errno) return -1;
         if (c == 'x') {
-            if (v < 1 || v > WFDB_MAX_SPF)
-                return -1;
+            if (v < 1 || v > WFDB_MAX_SPF) return -1;
             sp->spf = (int)v;
         } else if (c == ':') {
             sp->skew = v;
@@ -165,19 +169,17 @@ static int parse_format(const char *s, wfdb_signal_spec *sp)
 }
 
 /* "200", "12.84(-1605)/mmHg", "2963.77/mV": gain, optional baseline, optional units. */
-static int parse_gain(const char *s, double *gain, int *has_baseline, double *baseline,
-                      char *units, size_t units_cap)
+static int parse_gain(const char *s, double *gain, int *has_baseline, double *baseline, char *units,
+                      size_t units_cap)
 {
     char *end;
     *gain = strtod(s, &end);
-    if (end == s || !isfinite(*gain))
-        return -1;
+    if (end == s || !isfinite(*gain)) return -1;
     *has_baseline = 0;
     if (*end == '(') {
         const char *start = end + 1;
         *baseline = strtod(start, &end);
-        if (end == start || *end != ')' || !isfinite(*baseline))
-            return -1;
+        if (end == start || *end != ')' || !isfinite(*baseline)) return -1;
         *has_baseline = 1;
         end++;
     }
@@ -191,38 +193,41 @@ static int parse_gain(const char *s, double *gain, int *has_baseline, double *ba
 }
 
 /* file format gain resolution adczero initval checksum blocksize description */
-static int parse_signal_line(char *line, const char *path, int lineno,
-                             wfdb_signal_spec *sp, char *err, size_t errlen)
+static int parse_signal_line(char *line, const char *path, int lineno, wfdb_signal_spec *sp,
+                             char *err, size_t errlen)
 {
     char *tok[9];
     int nt = tokenize(line, tok, 9); /* tok[8]: the description, spaces and all */
     if (nt < 2) {
         bio_record_error(err, errlen, "%s:%d: signal line needs at least a file name and a format",
-                path, lineno);
+                         path, lineno);
         return -1;
     }
     memset(sp, 0, sizeof *sp);
     sp->lineno = lineno;
     copy_str(sp->file, sizeof sp->file, tok[0], strlen(tok[0]));
     if (parse_format(tok[1], sp) != 0) {
-        bio_record_error(err, errlen, "%s:%d: bad format field '%s' (format[xSPF][:SKEW][+OFFSET],"
-                         " 1..%d samples per frame)", path, lineno, tok[1], WFDB_MAX_SPF);
+        bio_record_error(err, errlen,
+                         "%s:%d: bad format field '%s' (format[xSPF][:SKEW][+OFFSET],"
+                         " 1..%d samples per frame)",
+                         path, lineno, tok[1], WFDB_MAX_SPF);
         return -1;
     }
     if (!format_known(sp->format)) {
-        bio_record_error(err, errlen, "%s:%d: signal format %d is not a WFDB storage format "
+        bio_record_error(err, errlen,
+                         "%s:%d: signal format %d is not a WFDB storage format "
                          "(0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, 516, 524 are)",
-                path, lineno, sp->format);
+                         path, lineno, sp->format);
         return -1;
     }
     if (sp->format != 0 && strcmp(sp->file, "~") == 0) {
-        bio_record_error(err, errlen, "%s:%d: file '~' (no file) goes only with format 0",
-                         path, lineno);
+        bio_record_error(err, errlen, "%s:%d: file '~' (no file) goes only with format 0", path,
+                         lineno);
         return -1;
     }
     if (format_is_flac(sp->format) && sp->offset != 0) {
-        bio_record_error(err, errlen, "%s:%d: a byte offset does not apply to FLAC format %d",
-                         path, lineno, sp->format);
+        bio_record_error(err, errlen, "%s:%d: a byte offset does not apply to FLAC format %d", path,
+                         lineno, sp->format);
         return -1;
     }
     sp->gain = 0;
@@ -233,8 +238,7 @@ static int parse_signal_line(char *line, const char *path, int lineno,
         bio_record_error(err, errlen, "%s:%d: bad gain field '%s'", path, lineno, tok[2]);
         return -1;
     }
-    if (sp->gain == 0)
-        sp->gain = 200; /* WFDB's default for uncalibrated signals */
+    if (sp->gain == 0) sp->gain = 200; /* WFDB's default for uncalibrated signals */
     long resolution = 0;
     if (nt > 3 && parse_long(tok[3], &resolution) != 0) {
         bio_record_error(err, errlen, "%s:%d: bad ADC resolution '%s'", path, lineno, tok[3]);
@@ -244,8 +248,7 @@ static int parse_signal_line(char *line, const char *path, int lineno,
         bio_record_error(err, errlen, "%s:%d: bad ADC zero '%s'", path, lineno, tok[4]);
         return -1;
     }
-    if (!has_baseline)
-        sp->baseline = (double)sp->adczero;
+    if (!has_baseline) sp->baseline = (double)sp->adczero;
     sp->initval = sp->adczero; /* header(5): the initial value defaults to ADC zero */
     if (nt > 5) {
         if (parse_long(tok[5], &sp->initval) != 0) {
@@ -266,8 +269,7 @@ static int parse_signal_line(char *line, const char *path, int lineno,
     if (nt > 8) {
         char *d = tok[8];
         size_t len = strlen(d);
-        while (len > 0 && isspace((unsigned char)d[len - 1]))
-            len--;
+        while (len > 0 && isspace((unsigned char)d[len - 1])) len--;
         copy_str(sp->name, sizeof sp->name, d, len);
     }
     return 0;
@@ -277,8 +279,7 @@ static int parse_signal_line(char *line, const char *path, int lineno,
 static unsigned char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0;
     for (;;) {
@@ -294,8 +295,7 @@ static unsigned char *slurp(const char *path, size_t *len)
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
-        if (got == 0)
-            break;
+        if (got == 0) break;
     }
     int bad = ferror(f);
     fclose(f);
@@ -311,12 +311,15 @@ static unsigned char *slurp(const char *path, size_t *len)
 static size_t raw_count(int format, size_t len)
 {
     switch (format) {
-    case 8: case 80: return len;
-    case 16: case 61: case 160: return len / 2;
+    case 8:
+    case 80: return len;
+    case 16:
+    case 61:
+    case 160: return len / 2;
     case 24: return len / 3;
     case 32: return len / 4;
-    case 212: return len / 3 * 2 + (len % 3 >= 2);   /* sample 0 of a pair needs 2 bytes */
-    case 310: return len / 4 * 3 + (len % 4 >= 2);   /* sample 0 of a triple needs 2 */
+    case 212: return len / 3 * 2 + (len % 3 >= 2); /* sample 0 of a pair needs 2 bytes */
+    case 310: return len / 4 * 3 + (len % 4 >= 2); /* sample 0 of a triple needs 2 */
     case 311: return len / 4 * 3 + (len % 4 >= 2) + (len % 4 >= 3); /* a last partial word */
     default: return 0;
     }
@@ -338,10 +341,12 @@ static int32_t raw_at(int format, const unsigned char *d, size_t len, size_t k)
     case 16: return (int16_t)(uint16_t)(d[2 * k] | d[2 * k + 1] << 8);
     case 61: return (int16_t)(uint16_t)(d[2 * k] << 8 | d[2 * k + 1]);
     case 160: return (int32_t)(d[2 * k] | d[2 * k + 1] << 8) - 32768;
-    case 24: return sign_extend((uint32_t)d[3 * k] | (uint32_t)d[3 * k + 1] << 8 |
-                                (uint32_t)d[3 * k + 2] << 16, 24);
-    case 32: return (int32_t)((uint32_t)d[4 * k] | (uint32_t)d[4 * k + 1] << 8 |
-                              (uint32_t)d[4 * k + 2] << 16 | (uint32_t)d[4 * k + 3] << 24);
+    case 24:
+        return sign_extend(
+            (uint32_t)d[3 * k] | (uint32_t)d[3 * k + 1] << 8 | (uint32_t)d[3 * k + 2] << 16, 24);
+    case 32:
+        return (int32_t)((uint32_t)d[4 * k] | (uint32_t)d[4 * k + 1] << 8 |
+                         (uint32_t)d[4 * k + 2] << 16 | (uint32_t)d[4 * k + 3] << 24);
     case 212: {
         /* Two 12-bit samples in 3 bytes: byte 1's low nibble tops sample 0, its
          * high nibble tops sample 1. */
@@ -370,12 +375,10 @@ static int32_t raw_at(int format, const unsigned char *d, size_t len, size_t k)
          * may end inside the last word, after the bytes its samples need. */
         size_t at = k / 3 * 4;
         uint32_t w = 0;
-        for (size_t i = 0; i < 4 && at + i < len; i++)
-            w |= (uint32_t)d[at + i] << (8 * i);
+        for (size_t i = 0; i < 4 && at + i < len; i++) w |= (uint32_t)d[at + i] << (8 * i);
         return sign_extend((w >> (10 * (k % 3))) & 0x3FF, 10);
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -391,8 +394,7 @@ static int demux_packed(const unsigned char *d, size_t len, const wfdb_signal_sp
 {
     int format = specs[0].format;
     size_t total = raw_count(format, len), frame_samples = 0;
-    for (size_t s = 0; s < nfs; s++)
-        frame_samples += (size_t)specs[s].spf;
+    for (size_t s = 0; s < nfs; s++) frame_samples += (size_t)specs[s].spf;
     size_t full = total / frame_samples, rest = total % frame_samples, pos = 0;
     for (size_t s = 0; s < nfs; s++) {
         size_t spf = (size_t)specs[s].spf;
@@ -401,8 +403,7 @@ static int demux_packed(const unsigned char *d, size_t len, const wfdb_signal_sp
         size_t extra = rest > pos ? (rest - pos < spf ? rest - pos : spf) : 0;
         size_t n = full * spf + extra;
         fsx->v[s] = malloc((n ? n : 1) * sizeof(int32_t));
-        if (!fsx->v[s])
-            return -1;
+        if (!fsx->v[s]) return -1;
         fsx->n[s] = n;
         int32_t acc = (int32_t)specs[s].initval; /* format 8: running sum */
         for (size_t i = 0; i < n; i++) {
@@ -440,14 +441,18 @@ static int demux_flac(const char *path, const wfdb_signal_spec *specs, size_t nf
         goto out;
     }
     if ((size_t)info.channels != nfs) {
-        bio_record_error(err, errlen, "%s: the header gives it %zu signals, the FLAC stream "
-                         "has %d channels", path, nfs, info.channels);
+        bio_record_error(err, errlen,
+                         "%s: the header gives it %zu signals, the FLAC stream "
+                         "has %d channels",
+                         path, nfs, info.channels);
         goto out;
     }
     for (size_t s = 1; s < nfs; s++)
         if (specs[s].spf != specs[0].spf) {
-            bio_record_error(err, errlen, "%s: signals sharing a FLAC file need one number of "
-                             "samples per frame (%d and %d)", path, specs[0].spf, specs[s].spf);
+            bio_record_error(err, errlen,
+                             "%s: signals sharing a FLAC file need one number of "
+                             "samples per frame (%d and %d)",
+                             path, specs[0].spf, specs[s].spf);
             goto out;
         }
     size_t n = info.frames > 0 ? (size_t)info.frames : 0;
@@ -469,8 +474,7 @@ static int demux_flac(const char *path, const wfdb_signal_spec *specs, size_t nf
     while (done < n) {
         sf_count_t want = (sf_count_t)(n - done < CHUNK ? n - done : CHUNK);
         sf_count_t got = sf_readf_int(sf, buf, want);
-        if (got <= 0)
-            break;
+        if (got <= 0) break;
         /* libsndfile left-justifies integers in 32 bits: shift back to the ADC value. */
         for (sf_count_t i = 0; i < got; i++)
             for (size_t s = 0; s < nfs; s++)
@@ -487,10 +491,9 @@ out:
 }
 
 /* Fills the signals [first, last) that share one file (or a format-0 signal). */
-static int read_signal_file(const char *dir, const char *header_path,
-                            const wfdb_signal_spec *specs, size_t first, size_t last,
-                            long nframes, double frame_fs, bio_record *rec, char *err,
-                            size_t errlen)
+static int read_signal_file(const char *dir, const char *header_path, const wfdb_signal_spec *specs,
+                            size_t first, size_t last, long nframes, double frame_fs,
+                            bio_record *rec, char *err, size_t errlen)
 {
     char path[4096 + 256];
     snprintf(path, sizeof path, "%s%s", dir, specs[first].file);
@@ -508,8 +511,7 @@ static int read_signal_file(const char *dir, const char *header_path,
             return -1;
         }
     } else if (format_is_flac(s0->format)) {
-        if (demux_flac(path, specs + first, nfs, &fsx, err, errlen) != 0)
-            goto out;
+        if (demux_flac(path, specs + first, nfs, &fsx, err, errlen) != 0) goto out;
     } else {
         size_t len = 0;
         data = slurp(path, &len);
@@ -519,19 +521,20 @@ static int read_signal_file(const char *dir, const char *header_path,
         }
         size_t offset = (size_t)s0->offset;
         if (offset > len) {
-            bio_record_error(err, errlen, "%s: byte offset %zu is past the end of the file",
-                             path, offset);
+            bio_record_error(err, errlen, "%s: byte offset %zu is past the end of the file", path,
+                             offset);
             goto out;
         }
         /* Frames the file holds bound the header's length before any allocation, so
          * no size or index below can overflow or run past the data. */
         size_t frame_samples = 0;
-        for (size_t s = first; s < last; s++)
-            frame_samples += (size_t)specs[s].spf;
+        for (size_t s = first; s < last; s++) frame_samples += (size_t)specs[s].spf;
         size_t file_frames = raw_count(s0->format, len - offset) / frame_samples;
         if (nframes > 0 && (size_t)nframes > file_frames + 1) {
-            bio_record_error(err, errlen, "%s: file is shorter than the %ld frames the header "
-                             "announces (it holds %zu)", path, nframes, file_frames);
+            bio_record_error(err, errlen,
+                             "%s: file is shorter than the %ld frames the header "
+                             "announces (it holds %zu)",
+                             path, nframes, file_frames);
             goto out;
         }
         if (demux_packed(data + offset, len - offset, specs + first, nfs, &fsx) != 0) {
@@ -550,14 +553,17 @@ static int read_signal_file(const char *dir, const char *header_path,
     for (size_t s = 0; s < nfs; s++) {
         const wfdb_signal_spec *sp = &specs[first + s];
         if (sp->skew > nframes) {
-            bio_record_error(err, errlen, "%s: signal %zu: skew %ld is longer than the record "
-                             "(%ld frames)", path, first + s, sp->skew, nframes);
+            bio_record_error(err, errlen,
+                             "%s: signal %zu: skew %ld is longer than the record "
+                             "(%ld frames)",
+                             path, first + s, sp->skew, nframes);
             goto out;
         }
         if (s0->format != 0 && fsx.n[s] / (size_t)sp->spf + 1 < (size_t)nframes) {
-            bio_record_error(err, errlen, "%s: file is shorter than the %ld frames the header "
-                             "announces (signal %zu has %zu)", path, nframes, first + s,
-                             fsx.n[s] / (size_t)sp->spf);
+            bio_record_error(err, errlen,
+                             "%s: file is shorter than the %ld frames the header "
+                             "announces (signal %zu has %zu)",
+                             path, nframes, first + s, fsx.n[s] / (size_t)sp->spf);
             goto out;
         }
     }
@@ -567,9 +573,10 @@ static int read_signal_file(const char *dir, const char *header_path,
         size_t spf = (size_t)sp->spf;
         sig->fs = frame_fs * (double)sp->spf;
         if ((size_t)nframes > WFDB_MAX_SIGNAL_SAMPLES / spf) {
-            bio_record_error(err, errlen, "%s: signal %zu: %ld frames of %zu samples is more "
-                             "than lull reads (%u samples per signal)", path, first + s,
-                             nframes, spf, WFDB_MAX_SIGNAL_SAMPLES);
+            bio_record_error(err, errlen,
+                             "%s: signal %zu: %ld frames of %zu samples is more "
+                             "than lull reads (%u samples per signal)",
+                             path, first + s, nframes, spf, WFDB_MAX_SIGNAL_SAMPLES);
             goto out;
         }
         sig->n = (size_t)nframes * spf;
@@ -586,8 +593,10 @@ static int read_signal_file(const char *dir, const char *header_path,
             if (s0->format == 0 || k >= fsx.n[s]) {
                 /* Skewed signals run out before the record ends: no data there. */
                 if (s0->format != 0 && k < (size_t)nframes * spf) {
-                    bio_record_error(err, errlen, "%s: file is shorter than the %ld frames "
-                                     "the header announces", path, nframes);
+                    bio_record_error(err, errlen,
+                                     "%s: file is shorter than the %ld frames "
+                                     "the header announces",
+                                     path, nframes);
                     goto out;
                 }
                 sig->samples[i] = NAN;
@@ -598,21 +607,21 @@ static int read_signal_file(const char *dir, const char *header_path,
                                   ? NAN
                                   : (float)(((double)v - sp->baseline) / sp->gain);
         }
-        if (s0->format == 0)
-            continue;
+        if (s0->format == 0) continue;
         /* The header's checks (header(5)) are on the samples as stored, before skew:
          * the first one's value and the 16-bit sum of the record's length of them.
          * A mismatch means a wrong decoder, a damaged file or another file's header:
          * warn, naming the signal. */
         size_t stored = fsx.n[s] < sig->n ? fsx.n[s] : sig->n;
         int64_t sum = 0;
-        for (size_t k = 0; k < stored; k++)
-            sum += fsx.v[s][k];
+        for (size_t k = 0; k < stored; k++) sum += fsx.v[s][k];
         int16_t sum16 = (int16_t)(uint16_t)((uint64_t)sum & 0xFFFF);
         if (sp->has_initval && stored > 0 && fsx.v[s][0] != sp->initval)
-            bio_record_warn(rec, "%s:%d: signal %zu (%s): first sample %ld, the header's initial "
-                            "value is %ld", header_path, sp->lineno, first + s, sp->name,
-                            (long)fsx.v[s][0], sp->initval);
+            bio_record_warn(rec,
+                            "%s:%d: signal %zu (%s): first sample %ld, the header's initial "
+                            "value is %ld",
+                            header_path, sp->lineno, first + s, sp->name, (long)fsx.v[s][0],
+                            sp->initval);
         if (sp->has_checksum && stored == sig->n &&
             sum16 != (int16_t)(uint16_t)((unsigned long)sp->checksum & 0xFFFF))
             bio_record_warn(rec, "%s:%d: signal %zu (%s): checksum %d, the header says %ld",
@@ -620,8 +629,7 @@ static int read_signal_file(const char *dir, const char *header_path,
     }
     rc = 0;
 out:
-    for (size_t s = 0; s < nfs; s++)
-        free(fsx.v[s]);
+    for (size_t s = 0; s < nfs; s++) free(fsx.v[s]);
     free(data);
     return rc;
 }
@@ -651,10 +659,8 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
     while (fgets(line, sizeof line, f)) {
         lineno++;
         char *p = line;
-        while (*p && isspace((unsigned char)*p))
-            p++;
-        if (*p == '\0' || *p == '#')
-            continue;
+        while (*p && isspace((unsigned char)*p)) p++;
+        if (*p == '\0' || *p == '#') continue;
         if (h->nsig < 0) { /* the record line: name[/nseg] nsig [fs [nsamples ...]] */
             char *tok[6];
             int nt = tokenize(p, tok, 6);
@@ -670,9 +676,10 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
             }
             if (nt < 2 || parse_long(tok[1], &h->nsig) != 0 || h->nsig < 1 ||
                 h->nsig > WFDB_MAX_SIGNALS) {
-                bio_record_error(err, errlen, "%s:%d: expected a record line 'name[/segments] nsig "
-                                 "[fs [nsamples]]' with 1..%d signals", header_path, lineno,
-                                 WFDB_MAX_SIGNALS);
+                bio_record_error(err, errlen,
+                                 "%s:%d: expected a record line 'name[/segments] nsig "
+                                 "[fs [nsamples]]' with 1..%d signals",
+                                 header_path, lineno, WFDB_MAX_SIGNALS);
                 h->nsig = -1;
                 goto done;
             }
@@ -680,10 +687,10 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
             if (nt > 2) {
                 char *end;
                 h->frame_fs = strtod(tok[2], &end); /* "360" or "360/...": counter ignored */
-                if (end == tok[2] || (*end && *end != '/' && *end != '(') ||
-                    !(h->frame_fs > 0) || h->frame_fs > 1e6) {
-                    bio_record_error(err, errlen, "%s:%d: bad sampling frequency '%s'",
-                                     header_path, lineno, tok[2]);
+                if (end == tok[2] || (*end && *end != '/' && *end != '(') || !(h->frame_fs > 0) ||
+                    h->frame_fs > 1e6) {
+                    bio_record_error(err, errlen, "%s:%d: bad sampling frequency '%s'", header_path,
+                                     lineno, tok[2]);
                     goto done;
                 }
             }
@@ -703,14 +710,12 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
             }
             continue;
         }
-        if (got == want)
-            break; /* info lines after the signals are not ours */
+        if (got == want) break; /* info lines after the signals are not ours */
         if (h->nseg) {
             char *tok[3];
             long frames;
             int nt = tokenize(p, tok, 3);
-            if (nt < 2 || strchr(tok[0], '/') || parse_long(tok[1], &frames) != 0 ||
-                frames < 0) {
+            if (nt < 2 || strchr(tok[0], '/') || parse_long(tok[1], &frames) != 0 || frames < 0) {
                 bio_record_error(err, errlen, "%s:%d: expected a segment line 'name nsamples'",
                                  header_path, lineno);
                 goto done;
@@ -738,13 +743,12 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
     rc = 0;
 done:
     fclose(f);
-    if (rc != 0)
-        header_free(h);
+    if (rc != 0) header_free(h);
     return rc;
 }
 
-static int read_single(const char *header_path, const char *dir, wfdb_header *h,
-                       bio_record *rec, char *err, size_t errlen)
+static int read_single(const char *header_path, const char *dir, wfdb_header *h, bio_record *rec,
+                       char *err, size_t errlen)
 {
     copy_str(rec->name, sizeof rec->name, h->name, strlen(h->name));
     rec->signals = calloc((size_t)h->nsig, sizeof *rec->signals);
@@ -764,14 +768,16 @@ static int read_single(const char *header_path, const char *dir, wfdb_header *h,
                 return -1;
             }
             if (h->specs[e].offset != h->specs[s].offset) {
-                bio_record_error(err, errlen, "%s:%d: signals sharing %s must have one byte "
-                                 "offset", header_path, h->specs[e].lineno, h->specs[s].file);
+                bio_record_error(err, errlen,
+                                 "%s:%d: signals sharing %s must have one byte "
+                                 "offset",
+                                 header_path, h->specs[e].lineno, h->specs[s].file);
                 return -1;
             }
             e++;
         }
-        if (read_signal_file(dir, header_path, h->specs, s, e, h->nframes, h->frame_fs, rec,
-                             err, errlen) != 0)
+        if (read_signal_file(dir, header_path, h->specs, s, e, h->nframes, h->frame_fs, rec, err,
+                             errlen) != 0)
             return -1;
         s = e;
     }
@@ -782,8 +788,8 @@ static int read_single(const char *header_path, const char *dir, wfdb_header *h,
  * one after another; a first segment of length 0 is the layout header (variable
  * layout, signals matched by name), otherwise every segment has the same signals
  * (fixed layout). "~" segments are gaps: NaN. */
-static int read_multi(const char *header_path, const char *dir, wfdb_header *h,
-                      bio_record *rec, char *err, size_t errlen)
+static int read_multi(const char *header_path, const char *dir, wfdb_header *h, bio_record *rec,
+                      char *err, size_t errlen)
 {
     copy_str(rec->name, sizeof rec->name, h->name, strlen(h->name));
     char path[4096 + 128];
@@ -791,20 +797,17 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h,
     wfdb_header layout;
     memset(&layout, 0, sizeof layout);
     int variable = h->segs[0].frames == 0;
-    if (variable)
-        first = 1;
+    if (variable) first = 1;
     /* The signal list: the layout header's, or the first stored segment's. */
     long lay_seg = variable ? 0 : -1;
     for (long g = 0; lay_seg < 0 && g < h->nseg; g++)
-        if (strcmp(h->segs[g].name, "~") != 0)
-            lay_seg = g;
+        if (strcmp(h->segs[g].name, "~") != 0) lay_seg = g;
     if (lay_seg < 0) {
         bio_record_error(err, errlen, "%s: every segment is a gap ('~')", header_path);
         return -1;
     }
     snprintf(path, sizeof path, "%s%s.hea", dir, h->segs[lay_seg].name);
-    if (header_parse(path, &layout, err, errlen) != 0)
-        return -1;
+    if (header_parse(path, &layout, err, errlen) != 0) return -1;
     int rc = -1;
     if (layout.nseg) {
         bio_record_error(err, errlen, "%s: segment %s is itself multi-segment", header_path,
@@ -840,8 +843,10 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h,
         /* Frames of a real segment are checked against its data file, so a lying
          * master header fails there; gaps allocate what it says. Bound gaps too. */
         if ((double)total * sp->spf > 1e9) {
-            bio_record_error(err, errlen, "%s: %ld frames x %d samples per frame is more than "
-                             "lull reads (1e9 samples per signal)", header_path, total, sp->spf);
+            bio_record_error(err, errlen,
+                             "%s: %ld frames x %d samples per frame is more than "
+                             "lull reads (1e9 samples per signal)",
+                             header_path, total, sp->spf);
             goto out;
         }
         sig->n = (size_t)total * (size_t)sp->spf;
@@ -850,8 +855,7 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h,
             bio_record_error(err, errlen, "%s: out of memory", header_path);
             goto out;
         }
-        for (size_t i = 0; i < sig->n; i++)
-            sig->samples[i] = NAN;
+        for (size_t i = 0; i < sig->n; i++) sig->samples[i] = NAN;
     }
     long at = 0;
     for (long g = first; g < h->nseg; g++) {
@@ -862,8 +866,7 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h,
         }
         snprintf(path, sizeof path, "%s%s.hea", dir, h->segs[g].name);
         wfdb_header sh;
-        if (header_parse(path, &sh, err, errlen) != 0)
-            goto out;
+        if (header_parse(path, &sh, err, errlen) != 0) goto out;
         bio_record *seg = calloc(1, sizeof *seg);
         int ok = seg != NULL;
         if (ok && sh.nseg) {
@@ -876,18 +879,18 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h,
             ok = 0;
         }
         if (ok && fabs(sh.frame_fs - h->frame_fs) > 1e-9 * h->frame_fs) {
-            bio_record_error(err, errlen, "%s: segment sampled at %g Hz, the record at %g Hz",
-                             path, sh.frame_fs, h->frame_fs);
+            bio_record_error(err, errlen, "%s: segment sampled at %g Hz, the record at %g Hz", path,
+                             sh.frame_fs, h->frame_fs);
             ok = 0;
         }
         if (ok && !variable && sh.nsig != layout.nsig) {
-            bio_record_error(err, errlen, "%s: %ld signals, the first segment has %ld (a fixed "
-                             "layout needs the same signals in every segment)", path, sh.nsig,
-                             layout.nsig);
+            bio_record_error(err, errlen,
+                             "%s: %ld signals, the first segment has %ld (a fixed "
+                             "layout needs the same signals in every segment)",
+                             path, sh.nsig, layout.nsig);
             ok = 0;
         }
-        if (ok && read_single(path, dir, &sh, seg, err, errlen) != 0)
-            ok = 0;
+        if (ok && read_single(path, dir, &sh, seg, err, errlen) != 0) ok = 0;
         for (size_t t = 0; ok && t < seg->nsig; t++) {
             /* Fixed layout: by position; variable layout: by name (absent = NaN). */
             const bio_signal *src = &seg->signals[t];
@@ -896,8 +899,7 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h,
                 dst = &rec->signals[t];
             else
                 for (size_t s = 0; s < rec->nsig && !dst; s++)
-                    if (strcmp(rec->signals[s].name, src->name) == 0)
-                        dst = &rec->signals[s];
+                    if (strcmp(rec->signals[s].name, src->name) == 0) dst = &rec->signals[s];
             if (!dst) {
                 bio_record_error(err, errlen, "%s:%d: signal '%s' is not in the layout header",
                                  path, sh.specs[t].lineno, src->name);
@@ -919,8 +921,7 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h,
         bio_record_free(seg);
         header_free(&sh);
         if (!ok) {
-            if (!seg)
-                bio_record_error(err, errlen, "%s: out of memory", path);
+            if (!seg) bio_record_error(err, errlen, "%s: out of memory", path);
             goto out;
         }
         at += frames;
@@ -939,8 +940,7 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
     size_t dlen = slash ? (size_t)(slash - header_path + 1) : 0;
     copy_str(dir, sizeof dir, header_path, dlen);
     wfdb_header h;
-    if (header_parse(header_path, &h, err, errlen) != 0)
-        return -1;
+    if (header_parse(header_path, &h, err, errlen) != 0) return -1;
     bio_record *rec = calloc(1, sizeof *rec);
     int rc = -1;
     if (!rec)
@@ -961,8 +961,8 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
 enum { ANN_SKIP = 59, ANN_NUM = 60, ANN_SUB = 61, ANN_CHN = 62, ANN_AUX = 63 };
 enum { ANN_NOTE = 22 };
 
-int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec,
-                          char *err, size_t errlen)
+int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec, char *err,
+                          size_t errlen)
 {
     size_t len = 0;
     unsigned char *d = slurp(ann_path, &len);
@@ -992,15 +992,13 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
         }
         unsigned type = w >> 10, data = w & 0x3FFu;
         if (type == ANN_SKIP) {
-            if (pos + 4 > len)
-                break;
+            if (pos + 4 > len) break;
             /* PDP-11 long: high 16-bit word first, each word little-endian. */
             uint32_t hi = d[pos] | (d[pos + 1] << 8u), lo = d[pos + 2] | (d[pos + 3] << 8u);
             t += (int32_t)((hi << 16) | lo);
             pos += 4;
         } else if (type == ANN_NUM || type == ANN_SUB || type == ANN_CHN) {
-            if (n == 0)
-                goto bad_modifier;
+            if (n == 0) goto bad_modifier;
             if (type == ANN_NUM)
                 num = (uint8_t)data, ann[n - 1].num = num;
             else if (type == ANN_SUB)
@@ -1008,11 +1006,9 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
             else
                 chan = (uint8_t)data, ann[n - 1].chan = chan;
         } else if (type == ANN_AUX) {
-            if (n == 0)
-                goto bad_modifier;
+            if (n == 0) goto bad_modifier;
             size_t alen = data;
-            if (pos + alen > len)
-                break;
+            if (pos + alen > len) break;
             static const char res_tag[] = "## time resolution: ";
             bio_annotation *a = &ann[n - 1];
             if (a->code == ANN_NOTE && a->sample == 0 && alen > sizeof res_tag - 1 &&
@@ -1021,8 +1017,7 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
                 size_t nl = alen - (sizeof res_tag - 1);
                 copy_str(num_txt, sizeof num_txt, (const char *)d + pos + sizeof res_tag - 1, nl);
                 double r = strtod(num_txt, NULL);
-                if (r > 0 && r < 1e7)
-                    fs = r;
+                if (r > 0 && r < 1e7) fs = r;
             }
             if (!a->text && (a->text = malloc(alen + 1)) != NULL)
                 copy_str(a->text, alen + 1, (const char *)d + pos, alen); /* e.g. "(AFIB" */
@@ -1031,7 +1026,7 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
             t += data;
             if (t < 0) {
                 bio_record_error(err, errlen, "%s: byte %zu: annotation before the record's start",
-                        ann_path, at);
+                                 ann_path, at);
                 goto out;
             }
             bio_annotation *a = &ann[n++];
@@ -1044,7 +1039,8 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
             a->duration_s = 0;
             a->text = NULL;
         } else {
-            bio_record_error(err, errlen, "%s: byte %zu: unknown annotation code %u", ann_path, at, type);
+            bio_record_error(err, errlen, "%s: byte %zu: unknown annotation code %u", ann_path, at,
+                             type);
             goto out;
         }
         continue;
@@ -1056,8 +1052,7 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
         bio_record_error(err, errlen, "%s: truncated (no end-of-file marker)", ann_path);
         goto out;
     }
-    for (size_t i = 0; i < rec->nann; i++)
-        free(rec->ann[i].text);
+    for (size_t i = 0; i < rec->nann; i++) free(rec->ann[i].text);
     free(rec->ann);
     rec->ann = ann;
     rec->nann = n;
@@ -1065,8 +1060,7 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
     ann = NULL;
 out:
     if (ann)
-        for (size_t i = 0; i < n; i++)
-            free(ann[i].text);
+        for (size_t i = 0; i < n; i++) free(ann[i].text);
     free(ann);
     free(d);
     return rc;
@@ -1075,12 +1069,27 @@ out:
 bool wfdb_code_is_beat(int code)
 {
     switch (code) {
-    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 9: case 10:
-    case 11: case 12: case 13: case 25: case 30: case 34: case 35: case 37: case 38:
-    case 41:
-        return true;
-    default:
-        return false;
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+    case 9:
+    case 10:
+    case 11:
+    case 12:
+    case 13:
+    case 25:
+    case 30:
+    case 34:
+    case 35:
+    case 37:
+    case 38:
+    case 41: return true;
+    default: return false;
     }
 }
 
@@ -1088,7 +1097,6 @@ char wfdb_code_symbol(int code)
 {
     /* ecgcodes.h, codes 0..41 (15 and 17 are unused). */
     static const char table[] = " NLRaVFJASEj/Q~?|?sT*D\"=pB^t+u?![]en@xf()r";
-    if (code < 0 || (size_t)code >= sizeof table - 1)
-        return '?';
+    if (code < 0 || (size_t)code >= sizeof table - 1) return '?';
     return table[code];
 }

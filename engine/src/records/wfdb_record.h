@@ -22,8 +22,8 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
  * rec->ann_fs becomes the file's time resolution, or `frame_fs` when the file
  * does not state one (frame_fs = the record's frame rate, i.e. the header's
  * sampling frequency). Returns 0, or -1 with a message in err. [control] */
-int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec,
-                          char *err, size_t errlen);
+int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec, char *err,
+                          size_t errlen);
 
 /* The standard WFDB code table (ecgcodes.h): true for the codes WFDB counts as
  * QRS complexes (isqrs): N L R a V F J A S E j / Q B ? e n x f r. [any] */

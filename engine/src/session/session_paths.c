@@ -8,7 +8,7 @@
 static int user_db_path(char *out, size_t cap)
 {
     const char *xdg = getenv("XDG_STATE_HOME");
-    if (xdg && xdg[0] == '/') {   /* the spec: a relative path is invalid, ignore it */
+    if (xdg && xdg[0] == '/') { /* the spec: a relative path is invalid, ignore it */
         snprintf(out, cap, "%s/lull/sessions.db", xdg);
         return 0;
     }

@@ -15,7 +15,7 @@
 #define DEFAULT_QUEUE_ITEMS 1024
 #define REOPEN_INTERVAL_S 10.0
 #define RETENTION_INTERVAL_S 3600.0
-#define WRITER_TICK_NS 50000000L      /* the writer checks for stop every 50 ms */
+#define WRITER_TICK_NS 50000000L /* the writer checks for stop every 50 ms */
 
 enum msg_type { MSG_START = 1, MSG_STOP, MSG_FRAME, MSG_EVENT };
 
@@ -23,7 +23,7 @@ typedef struct rec_msg {
     uint8_t type;
     union {
         session_frame frame;
-        session_event event;   /* START: detail = client alias; STOP: detail = how */
+        session_event event; /* START: detail = client alias; STOP: detail = how */
     } u;
 } rec_msg;
 
@@ -38,8 +38,8 @@ struct session_recorder {
     /* writer thread only */
     session_store *store;
     double next_open_s, next_retention_s;
-    bool open;                    /* a session is open (in memory) */
-    int64_t cur_id;               /* its row, -1 while not yet written */
+    bool open;      /* a session is open (in memory) */
+    int64_t cur_id; /* its row, -1 while not yet written */
     double open_wall_s;
     char open_client[SESSION_TEXT_MAX];
 
@@ -126,9 +126,8 @@ static int write_msg(session_recorder *r, const rec_msg *m, char *err, size_t er
         return 0;
     case MSG_STOP:
         if (!r->open) return 0;
-        if (r->cur_id > 0 &&
-            session_store_end(r->store, r->cur_id, m->u.event.wall_s, m->u.event.detail, err,
-                              errlen))
+        if (r->cur_id > 0 && session_store_end(r->store, r->cur_id, m->u.event.wall_s,
+                                               m->u.event.detail, err, errlen))
             return -1;
         r->open = false;
         r->cur_id = -1;
@@ -143,8 +142,7 @@ static int write_msg(session_recorder *r, const rec_msg *m, char *err, size_t er
         if (session_store_add_event(r->store, r->cur_id, &m->u.event, err, errlen)) return -1;
         (*events)++;
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 

@@ -26,11 +26,11 @@
 typedef struct session_recorder session_recorder;
 
 typedef struct session_recorder_config {
-    const char *path;             /* the SQLite file (created 0600, folder 0700) */
-    const char *room;             /* stored with each session; NULL: the host name */
-    double retention_days;        /* frames of older sessions are deleted; 0: keep all */
-    double commit_interval_s;     /* default 1 */
-    size_t queue_items;           /* per queue; default 1024 (17 min of frames) */
+    const char *path;         /* the SQLite file (created 0600, folder 0700) */
+    const char *room;         /* stored with each session; NULL: the host name */
+    double retention_days;    /* frames of older sessions are deleted; 0: keep all */
+    double commit_interval_s; /* default 1 */
+    size_t queue_items;       /* per queue; default 1024 (17 min of frames) */
     /* Test hook: the writer calls it before each batch (a test stalls the writer
      * here to prove the producers never wait). NULL in lulld. */
     void (*before_batch)(void *ud);
@@ -55,14 +55,14 @@ bool session_recorder_event(session_recorder *r, double wall_s, const char *kind
 bool session_recorder_mark(session_recorder *r, double wall_s, const char *word);
 
 typedef struct session_recorder_status {
-    const char *state;            /* "starting", "ok" or "error" */
-    char message[256];            /* the last error ("" when ok) */
+    const char *state; /* "starting", "ok" or "error" */
+    char message[256]; /* the last error ("" when ok) */
     char path[512];
-    int64_t session_id;           /* the open session's row, -1 none */
+    int64_t session_id; /* the open session's row, -1 none */
     uint64_t frames_written, events_written;
-    uint64_t dropped;             /* items refused by a full queue */
-    uint64_t lost;                /* items in batches that could not be written */
-    uint64_t batches;             /* committed transactions */
+    uint64_t dropped; /* items refused by a full queue */
+    uint64_t lost;    /* items in batches that could not be written */
+    uint64_t batches; /* committed transactions */
 } session_recorder_status;
 
 /* [any !audio] */

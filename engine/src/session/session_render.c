@@ -74,8 +74,8 @@ session_render *session_render_open(const char *db_path, const char *source, dou
     snprintf(r->source, sizeof r->source, "%s", source);
     r->rate = sample_rate;
     r->wall0 = session_wall_now();
-    session_sink sink = {.ud = r, .start = r_start, .stop = r_stop, .frame = r_frame,
-                         .event = r_event};
+    session_sink sink = {
+        .ud = r, .start = r_start, .stop = r_stop, .frame = r_frame, .event = r_event};
     session_tracker_init(&r->tracker, &sink);
     return r;
 }
@@ -94,7 +94,7 @@ static void observe(void *ud, struct lull_engine *e, uint64_t first, const float
     r->next_s = t + SAMPLE_S;
     lull_engine_status st;
     lull_engine_get_status(e, &st);
-    st.session_running = true;   /* the render's fade-out is not the therapist's stop */
+    st.session_running = true; /* the render's fade-out is not the therapist's stop */
     session_tracker_step(&r->tracker, &st, r->wall0 + t, t);
 }
 

@@ -16,7 +16,7 @@
 #define PAD_R 12.0
 #define PAD_T 14.0
 #define PAD_B 24.0
-#define GAP_S 2.5        /* frames further apart than this are a hole in a line */
+#define GAP_S 2.5 /* frames further apart than this are a hole in a line */
 
 void session_format_time(double wall_s, const char *fmt, char *out, size_t cap)
 {
@@ -61,7 +61,10 @@ static void fmt_dur(char *out, size_t cap, double s)
 }
 
 typedef double (*series_fn)(const session_frame *f);
-static double s_breath(const session_frame *f) { return f->breath_state == 1 ? f->breath_rate : NAN; }
+static double s_breath(const session_frame *f)
+{
+    return f->breath_state == 1 ? f->breath_rate : NAN;
+}
 static double s_pacer(const session_frame *f) { return f->pacer_rate; }
 static double s_heart(const session_frame *f) { return f->heart_state == 1 ? f->heart_rate : NAN; }
 static double s_rmssd(const session_frame *f) { return f->heart_state == 1 ? f->rmssd : NAN; }
@@ -77,8 +80,8 @@ typedef struct plot_spec {
     const char *title, *unit;
     line_spec lines[2];
     int nlines;
-    bool heart_gaps;          /* shade where the heart (else the breath) is not OK */
-    double ref;               /* a reference line (NaN none) */
+    bool heart_gaps; /* shade where the heart (else the breath) is not OK */
+    double ref;      /* a reference line (NaN none) */
     const char *ref_label;
 } plot_spec;
 
@@ -91,7 +94,7 @@ static double nice_step(double span, int n)
 }
 
 typedef struct axes {
-    double t0, t1, y0, y1;    /* minutes, values */
+    double t0, t1, y0, y1; /* minutes, values */
 } axes;
 
 static double px(const axes *a, double t_min)
@@ -117,7 +120,7 @@ static void plot(FILE *o, const plot_spec *p, const session_frame *f, size_t n, 
     if (!(a.y1 >= a.y0)) a.y0 = 0, a.y1 = 1;
     double margin = fmax((a.y1 - a.y0) * 0.08, 0.5);
     a.y0 = floor(a.y0 - margin), a.y1 = ceil(a.y1 + margin);
-    if (a.y0 < 0) a.y0 = 0;   /* every plotted quantity is >= 0 */
+    if (a.y0 < 0) a.y0 = 0; /* every plotted quantity is >= 0 */
 
     fprintf(o, "<figure><figcaption>");
     esc(o, p->title);
@@ -129,8 +132,9 @@ static void plot(FILE *o, const plot_spec *p, const session_frame *f, size_t n, 
                 p->lines[l].dashed ? ";border-top-style:dashed" : "");
         esc(o, p->lines[l].label);
     }
-    fprintf(o, "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
-               "role=\"img\" aria-label=\"",
+    fprintf(o,
+            "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
+            "role=\"img\" aria-label=\"",
             PLOT_W, PLOT_H);
     esc(o, p->title);
     fprintf(o, "\">\n");
@@ -146,12 +150,14 @@ static void plot(FILE *o, const plot_spec *p, const session_frame *f, size_t n, 
             continue;
         }
         size_t j = i;
-        while (j + 1 < n && (p->heart_gaps ? f[j + 1].heart_state != 1 : f[j + 1].breath_state != 1))
+        while (j + 1 < n &&
+               (p->heart_gaps ? f[j + 1].heart_state != 1 : f[j + 1].breath_state != 1))
             j++;
         double x0 = px(&a, (f[i].wall_s - start_s) / 60.0);
         double x1 = fmin(px(&a, (f[j].wall_s + 1.0 - start_s) / 60.0), PLOT_W - PAD_R);
-        fprintf(o, "<rect class=\"gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
-                   "<title>%s signal not usable</title></rect>\n",
+        fprintf(o,
+                "<rect class=\"gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
+                "<title>%s signal not usable</title></rect>\n",
                 x0, PAD_T, fmax(x1 - x0, 0.8), PLOT_H - PAD_T - PAD_B,
                 p->heart_gaps ? "heart" : "breath");
         i = j + 1;
@@ -162,36 +168,43 @@ static void plot(FILE *o, const plot_spec *p, const session_frame *f, size_t n, 
         if (span < 0) continue;
         double x0 = px(&a, (ev[k].wall_s - start_s) / 60.0);
         double x1 = fmin(px(&a, (ev[k].wall_s + span - start_s) / 60.0), PLOT_W - PAD_R);
-        fprintf(o, "<rect class=\"release\" data-t0=\"%.3f\" data-t1=\"%.3f\" x=\"%.1f\" "
-                   "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>release ",
+        fprintf(o,
+                "<rect class=\"release\" data-t0=\"%.3f\" data-t1=\"%.3f\" x=\"%.1f\" "
+                "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>release ",
                 (ev[k].wall_s - start_s) / 60.0, (ev[k].wall_s + span - start_s) / 60.0, x0, PAD_T,
                 fmax(x1 - x0, 1.5), PLOT_H - PAD_T - PAD_B);
         esc(o, ev[k].detail);
         fprintf(o, "</title></rect>\n");
     }
     for (double y = ceil(a.y0 / ystep) * ystep; y <= a.y1 + 1e-9; y += ystep)
-        fprintf(o, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                   "<text class=\"yl\" x=\"%.1f\" y=\"%.1f\">%g</text>\n",
+        fprintf(o,
+                "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                "<text class=\"yl\" x=\"%.1f\" y=\"%.1f\">%g</text>\n",
                 PAD_L, PLOT_W - PAD_R, py(&a, y), py(&a, y), PAD_L - 4, py(&a, y) + 3, y);
     for (double t = 0; t <= a.t1 + 1e-9; t += tstep)
-        fprintf(o, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                   "<text class=\"xl\" x=\"%.1f\" y=\"%.1f\">%g</text>\n",
+        fprintf(o,
+                "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                "<text class=\"xl\" x=\"%.1f\" y=\"%.1f\">%g</text>\n",
                 px(&a, t), px(&a, t), PAD_T, PLOT_H - PAD_B, px(&a, t), PLOT_H - PAD_B + 13, t);
     fprintf(o, "<text class=\"xl\" x=\"%.1f\" y=\"%.1f\">min</text>\n", PLOT_W - PAD_R - 8,
             PLOT_H - 2.0);
     if (isfinite(p->ref))
-        fprintf(o, "<line class=\"ref\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                   "<text class=\"refl\" x=\"%.1f\" y=\"%.1f\">%s</text>\n",
+        fprintf(o,
+                "<line class=\"ref\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                "<text class=\"refl\" x=\"%.1f\" y=\"%.1f\">%s</text>\n",
                 PAD_L, PLOT_W - PAD_R, py(&a, p->ref), py(&a, p->ref), PLOT_W - PAD_R - 4,
                 py(&a, p->ref) - 3, p->ref_label);
     /* preset changes and marks on the time axis */
     for (size_t k = 0; k < nev; k++) {
-        bool mark = !strcmp(ev[k].kind, SESSION_EV_MARK), preset = !strcmp(ev[k].kind, SESSION_EV_PRESET);
+        bool mark = !strcmp(ev[k].kind, SESSION_EV_MARK),
+             preset = !strcmp(ev[k].kind, SESSION_EV_PRESET);
         if (!mark && !preset) continue;
         double x = px(&a, (ev[k].wall_s - start_s) / 60.0);
-        fprintf(o, "<g class=\"%s\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                   "<text x=\"%.1f\" y=\"%.1f\">",
-                mark ? "mark" : "preset", x, x, PAD_T, PLOT_H - PAD_B, x + 2, PAD_T + (mark ? 9 : 18));
+        fprintf(o,
+                "<g class=\"%s\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\">",
+                mark ? "mark" : "preset", x, x, PAD_T, PLOT_H - PAD_B, x + 2,
+                PAD_T + (mark ? 9 : 18));
         esc(o, ev[k].detail);
         fprintf(o, "</text></g>\n");
     }
@@ -237,7 +250,8 @@ static const char k_style[] =
     "vertical-align:top;border-bottom:1px solid #e3e8ec}th{font-weight:600}\n"
     "td.n{text-align:right;white-space:nowrap}.how{color:#56616b;font-size:9pt}\n"
     "figure{margin:6px 0 10px;break-inside:avoid}figcaption{font-weight:600;font-size:10pt}\n"
-    ".unit{font-weight:400;color:#56616b}.key{display:inline-block;width:18px;margin:0 4px 3px 12px;"
+    ".unit{font-weight:400;color:#56616b}.key{display:inline-block;width:18px;margin:0 4px 3px "
+    "12px;"
     "border-top:2.5px solid}\n"
     "svg{width:100%;height:auto;display:block}\n"
     "svg text{font:9px system-ui,'DejaVu Sans',sans-serif;fill:#56616b}\n"
@@ -265,10 +279,11 @@ int session_report_write(FILE *o, const session_info *info, const session_frame 
     session_format_time(info->started_s + s.duration_s, "%H:%M", t1, sizeof t1);
     fmt_dur(dur, sizeof dur, s.duration_s);
 
-    fprintf(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-               "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-               "<meta name=\"color-scheme\" content=\"light\">\n"
-               "<title>lull session %lld</title>\n<style>\n%s</style></head><body>\n",
+    fprintf(o,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
+            "<meta name=\"color-scheme\" content=\"light\">\n"
+            "<title>lull session %lld</title>\n<style>\n%s</style></head><body>\n",
             (long long)info->id, k_style);
     fprintf(o, "<h1>Session %lld &middot; %s</h1>\n<p class=\"sub\">%s&ndash;%s (%s)",
             (long long)info->id, day, t0, t1, dur);
@@ -294,9 +309,11 @@ int session_report_write(FILE *o, const session_info *info, const session_frame 
     char a[64], b[64], c[64];
     char win[32];
     fmt_dur(win, sizeof win, s.window_s);
-    fprintf(o, "<h2>Summary</h2>\n<table>\n<tr><th></th><th class=\"n\">first %s</th>"
-               "<th class=\"n\">last %s</th><th class=\"n\">change</th><th>how it is computed</th></tr>\n",
-            win, win);
+    fprintf(
+        o,
+        "<h2>Summary</h2>\n<table>\n<tr><th></th><th class=\"n\">first %s</th>"
+        "<th class=\"n\">last %s</th><th class=\"n\">change</th><th>how it is computed</th></tr>\n",
+        win, win);
     struct {
         const char *what, *unit;
         double first, last;
@@ -310,44 +327,61 @@ int session_report_write(FILE *o, const session_info *info, const session_frame 
         fmt_num(a, sizeof a, rows[i].first, rows[i].dec, rows[i].unit);
         fmt_num(b, sizeof b, rows[i].last, rows[i].dec, rows[i].unit);
         fmt_num(c, sizeof c, rows[i].last - rows[i].first, rows[i].dec, rows[i].unit);
-        fprintf(o, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-                   "<td class=\"n\">%s</td><td class=\"how\">median of the 1 Hz frames with the "
-                   "sensor OK in each window; window = min(5 min, duration / 3)</td></tr>\n",
+        fprintf(o,
+                "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                "<td class=\"n\">%s</td><td class=\"how\">median of the 1 Hz frames with the "
+                "sensor OK in each window; window = min(5 min, duration / 3)</td></tr>\n",
                 rows[i].what, a, b, c);
     }
     fmt_dur(a, sizeof a, s.resonance_s);
     fmt_dur(b, sizeof b, s.coherent_s);
-    fprintf(o, "<tr><td>Time at resonance breathing</td><td class=\"n\" colspan=\"3\">%s "
-               "(%.0f %% of the breath signal)</td><td class=\"how\">seconds with the breath "
-               "rate in %.1f&ndash;%.1f /min: the 4.5&ndash;6.5 /min resonance band (Lehrer "
-               "&amp; Gevirtz 2014) &plusmn; 0.5</td></tr>\n",
+    fprintf(o,
+            "<tr><td>Time at resonance breathing</td><td class=\"n\" colspan=\"3\">%s "
+            "(%.0f %% of the breath signal)</td><td class=\"how\">seconds with the breath "
+            "rate in %.1f&ndash;%.1f /min: the 4.5&ndash;6.5 /min resonance band (Lehrer "
+            "&amp; Gevirtz 2014) &plusmn; 0.5</td></tr>\n",
             a, s.breath_ok_s > 0 ? 100.0 * s.resonance_s / s.breath_ok_s : 0.0,
             (double)SESSION_RESONANCE_LO, (double)SESSION_RESONANCE_HI);
-    fprintf(o, "<tr><td>Time in high coherence</td><td class=\"n\" colspan=\"3\">%s "
-               "(%.0f %% of the heart signal)</td><td class=\"how\">seconds with coherence "
-               "&ge; %.1f, coherence = peak power / (total &minus; peak) of the heart rhythm, "
-               "peak &plusmn;0.015 Hz around the largest bin in 0.04&ndash;0.26 Hz</td></tr>\n",
+    fprintf(o,
+            "<tr><td>Time in high coherence</td><td class=\"n\" colspan=\"3\">%s "
+            "(%.0f %% of the heart signal)</td><td class=\"how\">seconds with coherence "
+            "&ge; %.1f, coherence = peak power / (total &minus; peak) of the heart rhythm, "
+            "peak &plusmn;0.015 Hz around the largest bin in 0.04&ndash;0.26 Hz</td></tr>\n",
             b, s.heart_ok_s > 0 ? 100.0 * s.coherent_s / s.heart_ok_s : 0.0,
             (double)SESSION_COHERENCE_HIGH);
     fmt_dur(a, sizeof a, s.breath_ok_s);
     fmt_dur(b, sizeof b, s.heart_ok_s);
-    fprintf(o, "<tr><td>Signal coverage</td><td class=\"n\" colspan=\"3\">breath %s, heart %s"
-               "</td><td class=\"how\">frames with the sensor OK (shaded grey in the plots "
-               "where it was not)</td></tr>\n</table>\n",
+    fprintf(o,
+            "<tr><td>Signal coverage</td><td class=\"n\" colspan=\"3\">breath %s, heart %s"
+            "</td><td class=\"how\">frames with the sensor OK (shaded grey in the plots "
+            "where it was not)</td></tr>\n</table>\n",
             a, b);
 
     double dur_min = s.duration_s / 60.0;
     const plot_spec plots[] = {
-        {"Breath rate", "breaths/min",
+        {"Breath rate",
+         "breaths/min",
          {{"breath_rate", "measured", "#1f5fa8", s_breath, false},
           {"pacer_rate", "pacer", "#2b7a4b", s_pacer, true}},
-         2, false, NAN, NULL},
-        {"Heart rate", "beats/min", {{"heart_rate", "measured", "#b4233c", s_heart, false}}, 1, true,
-         NAN, NULL},
+         2,
+         false,
+         NAN,
+         NULL},
+        {"Heart rate",
+         "beats/min",
+         {{"heart_rate", "measured", "#b4233c", s_heart, false}},
+         1,
+         true,
+         NAN,
+         NULL},
         {"RMSSD", "ms", {{"rmssd", "RMSSD", "#8a5a00", s_rmssd, false}}, 1, true, NAN, NULL},
-        {"Coherence", "peak / (total \u2212 peak)",
-         {{"coherence", "coherence", "#6a4fa3", s_coh, false}}, 1, true,
-         (double)SESSION_COHERENCE_HIGH, "high"},
+        {"Coherence",
+         "peak / (total \u2212 peak)",
+         {{"coherence", "coherence", "#6a4fa3", s_coh, false}},
+         1,
+         true,
+         (double)SESSION_COHERENCE_HIGH,
+         "high"},
     };
     fprintf(o, "<h2>Over the session</h2>\n<p class=\"legend\"><i></i>signal not usable "
                "&middot; <span style=\"color:#b4233c\">&#9474; mark</span> &middot; "
@@ -369,8 +403,9 @@ int session_report_write(FILE *o, const session_info *info, const session_frame 
         esc(o, ev[k].detail);
         fprintf(o, "</td></tr>\n");
     }
-    fprintf(o, "</table>\n<p class=\"how\">lull %s &middot; session store schema %d &middot; "
-               "times are local</p>\n</body></html>\n",
+    fprintf(o,
+            "</table>\n<p class=\"how\">lull %s &middot; session store schema %d &middot; "
+            "times are local</p>\n</body></html>\n",
             LULL_VERSION, SESSION_SCHEMA_VERSION);
     if (ferror(o)) {
         snprintf(err, errlen, "write error");

@@ -25,8 +25,8 @@
 
 /* Writes the page to out. 0, or -1 with a message. */
 int session_report_write(FILE *out, const session_info *info, const session_frame *frames,
-                         size_t nframes, const session_event *events, size_t nevents,
-                         char *err, size_t errlen);
+                         size_t nframes, const session_event *events, size_t nevents, char *err,
+                         size_t errlen);
 
 /* Local wall-clock time as "YYYY-MM-DD HH:MM:SS" (fmt NULL) or a strftime
  * format. */

@@ -13,7 +13,7 @@
 struct session_store {
     sqlite3 *db;
     char path[1024];
-    int last_rc;                 /* extended result code of the last failure */
+    int last_rc; /* extended result code of the last failure */
     sqlite3_stmt *ins_frame, *ins_event;
 };
 
@@ -70,7 +70,7 @@ static int make_parent(const char *path, char *err, size_t errlen)
     char *slash = strrchr(dir, '/');
     if (!slash || slash == dir) return 0;
     *slash = '\0';
-    for (char *p = dir + 1; ; p++) {
+    for (char *p = dir + 1;; p++) {
         if (*p != '/' && *p != '\0') continue;
         char c = *p;
         *p = '\0';
@@ -89,8 +89,10 @@ static int migrate(session_store *s, char *err, size_t errlen)
 {
     int v = session_store_version(s);
     if (v > SESSION_SCHEMA_VERSION) {
-        snprintf(err, errlen, "session store %s: schema version %d is newer than this lull "
-                 "understands (%d); use a newer lull", s->path, v, SESSION_SCHEMA_VERSION);
+        snprintf(err, errlen,
+                 "session store %s: schema version %d is newer than this lull "
+                 "understands (%d); use a newer lull",
+                 s->path, v, SESSION_SCHEMA_VERSION);
         return -1;
     }
     for (; v < SESSION_SCHEMA_VERSION; v++) {
@@ -142,8 +144,10 @@ session_store *session_store_open(const char *path, enum session_open_mode mode,
         flags = SQLITE_OPEN_READWRITE;
     } else {
         if (access(path, F_OK) != 0) {
-            snprintf(err, errlen, "session store %s: no such file (lulld --session-db, or "
-                     "--db FILE)", path);
+            snprintf(err, errlen,
+                     "session store %s: no such file (lulld --session-db, or "
+                     "--db FILE)",
+                     path);
             goto fail_free;
         }
         flags = mode == SESSION_OPEN_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
@@ -156,8 +160,7 @@ session_store *session_store_open(const char *path, enum session_open_mode mode,
     sqlite3_extended_result_codes(s->db, 1);
     /* A reader (lull report) may meet the writer mid-commit: wait, don't fail. */
     sqlite3_busy_timeout(s->db, 2000);
-    if (exec(s, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", err, errlen,
-             "setting up"))
+    if (exec(s, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", err, errlen, "setting up"))
         goto fail_close;
     if (mode != SESSION_OPEN_READ) {
         if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", err, errlen,
@@ -175,14 +178,15 @@ session_store *session_store_open(const char *path, enum session_open_mode mode,
         snprintf(err, errlen, "session store %s: schema version %d, this lull reads %d%s", path,
                  session_store_version(s), SESSION_SCHEMA_VERSION,
                  session_store_version(s) < SESSION_SCHEMA_VERSION
-                     ? " (lulld upgrades it when it next opens the file)" : "");
+                     ? " (lulld upgrades it when it next opens the file)"
+                     : "");
         goto fail_close;
     }
     if (mode == SESSION_OPEN_WRITE && close_crashed(s, err, errlen)) goto fail_close;
     if (mode != SESSION_OPEN_READ &&
         (sqlite3_prepare_v2(s->db,
-                            "INSERT INTO frames VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            -1, &s->ins_frame, NULL) != SQLITE_OK ||
+                            "INSERT INTO frames VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                            &s->ins_frame, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(s->db,
                             "INSERT INTO events(session_id, t, kind, detail) VALUES (?,?,?,?)", -1,
                             &s->ins_event, NULL) != SQLITE_OK)) {
@@ -250,8 +254,7 @@ static void bind_real_or_null(sqlite3_stmt *st, int i, double v)
 }
 
 /* Runs a prepared statement that returns no rows; resets it. */
-static int step_done(session_store *s, sqlite3_stmt *st, char *err, size_t errlen,
-                     const char *what)
+static int step_done(session_store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what)
 {
     int rc = sqlite3_step(st);
     int out = rc == SQLITE_DONE ? 0 : fail(s, err, errlen, what);
@@ -377,11 +380,11 @@ static void col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
     snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
-#define INFO_SELECT                                                                        \
-    "SELECT id, started, ended, room, client, source, ended_how, frames_purged,"           \
-    " (SELECT COUNT(*) FROM frames WHERE session_id = sessions.id),"                       \
-    " (SELECT COUNT(*) FROM events WHERE session_id = sessions.id),"                       \
-    " (SELECT COUNT(*) FROM events WHERE session_id = sessions.id AND kind = 'mark')"      \
+#define INFO_SELECT                                                                                \
+    "SELECT id, started, ended, room, client, source, ended_how, frames_purged,"                   \
+    " (SELECT COUNT(*) FROM frames WHERE session_id = sessions.id),"                               \
+    " (SELECT COUNT(*) FROM events WHERE session_id = sessions.id),"                               \
+    " (SELECT COUNT(*) FROM events WHERE session_id = sessions.id AND kind = 'mark')"              \
     " FROM sessions "
 
 static void read_info(sqlite3_stmt *st, session_info *o)
@@ -442,8 +445,8 @@ int session_store_info(session_store *s, int64_t id, session_info *out, char *er
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW) return 0;
     if (rc == SQLITE_DONE) {
-        snprintf(err, errlen, "no session %lld in %s (lull sessions list --db %s)",
-                 (long long)id, s->path, s->path);
+        snprintf(err, errlen, "no session %lld in %s (lull sessions list --db %s)", (long long)id,
+                 s->path, s->path);
         return -1;
     }
     return fail(s, err, errlen, "reading a session");
@@ -459,8 +462,10 @@ int64_t session_store_last(session_store *s, char *err, size_t errlen)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) snprintf(err, errlen, "no session recorded in %s yet", s->path);
-    else if (rc != SQLITE_ROW) return fail(s, err, errlen, "finding the last session");
+    if (rc == SQLITE_DONE)
+        snprintf(err, errlen, "no session recorded in %s yet", s->path);
+    else if (rc != SQLITE_ROW)
+        return fail(s, err, errlen, "finding the last session");
     return id;
 }
 

@@ -28,9 +28,9 @@
 typedef struct session_store session_store;
 
 enum session_open_mode {
-    SESSION_OPEN_WRITE = 0,   /* create the file and folder when missing, migrate */
-    SESSION_OPEN_READ,        /* existing file only, read-only (reports, lists) */
-    SESSION_OPEN_EDIT,        /* existing file only, read-write (delete, set alias) */
+    SESSION_OPEN_WRITE = 0, /* create the file and folder when missing, migrate */
+    SESSION_OPEN_READ,      /* existing file only, read-only (reports, lists) */
+    SESSION_OPEN_EDIT,      /* existing file only, read-write (delete, set alias) */
 };
 
 /* [worker] Opens (and in WRITE mode creates and migrates) the store. A session
@@ -70,7 +70,7 @@ long session_store_apply_retention(session_store *s, double days, double now_s, 
 
 typedef struct session_info {
     int64_t id;
-    double started_s, ended_s;    /* ended NaN while open */
+    double started_s, ended_s; /* ended NaN while open */
     char room[SESSION_TEXT_MAX], client[SESSION_TEXT_MAX];
     char source[16], ended_how[16];
     long frames, events, marks;

@@ -35,7 +35,7 @@ typedef struct session_summary {
     double heart_first, heart_last;
     double rmssd_first, rmssd_last;
     double resonance_s, coherent_s;
-    double breath_ok_s, heart_ok_s;   /* seconds with each sensor OK */
+    double breath_ok_s, heart_ok_s; /* seconds with each sensor OK */
     size_t frames;
 } session_summary;
 

@@ -86,7 +86,8 @@ void session_tracker_step(session_tracker *t, const lull_engine_status *st, doub
     const lull_features *x = &st->features;
     if (t->primed) {
         char d[SESSION_TEXT_MAX];
-        if (strcmp(t->preset, st->preset) != 0 && st->preset[0]) event(t, wall_s, SESSION_EV_PRESET, st->preset);
+        if (strcmp(t->preset, st->preset) != 0 && st->preset[0])
+            event(t, wall_s, SESSION_EV_PRESET, st->preset);
         if (fabsf(st->volume_db - t->volume_db) >= SESSION_VOLUME_STEP_DB) {
             snprintf(d, sizeof d, "%.1f dB", (double)st->volume_db);
             event(t, wall_s, SESSION_EV_VOLUME, d);
@@ -147,7 +148,8 @@ void session_release_detail(const release_event *ev, char *out, size_t cap)
         if (isfinite(values[i]))
             used += snprintf(out + used, cap - (size_t)used, k_parts[i].fmt, values[i]);
         else
-            used += snprintf(out + used, cap - (size_t)used, " %s", release_evidence_name(k_parts[i].bit));
+            used += snprintf(out + used, cap - (size_t)used, " %s",
+                             release_evidence_name(k_parts[i].bit));
         first = false;
     }
 }

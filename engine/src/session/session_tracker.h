@@ -37,7 +37,7 @@ typedef struct session_sink {
 typedef struct session_tracker {
     session_sink sink;
     bool open, primed;
-    double next_frame_s;          /* on the caller's clock */
+    double next_frame_s; /* on the caller's clock */
     char preset[SESSION_TEXT_MAX];
     float volume_db;
     enum pacer_mode pacer_mode;

@@ -9,18 +9,18 @@
 #include "sim/sim_random.h"
 
 #define DT (1.0 / CLIENT_ECG_FS)
-#define PTT_S 0.22              /* pulse transit time, R peak to PPG foot */
+#define PTT_S 0.22 /* pulse transit time, R peak to PPG foot */
 #define PACER_FRESH_S 5.0
-#define FOLLOW_GAIN 0.30        /* share of the gap to the pacer closed per breath */
-#define FOLLOW_GIVE_UP 3.0      /* breaths/min: a pacer slower than this is ignored */
-#define RETURN_GAIN 0.10        /* per breath, back to the natural rate */
-#define PHASE_GAIN 0.05         /* 1/s */
+#define FOLLOW_GAIN 0.30   /* share of the gap to the pacer closed per breath */
+#define FOLLOW_GIVE_UP 3.0 /* breaths/min: a pacer slower than this is ignored */
+#define RETURN_GAIN 0.10   /* per breath, back to the natural rate */
+#define PHASE_GAIN 0.05    /* 1/s */
 
 typedef struct profile_params {
-    double br0, br1, glide_s;    /* breath rate glides br0 -> br1 over glide_s */
-    double hr0, hr1;             /* heart rate base, same glide */
+    double br0, br1, glide_s; /* breath rate glides br0 -> br1 over glide_s */
+    double hr0, hr1;          /* heart rate base, same glide */
     double inhale_fraction;
-    double rsa_bpm;              /* A: RSA half-swing at resonance */
+    double rsa_bpm; /* A: RSA half-swing at resonance */
     double lf_sd_bpm;
     double hf_sd_ms;
 } profile_params;
@@ -68,7 +68,10 @@ const char *client_profile_name(client_profile p)
     return p < CLIENT_PROFILE_COUNT ? k_names[p] : "?";
 }
 
-const char *client_profile_names(void) { return "steady|relaxing|stressed|dropouts|follower|release"; }
+const char *client_profile_names(void)
+{
+    return "steady|relaxing|stressed|dropouts|follower|release";
+}
 
 /* Override limits, defined once with their messages' ranges. */
 #define SPEC_HEART_MIN 30.0
@@ -88,7 +91,8 @@ bool client_spec_parse(const char *text, client_spec *out, char *err, size_t err
     char *save = NULL;
     char *name = strtok_r(buf, ":", &save);
     if (!name || !client_profile_parse(name, &out->profile)) {
-        snprintf(err, errlen, "unknown client profile \"%s\" (%s, optionally :heart=BPM:breath=RATE)",
+        snprintf(err, errlen,
+                 "unknown client profile \"%s\" (%s, optionally :heart=BPM:breath=RATE)",
                  name ? name : "", client_profile_names());
         return false;
     }
@@ -97,25 +101,28 @@ bool client_spec_parse(const char *text, client_spec *out, char *err, size_t err
         bool heart = eq && (size_t)(eq - opt) == 5 && !strncmp(opt, "heart", 5);
         bool breath = eq && (size_t)(eq - opt) == 6 && !strncmp(opt, "breath", 6);
         if (!heart && !breath) {
-            snprintf(err, errlen, "client profile \"%s\": unknown option \"%s\" (heart=BPM, breath=RATE)",
-                     text, opt);
+            snprintf(err, errlen,
+                     "client profile \"%s\": unknown option \"%s\" (heart=BPM, breath=RATE)", text,
+                     opt);
             return false;
         }
         char *end;
         errno = 0;
         double v = strtod(eq + 1, &end);
-        double lo = heart ? SPEC_HEART_MIN : SPEC_BREATH_MIN, hi = heart ? SPEC_HEART_MAX : SPEC_BREATH_MAX;
+        double lo = heart ? SPEC_HEART_MIN : SPEC_BREATH_MIN,
+               hi = heart ? SPEC_HEART_MAX : SPEC_BREATH_MAX;
         if (errno || end == eq + 1 || *end || !isfinite(v) || v < lo || v > hi) {
             snprintf(err, errlen, "client profile \"%s\": %s must be a number in %g..%g %s", text,
                      heart ? "heart" : "breath", lo, hi, heart ? "bpm" : "breaths/min");
             return false;
         }
-        if (heart) out->heart_bpm = v;
-        else out->breath_rate = v;
+        if (heart)
+            out->heart_bpm = v;
+        else
+            out->breath_rate = v;
     }
     return true;
 }
-
 
 static double glide(double a, double b, double t, double dur)
 {
@@ -140,7 +147,8 @@ double client_model_nominal_heart_rate(client_profile p, double t, double breath
 /* The model's resting rates: the spec's overrides, else the profile's. */
 static double model_breath_rate(const client_model *m, double t)
 {
-    return m->breath_override > 0 ? m->breath_override : client_model_nominal_breath_rate(m->profile, t);
+    return m->breath_override > 0 ? m->breath_override
+                                  : client_model_nominal_breath_rate(m->profile, t);
 }
 
 static double model_heart_rate(const client_model *m, double t, double breath_rate)
@@ -200,8 +208,7 @@ static void new_breath(client_model *m, double t)
         m->rate = m->follow_rate * (1.0 + 0.02 * sim_gauss(&m->rng));
     } else {
         double drift = 0.4 * sin(m->drift_phase);
-        m->rate = (model_breath_rate(m, t) + drift) *
-                  (1.0 + 0.04 * sim_gauss(&m->rng));
+        m->rate = (model_breath_rate(m, t) + drift) * (1.0 + 0.04 * sim_gauss(&m->rng));
     }
     if (m->rate < 3.0) m->rate = 3.0;
     double d = 1.0 + 0.12 * sim_gauss(&m->rng);
@@ -246,7 +253,7 @@ void client_model_init_spec(client_model *m, const client_spec *spec, uint64_t s
     client_profile p = spec->profile;
     m->profile = p < CLIENT_PROFILE_COUNT ? p : CLIENT_STEADY;
     m->heart_override = spec->heart_bpm;
-    double vsum = 0.0;   /* mean of 2v - 1 over a breath, for the override's centring */
+    double vsum = 0.0; /* mean of 2v - 1 over a breath, for the override's centring */
     for (int i = 0; i < 1000; i++)
         vsum += 2.0 * lung_volume((i + 0.5) / 1000.0, k_params[m->profile].inhale_fraction) - 1.0;
     m->swing_mean = vsum / 1000.0;
@@ -261,8 +268,7 @@ void client_model_init_spec(client_model *m, const client_spec *spec, uint64_t s
     new_breath(m, 0.0);
     double rr = 60.0 / model_heart_rate(m, 0.0, m->rate);
     m->next_beat_t = 0.3;
-    for (int i = 0; i < 3; i++)
-        m->beats[i] = (client_beat){0.3 - (i + 1) * rr, rr};
+    for (int i = 0; i < 3; i++) m->beats[i] = (client_beat){0.3 - (i + 1) * rr, rr};
     m->gap_end = m->art_end = 0.0;
     m->hold_until = -INFINITY;
     schedule_dropouts(m, 0.0);
@@ -321,7 +327,7 @@ void client_model_tick(client_model *m, client_tick *out)
     if (m->profile == CLIENT_RELEASE && !m->hold_done && t >= HOLD_AT &&
         m->phase < m->inhale_fraction && m->phase + dphase * DT >= m->inhale_fraction) {
         m->hold_done = true;
-        m->hold_until = t + HOLD_S;   /* held at the top of the inhale */
+        m->hold_until = t + HOLD_S; /* held at the top of the inhale */
     }
     if (t < m->hold_until) dphase = 0.0;
     double next = m->phase + dphase * DT;

@@ -51,18 +51,18 @@
 #include <stdint.h>
 
 #define CLIENT_ECG_FS 250.0
-#define CLIENT_RESP_DIV 5   /* respiration at 50 Hz */
-#define CLIENT_PPG_DIV 2    /* PPG at 125 Hz */
+#define CLIENT_RESP_DIV 5 /* respiration at 50 Hz */
+#define CLIENT_PPG_DIV 2  /* PPG at 125 Hz */
 #define CLIENT_RESP_FS (CLIENT_ECG_FS / CLIENT_RESP_DIV)
 #define CLIENT_PPG_FS (CLIENT_ECG_FS / CLIENT_PPG_DIV)
 
 typedef enum client_profile {
-    CLIENT_STEADY = 0,   /* ~12 breaths/min, HR ~68 */
-    CLIENT_RELAXING,     /* rate glides 14 -> 8 over 10 min, HR 76 -> 62 */
-    CLIENT_STRESSED,     /* ~18 breaths/min, HR ~88, low HRV */
-    CLIENT_DROPOUTS,     /* steady + gaps + motion artifacts */
-    CLIENT_FOLLOWER,     /* starts at 14/min, follows the pacer it is told about */
-    CLIENT_RELEASE,      /* steady + sighs, a sobbing episode, a breath hold */
+    CLIENT_STEADY = 0, /* ~12 breaths/min, HR ~68 */
+    CLIENT_RELAXING,   /* rate glides 14 -> 8 over 10 min, HR 76 -> 62 */
+    CLIENT_STRESSED,   /* ~18 breaths/min, HR ~88, low HRV */
+    CLIENT_DROPOUTS,   /* steady + gaps + motion artifacts */
+    CLIENT_FOLLOWER,   /* starts at 14/min, follows the pacer it is told about */
+    CLIENT_RELEASE,    /* steady + sighs, a sobbing episode, a breath hold */
     CLIENT_PROFILE_COUNT
 } client_profile;
 
@@ -78,31 +78,31 @@ const char *client_profile_names(void);
  * put a preset in front of a client at a chosen pace. */
 typedef struct client_spec {
     client_profile profile;
-    double heart_bpm;      /* 0: the profile's */
-    double breath_rate;    /* 0: the profile's */
+    double heart_bpm;   /* 0: the profile's */
+    double breath_rate; /* 0: the profile's */
 } client_spec;
 
 /* [any] Parse a spec; false + a message naming the bad part. */
 bool client_spec_parse(const char *text, client_spec *out, char *err, size_t errlen);
 
 typedef struct client_tick {
-    int64_t index;        /* tick number, time = index / CLIENT_ECG_FS */
+    int64_t index; /* tick number, time = index / CLIENT_ECG_FS */
     double t;
-    bool sending;         /* false during a dropout gap: the device sends nothing */
-    bool artifact;        /* a motion artifact burst is on the waveforms */
-    float ecg;            /* mV, every tick */
+    bool sending;  /* false during a dropout gap: the device sends nothing */
+    bool artifact; /* a motion artifact burst is on the waveforms */
+    float ecg;     /* mV, every tick */
     bool has_resp, has_ppg;
-    float resp, ppg;      /* valid when has_* */
+    float resp, ppg; /* valid when has_* */
     /* ground truth */
-    bool beat;            /* an R peak at beat_t, in (t - 1/fs, t] */
+    bool beat; /* an R peak at beat_t, in (t - 1/fs, t] */
     double beat_t;
-    double rr_ms;         /* interval ending at this beat */
-    bool breath_onset;    /* an inhale started at onset_t, in (t - 1/fs, t] */
+    double rr_ms;      /* interval ending at this beat */
+    bool breath_onset; /* an inhale started at onset_t, in (t - 1/fs, t] */
     double onset_t;
-    double breath_rate;   /* rate of the breath in progress, breaths/min */
-    double breath_phase;  /* 0..1, 0 = inhale onset */
-    double heart_rate;    /* instantaneous HR driving the beats, bpm */
-    bool release;         /* a release moment (release profile): sigh breath, sobbing, hold */
+    double breath_rate;  /* rate of the breath in progress, breaths/min */
+    double breath_phase; /* 0..1, 0 = inhale onset */
+    double heart_rate;   /* instantaneous HR driving the beats, bpm */
+    bool release;        /* a release moment (release profile): sigh breath, sobbing, hold */
 } client_tick;
 
 typedef struct client_beat {
@@ -111,28 +111,28 @@ typedef struct client_beat {
 
 typedef struct client_model {
     client_profile profile;
-    double heart_override, breath_override;   /* 0: the profile's (client_spec) */
-    double swing_mean;                        /* mean of the breathing swing 2v - 1 */
+    double heart_override, breath_override; /* 0: the profile's (client_spec) */
+    double swing_mean;                      /* mean of the breathing swing 2v - 1 */
     uint64_t rng;
     int64_t n;
     /* breathing */
     double phase, rate, depth, inhale_fraction;
-    double drift_phase;             /* of the slow rate drift, radians */
-    double follow_rate;             /* follower's own rate */
+    double drift_phase; /* of the slow rate drift, radians */
+    double follow_rate; /* follower's own rate */
     /* pacer as last reported (follower) */
     double pacer_t, pacer_rate, pacer_phase;
     /* heart */
-    double lf;                      /* bpm */
-    client_beat beats[3];           /* most recent first */
+    double lf;            /* bpm */
+    client_beat beats[3]; /* most recent first */
     double next_beat_t;
     /* dropouts */
     double gap_start, gap_end, art_start, art_end;
-    double motion;                  /* slow part of a motion artifact */
+    double motion; /* slow part of a motion artifact */
     /* release profile */
     int sighs_done;
-    bool sigh_breath;               /* the breath in progress is a sigh */
+    bool sigh_breath; /* the breath in progress is a sigh */
     bool hold_done;
-    double hold_until;              /* breath held (phase stopped) until then */
+    double hold_until; /* breath held (phase stopped) until then */
 } client_model;
 
 void client_model_init(client_model *m, client_profile p, uint64_t seed);

@@ -48,8 +48,8 @@ static offline_features *alloc_with(const double rates[BIO_WAVEFORMS], char *err
 }
 
 offline_features *offline_features_from_record(const char *path, double csv_fs,
-                                               const char *const names[BIO_WAVEFORMS],
-                                               char *err, size_t errlen)
+                                               const char *const names[BIO_WAVEFORMS], char *err,
+                                               size_t errlen)
 {
     bio_record *rec = NULL;
     if (bio_record_read(path, csv_fs, &rec, err, errlen) != 0) return NULL;
@@ -81,8 +81,8 @@ offline_features *offline_features_from_model(client_profile p, uint64_t seed, c
 offline_features *offline_features_from_spec(const client_spec *spec, uint64_t seed, char *err,
                                              size_t errlen)
 {
-    const double rates[BIO_WAVEFORMS] = {[BIO_RESP] = CLIENT_RESP_FS, [BIO_ECG] = CLIENT_ECG_FS,
-                                         [BIO_PPG] = CLIENT_PPG_FS};
+    const double rates[BIO_WAVEFORMS] = {
+        [BIO_RESP] = CLIENT_RESP_FS, [BIO_ECG] = CLIENT_ECG_FS, [BIO_PPG] = CLIENT_PPG_FS};
     offline_features *o = alloc_with(rates, err, errlen);
     if (!o) return NULL;
     o->use_model = true;
@@ -114,7 +114,8 @@ void offline_features_counters(const offline_features *o, bio_pipeline_counters 
 
 static void flush_stream(offline_features *o, int s)
 {
-    if (o->nbuf[s]) bio_pipeline_push_samples(o->pipe, (bio_stream)s, o->buf[s], o->nbuf[s], o->tbuf[s]);
+    if (o->nbuf[s])
+        bio_pipeline_push_samples(o->pipe, (bio_stream)s, o->buf[s], o->nbuf[s], o->tbuf[s]);
     o->nbuf[s] = 0;
 }
 
@@ -197,7 +198,7 @@ int render_features_setup(const char *bio_file, const char *profile, offline_ren
     if (!src) return -1;
     o->features = offline_features_fn;
     o->features_ud = src;
-    o->engine_ready = offline_features_engine_ready;   /* the follower hears the pacer */
+    o->engine_ready = offline_features_engine_ready; /* the follower hears the pacer */
     return 0;
 }
 

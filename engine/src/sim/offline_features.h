@@ -27,8 +27,8 @@ typedef struct offline_features offline_features;
  * its rate); names[s] chooses the signal for each stream (NULL array or entries =
  * guess by name, see record_pick.h). NULL with a message on failure. */
 offline_features *offline_features_from_record(const char *path, double csv_fs,
-                                               const char *const names[BIO_WAVEFORMS],
-                                               char *err, size_t errlen);
+                                               const char *const names[BIO_WAVEFORMS], char *err,
+                                               size_t errlen);
 /* From the synthetic client. */
 offline_features *offline_features_from_model(client_profile p, uint64_t seed, char *err,
                                               size_t errlen);

@@ -9,17 +9,16 @@
 #include "records/record_pick.h"
 
 /* Dialect "lull" is the identity map. */
-static const char k_lull_map[] =
-    "/lull/bio/resp -> /lull/bio/resp\n"
-    "/lull/bio/ecg -> /lull/bio/ecg\n"
-    "/lull/bio/ppg -> /lull/bio/ppg\n"
-    "/lull/bio/rr -> /lull/bio/rr\n"
-    "/lull/bio/hr -> /lull/bio/hr\n";
+static const char k_lull_map[] = "/lull/bio/resp -> /lull/bio/resp\n"
+                                 "/lull/bio/ecg -> /lull/bio/ecg\n"
+                                 "/lull/bio/ppg -> /lull/bio/ppg\n"
+                                 "/lull/bio/rr -> /lull/bio/rr\n"
+                                 "/lull/bio/hr -> /lull/bio/hr\n";
 
 static const enum sensor_kind k_kind[BIO_WAVEFORMS] = {SENSOR_RESP, SENSOR_ECG, SENSOR_PPG};
 
 typedef struct out_stream {
-    const device_rule *rule;   /* NULL: not sent */
+    const device_rule *rule; /* NULL: not sent */
     double src_rate, out_rate;
     bool resample;
     bool have_prev;
@@ -148,7 +147,10 @@ static void send_msg(sensor_sender *s, const char *path, lo_message m)
     lo_message_free(m);
 }
 
-void sensor_sender_control(sensor_sender *s, const char *path, lo_message m) { send_msg(s, path, m); }
+void sensor_sender_control(sensor_sender *s, const char *path, lo_message m)
+{
+    send_msg(s, path, m);
+}
 
 void sensor_sender_announce(sensor_sender *s)
 {
@@ -173,7 +175,7 @@ static void flush_stream(sensor_sender *s, out_stream *o)
 static void emit(sensor_sender *s, out_stream *o, float x)
 {
     s->counters.samples++;
-    if (o->rule->arg >= 0) {   /* one sample (with its sibling channels) per message */
+    if (o->rule->arg >= 0) { /* one sample (with its sibling channels) per message */
         send_msg(s, o->rule->address, device_rule_message(o->rule, &x, 1));
         return;
     }
@@ -202,7 +204,7 @@ void sensor_sender_sample(sensor_sender *s, bio_stream st, float x, double t)
     }
     o->prev_t = t;
     o->prev_x = x;
-    if (o->next_t <= t) {  /* the first sample itself */
+    if (o->next_t <= t) { /* the first sample itself */
         emit(s, o, x);
         o->next_t += 1.0 / o->out_rate;
     }

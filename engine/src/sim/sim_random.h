@@ -9,7 +9,7 @@
 
 static inline double sim_uniform(uint64_t *rng)
 {
-    uint64_t x = *rng ? *rng : 88172645463325252ull;   /* never the stuck zero state */
+    uint64_t x = *rng ? *rng : 88172645463325252ull; /* never the stuck zero state */
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;

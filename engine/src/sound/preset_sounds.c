@@ -22,8 +22,8 @@ static bool need_bank(const lull_preset *p, const sound_bank *bank, char *err, s
     return true;
 }
 
-bool preset_sounds_acquire(preset_sounds *ps, const lull_preset *p, sound_bank *bank,
-                           char *err, size_t errlen)
+bool preset_sounds_acquire(preset_sounds *ps, const lull_preset *p, sound_bank *bank, char *err,
+                           size_t errlen)
 {
     memset(ps, 0, sizeof *ps);
     if (!need_bank(p, bank, err, errlen)) return false;
@@ -77,8 +77,8 @@ void preset_sounds_release(preset_sounds *ps)
     memset(ps, 0, sizeof *ps);
 }
 
-const lull_sound *preset_sounds_for_slot(const preset_sounds *ps, const lull_preset *p,
-                                         size_t node, uint32_t slot)
+const lull_sound *preset_sounds_for_slot(const preset_sounds *ps, const lull_preset *p, size_t node,
+                                         uint32_t slot)
 {
     const preset_node *pn = &p->nodes[node];
     if (!pn->slot_sounds || slot >= descriptor_sound_slot_count(pn->desc)) return NULL;

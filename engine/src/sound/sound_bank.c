@@ -111,7 +111,8 @@ void sound_bank_destroy(sound_bank *b)
     if (!b) return;
     for (sound_entry *e = b->entries, *next; e; e = next) {
         next = e->next;
-        if (e->refs) log_warn("sound bank: %s still has %u reference(s) at shutdown", e->real_path, e->refs);
+        if (e->refs)
+            log_warn("sound bank: %s still has %u reference(s) at shutdown", e->real_path, e->refs);
         entry_free(e);
     }
     for (size_t i = 0; i < b->dir_count; i++) free(b->dirs[i]);
@@ -146,7 +147,8 @@ int sound_path_check(const char *rel, char *why, size_t whylen)
     size_t n = rel ? strnlen(rel, SOUND_MAX_PATH + 1) : 0;
     if (n == 0) return fail(why, whylen, SOUND_ERR_PATH, "the path is empty");
     if (n > SOUND_MAX_PATH)
-        return fail(why, whylen, SOUND_ERR_PATH, "the path is longer than %u bytes", SOUND_MAX_PATH);
+        return fail(why, whylen, SOUND_ERR_PATH, "the path is longer than %u bytes",
+                    SOUND_MAX_PATH);
     if (rel[0] == '/')
         return fail(why, whylen, SOUND_ERR_PATH,
                     "\"%s\" is absolute; name the file relative to a sound directory", rel);
@@ -227,8 +229,8 @@ typedef struct decoded {
     uint64_t frames;
     double file_rate;
     float *samples[2];
-    uint64_t nonfinite;        /* samples scrubbed to 0 */
-    uint64_t cap, max;         /* frames the arrays hold now, and at most */
+    uint64_t nonfinite; /* samples scrubbed to 0 */
+    uint64_t cap, max;  /* frames the arrays hold now, and at most */
 } decoded;
 
 /* Bytes per frame of one channel for the uncompressed encodings, 0 for the others:
@@ -297,8 +299,8 @@ static int open_checked(const char *real, const char *rel, double rate, sound_fi
     sf_count_t frames = info->frames;
     uint64_t bpf = pcm_bytes(info->format) * (uint64_t)(info->channels > 0 ? info->channels : 1);
     if (bpf && frames > 0 && (uint64_t)frames > file->size / bpf) {
-        log_warn("sound %s: the header declares %lld frames, the file holds at most %llu",
-                 real, (long long)frames, (unsigned long long)(file->size / bpf));
+        log_warn("sound %s: the header declares %lld frames, the file holds at most %llu", real,
+                 (long long)frames, (unsigned long long)(file->size / bpf));
         frames = (sf_count_t)(file->size / bpf);
     }
     int code = SOUND_OK;
@@ -333,8 +335,7 @@ static int open_checked(const char *real, const char *rel, double rate, sound_fi
     uint64_t most = SOUND_MAX_SAMPLES / (uint64_t)info->channels;
     uint64_t most_time = (uint64_t)ceil(SOUND_MAX_SECONDS * rate) + 16;
     *max_frames = most < most_time ? most : most_time;
-    if (!bpf && want > FIRST_ROOM_COMPRESSED)
-        want = FIRST_ROOM_COMPRESSED;
+    if (!bpf && want > FIRST_ROOM_COMPRESSED) want = FIRST_ROOM_COMPRESSED;
     *first_room = want < *max_frames ? want : *max_frames;
     return SOUND_OK;
 }
@@ -345,15 +346,12 @@ static int open_checked(const char *real, const char *rel, double rate, sound_fi
 static int append(decoded *d, const float *in, uint64_t n)
 {
     if (d->frames + n > d->cap) {
-        if (d->frames + n > d->max)
-            return SOUND_ERR_OVERSIZED;
+        if (d->frames + n > d->max) return SOUND_ERR_OVERSIZED;
         uint64_t cap = d->cap * 2 > d->frames + n ? d->cap * 2 : d->frames + n;
-        if (cap > d->max)
-            cap = d->max;
+        if (cap > d->max) cap = d->max;
         for (uint32_t c = 0; c < d->channels; c++) {
             float *grown = realloc(d->samples[c], cap * sizeof(float));
-            if (!grown)
-                return SOUND_ERR_NOMEM;
+            if (!grown) return SOUND_ERR_NOMEM;
             d->samples[c] = grown;
         }
         d->cap = cap;
@@ -430,8 +428,12 @@ static int decode(SNDFILE *sf, const SF_INFO *info, const char *rel, double rate
                 continue;
             }
         }
-        SRC_DATA sd = {.data_in = in_ptr, .data_out = out, .input_frames = (long)in_left,
-                       .output_frames = (long)out_chunk, .end_of_input = eof, .src_ratio = ratio};
+        SRC_DATA sd = {.data_in = in_ptr,
+                       .data_out = out,
+                       .input_frames = (long)in_left,
+                       .output_frames = (long)out_chunk,
+                       .end_of_input = eof,
+                       .src_ratio = ratio};
         if ((serr = src_process(src, &sd)) != 0) {
             code = fail(err, errlen, SOUND_ERR_CONVERT, "\"%s\": %s", rel, src_strerror(serr));
             break;
@@ -456,7 +458,8 @@ static int decode(SNDFILE *sf, const SF_INFO *info, const char *rel, double rate
     if (!code && read_total == 0)
         code = fail(err, errlen, SOUND_ERR_EMPTY, "\"%s\" has no readable frames", rel);
     if (!code && keep && d->frames == 0)
-        code = fail(err, errlen, SOUND_ERR_EMPTY, "\"%s\" converts to 0 frames at %g Hz", rel, rate);
+        code =
+            fail(err, errlen, SOUND_ERR_EMPTY, "\"%s\" converts to 0 frames at %g Hz", rel, rate);
     if (src) src_delete(src);
     free(in);
     free(out);

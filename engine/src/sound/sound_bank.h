@@ -21,27 +21,28 @@
 #include <stdint.h>
 
 /* Limits, each with its refusal (sound_strerror). */
-#define SOUND_MAX_CHANNELS 2u                     /* mono or stereo */
-#define SOUND_MAX_SECONDS 600.0                   /* 10 minutes, at the file's own rate */
-#define SOUND_MAX_SAMPLES (64ull << 20)           /* 64 Mi samples (all channels) after
+#define SOUND_MAX_CHANNELS 2u   /* mono or stereo */
+#define SOUND_MAX_SECONDS 600.0 /* 10 minutes, at the file's own rate */
+#define SOUND_MAX_SAMPLES                                                                          \
+    (64ull << 20)                         /* 64 Mi samples (all channels) after
                                                      conversion: 256 MiB of float */
-#define SOUND_BANK_MAX_BYTES (1ull << 30)         /* 1 GiB of samples per bank */
-#define SOUND_MAX_PATH 1024u                      /* a relative path, bytes */
+#define SOUND_BANK_MAX_BYTES (1ull << 30) /* 1 GiB of samples per bank */
+#define SOUND_MAX_PATH 1024u              /* a relative path, bytes */
 
 /* Why a sound was refused; the text of each is sound_strerror(code). */
 enum sound_error {
     SOUND_OK = 0,
-    SOUND_ERR_PATH,         /* not a plain relative path (leading '/', "..", '\\', empty) */
-    SOUND_ERR_NO_DIRS,      /* no sound directory configured */
-    SOUND_ERR_MISSING,      /* in none of the sound directories */
-    SOUND_ERR_ESCAPE,       /* real path outside the sound directory (symlink) */
-    SOUND_ERR_UNREADABLE,   /* open/read/decode failed (libsndfile's reason) */
-    SOUND_ERR_UNSUPPORTED,  /* a format or encoding libsndfile does not read */
-    SOUND_ERR_CHANNELS,     /* more than SOUND_MAX_CHANNELS */
-    SOUND_ERR_EMPTY,        /* 0 frames */
-    SOUND_ERR_OVERSIZED,    /* longer than SOUND_MAX_SECONDS or SOUND_MAX_SAMPLES */
-    SOUND_ERR_BANK_FULL,    /* the bank would exceed its byte limit */
-    SOUND_ERR_CONVERT,      /* libsamplerate failed or cannot do the ratio */
+    SOUND_ERR_PATH,        /* not a plain relative path (leading '/', "..", '\\', empty) */
+    SOUND_ERR_NO_DIRS,     /* no sound directory configured */
+    SOUND_ERR_MISSING,     /* in none of the sound directories */
+    SOUND_ERR_ESCAPE,      /* real path outside the sound directory (symlink) */
+    SOUND_ERR_UNREADABLE,  /* open/read/decode failed (libsndfile's reason) */
+    SOUND_ERR_UNSUPPORTED, /* a format or encoding libsndfile does not read */
+    SOUND_ERR_CHANNELS,    /* more than SOUND_MAX_CHANNELS */
+    SOUND_ERR_EMPTY,       /* 0 frames */
+    SOUND_ERR_OVERSIZED,   /* longer than SOUND_MAX_SECONDS or SOUND_MAX_SAMPLES */
+    SOUND_ERR_BANK_FULL,   /* the bank would exceed its byte limit */
+    SOUND_ERR_CONVERT,     /* libsamplerate failed or cannot do the ratio */
     SOUND_ERR_NOMEM,
     SOUND_ERR_COUNT
 };
@@ -51,12 +52,12 @@ const char *sound_strerror(int code);
 
 /* One loaded file at the bank's rate. Read-only for everyone but the bank. */
 typedef struct sound_data {
-    uint32_t channels;          /* 1 or 2 */
-    uint64_t frames;            /* per channel, >= 1 */
-    double sample_rate;         /* the bank's rate, Hz */
-    double file_rate;           /* the file's own rate, Hz */
-    const float *data[2];       /* data[channel][frame]; data[1] NULL for mono */
-    const char *real_path;      /* where it was found */
+    uint32_t channels;     /* 1 or 2 */
+    uint64_t frames;       /* per channel, >= 1 */
+    double sample_rate;    /* the bank's rate, Hz */
+    double file_rate;      /* the file's own rate, Hz */
+    const float *data[2];  /* data[channel][frame]; data[1] NULL for mono */
+    const char *real_path; /* where it was found */
 } sound_data;
 
 typedef struct sound_bank sound_bank;
@@ -92,9 +93,9 @@ int sound_bank_check(sound_bank *b, const char *rel, char *err, size_t errlen);
 
 /* [worker] Figures for status and tests. */
 typedef struct sound_bank_stats {
-    size_t sounds;              /* files held */
-    uint64_t bytes;             /* bytes of samples held */
-    uint64_t decodes;           /* files decoded since creation (loads, not shares) */
+    size_t sounds;    /* files held */
+    uint64_t bytes;   /* bytes of samples held */
+    uint64_t decodes; /* files decoded since creation (loads, not shares) */
 } sound_bank_stats;
 void sound_bank_get_stats(sound_bank *b, sound_bank_stats *s);
 

@@ -35,8 +35,7 @@ static bool read_at(int fd, uint64_t off, void *buf, size_t n)
 static bool printable_id(const uint8_t *id)
 {
     for (int i = 0; i < 4; i++)
-        if (id[i] < 0x20 || id[i] > 0x7e)
-            return false;
+        if (id[i] < 0x20 || id[i] > 0x7e) return false;
     return true;
 }
 
@@ -58,8 +57,7 @@ static int check_wav(sound_file *f, const uint8_t *head, char *why, size_t whyle
     uint64_t pos = 12;
     for (int n = 0; n < MAX_CHUNKS && pos + 8 <= f->size; n++) {
         uint8_t ch[8];
-        if (!read_at(f->fd, pos, ch, 8))
-            break;
+        if (!read_at(f->fd, pos, ch, 8)) break;
         uint32_t len = le32(ch + 4);
         if (memcmp(ch, "fmt ", 4) == 0) {
             uint8_t fmt[16];
@@ -81,14 +79,13 @@ static int check_wav(sound_file *f, const uint8_t *head, char *why, size_t whyle
                     (uint64_t)le32(next + 4) + 8 <= left)
                     real = 0;
             }
-            if (len != 0 && len <= left)
-                return SOUND_FILE_OK; /* the header is right */
-            if (have_fmt && block_align > 0)
-                real -= real % block_align;
+            if (len != 0 && len <= left) return SOUND_FILE_OK; /* the header is right */
+            if (have_fmt && block_align > 0) real -= real % block_align;
             if (real > 0xFFFFFFF0u) /* past what a RIFF size can say; refused as oversized later */
                 real = 0xFFFFFFF0u - 0xFFFFFFF0u % (block_align ? block_align : 1);
             if (real == 0) {
-                snprintf(why, whylen, "0 frames: the data chunk is empty (data size %u, %llu bytes after it)",
+                snprintf(why, whylen,
+                         "0 frames: the data chunk is empty (data size %u, %llu bytes after it)",
                          len, (unsigned long long)left);
                 return SOUND_FILE_EMPTY;
             }
@@ -101,8 +98,7 @@ static int check_wav(sound_file *f, const uint8_t *head, char *why, size_t whyle
             return SOUND_FILE_OK;
         }
         uint64_t next = pos + 8 + (uint64_t)len + (len & 1u);
-        if (next <= pos)
-            break;
+        if (next <= pos) break;
         pos = next;
     }
     return SOUND_FILE_OK; /* libsndfile says what is wrong with it */
@@ -114,8 +110,7 @@ static int check_aiff(sound_file *f, char *why, size_t whylen)
     uint64_t pos = 12;
     for (int n = 0; n < MAX_CHUNKS && pos + 8 <= f->size; n++) {
         uint8_t ch[10];
-        if (!read_at(f->fd, pos, ch, 8))
-            break;
+        if (!read_at(f->fd, pos, ch, 8)) break;
         uint32_t len = be32(ch + 4);
         if (memcmp(ch, "COMM", 4) == 0) {
             if (len >= 2 && read_at(f->fd, pos + 8, ch + 8, 2) && be16(ch + 8) == 0) {
@@ -125,8 +120,7 @@ static int check_aiff(sound_file *f, char *why, size_t whylen)
             break;
         }
         uint64_t next = pos + 8 + (uint64_t)len + (len & 1u);
-        if (next <= pos)
-            break;
+        if (next <= pos) break;
         pos = next;
     }
     return SOUND_FILE_OK;
@@ -140,19 +134,16 @@ static sf_count_t vio_seek(sf_count_t offset, int whence, void *user)
     sound_file *f = user;
     int64_t base = whence == SEEK_CUR ? (int64_t)f->pos : whence == SEEK_END ? (int64_t)f->size : 0;
     int64_t to = base + offset;
-    if (to < 0)
-        return -1;
+    if (to < 0) return -1;
     f->pos = (uint64_t)to;
     return (sf_count_t)f->pos;
 }
 static sf_count_t vio_read(void *ptr, sf_count_t count, void *user)
 {
     sound_file *f = user;
-    if (count <= 0 || f->pos >= f->size)
-        return 0;
+    if (count <= 0 || f->pos >= f->size) return 0;
     ssize_t got = pread(f->fd, ptr, (size_t)count, (off_t)f->pos);
-    if (got <= 0)
-        return 0;
+    if (got <= 0) return 0;
     for (uint32_t i = 0; i < f->patch_count; i++)
         for (uint64_t b = 0; b < 4; b++) {
             uint64_t at = f->patch_at[i] + b;
@@ -219,10 +210,8 @@ int sound_file_open(sound_file *f, const char *path, SF_INFO *info, char *why, s
 
 void sound_file_close(sound_file *f)
 {
-    if (f->sf)
-        sf_close(f->sf);
-    if (f->fd >= 0)
-        close(f->fd);
+    if (f->sf) sf_close(f->sf);
+    if (f->fd >= 0) close(f->fd);
     f->sf = NULL;
     f->fd = -1;
 }

@@ -23,23 +23,23 @@
 
 typedef struct sound_file {
     SNDFILE *sf;
-    int fd;                  /* the file, read through virtual I/O when patched */
-    uint64_t size;           /* bytes */
-    uint64_t pos;            /* virtual I/O position */
-    uint32_t patch_count;    /* header fields replaced in the view (at most 2) */
-    uint64_t patch_at[2];    /* byte offsets of 4-byte little-endian fields */
+    int fd;               /* the file, read through virtual I/O when patched */
+    uint64_t size;        /* bytes */
+    uint64_t pos;         /* virtual I/O position */
+    uint32_t patch_count; /* header fields replaced in the view (at most 2) */
+    uint64_t patch_at[2]; /* byte offsets of 4-byte little-endian fields */
     uint8_t patch[2][4];
-    uint64_t declared_data;  /* the data size the WAV header declared, when patched */
-    uint64_t real_data;      /* the data size used instead */
+    uint64_t declared_data; /* the data size the WAV header declared, when patched */
+    uint64_t real_data;     /* the data size used instead */
 } sound_file;
 
 /* Why sound_file_open failed. */
 enum sound_file_status {
     SOUND_FILE_OK = 0,
-    SOUND_FILE_EMPTY,        /* 0 bytes, or a WAV whose data chunk is empty */
-    SOUND_FILE_NO_CHANNELS,  /* the header declares 0 channels */
-    SOUND_FILE_SYSTEM,       /* open/read failed: errno's reason in why */
-    SOUND_FILE_SNDFILE       /* libsndfile refused it: sf_error(NULL) is set, reason in why */
+    SOUND_FILE_EMPTY,       /* 0 bytes, or a WAV whose data chunk is empty */
+    SOUND_FILE_NO_CHANNELS, /* the header declares 0 channels */
+    SOUND_FILE_SYSTEM,      /* open/read failed: errno's reason in why */
+    SOUND_FILE_SNDFILE      /* libsndfile refused it: sf_error(NULL) is set, reason in why */
 };
 
 /* [worker] Opens `path` for reading, filling info. On failure returns the status
