@@ -6,8 +6,9 @@
 #       driven by the dropouts and follower clients; checks NaN, clicks at switches,
 #       the engine clock and pacer phase, RSS and level (about 100 s of CPU per
 #       simulated hour on the 2-core VM: 24 h takes ~40 min).
-#   tools/soak.sh live [MINUTES]     runs lulld on a private dummy JACK server for
-#       MINUTES (default 60) with `lull simulate --profile dropouts` streaming
+#   tools/soak.sh live [MINUTES]     runs lulld on a private dummy JACK server
+#       (48 kHz, $SOAK_PERIOD frames, default 1024: the dummy backend on a shared VM
+#       xruns at 256 frames even with no client) for MINUTES (default 60) with `lull simulate --profile dropouts` streaming
 #       sensors and an OSC control loop (a preset switch every 2 min, volume and
 #       status every 10 s); every 30 s prints lulld's RSS, xruns, DSP load and
 #       dropped counts; fails when lulld dies, stops answering, or its RSS grows by
@@ -31,7 +32,7 @@ minutes=${2:-60}
 source "$src/tests/integration/lib.sh"
 TEST_NAME=soak
 require_tools
-start_jackd 48000 256
+start_jackd 48000 "${SOAK_PERIOD:-1024}"
 start_lulld --log-level info
 "$LULL_BIN/lull" simulate --target "127.0.0.1:$OSC_PORT" --profile dropouts \
     >>"$TEST_TMP/simulate.log" 2>&1 &

@@ -21,18 +21,37 @@
 #include "session/session_store.h"
 #include "session/session_summary.h"
 
+/* One usage line per subcommand: `lull sessions VERB --help` prints its own. */
+static const struct {
+    const char *verb, *line;
+} k_verbs[] = {
+    {"list", "lull sessions list [--client ALIAS] [--db FILE]"},
+    {"show", "lull sessions show (--last | --session ID) [--db FILE]"},
+    {"export", "lull sessions export (--last | --session ID) --csv [-o FILE] [--db FILE]"},
+    {"delete", "lull sessions delete --session ID [--db FILE]"},
+    {"client", "lull sessions client --session ID (ALIAS | --clear) [--db FILE]"},
+};
+#define VERB_COUNT (sizeof k_verbs / sizeof k_verbs[0])
+
 static int usage(const char *msg, const char *arg)
 {
     if (msg) fprintf(stderr, "lull sessions: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
     /* No message: asked for with --help, so to stdout. */
-    fprintf(msg ? stderr : stdout,
-            "usage: lull sessions list [--client ALIAS] [--db FILE]\n"
-            "       lull sessions show (--last | --session ID) [--db FILE]\n"
-            "       lull sessions export (--last | --session ID) --csv [-o FILE] [--db FILE]\n"
-            "       lull sessions delete --session ID [--db FILE]\n"
-            "       lull sessions client --session ID ALIAS [--db FILE]\n");
+    FILE *to = msg ? stderr : stdout;
+    for (size_t i = 0; i < VERB_COUNT; i++)
+        fprintf(to, "%s%s\n", i ? "       " : "usage: ", k_verbs[i].line);
     return 2;
 }
+
+/* `lull sessions VERB --help`: that subcommand's usage on stdout (docs/sessions.md
+ * and man lull say what each does). */
+static int verb_help(size_t v)
+{
+    printf("usage: %s\n", k_verbs[v].line);
+    return 0;
+}
+
+static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
 
 typedef struct args {
     const char *db, *client, *out, *alias;
@@ -221,13 +240,16 @@ int cmd_sessions(int argc, char **argv)
 {
     if (argc < 2) return usage("which one: list, show, export, delete or client?", NULL);
     const char *verb = argv[1];
-    if (!strcmp(verb, "--help") || !strcmp(verb, "-h")) {
+    if (is_help(verb)) {
         usage(NULL, NULL);
         return 0;
     }
-    if (strcmp(verb, "list") && strcmp(verb, "show") && strcmp(verb, "export") &&
-        strcmp(verb, "delete") && strcmp(verb, "client"))
+    size_t which = 0;
+    while (which < VERB_COUNT && strcmp(verb, k_verbs[which].verb)) which++;
+    if (which == VERB_COUNT)
         return usage("unknown subcommand (list, show, export, delete, client)", verb);
+    for (int i = 2; i < argc; i++)
+        if (is_help(argv[i])) return verb_help(which);
     args a = {0};
     for (int i = 2; i < argc; i++) {
         const char *x = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -10,6 +10,7 @@
 #include "bio/bio_pipeline.h"
 #include "core/log.h"
 #include "core/rt.h"
+#include "core/thread_name.h"
 #include "osc/sensor_msg.h"
 #include "session/session_tracker.h"
 
@@ -140,6 +141,7 @@ bio_thread *bio_thread_start(spsc_queue *sensors, engine_slot *slot, session_rec
         free(b);
         return NULL;
     }
+    thread_name_set(b->thread, "bio");
     return b;
 }
 

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/rt.h"
 #include "daemon/config.h"
+#include "daemon/memory_lock.h"
 #include "daemon/nsm_client.h"
 #include "daemon/supervisor.h"
 #include "drivers/jack_driver.h"
@@ -160,6 +161,14 @@ int main(int argc, char **argv)
     case LULLD_CONFIG_RUN: break;
     }
     log_set_level(cfg.log_level);
+
+    /* Before any other thread exists, so that every stack is locked too. */
+    if (cfg.mlock) {
+        if (memory_lock_all(err, sizeof err))
+            log_info("memory locked (mlockall)");
+        else
+            log_warn("%s", err);
+    }
 
     /* Every thread created from here on inherits the blocked set: only the main
      * thread's sigwait sees these signals. */

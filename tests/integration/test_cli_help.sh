@@ -30,6 +30,19 @@ check_help "lull" "$bin/lull"
 subs=$("$bin/lull" --help | sed -n -E 's/^  lull ([a-z][a-z-]*).*/\1/p' | sort -u)
 [ "$(printf '%s\n' "$subs" | grep -c .)" -ge 10 ] || fail "lull --help lists only: $subs"
 for s in $subs; do check_help "lull $s" "$bin/lull" "$s"; done
+# Nested commands (`lull sessions export`...): the lowercase words that follow
+# "lull SUB" in that subcommand's own usage lines; each answers --help with its form.
+nested=""
+for s in $subs; do
+    verbs=$("$bin/lull" "$s" --help 2>/dev/null |
+        sed -n -E "s/^(usage: |       )lull $s ([a-z][a-z-]*)( .*)?\$/\2/p" | sort -u)
+    for v in $verbs; do
+        check_help "lull $s $v" "$bin/lull" "$s" "$v"
+        nested="$nested $s:$v"
+    done
+done
+[ -n "$nested" ] || fail "found no nested commands (lull sessions list, ...) in the usage lines"
+echo "nested commands walked:$nested"
 check_help "lulld" "$bin/lulld"
 if [ -x "$bin/lull-web" ]; then check_help "lull-web" "$bin/lull-web"; fi
 
@@ -44,6 +57,12 @@ if command -v man >/dev/null 2>&1; then
     done
     for s in $subs; do
         grep -q "^   $s\$" "$tmp/lull.1.txt" || fail "man lull has no section for \"$s\""
+    done
+    # Each nested command is named in its subcommand's section of man lull.
+    for sv in $nested; do
+        s=${sv%%:*} v=${sv#*:}
+        awk -v sec="   $s" '$0 == sec {on = 1; next} /^   [a-z]/ {on = 0} on' "$tmp/lull.1.txt" |
+            grep -qw -- "$v" || fail "man lull's section \"$s\" does not name \"$s $v\""
     done
     echo "ok: man pages format cleanly; lull.1 has a section for each of: $(echo $subs)"
 else

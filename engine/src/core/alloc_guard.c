@@ -1,8 +1,9 @@
 /* Allocation and lock guard (see alloc_guard.h).
  *
  * The replacements live in the same object file as alloc_guard_arm() on purpose:
- * the engine is a static archive, so they enter a program exactly when it uses
- * the guard. They are given default visibility so that the executable exports
+ * a program that links the guard's library gets both. The file is kept out of the
+ * engine archive, where a plain `malloc` reference would pull it into lulld. They
+ * are given default visibility so that the executable exports
  * them and every shared object (plugins, libc itself) binds to them. */
 #define _GNU_SOURCE
 #include "core/alloc_guard.h"

@@ -4,9 +4,11 @@
  * The implementation replaces malloc, calloc, realloc, free, posix_memalign,
  * aligned_alloc, memalign, valloc, pvalloc, pthread_mutex_lock and
  * pthread_mutex_trylock for the whole program (forwarding to glibc) and counts
- * the calls a thread makes while it is armed. The replacements are linked only
- * into programs that call alloc_guard_* (the library is static), i.e. the `lull`
- * CLI (plugin-check) and the tests.
+ * the calls a thread makes while it is armed. It is a test instrument, in its own
+ * static library (lull_alloc_guard, engine/CMakeLists.txt) linked only into the
+ * `lull` CLI (plugin-check arms it) and the tests: never into lulld, where every
+ * allocation and lock of libjack, liblo and FFTW would otherwise run through it
+ * (tests/integration/test_lulld_hygiene.sh checks lulld's symbols).
  *
  * Under AddressSanitizer (which owns malloc) no replacement is compiled and
  * alloc_guard_available() returns false: callers must then report "not checked". */

@@ -34,6 +34,9 @@ static const char usage_text[] =
     "  --session-retention-days N  delete the frames of sessions older than N days\n"
     "                       (default 0: keep; docs/sessions.md)\n"
     "  --log-level LEVEL    error, warn, info or debug (default info)\n"
+    "  --mlock on|off       lock memory in RAM at start, so no page fault or swap-in\n"
+    "                       lands in the audio thread (default on; needs\n"
+    "                       RLIMIT_MEMLOCK unlimited, e.g. LimitMEMLOCK=infinity)\n"
     "  --device-map MAP     also accept a device's own OSC addresses (repeatable): a\n"
     "                       shipped dialect (emotibit, mindmonitor, openbci,\n"
     "                       polar2osc, bitalino, riot) or a .map file (docs/devices.md)\n"
@@ -50,6 +53,7 @@ void lulld_config_defaults(lulld_config *c)
     snprintf(c->jack_name, sizeof c->jack_name, "lulld");
     c->max_volume_db = 0.0f;
     c->log_level = LOG_INFO;
+    c->mlock = true;
 }
 
 /* Which list options were already reset by the current source, so that the first
@@ -244,6 +248,14 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         c->log_level = level;
         return true;
     }
+    if (!strcmp(key, "mlock")) {
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+            snprintf(err, errlen, "mlock: '%s' is not on or off", value);
+            return false;
+        }
+        c->mlock = !strcmp(value, "on");
+        return true;
+    }
     if (!strcmp(key, "device-map")) {
         if (!r->device_map) {
             device_map_init(&c->devices);
@@ -295,6 +307,7 @@ static bool known_key(const char *key)
                                        "session-db",
                                        "session-retention-days",
                                        "log-level",
+                                       "mlock",
                                        "device-map"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(key, keys[i])) return true;

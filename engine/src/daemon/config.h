@@ -44,6 +44,8 @@ typedef struct lulld_config {
                                            "off" = record no sessions */
     double session_retention_days;   /* frames older than this are deleted; 0 = keep */
     int log_level;                   /* LOG_* (default info) */
+    bool mlock;                      /* --mlock on|off: lock memory at start
+                                           (daemon/memory_lock.h); default on */
     device_map devices;              /* --device-map: device dialects to accept */
 } lulld_config;
 

@@ -11,6 +11,7 @@
 #include "core/atomic_float.h"
 #include "core/log.h"
 #include "core/rt.h"
+#include "core/thread_name.h"
 #include "drivers/jack_driver.h"
 
 #define MAX_REMEMBERED 16
@@ -276,6 +277,7 @@ static void *supervise(void *arg)
         float peak = jack_driver_take_peak_load(s->driver);
         if (peak > atomic_float_load(&s->peak_bits)) atomic_float_store(&s->peak_bits, peak);
         atomic_store(&s->xruns_now, jack_driver_xruns(s->driver));
+        jack_driver_name_threads(s->driver);
         atomic_store(&s->period, jack_driver_period(s->driver));
         double now = rt_now_s();
         if (now >= next_snapshot) {
@@ -299,6 +301,7 @@ bool supervisor_start(supervisor *s, char *err, size_t errlen)
         return false;
     }
     s->thread_started = true;
+    thread_name_set(s->thread, "supervisor");
     return true;
 }
 

@@ -10,6 +10,7 @@
 #include "core/atomic_float.h"
 #include "core/log.h"
 #include "core/rt.h"
+#include "core/thread_name.h"
 
 struct jack_driver {
     jack_client_t *client;
@@ -24,6 +25,11 @@ struct jack_driver {
     atomic_uint load_bits; /* smoothed load, float bits */
     atomic_uint peak_bits; /* largest smoothed load since the last take */
     float load_state;      /* audio thread only */
+    /* The process thread, published once by itself (a plain pthread_self(), no
+     * system call) so that the supervisor can name it from outside. */
+    pthread_t process_thread; /* audio thread, before process_seen is set */
+    atomic_bool process_seen; /* audio thread sets it once */
+    bool process_named;       /* supervisor thread only */
 };
 
 /* [audio] Render, then measure: the time spent here over the period. */
@@ -31,6 +37,10 @@ static int on_process(jack_nframes_t nframes, void *arg)
 {
     jack_driver *d = arg;
     uint64_t t0 = rt_now_ns();
+    if (__builtin_expect(!atomic_load_explicit(&d->process_seen, memory_order_relaxed), 0)) {
+        d->process_thread = pthread_self();
+        atomic_store_explicit(&d->process_seen, true, memory_order_release);
+    }
     float *left = jack_port_get_buffer(d->out[0], nframes);
     float *right = jack_port_get_buffer(d->out[1], nframes);
     lull_engine_process(d->engine, left, right, nframes);
@@ -49,10 +59,14 @@ static int on_process(jack_nframes_t nframes, void *arg)
     return 0;
 }
 
+/* Once on each thread libjack starts for this client (the process thread among
+ * them), before any callback: a one-time name for `top -H`; the process thread
+ * is renamed "audio" by jack_driver_name_threads once it has run a period. */
 static void on_thread_init(void *arg)
 {
     (void)arg;
     rt_enable_ftz();
+    thread_name_set(pthread_self(), "jack");
 }
 
 static int on_buffer_size(jack_nframes_t nframes, void *arg)
@@ -234,4 +248,13 @@ float jack_driver_take_peak_load(jack_driver *d)
 const char *jack_driver_port_name(const jack_driver *d, int side)
 {
     return jack_port_name(d->out[side & 1]);
+}
+
+void jack_driver_name_threads(jack_driver *d)
+{
+    if (d->process_named || !atomic_load_explicit(&d->process_seen, memory_order_acquire)) return;
+    /* libjack calls the thread-init callback on more threads than the process one,
+     * so the name is given here, to the thread that actually ran a period. */
+    thread_name_set(d->process_thread, "audio");
+    d->process_named = true;
 }

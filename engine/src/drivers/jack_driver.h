@@ -47,6 +47,11 @@ uint32_t jack_driver_period(const jack_driver *d);
 float jack_driver_dsp_load(const jack_driver *d);
 /* [any] Peak of the smoothed load since the last call (for benchmarks). */
 float jack_driver_take_peak_load(jack_driver *d);
+
+/* [main] Names JACK's process thread "audio" (core/thread_name.h) once it has run
+ * a period; call it periodically (the supervisor's tick). Cheap after the first
+ * success. */
+void jack_driver_name_threads(jack_driver *d);
 /* [any] */
 uint32_t jack_driver_xruns(const jack_driver *d);
 /* [any] The full JACK name of our port (side 0 = left, 1 = right). */

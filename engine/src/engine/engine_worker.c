@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/thread_name.h"
+#include "graph/plan_prefault.h"
 
 void engine_collect_retired(lull_engine *e)
 {
@@ -23,6 +25,8 @@ void engine_run_job(lull_engine *e, engine_job *job)
     lull_preset *preset = preset_load_file(job->path, e->reg, err, sizeof err);
     lull_plan *plan = NULL;
     if (preset) plan = plan_compile(preset, e->sr, e->bank, err, sizeof err);
+    /* Before the audio thread can see it: no page fault in its first periods. */
+    if (plan) plan_prefault(plan);
     if (plan) {
         pthread_mutex_lock(&e->ctl_lock);
         plan->generation = ++e->ctl_generation;
@@ -100,6 +104,7 @@ bool engine_worker_start(lull_engine *e)
     e->stopping = false;
     if (!e->cfg.threaded) return true;
     e->worker_running = pthread_create(&e->worker, NULL, worker_main, e) == 0;
+    if (e->worker_running) thread_name_set(e->worker, "worker");
     return e->worker_running;
 }
 

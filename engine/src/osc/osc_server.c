@@ -16,6 +16,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/rt.h"
+#include "core/thread_name.h"
 
 /* ---- the address space ---------------------------------------------------------- */
 
@@ -346,6 +347,7 @@ bool osc_server_start(osc_server *s, char *err, size_t errlen)
         return false;
     }
     s->thread_started = true;
+    thread_name_set(s->thread, "osc");
     return true;
 }
 

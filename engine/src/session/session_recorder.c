@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "queue/spsc_queue.h"
 #include "session/session_store.h"
 
@@ -28,14 +29,18 @@ typedef struct rec_msg {
 } rec_msg;
 
 struct session_recorder {
+    /* [main] set at creation, read-only after */
     session_recorder_config cfg;
     char path[512], room[SESSION_TEXT_MAX];
+    /* [any] Two-sided: [bio] produces bio_q, [control] mark_q; the session writer
+     * consumes both. */
     spsc_queue bio_q, mark_q;
 
+    /* [main] the writer thread's lifecycle */
     pthread_t thread;
     atomic_bool stop;
 
-    /* writer thread only */
+    /* the session writer thread only (core/threads.h, "Other threads") */
     session_store *store;
     double next_open_s, next_retention_s;
     bool open;      /* a session is open (in memory) */
@@ -43,7 +48,8 @@ struct session_recorder {
     double open_wall_s;
     char open_client[SESSION_TEXT_MAX];
 
-    /* status: written by the writer under status_lock, read by anyone */
+    /* status: written by the session writer under status_lock (the counters
+     * atomically), read by [any !audio] */
     pthread_mutex_t status_lock;
     const char *state;
     char message[256];
@@ -295,6 +301,7 @@ session_recorder *session_recorder_create(const session_recorder_config *c, char
         free(r);
         return NULL;
     }
+    thread_name_set(r->thread, "session-writer");
     return r;
 }
 
