@@ -4,6 +4,7 @@
 #ifndef LULL_CLI_COMMANDS_H
 #define LULL_CLI_COMMANDS_H
 
+/* [main] */
 int cmd_render(int argc, char **argv);
 int cmd_loudness(int argc, char **argv);
 int cmd_validate(int argc, char **argv);

@@ -6,10 +6,10 @@
 
 #include <stdbool.h>
 
-/* Installs the SIGINT/SIGTERM handlers that raise the stop flag. */
+/* [main] Installs the SIGINT/SIGTERM handlers that raise the stop flag. */
 void stream_stop_on_signals(void);
 bool stream_stopped(void);
-/* Sleeps until monotonic time t (seconds, core/rt.h's rt_now_s clock), or until
+/* [main] Sleeps until monotonic time t (seconds, core/rt.h's rt_now_s clock), or until
  * a stop signal arrives. */
 void stream_sleep_until(double t);
 

@@ -45,14 +45,14 @@ void draw_format_tick(char *buf, size_t n, double v, double step, int kilo)
     snprintf(buf, n, "%.*f", dec, v);
 }
 
-int draw_write_png(cairo_surface_t *s, const char *path, char *err, size_t errlen)
+bool draw_write_png(cairo_surface_t *s, const char *path, char *err, size_t errlen)
 {
     cairo_surface_flush(s);
     cairo_status_t st = cairo_surface_status(s);
     if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_write_to_png(s, path);
     if (st != CAIRO_STATUS_SUCCESS) {
         snprintf(err, errlen, "%s: cannot write PNG: %s", path, cairo_status_to_string(st));
-        return -1;
+        return false;
     }
-    return 0;
+    return true;
 }

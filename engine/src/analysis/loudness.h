@@ -59,7 +59,7 @@ void loudness_get_summary(const loudness_meter *m, loudness_summary *s);
 /* [main] The short-term series so far (points valid until the next loudness_add). */
 const loudness_point *loudness_series(const loudness_meter *m, size_t *count);
 
-/* The largest rise of short-term loudness within `window_s` seconds (LU): the max
+/* [main] The largest rise of short-term loudness within `window_s` seconds (LU): the max
  * over point pairs i < j, t_j - t_i <= window_s, both at or after from_s, of
  * S_j - S_i; silent points count as -70 LUFS (libebur128's absolute gate). 0 when
  * the loudness never rises. from_s lets a caller skip a fade-in and the first 3 s

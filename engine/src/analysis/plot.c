@@ -178,7 +178,7 @@ int plot_write_png(const char *path, int width, int height, const char *title, c
         cairo_set_font_size(cr, 13);
         draw_text(cr, x0, 10, title, 0, 0);
     }
-    rc = draw_write_png(surf, path, err, errlen);
+    rc = draw_write_png(surf, path, err, errlen) ? 0 : -1;
 done:
     cairo_destroy(cr);
     cairo_surface_destroy(surf);

@@ -30,6 +30,7 @@ void render_trace_free(render_trace *t);
 /* [main] Sets o->observe / o->observe_ud so that offline_render feeds the trace. */
 void render_trace_attach(render_trace *t, offline_render_opts *o);
 
+/* [main] */
 const loudness_meter *render_trace_loudness(const render_trace *t);
 
 /* [main] PNGs; title may be NULL; target_lufs NaN: no target line. 0, or -1 with a

@@ -352,7 +352,7 @@ int spectrogram_write_png(const spectrogram *s, const char *path, const char *ti
     cairo_set_source_surface(cr, img, s->a.x0, s->a.y0);
     cairo_paint(cr);
     draw_axes(s, cr, title);
-    rc = draw_write_png(surf, path, err, errlen);
+    rc = draw_write_png(surf, path, err, errlen) ? 0 : -1;
 done:
     cairo_destroy(cr);
     cairo_surface_destroy(img);

@@ -37,9 +37,10 @@ typedef struct spectrogram_area {
 
 typedef struct spectrogram spectrogram;
 
+/* [main] */
 void spectrogram_defaults(spectrogram_opts *o);
 spectrogram_area spectrogram_plot_area(const spectrogram_opts *o);
-/* The frequency (Hz) at the centre of plot row `row` (0 = top of the plot area). */
+/* [main] The frequency (Hz) at the centre of plot row `row` (0 = top of the plot area). */
 double spectrogram_row_hz(const spectrogram_opts *o, double sample_rate, int row);
 
 /* [main] A spectrogram of `seconds` of signal at sample_rate (the time axis spans

@@ -32,19 +32,21 @@ typedef struct baseline {
     double next_sample_s;
 } baseline;
 
+/* [bio] */
 void baseline_init(baseline *b);
 
-/* Offers the current values at time now_s (NaN = unknown or not trusted); at most
+/* [bio] Offers the current values at time now_s (NaN = unknown or not trusted); at most
  * one sample per second is kept. */
 void baseline_update(baseline *b, double now_s, double hr, double rmssd, double br);
 
+/* [bio] */
 bool baseline_learned(const baseline *b, int feature);
 
-/* Seconds of good samples still needed before the first feature's baseline is
+/* [bio] Seconds of good samples still needed before the first feature's baseline is
  * learned: 0 once one is, BASELINE_SECONDS before any sample. */
 double baseline_seconds_left(const baseline *b);
 
-/* Arousal for the given current values, NaN when no baseline applies. */
+/* [bio] Arousal for the given current values, NaN when no baseline applies. */
 double baseline_arousal(const baseline *b, double hr, double rmssd, double br);
 
 #endif

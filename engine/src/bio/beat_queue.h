@@ -17,15 +17,16 @@ typedef struct beat_queue {
     size_t count;
 } beat_queue;
 
+/* [bio] */
 static inline void beat_queue_clear(beat_queue *q) { q->count = 0; }
 
-/* A full queue drops the beat: the caller is not draining it (it drains every push). */
+/* [bio] A full queue drops the beat: the caller is not draining it (it drains every push). */
 static inline void beat_queue_push(beat_queue *q, double beat)
 {
     if (q->count < BEAT_QUEUE_CAP) q->beats[q->count++] = beat;
 }
 
-/* Moves up to max of the oldest beats into out (fractional indices, or rounded
+/* [bio] Moves up to max of the oldest beats into out (fractional indices, or rounded
  * to whole samples when out_index is given instead); returns how many. */
 static inline size_t beat_queue_take(beat_queue *q, double *out, int64_t *out_index, size_t max)
 {
@@ -43,7 +44,7 @@ static inline size_t beat_queue_take(beat_queue *q, double *out, int64_t *out_in
     return n;
 }
 
-/* Offset (-0.5..0.5 samples) of the vertex of the parabola through three
+/* [any] Offset (-0.5..0.5 samples) of the vertex of the parabola through three
  * samples around a local extremum at the middle one: the peak between samples
  * (Smith, "Spectral Audio Signal Processing", quadratic interpolation; HeartPy's
  * high-precision mode does the same on an upsampled pulse). 0 when flat. */
@@ -55,7 +56,7 @@ static inline double bio_parabolic_offset(double before, double at, double after
     return off < -0.5 ? -0.5 : off > 0.5 ? 0.5 : off;
 }
 
-/* A duration in whole samples at fs, at least 1. */
+/* [any] A duration in whole samples at fs, at least 1. */
 static inline int bio_samples(double fs, double seconds)
 {
     int v = (int)lround(fs * seconds);

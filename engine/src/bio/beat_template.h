@@ -26,21 +26,21 @@
 
 typedef struct beat_template beat_template;
 
-/* fs in Hz; pre_s and post_s: the window around the beat, seconds (> 0, together
+/* [main] [bio] fs in Hz; pre_s and post_s: the window around the beat, seconds (> 0, together
  * at most 2 s). NULL on bad arguments or no memory. */
 beat_template *beat_template_new(double fs, double pre_s, double post_s);
 void beat_template_free(beat_template *t);
 
-/* Forgets the beats and the signal (a gap in the stream); the sample count goes on. */
+/* [bio] Forgets the beats and the signal (a gap in the stream); the sample count goes on. */
 void beat_template_gap(beat_template *t);
 
-/* One sample (its index is the count of samples pushed before it). */
+/* [bio] One sample (its index is the count of samples pushed before it). */
 void beat_template_push(beat_template *t, double x);
 
-/* A beat at fractional sample index `index`. */
+/* [bio] A beat at fractional sample index `index`. */
 void beat_template_beat(beat_template *t, double index);
 
-/* Median correlation of the last (up to 8) beats with their average, 0 before 4
+/* [bio] Median correlation of the last (up to 8) beats with their average, 0 before 4
  * beats have been scored, NaN-free. */
 double beat_template_correlation(const beat_template *t);
 

@@ -53,26 +53,27 @@ typedef struct beat_result {
 
 typedef struct beat_validator beat_validator;
 
+/* [any] */
 void beat_validator_config_default(beat_validator_config *cfg);
 
-/* cfg NULL = defaults. Returns NULL on a bad config or no memory. */
+/* [main] [bio] cfg NULL = defaults. Returns NULL on a bad config or no memory. */
 beat_validator *beat_validator_new(const beat_validator_config *cfg);
 void beat_validator_free(beat_validator *v);
 void beat_validator_reset(beat_validator *v);
 
-/* Adds a beat at time t_s (seconds, increasing). Returns 1 and fills *out with
+/* [bio] Adds a beat at time t_s (seconds, increasing). Returns 1 and fills *out with
  * the verdict on the previous beat, or 0 when there is none yet. A time not
  * after the previous beat is ignored (returns 0). */
 int beat_validator_push(beat_validator *v, double t_s, beat_result *out);
 
-/* Returns 1 and the verdict on the last beat pushed (judged without a next
+/* [bio] Returns 1 and the verdict on the last beat pushed (judged without a next
  * beat), or 0 when there is none pending. */
 int beat_validator_flush(beat_validator *v, beat_result *out);
 
-/* Running median of valid intervals in ms, NaN before the first one. */
+/* [bio] Running median of valid intervals in ms, NaN before the first one. */
 double beat_validator_median_ms(const beat_validator *v);
 
-/* Human-readable name of a flag ("valid", "ectopic", ...). */
+/* [any] Human-readable name of a flag ("valid", "ectopic", ...). */
 const char *beat_flag_name(beat_flag f);
 
 #endif

@@ -10,12 +10,14 @@ typedef struct bio_biquad {
     double x1, x2, y1, y2;
 } bio_biquad;
 
+/* [bio] */
 void bio_biquad_lowpass(bio_biquad *q, double fs, double fc);
 void bio_biquad_highpass(bio_biquad *q, double fs, double fc);
 
-/* Sets the state as if the input had been x forever. */
+/* [bio] Sets the state as if the input had been x forever. */
 void bio_biquad_settle(bio_biquad *q, double x);
 
+/* [bio] */
 static inline double bio_biquad_run(bio_biquad *q, double x)
 {
     double y = q->b0 * x + q->b1 * q->x1 + q->b2 * q->x2 - q->a1 * q->y1 - q->a2 * q->y2;
@@ -26,7 +28,7 @@ static inline double bio_biquad_run(bio_biquad *q, double x)
     return y;
 }
 
-/* Output for a constant input x once settled (the DC gain times x). */
+/* [bio] Output for a constant input x once settled (the DC gain times x). */
 double bio_biquad_dc(const bio_biquad *q, double x);
 
 #endif

@@ -95,6 +95,9 @@ typedef struct heart_source {
 } heart_source;
 
 struct bio_pipeline {
+    /* [bio] Every field: one instance belongs to the thread that feeds it (lulld's bio
+     * thread; [main] offline). [main] creates it and sets the listeners before that
+     * thread starts, and frees it after the thread has stopped. */
     double gap_tolerance_s;
     waveform wave[BIO_WAVEFORMS];
     heart_source src[SOURCES];

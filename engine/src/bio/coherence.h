@@ -32,19 +32,21 @@
 
 typedef struct coherence coherence;
 
+/* [main] [bio] */
 coherence *coherence_new(void);
 void coherence_free(coherence *c);
-/* Forgets the last value. */
+/* [bio] Forgets the last value. */
 void coherence_reset(coherence *c);
 
-/* Recomputes from h's valid intervals when COHERENCE_UPDATE_S have passed since
+/* [bio] Recomputes from h's valid intervals when COHERENCE_UPDATE_S have passed since
  * the last computation (or none was made). Returns true when it recomputed. */
 bool coherence_update(coherence *c, const hrv *h, double now_s);
 
-/* The formula above on given beats (times in s, increasing; intervals in ms),
+/* [bio] The formula above on given beats (times in s, increasing; intervals in ms),
  * for a window ending at the last beat. Returns the coherence or NaN. */
 double coherence_compute(coherence *c, const double *times_s, const double *rr_ms, size_t n);
 
+/* [bio] */
 double coherence_value(const coherence *c);   /* NaN until known */
 double coherence_peak_hz(const coherence *c); /* frequency of the last peak, NaN if none */
 

@@ -34,25 +34,25 @@
 
 typedef struct ecg_detector ecg_detector;
 
-/* Returns NULL when fs is out of range (50..10000 Hz, core/limits.h) or memory runs out. */
+/* [main] [bio] Returns NULL when fs is out of range (50..10000 Hz, core/limits.h) or memory runs out. */
 ecg_detector *ecg_detector_new(double fs);
 void ecg_detector_free(ecg_detector *d);
 
-/* Forgets everything (as if new); the next pushed sample is index 0. */
+/* [bio] Forgets everything (as if new); the next pushed sample is index 0. */
 void ecg_detector_reset(ecg_detector *d);
 
-/* Feeds n samples (physical units, any gain). Writes the sample indices (counted
+/* [bio] Feeds n samples (physical units, any gain). Writes the sample indices (counted
  * from the first sample pushed since new/reset) of the R peaks detected by now,
  * in increasing order, to beats_out (at most max_out); returns how many. Beats
  * that do not fit are kept (up to 64) and returned by the next call. */
 size_t ecg_detector_push(ecg_detector *d, const float *x, size_t n, int64_t *beats_out,
                          size_t max_out);
 
-/* Upper bound, in seconds, between an R peak and the push() that reports it,
+/* [any] Upper bound, in seconds, between an R peak and the push() that reports it,
  * for beats detected without search-back once thresholds are learned. */
 double ecg_detector_max_delay_s(const ecg_detector *d);
 
-/* As ecg_detector_push, with the R peaks located between samples: fractional
+/* [bio] As ecg_detector_push, with the R peaks located between samples: fractional
  * sample indices (parabolic fit of the refined peak), so that beat intervals are
  * not quantised to the sample period. */
 size_t ecg_detector_push_precise(ecg_detector *d, const float *x, size_t n, double *beats_out,

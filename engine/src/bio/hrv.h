@@ -21,23 +21,25 @@
 
 typedef struct hrv hrv;
 
+/* [main] [bio] */
 hrv *hrv_new(void);
 void hrv_free(hrv *h);
-/* Forgets all intervals. */
+/* [bio] Forgets all intervals. */
 void hrv_reset(hrv *h);
 
-/* One interval ending with the beat at beat_time_s (increasing). */
+/* [bio] One interval ending with the beat at beat_time_s (increasing). */
 void hrv_push(hrv *h, double beat_time_s, double interval_ms, bool valid);
-/* The beat stream was interrupted: the next interval is not adjacent to the last. */
+/* [bio] The beat stream was interrupted: the next interval is not adjacent to the last. */
 void hrv_break(hrv *h);
 
+/* [bio] */
 double hrv_heart_rate(const hrv *h);         /* bpm, NaN before the first valid interval */
 double hrv_median_interval_ms(const hrv *h); /* of the last 5 valid, NaN before */
 double hrv_rmssd(const hrv *h);              /* ms */
 double hrv_rsa(const hrv *h, double t0_s, double t1_s);
 double hrv_last_beat_time(const hrv *h); /* NaN before the first interval */
 
-/* Copies the valid intervals whose beat is at or after from_s, oldest first:
+/* [bio] Copies the valid intervals whose beat is at or after from_s, oldest first:
  * beat times (s) and intervals (ms). Returns how many (at most max). */
 size_t hrv_valid_since(const hrv *h, double from_s, double *times_s, double *rr_ms, size_t max);
 

@@ -26,24 +26,24 @@
 
 typedef struct ppg_detector ppg_detector;
 
-/* Returns NULL when fs is out of range (20..10000 Hz, core/limits.h) or memory runs out. */
+/* [main] [bio] Returns NULL when fs is out of range (20..10000 Hz, core/limits.h) or memory runs out. */
 ppg_detector *ppg_detector_new(double fs);
 void ppg_detector_free(ppg_detector *d);
 
-/* Forgets everything (as if new); the next pushed sample is index 0. */
+/* [bio] Forgets everything (as if new); the next pushed sample is index 0. */
 void ppg_detector_reset(ppg_detector *d);
 
-/* Same contract as ecg_detector_push: sample indices of systolic peaks detected
+/* [bio] Same contract as ecg_detector_push: sample indices of systolic peaks detected
  * by now, in increasing order; beats that do not fit are kept (up to 64). */
 size_t ppg_detector_push(ppg_detector *d, const float *x, size_t n, int64_t *beats_out,
                          size_t max_out);
 
-/* As ppg_detector_push, with the peaks located between samples (fractional
+/* [bio] As ppg_detector_push, with the peaks located between samples (fractional
  * indices from a parabolic fit of the lightly filtered pulse). */
 size_t ppg_detector_push_precise(ppg_detector *d, const float *x, size_t n, double *beats_out,
                                  size_t max_out);
 
-/* Upper bound, in seconds, between a systolic peak and the push() reporting it. */
+/* [any] Upper bound, in seconds, between a systolic peak and the push() reporting it. */
 double ppg_detector_max_delay_s(const ppg_detector *d);
 
 #endif

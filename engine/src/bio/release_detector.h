@@ -86,17 +86,17 @@ void release_detector_init(release_detector *d);
  * session's median swing (NaN before it is known), cycle_s = mean cycle. */
 void release_detector_breath(release_detector *d, const resp_event *ev, double median,
                              double cycle_s);
-/* [worker] A motion artifact on the respiration at time now (the pipeline: its
+/* [bio] A motion artifact on the respiration at time now (the pipeline: its
  * burst score below 0.5): breath evidence from the 10 s after it is ignored and
  * the variability history starts over, so that a movement is not a release. */
 void release_detector_motion(release_detector *d, double now);
-/* [worker] The respiration stream had a gap. */
+/* [bio] The respiration stream had a gap. */
 void release_detector_gap(release_detector *d);
-/* [worker] A features frame at f->time_s (breath and heart filled): updates the
+/* [bio] A features frame at f->time_s (breath and heart filled): updates the
  * detector and sets f->release and f->release_evidence. Returns true and fills
  * *ended when a release ended with this frame. */
 bool release_detector_frame(release_detector *d, lull_features *f, release_event *ended);
-/* [worker] The release in progress (false when none). */
+/* [bio] The release in progress (false when none). */
 bool release_detector_current(const release_detector *d, release_event *out);
 /* [any] "sigh", "irregular", "hold", "heart_surge" for one bit; the evidence bits
  * joined with '+' into buf ("" for none). */

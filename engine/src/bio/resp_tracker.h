@@ -58,33 +58,33 @@ typedef struct resp_event {
 
 typedef struct resp_tracker resp_tracker;
 
-/* fs: nominal sampling rate, 4..1000 Hz (core/limits.h). Returns NULL when out of range. */
+/* [main] [bio] fs: nominal sampling rate, 4..1000 Hz (core/limits.h). Returns NULL when out of range. */
 resp_tracker *resp_tracker_new(double fs);
 void resp_tracker_free(resp_tracker *t);
 
-/* Feeds one sample taken at time_s (increasing). Returns 1 and fills *ev when an
+/* [bio] Feeds one sample taken at time_s (increasing). Returns 1 and fills *ev when an
  * extremum is confirmed by this sample, else 0. `filtered` (may be NULL) receives
  * the band-passed value. A non-finite sample counts as a gap (see below). */
 int resp_tracker_push(resp_tracker *t, float x, double time_s, resp_event *ev, double *filtered);
 
-/* The stream was interrupted: the next sample does not follow the previous one.
+/* [bio] The stream was interrupted: the next sample does not follow the previous one.
  * Filters restart from the next sample and no cycle spans the gap; the learned
  * amplitudes and the durations of earlier breaths are kept. */
 void resp_tracker_gap(resp_tracker *t);
 
-/* Current estimates at time now_s (>= the last pushed sample's time), NaN when
+/* [bio] Current estimates at time now_s (>= the last pushed sample's time), NaN when
  * unknown. */
 double resp_tracker_rate(const resp_tracker *t, double now_s);  /* breaths/min */
 double resp_tracker_phase(const resp_tracker *t, double now_s); /* 0..1 */
 double resp_tracker_ie_ratio(const resp_tracker *t);            /* Ti / Te */
 double resp_tracker_depth(const resp_tracker *t);               /* ~0..2 */
-/* Session median half-cycle amplitude (filtered units), NaN before 4 breaths. */
+/* [bio] Session median half-cycle amplitude (filtered units), NaN before 4 breaths. */
 double resp_tracker_median_amplitude(const resp_tracker *t);
-/* Mean accepted cycle duration in s (see rate), NaN before the first. */
+/* [bio] Mean accepted cycle duration in s (see rate), NaN before the first. */
 double resp_tracker_cycle_s(const resp_tracker *t);
-/* Time of the last event (any kind), NaN before the first. */
+/* [bio] Time of the last event (any kind), NaN before the first. */
 double resp_tracker_last_event_time(const resp_tracker *t);
-/* Low-pass group delay in seconds (how much later the filtered signal peaks). */
+/* [bio] Low-pass group delay in seconds (how much later the filtered signal peaks). */
 double resp_tracker_delay_s(const resp_tracker *t);
 
 #endif

@@ -33,22 +33,23 @@ typedef struct signal_quality_scores {
     double total; /* product */
 } signal_quality_scores;
 
-/* fs: nominal sampling rate (> 0); interval_window: N above (1..64). */
+/* [main] [bio] fs: nominal sampling rate (> 0); interval_window: N above (1..64). */
 signal_quality *signal_quality_new(double fs, int interval_window);
 void signal_quality_free(signal_quality *q);
 
-/* One raw sample and its filtered value (pass raw twice when there is no filter). */
+/* [bio] One raw sample and its filtered value (pass raw twice when there is no filter). */
 void signal_quality_push(signal_quality *q, double raw, double filtered);
 
-/* The verdict on one interval or half-cycle. */
+/* [bio] The verdict on one interval or half-cycle. */
 void signal_quality_interval(signal_quality *q, bool good);
 
-/* Reference swing for the burst score; NaN disables it. */
+/* [bio] Reference swing for the burst score; NaN disables it. */
 void signal_quality_set_reference(signal_quality *q, double reference_ptp);
 
-/* The stream was interrupted: the sample windows restart (interval history stays). */
+/* [bio] The stream was interrupted: the sample windows restart (interval history stays). */
 void signal_quality_gap(signal_quality *q);
 
+/* [bio] */
 void signal_quality_get(const signal_quality *q, signal_quality_scores *out);
 
 #endif

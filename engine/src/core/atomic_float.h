@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+/* [any] */
 static inline void atomic_float_store(atomic_uint *a, float f)
 {
     unsigned b;
@@ -14,6 +15,7 @@ static inline void atomic_float_store(atomic_uint *a, float f)
     atomic_store_explicit(a, b, memory_order_relaxed);
 }
 
+/* [any] */
 static inline float atomic_float_load(const atomic_uint *a)
 {
     unsigned b = atomic_load_explicit((atomic_uint *)a, memory_order_relaxed);
@@ -22,7 +24,7 @@ static inline float atomic_float_load(const atomic_uint *a)
     return f;
 }
 
-/* Stores f and returns the previous value (taking a peak and resetting it). */
+/* [any] Stores f and returns the previous value (taking a peak and resetting it). */
 static inline float atomic_float_exchange(atomic_uint *a, float f)
 {
     unsigned b;

@@ -7,7 +7,7 @@ enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 /* [any !audio] */
 void log_set_level(int level);
 int log_get_level(void);
-/* Parses "error|warn|info|debug"; returns -1 when unknown. */
+/* [any] Parses "error|warn|info|debug"; returns -1 when unknown. */
 int log_level_parse(const char *name);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

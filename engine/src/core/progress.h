@@ -22,15 +22,15 @@ typedef struct lull_progress {
     bool shown;   /* a line is on screen (cleared by progress_end) */
 } lull_progress;
 
-/* [control] Start timing a job of total_s seconds of material; `force` prints even
+/* [main] Start timing a job of total_s seconds of material; `force` prints even
  * when stderr is not a terminal (tests), otherwise isatty(stderr) decides. */
 void progress_begin(lull_progress *p, const char *label, double total_s, bool force);
 
-/* [control] done_s seconds of the material are finished. Cheap when it prints
+/* [main] done_s seconds of the material are finished. Cheap when it prints
  * nothing (one clock read). */
 void progress_update(lull_progress *p, double done_s);
 
-/* [control] The job is over: clear the line so the command's own report follows
+/* [main] The job is over: clear the line so the command's own report follows
  * on a clean line. */
 void progress_end(lull_progress *p);
 

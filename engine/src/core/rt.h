@@ -8,7 +8,7 @@
 /* Flush denormals to zero (FTZ/DAZ) on the calling thread. [audio] */
 void rt_enable_ftz(void);
 
-/* Monotonic time in nanoseconds. clock_gettime on CLOCK_MONOTONIC is a vDSO call,
+/* [any] Monotonic time in nanoseconds. clock_gettime on CLOCK_MONOTONIC is a vDSO call,
  * not a system call, on Linux; used by the drivers to measure DSP load. */
 static inline uint64_t rt_now_ns(void)
 {
@@ -17,6 +17,7 @@ static inline uint64_t rt_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* [any] */
 static inline double rt_now_s(void) { return (double)rt_now_ns() * 1e-9; }
 
 #endif

@@ -31,10 +31,10 @@ typedef struct lfo_state {
     float value;
 } lfo_state;
 
-/* "sine", ...; -1 for an unknown name. */
+/* [any] "sine", ...; -1 for an unknown name. */
 int lfo_shape_parse(const char *name);
 const char *lfo_shape_name(enum lfo_shape s);
-/* "sine, triangle, noise1, noise2" */
+/* [any] "sine, triangle, noise1, noise2" */
 const char *lfo_shape_names(void);
 
 /* [worker] Start state; seed from the preset and the LFO's name. */

@@ -20,13 +20,13 @@ enum mod_source {
     MOD_SOURCE_COUNT
 };
 
-/* "breath.rate" etc.; NULL for an out-of-range value. */
+/* [any] "breath.rate" etc.; NULL for an out-of-range value. */
 const char *mod_source_name(enum mod_source s);
-/* Returns -1 for an unknown name. */
+/* [any] Returns -1 for an unknown name. */
 int mod_source_parse(const char *name);
-/* Which sensor a source depends on: 0 none (clocks), 1 breath, 2 heart. */
+/* [any] Which sensor a source depends on: 0 none (clocks), 1 breath, 2 heart. */
 int mod_source_sensor(enum mod_source s);
-/* The engine's default neutral value for a source. */
+/* [any] The engine's default neutral value for a source. */
 float mod_source_default_neutral(enum mod_source s);
 
 #endif

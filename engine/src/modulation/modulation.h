@@ -14,10 +14,10 @@
 #include "graph/plan.h"
 #include "lull/plugin.h"
 
-/* Source value for a mapping, NAN when unknown. */
+/* [audio] Source value for a mapping, NAN when unknown. */
 float mod_source_value(enum mod_source s, const lull_features *f, const lull_clocks *c);
 
-/* The curve-shaped, range-mapped output for an input (no smoothing). */
+/* [audio] The curve-shaped, range-mapped output for an input (no smoothing). */
 float mod_map(const preset_modulation *m, float x);
 
 /* [worker] Link the plan's mappings that drive one parameter (mod_state.next,

@@ -46,9 +46,10 @@ typedef struct subscriber {
     bool used;
 } subscriber;
 
-/* Fields are the control thread's unless marked: set at creation ([main]) and
- * read-only after, or atomic (read by [any] through osc_server_get_counters). */
+/* Each group of fields says which thread owns (writes) it. */
 struct osc_server {
+    /* [main] set at creation (osc_server_start), read-only after; the socket is
+     * read by the control thread and written to by control and worker replies */
     int fd;
     int port;
     net_filter allow;
@@ -59,31 +60,34 @@ struct osc_server {
     osc_audio_status_fn audio_status;
     void *audio_status_ud;
 
+    /* [main] the control thread's lifecycle (start, stop) */
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
+    /* [control] [worker] atomic: control counts a load in, its done() (worker) out */
     atomic_int pending_loads; /* preset loads whose done() has not run yet */
 
-    subscriber subs[MAX_SUBSCRIBERS]; /* control thread only */
-    double started_s;
+    subscriber subs[MAX_SUBSCRIBERS]; /* [control] only */
+    double started_s;                 /* [main] set at creation */
 
+    /* [control] atomic: read by [any] through osc_server_get_counters */
     atomic_uint_fast64_t net_dropped, malformed, failed, sensor_samples, sensor_dropped;
 
-    /* Scratch for one sensor message's values (control thread only): a device
+    /* [control] Scratch for one sensor message's values: a device
      * sending 1-s batches at 1 kHz or more fills thousands of arguments, too many
      * for the thread's stack, and the hot path must not allocate. */
     double sensor_values[SENSOR_MAX_VALUES];
     float device_values[SENSOR_MAX_VALUES];
 
-    /* Scratch for /lull/preset/list and /lull/preset/info (control thread only):
+    /* [control] Scratch for /lull/preset/list and /lull/preset/info:
      * 8 kB of names and a preset_info, too large for the stack of a handler. */
     char preset_names[MAX_PRESETS_LISTED][64];
     preset_info preset_info;
 
-    /* The datagram being read (control thread only): the largest UDP payload. */
+    /* [control] The datagram being read: the largest UDP payload. */
     unsigned char datagram[MAX_DATAGRAM];
 
-    /* Rate-limited log lines (core/log_limit.h): the control thread's. */
+    /* [control] Rate-limited log lines (core/log_limit.h). */
     log_limiter refusals;     /* refused control commands and senders */
     log_limiter sensor_drops; /* dropped sensor messages */
 };
@@ -124,20 +128,20 @@ const osc_route *osc_route_for_sensor(enum sensor_kind kind);
  * (the worker sends a preset load's late reply). */
 void osc_send_message_to(osc_server *s, const struct sockaddr *to, socklen_t to_len,
                          const char *path, lo_message m);
-/* Sends m to the request's sender when it may get replies; frees m. */
+/* [control] Sends m to the request's sender when it may get replies; frees m. */
 void osc_reply(const request *r, const char *path, lo_message m);
-/* Counts, logs (rate limited) and answers /lull/fail s:address s:reason, at most
+/* [control] Counts, logs (rate limited) and answers /lull/fail s:address s:reason, at most
  * once per datagram. */
 void osc_send_fail(const request *r, const char *address, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Answers /lull/done s:address s:detail. */
+/* [control] Answers /lull/done s:address s:detail. */
 void osc_send_done(const request *r, const char *address, const char *detail);
 /* [any] "a.b.c.d:port" or "[x::y]:port" for logs, written into buf. */
 const char *osc_sender_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t n);
 /* [any] OSC number type tags (f d i h) and their values as double. */
 bool osc_is_number_type(char t);
 double osc_number_value(char t, const lo_arg *a);
-/* Argument checks: true, or false after answering /lull/fail with what was wrong. */
+/* [control] Argument checks: true, or false after answering /lull/fail with what was wrong. */
 bool osc_arg_number(const request *r, const char *address, const char *types, lo_arg **argv, int i,
                     const char *what, double lo, double hi, double *out);
 bool osc_arg_string(const request *r, const char *address, const char *types, lo_arg **argv, int i,
@@ -146,6 +150,7 @@ bool osc_arg_count(const request *r, const char *address, int argc, int min, int
                    const char *signature);
 
 /* ---- osc_control.c: control handlers and subscriptions ---- */
+/* [control] The control addresses' handlers (osc_control_fn, in the route table). */
 void osc_on_status(const request *r, const char *address, const char *types, lo_arg **argv,
                    int argc);
 void osc_on_preset_list(const request *r, const char *address, const char *types, lo_arg **argv,
@@ -170,19 +175,19 @@ void osc_on_subscribe(const request *r, const char *address, const char *types, 
                       int argc);
 void osc_on_unsubscribe(const request *r, const char *address, const char *types, lo_arg **argv,
                         int argc);
-/* Sends /lull/state to every subscriber that is due; drops expired leases. */
+/* [control] Sends /lull/state to every subscriber that is due; drops expired leases. */
 void osc_send_state(osc_server *s, double now);
-/* Milliseconds until the next subscriber is due (at most 50: the stop latency). */
+/* [control] Milliseconds until the next subscriber is due (at most 50: the stop latency). */
 int osc_next_timer_ms(const osc_server *s, double now);
 
 /* ---- osc_sensors.c: sensor handlers ---- */
-/* Counts, logs (rate limited) and reports to the engine one dropped sensor message. */
+/* [control] Counts, logs (rate limited) and reports to the engine one dropped sensor message. */
 void osc_drop_sensor(osc_server *s, const char *path, const char *why);
-/* A message to a sensor route: validated and queued for the [bio] thread whole,
+/* [control] A message to a sensor route: validated and queued for the [bio] thread whole,
  * or dropped whole. Never answered. */
 void osc_handle_sensor(const request *r, const osc_route *route, const char *path,
                        const char *types, lo_arg **argv, int argc);
-/* A device's own address under the loaded device map; false when no rule knows it. */
+/* [control] A device's own address under the loaded device map; false when no rule knows it. */
 bool osc_handle_device(const request *r, const char *path, const char *types, lo_arg **argv,
                        int argc);
 

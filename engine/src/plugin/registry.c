@@ -373,7 +373,8 @@ int registry_load_dir(plugin_registry *r, const char *dir, char *err, size_t err
         names[n++] = strdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(char *), cmp_str);
+    /* names is NULL in a directory without plugins, and qsort's pointer must not be. */
+    if (n > 1) qsort(names, n, sizeof(char *), cmp_str);
     int loaded = 0;
     for (size_t i = 0; i < n; i++) {
         char path[4096], perr[512];

@@ -14,18 +14,18 @@
 
 typedef struct plugin_registry plugin_registry;
 
-/* [worker] */
+/* [main] */
 plugin_registry *registry_new(void);
-/* [worker] */
+/* [main] */
 void registry_free(plugin_registry *r); /* dlcloses every plugin */
 
-/* [worker] Load one shared object. On refusal returns -1 and writes "FILE: reason" into err;
+/* [main] Load one shared object. On refusal returns -1 and writes "FILE: reason" into err;
  * nothing is added. A plugin whose node ids clash with loaded ones is refused. */
 int registry_load_file(plugin_registry *r, const char *path, char *err, size_t errlen);
-/* [worker] Load every *.so in dir. Refused files are logged (warn) and skipped. Returns the
+/* [main] Load every *.so in dir. Refused files are logged (warn) and skipped. Returns the
  * number of files loaded, or -1 when the directory cannot be read (err says why). */
 int registry_load_dir(plugin_registry *r, const char *dir, char *err, size_t errlen);
-/* [worker] Add an entry linked into the program (origin names it in messages). */
+/* [main] Add an entry linked into the program (origin names it in messages). */
 int registry_add_entry(plugin_registry *r, const lull_plugin_entry *entry, const char *origin,
                        char *err, size_t errlen);
 

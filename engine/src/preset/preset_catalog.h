@@ -5,7 +5,8 @@
  * (until the file changes again). Presets are found by file name, or by display
  * name (case-insensitive), so a tablet may load "Singing bowls".
  *
- * Threads: [control] only (the OSC thread, or the CLI); not realtime. */
+ * Threads: [control] only (the OSC thread, or the CLI), once created on [main];
+ * not realtime. */
 #ifndef LULL_PRESET_PRESET_CATALOG_H
 #define LULL_PRESET_PRESET_CATALOG_H
 
@@ -29,7 +30,7 @@ typedef struct preset_info {
 
 typedef struct preset_catalog preset_catalog;
 
-/* [control] dirs: NULL-terminated, searched in order (the first file of a name
+/* [main] (lull_engine_create) dirs: NULL-terminated, searched in order (the first file of a name
  * wins, as for loads); copied. reg must outlive the catalog. */
 preset_catalog *preset_catalog_new(const char *const *dirs, const struct plugin_registry *reg);
 void preset_catalog_free(preset_catalog *c);

@@ -24,9 +24,9 @@ typedef struct json_pos {
 json_pos *json_pos_scan(const char *text, size_t len);
 void json_pos_free(json_pos *root);
 
-/* The member `key` of an object, or NULL. */
+/* [any !audio] The member `key` of an object, or NULL. */
 const json_pos *json_pos_member(const json_pos *obj, const char *key);
-/* Element i of an array, or NULL. */
+/* [any !audio] Element i of an array, or NULL. */
 const json_pos *json_pos_element(const json_pos *arr, size_t i);
 
 #endif

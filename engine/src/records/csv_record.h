@@ -8,7 +8,7 @@
 
 #include "records/record.h"
 
-/* fs: sampling rate when the file has no `time_s` column (0 = the column is
+/* [main] fs: sampling rate when the file has no `time_s` column (0 = the column is
  * required). Returns 0, or -1 with "file:line: message" in err. */
 int csv_record_read(const char *path, double fs, bio_record **out, char *err, size_t errlen);
 

@@ -226,10 +226,10 @@ static int by_time(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int edf_record_read(const char *path, bio_record **out, char *err, size_t errlen)
+bool edf_record_read(const char *path, bio_record **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (check_header(path, err, errlen) != 0) return -1;
+    if (check_header(path, err, errlen) != 0) return false;
     /* About 200 kB (640 signal slots): on the heap. */
     struct edf_hdr_struct *hdr = calloc(1, sizeof *hdr);
     bio_record *rec = calloc(1, sizeof *rec);
@@ -336,5 +336,5 @@ out:
         *out = rec;
     else
         bio_record_free(rec);
-    return rc;
+    return rc == 0;
 }

@@ -21,12 +21,12 @@
 
 #include "records/record.h"
 
-/* Reads the EDF/EDF+/BDF/BDF+ file at path. Returns 0, or -1 with
- * "file: field ...: message" in err. [control] */
-int edf_record_read(const char *path, bio_record **out, char *err, size_t errlen);
+/* Reads the EDF/EDF+/BDF/BDF+ file at path. False with "file: field ...: message"
+ * in err. [main] */
+bool edf_record_read(const char *path, bio_record **out, char *err, size_t errlen);
 
 /* True when the file starts with an EDF ("0       ") or BDF ("\xffBIOSEMI")
- * version field (for files whose extension does not say). [control] */
+ * version field (for files whose extension does not say). [main] */
 bool edf_file_looks_like_edf(const char *path);
 
 #endif

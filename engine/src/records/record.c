@@ -22,7 +22,7 @@ static int read_by_kind(const char *path, double csv_fs, bio_record **out, char 
     if (has_suffix(path, ".hea")) return wfdb_record_read(path, out, err, errlen);
     if (has_suffix(path, ".edf") || has_suffix(path, ".bdf") || has_suffix(path, ".rec") ||
         edf_file_looks_like_edf(path))
-        return edf_record_read(path, out, err, errlen);
+        return edf_record_read(path, out, err, errlen) ? 0 : -1;
     /* A WFDB record is usually named without its extension ("data/100"). */
     char header[4096];
     int len = snprintf(header, sizeof header, "%s.hea", path);
@@ -75,7 +75,7 @@ void bio_record_free(bio_record *rec)
     free(rec);
 }
 
-int bio_record_warn(bio_record *rec, const char *fmt, ...)
+bool bio_record_warn(bio_record *rec, const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
@@ -84,12 +84,12 @@ int bio_record_warn(bio_record *rec, const char *fmt, ...)
     va_end(ap);
     size_t old = rec->warnings ? strlen(rec->warnings) : 0, add = strlen(line);
     char *w = realloc(rec->warnings, old + add + 2);
-    if (!w) return -1;
+    if (!w) return false;
     memcpy(w + old, line, add);
     w[old + add] = '\n';
     w[old + add + 1] = '\0';
     rec->warnings = w;
-    return 0;
+    return true;
 }
 
 void bio_record_error(char *err, size_t errlen, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #ifndef LULL_RECORDS_RECORD_H
 #define LULL_RECORDS_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,20 +47,20 @@ typedef struct bio_record {
  * files without a `time_s` column (0 = required in the file). On failure returns
  * -1 and writes a message naming the file (and line or field when it applies) to
  * err. The record's warnings are also printed to stderr, one "warning: " line
- * each, since every caller is a command a person reads. [control] */
+ * each, since every caller is a command a person reads. [main] */
 int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err, size_t errlen);
 
-/* The signal with this name (case-insensitive), or NULL. */
+/* [any] The signal with this name (case-insensitive), or NULL. */
 const bio_signal *bio_record_signal(const bio_record *rec, const char *name);
 
-/* Frees the record and everything it owns; NULL is a no-op. */
+/* [main] Frees the record and everything it owns; NULL is a no-op. */
 void bio_record_free(bio_record *rec);
 
-/* For the readers: appends one line to rec->warnings. Returns 0, -1 when out of
- * memory (the warning is then lost, the record stays valid). [control] */
-int bio_record_warn(bio_record *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For the readers: appends one line to rec->warnings. False when out of memory
+ * (the warning is then lost, the record stays valid). [main] */
+bool bio_record_warn(bio_record *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* For the readers: printf into err (always terminated). */
+/* [main] For the readers: printf into err (always terminated). */
 void bio_record_error(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

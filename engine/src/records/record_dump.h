@@ -16,7 +16,7 @@
 
 #include "records/record.h"
 
-/* Writes the CSV to f. Returns 0, or -1 when writing failed. [control] */
+/* Writes the CSV to f. Returns 0, or -1 when writing failed. [main] */
 int bio_record_write_signals_csv(const bio_record *rec, FILE *f);
 
 #endif

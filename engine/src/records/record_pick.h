@@ -16,7 +16,7 @@
 /* names[s]: the user's choice for stream s (BIO_RESP, BIO_ECG, BIO_PPG) or NULL
  * to guess. Fills out[s] (NULL when absent). Returns 0, or -1 with a message
  * naming the file and listing the available signals when a given name is not
- * there or no stream at all was found. [control] */
+ * there or no stream at all was found. [main] */
 int record_pick_signals(const bio_record *rec, const char *path,
                         const char *const names[BIO_WAVEFORMS],
                         const bio_signal *out[BIO_WAVEFORMS], char *err, size_t errlen);

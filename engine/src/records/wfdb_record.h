@@ -15,13 +15,13 @@
 
 /* Reads the record described by `header_path` (a ".hea" file); signal files are
  * looked up beside the header (segments too). Returns 0, or -1 with
- * "file:line: message" in err. [control] */
+ * "file:line: message" in err. [main] */
 int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_t errlen);
 
 /* Reads MIT-format annotations from `ann_path` into rec (replacing any it has).
  * rec->ann_fs becomes the file's time resolution, or `frame_fs` when the file
  * does not state one (frame_fs = the record's frame rate, i.e. the header's
- * sampling frequency). Returns 0, or -1 with a message in err. [control] */
+ * sampling frequency). Returns 0, or -1 with a message in err. [main] */
 int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec, char *err,
                           size_t errlen);
 

@@ -16,7 +16,7 @@
 /* The path lulld writes to by default. 0, or -1 when no home is known. */
 int session_default_db_path(char *out, size_t cap);
 
-/* The path the CLI reads by default: the per-user file when it exists, else the
+/* [main] The path the CLI reads by default: the per-user file when it exists, else the
  * service's when it exists, else the per-user path (whose absence the caller
  * reports). */
 void session_find_db_path(char *out, size_t cap);

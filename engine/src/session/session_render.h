@@ -17,16 +17,16 @@
 
 typedef struct session_render session_render;
 
-/* Opens (creates) the store; source names the render ("render surf, simulate
+/* [main] Opens (creates) the store; source names the render ("render surf, simulate
  * relaxing"). NULL with a message. */
 session_render *session_render_open(const char *db_path, const char *source, double sample_rate,
                                     char *err, size_t errlen);
-/* Hooks into o->observe (after any observer already set). */
+/* [main] Hooks into o->observe (after any observer already set). */
 void session_render_attach(session_render *r, offline_render_opts *o);
-/* Ends the session and commits; 0, or -1 with a message. Frees r either way;
+/* [main] Ends the session and commits; 0, or -1 with a message. Frees r either way;
  * *id_out (may be NULL) gets the session's id. */
 int session_render_finish(session_render *r, long long *id_out, char *err, size_t errlen);
-/* Abandons the recording (rolls back) and frees r. */
+/* [main] Abandons the recording (rolls back) and frees r. */
 void session_render_free(session_render *r);
 
 #endif

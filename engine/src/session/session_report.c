@@ -20,9 +20,12 @@
 
 void session_format_time(double wall_s, const char *fmt, char *out, size_t cap)
 {
-    time_t t = (time_t)floor(wall_s);
+    /* Checked before the conversion: a damaged store can hold NaN or 1e300, and
+     * converting those to time_t is undefined (found by tests/fuzz/fuzz_session).
+     * |t| < 1e15 s (31 million years) holds every real date and fits a time_t. */
     struct tm tm;
-    if (!isfinite(wall_s) || !localtime_r(&t, &tm)) {
+    time_t t = isfinite(wall_s) && fabs(wall_s) < 1e15 ? (time_t)floor(wall_s) : 0;
+    if (!isfinite(wall_s) || fabs(wall_s) >= 1e15 || !localtime_r(&t, &tm)) {
         snprintf(out, cap, "?");
         return;
     }

@@ -23,12 +23,12 @@
 
 #include "session/session_store.h"
 
-/* Writes the page to out. 0, or -1 with a message. */
+/* [main] Writes the page to out. 0, or -1 with a message. */
 int session_report_write(FILE *out, const session_info *info, const session_frame *frames,
                          size_t nframes, const session_event *events, size_t nevents, char *err,
                          size_t errlen);
 
-/* Local wall-clock time as "YYYY-MM-DD HH:MM:SS" (fmt NULL) or a strftime
+/* [any !audio] Local wall-clock time as "YYYY-MM-DD HH:MM:SS" (fmt NULL) or a strftime
  * format. */
 void session_format_time(double wall_s, const char *fmt, char *out, size_t cap);
 

@@ -12,8 +12,10 @@
  * session_store_open, each in its own transaction; a file newer than this
  * program is refused rather than guessed at.
  *
- * Threads: a store belongs to one thread at a time ([worker]: the recorder's
- * writer thread in lulld; the main thread in the CLI). Never the audio thread. */
+ * Threads: a store belongs to one thread at a time, never the audio thread. The
+ * functions below are tagged [main] (the CLI's lull report / sessions); in lulld
+ * the session writer thread (session_recorder.c) plays that role for its own
+ * store, as core/threads.h ("Other threads") allows. */
 #ifndef LULL_SESSION_SESSION_STORE_H
 #define LULL_SESSION_SESSION_STORE_H
 
@@ -33,26 +35,26 @@ enum session_open_mode {
     SESSION_OPEN_EDIT,      /* existing file only, read-write (delete, set alias) */
 };
 
-/* [worker] Opens (and in WRITE mode creates and migrates) the store. A session
+/* [main] Opens (and in WRITE mode creates and migrates) the store. A session
  * left open by a crash is closed at its last frame (ended_how "crash").
  * NULL with a message naming the file on failure. */
 session_store *session_store_open(const char *path, enum session_open_mode mode, char *err,
                                   size_t errlen);
 void session_store_close(session_store *s);
 
-/* [worker] The schema version of the open file. */
+/* [main] The schema version of the open file. */
 int session_store_version(session_store *s);
 
-/* [worker] Transactions around a batch of writes; 0, or -1 with a message. */
+/* [main] Transactions around a batch of writes; 0, or -1 with a message. */
 int session_store_begin(session_store *s, char *err, size_t errlen);
 int session_store_commit(session_store *s, char *err, size_t errlen);
 void session_store_rollback(session_store *s);
 
-/* [worker] A new session row; returns its id (> 0), or -1 with a message.
+/* [main] A new session row; returns its id (> 0), or -1 with a message.
  * room, client, source may be NULL. */
 int64_t session_store_start(session_store *s, double wall_s, const char *room, const char *client,
                             const char *source, char *err, size_t errlen);
-/* [worker] how: "stop", "shutdown", "crash", "render". */
+/* [main] how: "stop", "shutdown", "crash", "render". */
 int session_store_end(session_store *s, int64_t id, double wall_s, const char *how, char *err,
                       size_t errlen);
 int session_store_add_frame(session_store *s, int64_t id, const session_frame *f, char *err,
@@ -60,7 +62,7 @@ int session_store_add_frame(session_store *s, int64_t id, const session_frame *f
 int session_store_add_event(session_store *s, int64_t id, const session_event *e, char *err,
                             size_t errlen);
 
-/* [worker] Deletes the frames of sessions that started more than `days` days
+/* [main] Deletes the frames of sessions that started more than `days` days
  * before now_s (sessions and events stay, marked frames_purged). Returns the
  * number of frames deleted, or -1 with a message. */
 long session_store_apply_retention(session_store *s, double days, double now_s, char *err,
@@ -77,27 +79,27 @@ typedef struct session_info {
     bool frames_purged;
 } session_info;
 
-/* [worker] Sessions in start order (client NULL: all; else that alias only).
+/* [main] Sessions in start order (client NULL: all; else that alias only).
  * *out is malloc'd (free it); returns the count or -1 with a message. */
 long session_store_list(session_store *s, const char *client, session_info **out, char *err,
                         size_t errlen);
-/* [worker] One session; 0, or -1 with a message ("no session 12 in FILE"). */
+/* [main] One session; 0, or -1 with a message ("no session 12 in FILE"). */
 int session_store_info(session_store *s, int64_t id, session_info *out, char *err, size_t errlen);
-/* [worker] The newest session's id, or -1 with a message when there is none. */
+/* [main] The newest session's id, or -1 with a message when there is none. */
 int64_t session_store_last(session_store *s, char *err, size_t errlen);
-/* [worker] Frames / events of a session in time order, malloc'd; count or -1. */
+/* [main] Frames / events of a session in time order, malloc'd; count or -1. */
 long session_store_frames(session_store *s, int64_t id, session_frame **out, char *err,
                           size_t errlen);
 long session_store_events(session_store *s, int64_t id, session_event **out, char *err,
                           size_t errlen);
-/* [worker] Removes the session, its frames and events, and checkpoints the WAL so
+/* [main] Removes the session, its frames and events, and checkpoints the WAL so
  * no copy stays in it. 0, or -1 with a message. */
 int session_store_delete(session_store *s, int64_t id, char *err, size_t errlen);
-/* [worker] Sets (alias "" clears) a session's client alias. */
+/* [main] Sets (alias "" clears) a session's client alias. */
 int session_store_set_client(session_store *s, int64_t id, const char *alias, char *err,
                              size_t errlen);
 
-/* The disk is full / the file or folder is read-only: sqlite's answer to the last
+/* [any] The disk is full / the file or folder is read-only: sqlite's answer to the last
  * failed call was one of those (the recorder reports them in status). */
 bool session_store_error_is_storage(session_store *s);
 

@@ -39,7 +39,7 @@ typedef struct session_summary {
     size_t frames;
 } session_summary;
 
-/* start_s/end_s: the session's span (Unix s; end NaN: the last frame). */
+/* [main] start_s/end_s: the session's span (Unix s; end NaN: the last frame). */
 void session_summarize(const session_frame *f, size_t n, double start_s, double end_s,
                        session_summary *out);
 

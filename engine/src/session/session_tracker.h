@@ -45,14 +45,15 @@ typedef struct session_tracker {
     bool breath_low, heart_low;
 } session_tracker;
 
+/* [main] */
 void session_tracker_init(session_tracker *t, const session_sink *sink);
 
-/* Feeds one snapshot: st from lull_engine_get_status, wall_s the wall clock,
+/* [bio] Feeds one snapshot: st from lull_engine_get_status, wall_s the wall clock,
  * clock_s a monotonic clock (or stream time offline) that paces the frames. */
 void session_tracker_step(session_tracker *t, const lull_engine_status *st, double wall_s,
                           double clock_s);
 
-/* A release moment that ended (the pipeline's release listener): emits a
+/* [bio] A release moment that ended (the pipeline's release listener): emits a
  * SESSION_EV_RELEASE event at its start while a session is open. ev's times are
  * on the pipeline's clock; clock_s is that clock now and wall_s the wall clock
  * now, which place its start on the wall clock. Returns false when no session
@@ -60,21 +61,21 @@ void session_tracker_step(session_tracker *t, const lull_engine_status *st, doub
 bool session_tracker_release(session_tracker *t, const release_event *ev, double wall_s,
                              double clock_s);
 
-/* The event detail of a release: "<duration> s: <evidence and values>", cut to
+/* [any] The event detail of a release: "<duration> s: <evidence and values>", cut to
  * fit SESSION_TEXT_MAX, e.g. "42 s: sigh 2.1x, irregular 1.4, hold 9 s, heart +18 bpm"
  * (values as in release_detector.h: sigh = swing / median swing, irregular =
  * variability / its threshold, hold = seconds held, heart = bpm above the
  * last minute's median). */
 void session_release_detail(const release_event *ev, char *out, size_t cap);
 
-/* The span of a stored release event: its duration in s from the detail, or
+/* [any] The span of a stored release event: its duration in s from the detail, or
  * -1 when the detail does not start with one. */
 double session_release_span(const session_event *ev);
 
-/* Ends an open session (how: "shutdown", "render"). */
+/* [main] Ends an open session (how: "shutdown", "render"). */
 void session_tracker_close(session_tracker *t, double wall_s, const char *how);
 
-/* The frame for a snapshot. */
+/* [any] The frame for a snapshot. */
 void session_frame_from_status(const lull_engine_status *st, double wall_s, session_frame *f);
 
 #endif

@@ -66,10 +66,10 @@ typedef enum client_profile {
     CLIENT_PROFILE_COUNT
 } client_profile;
 
-/* Profile by name ("steady", ...); false when unknown. */
+/* [main] Profile by name ("steady", ...); false when unknown. */
 bool client_profile_parse(const char *name, client_profile *out);
 const char *client_profile_name(client_profile p);
-/* "steady|relaxing|stressed|dropouts|follower|release" */
+/* [main] "steady|relaxing|stressed|dropouts|follower|release" */
 const char *client_profile_names(void);
 
 /* A profile with optional overrides, written "NAME[:heart=BPM][:breath=RATE]"
@@ -135,18 +135,19 @@ typedef struct client_model {
     double hold_until; /* breath held (phase stopped) until then */
 } client_model;
 
+/* [main] */
 void client_model_init(client_model *m, client_profile p, uint64_t seed);
-/* client_model_init with the spec's overrides. */
+/* [main] client_model_init with the spec's overrides. */
 void client_model_init_spec(client_model *m, const client_spec *spec, uint64_t seed);
 
-/* Advances one tick (1/CLIENT_ECG_FS) and fills *out. */
+/* [main] Advances one tick (1/CLIENT_ECG_FS) and fills *out. */
 void client_model_tick(client_model *m, client_tick *out);
 
-/* Tells the model the pacer's state at time t (seconds on the model's clock):
+/* [main] Tells the model the pacer's state at time t (seconds on the model's clock):
  * rate in breaths/min, phase 0..1 (0 = inhale start). Only the follower uses it. */
 void client_model_set_pacer(client_model *m, double t, double rate, double phase);
 
-/* The profile's resting values at time t (the means the model breathes and beats
+/* [main] The profile's resting values at time t (the means the model breathes and beats
  * around; the follower's are for its natural, unguided breathing). */
 double client_model_nominal_breath_rate(client_profile p, double t);
 double client_model_nominal_heart_rate(client_profile p, double t, double breath_rate);

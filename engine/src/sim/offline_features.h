@@ -23,36 +23,36 @@
 
 typedef struct offline_features offline_features;
 
-/* From a recording (WFDB .hea, or CSV: with a time_s column, or csv_fs > 0 gives
+/* [main] From a recording (WFDB .hea, or CSV: with a time_s column, or csv_fs > 0 gives
  * its rate); names[s] chooses the signal for each stream (NULL array or entries =
  * guess by name, see record_pick.h). NULL with a message on failure. */
 offline_features *offline_features_from_record(const char *path, double csv_fs,
                                                const char *const names[BIO_WAVEFORMS], char *err,
                                                size_t errlen);
-/* From the synthetic client. */
+/* [main] From the synthetic client. */
 offline_features *offline_features_from_model(client_profile p, uint64_t seed, char *err,
                                               size_t errlen);
-/* The same with a spec's overrides (client_spec_parse: "steady:heart=84"). */
+/* [main] The same with a spec's overrides (client_spec_parse: "steady:heart=84"). */
 offline_features *offline_features_from_spec(const client_spec *spec, uint64_t seed, char *err,
                                              size_t errlen);
 void offline_features_free(offline_features *o);
 
-/* The engine whose pacer the follower listens to (NULL: none). */
+/* [main] The engine whose pacer the follower listens to (NULL: none). */
 void offline_features_set_engine(offline_features *o, lull_engine *e);
-/* The same with a void *ud (an offline_features), for a driver hook that hands
+/* [main] The same with a void *ud (an offline_features), for a driver hook that hands
  * over its engine once created (proposed: offline_render_opts.engine_ready). */
 void offline_features_engine_ready(void *ud, lull_engine *e);
 
-/* An offline_feature_fn: ud is the offline_features. Feeds every sample up to
+/* [main] An offline_feature_fn: ud is the offline_features. Feeds every sample up to
  * time t (seconds since the start) and returns the features at t. */
 void offline_features_fn(void *ud, double t, lull_features *f);
 
-/* The synthetic client (NULL for a recording), e.g. for its ground truth. */
+/* [main] The synthetic client (NULL for a recording), e.g. for its ground truth. */
 const client_model *offline_features_model(const offline_features *o);
-/* The pipeline's counters. */
+/* [main] The pipeline's counters. */
 void offline_features_counters(const offline_features *o, bio_pipeline_counters *out);
 
-/* For cmd_render: sets o->features/features_ud for --bio FILE (bio_file; a CSV
+/* [main] For cmd_render: sets o->features/features_ud for --bio FILE (bio_file; a CSV
  * needs a time_s column) or --simulate PROFILE (profile, seed 1: the same WAV
  * every time); at most one may be non-NULL (both NULL: no-op).
  * Returns 0, or -1 with a message. Call render_features_teardown after the

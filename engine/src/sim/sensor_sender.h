@@ -24,41 +24,42 @@
 
 typedef struct sensor_sender sensor_sender;
 
-/* target "HOST:PORT" (or "PORT" for 127.0.0.1; "[v6]:PORT"); dialect "lull" or a
+/* [main] target "HOST:PORT" (or "PORT" for 127.0.0.1; "[v6]:PORT"); dialect "lull" or a
  * map name or file (device_map_path_for); src_rate[s]: the rate samples of stream
  * s are given at (0 = stream not given). NULL with a message on failure. */
 sensor_sender *sensor_sender_new(const char *target, const char *dialect,
                                  const double src_rate[BIO_WAVEFORMS], char *err, size_t errlen);
 void sensor_sender_free(sensor_sender *s);
 
-/* Send from this server's socket (so that replies, e.g. /lull/state, come back
+/* [main] Send from this server's socket (so that replies, e.g. /lull/state, come back
  * to it); NULL = liblo's own socket. */
 void sensor_sender_use_server(sensor_sender *s, lo_server srv);
 
-/* True when the dialect sends this stream / RR / HR. */
+/* [main] True when the dialect sends this stream / RR / HR. */
 bool sensor_sender_has(const sensor_sender *s, bio_stream st);
 bool sensor_sender_has_rr(const sensor_sender *s);
 bool sensor_sender_has_hr(const sensor_sender *s);
-/* The rate the device sends stream st at (Hz). */
+/* [main] The rate the device sends stream st at (Hz). */
 double sensor_sender_rate(const sensor_sender *s, bio_stream st);
 
-/* Dialect "lull": sends /lull/bio/<signal>/rate for every stream given. */
+/* [main] Dialect "lull": sends /lull/bio/<signal>/rate for every stream given. */
 void sensor_sender_announce(sensor_sender *s);
 
-/* One waveform sample taken at time t (seconds, increasing per stream). */
+/* [main] One waveform sample taken at time t (seconds, increasing per stream). */
 void sensor_sender_sample(sensor_sender *s, bio_stream st, float x, double t);
 void sensor_sender_rr(sensor_sender *s, float ms);
 void sensor_sender_hr(sensor_sender *s, float bpm);
-/* Sends what is batched. */
+/* [main] Sends what is batched. */
 void sensor_sender_flush(sensor_sender *s);
-/* The stream stops here (a dropout): flush, and restart resampling afterwards. */
+/* [main] The stream stops here (a dropout): flush, and restart resampling afterwards. */
 void sensor_sender_gap(sensor_sender *s);
-/* Sends a control message to the same target (e.g. /lull/subscribe). */
+/* [main] Sends a control message to the same target (e.g. /lull/subscribe). */
 void sensor_sender_control(sensor_sender *s, const char *path, lo_message m);
 
 typedef struct sensor_sender_counters {
     uint64_t messages, samples, errors;
 } sensor_sender_counters;
+/* [main] */
 void sensor_sender_counters_get(const sensor_sender *s, sensor_sender_counters *out);
 
 #endif

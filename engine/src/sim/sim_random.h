@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdint.h>
 
+/* [any] */
 static inline double sim_uniform(uint64_t *rng)
 {
     uint64_t x = *rng ? *rng : 88172645463325252ull; /* never the stuck zero state */
@@ -17,6 +18,7 @@ static inline double sim_uniform(uint64_t *rng)
     return (double)((x * 0x2545F4914F6CDD1Dull) >> 11) * 0x1.0p-53;
 }
 
+/* [any] */
 static inline double sim_gauss(uint64_t *rng)
 {
     double u1 = sim_uniform(rng), u2 = sim_uniform(rng);

@@ -73,10 +73,12 @@ typedef struct sound_entry {
 } sound_entry;
 
 struct sound_bank {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* [any !audio] guards entries and the byte counts */
+    /* [main] set at creation, read-only after */
     double rate;
     char *dirs[SOUND_MAX_DIRS];
     size_t dir_count;
+    /* [worker] under lock (loads, releases); stats read them under it too */
     sound_entry *entries;
     uint64_t bytes, max_bytes, decodes;
 };

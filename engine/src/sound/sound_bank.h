@@ -62,10 +62,10 @@ typedef struct sound_data {
 
 typedef struct sound_bank sound_bank;
 
-/* [worker] A bank converting to `sample_rate` (Hz) that looks files up in `dirs`
+/* [main] A bank converting to `sample_rate` (Hz) that looks files up in `dirs`
  * (NULL-terminated, copied; may be empty). NULL when out of memory. */
 sound_bank *sound_bank_create(double sample_rate, const char *const *dirs);
-/* [worker] Frees the bank and everything in it; every acquired sound must have been
+/* [main] Frees the bank and everything in it; every acquired sound must have been
  * released (a leak is logged and freed anyway). */
 void sound_bank_destroy(sound_bank *b);
 
@@ -91,12 +91,13 @@ void sound_bank_release(sound_bank *b, const sound_data *s);
  * `lull validate` runs. Returns SOUND_OK or the error with err as above. */
 int sound_bank_check(sound_bank *b, const char *rel, char *err, size_t errlen);
 
-/* [worker] Figures for status and tests. */
+/* Figures for status and tests. */
 typedef struct sound_bank_stats {
     size_t sounds;    /* files held */
     uint64_t bytes;   /* bytes of samples held */
     uint64_t decodes; /* files decoded since creation (loads, not shares) */
 } sound_bank_stats;
+/* [any !audio] Takes the bank's lock. */
 void sound_bank_get_stats(sound_bank *b, sound_bank_stats *s);
 
 /* [any] The bank's rate, Hz. */
