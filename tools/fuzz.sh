@@ -5,11 +5,12 @@
 # A crash is saved as build-fuzz/tests/fuzz/work/<h>/crash-*: fix it, then copy
 # the file to tests/fuzz/regress/<h>/ so every test pass replays it.
 # Usage: tools/fuzz.sh [HOURS] [HARNESS...]   e.g. tools/fuzz.sh 8 osc preset
+# Harnesses: preset osc device_map wfdb csv edf session (all by default).
 set -eu
 cd "$(dirname "$0")/.."
 hours=${1:-1}
 [ $# -gt 0 ] && shift
-harnesses=${*:-preset osc device_map wfdb csv}
+harnesses=${*:-preset osc device_map wfdb csv edf session}
 jobs=$(nproc 2>/dev/null || echo 2)
 command -v clang >/dev/null || { echo "tools/fuzz.sh: clang is needed (libFuzzer)" >&2; exit 1; }
 # The plugins come from the GCC build (tests/fuzz/CMakeLists.txt says why).

@@ -6,7 +6,7 @@
 #   3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
 #      unit tests there
 #   4. builds the threaded tests with ThreadSanitizer and runs them (label tsan)
-#   5. builds the fuzz harnesses with clang/libFuzzer and fuzzes each for 20 s
+#   5. builds the fuzz harnesses with clang/libFuzzer and fuzzes each for 20 s (~75 s)
 # Usage: tools/test.sh [--quick]   (--quick skips the passes 3-5)
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,8 +28,9 @@ if [ "${1:-}" != "--quick" ]; then
     cmake --build build-tsan --target tsan_tests -j"$jobs"
     ctest --test-dir build-tsan --output-on-failure -L tsan -j1
 
-    # 5. libFuzzer: each harness of tests/fuzz for LULL_FUZZ_SECONDS (20 s) from its
-    #    seed corpus (clang; tools/fuzz.sh runs them for hours).
+    # 5. libFuzzer: every harness of tests/fuzz (7) for LULL_FUZZ_SECONDS (20 s) from
+    #    its seed corpus and regression inputs, nproc at a time (~75 s on 2 cores)
+    #    (clang; tools/fuzz.sh runs them for hours). The replays ran in passes 2 and 3.
     cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DLULL_WERROR=ON -DLULL_FUZZ=ON -DLULL_FUZZ_SECONDS=20
     cmake --build build-fuzz --target fuzz_harnesses -j"$jobs"

@@ -42,13 +42,15 @@ static void audio_status(void *ud, osc_audio_status *out)
  * so the loopback "sender" is a socket we drain. */
 static int sink_fd = -1;
 
-static void setup(void)
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+    (void)argc, (void)argv;
     char err[512];
     lull_engine_config ec;
     lull_engine_config_defaults(&ec);
     ec.sample_rate = 48000;
     ec.threaded = false;
+    ec.plugin_dirs[0] = fuzz_plugin_dir(); /* only these: fuzz_support.h says why */
     engine = lull_engine_create(&ec, err, sizeof err);
     if (!engine) {
         fprintf(stderr, "fuzz_osc: engine: %s\n", err);
@@ -95,7 +97,7 @@ static void setup(void)
     from_lan.sin_family = AF_INET;
     from_lan.sin_port = htons(9);
     inet_pton(AF_INET, "192.168.1.20", &from_lan.sin_addr);
-    return;
+    return 0;
 }
 
 static void settle(void)
@@ -113,10 +115,6 @@ static void settle(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Set up on the first input, not in LLVMFuzzerInitialize: libFuzzer (clang 14)
-     * crashed clearing its counters after this setup ran there. */
-    static bool ready;
-    if (!ready) setup(), ready = true;
     /* A UDP datagram carries at most 65507 bytes over IPv4. */
     if (size > 65507) return 0;
     osc_server_handle_datagram(server, data, size, (struct sockaddr *)&from_loopback,

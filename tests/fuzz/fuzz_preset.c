@@ -1,7 +1,7 @@
 /* Fuzz harness: preset JSON parsing and validation (engine/src/preset), against the
- * real plugin registry ($LULL_PLUGIN_DIR), as `lull validate` and a preset load do.
- * A refused preset must come with a message; an accepted one is freed again. */
-#include <stdbool.h>
+ * real plugin registry (only $LULL_PLUGIN_DIR: fuzz_plugin_dir says why), as
+ * `lull validate` and a preset load do. A refused preset must come with a message;
+ * an accepted one is freed again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,23 +12,21 @@
 
 static plugin_registry *reg;
 
-static void setup(void)
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+    (void)argc, (void)argv;
     char err[512];
-    reg = registry_load_default(err, sizeof err);
+    const char *dirs[2] = {fuzz_plugin_dir(), NULL};
+    reg = registry_load_dirs(dirs, err, sizeof err);
     if (!reg) {
         fprintf(stderr, "fuzz_preset: no plugin registry: %s\n", err);
         abort();
     }
-    return;
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Set up on the first input, not in LLVMFuzzerInitialize: libFuzzer (clang 14)
-     * crashed clearing its counters after this setup ran there. */
-    static bool ready;
-    if (!ready) setup(), ready = true;
     char *json = fuzz_strdup(data, size);
     char err[512];
     err[0] = '\0';

@@ -14,7 +14,8 @@ static char dir[256];
 /* The scratch files go with the process (libFuzzer ends with exit()). */
 static void remove_scratch(void)
 {
-    const char *names[] = {"r.hea", "r.dat", "r.atr", "r.csv"};
+    const char *names[] = {"r.hea", "r.dat",    "r.atr",    "r.csv",       "r.edf",
+                           "r.db",  "r.db-wal", "r.db-shm", "r.db-journal"};
     char path[512];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -61,4 +62,21 @@ size_t fuzz_split(const uint8_t *data, size_t size, const char *sep)
 {
     const void *hit = memmem(data, size, sep, strlen(sep));
     return hit ? (size_t)((const uint8_t *)hit - data) : size;
+}
+
+const char *fuzz_plugin_dir(void)
+{
+    const char *plugins = getenv("LULL_PLUGIN_DIR");
+    if (!plugins || !plugins[0]) {
+        fprintf(stderr, "fuzz: LULL_PLUGIN_DIR is not set: the preset and OSC harnesses "
+                        "need the directory of the (GCC-built) plugins\n");
+        abort();
+    }
+    return plugins;
+}
+
+int __wrap_dlclose(void *handle)
+{
+    (void)handle; /* kept mapped for the rest of the run: see fuzz_support.h */
+    return 0;
 }

@@ -26,4 +26,22 @@ char *fuzz_strdup(const uint8_t *data, size_t size);
 /* [main] Finds `sep` in [data, data+size): returns the offset or size when absent. */
 size_t fuzz_split(const uint8_t *data, size_t size, const char *sep);
 
+/* [main] The one plugin directory the harnesses load: $LULL_PLUGIN_DIR (the fuzz
+ * tests and tools/fuzz.sh set it to the GCC build's plugins). Aborts with a message
+ * when it is unset. The harnesses never scan the build tree's default directory:
+ * in a -DLULL_FUZZ=ON tree it can hold clang-built, coverage-instrumented copies
+ * of the same nodes, which the registry refuses as clashes and dlcloses (see
+ * __wrap_dlclose). */
+const char *fuzz_plugin_dir(void);
+
+/* [main] Linked in place of dlclose (-Wl,--wrap=dlclose) into the libFuzzer
+ * binaries: does nothing and returns 0. libFuzzer registers the coverage
+ * counters of every instrumented shared object when it is mapped and clears
+ * them before each input for the rest of the run; it has no hook for dlclose,
+ * so unmapping such an object (a plugin the registry refused) makes the next
+ * TracePC::ClearInlineCounters write to an unmapped page. This was the crash
+ * that kept fuzz_preset and fuzz_osc replay-only (issue 12). The replay
+ * binaries keep the real dlclose. */
+int __wrap_dlclose(void *handle);
+
 #endif
