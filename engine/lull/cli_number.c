@@ -6,8 +6,8 @@
 
 #include "commands.h"
 
-int cli_parse_number(const char *cmd, const char *flag, const char *s, double lo, double hi,
-                     double *out)
+bool cli_parse_number(const char *cmd, const char *flag, const char *s, double lo, double hi,
+                      double *out)
 {
     char *end;
     errno = 0;
@@ -15,8 +15,8 @@ int cli_parse_number(const char *cmd, const char *flag, const char *s, double lo
     if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
         fprintf(stderr, "lull %s: %s expects a number in %g..%g, got \"%s\"\n", cmd, flag, lo, hi,
                 s);
-        return -1;
+        return false;
     }
     *out = v;
-    return 0;
+    return true;
 }

@@ -202,7 +202,7 @@ int cmd_analyze(int argc, char **argv)
 
     char err[1024];
     bio_record *rec = NULL;
-    if (bio_record_read(file, rate, &rec, err, sizeof err) != 0) {
+    if (!bio_record_read(file, rate, &rec, err, sizeof err)) {
         fprintf(stderr, "lull analyze: %s\n", err);
         if (rate == 0 && strstr(err, "time_s"))
             fprintf(stderr, "lull analyze: give the sampling rate with --rate HZ\n");
@@ -210,7 +210,7 @@ int cmd_analyze(int argc, char **argv)
     }
     if (kind == OUT_SIGNALS) { /* no signal choice, no pipeline: what was decoded */
         FILE *so = out_path ? fopen(out_path, "w") : stdout;
-        int bad = !so || bio_record_write_signals_csv(rec, so) != 0;
+        int bad = !so || !bio_record_write_signals_csv(rec, so);
         if (so && so != stdout && fclose(so) != 0) bad = 1;
         if (bad)
             fprintf(stderr, "lull analyze: writing %s failed\n", out_path ? out_path : "stdout");
@@ -219,7 +219,7 @@ int cmd_analyze(int argc, char **argv)
     }
     const bio_signal *sig[BIO_WAVEFORMS] = {NULL};
     int status = 0;
-    if (record_pick_signals(rec, file, names, sig, err, sizeof err) != 0) {
+    if (!record_pick_signals(rec, file, names, sig, err, sizeof err)) {
         fprintf(stderr, "lull analyze: %s\n", err);
         status = 2;
     }

@@ -52,7 +52,7 @@ static int measure(const char *preset, double seconds, double rate, const char *
     o.seconds = seconds;
     o.sample_rate = rate;
     render_trace *t = render_trace_new(rate, seconds, NULL, err, sizeof err);
-    if (!t || render_features_setup(bio, profile, &o, err, sizeof err)) {
+    if (!t || !render_features_setup(bio, profile, &o, err, sizeof err)) {
         fprintf(stderr, "lull loudness: %s\n", err);
         render_trace_free(t);
         return 1;
@@ -111,10 +111,10 @@ int cmd_loudness(int argc, char **argv)
                 LOUDNESS_TOLERANCE_LU);
             return 0;
         } else if (strcmp(a, "--seconds") == 0 && v) {
-            if (cli_parse_number("loudness", a, v, 1, 86400, &seconds)) return 2;
+            if (!cli_parse_number("loudness", a, v, 1, 86400, &seconds)) return 2;
             i++;
         } else if (strcmp(a, "--rate") == 0 && v) {
-            if (cli_parse_number("loudness", a, v, 8000, 384000, &rate)) return 2;
+            if (!cli_parse_number("loudness", a, v, 8000, 384000, &rate)) return 2;
             i++;
         } else if (strcmp(a, "--bio") == 0 && v) {
             bio = v;

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "drivers/offline_driver.h"
 #include "engine/engine.h"
+#include "graph/plan_pool.h"
 #include "session/session_render.h"
 #include "sim/offline_features.h"
 
@@ -20,9 +21,12 @@ static void usage(FILE *to)
             "       [--format float|wav16|wav24|flac]\n"
             "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
             "       [--session-db FILE]   also record the render as a session (lull report)\n"
+            "       [--threads N]  threads that render each block (default: one per core, at\n"
+            "            most 2; 1 to %u): the file is bit-identical for every N\n"
             "  --format  float: 32-bit float WAV (default; flac when OUT ends in .flac);\n"
             "            wav16, wav24: integer WAV; flac: 24-bit FLAC (integer formats are\n"
-            "            TPDF-dithered from a fixed seed: the same render gives the same file)\n");
+            "            TPDF-dithered from a fixed seed: the same render gives the same file)\n",
+            PLAN_THREADS_MAX);
 }
 
 static int bad_usage(const char *msg, const char *arg)
@@ -37,6 +41,8 @@ int cmd_render(int argc, char **argv)
     offline_render_opts o;
     offline_render_defaults(&o);
     o.seconds = -1;
+    /* Offline, both cores: the render is bit-identical and about 1.7 times faster. */
+    o.threads = plan_pool_cores() < 2 ? 1 : 2;
     const char *bio = NULL, *profile = NULL, *session_db = NULL;
     const char *spec_path = NULL, *plot_path = NULL; /* listening aids (analysis/) */
     spectrogram_opts spec;
@@ -59,13 +65,19 @@ int cmd_render(int argc, char **argv)
             o.preset = v;
             i++;
         } else if (strcmp(a, "--seconds") == 0 && v) {
-            if (cli_parse_number("render", a, v, 0.001, 86400, &o.seconds)) return 2;
+            if (!cli_parse_number("render", a, v, 0.001, 86400, &o.seconds)) return 2;
             i++;
         } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && v) {
             o.out_path = v;
             i++;
+        } else if (strcmp(a, "--threads") == 0 && v) {
+            double n;
+            if (!cli_parse_number("render", a, v, 1, PLAN_THREADS_MAX, &n)) return 2;
+            if (n != floor(n)) return bad_usage("--threads expects a whole number, got", v);
+            o.threads = (uint32_t)n;
+            i++;
         } else if (strcmp(a, "--rate") == 0 && v) {
-            if (cli_parse_number("render", a, v, 8000, 384000, &o.sample_rate)) return 2;
+            if (!cli_parse_number("render", a, v, 8000, 384000, &o.sample_rate)) return 2;
             i++;
         } else if (strcmp(a, "--sounds") == 0 && v) {
             /* Repeatable: replaces the default sound directories. */
@@ -118,7 +130,7 @@ int cmd_render(int argc, char **argv)
 
     offline_render_result res;
     char err[1024];
-    if (render_features_setup(bio, profile, &o, err, sizeof err) != 0) {
+    if (!render_features_setup(bio, profile, &o, err, sizeof err)) {
         fprintf(stderr, "lull render: %s\n", err);
         return 2;
     }
@@ -152,7 +164,7 @@ int cmd_render(int argc, char **argv)
     int failed = offline_render(&o, &res, err, sizeof err);
     if (rec) {
         long long sid = 0;
-        if (!failed && session_render_finish(rec, &sid, err, sizeof err) == 0)
+        if (!failed && session_render_finish(rec, &sid, err, sizeof err))
             fprintf(stderr, "lull render: recorded as session %lld in %s\n", sid, session_db);
         else if (!failed) {
             fprintf(stderr, "lull render: --session-db: %s\n", err);
@@ -163,8 +175,8 @@ int cmd_render(int argc, char **argv)
     }
     render_features_teardown(&o);
     if (!failed && trace)
-        failed = render_trace_write(trace, o.preset, res.preset_loudness_lufs, spec_path, plot_path,
-                                    err, sizeof err);
+        failed = !render_trace_write(trace, o.preset, res.preset_loudness_lufs, spec_path,
+                                     plot_path, err, sizeof err);
     render_trace_free(trace);
     if (failed) {
         fprintf(stderr, "lull render: %s\n", err);

@@ -96,12 +96,12 @@ int cmd_replay(int argc, char **argv)
     }
     char err[2048];
     bio_record *rec = NULL;
-    if (bio_record_read(file, csv_rate, &rec, err, sizeof err) != 0) {
+    if (!bio_record_read(file, csv_rate, &rec, err, sizeof err)) {
         fprintf(stderr, "lull replay: %s\n", err);
         return 1;
     }
     const bio_signal *sig[BIO_WAVEFORMS];
-    if (record_pick_signals(rec, file, names, sig, err, sizeof err) != 0) {
+    if (!record_pick_signals(rec, file, names, sig, err, sizeof err)) {
         fprintf(stderr, "lull replay: %s\n", err);
         bio_record_free(rec);
         return 2;

@@ -21,14 +21,14 @@ static int usage(const char *msg, const char *arg)
 }
 
 /* A session id: a positive integer. */
-int session_parse_id(const char *s, long long *out)
+bool session_parse_id(const char *s, long long *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v <= 0) return -1;
+    if (errno || end == s || *end || v <= 0) return false;
     *out = v;
-    return 0;
+    return true;
 }
 
 int cmd_report(int argc, char **argv)
@@ -45,7 +45,7 @@ int cmd_report(int argc, char **argv)
             out_path = v;
             i++;
         } else if (!strcmp(a, "--session") && v) {
-            if (session_parse_id(v, &id))
+            if (!session_parse_id(v, &id))
                 return usage("--session expects a session id (1, 2, ...), got", v);
             i++;
         } else if (!strcmp(a, "--last")) {
@@ -76,7 +76,7 @@ int cmd_report(int argc, char **argv)
     session_event *events = NULL;
     long nf = -1, ne = -1;
     if (last && (id = session_store_last(s, err, sizeof err)) < 0) goto done;
-    if (session_store_info(s, id, &info, err, sizeof err)) goto done;
+    if (!session_store_info(s, id, &info, err, sizeof err)) goto done;
     if ((nf = session_store_frames(s, id, &frames, err, sizeof err)) < 0) goto done;
     if ((ne = session_store_events(s, id, &events, err, sizeof err)) < 0) goto done;
     FILE *o = fopen(out_path, "w");
@@ -84,13 +84,13 @@ int cmd_report(int argc, char **argv)
         snprintf(err, sizeof err, "%s: cannot write: %s", out_path, strerror(errno));
         goto done;
     }
-    int wrc =
+    bool wrote =
         session_report_write(o, &info, frames, (size_t)nf, events, (size_t)ne, err, sizeof err);
-    if (fclose(o) != 0 && !wrc) {
+    if (fclose(o) != 0 && wrote) {
         snprintf(err, sizeof err, "%s: write error: %s", out_path, strerror(errno));
-        wrc = -1;
+        wrote = false;
     }
-    if (wrc) {
+    if (!wrote) {
         fprintf(stderr, "lull report: %s: ", out_path); /* err follows below */
         goto done;
     }

@@ -67,20 +67,20 @@ static void fmt(char *out, size_t cap, double v, int dec)
         snprintf(out, cap, "-");
 }
 
-static int load(session_store *s, long long id, session_info *info, session_frame **f, long *nf,
-                session_event **e, long *ne, char *err, size_t errlen)
+static bool load(session_store *s, long long id, session_info *info, session_frame **f, long *nf,
+                 session_event **e, long *ne, char *err, size_t errlen)
 {
-    if (session_store_info(s, id, info, err, errlen)) return -1;
-    if (f && (*nf = session_store_frames(s, id, f, err, errlen)) < 0) return -1;
-    if (e && (*ne = session_store_events(s, id, e, err, errlen)) < 0) return -1;
-    return 0;
+    if (!session_store_info(s, id, info, err, errlen)) return false;
+    if (f && (*nf = session_store_frames(s, id, f, err, errlen)) < 0) return false;
+    if (e && (*ne = session_store_events(s, id, e, err, errlen)) < 0) return false;
+    return true;
 }
 
-static int do_list(session_store *s, const args *a, char *err, size_t errlen)
+static bool do_list(session_store *s, const args *a, char *err, size_t errlen)
 {
     session_info *v;
     long n = session_store_list(s, a->client, &v, err, errlen);
-    if (n < 0) return -1;
+    if (n < 0) return false;
     if (!a->client) {
         printf("%-5s %-19s %9s %-14s %-12s %7s %6s %5s %s\n", "id", "started", "minutes", "room",
                "client", "frames", "events", "marks", "ended");
@@ -94,7 +94,7 @@ static int do_list(session_store *s, const args *a, char *err, size_t errlen)
                    v[i].frames_purged ? " (frames deleted by retention)" : "");
         }
         free(v);
-        return 0;
+        return true;
     }
     /* A client's trend: one line per session, oldest first. */
     printf("client %s: %ld session%s\n", a->client, n, n == 1 ? "" : "s");
@@ -105,7 +105,7 @@ static int do_list(session_store *s, const args *a, char *err, size_t errlen)
         long nf = session_store_frames(s, v[i].id, &f, err, errlen);
         if (nf < 0) {
             free(v);
-            return -1;
+            return false;
         }
         session_summary sm;
         session_summarize(f, (size_t)nf, v[i].started_s, v[i].ended_s, &sm);
@@ -124,18 +124,18 @@ static int do_list(session_store *s, const args *a, char *err, size_t errlen)
                v[i].frames_purged ? "  (frames deleted)" : "");
     }
     free(v);
-    return 0;
+    return true;
 }
 
-static int do_show(session_store *s, long long id, char *err, size_t errlen)
+static bool do_show(session_store *s, long long id, char *err, size_t errlen)
 {
     session_info info;
     session_frame *f = NULL;
     session_event *e = NULL;
     long nf = 0, ne = 0;
-    if (load(s, id, &info, &f, &nf, &e, &ne, err, errlen)) {
+    if (!load(s, id, &info, &f, &nf, &e, &ne, err, errlen)) {
         free(f);
-        return -1;
+        return false;
     }
     session_summary sm;
     session_summarize(f, (size_t)nf, info.started_s, info.ended_s, &sm);
@@ -164,7 +164,7 @@ static int do_show(session_store *s, long long id, char *err, size_t errlen)
     }
     free(f);
     free(e);
-    return 0;
+    return true;
 }
 
 /* CSV field: quoted when it holds a comma, quote or newline (RFC 4180). */
@@ -188,17 +188,17 @@ static void csv_num(FILE *o, double v, int dec)
     if (isfinite(v)) fprintf(o, "%.*f", dec, v);
 }
 
-static int do_export(session_store *s, const args *a, long long id, char *err, size_t errlen)
+static bool do_export(session_store *s, const args *a, long long id, char *err, size_t errlen)
 {
     session_info info;
     session_frame *f = NULL;
     long nf = 0;
-    if (load(s, id, &info, &f, &nf, NULL, NULL, err, errlen)) return -1;
+    if (!load(s, id, &info, &f, &nf, NULL, NULL, err, errlen)) return false;
     FILE *o = a->out ? fopen(a->out, "w") : stdout;
     if (!o) {
         snprintf(err, errlen, "%s: cannot write: %s", a->out, strerror(errno));
         free(f);
-        return -1;
+        return false;
     }
     fprintf(o, "time,unix_s,minutes,breath_rate,breath_depth,ie_ratio,breath_quality,breath_state,"
                "heart_rate,rmssd,rsa,coherence,heart_quality,heart_state,arousal,pacer_rate,"
@@ -230,10 +230,10 @@ static int do_export(session_store *s, const args *a, long long id, char *err, s
     if (a->out && fclose(o) != 0) bad = 1;
     if (bad) {
         snprintf(err, errlen, "%s: write error", a->out ? a->out : "stdout");
-        return -1;
+        return false;
     }
     if (a->out) fprintf(stderr, "lull sessions: session %lld: %ld frames -> %s\n", id, nf, a->out);
-    return 0;
+    return true;
 }
 
 int cmd_sessions(int argc, char **argv)
@@ -260,7 +260,7 @@ int cmd_sessions(int argc, char **argv)
             a.client = v;
             i++;
         } else if (!strcmp(x, "--session") && v) {
-            if (session_parse_id(v, &a.id)) return usage("--session expects a session id, got", v);
+            if (!session_parse_id(v, &a.id)) return usage("--session expects a session id, got", v);
             i++;
         } else if (!strcmp(x, "--last") && strcmp(verb, "delete") && strcmp(verb, "client")) {
             a.last = 1;
@@ -299,26 +299,26 @@ int cmd_sessions(int argc, char **argv)
         fprintf(stderr, "lull sessions: %s\n", err);
         return 1;
     }
-    int rc = 0;
+    bool ok = true;
     long long id = a.id;
-    if (a.last && (id = session_store_last(s, err, sizeof err)) < 0) rc = -1;
-    if (!rc) {
+    if (a.last && (id = session_store_last(s, err, sizeof err)) < 0) ok = false;
+    if (ok) {
         if (!strcmp(verb, "list"))
-            rc = do_list(s, &a, err, sizeof err);
+            ok = do_list(s, &a, err, sizeof err);
         else if (!strcmp(verb, "show"))
-            rc = do_show(s, id, err, sizeof err);
+            ok = do_show(s, id, err, sizeof err);
         else if (!strcmp(verb, "export"))
-            rc = do_export(s, &a, id, err, sizeof err);
+            ok = do_export(s, &a, id, err, sizeof err);
         else if (!strcmp(verb, "delete")) {
-            rc = session_store_delete(s, id, err, sizeof err);
-            if (!rc) printf("deleted session %lld (frames, events and the session row)\n", id);
+            ok = session_store_delete(s, id, err, sizeof err);
+            if (ok) printf("deleted session %lld (frames, events and the session row)\n", id);
         } else {
-            rc = session_store_set_client(s, id, a.alias, err, sizeof err);
-            if (!rc) printf("session %lld: client %s\n", id, a.alias[0] ? a.alias : "(none)");
+            ok = session_store_set_client(s, id, a.alias, err, sizeof err);
+            if (ok) printf("session %lld: client %s\n", id, a.alias[0] ? a.alias : "(none)");
         }
     }
     session_store_close(s);
-    if (rc) {
+    if (!ok) {
         fprintf(stderr, "lull sessions: %s\n", err);
         return 1;
     }

@@ -4,6 +4,8 @@
 #ifndef LULL_CLI_COMMANDS_H
 #define LULL_CLI_COMMANDS_H
 
+#include <stdbool.h>
+
 /* [main] */
 int cmd_render(int argc, char **argv);
 int cmd_loudness(int argc, char **argv);
@@ -17,13 +19,14 @@ int cmd_report(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 
 /* [main] A session id as `lull report` and `lull sessions` take it: a positive
- * decimal integer. 0 and *out set, or -1 with *out untouched. (cmd_report.c) */
-int session_parse_id(const char *s, long long *out);
+ * decimal integer. True and *out set, or false with *out untouched. (cmd_report.c) */
+bool session_parse_id(const char *s, long long *out);
 
-/* [main] A flag's number within [lo, hi] (finite, the whole string): 0 and *out set;
- * otherwise "lull CMD: FLAG expects a number in LO..HI, got "S"" on stderr and -1.
+/* [main] A flag's number within [lo, hi] (finite, the whole string): true and *out
+ * set; otherwise "lull CMD: FLAG expects a number in LO..HI, got "S"" on stderr and
+ * false (it prints, as the command's usage errors do: see docs/architecture.md).
  * (cli_number.c) */
-int cli_parse_number(const char *cmd, const char *flag, const char *s, double lo, double hi,
-                     double *out);
+bool cli_parse_number(const char *cmd, const char *flag, const char *s, double lo, double hi,
+                      double *out);
 
 #endif

@@ -49,7 +49,7 @@ static void take(bio_thread *b, const sensor_msg *m)
     case SENSOR_HR: bio_pipeline_push_hr(b->pipeline, m->values[0], m->arrival_s); break;
     case SENSOR_RATE:
         /* Allocates: fine here (this thread is not the audio thread). */
-        if (bio_pipeline_set_rate(b->pipeline, stream_of(m->signal), m->values[0]) != 0)
+        if (!bio_pipeline_set_rate(b->pipeline, stream_of(m->signal), m->values[0]))
             log_warn("bio: sampling rate %.2f Hz refused for signal %u", (double)m->values[0],
                      m->signal);
         break;

@@ -267,7 +267,7 @@ int main(int argc, char **argv)
         char db[LULLD_PATH_MAX];
         if (cfg.session_db[0])
             snprintf(db, sizeof db, "%s", cfg.session_db);
-        else if (session_default_db_path(db, sizeof db) != 0)
+        else if (!session_default_db_path(db, sizeof db))
             snprintf(db, sizeof db, "%s", SESSION_SERVICE_DB);
         session_recorder_config rc = {
             .path = db, .room = cfg.room, .retention_days = cfg.session_retention_days};

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bio_record *rec = NULL;
         char err[512];
         err[0] = '\0';
-        if (csv_record_read(path, rates[i], &rec, err, sizeof err) == 0) {
+        if (csv_record_read(path, rates[i], &rec, err, sizeof err)) {
             fuzz_touch_record(rec);
             bio_record_free(rec);
         } else if (!err[0]) {

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     device_map_init(m);
     char err[512];
     err[0] = '\0';
-    if (device_map_parse(m, text, "fuzz.map", err, sizeof err) == 0) {
+    if (device_map_parse(m, text, "fuzz.map", err, sizeof err)) {
         for (size_t i = 0; i < m->n; i++) {
             const device_rule *r = &m->rules[i];
             float in[8] = {0.5f, -1, 2, 3, 4, 5, 6, 7}, out[64];

@@ -69,7 +69,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         if (n < 5 || strcmp(de->d_name + n - 4, ".map")) continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (device_map_load(&devices, path, err, sizeof err) != 0)
+        if (!device_map_load(&devices, path, err, sizeof err))
             fprintf(stderr, "fuzz_osc: %s (skipped)\n", err);
     }
     if (d) closedir(d);

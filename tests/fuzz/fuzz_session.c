@@ -41,7 +41,7 @@ static void read_session(session_store *s, int64_t id)
 {
     char err[512] = "";
     session_info info;
-    if (session_store_info(s, id, &info, err, sizeof err) != 0) {
+    if (!session_store_info(s, id, &info, err, sizeof err)) {
         need_message("session_store_info", err);
         return;
     }
@@ -62,8 +62,8 @@ static void read_session(session_store *s, int64_t id)
         char when[64];
         session_format_time(info.started_s, NULL, when, sizeof when);
         err[0] = '\0';
-        if (session_report_write(sink, &info, frames, (size_t)nf, events, (size_t)ne, err,
-                                 sizeof err) != 0)
+        if (!session_report_write(sink, &info, frames, (size_t)nf, events, (size_t)ne, err,
+                                  sizeof err))
             need_message("session_report_write", err);
     }
     free(frames);

@@ -30,10 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bio_record *rec = NULL;
     char err[512];
     err[0] = '\0';
-    if (wfdb_record_read(hea, &rec, err, sizeof err) == 0) {
+    if (wfdb_record_read(hea, &rec, err, sizeof err)) {
         fuzz_touch_record(rec);
         double frame_fs = rec->nsig ? rec->signals[0].fs : 250;
-        if (wfdb_annotations_read(ann, frame_fs, rec, err, sizeof err) == 0) fuzz_touch_record(rec);
+        if (wfdb_annotations_read(ann, frame_fs, rec, err, sizeof err)) fuzz_touch_record(rec);
         bio_record_free(rec);
     } else if (!err[0]) {
         fprintf(stderr, "fuzz_wfdb: a record was refused without a message\n");

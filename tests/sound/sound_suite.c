@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "preset/preset.h"
 #include "sim/offline_features.h"
+#include "tempogram.h"
 
 /* ---- Rendering ----------------------------------------------------------------- */
 
@@ -28,11 +29,12 @@ static void observe(void *ud, struct lull_engine *e, uint64_t first, const float
         r->left[first + i] = left[i];
         r->right[first + i] = right[i];
     }
+    lull_engine_status s;
+    lull_engine_get_status(e, &s);
+    tg_clock_add(&r->clock, (double)first, n, s.tempo_bpm, r->rate);
     /* One status point each time the chunk crosses a TRACE_HOP_S boundary. */
     double t_end = (double)(first + n) / r->rate;
     if (r->trace_n < r->trace_cap && t_end >= (double)r->trace_n * TRACE_HOP_S) {
-        lull_engine_status s;
-        lull_engine_get_status(e, &s);
         ss_trace_point *p = &r->trace[r->trace_n++];
         p->t_s = t_end;
         p->tempo_bpm = finite_or_nan(s.tempo_bpm);
@@ -69,7 +71,16 @@ int ss_render_preset(const char *preset_path, const char *client, double seconds
     o.fade_out_at_end = 0; /* the end is measured like the rest */
     o.observe = observe;
     o.observe_ud = r;
-    if (render_features_setup(NULL, client, &o, err, errlen)) {
+    /* Test presets (tests/data/presets) use the shipped sounds: look there too. */
+    char sounds[1024];
+    const char *dirs[2] = {NULL, NULL};
+    const char *shipped = getenv("LULL_PRESET_DIR");
+    if (shipped) {
+        snprintf(sounds, sizeof sounds, "%s/sounds", shipped);
+        dirs[0] = sounds;
+        o.sound_dirs = dirs;
+    }
+    if (!render_features_setup(NULL, client, &o, err, errlen)) {
         ss_render_free(r);
         return -1;
     }
@@ -90,6 +101,7 @@ int ss_render_preset(const char *preset_path, const char *client, double seconds
 void ss_render_free(ss_render *r)
 {
     free(r->left), free(r->right), free(r->mono), free(r->trace), free(r->onsets), free(r->events);
+    tg_clock_free(&r->clock);
     memset(r, 0, sizeof *r);
 }
 
@@ -223,7 +235,8 @@ static double trace_mean(const ss_render *r, double from_s, double to_s, size_t 
     return k ? sum / (double)k : NAN;
 }
 
-void ss_window_measure(const ss_render *r, double from_s, double to_s, ss_window *w)
+void ss_window_measure(const ss_render *r, const ss_declared *d, double from_s, double to_s,
+                       ss_window *w)
 {
     memset(w, 0, sizeof *w);
     w->from_s = from_s;
@@ -231,15 +244,35 @@ void ss_window_measure(const ss_render *r, double from_s, double to_s, ss_window
     size_t a = (size_t)(from_s * r->rate), b = (size_t)(to_s * r->rate);
     if (b > r->n) b = r->n;
     w->centroid_hz = b > a ? sq_spectral_centroid(r->mono + a, b - a, r->rate) : NAN;
-    size_t first = r->event_n, count = 0;
-    for (size_t i = 0; i < r->event_n; i++) {
-        if (r->events[i].time_s < from_s || r->events[i].time_s >= to_s) continue;
-        if (first == r->event_n) first = i;
-        count++;
+    w->pace_bpm = w->pace_spread = w->pace_prominence = NAN;
+    w->pace_envelope = -1;
+    if (d && d->tempo_floor > 0 && d->tempo_ceiling > d->tempo_floor && b > a) {
+        tg_pace_result p;
+        if (tg_pace(r->mono + a, b - a, r->rate, d->tempo_floor, d->tempo_ceiling, NULL, &p) == 0)
+            w->pace_bpm = p.bpm, w->pace_spread = p.spread, w->pace_prominence = p.prominence,
+            w->pace_envelope = p.envelope;
     }
+    w->lock_ratio = NAN;
+    w->lock_envelope = -1;
+    tg_pace_opts po;
+    tg_pace_defaults(&po);
+    size_t frames = (size_t)((double)(b - a) / (po.frame_s * r->rate));
+    double *beat = r->clock.n && b > a ? malloc((frames + 1) * sizeof *beat) : NULL;
+    if (beat) {
+        for (size_t k = 0; k < frames; k++)
+            beat[k] =
+                tg_clock_beat(&r->clock, (double)a + (double)k * (size_t)(po.frame_s * r->rate));
+        tg_lock_result lk;
+        if (tg_lock(r->mono + a, b - a, r->rate, beat, &po, &lk) == 0)
+            w->lock_ratio = lk.ratio, w->lock_envelope = lk.envelope,
+            w->lock_half_beat = lk.half_beat;
+        free(beat);
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < r->event_n; i++)
+        if (r->events[i].time_s >= from_s && r->events[i].time_s < to_s) count++;
     w->events = count;
     w->events_per_min = count / ((to_s - from_s) / 60.0);
-    w->tempo_per_min = count >= 2 ? sq_onset_rate(r->events + first, count, NULL) : 0;
     w->engine_bpm = trace_mean(r, from_s, to_s, offsetof(ss_trace_point, tempo_bpm));
     w->heart_bpm = trace_mean(r, from_s, to_s, offsetof(ss_trace_point, heart_bpm));
     w->breath_rate = trace_mean(r, from_s, to_s, offsetof(ss_trace_point, breath_rate));
@@ -310,6 +343,10 @@ int ss_declare(const struct plugin_registry *reg, const char *preset_path, ss_de
     lull_preset *p = preset_load_file(preset_path, reg, err, errlen);
     if (!p) return -1;
     d->loudness_lufs = p->loudness_lufs;
+    d->tempo_floor = p->tempo.floor_bpm;
+    d->tempo_ceiling = p->tempo.ceiling_bpm;
+    for (size_t i = 0; i < p->node_count; i++)
+        if (!strcmp(p->nodes[i].desc->id, "pattern")) d->event_layer = 1;
     d->tempo = p->tempo.heart_ratio > 0 ? +1 : 0;
     add_term(&d->density, d->tempo);
     if (d->tempo) snprintf(d->density_by, sizeof d->density_by, "tempo+heart.rate");
@@ -432,16 +469,50 @@ ss_verdict ss_judge_pair(const ss_declared *d, const ss_window *calm, const ss_w
     case SS_CENTROID:
         return directional(d->brightness, calm->centroid_hz, aroused->centroid_hz, SS_CENTROID_DIFF,
                            "centroid", "Hz", why, n);
-    case SS_TEMPO:
-    case SS_DENSITY:
-        if (calm->events < SS_MIN_EVENTS || aroused->events < SS_MIN_EVENTS) {
-            snprintf(why, n, "%zu and %zu events: too few to measure", calm->events,
-                     aroused->events);
+    case SS_TEMPO: {
+        if (!d->tempo) {
+            snprintf(why, n, "the tempo does not follow the heart (no \"follow_heart\")");
             return SS_NA;
         }
-        if (c == SS_TEMPO)
-            return directional(d->tempo, calm->tempo_per_min, aroused->tempo_per_min, SS_TEMPO_DIFF,
-                               "onset rate", "/min", why, n);
+        /* The audible layers must follow the tempo clock in both windows (tg_lock:
+         * their envelope's phase holds to the clock's beat over the whole window,
+         * which pins the pace heard to the clock's within ~0.5 bpm), and the clock
+         * must move in the declared direction. The pace from the audio alone
+         * (tg_pace) is printed beside it. */
+        const ss_window *ws[2] = {calm, aroused};
+        for (int i = 0; i < 2; i++)
+            if (!(ws[i]->lock_ratio >= SS_LOCK_MIN)) {
+                snprintf(why, n,
+                         "the audio does not follow the tempo clock %s: beat salience %.2f x "
+                         "chance (need %.1f); engine tempo %.1f bpm, heard (audio alone) %.1f",
+                         i ? "aroused" : "calm", ws[i]->lock_ratio, SS_LOCK_MIN, ws[i]->engine_bpm,
+                         ws[i]->pace_bpm);
+                return SS_FAIL;
+            }
+        ss_verdict v = directional(d->tempo, calm->engine_bpm, aroused->engine_bpm, SS_TEMPO_DIFF,
+                                   "pace (locked to the clock)", "bpm", why, n);
+        size_t len = strlen(why);
+        snprintf(why + len, n - len,
+                 "; beat salience %.1f and %.1f x chance; heard (audio alone) %.1f vs %.1f bpm",
+                 calm->lock_ratio, aroused->lock_ratio, calm->pace_bpm, aroused->pace_bpm);
+        return v;
+    }
+    case SS_DENSITY:
+        if (!d->event_layer) {
+            snprintf(why, n,
+                     "no event layer (no pattern node): the pace is a pulse or swell, judged "
+                     "by tempo");
+            return SS_NA;
+        }
+        /* A preset with an event layer must let its events be heard: too few
+         * spectral-flux events is a failure, not "not measured". */
+        if (calm->events < SS_MIN_EVENTS || aroused->events < SS_MIN_EVENTS) {
+            snprintf(why, n,
+                     "%zu and %zu spectral-flux events: the event layer is not heard over "
+                     "its texture (need %d per window)",
+                     calm->events, aroused->events, SS_MIN_EVENTS);
+            return SS_FAIL;
+        }
         return directional(d->density, calm->events_per_min, aroused->events_per_min,
                            SS_DENSITY_DIFF, "events", "/min", why, n);
     default: snprintf(why, n, "not a pair check"); return SS_NA;

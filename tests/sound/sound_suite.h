@@ -27,6 +27,7 @@
 #include <stddef.h>
 
 #include "sound_quality.h"
+#include "tempogram.h"
 
 struct plugin_registry;
 
@@ -56,16 +57,23 @@ struct plugin_registry;
 /* Most spectral-flux events kept per render (a 300 s render has a few hundred). */
 #define SS_MAX_EVENTS 16384
 /* Audible differences between stressed and relaxed (docs/presets.md): spectral
- * centroid 5 %, tempo (median inter-onset interval) 4 %, event density 10 %.
+ * centroid 5 %, pace (the tempo clock the audio is locked to, tg_lock) 4 %, event
+ * density 10 %.
  * Darkening within one relaxing render: a fall of at least 2 % (the window-to-
  * window spread of a steady preset's centroid is below 1 %). */
 #define SS_CENTROID_DIFF 0.05
 #define SS_TEMPO_DIFF 0.04
 #define SS_DENSITY_DIFF 0.10
 #define SS_DARKENING_DIFF 0.02
-/* Tempo and density count spectral-flux events (sq_flux_events), which hear a
- * soft strike over a texture as the listener does; the 10 dB onsets above are
- * for judging attacks. Fewer events than this in a window: not measured. */
+/* The audio follows the tempo clock when some pace envelope's salience on the
+ * clock's beat (or half-beat) stands SS_LOCK_MIN times over its median off the
+ * beat (tg_lock): noise's best of 32 such ratios exceeds 3 about 3 % of the time
+ * (Rayleigh-distributed salience; docs/presets.md). */
+#define SS_LOCK_MIN 3.0
+/* Density counts spectral-flux events (sq_flux_events), which hear a soft strike
+ * over a texture as the listener does; the 10 dB onsets above are for judging
+ * attacks. A preset with an event layer (a pattern node) and fewer events than
+ * this in a window fails: its events are not heard. */
 #define SS_MIN_EVENTS 6
 
 /* ---- Rendering ----------------------------------------------------------------- */
@@ -81,6 +89,7 @@ typedef struct ss_render {
     size_t n; /* frames */
     float *left, *right, *mono;
     ss_trace_point *trace; /* the engine's status every 0.5 s */
+    tg_clock clock;        /* the engine's tempo clock, every chunk */
     size_t trace_n, trace_cap;
     double wall_s;        /* render time */
     double analysis_s[3]; /* time spent measuring loudness, onsets, clicks */
@@ -113,14 +122,24 @@ void ss_render_free(ss_render *r);
 
 typedef struct ss_window {
     double from_s, to_s;
-    double centroid_hz;    /* sq_spectral_centroid of the mono mix */
-    double tempo_per_min;  /* sq_onset_rate of the flux events: 60 / median interval */
+    double centroid_hz; /* sq_spectral_centroid of the mono mix */
+    /* The pace heard (tg_pace, tempogram.h) within the preset's tempo floor..ceiling:
+     * NaN when the preset declares no tempo or the window is too short. */
+    double pace_bpm, pace_spread, pace_prominence;
+    int pace_envelope; /* tg_pace_result.envelope */
+    /* How the audio follows the engine's tempo clock (tg_lock): NaN when unknown. */
+    double lock_ratio;
+    int lock_envelope, lock_half_beat;
     double events_per_min; /* flux events / window length */
     size_t events;
     double engine_bpm, heart_bpm, breath_rate, arousal; /* means of the trace (NaN) */
 } ss_window;
 
-void ss_window_measure(const ss_render *r, double from_s, double to_s, ss_window *w);
+/* Measures a window of r; d (may be NULL: no pace) gives the tempo range the pace
+ * is looked for in. */
+struct ss_declared;
+void ss_window_measure(const ss_render *r, const struct ss_declared *d, double from_s, double to_s,
+                       ss_window *w);
 
 /* ---- What a preset declares -------------------------------------------------------- */
 
@@ -135,8 +154,10 @@ void ss_window_measure(const ss_render *r, double from_s, double to_s, ss_window
  * A category whose terms disagree is "mixed" (SS_MIXED) and is not checked. */
 #define SS_MIXED 2
 typedef struct ss_declared {
-    double loudness_lufs;           /* NaN: none declared */
-    int brightness, tempo, density; /* +1 rises with arousal, -1 falls, 0 none, SS_MIXED */
+    double loudness_lufs;              /* NaN: none declared */
+    double tempo_floor, tempo_ceiling; /* bpm, the "tempo" block's (0: none) */
+    int event_layer;                   /* 1: a `pattern` node plays events on the tempo clock */
+    int brightness, tempo, density;    /* +1 rises with arousal, -1 falls, 0 none, SS_MIXED */
     char brightness_by[160], density_by[160]; /* "svf:cutoff<-heart.rate ..." */
 } ss_declared;
 

@@ -1,7 +1,7 @@
 /* The sound-quality suite over every shipped preset (every .json in presets/, or the files
  * given as arguments): each is rendered offline with the simulated clients
  * `relaxing` (300 s: its heart and breath slow, and after the 3 min baseline its
- * arousal falls), `stressed` (120 s) and `dropouts` (60 s: sensor gaps and motion
+ * arousal falls), `stressed` (300 s) and `dropouts` (60 s: sensor gaps and motion
  * artifacts), and every render must pass the per-render checks (loudness, true
  * peak, short-term rise, gentle onsets, clicks); the relaxing client's late window
  * must be darker than its early one, and stressed vs relaxed must differ in
@@ -17,19 +17,24 @@
 #include "check.h"
 #include "plugin/registry.h"
 #include "sound_suite.h"
+#include "tempogram.h"
 
 /* Render lengths and the windows compared (seconds). The relaxing client's
  * baseline is learned over its first 180 s of good data, so its arousal only
- * leaves 0 after ~200 s: the late window sits at the end of a 300 s render. */
+ * leaves 0 after ~200 s: the late window sits at the end of a 300 s render.
+ * The stressed render is as long and is judged over the same window, because a
+ * preset's planned pauses (a slow `rest` LFO of a few minutes' period on its
+ * event density) start at the preset load: only windows at the same time meet
+ * the same pause, so what differs between them is the client. */
 #define RELAX_S 300.0
-#define STRESS_S 120.0
+#define STRESS_S 300.0
 #define DROPOUT_S 60.0
 #define EARLY_FROM 10.0
 #define EARLY_TO 70.0
 #define LATE_FROM 240.0
 #define LATE_TO 300.0
-#define STRESS_FROM 60.0 /* the tempo has slewed to the stressed heart by then */
-#define STRESS_TO 120.0
+#define STRESS_FROM LATE_FROM
+#define STRESS_TO LATE_TO
 #define DROP_FROM 20.0
 #define DROP_TO 60.0
 
@@ -102,10 +107,10 @@ static void run_preset(const plugin_registry *reg, const char *path, row *w)
         }
     }
     w->rendered = 1;
-    ss_window_measure(&w->r[0], EARLY_FROM, EARLY_TO, &w->w[0]);
-    ss_window_measure(&w->r[0], LATE_FROM, LATE_TO, &w->w[1]);
-    ss_window_measure(&w->r[1], STRESS_FROM, STRESS_TO, &w->w[2]);
-    ss_window_measure(&w->r[2], DROP_FROM, DROP_TO, &w->w[3]);
+    ss_window_measure(&w->r[0], &w->decl, EARLY_FROM, EARLY_TO, &w->w[0]);
+    ss_window_measure(&w->r[0], &w->decl, LATE_FROM, LATE_TO, &w->w[1]);
+    ss_window_measure(&w->r[1], &w->decl, STRESS_FROM, STRESS_TO, &w->w[2]);
+    ss_window_measure(&w->r[2], &w->decl, DROP_FROM, DROP_TO, &w->w[3]);
     for (int k = SS_DARKENING; k <= SS_DENSITY; k++) {
         /* Darkening: the relaxing client late (calm) vs early; the rest: relaxing
          * late (calm) vs stressed. */
@@ -137,12 +142,16 @@ static void print_tables(const row *rows, size_t count)
         "\n## Measured (relaxing %.0f s, stressed %.0f s, dropouts %.0f s; loudness, peak, "
         "rise, onsets and clicks over the whole render from %.0f s; the rest over the window)\n\n",
         RELAX_S, STRESS_S, DROPOUT_S, SS_SKIP_S);
-    printf("| preset | client | LUFS (target) | dBTP | LRA | max 10 s rise | onsets (flux events) "
-           "| fastest rise ms "
-           "(n < %.0f) | d2 click ratio | AR clicks (max sigma) | window s | centroid Hz | onset "
-           "rate /min | events /min | engine bpm | heart bpm | breath /min | arousal |\n",
-           SS_MIN_RISE_MS);
-    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    printf(
+        "| preset | client | LUFS (target) | dBTP | LRA | max 10 s rise | onsets (flux events) "
+        "| fastest rise ms "
+        "(n < %.0f) | d2 click ratio | AR clicks (max sigma) | window s | centroid Hz | heard pace "
+        "bpm (spread %%, prominence, envelope) | lock x chance (envelope) | flux events /min | "
+        "engine "
+        "bpm | heart bpm | breath /min "
+        "| arousal |\n",
+        SS_MIN_RISE_MS);
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < count; i++) {
         const row *w = &rows[i];
         if (!w->rendered) {
@@ -166,6 +175,24 @@ static void print_tables(const row *rows, size_t count)
             else
                 snprintf(fast, sizeof fast, "-");
             fmt(cen, sizeof cen, "%.0f", x->centroid_hz);
+            char pace[64];
+            if (isfinite(x->pace_bpm))
+                snprintf(pace, sizeof pace, "%.1f (%.1f, %.2f, %s%.0f)", x->pace_bpm,
+                         100 * x->pace_spread, x->pace_prominence,
+                         x->pace_envelope >= TG_BANDS ? "onsets " : "rms ",
+                         62.5 * pow(2.0, x->pace_envelope % TG_BANDS));
+            else
+                snprintf(pace, sizeof pace, "-");
+            char lock[64];
+            if (isfinite(x->lock_ratio) && x->lock_envelope < 0)
+                snprintf(lock, sizeof lock, "0 (no envelope has the beat as its periodicity)");
+            else if (isfinite(x->lock_ratio))
+                snprintf(lock, sizeof lock, "%.1f (%s%.0f%s)", x->lock_ratio,
+                         x->lock_envelope >= TG_BANDS ? "onsets " : "rms ",
+                         62.5 * pow(2.0, x->lock_envelope % TG_BANDS),
+                         x->lock_half_beat ? ", half-beat" : "");
+            else
+                snprintf(lock, sizeof lock, "-");
             fmt(bpm, sizeof bpm, "%.1f", x->engine_bpm);
             fmt(hr, sizeof hr, "%.1f", x->heart_bpm);
             fmt(br, sizeof br, "%.1f", x->breath_rate);
@@ -175,7 +202,7 @@ static void print_tables(const row *rows, size_t count)
             snprintf(ons, sizeof ons, "%zu (%zu)", r->onset_n, r->event_n);
             printf(
                 "| %s | %s%s | %s | %s | %s | %s | %s | %s | %.1f | %zu (%.1f) | %.0f-%.0f | %s | "
-                "%.1f | %.1f | %s | %s | %s | %s |\n",
+                "%s | %s | %.1f | %s | %s | %s | %s |\n",
                 k ? "" : w->preset, k_clients[c],
                 k == 0   ? " early"
                 : k == 1 ? " late"
@@ -183,7 +210,7 @@ static void print_tables(const row *rows, size_t count)
                 whole ? lufs : "", whole ? tp : "", whole ? lra : "", whole ? rise : "",
                 whole ? ons : "", whole ? fast : "", whole ? r->ac_ratio : 0.0,
                 whole ? r->ar_clicks : 0, whole ? r->ar_max_ratio : 0.0, x->from_s, x->to_s, cen,
-                x->tempo_per_min, x->events_per_min, bpm, hr, br, ar);
+                pace, lock, x->events_per_min, bpm, hr, br, ar);
         }
     }
     printf("\n## Verdicts (per render: relaxing / stressed / dropouts)\n\n");

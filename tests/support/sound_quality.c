@@ -17,7 +17,7 @@ static loudness_meter *meter_over(const float *l, const float *r, size_t n, doub
     char err[256];
     loudness_meter *m = loudness_new(r ? 2 : 1, rate, hop_s, err, sizeof err);
     if (!m) return NULL;
-    if (loudness_add(m, l, r, n)) {
+    if (!loudness_add(m, l, r, n)) {
         loudness_free(m);
         return NULL;
     }

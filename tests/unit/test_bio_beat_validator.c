@@ -131,8 +131,8 @@ static void test_record_100(void)
     snprintf(hea, sizeof hea, "%s/100.hea", dir);
     snprintf(ann, sizeof ann, "%s/100.atr", dir);
     bio_record *rec = NULL;
-    if (wfdb_record_read(hea, &rec, err, sizeof err) != 0 ||
-        wfdb_annotations_read(ann, 360.0, rec, err, sizeof err) != 0) {
+    if (!wfdb_record_read(hea, &rec, err, sizeof err) ||
+        !wfdb_annotations_read(ann, 360.0, rec, err, sizeof err)) {
         CHECK(0, "%s", err);
         bio_record_free(rec);
         return;

@@ -115,9 +115,9 @@ static const bio_signal *load_case(const char *rel, bio_record **rec)
 {
     char path[1024], err[512];
     snprintf(path, sizeof path, "%s/cases/%s", test_env("LULL_TEST_DATA"), rel);
-    int rc = bio_record_read(path, 0, rec, err, sizeof err);
-    CHECK(rc == 0, "reading %s: %s", path, err);
-    if (rc) return NULL;
+    bool ok = bio_record_read(path, 0, rec, err, sizeof err);
+    CHECK(ok, "reading %s: %s", path, err);
+    if (!ok) return NULL;
     return &(*rec)->signals[0];
 }
 

@@ -79,14 +79,14 @@ static int load_and_score(scored *sc, const char *name, const char *header, cons
 {
     char err[512];
     memset(sc, 0, sizeof *sc);
-    int rc = wfdb_record_read(header, &sc->rec, err, sizeof err);
-    CHECK(rc == 0, "%s", err);
-    if (rc) return -1;
-    rc = wfdb_annotations_read(ann_file, frame_fs, sc->rec, err, sizeof err);
-    CHECK(rc == 0, "%s", err);
+    bool ok = wfdb_record_read(header, &sc->rec, err, sizeof err);
+    CHECK(ok, "%s", err);
+    if (!ok) return -1;
+    ok = wfdb_annotations_read(ann_file, frame_fs, sc->rec, err, sizeof err);
+    CHECK(ok, "%s", err);
     sc->sig = bio_record_signal(sc->rec, lead);
     CHECK(sc->sig != NULL, "%s has %s", name, lead);
-    if (rc || !sc->sig) return -1;
+    if (!ok || !sc->sig) return -1;
     const bio_signal *s = sc->sig;
     sc->ref = reference_beats(sc->rec, s->fs, &sc->n_ref, 0);
     sc->run = run_detector(s->samples, s->n, s->fs, 64);
@@ -251,7 +251,7 @@ static void test_blocks_gaps_cost(const char *dir)
     char hea[1024], err[512];
     snprintf(hea, sizeof hea, "%s/100.hea", dir);
     bio_record *rec = NULL;
-    if (wfdb_record_read(hea, &rec, err, sizeof err) != 0) {
+    if (!wfdb_record_read(hea, &rec, err, sizeof err)) {
         CHECK(0, "%s", err);
         return;
     }

@@ -93,7 +93,7 @@ static void test_neurokit(void)
     char path[1024], err[512];
     snprintf(path, sizeof path, "%s/bio_resting_5min_100hz.csv", test_env("LULL_TEST_DATA"));
     bio_record *rec = NULL;
-    if (bio_record_read(path, 100.0, &rec, err, sizeof err) != 0) {
+    if (!bio_record_read(path, 100.0, &rec, err, sizeof err)) {
         CHECK(0, "%s", err);
         return;
     }

@@ -42,9 +42,9 @@ static void test_mitbih_100(void)
 {
     char err[512];
     bio_record *rec = NULL;
-    int rc = bio_record_read(data_path("100"), 0, &rec, err, sizeof err);
-    CHECK(rc == 0, "read 100: %s", err);
-    if (rc != 0) return;
+    bool ok = bio_record_read(data_path("100"), 0, &rec, err, sizeof err);
+    CHECK(ok, "read 100: %s", err);
+    if (!ok) return;
     CHECK(rec->nsig == 2, "nsig %zu", rec->nsig);
     CHECK(strcmp(rec->name, "100") == 0, "name %s", rec->name);
     const bio_signal *ml = bio_record_signal(rec, "mlii");
@@ -57,8 +57,8 @@ static void test_mitbih_100(void)
         adc_check(ml, 200, 1024, 995, -22131, 0);
         adc_check(v5, 200, 1024, 1011, 20052, 0);
     }
-    rc = wfdb_annotations_read(data_path("100.atr"), 360.0, rec, err, sizeof err);
-    CHECK(rc == 0, "read 100.atr: %s", err);
+    ok = wfdb_annotations_read(data_path("100.atr"), 360.0, rec, err, sizeof err);
+    CHECK(ok, "read 100.atr: %s", err);
     CHECK(rec->ann_fs == 360.0, "ann_fs %g", rec->ann_fs);
     size_t beats = 0, n_N = 0, n_A = 0, n_V = 0;
     int sorted = 1;
@@ -83,9 +83,9 @@ static void test_mimic_03700181(void)
 {
     char err[512];
     bio_record *rec = NULL;
-    int rc = bio_record_read(data_path("03700181.hea"), 0, &rec, err, sizeof err);
-    CHECK(rc == 0, "read 03700181: %s", err);
-    if (rc != 0) return;
+    bool ok = bio_record_read(data_path("03700181.hea"), 0, &rec, err, sizeof err);
+    CHECK(ok, "read 03700181: %s", err);
+    if (!ok) return;
     CHECK(rec->nsig == 3, "nsig %zu", rec->nsig);
     const bio_signal *ecg = bio_record_signal(rec, "MCL1");
     const bio_signal *abp = bio_record_signal(rec, "ABP");
@@ -109,8 +109,8 @@ static void test_mimic_03700181(void)
         CHECK(isnan(resp->samples[resp->n - 1]) && !isnan(resp->samples[resp->n - 5]),
               "RESP skew tail");
     }
-    rc = wfdb_annotations_read(data_path("03700181.gqrsh"), 125.0, rec, err, sizeof err);
-    CHECK(rc == 0, "read gqrsh: %s", err);
+    ok = wfdb_annotations_read(data_path("03700181.gqrsh"), 125.0, rec, err, sizeof err);
+    CHECK(ok, "read gqrsh: %s", err);
     CHECK(rec->ann_fs == 500.0, "high-resolution annotations: ann_fs %g", rec->ann_fs);
     size_t beats = 0;
     int64_t last = -1;
@@ -127,12 +127,12 @@ static void test_neurokit_csv(void)
 {
     char err[512];
     bio_record *rec = NULL;
-    int rc = bio_record_read(data_path("bio_resting_5min_100hz.csv"), 0, &rec, err, sizeof err);
-    CHECK(rc != 0 && strstr(err, "bio_resting_5min_100hz.csv") && strstr(err, "rate"),
+    bool ok = bio_record_read(data_path("bio_resting_5min_100hz.csv"), 0, &rec, err, sizeof err);
+    CHECK(!ok && strstr(err, "bio_resting_5min_100hz.csv") && strstr(err, "rate"),
           "no rate and no time_s column is an error naming the file: %s", err);
-    rc = bio_record_read(data_path("bio_resting_5min_100hz.csv"), 100.0, &rec, err, sizeof err);
-    CHECK(rc == 0, "read csv: %s", err);
-    if (rc != 0) return;
+    ok = bio_record_read(data_path("bio_resting_5min_100hz.csv"), 100.0, &rec, err, sizeof err);
+    CHECK(ok, "read csv: %s", err);
+    if (!ok) return;
     CHECK(rec->nsig == 3, "nsig %zu", rec->nsig);
     const char *names[3] = {"ECG", "PPG", "RSP"};
     for (int i = 0; i < 3 && (size_t)i < rec->nsig; i++) {
@@ -162,8 +162,8 @@ static void expect_error(const char *path, double fs, const char *must_contain)
 {
     char err[512] = "";
     bio_record *rec = NULL;
-    int rc = bio_record_read(path, fs, &rec, err, sizeof err);
-    CHECK(rc != 0 && rec == NULL, "%s should fail", path);
+    bool ok = bio_record_read(path, fs, &rec, err, sizeof err);
+    CHECK(!ok && rec == NULL, "%s should fail", path);
     CHECK(strstr(err, must_contain) != NULL, "error '%s' should contain '%s'", err, must_contain);
 }
 
@@ -173,9 +173,9 @@ static void test_csv_time_column_and_errors(void)
     bio_record *rec = NULL;
     const char *p =
         write_tmp("t.csv", "time_s,ECG, \"PPG\"\r\n0.00,1,2\r\n0.004,,4\r\n0.008,5,nan\r\n");
-    int rc = bio_record_read(p, 0, &rec, err, sizeof err);
-    CHECK(rc == 0, "time_s csv: %s", err);
-    if (rc == 0) {
+    bool ok = bio_record_read(p, 0, &rec, err, sizeof err);
+    CHECK(ok, "time_s csv: %s", err);
+    if (ok) {
         CHECK(rec->nsig == 2 && fabs(rec->signals[0].fs - 250.0) < 1e-9, "fs %g",
               rec->signals[0].fs);
         CHECK(strcmp(rec->signals[1].name, "PPG") == 0, "quoted name '%s'", rec->signals[1].name);
@@ -233,9 +233,9 @@ static void test_format16_and_annotations_synthetic(void)
                                            "s16.dat 16x2 10 16 7 0 0 0 B\n");
     char err[512];
     bio_record *rec = NULL;
-    int rc = wfdb_record_read(hea, &rec, err, sizeof err);
-    CHECK(rc == 0, "s16: %s", err);
-    if (rc != 0) return;
+    bool ok = wfdb_record_read(hea, &rec, err, sizeof err);
+    CHECK(ok, "s16: %s", err);
+    if (!ok) return;
     const bio_signal *a = bio_record_signal(rec, "first signal");
     const bio_signal *b = bio_record_signal(rec, "B");
     CHECK(a && b, "names with spaces");
@@ -266,10 +266,10 @@ static void test_format16_and_annotations_synthetic(void)
         fwrite(words, sizeof words, 1, f);
         fclose(f);
     }
-    rc = wfdb_annotations_read(path, 100.0, rec, err, sizeof err);
-    CHECK(rc == 0, "s16.atr: %s", err);
+    ok = wfdb_annotations_read(path, 100.0, rec, err, sizeof err);
+    CHECK(ok, "s16.atr: %s", err);
     CHECK(rec->nann == 3, "nann %zu", rec->nann);
-    if (rc == 0 && rec->nann == 3) {
+    if (ok && rec->nann == 3) {
         CHECK(rec->ann[0].sample == 10 && rec->ann[0].symbol == 'N', "first");
         CHECK(rec->ann[1].sample == 100015 && rec->ann[1].symbol == 'V' && rec->ann[1].sub == 2 &&
                   rec->ann[1].chan == 1,
@@ -285,8 +285,8 @@ static void test_format16_and_annotations_synthetic(void)
         fwrite(words, 2, 4, f);
         fclose(f);
     }
-    rc = wfdb_annotations_read(path, 100.0, rec, err, sizeof err);
-    CHECK(rc != 0 && strstr(err, "s16.atr") && strstr(err, "truncated"), "truncated: %s", err);
+    ok = wfdb_annotations_read(path, 100.0, rec, err, sizeof err);
+    CHECK(!ok && strstr(err, "s16.atr") && strstr(err, "truncated"), "truncated: %s", err);
     CHECK(wfdb_code_is_beat(1) && wfdb_code_is_beat(8) && !wfdb_code_is_beat(14) &&
               !wfdb_code_is_beat(28) && wfdb_code_symbol(25) == 'B' && wfdb_code_symbol(26) == '^',
           "code table");

@@ -74,9 +74,9 @@ static void check_edfplus(const char *path, int bdf)
 {
     char err[512];
     bio_record *rec = NULL;
-    int rc = bio_record_read(path, 0, &rec, err, sizeof err);
-    CHECK(rc == 0, "%s: %s", path, err);
-    if (rc != 0) return;
+    bool ok = bio_record_read(path, 0, &rec, err, sizeof err);
+    CHECK(ok, "%s: %s", path, err);
+    if (!ok) return;
     CHECK(rec->nsig == 2, "%s: nsig %zu (annotation signal not a signal)", path, rec->nsig);
     const bio_signal *ecg = bio_record_signal(rec, "ECG lead II");
     const bio_signal *resp = bio_record_signal(rec, "Resp");
@@ -116,9 +116,9 @@ static void check_edfplus(const char *path, int bdf)
         }
     }
     const bio_signal *sig[BIO_WAVEFORMS];
-    rc = record_pick_signals(rec, path, NULL, sig, err, sizeof err);
-    CHECK(rc == 0 && sig[BIO_ECG] == ecg && sig[BIO_RESP] == resp && !sig[BIO_PPG],
-          "ECG lead II and Resp recognised: %s", rc ? err : "");
+    ok = record_pick_signals(rec, path, NULL, sig, err, sizeof err);
+    CHECK(ok && sig[BIO_ECG] == ecg && sig[BIO_RESP] == resp && !sig[BIO_PPG],
+          "ECG lead II and Resp recognised: %s", !ok ? err : "");
     /* --signals: 256 Hz grid, Resp on every 8th row. */
     FILE *f = tmpfile();
     if (f && ecg && resp) {
@@ -192,9 +192,9 @@ static void test_plain_edf(void)
     write_plain_edf(p, "2", "512", "1", "4", 10000);
     char err[512];
     bio_record *rec = NULL;
-    int rc = bio_record_read(p, 0, &rec, err, sizeof err);
-    CHECK(rc == 0, "plain EDF: %s", err);
-    if (rc == 0) {
+    bool loaded = bio_record_read(p, 0, &rec, err, sizeof err);
+    CHECK(loaded, "plain EDF: %s", err);
+    if (loaded) {
         const bio_signal *g = &rec->signals[0];
         static const float want[8] = {-1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 0.25f, -0.25f, 0.01f};
         int ok = rec->nsig == 1 && g->n == 8 && g->fs == 4.0 && rec->nann == 0;
@@ -210,9 +210,9 @@ static void expect_refused(const char *path, const char *must)
 {
     char err[512] = "";
     bio_record *rec = NULL;
-    int rc = bio_record_read(path, 0, &rec, err, sizeof err);
+    bool ok = bio_record_read(path, 0, &rec, err, sizeof err);
     printf("  refused: %s\n", err);
-    CHECK(rc != 0 && rec == NULL && strstr(err, path) && strstr(err, must),
+    CHECK(!ok && rec == NULL && strstr(err, path) && strstr(err, must),
           "'%s' should name the file and contain '%s'", err, must);
 }
 

@@ -89,9 +89,9 @@ static void check_against_header(const char *rec_name, int nsig_expected)
     int n = read_stated(data_path(hea), st, 16);
     CHECK(n == nsig_expected, "%s: header lines %d", rec_name, n);
     bio_record *rec = NULL;
-    int rc = wfdb_record_read(data_path(hea), &rec, err, sizeof err);
-    CHECK(rc == 0, "%s: %s", rec_name, err);
-    if (rc != 0) return;
+    bool ok = wfdb_record_read(data_path(hea), &rec, err, sizeof err);
+    CHECK(ok, "%s: %s", rec_name, err);
+    if (!ok) return;
     CHECK(rec->warnings == NULL, "%s: no checksum or initial-value warnings: %s", rec_name,
           rec->warnings ? rec->warnings : "");
     CHECK(rec->nsig == (size_t)n, "%s nsig %zu", rec_name, rec->nsig);
@@ -164,9 +164,9 @@ static void test_checksum_warning(void)
     }
     char err[512];
     bio_record *rec = NULL;
-    int rc = wfdb_record_read(tmp_path("binformats.hea"), &rec, err, sizeof err);
-    CHECK(rc == 0, "damaged data still reads: %s", err);
-    if (rc == 0) {
+    bool ok = wfdb_record_read(tmp_path("binformats.hea"), &rec, err, sizeof err);
+    CHECK(ok, "damaged data still reads: %s", err);
+    if (ok) {
         const char *w = rec->warnings ? rec->warnings : "";
         printf("  damaged copy warns: %s", w);
         CHECK(strstr(w, "binformats.hea:8: signal 6 (sig 6, fmt 310): checksum") != NULL,
@@ -248,19 +248,19 @@ static void test_test01_unnamed(void)
 {
     char err[512];
     bio_record *rec = NULL;
-    int rc = bio_record_read(data_path("test01_00s"), 0, &rec, err, sizeof err);
-    CHECK(rc == 0, "test01_00s: %s", err);
-    if (rc != 0) return;
+    bool ok = bio_record_read(data_path("test01_00s"), 0, &rec, err, sizeof err);
+    CHECK(ok, "test01_00s: %s", err);
+    if (!ok) return;
     CHECK(rec->warnings == NULL, "test01_00s checksums: %s", rec->warnings ? rec->warnings : "");
     const bio_signal *sig[BIO_WAVEFORMS];
-    rc = record_pick_signals(rec, "test01_00s", NULL, sig, err, sizeof err);
-    CHECK(rc == 0 && sig[BIO_ECG] && strcmp(sig[BIO_ECG]->name, "ECG 1") == 0,
+    ok = record_pick_signals(rec, "test01_00s", NULL, sig, err, sizeof err);
+    CHECK(ok && sig[BIO_ECG] && strcmp(sig[BIO_ECG]->name, "ECG 1") == 0,
           "ECG 1 picked without flags: %s",
-          rc             ? err
+          !ok            ? err
           : sig[BIO_ECG] ? sig[BIO_ECG]->name
                          : "none");
     CHECK(!sig[BIO_RESP] && !sig[BIO_PPG], "nothing else guessed");
-    if (rc == 0 && sig[BIO_ECG]) {
+    if (ok && sig[BIO_ECG]) {
         bio_pipeline_config cfg;
         bio_pipeline_config_default(&cfg);
         cfg.rate_hz[BIO_ECG] = sig[BIO_ECG]->fs;
@@ -305,9 +305,9 @@ static void test_spf_offset_null(void)
     write_text("spf.hea", hea);
     char err[512];
     bio_record *rec = NULL;
-    int rc = wfdb_record_read(tmp_path("spf.hea"), &rec, err, sizeof err);
-    CHECK(rc == 0, "16x1000+4: %s", err);
-    if (rc != 0) return;
+    bool ok = wfdb_record_read(tmp_path("spf.hea"), &rec, err, sizeof err);
+    CHECK(ok, "16x1000+4: %s", err);
+    if (!ok) return;
     CHECK(rec->warnings == NULL, "checksum of 16x1000+4: %s", rec->warnings ? rec->warnings : "");
     const bio_signal *g = &rec->signals[0];
     CHECK(g->fs == 1000.0 && g->n == SPF * FRAMES, "fs %g n %zu", g->fs, g->n);
@@ -336,9 +336,9 @@ static void test_multisegment(void)
     write_text("multi.hea", "multi/3 2 100 9\nseg1 4\n~ 3\nseg2 2\n");
     char err[512];
     bio_record *rec = NULL;
-    int rc = wfdb_record_read(tmp_path("multi.hea"), &rec, err, sizeof err);
-    CHECK(rc == 0, "fixed layout: %s", err);
-    if (rc == 0) {
+    bool loaded = wfdb_record_read(tmp_path("multi.hea"), &rec, err, sizeof err);
+    CHECK(loaded, "fixed layout: %s", err);
+    if (loaded) {
         const bio_signal *A = bio_record_signal(rec, "A"), *B = bio_record_signal(rec, "B");
         CHECK(A && B && A->n == 9 && B->n == 9, "9 frames");
         if (A && B && A->n == 9) {
@@ -354,9 +354,9 @@ static void test_multisegment(void)
     }
     write_text("layout.hea", "layout 2 100 0\n~ 0 1 16 0 0 0 0 A\n~ 0 10 16 0 0 0 0 B\n");
     write_text("vmulti.hea", "vmulti/3 2 100 7\nlayout 0\nseg1 4\nseg3 3\n");
-    rc = wfdb_record_read(tmp_path("vmulti.hea"), &rec, err, sizeof err);
-    CHECK(rc == 0, "variable layout: %s", err);
-    if (rc == 0) {
+    loaded = wfdb_record_read(tmp_path("vmulti.hea"), &rec, err, sizeof err);
+    CHECK(loaded, "variable layout: %s", err);
+    if (loaded) {
         const bio_signal *A = bio_record_signal(rec, "A"), *B = bio_record_signal(rec, "B");
         CHECK(A && B && A->n == 7 && B->n == 7, "7 frames");
         if (A && B && A->n == 7)
@@ -368,15 +368,15 @@ static void test_multisegment(void)
     }
     /* A master header whose segment length does not match the segment. */
     write_text("lying.hea", "lying/2 2 100 9\nseg1 5\nseg2 2\n");
-    rc = wfdb_record_read(tmp_path("lying.hea"), &rec, err, sizeof err);
-    CHECK(rc != 0 && strstr(err, "seg1.hea: segment has 4 samples") && strstr(err, "says 5"),
+    loaded = wfdb_record_read(tmp_path("lying.hea"), &rec, err, sizeof err);
+    CHECK(!loaded && strstr(err, "seg1.hea: segment has 4 samples") && strstr(err, "says 5"),
           "lying segment length: %s", err);
     write_text("nest.hea", "nest/1 2 100 9\nmulti 9\n");
-    rc = wfdb_record_read(tmp_path("nest.hea"), &rec, err, sizeof err);
-    CHECK(rc != 0 && strstr(err, "multi-segment"), "nested segments refused: %s", err);
+    loaded = wfdb_record_read(tmp_path("nest.hea"), &rec, err, sizeof err);
+    CHECK(!loaded && strstr(err, "multi-segment"), "nested segments refused: %s", err);
     write_text("slash.hea", "slash/1 2 100 9\n../etc/x 9\n");
-    rc = wfdb_record_read(tmp_path("slash.hea"), &rec, err, sizeof err);
-    CHECK(rc != 0 && strstr(err, "slash.hea:2: expected a segment line"), "segment path: %s", err);
+    loaded = wfdb_record_read(tmp_path("slash.hea"), &rec, err, sizeof err);
+    CHECK(!loaded && strstr(err, "slash.hea:2: expected a segment line"), "segment path: %s", err);
 }
 
 /* Hostile or wrong headers: each refused with a message naming file and line. */
@@ -401,8 +401,8 @@ static void test_bad_headers(void)
         snprintf(name, sizeof name, "b%zu.hea", i + 1);
         write_text(name, cases[i].hea);
         bio_record *rec = NULL;
-        int rc = wfdb_record_read(tmp_path(name), &rec, err, sizeof err);
-        CHECK(rc != 0 && rec == NULL && strstr(err, cases[i].must),
+        bool ok = wfdb_record_read(tmp_path(name), &rec, err, sizeof err);
+        CHECK(!ok && rec == NULL && strstr(err, cases[i].must),
               "%s: error '%s' should contain '%s'", name, err, cases[i].must);
     }
     /* FLAC format on a file that is not FLAC: libsndfile's refusal, named. */
@@ -410,21 +410,21 @@ static void test_bad_headers(void)
     write_text("nf.hea", "nf 1 100 10\nnf.flac 516 200 16 0 0 0 0 A\n");
     char err[512];
     bio_record *rec = NULL;
-    int rc = wfdb_record_read(tmp_path("nf.hea"), &rec, err, sizeof err);
-    CHECK(rc != 0 && strstr(err, "nf.flac"), "not FLAC: %s", err);
+    bool ok = wfdb_record_read(tmp_path("nf.hea"), &rec, err, sizeof err);
+    CHECK(!ok && strstr(err, "nf.flac"), "not FLAC: %s", err);
     /* A FLAC stream shorter than the header says. */
     write_text("fl.hea", "fl 3 200 600\n");
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "cp %s/wfdb-formats/flacformats.d1 '%s'/short.d1", data_dir, tmp_dir);
     CHECK(system(cmd) == 0, "copy");
     write_text("fl.hea", "fl 1 200 600\nshort.d1 516 200 16 0 0 0 0 A\n");
-    rc = wfdb_record_read(tmp_path("fl.hea"), &rec, err, sizeof err);
-    CHECK(rc != 0 && strstr(err, "short.d1: file is shorter than the 600 frames"), "short FLAC: %s",
+    ok = wfdb_record_read(tmp_path("fl.hea"), &rec, err, sizeof err);
+    CHECK(!ok && strstr(err, "short.d1: file is shorter than the 600 frames"), "short FLAC: %s",
           err);
     write_text("fl2.hea",
                "fl2 2 200 499\nshort.d1 516 200 16 0 0 0 0 A\nshort.d1 516 200 16 0 0 0 0 B\n");
-    rc = wfdb_record_read(tmp_path("fl2.hea"), &rec, err, sizeof err);
-    CHECK(rc != 0 && strstr(err, "2 signals, the FLAC stream has 1 channels"), "channels: %s", err);
+    ok = wfdb_record_read(tmp_path("fl2.hea"), &rec, err, sizeof err);
+    CHECK(!ok && strstr(err, "2 signals, the FLAC stream has 1 channels"), "channels: %s", err);
 }
 
 /* Reads a CSV back: returns rows, fills cells[row][col] (NaN when empty). */
@@ -456,11 +456,11 @@ static void dump_matches(const char *path)
 {
     char err[512];
     bio_record *rec = NULL;
-    int rc = bio_record_read(path, 0, &rec, err, sizeof err);
-    CHECK(rc == 0, "%s: %s", path, err);
-    if (rc != 0) return;
+    bool ok = bio_record_read(path, 0, &rec, err, sizeof err);
+    CHECK(ok, "%s: %s", path, err);
+    if (!ok) return;
     FILE *f = tmpfile();
-    CHECK(f && bio_record_write_signals_csv(rec, f) == 0, "write csv");
+    CHECK(f && bio_record_write_signals_csv(rec, f), "write csv");
     if (!f) {
         bio_record_free(rec);
         return;
@@ -514,7 +514,7 @@ static void test_signals_dump(void)
     /* Names with commas are quoted. */
     bio_record *rec = NULL;
     char err[512];
-    if (bio_record_read(data_path("binformats.hea"), 0, &rec, err, sizeof err) == 0) {
+    if (bio_record_read(data_path("binformats.hea"), 0, &rec, err, sizeof err)) {
         FILE *f = tmpfile();
         char line[1024] = "";
         if (f) {

@@ -197,9 +197,9 @@ static void test_record_03700181(void)
     char path[1024], err[512];
     snprintf(path, sizeof path, "%s/03700181.hea", test_env("LULL_TEST_DATA"));
     bio_record *rec = NULL;
-    int rc = bio_record_read(path, 0, &rec, err, sizeof err);
-    CHECK(rc == 0, "reading %s: %s", path, err);
-    if (rc) return;
+    bool ok = bio_record_read(path, 0, &rec, err, sizeof err);
+    CHECK(ok, "reading %s: %s", path, err);
+    if (!ok) return;
     const bio_signal *sig = bio_record_signal(rec, "RESP");
     CHECK(sig && sig->fs == 125.0, "RESP at 125 Hz");
     if (!sig) {

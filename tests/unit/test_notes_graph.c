@@ -55,9 +55,9 @@ static plugin_registry *load_registry(void)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[4200], err[1024];
         plugin_path(path, sizeof path, names[i]);
-        int rc = registry_load_file(reg, path, err, sizeof err);
-        CHECK(rc == 0, "%s refused: %s", names[i], err);
-        if (rc) exit(check_finish("test_notes_graph"));
+        bool loaded = registry_load_file(reg, path, err, sizeof err);
+        CHECK(loaded, "%s refused: %s", names[i], err);
+        if (!loaded) exit(check_finish("test_notes_graph"));
     }
     /* The sink's log lives in the loaded object: reach it without loading it twice. */
     char path[4200];
@@ -451,7 +451,7 @@ static void expect_descriptor_refused(lull_descriptor d, const char *fragment)
     lull_plugin_entry e = {LULL_ABI_MAJOR, LULL_ABI_MINOR, sizeof e, 1, list};
     plugin_registry *r = registry_new();
     char rerr[1024] = "";
-    CHECK(registry_add_entry(r, &e, "my_plugin.so", rerr, sizeof rerr) != 0 &&
+    CHECK(!registry_add_entry(r, &e, "my_plugin.so", rerr, sizeof rerr) &&
               strstr(rerr, "my_plugin.so: descriptor 0: ") && strstr(rerr, fragment),
           "registry: want \"my_plugin.so: descriptor 0: ...%s\", got \"%s\"", fragment, rerr);
     registry_free(r);

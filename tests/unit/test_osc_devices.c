@@ -161,7 +161,7 @@ static bool replay(osc_server_config oc, const char *map_name, const char *fixtu
     device_map map;
     device_map_init(&map);
     snprintf(path, sizeof path, "%s/tools/devices/%s", test_env("LULL_SOURCE_DIR"), map_name);
-    CHECK(device_map_load(&map, path, err, sizeof err) == 0, "%s", err);
+    CHECK(device_map_load(&map, path, err, sizeof err), "%s", err);
     fixture fx;
     if (!fixture_load(fixture_name, &fx)) return false;
     spsc_queue q;
@@ -296,7 +296,7 @@ static void riot_short_message(osc_server_config oc)
     device_map map;
     device_map_init(&map);
     snprintf(path, sizeof path, "%s/tools/devices/riot.map", test_env("LULL_SOURCE_DIR"));
-    CHECK(device_map_load(&map, path, err, sizeof err) == 0, "%s", err);
+    CHECK(device_map_load(&map, path, err, sizeof err), "%s", err);
     spsc_queue q;
     spsc_init(&q, 64, sizeof(sensor_msg));
     oc.sensor_queue = &q;
@@ -328,9 +328,9 @@ int main(void)
     device_map_init(&map);
     const char *src = test_env("LULL_SOURCE_DIR");
     snprintf(path, sizeof path, "%s/tools/devices/polar2osc.map", src);
-    CHECK(device_map_load(&map, path, err, sizeof err) == 0, "%s", err);
+    CHECK(device_map_load(&map, path, err, sizeof err), "%s", err);
     snprintf(path, sizeof path, "%s/tools/devices/mindmonitor.map", src);
-    CHECK(device_map_load(&map, path, err, sizeof err) == 0, "%s", err);
+    CHECK(device_map_load(&map, path, err, sizeof err), "%s", err);
 
     lull_engine_config ec;
     lull_engine_config_defaults(&ec);

@@ -84,8 +84,8 @@ static plugin_registry *fake_registry(void)
 {
     char err[512];
     plugin_registry *r = registry_new();
-    if (!r || registry_add_entry(r, lull_safety_entry(), "(built-in)", err, sizeof err) != 0 ||
-        registry_add_entry(r, &fake_entry, "(fake nodes)", err, sizeof err) != 0) {
+    if (!r || !registry_add_entry(r, lull_safety_entry(), "(built-in)", err, sizeof err) ||
+        !registry_add_entry(r, &fake_entry, "(fake nodes)", err, sizeof err)) {
         fprintf(stderr, "cannot build the fake registry: %s\n", r ? err : "out of memory");
         exit(2);
     }

@@ -197,7 +197,7 @@ static double render_loudness(const char *path)
     o.observe_ud = &m;
     o.fade_out_at_end = 0;
     double lufs = NAN;
-    bool ok = render_features_setup(NULL, "relaxing", &o, err, sizeof err) == 0;
+    bool ok = render_features_setup(NULL, "relaxing", &o, err, sizeof err);
     CHECK(ok, "%s: %s", path, err);
     offline_render_result res;
     if (ok && offline_render(&o, &res, err, sizeof err) == 0)

@@ -99,7 +99,7 @@ static void test_create_and_migrate(void)
     if (s) {
         CHECK(session_store_version(s) == 2, "migrated to %d", session_store_version(s));
         session_info info;
-        CHECK(session_store_info(s, 1, &info, err, sizeof err) == 0, "%s", err);
+        CHECK(session_store_info(s, 1, &info, err, sizeof err), "%s", err);
         CHECK(!strcmp(info.client, "A7") && info.frames == 1 && !info.frames_purged,
               "kept: client %s frames %ld", info.client, info.frames);
         session_store_close(s);
@@ -123,7 +123,7 @@ static void test_crash_retention_delete(void)
     CHECK(s != NULL, "%s", err);
     if (!s) return;
     double now = 2e9, old = now - 40 * 86400.0;
-    CHECK(session_store_begin(s, err, sizeof err) == 0, "%s", err);
+    CHECK(session_store_begin(s, err, sizeof err), "%s", err);
     int64_t a = session_store_start(s, old, "room", NULL, "lulld", err, sizeof err);
     for (int i = 0; i < 10; i++) {
         session_frame f = frame_at(old + i, 12);
@@ -138,14 +138,14 @@ static void test_crash_retention_delete(void)
         session_frame f = frame_at(now + i, 10);
         session_store_add_frame(s, b, &f, err, sizeof err);
     }
-    CHECK(session_store_commit(s, err, sizeof err) == 0, "%s", err);
+    CHECK(session_store_commit(s, err, sizeof err), "%s", err);
     session_store_close(s); /* b never ended: as after a kill -9 */
 
     s = session_store_open(path, SESSION_OPEN_WRITE, err, sizeof err);
     CHECK(s != NULL, "%s", err);
     if (!s) return;
     session_info info;
-    CHECK(session_store_info(s, b, &info, err, sizeof err) == 0, "%s", err);
+    CHECK(session_store_info(s, b, &info, err, sizeof err), "%s", err);
     CHECK(!strcmp(info.ended_how, "crash") && fabs(info.ended_s - (now + 19)) < 1e-6,
           "crashed session closed at its last frame: %s %.1f", info.ended_how, info.ended_s - now);
 
@@ -158,10 +158,10 @@ static void test_crash_retention_delete(void)
     session_store_info(s, b, &info, err, sizeof err);
     CHECK(info.frames == 20 && !info.frames_purged, "new session keeps %ld frames", info.frames);
 
-    CHECK(session_store_delete(s, a, err, sizeof err) == 0, "%s", err);
-    CHECK(session_store_info(s, a, &info, err, sizeof err) != 0 && strstr(err, "no session"),
+    CHECK(session_store_delete(s, a, err, sizeof err), "%s", err);
+    CHECK(!session_store_info(s, a, &info, err, sizeof err) && strstr(err, "no session"),
           "deleted: %s", err);
-    CHECK(session_store_delete(s, 999, err, sizeof err) != 0 && strstr(err, "999"), "%s", err);
+    CHECK(!session_store_delete(s, 999, err, sizeof err) && strstr(err, "999"), "%s", err);
     session_store_close(s);
     /* No copy of the mark's text anywhere in the file or its WAL. */
     const char *files[] = {"crash.db", "crash.db-wal"};
@@ -278,7 +278,7 @@ static void test_recorder(void)
     if (!s) return;
     int64_t id = session_store_last(s, err, sizeof err);
     session_info info;
-    CHECK(session_store_info(s, id, &info, err, sizeof err) == 0, "%s", err);
+    CHECK(session_store_info(s, id, &info, err, sizeof err), "%s", err);
     CHECK(info.frames == 30 + accepted, "frames in the store %ld, want %d", info.frames,
           30 + accepted);
     CHECK(info.marks == 1 && info.events == 2, "marks %ld events %ld", info.marks, info.events);
@@ -349,8 +349,7 @@ static void test_summary_and_report(void)
     char path[512], err[256];
     path_in(path, sizeof path, "report.html");
     FILE *o = fopen(path, "w");
-    CHECK(o && session_report_write(o, &info, f, n, ev, 3, err, sizeof err) == 0, "report: %s",
-          err);
+    CHECK(o && session_report_write(o, &info, f, n, ev, 3, err, sizeof err), "report: %s", err);
     if (o) fclose(o);
     free(f);
     o = fopen(path, "r");
@@ -492,7 +491,7 @@ static void test_release_record(void)
         fr[i] = frame_at(wall0 + (double)i, 12.0f);
         session_store_add_frame(s, id, &fr[i], err, sizeof err);
     }
-    CHECK(session_store_add_event(s, id, rel, err, sizeof err) == 0, "add event: %s", err);
+    CHECK(session_store_add_event(s, id, rel, err, sizeof err), "add event: %s", err);
     session_store_end(s, id, wall0 + (double)n, "stop", err, sizeof err);
     session_event *back = NULL;
     long nb = session_store_events(s, id, &back, err, sizeof err);
@@ -506,7 +505,7 @@ static void test_release_record(void)
     path_in(path, sizeof path, "release.html");
     FILE *o = fopen(path, "w");
     CHECK(o && session_report_write(o, &info, fr, n, back, (size_t)(nb > 0 ? nb : 0), err,
-                                    sizeof err) == 0,
+                                    sizeof err),
           "report: %s", err);
     if (o) fclose(o);
     o = fopen(path, "r");

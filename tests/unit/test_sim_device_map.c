@@ -51,7 +51,7 @@ static void test_shipped(void)
         snprintf(path, sizeof path, "%s/%s.map", dir, names[i]);
         device_map m;
         device_map_init(&m);
-        CHECK(device_map_load(&m, path, err, sizeof err) == 0 && m.n > 0, "%s: %s", names[i], err);
+        CHECK(device_map_load(&m, path, err, sizeof err) && m.n > 0, "%s: %s", names[i], err);
     }
 }
 
@@ -60,9 +60,9 @@ static void expect_error(const char *text, const char *fragment)
     device_map m;
     device_map_init(&m);
     char err[512] = "";
-    int rc = device_map_parse(&m, text, "x.map", err, sizeof err);
-    CHECK(rc == -1 && strstr(err, fragment) && m.n == 0, "\"%s\" -> \"%s\" (want \"%s\")", text,
-          err, fragment);
+    bool ok = device_map_parse(&m, text, "x.map", err, sizeof err);
+    CHECK(!ok && strstr(err, fragment) && m.n == 0, "\"%s\" -> \"%s\" (want \"%s\")", text, err,
+          fragment);
 }
 
 static void test_errors(void)
@@ -97,12 +97,12 @@ static void test_errors(void)
     device_map m;
     device_map_init(&m);
     char err[256];
-    CHECK(device_map_parse(&m, "/a -> /lull/bio/hr\n", "a.map", err, sizeof err) == 0, "%s", err);
-    CHECK(device_map_parse(&m, "/b -> /lull/bio/rr\n/c -> /nope\n", "b.map", err, sizeof err) == -1,
+    CHECK(device_map_parse(&m, "/a -> /lull/bio/hr\n", "a.map", err, sizeof err), "%s", err);
+    CHECK(!device_map_parse(&m, "/b -> /lull/bio/rr\n/c -> /nope\n", "b.map", err, sizeof err),
           "bad second map refused");
     CHECK(m.n == 1 && device_map_find(&m, "/a") && !device_map_find(&m, "/b"),
           "the first map is untouched (%zu rules)", m.n);
-    CHECK(device_map_load(&m, "/nonexistent/dir/x.map", err, sizeof err) == -1 &&
+    CHECK(!device_map_load(&m, "/nonexistent/dir/x.map", err, sizeof err) &&
               strstr(err, "/nonexistent/dir/x.map: cannot open"),
           "missing file: %s", err);
 }
@@ -112,7 +112,7 @@ static void load_shipped(device_map *m, const char *name)
     char path[1200], err[512] = "";
     snprintf(path, sizeof path, "%s/tools/devices/%s.map", test_env("LULL_SOURCE_DIR"), name);
     device_map_init(m);
-    if (device_map_load(m, path, err, sizeof err) != 0) CHECK(0, "%s", err);
+    if (!device_map_load(m, path, err, sizeof err)) CHECK(0, "%s", err);
 }
 
 static void test_polar(void)

@@ -52,10 +52,10 @@ static void test_record(void)
     bio_record *rec = NULL;
     char ann[1100];
     snprintf(ann, sizeof ann, "%s/100.atr", test_env("LULL_TEST_DATA"));
-    int rc = bio_record_read(path, 0, &rec, err, sizeof err);
-    if (rc == 0) rc = wfdb_annotations_read(ann, rec->signals[0].fs, rec, err, sizeof err);
-    CHECK(rc == 0, "reference: %s", err);
-    if (rc == 0) {
+    bool loaded = bio_record_read(path, 0, &rec, err, sizeof err);
+    if (loaded) loaded = wfdb_annotations_read(ann, rec->signals[0].fs, rec, err, sizeof err);
+    CHECK(loaded, "reference: %s", err);
+    if (loaded) {
         int beats = 0;
         for (size_t i = 0; i < rec->nann; i++) {
             double t = rec->ann[i].sample / rec->ann_fs;
@@ -111,20 +111,20 @@ static void test_render_setup(void)
     offline_render_opts o;
     offline_render_defaults(&o);
     char err[1024] = "";
-    CHECK(render_features_setup("x.hea", "steady", &o, err, sizeof err) == -1 &&
+    CHECK(!render_features_setup("x.hea", "steady", &o, err, sizeof err) &&
               strstr(err, "exclude"),
           "--bio and --simulate together: %s", err);
-    CHECK(render_features_setup(NULL, "sleepy", &o, err, sizeof err) == -1 &&
+    CHECK(!render_features_setup(NULL, "sleepy", &o, err, sizeof err) &&
               strstr(err, "unknown client profile \"sleepy\""),
           "unknown profile: %s", err);
-    CHECK(render_features_setup("/nonexistent.hea", NULL, &o, err, sizeof err) == -1 &&
+    CHECK(!render_features_setup("/nonexistent.hea", NULL, &o, err, sizeof err) &&
               strstr(err, "/nonexistent"),
           "missing file: %s", err);
     CHECK(o.features == NULL, "nothing set on failure");
-    CHECK(render_features_setup(NULL, NULL, &o, err, sizeof err) == 0 && !o.features,
+    CHECK(render_features_setup(NULL, NULL, &o, err, sizeof err) && !o.features,
           "neither: neutral features");
 
-    CHECK(render_features_setup(NULL, "relaxing", &o, err, sizeof err) == 0 && o.features,
+    CHECK(render_features_setup(NULL, "relaxing", &o, err, sizeof err) && o.features,
           "relaxing: %s", err);
     o.preset = "default";
     o.seconds = 20;

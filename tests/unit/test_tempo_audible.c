@@ -14,7 +14,7 @@
  *      & Mueller, "Extracting predominant local pulse information from music
  *      recordings", IEEE TASLP 19(6), 2011);
  *    - the bowl strikes: an onset-strength envelope (band-wise rise of log energy,
- *      after Scheirer 1998, below) whose phase coherence with the tempo clock's
+ *      after Scheirer 1998: tempogram.h) whose phase coherence with the tempo clock's
  *      beat (integrated from the engine's tempo, so a tempo that wanders within
  *      its slew keeps its phase) must stand above its coherence with grids between
  *      the beat's harmonics. Pattern events sit on the beat grid however sparse
@@ -40,6 +40,7 @@
 #include "drivers/offline_driver.h"
 #include "engine/engine.h"
 #include "sim/offline_features.h"
+#include "tempogram.h"
 
 #define RATE 48000.0
 #define SKIP_S 90.0 /* heart detection plus the tempo's slew: 58 -> 67.2 at 10 bpm/min */
@@ -56,10 +57,7 @@ typedef struct capture {
     size_t tempo_count;
     /* The tempo clock's beat position at the start of every chunk, integrated from
      * the engine's tempo (the phase reference for the strikes). */
-    double beat;
-    uint64_t *chunk_frame;
-    double *chunk_beat;
-    size_t chunks, chunk_cap;
+    tg_clock clock;
 } capture;
 
 static void observe(void *ud, lull_engine *e, uint64_t first, const float *left, const float *right,
@@ -72,11 +70,7 @@ static void observe(void *ud, lull_engine *e, uint64_t first, const float *left,
     c->n += n;
     lull_engine_status s;
     lull_engine_get_status(e, &s);
-    if (c->chunks < c->chunk_cap) {
-        c->chunk_frame[c->chunks] = first;
-        c->chunk_beat[c->chunks++] = c->beat;
-    }
-    c->beat += s.tempo_bpm / 60.0 * n / RATE;
+    tg_clock_add(&c->clock, (double)first, n, s.tempo_bpm, RATE);
     if ((double)first / RATE >= SKIP_S) {
         c->tempo_sum += s.tempo_bpm;
         c->heart_sum += s.features.heart_rate;
@@ -95,9 +89,6 @@ static bool render(const char *preset, const char *client, double seconds, captu
     c->cap = (size_t)(seconds * RATE) + 4096;
     c->l = malloc(c->cap * sizeof(float));
     c->r = malloc(c->cap * sizeof(float));
-    c->chunk_cap = (size_t)(seconds * RATE / 16) + 16;
-    c->chunk_frame = malloc(c->chunk_cap * sizeof *c->chunk_frame);
-    c->chunk_beat = malloc(c->chunk_cap * sizeof *c->chunk_beat);
     c->tempo_min = INFINITY;
     c->tempo_max = -INFINITY;
     offline_render_opts o;
@@ -109,7 +100,7 @@ static bool render(const char *preset, const char *client, double seconds, captu
     o.observe = observe;
     o.observe_ud = c;
     o.fade_out_at_end = 0;
-    bool ok = render_features_setup(NULL, client, &o, err, sizeof err) == 0;
+    bool ok = render_features_setup(NULL, client, &o, err, sizeof err);
     CHECK(ok, "%s: %s", client, err);
     offline_render_result res;
     if (ok) {
@@ -125,110 +116,19 @@ static void capture_free(capture *c)
 {
     free(c->l);
     free(c->r);
-    free(c->chunk_frame);
-    free(c->chunk_beat);
+    tg_clock_free(&c->clock);
 }
 
 /* ---- 1. Pace ------------------------------------------------------------------ */
 
-/* Onset strength after Scheirer ("Tempo and beat analysis of acoustic musical
- * signals", JASA 103(1), 1998): octave bands (RBJ constant-peak bandpass biquads,
- * Q = sqrt 2), each band's RMS in FRAME_S frames, log-compressed, differentiated
- * and half-wave rectified (energy rises only), summed over the bands; the local
- * mean over MEAN_S is removed, so a slow swell or a change of texture is not an
- * onset. No FFT library: FFTW's planner must not be used after the engine's
- * plugins were unloaded (see the report on the stretch node's planner hooks). */
+/* Onset strength (tg_onset_strength, after Scheirer 1998): octave bands from
+ * BAND_LO_HZ, log energy per FRAME_S, rises only, the local mean over MEAN_S
+ * removed. The envelopes and the Fourier tempogram are tests/support/tempogram.h,
+ * shared with the sound-quality suite's pace of every preset. */
 #define BANDS 6
 #define BAND_LO_HZ 125.0 /* centres 125 Hz .. 4 kHz */
 #define FRAME_S 0.01
 #define MEAN_S 1.0
-
-typedef struct biquad {
-    double b0, b1, b2, a1, a2, z1, z2;
-} biquad;
-
-static biquad bandpass(double fc, double q)
-{
-    double w = 2.0 * M_PI * fc / RATE, alpha = sin(w) / (2.0 * q), a0 = 1.0 + alpha;
-    return (biquad){alpha / a0, 0.0, -alpha / a0, -2.0 * cos(w) / a0, (1.0 - alpha) / a0, 0, 0};
-}
-
-static double biquad_run(biquad *f, double x)
-{
-    double y = f->b0 * x + f->z1; /* transposed direct form II */
-    f->z1 = f->b1 * x - f->a1 * y + f->z2;
-    f->z2 = f->b2 * x - f->a2 * y;
-    return y;
-}
-
-/* Onset strength of the mono mix from `from` on; returns the envelope (one value
- * per FRAME_S) and its length. */
-static double *onset_strength(const capture *c, size_t from, size_t *len)
-{
-    const size_t hop = (size_t)(FRAME_S * RATE), frames = (c->n - from) / hop;
-    double *flux = calloc(frames, sizeof *flux), *nov = calloc(frames, sizeof *nov);
-    biquad bank[BANDS];
-    double prev[BANDS];
-    for (int b = 0; b < BANDS; b++) {
-        bank[b] = bandpass(BAND_LO_HZ * pow(2.0, b), M_SQRT2);
-        prev[b] = 0.0;
-    }
-    for (size_t k = 0; k < frames; k++) {
-        double e[BANDS] = {0};
-        for (size_t i = 0; i < hop; i++) {
-            size_t at = from + k * hop + i;
-            double x = 0.5 * ((double)c->l[at] + c->r[at]);
-            for (int b = 0; b < BANDS; b++) {
-                double y = biquad_run(&bank[b], x);
-                e[b] += y * y;
-            }
-        }
-        double f = 0;
-        for (int b = 0; b < BANDS; b++) {
-            double m = log(1e-10 + e[b] / (double)hop);
-            if (k > 0 && m > prev[b]) f += m - prev[b];
-            prev[b] = m;
-        }
-        flux[k] = f;
-    }
-    size_t half = (size_t)(MEAN_S / FRAME_S / 2);
-    for (size_t k = 0; k < frames; k++) {
-        size_t lo = k > half ? k - half : 0, hi = k + half < frames ? k + half : frames - 1;
-        double m = 0;
-        for (size_t j = lo; j <= hi; j++) m += flux[j];
-        m /= (double)(hi - lo + 1);
-        double d = flux[k] > m ? flux[k] - m : 0.0;
-        nov[k] = d * d;
-    }
-    free(flux);
-    *len = frames;
-    return nov;
-}
-
-/* Maximum of g over [lo, hi]: a grid, then golden-section search around its best. */
-typedef double (*fn1)(const void *ud, double x);
-static double argmax(fn1 g, const void *ud, double lo, double hi, double step, double *best_val)
-{
-    double best = lo, bv = -1;
-    for (double x = lo; x <= hi; x += step) {
-        double v = g(ud, x);
-        if (v > bv) bv = v, best = x;
-    }
-    double a = best - step, b = best + step;
-    const double r = 0.6180339887498949;
-    double x1 = b - r * (b - a), x2 = a + r * (b - a), g1 = g(ud, x1), g2 = g(ud, x2);
-    while (b - a > step * 1e-4) {
-        if (g1 > g2) {
-            b = x2, x2 = x1, g2 = g1;
-            x1 = b - r * (b - a), g1 = g(ud, x1);
-        } else {
-            a = x1, x1 = x2, g1 = g2;
-            x2 = a + r * (b - a), g2 = g(ud, x2);
-        }
-    }
-    *best_val = fmax(g1, g2);
-    return 0.5 * (a + b);
-}
 
 typedef struct env {
     const double *o;
@@ -241,73 +141,19 @@ typedef struct env {
  * minus a 4 s moving average (the pacer's swell, 0.1 Hz, is not the beat). */
 static double *hum_pulse_envelope(const capture *c, size_t from, size_t *len)
 {
-    const size_t hop = (size_t)(FRAME_S * RATE), frames = (c->n - from) / hop;
-    double *e = calloc(frames, sizeof *e), *out = calloc(frames, sizeof *out);
-    biquad f1 = bandpass(98.0, 2.0), f2 = bandpass(98.0, 2.0);
-    for (size_t k = 0; k < frames; k++) {
-        double sum = 0;
-        for (size_t i = 0; i < hop; i++) {
-            size_t at = from + k * hop + i;
-            double y = biquad_run(&f2, biquad_run(&f1, 0.5 * ((double)c->l[at] + c->r[at])));
-            sum += y * y;
-        }
-        e[k] = sqrt(sum / (double)hop);
+    const tg_band hum = {98.0, 2.0, 2};
+    double *e = tg_band_energy(c->l + from, c->r + from, c->n - from, RATE, &hum, 1, FRAME_S, len);
+    double *mean = calloc(*len + 1, sizeof *mean);
+    if (!e || !mean) {
+        free(e), free(mean);
+        *len = 0;
+        return NULL;
     }
-    size_t half = (size_t)(2.0 / FRAME_S);
-    for (size_t k = 0; k < frames; k++) {
-        size_t lo = k > half ? k - half : 0, hi = k + half < frames ? k + half : frames - 1;
-        double m = 0;
-        for (size_t j = lo; j <= hi; j++) m += e[j];
-        out[k] = e[k] - m / (double)(hi - lo + 1);
-    }
-    free(e);
-    *len = frames;
-    return out;
-}
-
-/* |sum x[k] e^{-2 pi i f t_k}| / sum |x[k]|: 1 for pulses on one grid of period
- * 1/f, pi/4 for a pure sinusoid of frequency f, near 0 for anything unrelated. */
-static double salience(const double *x, size_t n, double fr, double f)
-{
-    double complex s = 0, rot = cexp(-2.0 * M_PI * I * f / fr), ph = 1;
-    double sum = 0;
-    for (size_t k = 0; k < n; k++) {
-        s += x[k] * ph;
-        ph *= rot;
-        sum += fabs(x[k]);
-    }
-    return sum > 0 ? cabs(s) / sum : 0.0;
-}
-
-/* The tempo clock's beat position at frame `f` (linear within a chunk). */
-static double beat_at(const capture *c, double f)
-{
-    size_t lo = 0, hi = c->chunks;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if ((double)c->chunk_frame[mid] <= f)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    if (lo + 1 >= c->chunks) return c->chunk_beat[lo];
-    double f0 = (double)c->chunk_frame[lo], f1 = (double)c->chunk_frame[lo + 1];
-    return c->chunk_beat[lo] + (c->chunk_beat[lo + 1] - c->chunk_beat[lo]) * (f - f0) / (f1 - f0);
-}
-
-/* Like salience() but against the tempo clock's own beat (times `scale`), so a
- * tempo that wanders within the preset's slew keeps its phase: 1 for onsets all
- * at one phase of the beat, near 0 when unrelated to it. */
-static double beat_salience(const capture *c, const double *x, size_t n, size_t from, double scale)
-{
-    double complex s = 0;
-    double sum = 0;
-    for (size_t k = 0; k < n; k++) {
-        double beat = beat_at(c, (double)from + (double)k * FRAME_S * RATE) * scale;
-        s += x[k] * cexp(-2.0 * M_PI * I * beat);
-        sum += fabs(x[k]);
-    }
-    return sum > 0 ? cabs(s) / sum : 0.0;
+    for (size_t k = 0; k < *len; k++) e[k] = sqrt(e[k]);
+    tg_moving_mean(e, *len, (size_t)(2.0 / FRAME_S), mean);
+    for (size_t k = 0; k < *len; k++) e[k] -= mean[k];
+    free(mean);
+    return e;
 }
 
 typedef struct pulse {
@@ -320,13 +166,7 @@ typedef struct pulse {
 static double salience_at(const void *ud, double f)
 {
     const env *e = ud;
-    return salience(e->o, e->n, e->fr, f);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    return tg_salience(e->o, e->n, e->fr, f);
 }
 
 static pulse heard_pulse(const capture *c)
@@ -336,18 +176,18 @@ static pulse heard_pulse(const capture *c)
     const size_t from = (size_t)(SKIP_S * RATE);
     double *h = hum_pulse_envelope(c, from, &n);
     env eh = {h, n, 1.0 / FRAME_S};
-    p.hz = argmax(salience_at, &eh, 0.5, 1.5, 0.002, &p.hum_salience);
-    double *o = onset_strength(c, from, &m);
-    p.strike_salience = beat_salience(c, o, m, from, 1.0);
+    p.hz = tg_argmax(salience_at, &eh, 0.5, 1.5, 0.002, &p.hum_salience);
+    double *o = tg_onset_strength(c->l + from, c->r + from, c->n - from, RATE, BAND_LO_HZ, BANDS,
+                                  FRAME_S, MEAN_S, &m);
+    /* The tempo clock's beat at every envelope frame: the strikes' phase reference. */
+    double *beat = malloc((m + 1) * sizeof *beat);
+    for (size_t k = 0; k < m; k++)
+        beat[k] = tg_clock_beat(&c->clock, (double)from + (double)k * FRAME_S * RATE);
+    p.strike_salience = tg_beat_salience(o, m, beat, 1.0);
     /* Chance level: the onsets' salience against grids off the beat (between its
-     * harmonics, 0.2..0.45 and 0.55..0.8 of the beat rate above it). */
-    double off[41];
-    for (int i = 0; i < 41; i++) {
-        double u = i < 20 ? 0.2 + 0.25 * i / 19.0 : 0.55 + 0.25 * (i - 20) / 20.0;
-        off[i] = beat_salience(c, o, m, from, 1.0 + u);
-    }
-    qsort(off, 41, sizeof off[0], cmp_double);
-    p.strike_chance = off[20];
+     * harmonics, tg_beat_chance). */
+    p.strike_chance = tg_beat_chance(o, m, beat);
+    free(beat);
     free(h);
     free(o);
     return p;
@@ -434,7 +274,7 @@ static void partial_freqs(const capture *c, double out[PARTIALS])
     for (int p = 0; p < PARTIALS; p++) {
         double mag;
         double f0 = HUM_HZ * (p + 1);
-        out[p] = argmax(dtft_mag, &t, f0 - 0.5, f0 + 0.5, 0.005, &mag);
+        out[p] = tg_argmax(dtft_mag, &t, f0 - 0.5, f0 + 0.5, 0.005, &mag);
     }
     free(x);
 }

@@ -9,7 +9,10 @@
  *     mean, 99th percentile and maximum over `--seconds` of audio.
  * Prints a table; asserts nothing.
  *
- * Usage: bench_render [--seconds S] [--runs N] [PRESET.json ...] */
+ * --threads T renders the speed figure on T threads (the offline driver's pool,
+ * graph/plan_pool.h; default 1); the load is always one thread, the realtime path.
+ *
+ * Usage: bench_render [--seconds S] [--runs N] [--threads T] [PRESET.json ...] */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +31,7 @@
 typedef struct bench_opts {
     double seconds;
     int runs;
+    uint32_t threads; /* of the speed renders */
 } bench_opts;
 
 typedef struct load_stats {
@@ -51,6 +55,7 @@ static double render_speed(const char *preset, const bench_opts *o)
         ro.seconds = o->seconds;
         ro.sample_rate = SAMPLE_RATE;
         ro.out_path = NULL;
+        ro.threads = o->threads;
         offline_render_result res;
         char err[1024];
         if (offline_render(&ro, &res, err, sizeof err) != 0) {
@@ -132,7 +137,7 @@ static int bench_one(const char *preset, const bench_opts *o)
 
 int main(int argc, char **argv)
 {
-    bench_opts o = {.seconds = 60.0, .runs = 3};
+    bench_opts o = {.seconds = 60.0, .runs = 3, .threads = 1};
     const char *files[MAX_PRESETS];
     size_t nfiles = 0;
     for (int i = 1; i < argc; i++) {
@@ -140,27 +145,32 @@ int main(int argc, char **argv)
             o.seconds = atof(argv[++i]);
         } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
             o.runs = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            o.threads = (uint32_t)atoi(argv[++i]);
         } else if (argv[i][0] == '-' || nfiles == MAX_PRESETS) {
             fprintf(stderr,
-                    "usage: bench_render [--seconds S] [--runs N (1..%d)] [PRESET.json ...]\n",
+                    "usage: bench_render [--seconds S] [--runs N (1..%d)] [--threads T] "
+                    "[PRESET.json ...]\n",
                     MAX_RUNS);
             return 2;
         } else {
             files[nfiles++] = argv[i];
         }
     }
-    if (!(o.seconds >= 1.0) || o.runs < 1 || o.runs > MAX_RUNS) {
-        fprintf(stderr, "bench_render: --seconds must be >= 1 and --runs 1..%d\n", MAX_RUNS);
+    if (!(o.seconds >= 1.0) || o.runs < 1 || o.runs > MAX_RUNS || o.threads < 1 || o.threads > 8) {
+        fprintf(stderr, "bench_render: --seconds must be >= 1, --runs 1..%d, --threads 1..8\n",
+                MAX_RUNS);
         return 2;
     }
     log_set_level(LOG_WARN); /* no "preset loaded" line per render */
     static char names[MAX_PRESETS][64];
     size_t nnames = list_presets(names, MAX_PRESETS);
 
-    printf("# %.0f s at %.0f Hz; speed: median of %d offline renders (no file written);\n"
+    printf("# %.0f s at %.0f Hz; speed: median of %d offline renders on %u thread(s) (no file "
+           "written);\n"
            "# load: time of each lull_engine_process call / period duration, %% of the period\n"
            "# (mean, median, 99th percentile, maximum over every call)\n",
-           o.seconds, SAMPLE_RATE, o.runs);
+           o.seconds, SAMPLE_RATE, o.runs, o.threads);
     printf("%-16s %10s %7s %7s %7s %7s %8s %7s %7s %7s\n", "preset", "x realtime", "64 mean",
            "64 med", "64 p99", "64 max", "256 mean", "256 med", "256 p99", "256 max");
     int failed = 0;

@@ -4,11 +4,16 @@
 # offline, and prints how long each took: best wall-clock time of RUNS runs (and the
 # best CPU time, which a busy machine disturbs less), the real-time factor and the
 # ratio to lull. The runs are interleaved so that a burst of load elsewhere on the
-# machine hits every engine alike. Installs nothing: the peers come from
+# machine hits every engine alike. Both columns are printed, wall and CPU (user + sys
+# of the whole process): lull renders each block on every core by default (its
+# offline driver's threads, graph/plan_pool.h; `lull render --threads`), the peers
+# on one, so on a 2-core machine lull's wall time is the faster figure and its CPU
+# time the larger one (the helper thread spins between levels). Installs nothing: the peers come from
 # `sudo tools/install-deps.sh --bench`; an engine that is not installed is skipped.
 #
 # Usage (from anywhere): tools/bench/peers.sh
-# Environment: RUNS (default 3), LULL_BUILD_DIR (default ./build, built if lull or
+# Environment: RUNS (default 3), LULL_THREADS (lull render --threads; default: lull's
+# own default, one per core, at most 2), LULL_BUILD_DIR (default ./build, built if lull or
 # the plugins are missing), LULL_PEERS_DIR (default ../shared/peers beside the
 # project root), OUT_DIR (where the WAVs go, default /tmp; the peers' own files
 # write /tmp/cs_out.wav and /tmp/pd_out.wav whatever OUT_DIR says).
@@ -63,7 +68,8 @@ else
 fi
 engines+=(lull)
 out[lull]=$out_dir/lull_out.wav
-cmd[lull]="$build/bin/lull render --preset $root/tools/bench/voices64.json --seconds $seconds -o $out_dir/lull_out.wav --rate $rate"
+lull_threads=${LULL_THREADS:+--threads $LULL_THREADS}
+cmd[lull]="$build/bin/lull render $lull_threads --preset $root/tools/bench/voices64.json --seconds $seconds -o $out_dir/lull_out.wav --rate $rate"
 
 # Frames, channels and rate of a WAV from its RIFF chunks (the `wave` module does
 # not read the float WAVs lull writes).
@@ -95,6 +101,7 @@ with open(sys.argv[1], "rb") as f:
 EOF
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A best_wall best_cpu
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -133,7 +140,8 @@ for ((r = 1; r <= runs; r++)); do
 done
 
 echo "# 64 voices, ${seconds} s at ${rate} Hz, best of $runs runs; ratio = engine time / lull time (< 1: the engine is faster than lull)"
-echo "# $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+echo "# lull: ${cmd[lull]}"
+echo "# $(nproc) cores, load average before the runs: $load_before; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 printf '%-9s %9s %11s %9s %11s %11s\n' engine "wall s" "x realtime" "cpu s" "wall ratio" "cpu ratio"
 for e in "${engines[@]}"; do
     python3 - "$e" "${best_wall[$e]}" "${best_cpu[$e]}" "${best_wall[lull]}" "${best_cpu[lull]}" "$seconds" <<'EOF'

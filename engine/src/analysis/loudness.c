@@ -22,7 +22,7 @@ struct loudness_meter {
     loudness_point *pts;
     size_t count, cap;
     double momentary_max, shortterm_max;
-    int failed;
+    bool failed;
 };
 
 loudness_meter *loudness_new(unsigned channels, double sample_rate, double hop_s, char *err,
@@ -69,7 +69,7 @@ void loudness_free(loudness_meter *m)
     free(m);
 }
 
-int loudness_failed(const loudness_meter *m) { return m->failed; }
+bool loudness_failed(const loudness_meter *m) { return m->failed; }
 
 static double lufs_or_silent(double v)
 {
@@ -77,18 +77,18 @@ static double lufs_or_silent(double v)
     return isnan(v) ? -HUGE_VAL : v;
 }
 
-static int take_point(loudness_meter *m)
+static bool take_point(loudness_meter *m)
 {
     double s = -HUGE_VAL, mo = -HUGE_VAL;
     if (ebur128_loudness_shortterm(m->st, &s) != EBUR128_SUCCESS ||
         ebur128_loudness_momentary(m->st, &mo) != EBUR128_SUCCESS)
-        return -1;
+        return false;
     s = lufs_or_silent(s);
     mo = lufs_or_silent(mo);
     if (m->count == m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 1024;
         loudness_point *p = realloc(m->pts, cap * sizeof *p);
-        if (!p) return -1;
+        if (!p) return false;
         m->pts = p;
         m->cap = cap;
     }
@@ -96,12 +96,12 @@ static int take_point(loudness_meter *m)
         .t_s = (double)m->fed / m->rate, .shortterm_lufs = (float)s, .momentary_lufs = (float)mo};
     if (s > m->shortterm_max) m->shortterm_max = s;
     if (mo > m->momentary_max) m->momentary_max = mo;
-    return 0;
+    return true;
 }
 
-int loudness_add(loudness_meter *m, const float *left, const float *right, size_t n)
+bool loudness_add(loudness_meter *m, const float *left, const float *right, size_t n)
 {
-    if (m->failed) return -1;
+    if (m->failed) return false;
     size_t done = 0;
     while (done < n) {
         size_t k = n - done;
@@ -122,14 +122,14 @@ int loudness_add(loudness_meter *m, const float *left, const float *right, size_
         m->fed += k;
         done += k;
         if (m->fed == m->next_point) {
-            if (take_point(m)) goto fail;
+            if (!take_point(m)) goto fail;
             m->next_point += m->hop;
         }
     }
-    return 0;
+    return true;
 fail:
-    m->failed = 1;
-    return -1;
+    m->failed = true;
+    return false;
 }
 
 void loudness_get_summary(const loudness_meter *m, loudness_summary *s)

@@ -17,6 +17,7 @@
 #ifndef LULL_ANALYSIS_LOUDNESS_H
 #define LULL_ANALYSIS_LOUDNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct loudness_meter loudness_meter;
@@ -48,10 +49,11 @@ loudness_meter *loudness_new(unsigned channels, double sample_rate, double hop_s
 void loudness_free(loudness_meter *m);
 
 /* [main] Feeds n frames: right is ignored for a mono meter (may be NULL).
- * Returns 0, or -1 when libebur128 or memory fails (later results are then
- * meaningless; loudness_failed says so). */
-int loudness_add(loudness_meter *m, const float *left, const float *right, size_t n);
-int loudness_failed(const loudness_meter *m);
+ * Returns true, or false when libebur128 or memory fails (later results are
+ * then meaningless; loudness_failed says so). */
+bool loudness_add(loudness_meter *m, const float *left, const float *right, size_t n);
+/* [main] True once a loudness_add failed. */
+bool loudness_failed(const loudness_meter *m);
 
 /* [main] The figures over everything fed so far. */
 void loudness_get_summary(const loudness_meter *m, loudness_summary *s);

@@ -141,20 +141,20 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, const double *t, size_t
     }
 }
 
-int plot_write_png(const char *path, int width, int height, const char *title, const double *t,
-                   size_t n, const plot_panel *panels, int panel_count, char *err, size_t errlen)
+bool plot_write_png(const char *path, int width, int height, const char *title, const double *t,
+                    size_t n, const plot_panel *panels, int panel_count, char *err, size_t errlen)
 {
     if (width < 320 || width > 8000 || height < 240 || height > 8000) {
         snprintf(err, errlen, "plot: size %dx%d is outside 320x240..8000x8000", width, height);
-        return -1;
+        return false;
     }
     if (panel_count < 1 || panel_count > PLOT_MAX_PANELS) {
         snprintf(err, errlen, "plot: %d panels (1..%d)", panel_count, PLOT_MAX_PANELS);
-        return -1;
+        return false;
     }
     cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
     cairo_t *cr = cairo_create(surf);
-    int rc = -1;
+    bool ok = false;
     if (cairo_surface_status(surf) || cairo_status(cr)) {
         snprintf(err, errlen, "%s: cannot draw: out of memory", path);
         goto done;
@@ -178,9 +178,9 @@ int plot_write_png(const char *path, int width, int height, const char *title, c
         cairo_set_font_size(cr, 13);
         draw_text(cr, x0, 10, title, 0, 0);
     }
-    rc = draw_write_png(surf, path, err, errlen) ? 0 : -1;
+    ok = draw_write_png(surf, path, err, errlen);
 done:
     cairo_destroy(cr);
     cairo_surface_destroy(surf);
-    return rc;
+    return ok;
 }

@@ -11,6 +11,7 @@
 #ifndef LULL_ANALYSIS_PLOT_H
 #define LULL_ANALYSIS_PLOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define PLOT_MAX_LINES 4
@@ -32,9 +33,9 @@ typedef struct plot_panel {
 } plot_panel;
 
 /* [main] Writes a width x height PNG (320x240..8000x8000; `lull render --plot`
- * uses 1200 x 900). t: n time points in seconds, increasing. Returns 0, or -1
- * with a message naming the file or the bad argument. */
-int plot_write_png(const char *path, int width, int height, const char *title, const double *t,
-                   size_t n, const plot_panel *panels, int panel_count, char *err, size_t errlen);
+ * uses 1200 x 900). t: n time points in seconds, increasing. Returns true, or
+ * false with a message naming the file or the bad argument. */
+bool plot_write_png(const char *path, int width, int height, const char *title, const double *t,
+                    size_t n, const plot_panel *panels, int panel_count, char *err, size_t errlen);
 
 #endif

@@ -18,7 +18,7 @@ struct render_trace {
     spectrogram *spec;
     trace_sample *samples;
     size_t count, cap;
-    int failed;
+    bool failed;
 };
 
 render_trace *render_trace_new(double sample_rate, double seconds, const spectrogram_opts *spec,
@@ -55,8 +55,8 @@ static void observe(void *ud, struct lull_engine *e, uint64_t first, const float
     render_trace *t = ud;
     if (t->failed) return;
     if (t->spec) spectrogram_add(t->spec, left, right, n);
-    if (loudness_add(t->loud, left, right, n)) {
-        t->failed = 1;
+    if (!loudness_add(t->loud, left, right, n)) {
+        t->failed = true;
         return;
     }
     size_t points;
@@ -77,7 +77,7 @@ static void observe(void *ud, struct lull_engine *e, uint64_t first, const float
         while (cap < points) cap *= 2;
         trace_sample *p = realloc(t->samples, cap * sizeof *p);
         if (!p) {
-            t->failed = 1;
+            t->failed = true;
             return;
         }
         t->samples = p;
@@ -95,22 +95,22 @@ void render_trace_attach(render_trace *t, offline_render_opts *o)
 
 const loudness_meter *render_trace_loudness(const render_trace *t) { return t->loud; }
 
-int render_trace_write_spectrogram(const render_trace *t, const char *path, const char *title,
-                                   char *err, size_t errlen)
+bool render_trace_write_spectrogram(const render_trace *t, const char *path, const char *title,
+                                    char *err, size_t errlen)
 {
     if (!t->spec) {
         snprintf(err, errlen, "%s: no spectrogram was recorded", path);
-        return -1;
+        return false;
     }
     return spectrogram_write_png(t->spec, path, title, err, errlen);
 }
 
-int render_trace_write_plot(const render_trace *t, const char *path, const char *title,
-                            double target_lufs, char *err, size_t errlen)
+bool render_trace_write_plot(const render_trace *t, const char *path, const char *title,
+                             double target_lufs, char *err, size_t errlen)
 {
     if (t->failed || loudness_failed(t->loud)) {
         snprintf(err, errlen, "%s: the loudness measurement failed (out of memory?)", path);
-        return -1;
+        return false;
     }
     size_t n;
     const loudness_point *pts = loudness_series(t->loud, &n);
@@ -120,7 +120,7 @@ int render_trace_write_plot(const render_trace *t, const char *path, const char 
     if (!time || !col) {
         free(time), free(col);
         snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
+        return false;
     }
     float *st = col, *mo = col + n, *br = col + 2 * n, *pr = col + 3 * n, *hr = col + 4 * n,
           *tb = col + 5 * n, *ar = col + 6 * n;
@@ -162,19 +162,19 @@ int render_trace_write_plot(const render_trace *t, const char *path, const char 
          .ref_label = "baseline",
          .lines = {{"arousal (-1..1)", ar}}},
     };
-    int rc = plot_write_png(path, RENDER_PLOT_WIDTH, RENDER_PLOT_HEIGHT, title, time, n, panels,
-                            (int)(sizeof panels / sizeof panels[0]), err, errlen);
+    bool ok = plot_write_png(path, RENDER_PLOT_WIDTH, RENDER_PLOT_HEIGHT, title, time, n, panels,
+                             (int)(sizeof panels / sizeof panels[0]), err, errlen);
     free(time), free(col);
-    return rc;
+    return ok;
 }
 
-int render_trace_write(const render_trace *t, const char *preset, double target_lufs,
-                       const char *spec_path, const char *plot_path, char *err, size_t errlen)
+bool render_trace_write(const render_trace *t, const char *preset, double target_lufs,
+                        const char *spec_path, const char *plot_path, char *err, size_t errlen)
 {
     const char *base = strrchr(preset, '/');
     base = base ? base + 1 : preset;
-    if (spec_path && render_trace_write_spectrogram(t, spec_path, base, err, errlen)) return -1;
-    if (!plot_path) return 0;
+    if (spec_path && !render_trace_write_spectrogram(t, spec_path, base, err, errlen)) return false;
+    if (!plot_path) return true;
     loudness_summary s;
     loudness_get_summary(t->loud, &s);
     char title[256];

@@ -10,6 +10,7 @@
 #ifndef LULL_ANALYSIS_RENDER_TRACE_H
 #define LULL_ANALYSIS_RENDER_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "analysis/loudness.h"
@@ -33,18 +34,18 @@ void render_trace_attach(render_trace *t, offline_render_opts *o);
 /* [main] */
 const loudness_meter *render_trace_loudness(const render_trace *t);
 
-/* [main] PNGs; title may be NULL; target_lufs NaN: no target line. 0, or -1 with a
- * message naming the file. */
-int render_trace_write_spectrogram(const render_trace *t, const char *path, const char *title,
-                                   char *err, size_t errlen);
-int render_trace_write_plot(const render_trace *t, const char *path, const char *title,
-                            double target_lufs, char *err, size_t errlen);
+/* [main] PNGs; title may be NULL; target_lufs NaN: no target line. True, or false
+ * with a message naming the file. */
+bool render_trace_write_spectrogram(const render_trace *t, const char *path, const char *title,
+                                    char *err, size_t errlen);
+bool render_trace_write_plot(const render_trace *t, const char *path, const char *title,
+                             double target_lufs, char *err, size_t errlen);
 
 /* [main] After offline_render: the spectrogram to spec_path and the plot to
  * plot_path (either may be NULL), titled with the preset, the plot showing
  * target_lufs (the preset's declared loudness, offline_render_result; NAN: none).
- * 0, or -1 with a message. */
-int render_trace_write(const render_trace *t, const char *preset, double target_lufs,
-                       const char *spec_path, const char *plot_path, char *err, size_t errlen);
+ * True, or false with a message. */
+bool render_trace_write(const render_trace *t, const char *preset, double target_lufs,
+                        const char *spec_path, const char *plot_path, char *err, size_t errlen);
 
 #endif

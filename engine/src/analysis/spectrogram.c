@@ -335,13 +335,13 @@ static void draw_axes(const spectrogram *s, cairo_t *cr, const char *title)
     draw_text(cr, a.x0, 8, line, 0, 0);
 }
 
-int spectrogram_write_png(const spectrogram *s, const char *path, const char *title, char *err,
-                          size_t errlen)
+bool spectrogram_write_png(const spectrogram *s, const char *path, const char *title, char *err,
+                           size_t errlen)
 {
     cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, s->o.width, s->o.height);
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, s->a.w, s->a.h);
     cairo_t *cr = cairo_create(surf);
-    int rc = -1;
+    bool ok = false;
     if (cairo_surface_status(surf) || cairo_surface_status(img) || cairo_status(cr)) {
         snprintf(err, errlen, "%s: cannot draw: out of memory", path);
         goto done;
@@ -352,10 +352,10 @@ int spectrogram_write_png(const spectrogram *s, const char *path, const char *ti
     cairo_set_source_surface(cr, img, s->a.x0, s->a.y0);
     cairo_paint(cr);
     draw_axes(s, cr, title);
-    rc = draw_write_png(surf, path, err, errlen) ? 0 : -1;
+    ok = draw_write_png(surf, path, err, errlen);
 done:
     cairo_destroy(cr);
     cairo_surface_destroy(img);
     cairo_surface_destroy(surf);
-    return rc;
+    return ok;
 }

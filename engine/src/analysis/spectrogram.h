@@ -54,8 +54,8 @@ void spectrogram_free(spectrogram *s);
 void spectrogram_add(spectrogram *s, const float *left, const float *right, size_t n);
 
 /* [main] Draws what was fed and writes a PNG (cairo). title may be NULL.
- * Returns 0, or -1 with a message naming the file. */
-int spectrogram_write_png(const spectrogram *s, const char *path, const char *title, char *err,
-                          size_t errlen);
+ * Returns true, or false with a message naming the file. */
+bool spectrogram_write_png(const spectrogram *s, const char *path, const char *title, char *err,
+                           size_t errlen);
 
 #endif

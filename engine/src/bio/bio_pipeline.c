@@ -155,9 +155,9 @@ static void waveform_restart_clock(waveform *w)
 }
 
 /* Builds the extractors of one waveform at rate hz into *w (untouched on failure). */
-static int waveform_build(waveform *w, bio_stream s, double hz)
+static bool waveform_build(waveform *w, bio_stream s, double hz)
 {
-    if (!(hz >= min_rate[s] && hz <= max_rate[s])) return -1;
+    if (!(hz >= min_rate[s] && hz <= max_rate[s])) return false;
     waveform n = {0};
     n.fs = hz;
     n.quality =
@@ -170,12 +170,12 @@ static int waveform_build(waveform *w, bio_stream s, double hz)
     if (s == BIO_PPG) ok = ok && (n.tpl = beat_template_new(hz, PPG_TPL_S, PPG_TPL_S));
     if (!ok) {
         waveform_free_parts(&n);
-        return -1;
+        return false;
     }
     waveform_free_parts(w);
     *w = n;
     waveform_restart_clock(w);
-    return 0;
+    return true;
 }
 
 bio_pipeline *bio_pipeline_new(const bio_pipeline_config *cfg)
@@ -191,7 +191,7 @@ bio_pipeline *bio_pipeline_new(const bio_pipeline_config *cfg)
     bool ok = true;
     for (int s = 0; s < BIO_WAVEFORMS && ok; s++) {
         double hz = cfg->rate_hz[s] > 0 ? cfg->rate_hz[s] : default_rate[s];
-        ok = waveform_build(&p->wave[s], (bio_stream)s, hz) == 0;
+        ok = waveform_build(&p->wave[s], (bio_stream)s, hz);
     }
     for (int i = 0; i < SOURCES && ok; i++) ok = (p->src[i].validator = beat_validator_new(NULL));
     ok = ok && (p->rr_quality = signal_quality_new(1.0, HEART_INTERVAL_WINDOW));
@@ -228,15 +228,15 @@ void bio_pipeline_free(bio_pipeline *p)
     free(p);
 }
 
-int bio_pipeline_set_rate(bio_pipeline *p, bio_stream s, double hz)
+bool bio_pipeline_set_rate(bio_pipeline *p, bio_stream s, double hz)
 {
-    if ((int)s < 0 || s >= BIO_WAVEFORMS) return -1;
+    if ((int)s < 0 || s >= BIO_WAVEFORMS) return false;
     /* Devices repeat their rate: an unchanged rate must not restart the detectors. */
-    if (p->wave[s].fs == hz) return 0;
-    if (waveform_build(&p->wave[s], s, hz) != 0) return -1;
+    if (p->wave[s].fs == hz) return true;
+    if (!waveform_build(&p->wave[s], s, hz)) return false;
     if (s == BIO_ECG) p->src[SRC_ECG].report_delay_s = ecg_detector_max_delay_s(p->wave[s].ecg);
     if (s == BIO_PPG) p->src[SRC_PPG].report_delay_s = ppg_detector_max_delay_s(p->wave[s].ppg);
-    return 0;
+    return true;
 }
 
 double bio_pipeline_rate(const bio_pipeline *p, bio_stream s) { return p->wave[s].fs; }

@@ -95,9 +95,10 @@ bio_pipeline *bio_pipeline_new(const bio_pipeline_config *cfg);
 void bio_pipeline_free(bio_pipeline *p);
 
 /* [bio] Changes a waveform's nominal rate (e.g. /lull/bio/<signal>/rate). Allocates:
- * not for the push path. Returns 0, or -1 when out of range (respiration 4..1000,
- * ECG 50..10000, PPG 20..10000 Hz: core/limits.h) or out of memory (the old rate stays). */
-int bio_pipeline_set_rate(bio_pipeline *p, bio_stream s, double hz);
+ * not for the push path. Returns true, or false when out of range (respiration 4..1000,
+ * ECG 50..10000, PPG 20..10000 Hz: core/limits.h) or out of memory (the old rate stays);
+ * no message: the two reasons are these, and the caller names the stream and rate. */
+bool bio_pipeline_set_rate(bio_pipeline *p, bio_stream s, double hz);
 /* [bio] */
 double bio_pipeline_rate(const bio_pipeline *p, bio_stream s);
 

@@ -264,7 +264,7 @@ static bool apply_option(lulld_config *c, list_reset *r, const char *key, const 
         char path[LULLD_PATH_MAX], why[200];
         device_map_path_for(value, path, sizeof path);
         size_t before = c->devices.n;
-        if (device_map_load(&c->devices, path, why, sizeof why) != 0) {
+        if (!device_map_load(&c->devices, path, why, sizeof why)) {
             snprintf(err, errlen, "device-map: %s", why);
             return false;
         }

@@ -12,6 +12,7 @@
 #include "core/progress.h"
 #include "core/rt.h"
 #include "engine/engine.h"
+#include "graph/plan_pool.h"
 
 void offline_render_defaults(offline_render_opts *o)
 {
@@ -118,9 +119,15 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         snprintf(err, errlen, "--seconds must be between 0 and 86400");
         return -1;
     }
+    plan_pool *pool = NULL;
+    if (o->threads > 1 && !(pool = plan_pool_create(o->threads, err, errlen))) return -1;
     lull_engine *e =
         offline_engine_open_dirs(o->preset, o->sample_rate, o->sound_dirs, err, errlen);
-    if (!e) return -1;
+    if (!e) {
+        plan_pool_destroy(pool);
+        return -1;
+    }
+    lull_engine_set_render_pool(e, pool);
     lull_engine_config cfg;
     lull_engine_config_defaults(&cfg); /* the fade-out time the engine runs with */
 
@@ -134,6 +141,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         if (!sf) {
             snprintf(err, errlen, "%s: cannot write: %s", o->out_path, sf_strerror(NULL));
             lull_engine_destroy(e);
+            plan_pool_destroy(pool);
             return -1;
         }
         /* No PEAK chunk timestamp or other run-dependent metadata: bit-identical files. */
@@ -152,6 +160,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         free(l), free(r), free(inter), free(pcm);
         if (sf) sf_close(sf);
         lull_engine_destroy(e);
+        plan_pool_destroy(pool);
         return -1;
     }
     uint64_t fade_at = UINT64_MAX;
@@ -215,5 +224,6 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         rc = -1;
     }
     lull_engine_destroy(e);
+    plan_pool_destroy(pool);
     return rc;
 }

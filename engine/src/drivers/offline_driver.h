@@ -58,6 +58,10 @@ typedef struct offline_render_opts {
     /* Show progress on stderr under this label when it is a terminal and the render
      * takes more than a few seconds (core/progress.h). NULL: never. */
     const char *progress_label;
+    /* Threads that render each block (graph/plan_pool.h): 0 or 1 the calling thread
+     * alone (the default), up to PLAN_THREADS_MAX. The file is bit-identical for
+     * every count; `lull render` asks for one per core (at most 2) by default. */
+    uint32_t threads;
 } offline_render_opts;
 
 typedef struct offline_render_result {
@@ -68,6 +72,7 @@ typedef struct offline_render_result {
     double preset_loudness_lufs; /* the preset's declared loudness target, NAN none */
 } offline_render_result;
 
+/* [any] The defaults: 20 s at 48 kHz, float WAV, 1024-frame chunks, one thread. */
 void offline_render_defaults(offline_render_opts *o);
 
 /* [main] An inline (non-threaded) engine at sample_rate with `preset` (a name from

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/rt.h"
+#include "graph/plan_pool.h"
 #include "modulation/modulation.h"
 
 static void retire(lull_engine *e, lull_plan *p)
@@ -173,7 +174,8 @@ static void render_block(lull_engine *e)
     float *mix[2] = {e->mix[0], e->mix[1]};
     if (e->cur) {
         modulation_run(e->cur, f, &clk, block_s);
-        if (plan_run(e->cur, &clk, e->events, e->event_count, n)) note_nan(e, e->cur);
+        if (plan_pool_run(e->render_pool, e->cur, &clk, e->events, e->event_count, n))
+            note_nan(e, e->cur);
         memcpy(mix[0], e->cur->out_buf[0], n * sizeof(float));
         memcpy(mix[1], e->cur->out_buf[1], n * sizeof(float));
     } else {
@@ -182,7 +184,8 @@ static void render_block(lull_engine *e)
     }
     if (e->next) {
         modulation_run(e->next, f, &clk, block_s);
-        if (plan_run(e->next, &clk, e->events, e->event_count, n)) note_nan(e, e->next);
+        if (plan_pool_run(e->render_pool, e->next, &clk, e->events, e->event_count, n))
+            note_nan(e, e->next);
         /* Equal-power crossfade: cos/sin keeps the summed power of two unrelated
          * signals constant, so there is no dip in the middle. */
         for (uint32_t i = 0; i < n; i++) {
@@ -219,6 +222,13 @@ static void render_block(lull_engine *e)
     e->frames += n;
     e->event_count = 0;
     publish_status(e);
+}
+
+bool lull_engine_set_render_pool(lull_engine *e, struct plan_pool *pool)
+{
+    if (e->cfg.threaded) return false;
+    e->render_pool = pool;
+    return true;
 }
 
 void lull_engine_process(lull_engine *e, float *left, float *right, uint32_t nframes)

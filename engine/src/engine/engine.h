@@ -153,6 +153,14 @@ void lull_engine_restart_output(lull_engine *e);
  * threaded mode; the offline driver calls it between blocks. */
 void lull_engine_service(lull_engine *e);
 
+struct plan_pool;
+/* [main] Offline engines only (cfg.threaded false): run each block of the plans on
+ * the threads of `pool` (graph/plan_pool.h; bit-identical output), or on the calling
+ * thread alone with NULL. Called between lull_engine_process calls; the pool must
+ * outlive its use. Returns false, changing nothing, for a threaded (realtime)
+ * engine: its audio thread renders alone (docs/architecture.md, "Offline threads"). */
+bool lull_engine_set_render_pool(lull_engine *e, struct plan_pool *pool);
+
 /* [any] The plugin registry the engine loaded (read-only). */
 const struct plugin_registry *lull_engine_registry(const lull_engine *e);
 
@@ -166,7 +174,7 @@ const struct plugin_registry *lull_engine_registry(const lull_engine *e);
 size_t lull_engine_default_sound_dirs(const char *const *preset_dirs, char (*out)[LULL_DIR_MAX],
                                       size_t max);
 
-/* The engine's sound bank (sound/sound_bank.h): one per engine, at its rate. */
+/* [any] The engine's sound bank (sound/sound_bank.h): one per engine, at its rate. */
 struct sound_bank *lull_engine_sound_bank(const lull_engine *e);
 
 /* [any !audio] Latency of the output stage (limiter lookahead + sub-block carry), frames. */

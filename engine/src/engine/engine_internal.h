@@ -59,26 +59,27 @@ typedef struct engine_job {
 } engine_job;
 
 struct lull_engine {
-    /* set at creation, read-only after */
+    /* [main] set at creation (lull_engine_create), read-only after */
     lull_engine_config cfg;
     char *dirs_storage[3 * LULL_MAX_DIRS]; /* preset, plugin, sound directories */
     plugin_registry *reg;
-    /* The sound files of every plan of this engine, at its rate: a rate change builds
-     * a new engine and so a new bank. Used by the worker (or inline) only. */
+    /* [main] creates, [worker] uses (or inline): the sound files of every plan of
+     * this engine, at its rate; a rate change builds a new engine and so a new bank. */
     sound_bank *bank;
+    /* [main] set at creation, read-only after */
     double sr;
     uint32_t fade_out_frames;
     uint32_t safety_volume, safety_ceiling, safety_gate, safety_fade_in, safety_fade_out;
 
-    /* queues */
-    spsc_queue cmdq;           /* control -> audio */
-    spsc_queue planq;          /* worker -> audio */
-    spsc_queue retireq;        /* audio -> worker */
-    triple_buffer features_tb; /* bio -> audio */
-    triple_buffer status_tb;   /* audio -> control (reader side under status_lock) */
-    pthread_mutex_t status_lock;
+    /* [any] Two-sided: each side of a queue is owned by the one thread named. */
+    spsc_queue cmdq;             /* control -> audio */
+    spsc_queue planq;            /* worker -> audio */
+    spsc_queue retireq;          /* audio -> worker */
+    triple_buffer features_tb;   /* bio -> audio */
+    triple_buffer status_tb;     /* audio -> control (reader side under status_lock) */
+    pthread_mutex_t status_lock; /* [any !audio] status readers (lull_engine_get_status) */
 
-    /* audio thread only */
+    /* [audio] only (lull_engine_process); [main] frees what is left at destroy */
     lull_plan *cur, *next;
     plan_msg pending;
     uint32_t xfade_pos, xfade_len;
@@ -97,8 +98,12 @@ struct lull_engine {
     char nan_node[64];
     lull_plan *backlog[ENGINE_BACKLOG];
     uint32_t backlog_count;
+    /* [main] set between blocks (lull_engine_set_render_pool, offline only): the
+     * threads the plans' blocks run on; NULL: the audio thread alone */
+    struct plan_pool *render_pool;
 
-    /* control side, under ctl_lock (control thread and worker) */
+    /* [control] [worker] control side, under ctl_lock (the control thread writes
+     * the settings, the worker the loaded preset and generation) */
     pthread_mutex_t ctl_lock;
     lull_preset *ctl_preset; /* the newest loaded preset: names for param/set */
     preset_catalog *catalog; /* [control] the preset directories' valid presets */
@@ -108,12 +113,14 @@ struct lull_engine {
     bool ctl_pacer_set;
     enum pacer_mode ctl_pacer_mode;
     float ctl_pacer_target;
-    atomic_ullong dropped;
-    lull_features last_features; /* bio thread writes, status reads: under ctl_lock */
+    atomic_ullong dropped;       /* [any] atomic: every thread counts its drops */
+    lull_features last_features; /* [bio] writes, status reads: under ctl_lock */
 
-    /* worker */
+    /* [main] the worker's lifecycle (engine_worker_start/stop) */
     pthread_t worker;
     bool worker_running;
+    /* [control] [worker] the job list, under job_lock: control appends, the worker
+     * takes; [main] sets stopping under it at destroy */
     pthread_mutex_t job_lock;
     pthread_cond_t job_cond;
     engine_job *jobs, **jobs_tail;
@@ -124,7 +131,10 @@ struct lull_engine {
 void engine_run_job(lull_engine *e, engine_job *job);
 /* [worker] Free every plan the audio thread retired. */
 void engine_collect_retired(lull_engine *e);
+/* [main] Start the worker thread (threaded engines, from lull_engine_create).
+ * False when the thread could not be created. */
 bool engine_worker_start(lull_engine *e);
+/* [main] Stop and join the worker, freeing jobs it never ran (lull_engine_destroy). */
 void engine_worker_stop(lull_engine *e);
 /* [control] Hand a job to the worker (or run it inline when not threaded). */
 void engine_submit_job(lull_engine *e, engine_job *job);

@@ -12,7 +12,7 @@
 typedef float block_v4f __attribute__((vector_size(16)));
 typedef uint32_t block_v4u __attribute__((vector_size(16)));
 
-/* dst[i] = src[i] * gain */
+/* [any] dst[i] = src[i] * gain */
 static inline void block_scale(float *restrict dst, const float *restrict src, float gain,
                                uint32_t n)
 {
@@ -26,7 +26,7 @@ static inline void block_scale(float *restrict dst, const float *restrict src, f
     for (; i < n; i++) dst[i] = src[i] * gain;
 }
 
-/* dst[i] += src[i] * gain */
+/* [any] dst[i] += src[i] * gain */
 static inline void block_mul_add(float *restrict dst, const float *restrict src, float gain,
                                  uint32_t n)
 {
@@ -41,7 +41,7 @@ static inline void block_mul_add(float *restrict dst, const float *restrict src,
     for (; i < n; i++) dst[i] += src[i] * gain;
 }
 
-/* True when any sample is Inf or NaN (its exponent bits are all ones). */
+/* [any] True when any sample is Inf or NaN (its exponent bits are all ones). */
 static inline bool block_has_nonfinite(const float *x, uint32_t n)
 {
     const uint32_t e = 0x7f800000u;

@@ -135,7 +135,7 @@ bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull
     for (uint32_t i = 0; i < d->param_count; i++) {
         param_smoother *ps = &n->params[i];
         /* a resting parameter whose buffer is already filled: nothing to do */
-        if (ps->remaining == 0 && ps->filled >= frames)
+        if (ps->remaining == 0 && !ps->pending && ps->filled >= frames)
             n->param_static[i] = 1;
         else
             n->param_static[i] = param_smoother_run(ps, n->param_bufs[i], frames);

@@ -65,7 +65,7 @@ bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull
  * finish checks the outputs after process(), as node_runtime_process does. */
 bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
                           uint32_t event_count, uint32_t frames);
-/* [worker] */
+/* [audio] */
 bool node_runtime_finish(node_runtime *n);
 
 /* [any] FNV-1a of the node name: the per-node seed, stable across runs. */

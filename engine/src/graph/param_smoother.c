@@ -26,6 +26,7 @@ void param_smoother_jump(param_smoother *s, float value)
     s->target = clampf(s->stepped ? roundf(value) : value, s->min, s->max);
     s->current = s->target;
     s->remaining = 0;
+    s->pending = false;
     s->step = s->logarithmic ? 1.0 : 0.0;
     s->filled = 0;
 }
@@ -40,7 +41,15 @@ void param_smoother_set(param_smoother *s, float target)
         param_smoother_jump(s, target);
         return;
     }
+    s->pending = true;
+}
+
+/* The ramp from the current value to the target over ramp_frames. */
+static void design_ramp(param_smoother *s)
+{
+    s->pending = false;
     s->remaining = s->ramp_frames;
+    double target = s->target;
     if (!s->logarithmic) {
         s->step = (target - s->current) / (double)s->ramp_frames;
     } else {
@@ -60,6 +69,7 @@ void param_smoother_set(param_smoother *s, float target)
 
 bool param_smoother_run(param_smoother *s, float *out, uint32_t frames)
 {
+    if (s->pending) design_ramp(s);
     if (s->remaining == 0) {
         if (s->filled < frames) {
             float v = (float)s->current;

@@ -20,13 +20,18 @@ typedef struct param_smoother {
     uint32_t ramp_frames; /* smoothing time in frames (0 = jump) */
     bool logarithmic;
     bool stepped;
+    bool pending;    /* a new target whose ramp the next run designs (param_smoother_set) */
     uint32_t filled; /* the value buffer's first `filled` frames hold `current` */
 } param_smoother;
 
 /* [any !audio] Starts at `value` with no ramp. */
 void param_smoother_init(param_smoother *s, const lull_param_info *info, double sample_rate,
                          float value);
-/* [audio] Set a new target (clamped; NaN ignored). */
+/* [audio] Set a new target (clamped; NaN ignored). The ramp toward it is designed by
+ * the next param_smoother_run, from the value the smoother holds then (the value it
+ * holds now: only a run moves it): the same numbers as designing it here, but paid
+ * where the node runs, which the offline driver spreads over cores (plan_pool.h),
+ * and once per block however often the target moved. */
 void param_smoother_set(param_smoother *s, float target);
 /* [audio] Jump to a value without a ramp. */
 void param_smoother_jump(param_smoother *s, float value);

@@ -124,6 +124,112 @@ static bool group_steps(lull_plan *plan, bool batching)
     return true;
 }
 
+/* The part (weakly connected component, the output left out) of every step, numbered
+ * by first step; returns how many, or 0 when out of memory. */
+static uint32_t find_parts(const lull_plan *plan, const lull_preset *p, uint32_t *part)
+{
+    uint32_t n = plan->step_count;
+    uint32_t *up = malloc((n ? n : 1) * sizeof *up);
+    if (!up) return 0;
+    for (uint32_t s = 0; s < n; s++) up[s] = s;
+    for (size_t c = 0; c < p->connection_count; c++) {
+        const preset_connection *pc = &p->connections[c];
+        if (pc->to_node == PRESET_OUTPUT_NODE) continue;
+        uint32_t a = plan->step_of_node[pc->from_node], b = plan->step_of_node[pc->to_node];
+        while (up[a] != a) a = up[a] = up[up[a]];
+        while (up[b] != b) b = up[b] = up[up[b]];
+        if (a < b) up[b] = a;
+        if (b < a) up[a] = b; /* the root is the part's first step */
+    }
+    uint32_t count = 0;
+    for (uint32_t s = 0; s < n; s++) {
+        uint32_t r = s;
+        while (up[r] != r) r = up[r];
+        part[s] = r == s ? count++ : part[r];
+    }
+    free(up);
+    return count;
+}
+
+static void add_seg(lull_plan *plan, uint32_t group, uint32_t first, uint32_t count)
+{
+    plan->segs[plan->seg_count++] = (plan_seg){group, first, count};
+    plan->tasks[plan->task_count - 1].seg_count++;
+}
+
+static void add_task(lull_plan *plan)
+{
+    plan->tasks[plan->task_count++] = (plan_task){plan->seg_count, 0};
+    plan->stages[plan->stage_count - 1].task_count++;
+}
+
+/* Stages, tasks and segments (plan.h, plan_stage) for a host that runs a block on
+ * several threads. Both ways cover every step exactly once. */
+static bool plan_tasks(lull_plan *plan, const lull_preset *p)
+{
+    uint32_t n = plan->step_count, slots = 2 * (n ? n : 1);
+    plan->segs = calloc(slots, sizeof *plan->segs);
+    plan->tasks = calloc(slots, sizeof *plan->tasks);
+    plan->stages = calloc(slots, sizeof *plan->stages);
+    uint32_t *part = calloc(n ? n : 1, sizeof *part);
+    uint32_t *size = calloc(n ? n : 1, sizeof *size);
+    uint32_t *chunk = calloc(n ? n : 1, sizeof *chunk);
+    bool ok = plan->segs && plan->tasks && plan->stages && part && size && chunk;
+    uint32_t parts = ok ? find_parts(plan, p, part) : 0, largest = 0;
+    ok = ok && (parts || !n);
+    for (uint32_t s = 0; ok && s < n; s++)
+        if (++size[part[s]] > largest) largest = size[part[s]];
+    if (ok && parts >= 2 && 2 * largest <= n) {
+        /* Independent parts: one stage of about four tasks, whole parts each, in part
+         * order; each task runs its steps group by group (batches stay whole). */
+        uint32_t target = (n + 3) / 4, fill = 0, chunks = 0;
+        for (uint32_t c = 0; c < parts; c++) {
+            if (fill >= target) fill = 0;
+            if (fill == 0) chunks++;
+            chunk[c] = chunks - 1;
+            fill += size[c];
+        }
+        plan->stages[plan->stage_count++] = (plan_stage){0, 0};
+        for (uint32_t k = 0; k < chunks; k++) {
+            add_task(plan);
+            for (uint32_t gi = 0; gi < plan->group_count; gi++) {
+                const plan_group *g = &plan->groups[gi];
+                for (uint32_t s = g->first, end = g->first + g->count; s < end;) {
+                    if (chunk[part[s]] != k) {
+                        s++;
+                        continue;
+                    }
+                    uint32_t e = s + 1;
+                    while (e < end && chunk[part[e]] == k) e++;
+                    add_seg(plan, gi, s, e - s);
+                    s = e;
+                }
+            }
+        }
+    } else if (ok) {
+        /* One stage per level: a batching group in runs of PLAN_TASK_MAX, any other
+         * one step per task. */
+        uint32_t level = 0;
+        for (uint32_t gi = 0; gi < plan->group_count; gi++) {
+            const plan_group *g = &plan->groups[gi];
+            uint32_t run = g->batch ? PLAN_TASK_MAX : 1;
+            for (uint32_t s = g->first; s < g->first + g->count; s += run) {
+                uint32_t left = g->first + g->count - s;
+                if (plan->stage_count == 0 || plan->steps[s].level != level) {
+                    level = plan->steps[s].level;
+                    plan->stages[plan->stage_count++] = (plan_stage){plan->task_count, 0};
+                }
+                add_task(plan);
+                add_seg(plan, gi, s, left < run ? left : run);
+            }
+        }
+    }
+    free(part);
+    free(size);
+    free(chunk);
+    return ok;
+}
+
 static bool input_init(plan_input *in, const lull_plan *plan, const lull_preset *p,
                        uint32_t to_node, uint32_t to_port)
 {
@@ -196,8 +302,11 @@ static bool notes_compile(lull_plan *plan, const lull_preset *p)
                 (plan_note_source){&src->notes_out, pc->from_port, pc->to_port};
         }
     }
-    plan->note_cursor = calloc(max_sources ? max_sources : 1, sizeof *plan->note_cursor);
-    return plan->note_cursor != NULL;
+    for (uint32_t t = 0; t < PLAN_THREADS_MAX; t++) {
+        plan->scratch[t].note_cursor = calloc(max_sources ? max_sources : 1, sizeof(uint32_t));
+        if (!plan->scratch[t].note_cursor) return false;
+    }
+    return true;
 }
 
 static void notes_free(plan_step *st)
@@ -220,11 +329,11 @@ static bool note_valid(const lull_note *n, uint32_t frames)
  * (preset connection) order, port rewritten to the receiving input, at most
  * LULL_MAX_NOTES (the rest dropped and counted). Comparisons are written so that
  * NaN fields fail them. */
-static void notes_gather(lull_plan *plan, plan_step *st, uint32_t frames)
+static void notes_gather(plan_scratch *sc, plan_step *st, uint32_t frames)
 {
     if (st->notes_out.notes) st->notes_out.count = 0;
     if (!st->notes_in) return;
-    uint32_t *cur = plan->note_cursor, ns = st->note_source_count, count = 0, last = 0;
+    uint32_t *cur = sc->note_cursor, ns = st->note_source_count, count = 0, last = 0;
     for (uint32_t k = 0; k < ns; k++) cur[k] = 0;
     for (;;) {
         uint32_t best = ns, best_offset = UINT32_MAX;
@@ -242,7 +351,7 @@ static void notes_gather(lull_plan *plan, plan_step *st, uint32_t frames)
         if (best == ns) break;
         lull_note n = st->note_sources[best].from->notes[cur[best]++];
         if (!note_valid(&n, frames) || n.offset < last || count == LULL_MAX_NOTES) {
-            plan->notes_dropped++;
+            sc->notes_dropped++;
             continue;
         }
         n.port = st->note_sources[best].to_port;
@@ -338,7 +447,7 @@ lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_ban
     for (uint32_t ch = 0; ch < 2; ch++)
         if (!input_init(&plan->out[ch], plan, p, PRESET_OUTPUT_NODE, ch)) goto oom;
     if (!notes_compile(plan, p)) goto oom;
-    if (!group_steps(plan, batching)) goto oom;
+    if (!group_steps(plan, batching) || !plan_tasks(plan, p)) goto oom;
     plan->out_mono = plan->out[0].source_count == plan->out[1].source_count;
     for (uint32_t k = 0; plan->out_mono && k < plan->out[0].source_count; k++)
         plan->out_mono = plan->out[0].sources[k].buf == plan->out[1].sources[k].buf &&
@@ -374,7 +483,10 @@ void plan_free(lull_plan *plan)
     free(plan->modulations);
     free(plan->mod_state);
     free(plan->mod_base);
-    free(plan->note_cursor);
+    free(plan->segs);
+    free(plan->tasks);
+    free(plan->stages);
+    for (uint32_t t = 0; t < PLAN_THREADS_MAX; t++) free(plan->scratch[t].note_cursor);
     /* After every node's deactivate(): the nodes no longer hold the samples. */
     preset_sounds_release(&plan->sounds);
     free(plan);
@@ -394,77 +506,122 @@ static const float *input_gather(plan_input *in, uint32_t frames)
     return in->mix;
 }
 
-/* [audio] A group whose descriptor batches: up to PLAN_BATCH_MAX unmuted members
- * per process_batch call. Returns the number of members newly muted. */
-static uint32_t run_batched(lull_plan *plan, const plan_group *g, const lull_clocks *clocks,
-                            const lull_event *events, uint32_t event_count, uint32_t frames)
+/* [audio] A node muted in this block: it emits no notes either. */
+static void mark_muted(plan_scratch *sc, plan_step *st, uint32_t s)
 {
-    uint32_t muted = 0, s = g->first, end = g->first + g->count;
+    st->notes_out.count = 0;
+    if ((int32_t)s > sc->nan_step) sc->nan_step = (int32_t)s;
+    sc->muted++;
+}
+
+/* [audio] process_batch calls over the unmuted members of steps s .. end - 1, up to
+ * PLAN_BATCH_MAX at a time. */
+static void run_batched(lull_plan *plan, plan_scratch *sc, uint32_t s, uint32_t end,
+                        const lull_ext_batch *batch, const lull_clocks *clocks,
+                        const lull_event *events, uint32_t event_count, uint32_t frames)
+{
     while (s < end) {
         uint32_t k = 0;
         for (; s < end && k < PLAN_BATCH_MAX; s++) {
             plan_step *st = &plan->steps[s];
             for (uint32_t i = 0; i < st->node.desc->input_count; i++)
                 st->node.inputs[i] = input_gather(&st->inputs[i], frames);
-            notes_gather(plan, st, frames);
+            notes_gather(sc, st, frames);
             if (!node_runtime_prepare(&st->node, clocks, events, event_count, frames)) continue;
-            plan->batch_selves[k] = st->node.self;
-            plan->batch_ctxs[k] = &st->node.ctx;
-            plan->batch_steps[k] = s;
+            sc->batch_selves[k] = st->node.self;
+            sc->batch_ctxs[k] = &st->node.ctx;
+            sc->batch_steps[k] = s;
             k++;
         }
-        if (k) g->batch->process_batch(plan->batch_selves, plan->batch_ctxs, k);
+        if (!k) continue; /* all muted: s has moved on */
+        batch->process_batch(sc->batch_selves, sc->batch_ctxs, k);
         /* One non-finite check over the whole batch's outputs (the members only need
          * checking one by one when it finds something, which mutes a node for good,
          * so at most once per node); a block not a multiple of 4 frames is checked
-         * member by member as before. */
-        if (k && frames % 4 == 0) {
+         * member by member. */
+        if (frames % 4 == 0) {
             block_v4u acc = {0, 0, 0, 0};
             for (uint32_t j = 0; j < k; j++) {
-                const node_runtime *n = &plan->steps[plan->batch_steps[j]].node;
+                const node_runtime *n = &plan->steps[sc->batch_steps[j]].node;
                 for (uint32_t o = 0; o < n->desc->output_count; o++)
                     block_nonfinite_acc(&acc, n->outputs[o], frames);
             }
             if ((acc[0] | acc[1] | acc[2] | acc[3]) == 0) continue;
         }
         for (uint32_t j = 0; j < k; j++)
-            if (!node_runtime_finish(&plan->steps[plan->batch_steps[j]].node)) {
-                plan->steps[plan->batch_steps[j]].notes_out.count = 0; /* muted: no notes */
-                plan->nan_step = (int32_t)plan->batch_steps[j];
-                muted++;
-            }
+            if (!node_runtime_finish(&plan->steps[sc->batch_steps[j]].node))
+                mark_muted(sc, &plan->steps[sc->batch_steps[j]], sc->batch_steps[j]);
     }
-    return muted;
 }
 
-uint32_t plan_run(lull_plan *plan, const lull_clocks *clocks, const lull_event *events,
-                  uint32_t event_count, uint32_t frames)
+void plan_block_begin(lull_plan *plan)
+{
+    for (uint32_t t = 0; t < PLAN_THREADS_MAX; t++) {
+        plan->scratch[t].muted = 0;
+        plan->scratch[t].nan_step = -1;
+        plan->scratch[t].notes_dropped = 0;
+    }
+}
+
+/* [audio] Steps first .. end - 1 of group g, as thread scratch sc. */
+static void run_steps(lull_plan *plan, plan_scratch *sc, const plan_group *g, uint32_t first,
+                      uint32_t end, const lull_clocks *clocks, const lull_event *events,
+                      uint32_t event_count, uint32_t frames)
+{
+    if (g->batch) {
+        run_batched(plan, sc, first, end, g->batch, clocks, events, event_count, frames);
+        return;
+    }
+    for (uint32_t s = first; s < end; s++) {
+        plan_step *st = &plan->steps[s];
+        for (uint32_t i = 0; i < st->node.desc->input_count; i++)
+            st->node.inputs[i] = input_gather(&st->inputs[i], frames);
+        notes_gather(sc, st, frames);
+        if (!node_runtime_process(&st->node, clocks, events, event_count, frames))
+            mark_muted(sc, st, s);
+    }
+}
+
+void plan_run_task(lull_plan *plan, uint32_t task, uint32_t thread, const lull_clocks *clocks,
+                   const lull_event *events, uint32_t event_count, uint32_t frames)
+{
+    const plan_task *tk = &plan->tasks[task];
+    for (uint32_t k = tk->first_seg; k < tk->first_seg + tk->seg_count; k++) {
+        const plan_seg *sg = &plan->segs[k];
+        run_steps(plan, &plan->scratch[thread], &plan->groups[sg->group], sg->first,
+                  sg->first + sg->count, clocks, events, event_count, frames);
+    }
+}
+
+uint32_t plan_block_end(lull_plan *plan, uint32_t frames)
 {
     uint32_t muted = 0;
-    for (uint32_t gi = 0; gi < plan->group_count; gi++) {
-        const plan_group *g = &plan->groups[gi];
-        if (g->batch) {
-            muted += run_batched(plan, g, clocks, events, event_count, frames);
-            continue;
-        }
-        for (uint32_t s = g->first; s < g->first + g->count; s++) {
-            plan_step *st = &plan->steps[s];
-            for (uint32_t i = 0; i < st->node.desc->input_count; i++)
-                st->node.inputs[i] = input_gather(&st->inputs[i], frames);
-            notes_gather(plan, st, frames);
-            if (!node_runtime_process(&st->node, clocks, events, event_count, frames)) {
-                st->notes_out.count = 0; /* muted: its notes of this block go too */
-                plan->nan_step = (int32_t)s;
-                muted++;
-            }
-        }
+    int32_t last = -1; /* the last muted in plan order, as one thread would have found */
+    for (uint32_t t = 0; t < PLAN_THREADS_MAX; t++) {
+        const plan_scratch *sc = &plan->scratch[t];
+        muted += sc->muted;
+        plan->notes_dropped += sc->notes_dropped;
+        if (sc->nan_step > last) last = sc->nan_step;
     }
+    if (muted) plan->nan_step = last;
     const float *left = input_gather(&plan->out[0], frames);
     memcpy(plan->out_buf[0], left, frames * sizeof(float));
     /* A mono graph (the same sources on both sides) is summed once. */
     const float *right = plan->out_mono ? plan->out_buf[0] : input_gather(&plan->out[1], frames);
     memcpy(plan->out_buf[1], right, frames * sizeof(float));
     return muted;
+}
+
+uint32_t plan_run(lull_plan *plan, const lull_clocks *clocks, const lull_event *events,
+                  uint32_t event_count, uint32_t frames)
+{
+    plan_block_begin(plan);
+    for (uint32_t gi = 0; gi < plan->group_count; gi++) {
+        const plan_group *g = &plan->groups[gi];
+        run_steps(plan, &plan->scratch[0], g, g->first, g->first + g->count, clocks, events,
+                  event_count, frames);
+    }
+    return plan_block_end(plan, frames);
 }
 
 param_smoother *plan_param(lull_plan *plan, uint32_t node, uint32_t param)

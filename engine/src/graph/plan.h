@@ -64,6 +64,49 @@ typedef struct plan_group {
 /* Most instances handed to one process_batch call. */
 #define PLAN_BATCH_MAX 16u
 
+/* Most threads that run one plan's block together (plan_pool.h). */
+#define PLAN_THREADS_MAX 8u
+
+/* Most steps of a batching group in one task in level stages (two process_batch
+ * calls): fewer, larger tasks than batches, since each task taken costs the threads
+ * a hand-over of a cache line or two (about 0.1-0.3 us between cores). */
+#define PLAN_TASK_MAX (2 * PLAN_BATCH_MAX)
+
+/* Consecutive steps of one group. */
+typedef struct plan_seg {
+    uint32_t group, first, count; /* steps first .. first + count - 1 of groups[group] */
+} plan_seg;
+
+/* The unit of work one thread takes: segments run in order on that thread. */
+typedef struct plan_task {
+    uint32_t first_seg, seg_count;
+} plan_task;
+
+/* Tasks that may run in any order or at once, all of them before the next stage's.
+ * A plan whose graph falls into independent parts (no connection between them but
+ * their sums into the output, like voices64's 64 voices) has one stage: each task is
+ * a set of whole parts, every node of them in plan order. Any other plan has a stage
+ * per level of the graph (no node feeds another of its level): each task is up to
+ * PLAN_TASK_MAX steps of one batching group, or one step. */
+typedef struct plan_stage {
+    uint32_t first_task, task_count;
+} plan_stage;
+
+/* What one thread writes while it runs tasks of a block: its batch arguments, its
+ * note merge cursors, and what it found, folded into the plan by plan_block_end in
+ * a fixed order so the result does not depend on which thread ran what. Padded so
+ * that two threads' scratch never share a cache line. */
+typedef struct plan_scratch {
+    void *batch_selves[PLAN_BATCH_MAX];
+    const lull_process *batch_ctxs[PLAN_BATCH_MAX];
+    uint32_t batch_steps[PLAN_BATCH_MAX];
+    uint32_t *note_cursor; /* one per source of the largest note fan-in */
+    uint32_t muted;        /* nodes newly muted in this block */
+    int32_t nan_step;      /* the highest step muted in this block, -1 none */
+    uint64_t notes_dropped;
+    char pad[64];
+} plan_scratch;
+
 typedef struct lull_plan {
     char name[64];
     uint64_t generation;
@@ -71,12 +114,16 @@ typedef struct lull_plan {
     uint32_t step_count;
     plan_group *groups; /* cover the steps in order */
     uint32_t group_count;
-    void *batch_selves[PLAN_BATCH_MAX]; /* plan_run's scratch */
-    const lull_process *batch_ctxs[PLAN_BATCH_MAX];
-    uint32_t batch_steps[PLAN_BATCH_MAX];
-    uint32_t *step_of_node; /* preset node index -> step index */
-    plan_input out[2];      /* out:left, out:right */
-    bool out_mono;          /* both sides have the same sources and gains */
+    plan_seg *segs; /* by task; together they cover every step once */
+    uint32_t seg_count;
+    plan_task *tasks; /* by stage */
+    uint32_t task_count;
+    plan_stage *stages; /* cover the tasks in order */
+    uint32_t stage_count;
+    plan_scratch scratch[PLAN_THREADS_MAX]; /* one per thread of plan_pool */
+    uint32_t *step_of_node;                 /* preset node index -> step index */
+    plan_input out[2];                      /* out:left, out:right */
+    bool out_mono;                          /* both sides have the same sources and gains */
     float out_buf[2][LULL_MAX_BLOCK];
     preset_modulation *modulations; /* copied from the preset */
     mod_state *mod_state;           /* one per modulation */
@@ -88,9 +135,8 @@ typedef struct lull_plan {
     preset_tempo tempo;
     preset_pacer pacer;
     float stale_glide_s;
-    int32_t nan_step;      /* last step muted for non-finite output, -1 none */
-    preset_sounds sounds;  /* the sound files the nodes use, held until plan_free */
-    uint32_t *note_cursor; /* plan_run's merge scratch: one per source of the largest fan-in */
+    int32_t nan_step;     /* last step (in plan order) muted for non-finite output, -1 none */
+    preset_sounds sounds; /* the sound files the nodes use, held until plan_free */
     /* Notes the plan did not deliver: beyond LULL_MAX_NOTES at a receiver in one
      * block, or malformed (offset outside the block, out of order, out of range).
      * Written by the audio thread only; for status and tests. */
@@ -118,6 +164,20 @@ void plan_free(lull_plan *plan);
  * muted for non-finite output in this block (plan->nan_step names the last). */
 uint32_t plan_run(lull_plan *plan, const lull_clocks *clocks, const lull_event *events,
                   uint32_t event_count, uint32_t frames);
+
+/* plan_run in parts, for a host that spreads the tasks over threads (plan_pool.c):
+ * plan_block_begin, then every task exactly once, stage after stage (tasks of one
+ * stage in any order, each on any thread, with a memory barrier between stages),
+ * then plan_block_end on the thread that began. The output is bit-identical to
+ * plan_run whichever thread ran which task. */
+/* [audio] Clear the threads' scratch for a block. */
+void plan_block_begin(lull_plan *plan);
+/* [audio] Run one task as thread `thread` (< PLAN_THREADS_MAX) of the block. */
+void plan_run_task(lull_plan *plan, uint32_t task, uint32_t thread, const lull_clocks *clocks,
+                   const lull_event *events, uint32_t event_count, uint32_t frames);
+/* [audio] Fold the threads' findings into the plan, sum the outputs into
+ * plan->out_buf; returns what plan_run returns. */
+uint32_t plan_block_end(lull_plan *plan, uint32_t frames);
 
 /* [audio] The smoother of a node's parameter (preset indices), NULL if out of range. */
 param_smoother *plan_param(lull_plan *plan, uint32_t node, uint32_t param);

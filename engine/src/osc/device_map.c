@@ -31,14 +31,14 @@ const char *device_map_lull_address(enum sensor_kind kind)
 
 void device_map_init(device_map *m) { m->n = 0; }
 
-static int fail(char *err, size_t errlen, const char *name, int line, const char *fmt, ...)
+static bool fail(char *err, size_t errlen, const char *name, int line, const char *fmt, ...)
 {
     int used = snprintf(err, errlen, "%s:%d: ", name, line);
     va_list ap;
     va_start(ap, fmt);
     if (used >= 0 && (size_t)used < errlen) vsnprintf(err + used, errlen - (size_t)used, fmt, ap);
     va_end(ap);
-    return -1;
+    return false;
 }
 
 static bool parse_number(const char *s, double *out)
@@ -70,8 +70,8 @@ static bool valid_address(const char *a)
 }
 
 /* One rule line (comment stripped, not blank). */
-static int parse_rule(const char *name, int line, char *text, device_rule *r, char *err,
-                      size_t errlen)
+static bool parse_rule(const char *name, int line, char *text, device_rule *r, char *err,
+                       size_t errlen)
 {
     char *tok[16];
     int nt = 0;
@@ -149,10 +149,10 @@ static int parse_rule(const char *name, int line, char *text, device_rule *r, ch
         return fail(err, errlen, name, line, "arg=%d is not among the %d arguments (args)", r->arg,
                     r->nargs);
     snprintf(r->source, sizeof r->source, "%.50s:%d", name, line);
-    return 0;
+    return true;
 }
 
-int device_map_parse(device_map *m, const char *text, const char *name, char *err, size_t errlen)
+bool device_map_parse(device_map *m, const char *text, const char *name, char *err, size_t errlen)
 {
     device_map tmp = *m;
     int line = 0;
@@ -171,7 +171,7 @@ int device_map_parse(device_map *m, const char *text, const char *name, char *er
         while (isspace((unsigned char)*s)) s++;
         if (!*s) continue;
         device_rule r;
-        if (parse_rule(name, line, s, &r, err, errlen) != 0) return -1;
+        if (!parse_rule(name, line, s, &r, err, errlen)) return false;
         /* One address may feed several signals, one rule per argument (a
          * multi-channel frame such as the R-IoT's /<ID>/bitalino); the rules of
          * one address must then agree on what the message looks like. */
@@ -202,15 +202,15 @@ int device_map_parse(device_map *m, const char *text, const char *name, char *er
         tmp.rules[tmp.n++] = r;
     }
     *m = tmp;
-    return 0;
+    return true;
 }
 
-int device_map_load(device_map *m, const char *path, char *err, size_t errlen)
+bool device_map_load(device_map *m, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+        return false;
     }
     char *text = malloc(MAP_FILE_MAX + 1);
     size_t n = text ? fread(text, 1, MAP_FILE_MAX + 1, f) : 0;
@@ -222,18 +222,18 @@ int device_map_load(device_map *m, const char *path, char *err, size_t errlen)
                  : read_error ? "read error"
                               : "file too large");
         free(text);
-        return -1;
+        return false;
     }
     text[n] = '\0';
     if (memchr(text, '\0', n)) {
         free(text);
         snprintf(err, errlen, "%s: not a text file (NUL byte)", path);
-        return -1;
+        return false;
     }
     const char *base = strrchr(path, '/');
-    int rc = device_map_parse(m, text, base ? base + 1 : path, err, errlen);
+    bool ok = device_map_parse(m, text, base ? base + 1 : path, err, errlen);
     free(text);
-    return rc;
+    return ok;
 }
 
 const device_rule *device_map_find(const device_map *m, const char *address)
@@ -287,34 +287,34 @@ const device_rule *device_map_next(const device_map *m, const char *address,
     return NULL;
 }
 
-int device_rule_translate(const device_rule *r, const char *types, lo_arg **argv, int argc,
-                          float *values, int max, int *count, const char **why)
+bool device_rule_translate(const device_rule *r, const char *types, lo_arg **argv, int argc,
+                           float *values, int max, int *count, const char **why)
 {
     int first = r->arg >= 0 ? r->arg : 0;
     int n = r->arg >= 0 ? 1 : argc;
     if (argc == 0 || first >= argc) {
         *why = "fewer arguments than the map expects";
-        return -1;
+        return false;
     }
     if (n > max) {
         *why = "more values than fit one sensor batch";
-        return -1;
+        return false;
     }
     for (int i = 0; i < n; i++) {
         double v;
         if (!numeric_arg(types[first + i], argv[first + i], &v)) {
             *why = "non-numeric argument";
-            return -1;
+            return false;
         }
         v = v * r->scale + r->offset;
         if (!isfinite(v) || fabs(v) > 1e30) {
             *why = "non-finite value";
-            return -1;
+            return false;
         }
         values[i] = (float)v;
     }
     *count = n;
-    return 1;
+    return true;
 }
 
 int device_map_translate_all(const device_map *m, const char *address, const char *types,
@@ -330,7 +330,7 @@ int device_map_translate_all(const device_map *m, const char *address, const cha
             if (bad) *bad = r;
             return -1;
         }
-        if (device_rule_translate(r, types, argv, argc, values + used, max - used, &n, why) < 0) {
+        if (!device_rule_translate(r, types, argv, argc, values + used, max - used, &n, why)) {
             if (bad) *bad = r;
             return -1;
         }
@@ -347,7 +347,7 @@ int device_map_translate(const device_map *m, const char *address, const char *t
     const device_rule *r = device_map_find(m, address);
     if (rule) *rule = r;
     if (!r) return 0;
-    if (device_rule_translate(r, types, argv, argc, values, max, count, why) < 0) return -1;
+    if (!device_rule_translate(r, types, argv, argc, values, max, count, why)) return -1;
     *kind = r->kind;
     return 1;
 }

@@ -57,11 +57,11 @@ typedef struct device_map {
 /* [main] */
 void device_map_init(device_map *m);
 
-/* [main] Appends the rules of a map file. Returns 0, or -1 with "file:line: message" in
- * err (the map is left as it was before the call). */
-int device_map_load(device_map *m, const char *path, char *err, size_t errlen);
+/* [main] Appends the rules of a map file. Returns true, or false with "file:line:
+ * message" in err (the map is left as it was before the call). */
+bool device_map_load(device_map *m, const char *path, char *err, size_t errlen);
 /* [main] The same from text; `name` stands for the file name in messages. */
-int device_map_parse(device_map *m, const char *text, const char *name, char *err, size_t errlen);
+bool device_map_parse(device_map *m, const char *text, const char *name, char *err, size_t errlen);
 
 /* [control] The rule for a device address, or NULL. */
 const device_rule *device_map_find(const device_map *m, const char *address);
@@ -71,12 +71,12 @@ const device_rule *device_map_find(const device_map *m, const char *address);
 const device_rule *device_map_next(const device_map *m, const char *address,
                                    const device_rule *after);
 
-/* Translates a device message into lull sensor values under one rule. Returns 1
- * and fills values (at most max) and *count, or -1 when the message does not
+/* Translates a device message into lull sensor values under one rule. Returns true
+ * and fills values (at most max) and *count, or false when the message does not
  * fit the rule (too few arguments, non-numeric or non-finite value), with the
- * reason in *why. [control] */
-int device_rule_translate(const device_rule *r, const char *types, lo_arg **argv, int argc,
-                          float *values, int max, int *count, const char **why);
+ * reason in *why (a constant string: nothing is formatted on the OSC thread). [control] */
+bool device_rule_translate(const device_rule *r, const char *types, lo_arg **argv, int argc,
+                           float *values, int max, int *count, const char **why);
 
 /* One signal's share of a device message (device_map_translate_all). */
 typedef struct device_output {

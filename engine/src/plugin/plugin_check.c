@@ -1177,7 +1177,7 @@ int plugin_check_run(const char *path, FILE *rep)
         return 1;
     }
     char err[1024];
-    if (registry_load_file(reg, path, err, sizeof err) != 0) {
+    if (!registry_load_file(reg, path, err, sizeof err)) {
         fprintf(rep, "FAIL  load           %s\nRESULT: FAIL (the plugin is refused)\n", err);
         registry_free(reg);
         return 1;

@@ -255,34 +255,34 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t item)
     return true;
 }
 
-int registry_add_entry(plugin_registry *r, const lull_plugin_entry *e, const char *origin,
-                       char *err, size_t errlen)
+bool registry_add_entry(plugin_registry *r, const lull_plugin_entry *e, const char *origin,
+                        char *err, size_t errlen)
 {
     if (!e) {
         snprintf(err, errlen, "%s: the entry function returned NULL", origin);
-        return -1;
+        return false;
     }
     if (e->abi_major != LULL_ABI_MAJOR) {
         snprintf(err, errlen,
                  "%s: built for plugin ABI %u.%u, this host speaks ABI %u.x; rebuild the plugin "
                  "against this lull's plugin.h",
                  origin, e->abi_major, e->abi_minor, LULL_ABI_MAJOR);
-        return -1;
+        return false;
     }
     if (e->struct_size < sizeof(lull_plugin_entry)) {
         snprintf(err, errlen, "%s: entry struct_size %u is smaller than %zu", origin,
                  e->struct_size, sizeof(lull_plugin_entry));
-        return -1;
+        return false;
     }
     if (e->descriptor_count == 0 || e->descriptor_count > 256 || !e->descriptors) {
         snprintf(err, errlen, "%s: the entry lists no descriptors", origin);
-        return -1;
+        return false;
     }
     for (uint32_t i = 0; i < e->descriptor_count; i++) {
         char derr[384];
         if (!descriptor_validate(e->descriptors[i], derr, sizeof derr)) {
             snprintf(err, errlen, "%s: descriptor %u: %s", origin, i, derr);
-            return -1;
+            return false;
         }
         const char *id = e->descriptors[i]->id;
         const lull_descriptor *clash = registry_find(r, id);
@@ -296,12 +296,12 @@ int registry_add_entry(plugin_registry *r, const lull_plugin_entry *e, const cha
                      "%s: node id \"%s\" is already provided by %s (the first plugin "
                      "directory that has an id wins)",
                      origin, id, by);
-            return -1;
+            return false;
         }
     }
     if (!grow((void **)&r->items, &r->cap, r->count + e->descriptor_count, sizeof(registry_item))) {
         snprintf(err, errlen, "%s: out of memory", origin);
-        return -1;
+        return false;
     }
     size_t first = r->count;
     for (uint32_t i = 0; i < e->descriptor_count; i++) {
@@ -316,22 +316,22 @@ int registry_add_entry(plugin_registry *r, const lull_plugin_entry *e, const cha
                 free(r->items[r->count].origin);
             }
             snprintf(err, errlen, "%s: out of memory", origin);
-            return -1;
+            return false;
         }
         descriptor_normalize(e->descriptors[i], copy);
         r->items[r->count].desc = copy;
         r->items[r->count].origin = o;
         r->count++;
     }
-    return 0;
+    return true;
 }
 
-int registry_load_file(plugin_registry *r, const char *path, char *err, size_t errlen)
+bool registry_load_file(plugin_registry *r, const char *path, char *err, size_t errlen)
 {
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         snprintf(err, errlen, "%s: cannot load: %s", path, dlerror());
-        return -1;
+        return false;
     }
     lull_entry_fn fn;
     *(void **)&fn = dlsym(h, LULL_ENTRY_SYMBOL);
@@ -339,15 +339,15 @@ int registry_load_file(plugin_registry *r, const char *path, char *err, size_t e
         snprintf(err, errlen, "%s: not a lull plugin: it does not export \"%s\"", path,
                  LULL_ENTRY_SYMBOL);
         dlclose(h);
-        return -1;
+        return false;
     }
-    if (registry_add_entry(r, fn(), path, err, errlen) != 0 ||
+    if (!registry_add_entry(r, fn(), path, err, errlen) ||
         !grow((void **)&r->handles, &r->handle_cap, r->handle_count + 1, sizeof(void *))) {
         dlclose(h);
-        return -1;
+        return false;
     }
     r->handles[r->handle_count++] = h;
-    return 0;
+    return true;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -384,7 +384,7 @@ int registry_load_dir(plugin_registry *r, const char *dir, char *err, size_t err
             free(names[i]);
             continue;
         }
-        if (registry_load_file(r, path, perr, sizeof perr) == 0)
+        if (registry_load_file(r, path, perr, sizeof perr))
             loaded++;
         else
             log_warn("plugin refused: %s", perr);
@@ -403,7 +403,7 @@ static bool is_dir(const char *p)
 plugin_registry *registry_load_dirs(const char *const *dirs, char *err, size_t errlen)
 {
     plugin_registry *r = registry_new();
-    if (!r || registry_add_entry(r, lull_safety_entry(), "(built-in safety stage)", err, errlen)) {
+    if (!r || !registry_add_entry(r, lull_safety_entry(), "(built-in safety stage)", err, errlen)) {
         registry_free(r);
         return NULL;
     }

@@ -19,15 +19,16 @@ plugin_registry *registry_new(void);
 /* [main] */
 void registry_free(plugin_registry *r); /* dlcloses every plugin */
 
-/* [main] Load one shared object. On refusal returns -1 and writes "FILE: reason" into err;
- * nothing is added. A plugin whose node ids clash with loaded ones is refused. */
-int registry_load_file(plugin_registry *r, const char *path, char *err, size_t errlen);
+/* [main] Load one shared object. On refusal returns false and writes "FILE: reason" into
+ * err; nothing is added. A plugin whose node ids clash with loaded ones is refused. */
+bool registry_load_file(plugin_registry *r, const char *path, char *err, size_t errlen);
 /* [main] Load every *.so in dir. Refused files are logged (warn) and skipped. Returns the
  * number of files loaded, or -1 when the directory cannot be read (err says why). */
 int registry_load_dir(plugin_registry *r, const char *dir, char *err, size_t errlen);
-/* [main] Add an entry linked into the program (origin names it in messages). */
-int registry_add_entry(plugin_registry *r, const lull_plugin_entry *entry, const char *origin,
-                       char *err, size_t errlen);
+/* [main] Add an entry linked into the program (origin names it in messages). True, or
+ * false with "ORIGIN: reason" in err. */
+bool registry_add_entry(plugin_registry *r, const lull_plugin_entry *entry, const char *origin,
+                        char *err, size_t errlen);
 
 /* [any] The registry's full-size copy of a descriptor: a plugin built for ABI 1.0/1.1
  * (a smaller struct_size) has every later field zeroed (no note ports, no sound

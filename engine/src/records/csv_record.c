@@ -34,28 +34,29 @@ static int split_fields(char *line, char **field, int max_fields)
     }
 }
 
-static int parse_cell(const char *s, float *v)
+/* False when the cell is neither a number in float range nor empty/"nan". */
+static bool parse_cell(const char *s, float *v)
 {
     if (*s == '\0' || strcasecmp(s, "nan") == 0) {
         *v = NAN;
-        return 0;
+        return true;
     }
     char *end;
     errno = 0;
     double d = strtod(s, &end);
     if (end == s || *end != '\0' || !isfinite(d) || fabs(d) > FLT_MAX)
-        return -1; /* (beyond float range it would become Inf silently) */
+        return false; /* (beyond float range it would become Inf silently) */
     *v = (float)d;
-    return 0;
+    return true;
 }
 
-int csv_record_read(const char *path, double fs, bio_record **out, char *err, size_t errlen)
+bool csv_record_read(const char *path, double fs, bio_record **out, char *err, size_t errlen)
 {
     *out = NULL;
     FILE *f = fopen(path, "r");
     if (!f) {
         bio_record_error(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+        return false;
     }
     char *line = NULL;
     size_t line_cap = 0;
@@ -64,7 +65,8 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
     double *times = NULL;
     int *time_lines = NULL; /* line number of each row, for error messages */
     size_t n = 0, cap = 0;
-    int ncol = 0, time_col = -1, lineno = 0, rc = -1;
+    int ncol = 0, time_col = -1, lineno = 0;
+    bool ok = false;
     if (!rec) {
         bio_record_error(err, errlen, "%s: out of memory", path);
         goto done;
@@ -142,7 +144,7 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
         }
         for (int c = 0, s = 0; c < nf; c++) {
             float v;
-            if (parse_cell(field[c], &v) != 0) {
+            if (!parse_cell(field[c], &v)) {
                 bio_record_error(err, errlen, "%s:%d: column %d: '%s' is not a number", path,
                                  lineno, c + 1, field[c]);
                 goto done;
@@ -196,7 +198,7 @@ int csv_record_read(const char *path, double fs, bio_record **out, char *err, si
         if (!rec->signals[s].samples && !(rec->signals[s].samples = malloc(sizeof(float))))
             goto oom;
     }
-    rc = 0;
+    ok = true;
     goto done;
 oom:
     bio_record_error(err, errlen, "%s: out of memory", path);
@@ -205,9 +207,9 @@ done:
     free(times);
     free(time_lines);
     fclose(f);
-    if (rc == 0)
+    if (ok)
         *out = rec;
     else
         bio_record_free(rec);
-    return rc;
+    return ok;
 }

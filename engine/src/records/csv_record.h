@@ -6,10 +6,12 @@
 #ifndef LULL_RECORDS_CSV_RECORD_H
 #define LULL_RECORDS_CSV_RECORD_H
 
+#include <stdbool.h>
+
 #include "records/record.h"
 
 /* [main] fs: sampling rate when the file has no `time_s` column (0 = the column is
- * required). Returns 0, or -1 with "file:line: message" in err. */
-int csv_record_read(const char *path, double fs, bio_record **out, char *err, size_t errlen);
+ * required). Returns true, or false with "file:line: message" in err. */
+bool csv_record_read(const char *path, double fs, bio_record **out, char *err, size_t errlen);
 
 #endif

@@ -65,16 +65,16 @@ bool edf_file_looks_like_edf(const char *path)
 
 /* Checks the fixed header against the file's size; names the field that is
  * wrong. EDFlib checks the same and more, but answers only "format error". */
-static int check_header(const char *path, char *err, size_t errlen)
+static bool check_header(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         bio_record_error(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+        return false;
     }
     struct stat st;
     unsigned char *h = NULL;
-    int rc = -1;
+    bool ok = false;
     unsigned char fixed[H_FIXED];
     if (fstat(fileno(f), &st) != 0 || fread(fixed, 1, H_FIXED, f) != H_FIXED) {
         bio_record_error(err, errlen, "%s: truncated: an EDF header has at least %d bytes", path,
@@ -193,11 +193,11 @@ static int check_header(const char *path, char *err, size_t errlen)
                          (double)((long long)st.st_size - header_bytes) / (double)record_bytes);
         goto out;
     }
-    rc = 0;
+    ok = true;
 out:
     free(h);
     fclose(f);
-    return rc;
+    return ok;
 }
 
 static const char *edflib_error(int code)
@@ -229,7 +229,7 @@ static int by_time(const void *a, const void *b)
 bool edf_record_read(const char *path, bio_record **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (check_header(path, err, errlen) != 0) return false;
+    if (!check_header(path, err, errlen)) return false;
     /* About 200 kB (640 signal slots): on the heap. */
     struct edf_hdr_struct *hdr = calloc(1, sizeof *hdr);
     bio_record *rec = calloc(1, sizeof *rec);

@@ -16,13 +16,14 @@ static int has_suffix(const char *s, const char *suffix)
     return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
 }
 
-static int read_by_kind(const char *path, double csv_fs, bio_record **out, char *err, size_t errlen)
+static bool read_by_kind(const char *path, double csv_fs, bio_record **out, char *err,
+                         size_t errlen)
 {
     if (has_suffix(path, ".csv")) return csv_record_read(path, csv_fs, out, err, errlen);
     if (has_suffix(path, ".hea")) return wfdb_record_read(path, out, err, errlen);
     if (has_suffix(path, ".edf") || has_suffix(path, ".bdf") || has_suffix(path, ".rec") ||
         edf_file_looks_like_edf(path))
-        return edf_record_read(path, out, err, errlen) ? 0 : -1;
+        return edf_record_read(path, out, err, errlen);
     /* A WFDB record is usually named without its extension ("data/100"). */
     char header[4096];
     int len = snprintf(header, sizeof header, "%s.hea", path);
@@ -37,14 +38,14 @@ static int read_by_kind(const char *path, double csv_fs, bio_record **out, char 
              "%s: unknown record format (expected a .csv file, a WFDB "
              "record with a .hea header, or an EDF/EDF+/BDF file)",
              path);
-    return -1;
+    return false;
 }
 
-int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err, size_t errlen)
+bool bio_record_read(const char *path, double csv_fs, bio_record **out, char *err, size_t errlen)
 {
     *out = NULL;
-    int rc = read_by_kind(path, csv_fs, out, err, errlen);
-    if (rc == 0 && (*out)->warnings) {
+    bool ok = read_by_kind(path, csv_fs, out, err, errlen);
+    if (ok && (*out)->warnings) {
         /* Each line already names the file and the signal. */
         const char *p = (*out)->warnings;
         while (*p) {
@@ -54,7 +55,7 @@ int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err
             p += n + (nl != NULL);
         }
     }
-    return rc;
+    return ok;
 }
 
 const bio_signal *bio_record_signal(const bio_record *rec, const char *name)

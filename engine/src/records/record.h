@@ -45,10 +45,10 @@ typedef struct bio_record {
  * ".hea" exists) is WFDB, ".csv" is CSV, ".edf"/".bdf"/".rec" (or a file that
  * starts like one) is EDF, EDF+ or BDF. `csv_fs` is the CSV sampling rate for
  * files without a `time_s` column (0 = required in the file). On failure returns
- * -1 and writes a message naming the file (and line or field when it applies) to
+ * false and writes a message naming the file (and line or field when it applies) to
  * err. The record's warnings are also printed to stderr, one "warning: " line
  * each, since every caller is a command a person reads. [main] */
-int bio_record_read(const char *path, double csv_fs, bio_record **out, char *err, size_t errlen);
+bool bio_record_read(const char *path, double csv_fs, bio_record **out, char *err, size_t errlen);
 
 /* [any] The signal with this name (case-insensitive), or NULL. */
 const bio_signal *bio_record_signal(const bio_record *rec, const char *name);

@@ -18,7 +18,7 @@ static void write_name(FILE *f, const char *name)
     fputc('"', f);
 }
 
-int bio_record_write_signals_csv(const bio_record *rec, FILE *f)
+bool bio_record_write_signals_csv(const bio_record *rec, FILE *f)
 {
     fputs("time_s", f);
     for (size_t s = 0; s < rec->nsig; s++) {
@@ -27,7 +27,7 @@ int bio_record_write_signals_csv(const bio_record *rec, FILE *f)
     }
     fputc('\n', f);
     size_t *next = calloc(rec->nsig ? rec->nsig : 1, sizeof *next);
-    if (!next) return -1;
+    if (!next) return false;
     double fs_max = 0;
     for (size_t s = 0; s < rec->nsig; s++) fs_max = fmax(fs_max, rec->signals[s].fs);
     /* Two sample times closer than a millionth of the fastest period are one row:
@@ -55,5 +55,5 @@ int bio_record_write_signals_csv(const bio_record *rec, FILE *f)
         fputc('\n', f);
     }
     free(next);
-    return ferror(f) ? -1 : 0;
+    return !ferror(f);
 }

@@ -12,11 +12,13 @@
 #ifndef LULL_RECORDS_RECORD_DUMP_H
 #define LULL_RECORDS_RECORD_DUMP_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "records/record.h"
 
-/* Writes the CSV to f. Returns 0, or -1 when writing failed. [main] */
-int bio_record_write_signals_csv(const bio_record *rec, FILE *f);
+/* Writes the CSV to f. False when writing failed or memory ran out; it writes no
+ * message, since only the caller knows what f is. [main] */
+bool bio_record_write_signals_csv(const bio_record *rec, FILE *f);
 
 #endif

@@ -104,9 +104,9 @@ static void list_signals(const bio_record *rec, char *err, size_t errlen)
                                  rec->signals[i].fs);
 }
 
-int record_pick_signals(const bio_record *rec, const char *path,
-                        const char *const names[BIO_WAVEFORMS],
-                        const bio_signal *out[BIO_WAVEFORMS], char *err, size_t errlen)
+bool record_pick_signals(const bio_record *rec, const char *path,
+                         const char *const names[BIO_WAVEFORMS],
+                         const bio_signal *out[BIO_WAVEFORMS], char *err, size_t errlen)
 {
     for (int s = 0; s < BIO_WAVEFORMS; s++) {
         out[s] = NULL;
@@ -116,7 +116,7 @@ int record_pick_signals(const bio_record *rec, const char *path,
                 snprintf(err, errlen, "%s: no signal named \"%s\" for --%s; ", path, names[s],
                          k_stream[s]);
                 list_signals(rec, err, errlen);
-                return -1;
+                return false;
             }
             continue;
         }
@@ -132,7 +132,7 @@ int record_pick_signals(const bio_record *rec, const char *path,
                  "--ppg, --resp; ",
                  path);
         list_signals(rec, err, errlen);
-        return -1;
+        return false;
     }
-    return 0;
+    return true;
 }

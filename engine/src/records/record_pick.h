@@ -8,18 +8,19 @@
 #ifndef LULL_RECORDS_RECORD_PICK_H
 #define LULL_RECORDS_RECORD_PICK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "bio/bio_pipeline.h"
 #include "records/record.h"
 
 /* names[s]: the user's choice for stream s (BIO_RESP, BIO_ECG, BIO_PPG) or NULL
- * to guess. Fills out[s] (NULL when absent). Returns 0, or -1 with a message
+ * to guess. Fills out[s] (NULL when absent). Returns true, or false with a message
  * naming the file and listing the available signals when a given name is not
  * there or no stream at all was found. [main] */
-int record_pick_signals(const bio_record *rec, const char *path,
-                        const char *const names[BIO_WAVEFORMS],
-                        const bio_signal *out[BIO_WAVEFORMS], char *err, size_t errlen);
+bool record_pick_signals(const bio_record *rec, const char *path,
+                         const char *const names[BIO_WAVEFORMS],
+                         const bio_signal *out[BIO_WAVEFORMS], char *err, size_t errlen);
 
 /* The stream a signal name reads as, or -1: words of the name (split at spaces,
  * '_', '-', '.', ':' and between letters and digits, case ignored) are looked up

@@ -82,12 +82,12 @@ static int tokenize(char *line, char **tok, int max_tok)
     return n;
 }
 
-static int parse_long(const char *s, long *v)
+static bool parse_long(const char *s, long *v)
 {
     char *end;
     errno = 0;
     *v = strtol(s, &end, 10);
-    return errno == 0 && end != s && *end == '\0' ? 0 : -1;
+    return errno == 0 && end != s && *end == '\0';
 }
 
 /* The storage formats of signal(5), WFDB 10.7: 0 (not stored), 8 (8-bit first
@@ -138,12 +138,12 @@ static int32_t format_invalid(int f)
 static int sample_invalid(int f, int32_t v) { return f != 8 && f != 0 && v == format_invalid(f); }
 
 /* "212x4:2+512" -> format, samples per frame, skew, byte offset. */
-static int parse_format(const char *s, wfdb_signal_spec *sp)
+static bool parse_format(const char *s, wfdb_signal_spec *sp)
 {
     char *end;
     errno = 0;
     long fmt = strtol(s, &end, 10);
-    if (end == s || errno || fmt < 0 || fmt > 100000) return -1;
+    if (end == s || errno || fmt < 0 || fmt > 100000) return false;
     sp->format = (int)fmt;
     sp->spf = 1;
     sp->skew = 0;
@@ -153,33 +153,33 @@ static int parse_format(const char *s, wfdb_signal_spec *sp)
         const char *start = end;
         errno = 0;
         long v = strtol(start, &end, 10);
-        if (end == start || v < 0 || errno) return -1;
+        if (end == start || v < 0 || errno) return false;
         if (c == 'x') {
-            if (v < 1 || v > WFDB_MAX_SPF) return -1;
+            if (v < 1 || v > WFDB_MAX_SPF) return false;
             sp->spf = (int)v;
         } else if (c == ':') {
             sp->skew = v;
         } else if (c == '+') {
             sp->offset = v;
         } else {
-            return -1;
+            return false;
         }
     }
-    return 0;
+    return true;
 }
 
 /* "200", "12.84(-1605)/mmHg", "2963.77/mV": gain, optional baseline, optional units. */
-static int parse_gain(const char *s, double *gain, int *has_baseline, double *baseline, char *units,
-                      size_t units_cap)
+static bool parse_gain(const char *s, double *gain, int *has_baseline, double *baseline,
+                       char *units, size_t units_cap)
 {
     char *end;
     *gain = strtod(s, &end);
-    if (end == s || !isfinite(*gain)) return -1;
+    if (end == s || !isfinite(*gain)) return false;
     *has_baseline = 0;
     if (*end == '(') {
         const char *start = end + 1;
         *baseline = strtod(start, &end);
-        if (end == start || *end != ')' || !isfinite(*baseline)) return -1;
+        if (end == start || *end != ')' || !isfinite(*baseline)) return false;
         *has_baseline = 1;
         end++;
     }
@@ -187,82 +187,81 @@ static int parse_gain(const char *s, double *gain, int *has_baseline, double *ba
         end++;
         copy_str(units, units_cap, end, strlen(end));
     } else if (*end) {
-        return -1;
+        return false;
     }
-    return 0;
+    return true;
 }
 
 /* file format gain resolution adczero initval checksum blocksize description */
-static int parse_signal_line(char *line, const char *path, int lineno, wfdb_signal_spec *sp,
-                             char *err, size_t errlen)
+static bool parse_signal_line(char *line, const char *path, int lineno, wfdb_signal_spec *sp,
+                              char *err, size_t errlen)
 {
     char *tok[9];
     int nt = tokenize(line, tok, 9); /* tok[8]: the description, spaces and all */
     if (nt < 2) {
         bio_record_error(err, errlen, "%s:%d: signal line needs at least a file name and a format",
                          path, lineno);
-        return -1;
+        return false;
     }
     memset(sp, 0, sizeof *sp);
     sp->lineno = lineno;
     copy_str(sp->file, sizeof sp->file, tok[0], strlen(tok[0]));
-    if (parse_format(tok[1], sp) != 0) {
+    if (!parse_format(tok[1], sp)) {
         bio_record_error(err, errlen,
                          "%s:%d: bad format field '%s' (format[xSPF][:SKEW][+OFFSET],"
                          " 1..%d samples per frame)",
                          path, lineno, tok[1], WFDB_MAX_SPF);
-        return -1;
+        return false;
     }
     if (!format_known(sp->format)) {
         bio_record_error(err, errlen,
                          "%s:%d: signal format %d is not a WFDB storage format "
                          "(0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, 516, 524 are)",
                          path, lineno, sp->format);
-        return -1;
+        return false;
     }
     if (sp->format != 0 && strcmp(sp->file, "~") == 0) {
         bio_record_error(err, errlen, "%s:%d: file '~' (no file) goes only with format 0", path,
                          lineno);
-        return -1;
+        return false;
     }
     if (format_is_flac(sp->format) && sp->offset != 0) {
         bio_record_error(err, errlen, "%s:%d: a byte offset does not apply to FLAC format %d", path,
                          lineno, sp->format);
-        return -1;
+        return false;
     }
     sp->gain = 0;
     int has_baseline = 0;
     strcpy(sp->units, "mV");
-    if (nt > 2 && parse_gain(tok[2], &sp->gain, &has_baseline, &sp->baseline, sp->units,
-                             sizeof sp->units) != 0) {
+    if (nt > 2 &&
+        !parse_gain(tok[2], &sp->gain, &has_baseline, &sp->baseline, sp->units, sizeof sp->units)) {
         bio_record_error(err, errlen, "%s:%d: bad gain field '%s'", path, lineno, tok[2]);
-        return -1;
+        return false;
     }
     if (sp->gain == 0) sp->gain = 200; /* WFDB's default for uncalibrated signals */
     long resolution = 0;
-    if (nt > 3 && parse_long(tok[3], &resolution) != 0) {
+    if (nt > 3 && !parse_long(tok[3], &resolution)) {
         bio_record_error(err, errlen, "%s:%d: bad ADC resolution '%s'", path, lineno, tok[3]);
-        return -1;
+        return false;
     }
-    if (nt > 4 && parse_long(tok[4], &sp->adczero) != 0) {
+    if (nt > 4 && !parse_long(tok[4], &sp->adczero)) {
         bio_record_error(err, errlen, "%s:%d: bad ADC zero '%s'", path, lineno, tok[4]);
-        return -1;
+        return false;
     }
     if (!has_baseline) sp->baseline = (double)sp->adczero;
     sp->initval = sp->adczero; /* header(5): the initial value defaults to ADC zero */
     if (nt > 5) {
-        if (parse_long(tok[5], &sp->initval) != 0) {
+        if (!parse_long(tok[5], &sp->initval)) {
             bio_record_error(err, errlen, "%s:%d: bad initial value '%s'", path, lineno, tok[5]);
-            return -1;
+            return false;
         }
         sp->has_initval = 1;
     }
     if (nt > 6) {
-        if (parse_long(tok[6], &sp->checksum) != 0 || sp->checksum < -32768 ||
-            sp->checksum > 65535) {
+        if (!parse_long(tok[6], &sp->checksum) || sp->checksum < -32768 || sp->checksum > 65535) {
             bio_record_error(err, errlen, "%s:%d: bad checksum '%s' (a 16-bit number)", path,
                              lineno, tok[6]);
-            return -1;
+            return false;
         }
         sp->has_checksum = 1;
     }
@@ -272,7 +271,7 @@ static int parse_signal_line(char *line, const char *path, int lineno, wfdb_sign
         while (len > 0 && isspace((unsigned char)d[len - 1])) len--;
         copy_str(sp->name, sizeof sp->name, d, len);
     }
-    return 0;
+    return true;
 }
 
 /* Reads a whole file into memory. */
@@ -389,8 +388,8 @@ typedef struct file_streams {
 } file_streams;
 
 /* Demultiplexes a packed file's sample stream into one stream per signal. */
-static int demux_packed(const unsigned char *d, size_t len, const wfdb_signal_spec *specs,
-                        size_t nfs, file_streams *fsx)
+static bool demux_packed(const unsigned char *d, size_t len, const wfdb_signal_spec *specs,
+                         size_t nfs, file_streams *fsx)
 {
     int format = specs[0].format;
     size_t total = raw_count(format, len), frame_samples = 0;
@@ -403,7 +402,7 @@ static int demux_packed(const unsigned char *d, size_t len, const wfdb_signal_sp
         size_t extra = rest > pos ? (rest - pos < spf ? rest - pos : spf) : 0;
         size_t n = full * spf + extra;
         fsx->v[s] = malloc((n ? n : 1) * sizeof(int32_t));
-        if (!fsx->v[s]) return -1;
+        if (!fsx->v[s]) return false;
         fsx->n[s] = n;
         int32_t acc = (int32_t)specs[s].initval; /* format 8: running sum */
         for (size_t i = 0; i < n; i++) {
@@ -417,23 +416,23 @@ static int demux_packed(const unsigned char *d, size_t len, const wfdb_signal_sp
         }
         pos += spf;
     }
-    return 0;
+    return true;
 }
 
 /* Decodes a FLAC signal file (formats 508/516/524) with libsndfile: one channel
  * per signal, each channel holding its signal's samples in order. */
-static int demux_flac(const char *path, const wfdb_signal_spec *specs, size_t nfs,
-                      file_streams *fsx, char *err, size_t errlen)
+static bool demux_flac(const char *path, const wfdb_signal_spec *specs, size_t nfs,
+                       file_streams *fsx, char *err, size_t errlen)
 {
     SF_INFO info;
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open(path, SFM_READ, &info);
     if (!sf) {
         bio_record_error(err, errlen, "%s: cannot read as FLAC: %s", path, sf_strerror(NULL));
-        return -1;
+        return false;
     }
     int bits = specs[0].format - 500;
-    int rc = -1;
+    bool ok = false;
     int *buf = NULL;
     if ((info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_FLAC) {
         bio_record_error(err, errlen, "%s: format %d needs a FLAC file, this is not one", path,
@@ -483,17 +482,17 @@ static int demux_flac(const char *path, const wfdb_signal_spec *specs, size_t nf
     }
     for (size_t s = 0; s < nfs; s++)
         fsx->n[s] = done; /* a damaged stream ends early: the length check reports it */
-    rc = 0;
+    ok = true;
 out:
     free(buf);
     sf_close(sf);
-    return rc;
+    return ok;
 }
 
 /* Fills the signals [first, last) that share one file (or a format-0 signal). */
-static int read_signal_file(const char *dir, const char *header_path, const wfdb_signal_spec *specs,
-                            size_t first, size_t last, long nframes, double frame_fs,
-                            bio_record *rec, char *err, size_t errlen)
+static bool read_signal_file(const char *dir, const char *header_path,
+                             const wfdb_signal_spec *specs, size_t first, size_t last, long nframes,
+                             double frame_fs, bio_record *rec, char *err, size_t errlen)
 {
     char path[4096 + 256];
     snprintf(path, sizeof path, "%s%s", dir, specs[first].file);
@@ -501,23 +500,23 @@ static int read_signal_file(const char *dir, const char *header_path, const wfdb
     size_t nfs = last - first;
     file_streams fsx;
     memset(&fsx, 0, sizeof fsx);
-    int rc = -1;
+    bool ok = false;
     unsigned char *data = NULL;
     if (s0->format == 0) {
         /* Not stored: every sample is missing. */
         if (nframes <= 0) {
             bio_record_error(err, errlen, "%s:%d: a format 0 signal needs the record's length",
                              header_path, s0->lineno);
-            return -1;
+            return false;
         }
     } else if (format_is_flac(s0->format)) {
-        if (demux_flac(path, specs + first, nfs, &fsx, err, errlen) != 0) goto out;
+        if (!demux_flac(path, specs + first, nfs, &fsx, err, errlen)) goto out;
     } else {
         size_t len = 0;
         data = slurp(path, &len);
         if (!data) {
             bio_record_error(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-            return -1;
+            return false;
         }
         size_t offset = (size_t)s0->offset;
         if (offset > len) {
@@ -537,7 +536,7 @@ static int read_signal_file(const char *dir, const char *header_path, const wfdb
                              path, nframes, file_frames);
             goto out;
         }
-        if (demux_packed(data + offset, len - offset, specs + first, nfs, &fsx) != 0) {
+        if (!demux_packed(data + offset, len - offset, specs + first, nfs, &fsx)) {
             bio_record_error(err, errlen, "%s: out of memory", path);
             goto out;
         }
@@ -627,11 +626,11 @@ static int read_signal_file(const char *dir, const char *header_path, const wfdb
             bio_record_warn(rec, "%s:%d: signal %zu (%s): checksum %d, the header says %ld",
                             header_path, sp->lineno, first + s, sp->name, sum16, sp->checksum);
     }
-    rc = 0;
+    ok = true;
 out:
     for (size_t s = 0; s < nfs; s++) free(fsx.v[s]);
     free(data);
-    return rc;
+    return ok;
 }
 
 static void header_free(wfdb_header *h)
@@ -643,7 +642,7 @@ static void header_free(wfdb_header *h)
 
 /* Parses a header file: the record line, then signal lines (single segment) or
  * segment lines (multi-segment). */
-static int header_parse(const char *header_path, wfdb_header *h, char *err, size_t errlen)
+static bool header_parse(const char *header_path, wfdb_header *h, char *err, size_t errlen)
 {
     memset(h, 0, sizeof *h);
     h->nsig = -1;
@@ -651,10 +650,11 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
     FILE *f = fopen(header_path, "r");
     if (!f) {
         bio_record_error(err, errlen, "%s: cannot open: %s", header_path, strerror(errno));
-        return -1;
+        return false;
     }
     char line[1024];
-    int lineno = 0, rc = -1;
+    int lineno = 0;
+    bool ok = false;
     long got = 0, want = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
@@ -667,14 +667,14 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
             char *slash = nt > 0 ? strchr(tok[0], '/') : NULL;
             if (slash) {
                 *slash = '\0';
-                if (parse_long(slash + 1, &h->nseg) != 0 || h->nseg < 1 ||
+                if (!parse_long(slash + 1, &h->nseg) || h->nseg < 1 ||
                     h->nseg > WFDB_MAX_SEGMENTS) {
                     bio_record_error(err, errlen, "%s:%d: bad number of segments '%s' (1..%d)",
                                      header_path, lineno, slash + 1, WFDB_MAX_SEGMENTS);
                     goto done;
                 }
             }
-            if (nt < 2 || parse_long(tok[1], &h->nsig) != 0 || h->nsig < 1 ||
+            if (nt < 2 || !parse_long(tok[1], &h->nsig) || h->nsig < 1 ||
                 h->nsig > WFDB_MAX_SIGNALS) {
                 bio_record_error(err, errlen,
                                  "%s:%d: expected a record line 'name[/segments] nsig "
@@ -694,7 +694,7 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
                     goto done;
                 }
             }
-            if (nt > 3 && (parse_long(tok[3], &h->nframes) != 0 || h->nframes < 0)) {
+            if (nt > 3 && (!parse_long(tok[3], &h->nframes) || h->nframes < 0)) {
                 bio_record_error(err, errlen, "%s:%d: bad number of samples '%s'", header_path,
                                  lineno, tok[3]);
                 goto done;
@@ -715,7 +715,7 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
             char *tok[3];
             long frames;
             int nt = tokenize(p, tok, 3);
-            if (nt < 2 || strchr(tok[0], '/') || parse_long(tok[1], &frames) != 0 || frames < 0) {
+            if (nt < 2 || strchr(tok[0], '/') || !parse_long(tok[1], &frames) || frames < 0) {
                 bio_record_error(err, errlen, "%s:%d: expected a segment line 'name nsamples'",
                                  header_path, lineno);
                 goto done;
@@ -724,8 +724,7 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
             copy_str(h->segs[got].name, sizeof h->segs[got].name, tok[0], nl);
             h->segs[got].frames = frames;
         } else {
-            if (parse_signal_line(p, header_path, lineno, &h->specs[got], err, errlen) != 0)
-                goto done;
+            if (!parse_signal_line(p, header_path, lineno, &h->specs[got], err, errlen)) goto done;
             if (h->specs[got].name[0] == '\0')
                 snprintf(h->specs[got].name, sizeof h->specs[got].name, "sig%ld", got);
         }
@@ -740,21 +739,21 @@ static int header_parse(const char *header_path, wfdb_header *h, char *err, size
                          header_path, lineno, want, h->nseg ? "segments" : "signals", got);
         goto done;
     }
-    rc = 0;
+    ok = true;
 done:
     fclose(f);
-    if (rc != 0) header_free(h);
-    return rc;
+    if (!ok) header_free(h);
+    return ok;
 }
 
-static int read_single(const char *header_path, const char *dir, wfdb_header *h, bio_record *rec,
-                       char *err, size_t errlen)
+static bool read_single(const char *header_path, const char *dir, wfdb_header *h, bio_record *rec,
+                        char *err, size_t errlen)
 {
     copy_str(rec->name, sizeof rec->name, h->name, strlen(h->name));
     rec->signals = calloc((size_t)h->nsig, sizeof *rec->signals);
     if (!rec->signals) {
         bio_record_error(err, errlen, "%s: out of memory", header_path);
-        return -1;
+        return false;
     }
     rec->nsig = (size_t)h->nsig;
     /* Signals stored in one file are consecutive lines naming the same file. */
@@ -765,31 +764,31 @@ static int read_single(const char *header_path, const char *dir, wfdb_header *h,
             if (h->specs[e].format != h->specs[s].format) {
                 bio_record_error(err, errlen, "%s:%d: signals sharing %s must have one format",
                                  header_path, h->specs[e].lineno, h->specs[s].file);
-                return -1;
+                return false;
             }
             if (h->specs[e].offset != h->specs[s].offset) {
                 bio_record_error(err, errlen,
                                  "%s:%d: signals sharing %s must have one byte "
                                  "offset",
                                  header_path, h->specs[e].lineno, h->specs[s].file);
-                return -1;
+                return false;
             }
             e++;
         }
-        if (read_signal_file(dir, header_path, h->specs, s, e, h->nframes, h->frame_fs, rec, err,
-                             errlen) != 0)
-            return -1;
+        if (!read_signal_file(dir, header_path, h->specs, s, e, h->nframes, h->frame_fs, rec, err,
+                              errlen))
+            return false;
         s = e;
     }
-    return 0;
+    return true;
 }
 
 /* Multi-segment record (header(5)): segments are single-segment records played
  * one after another; a first segment of length 0 is the layout header (variable
  * layout, signals matched by name), otherwise every segment has the same signals
  * (fixed layout). "~" segments are gaps: NaN. */
-static int read_multi(const char *header_path, const char *dir, wfdb_header *h, bio_record *rec,
-                      char *err, size_t errlen)
+static bool read_multi(const char *header_path, const char *dir, wfdb_header *h, bio_record *rec,
+                       char *err, size_t errlen)
 {
     copy_str(rec->name, sizeof rec->name, h->name, strlen(h->name));
     char path[4096 + 128];
@@ -804,11 +803,11 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h, 
         if (strcmp(h->segs[g].name, "~") != 0) lay_seg = g;
     if (lay_seg < 0) {
         bio_record_error(err, errlen, "%s: every segment is a gap ('~')", header_path);
-        return -1;
+        return false;
     }
     snprintf(path, sizeof path, "%s%s.hea", dir, h->segs[lay_seg].name);
-    if (header_parse(path, &layout, err, errlen) != 0) return -1;
-    int rc = -1;
+    if (!header_parse(path, &layout, err, errlen)) return false;
+    bool done = false;
     if (layout.nseg) {
         bio_record_error(err, errlen, "%s: segment %s is itself multi-segment", header_path,
                          h->segs[lay_seg].name);
@@ -866,7 +865,7 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h, 
         }
         snprintf(path, sizeof path, "%s%s.hea", dir, h->segs[g].name);
         wfdb_header sh;
-        if (header_parse(path, &sh, err, errlen) != 0) goto out;
+        if (!header_parse(path, &sh, err, errlen)) goto out;
         bio_record *seg = calloc(1, sizeof *seg);
         int ok = seg != NULL;
         if (ok && sh.nseg) {
@@ -890,7 +889,7 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h, 
                              path, sh.nsig, layout.nsig);
             ok = 0;
         }
-        if (ok && read_single(path, dir, &sh, seg, err, errlen) != 0) ok = 0;
+        if (ok && !read_single(path, dir, &sh, seg, err, errlen)) ok = 0;
         for (size_t t = 0; ok && t < seg->nsig; t++) {
             /* Fixed layout: by position; variable layout: by name (absent = NaN). */
             const bio_signal *src = &seg->signals[t];
@@ -926,13 +925,13 @@ static int read_multi(const char *header_path, const char *dir, wfdb_header *h, 
         }
         at += frames;
     }
-    rc = 0;
+    done = true;
 out:
     header_free(&layout);
-    return rc;
+    return done;
 }
 
-int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_t errlen)
+bool wfdb_record_read(const char *header_path, bio_record **out, char *err, size_t errlen)
 {
     *out = NULL;
     char dir[4096];
@@ -940,54 +939,54 @@ int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_
     size_t dlen = slash ? (size_t)(slash - header_path + 1) : 0;
     copy_str(dir, sizeof dir, header_path, dlen);
     wfdb_header h;
-    if (header_parse(header_path, &h, err, errlen) != 0) return -1;
+    if (!header_parse(header_path, &h, err, errlen)) return false;
     bio_record *rec = calloc(1, sizeof *rec);
-    int rc = -1;
+    bool ok = false;
     if (!rec)
         bio_record_error(err, errlen, "%s: out of memory", header_path);
     else if (h.nseg)
-        rc = read_multi(header_path, dir, &h, rec, err, errlen);
+        ok = read_multi(header_path, dir, &h, rec, err, errlen);
     else
-        rc = read_single(header_path, dir, &h, rec, err, errlen);
+        ok = read_single(header_path, dir, &h, rec, err, errlen);
     header_free(&h);
-    if (rc == 0)
+    if (ok)
         *out = rec;
     else
         bio_record_free(rec);
-    return rc;
+    return ok;
 }
 
 /* MIT annotation format pseudo-codes (annot(5)). */
 enum { ANN_SKIP = 59, ANN_NUM = 60, ANN_SUB = 61, ANN_CHN = 62, ANN_AUX = 63 };
 enum { ANN_NOTE = 22 };
 
-int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec, char *err,
-                          size_t errlen)
+bool wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec, char *err,
+                           size_t errlen)
 {
     size_t len = 0;
     unsigned char *d = slurp(ann_path, &len);
     if (!d) {
         bio_record_error(err, errlen, "%s: cannot read: %s", ann_path, strerror(errno));
-        return -1;
+        return false;
     }
     size_t cap = len / 2 + 1, n = 0;
     bio_annotation *ann = malloc(cap * sizeof *ann);
     if (!ann) {
         free(d);
         bio_record_error(err, errlen, "%s: out of memory", ann_path);
-        return -1;
+        return false;
     }
     double fs = frame_fs;
     int64_t t = 0;
     uint8_t chan = 0, num = 0;
     size_t pos = 0;
-    int rc = -1;
+    bool ok = false;
     while (pos + 2 <= len) {
         unsigned w = d[pos] | (d[pos + 1] << 8u);
         size_t at = pos;
         pos += 2;
         if (w == 0) {
-            rc = 0; /* end of file marker */
+            ok = true; /* end of file marker */
             break;
         }
         unsigned type = w >> 10, data = w & 0x3FFu;
@@ -1048,7 +1047,7 @@ int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec
         bio_record_error(err, errlen, "%s: byte %zu: modifier before any annotation", ann_path, at);
         goto out;
     }
-    if (rc != 0) {
+    if (!ok) {
         bio_record_error(err, errlen, "%s: truncated (no end-of-file marker)", ann_path);
         goto out;
     }
@@ -1063,7 +1062,7 @@ out:
         for (size_t i = 0; i < n; i++) free(ann[i].text);
     free(ann);
     free(d);
-    return rc;
+    return ok;
 }
 
 bool wfdb_code_is_beat(int code)

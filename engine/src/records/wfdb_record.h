@@ -14,16 +14,16 @@
 #include "records/record.h"
 
 /* Reads the record described by `header_path` (a ".hea" file); signal files are
- * looked up beside the header (segments too). Returns 0, or -1 with
+ * looked up beside the header (segments too). Returns true, or false with
  * "file:line: message" in err. [main] */
-int wfdb_record_read(const char *header_path, bio_record **out, char *err, size_t errlen);
+bool wfdb_record_read(const char *header_path, bio_record **out, char *err, size_t errlen);
 
 /* Reads MIT-format annotations from `ann_path` into rec (replacing any it has).
  * rec->ann_fs becomes the file's time resolution, or `frame_fs` when the file
  * does not state one (frame_fs = the record's frame rate, i.e. the header's
- * sampling frequency). Returns 0, or -1 with a message in err. [main] */
-int wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec, char *err,
-                          size_t errlen);
+ * sampling frequency). Returns true, or false with a message in err. [main] */
+bool wfdb_annotations_read(const char *ann_path, double frame_fs, bio_record *rec, char *err,
+                           size_t errlen);
 
 /* The standard WFDB code table (ecgcodes.h): true for the codes WFDB counts as
  * QRS complexes (isqrs): N L R a V F J A S E j / Q B ? e n x f r. [any] */

@@ -5,32 +5,32 @@
 #include <string.h>
 #include <unistd.h>
 
-static int user_db_path(char *out, size_t cap)
+static bool user_db_path(char *out, size_t cap)
 {
     const char *xdg = getenv("XDG_STATE_HOME");
     if (xdg && xdg[0] == '/') { /* the spec: a relative path is invalid, ignore it */
         snprintf(out, cap, "%s/lull/sessions.db", xdg);
-        return 0;
+        return true;
     }
     const char *home = getenv("HOME");
-    if (!home || !home[0]) return -1;
+    if (!home || !home[0]) return false;
     snprintf(out, cap, "%s/.local/state/lull/sessions.db", home);
-    return 0;
+    return true;
 }
 
-int session_default_db_path(char *out, size_t cap)
+bool session_default_db_path(char *out, size_t cap)
 {
     const char *state_dir = getenv("STATE_DIRECTORY");
     if (state_dir && state_dir[0]) {
         /* systemd gives a ':'-separated list; the first is ours. */
         size_t n = strcspn(state_dir, ":");
         snprintf(out, cap, "%.*s/sessions.db", (int)n, state_dir);
-        return 0;
+        return true;
     }
     const char *invocation = getenv("INVOCATION_ID");
     if (invocation && invocation[0]) {
         snprintf(out, cap, "%s", SESSION_SERVICE_DB);
-        return 0;
+        return true;
     }
     return user_db_path(out, cap);
 }
@@ -42,10 +42,10 @@ void session_find_db_path(char *out, size_t cap)
         snprintf(out, cap, "%s", env);
         return;
     }
-    if (user_db_path(out, cap) == 0 && access(out, F_OK) == 0) return;
+    if (user_db_path(out, cap) && access(out, F_OK) == 0) return;
     if (access(SESSION_SERVICE_DB, F_OK) == 0) {
         snprintf(out, cap, "%s", SESSION_SERVICE_DB);
         return;
     }
-    if (user_db_path(out, cap) != 0) snprintf(out, cap, "%s", SESSION_SERVICE_DB);
+    if (!user_db_path(out, cap)) snprintf(out, cap, "%s", SESSION_SERVICE_DB);
 }

@@ -9,12 +9,14 @@
 #ifndef LULL_SESSION_SESSION_PATHS_H
 #define LULL_SESSION_SESSION_PATHS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SESSION_SERVICE_DB "/var/lib/lull/sessions.db"
 
-/* The path lulld writes to by default. 0, or -1 when no home is known. */
-int session_default_db_path(char *out, size_t cap);
+/* The path lulld writes to by default. False, with no message, when no home is
+ * known: the caller falls back to SESSION_SERVICE_DB. */
+bool session_default_db_path(char *out, size_t cap);
 
 /* [main] The path the CLI reads by default: the per-user file when it exists, else the
  * service's when it exists, else the per-user path (whose absence the caller

@@ -116,52 +116,52 @@ static void apply_retention(session_recorder *r)
                  n);
 }
 
-/* Writes one message inside the open transaction. -1 on a write failure. */
-static int write_msg(session_recorder *r, const rec_msg *m, char *err, size_t errlen,
-                     uint64_t *frames, uint64_t *events)
+/* Writes one message inside the open transaction. False on a write failure. */
+static bool write_msg(session_recorder *r, const rec_msg *m, char *err, size_t errlen,
+                      uint64_t *frames, uint64_t *events)
 {
     switch (m->type) {
     case MSG_START:
         if (r->open && r->cur_id > 0 &&
-            session_store_end(r->store, r->cur_id, m->u.event.wall_s, "stop", err, errlen))
-            return -1;
+            !session_store_end(r->store, r->cur_id, m->u.event.wall_s, "stop", err, errlen))
+            return false;
         r->open = true;
         r->cur_id = -1;
         r->open_wall_s = m->u.event.wall_s;
         snprintf(r->open_client, sizeof r->open_client, "%s", m->u.event.detail);
-        return 0;
+        return true;
     case MSG_STOP:
-        if (!r->open) return 0;
-        if (r->cur_id > 0 && session_store_end(r->store, r->cur_id, m->u.event.wall_s,
-                                               m->u.event.detail, err, errlen))
-            return -1;
+        if (!r->open) return true;
+        if (r->cur_id > 0 && !session_store_end(r->store, r->cur_id, m->u.event.wall_s,
+                                                m->u.event.detail, err, errlen))
+            return false;
         r->open = false;
         r->cur_id = -1;
-        return 0;
+        return true;
     case MSG_FRAME:
-        if (!r->open || r->cur_id <= 0) return 0;
-        if (session_store_add_frame(r->store, r->cur_id, &m->u.frame, err, errlen)) return -1;
+        if (!r->open || r->cur_id <= 0) return true;
+        if (!session_store_add_frame(r->store, r->cur_id, &m->u.frame, err, errlen)) return false;
         (*frames)++;
-        return 0;
+        return true;
     case MSG_EVENT:
-        if (!r->open || r->cur_id <= 0) return 0;
-        if (session_store_add_event(r->store, r->cur_id, &m->u.event, err, errlen)) return -1;
+        if (!r->open || r->cur_id <= 0) return true;
+        if (!session_store_add_event(r->store, r->cur_id, &m->u.event, err, errlen)) return false;
         (*events)++;
-        return 0;
-    default: return 0;
+        return true;
+    default: return true;
     }
 }
 
 /* The session row is written lazily: a start while the disk was full gets its
  * row once writing works again, with its original start time. */
-static int ensure_row(session_recorder *r, char *err, size_t errlen)
+static bool ensure_row(session_recorder *r, char *err, size_t errlen)
 {
-    if (!r->open || r->cur_id > 0) return 0;
+    if (!r->open || r->cur_id > 0) return true;
     int64_t id = session_store_start(r->store, r->open_wall_s, r->room, r->open_client, "lulld",
                                      err, errlen);
-    if (id < 0) return -1;
+    if (id < 0) return false;
     r->cur_id = id;
-    return 0;
+    return true;
 }
 
 /* Keeps track of the session's start and stop while nothing can be written. */
@@ -201,21 +201,21 @@ static void write_batch(session_recorder *r)
     char err[512] = "";
     uint64_t frames = 0, events = 0, items = 0;
     int64_t id_before = r->cur_id;
-    if (session_store_begin(r->store, err, sizeof err) || ensure_row(r, err, sizeof err))
+    if (!session_store_begin(r->store, err, sizeof err) || !ensure_row(r, err, sizeof err))
         goto failed;
     rec_msg m;
     /* The biosignal thread's queue first: a mark belongs to the session that is
      * open once the starts and stops queued before it are applied. */
     while (spsc_pop(&r->bio_q, &m)) {
         items++;
-        if (write_msg(r, &m, err, sizeof err, &frames, &events) || ensure_row(r, err, sizeof err))
+        if (!write_msg(r, &m, err, sizeof err, &frames, &events) || !ensure_row(r, err, sizeof err))
             goto failed;
     }
     while (spsc_pop(&r->mark_q, &m)) {
         items++;
-        if (write_msg(r, &m, err, sizeof err, &frames, &events)) goto failed;
+        if (!write_msg(r, &m, err, sizeof err, &frames, &events)) goto failed;
     }
-    if (session_store_commit(r->store, err, sizeof err)) goto failed;
+    if (!session_store_commit(r->store, err, sizeof err)) goto failed;
     atomic_fetch_add(&r->frames_written, frames);
     atomic_fetch_add(&r->events_written, events);
     atomic_fetch_add(&r->batches, 1);
@@ -255,7 +255,8 @@ static void *writer(void *arg)
     write_batch(r);
     if (r->store && r->open && r->cur_id > 0) {
         char err[512];
-        if (session_store_end(r->store, r->cur_id, session_wall_now(), "shutdown", err, sizeof err))
+        if (!session_store_end(r->store, r->cur_id, session_wall_now(), "shutdown", err,
+                               sizeof err))
             log_error("session store: %s", err);
     }
     session_store_close(r->store);

@@ -35,14 +35,14 @@ static void r_stop(void *ud, double wall_s, const char *how)
 {
     session_render *r = ud;
     if (r->failed || r->id <= 0) return;
-    if (session_store_end(r->store, r->id, wall_s, how, r->err, sizeof r->err)) r->failed = 1;
+    if (!session_store_end(r->store, r->id, wall_s, how, r->err, sizeof r->err)) r->failed = 1;
 }
 
 static void r_frame(void *ud, const session_frame *f)
 {
     session_render *r = ud;
     if (r->failed || r->id <= 0) return;
-    if (session_store_add_frame(r->store, r->id, f, r->err, sizeof r->err)) r->failed = 1;
+    if (!session_store_add_frame(r->store, r->id, f, r->err, sizeof r->err)) r->failed = 1;
 }
 
 static void r_event(void *ud, double wall_s, const char *kind, const char *detail)
@@ -52,7 +52,7 @@ static void r_event(void *ud, double wall_s, const char *kind, const char *detai
     session_event e = {.wall_s = wall_s};
     snprintf(e.kind, sizeof e.kind, "%s", kind);
     snprintf(e.detail, sizeof e.detail, "%s", detail ? detail : "");
-    if (session_store_add_event(r->store, r->id, &e, r->err, sizeof r->err)) r->failed = 1;
+    if (!session_store_add_event(r->store, r->id, &e, r->err, sizeof r->err)) r->failed = 1;
 }
 
 session_render *session_render_open(const char *db_path, const char *source, double sample_rate,
@@ -67,7 +67,7 @@ session_render *session_render_open(const char *db_path, const char *source, dou
         free(r);
         return NULL;
     }
-    if (session_store_begin(r->store, err, errlen)) {
+    if (!session_store_begin(r->store, err, errlen)) {
         session_render_free(r);
         return NULL;
     }
@@ -106,23 +106,23 @@ void session_render_attach(session_render *r, offline_render_opts *o)
     o->observe_ud = r;
 }
 
-int session_render_finish(session_render *r, long long *id_out, char *err, size_t errlen)
+bool session_render_finish(session_render *r, long long *id_out, char *err, size_t errlen)
 {
     double end = r->wall0 + r->next_s - SAMPLE_S;
     session_tracker_close(&r->tracker, end > r->wall0 ? end : r->wall0, "render");
-    int rc = 0;
+    bool ok = true;
     if (r->failed) {
         snprintf(err, errlen, "%s", r->err);
-        rc = -1;
+        ok = false;
     } else if (r->id <= 0) {
         snprintf(err, errlen, "the render was too short to record a session");
-        rc = -1;
-    } else if (session_store_commit(r->store, err, errlen)) {
-        rc = -1;
+        ok = false;
+    } else if (!session_store_commit(r->store, err, errlen)) {
+        ok = false;
     }
     if (id_out) *id_out = r->id;
     session_render_free(r);
-    return rc;
+    return ok;
 }
 
 void session_render_free(session_render *r)

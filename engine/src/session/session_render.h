@@ -11,6 +11,7 @@
 #ifndef LULL_SESSION_SESSION_RENDER_H
 #define LULL_SESSION_SESSION_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "drivers/offline_driver.h"
@@ -23,9 +24,9 @@ session_render *session_render_open(const char *db_path, const char *source, dou
                                     char *err, size_t errlen);
 /* [main] Hooks into o->observe (after any observer already set). */
 void session_render_attach(session_render *r, offline_render_opts *o);
-/* [main] Ends the session and commits; 0, or -1 with a message. Frees r either way;
- * *id_out (may be NULL) gets the session's id. */
-int session_render_finish(session_render *r, long long *id_out, char *err, size_t errlen);
+/* [main] Ends the session and commits; true, or false with a message. Frees r either
+ * way; *id_out (may be NULL) gets the session's id. */
+bool session_render_finish(session_render *r, long long *id_out, char *err, size_t errlen);
 /* [main] Abandons the recording (rolls back) and frees r. */
 void session_render_free(session_render *r);
 

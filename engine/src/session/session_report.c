@@ -271,8 +271,8 @@ static const char k_style[] =
     "background:#d9dde1;margin:0 3px 0 0}\n"
     "@media print{body{max-width:none;padding:0}h2{break-after:avoid}}\n";
 
-int session_report_write(FILE *o, const session_info *info, const session_frame *f, size_t n,
-                         const session_event *ev, size_t nev, char *err, size_t errlen)
+bool session_report_write(FILE *o, const session_info *info, const session_frame *f, size_t n,
+                          const session_event *ev, size_t nev, char *err, size_t errlen)
 {
     session_summary s;
     session_summarize(f, n, info->started_s, info->ended_s, &s);
@@ -412,7 +412,7 @@ int session_report_write(FILE *o, const session_info *info, const session_frame 
             LULL_VERSION, SESSION_SCHEMA_VERSION);
     if (ferror(o)) {
         snprintf(err, errlen, "write error");
-        return -1;
+        return false;
     }
-    return 0;
+    return true;
 }

@@ -23,10 +23,10 @@
 
 #include "session/session_store.h"
 
-/* [main] Writes the page to out. 0, or -1 with a message. */
-int session_report_write(FILE *out, const session_info *info, const session_frame *frames,
-                         size_t nframes, const session_event *events, size_t nevents, char *err,
-                         size_t errlen);
+/* [main] Writes the page to out. True, or false with a message. */
+bool session_report_write(FILE *out, const session_info *info, const session_frame *frames,
+                          size_t nframes, const session_event *events, size_t nevents, char *err,
+                          size_t errlen);
 
 /* [any !audio] Local wall-clock time as "YYYY-MM-DD HH:MM:SS" (fmt NULL) or a strftime
  * format. */

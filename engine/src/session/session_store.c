@@ -43,32 +43,39 @@ static const char *const k_migrations[SESSION_SCHEMA_VERSION] = {
     "ALTER TABLE sessions ADD COLUMN frames_purged INTEGER NOT NULL DEFAULT 0;",
 };
 
-static int fail(session_store *s, char *err, size_t errlen, const char *what)
+static bool fail(session_store *s, char *err, size_t errlen, const char *what)
 {
     s->last_rc = sqlite3_extended_errcode(s->db);
     snprintf(err, errlen, "session store %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    return false;
+}
+
+/* fail() for the functions whose result is a count or an id: -1. */
+static long fail_count(session_store *s, char *err, size_t errlen, const char *what)
+{
+    fail(s, err, errlen, what);
     return -1;
 }
 
-static int exec(session_store *s, const char *sql, char *err, size_t errlen, const char *what)
+static bool exec(session_store *s, const char *sql, char *err, size_t errlen, const char *what)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         s->last_rc = sqlite3_extended_errcode(s->db);
         snprintf(err, errlen, "session store %s: %s: %s", s->path, what, msg ? msg : "error");
         sqlite3_free(msg);
-        return -1;
+        return false;
     }
-    return 0;
+    return true;
 }
 
 /* mkdir -p for the folder of path, each new folder 0700. */
-static int make_parent(const char *path, char *err, size_t errlen)
+static bool make_parent(const char *path, char *err, size_t errlen)
 {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir) return 0;
+    if (!slash || slash == dir) return true;
     *slash = '\0';
     for (char *p = dir + 1;; p++) {
         if (*p != '/' && *p != '\0') continue;
@@ -77,15 +84,15 @@ static int make_parent(const char *path, char *err, size_t errlen)
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
             snprintf(err, errlen, "session store %s: cannot create the folder %s: %s", path, dir,
                      strerror(errno));
-            return -1;
+            return false;
         }
         *p = c;
         if (c == '\0') break;
     }
-    return 0;
+    return true;
 }
 
-static int migrate(session_store *s, char *err, size_t errlen)
+static bool migrate(session_store *s, char *err, size_t errlen)
 {
     int v = session_store_version(s);
     if (v > SESSION_SCHEMA_VERSION) {
@@ -93,24 +100,24 @@ static int migrate(session_store *s, char *err, size_t errlen)
                  "session store %s: schema version %d is newer than this lull "
                  "understands (%d); use a newer lull",
                  s->path, v, SESSION_SCHEMA_VERSION);
-        return -1;
+        return false;
     }
     for (; v < SESSION_SCHEMA_VERSION; v++) {
         char sql[64], what[64];
         snprintf(what, sizeof what, "migrating schema %d -> %d", v, v + 1);
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", v + 1);
-        if (exec(s, "BEGIN IMMEDIATE;", err, errlen, what)) return -1;
-        if (exec(s, k_migrations[v], err, errlen, what) || exec(s, sql, err, errlen, what) ||
-            exec(s, "COMMIT;", err, errlen, what)) {
+        if (!exec(s, "BEGIN IMMEDIATE;", err, errlen, what)) return false;
+        if (!exec(s, k_migrations[v], err, errlen, what) || !exec(s, sql, err, errlen, what) ||
+            !exec(s, "COMMIT;", err, errlen, what)) {
             sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
-            return -1;
+            return false;
         }
     }
-    return 0;
+    return true;
 }
 
 /* Sessions a crash left open end at their last frame (or their start). */
-static int close_crashed(session_store *s, char *err, size_t errlen)
+static bool close_crashed(session_store *s, char *err, size_t errlen)
 {
     return exec(s,
                 "UPDATE sessions SET ended_how = 'crash', ended = COALESCE("
@@ -131,7 +138,7 @@ session_store *session_store_open(const char *path, enum session_open_mode mode,
     snprintf(s->path, sizeof s->path, "%s", path);
     int flags;
     if (mode == SESSION_OPEN_WRITE) {
-        if (make_parent(path, err, errlen)) goto fail_free;
+        if (!make_parent(path, err, errlen)) goto fail_free;
         /* Create the file ourselves so that it is 0600 from its first byte,
          * whatever the umask (sqlite would use 0644). */
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -160,13 +167,13 @@ session_store *session_store_open(const char *path, enum session_open_mode mode,
     sqlite3_extended_result_codes(s->db, 1);
     /* A reader (lull report) may meet the writer mid-commit: wait, don't fail. */
     sqlite3_busy_timeout(s->db, 2000);
-    if (exec(s, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", err, errlen, "setting up"))
+    if (!exec(s, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", err, errlen, "setting up"))
         goto fail_close;
     if (mode != SESSION_OPEN_READ) {
-        if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", err, errlen,
-                 "switching to WAL"))
+        if (!exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", err, errlen,
+                  "switching to WAL"))
             goto fail_close;
-        if (mode == SESSION_OPEN_WRITE && migrate(s, err, errlen)) goto fail_close;
+        if (mode == SESSION_OPEN_WRITE && !migrate(s, err, errlen)) goto fail_close;
         /* WAL and shared-memory files inherit nothing from the database file. */
         char side[1100];
         snprintf(side, sizeof side, "%s-wal", path);
@@ -182,7 +189,7 @@ session_store *session_store_open(const char *path, enum session_open_mode mode,
                      : "");
         goto fail_close;
     }
-    if (mode == SESSION_OPEN_WRITE && close_crashed(s, err, errlen)) goto fail_close;
+    if (mode == SESSION_OPEN_WRITE && !close_crashed(s, err, errlen)) goto fail_close;
     if (mode != SESSION_OPEN_READ &&
         (sqlite3_prepare_v2(s->db,
                             "INSERT INTO frames VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
@@ -222,12 +229,12 @@ int session_store_version(session_store *s)
     return v;
 }
 
-int session_store_begin(session_store *s, char *err, size_t errlen)
+bool session_store_begin(session_store *s, char *err, size_t errlen)
 {
     return exec(s, "BEGIN IMMEDIATE;", err, errlen, "beginning a transaction");
 }
 
-int session_store_commit(session_store *s, char *err, size_t errlen)
+bool session_store_commit(session_store *s, char *err, size_t errlen)
 {
     return exec(s, "COMMIT;", err, errlen, "committing");
 }
@@ -254,13 +261,14 @@ static void bind_real_or_null(sqlite3_stmt *st, int i, double v)
 }
 
 /* Runs a prepared statement that returns no rows; resets it. */
-static int step_done(session_store *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what)
+static bool step_done(session_store *s, sqlite3_stmt *st, char *err, size_t errlen,
+                      const char *what)
 {
     int rc = sqlite3_step(st);
-    int out = rc == SQLITE_DONE ? 0 : fail(s, err, errlen, what);
+    bool ok = rc == SQLITE_DONE || fail(s, err, errlen, what);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return out;
+    return ok;
 }
 
 int64_t session_store_start(session_store *s, double wall_s, const char *room, const char *client,
@@ -270,18 +278,18 @@ int64_t session_store_start(session_store *s, double wall_s, const char *room, c
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO sessions(started, room, client, source) VALUES (?,?,?,?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, errlen, "starting a session");
+        return fail_count(s, err, errlen, "starting a session");
     sqlite3_bind_double(st, 1, wall_s);
     bind_text_or_null(st, 2, room);
     bind_text_or_null(st, 3, client);
     bind_text_or_null(st, 4, source);
-    int rc = step_done(s, st, err, errlen, "starting a session");
+    bool ok = step_done(s, st, err, errlen, "starting a session");
     sqlite3_finalize(st);
-    return rc ? -1 : sqlite3_last_insert_rowid(s->db);
+    return ok ? sqlite3_last_insert_rowid(s->db) : -1;
 }
 
-int session_store_end(session_store *s, int64_t id, double wall_s, const char *how, char *err,
-                      size_t errlen)
+bool session_store_end(session_store *s, int64_t id, double wall_s, const char *how, char *err,
+                       size_t errlen)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "UPDATE sessions SET ended = ?, ended_how = ? WHERE id = ?", -1,
@@ -290,13 +298,13 @@ int session_store_end(session_store *s, int64_t id, double wall_s, const char *h
     sqlite3_bind_double(st, 1, wall_s);
     bind_text_or_null(st, 2, how);
     sqlite3_bind_int64(st, 3, id);
-    int rc = step_done(s, st, err, errlen, "ending a session");
+    bool ok = step_done(s, st, err, errlen, "ending a session");
     sqlite3_finalize(st);
-    return rc;
+    return ok;
 }
 
-int session_store_add_frame(session_store *s, int64_t id, const session_frame *f, char *err,
-                            size_t errlen)
+bool session_store_add_frame(session_store *s, int64_t id, const session_frame *f, char *err,
+                             size_t errlen)
 {
     sqlite3_stmt *st = s->ins_frame;
     sqlite3_bind_int64(st, 1, id);
@@ -316,8 +324,8 @@ int session_store_add_frame(session_store *s, int64_t id, const session_frame *f
     return step_done(s, st, err, errlen, "writing a frame");
 }
 
-int session_store_add_event(session_store *s, int64_t id, const session_event *e, char *err,
-                            size_t errlen)
+bool session_store_add_event(session_store *s, int64_t id, const session_event *e, char *err,
+                             size_t errlen)
 {
     sqlite3_stmt *st = s->ins_event;
     sqlite3_bind_int64(st, 1, id);
@@ -334,7 +342,7 @@ long session_store_apply_retention(session_store *s, double days, double now_s, 
     sqlite3_stmt *st;
     double cutoff = now_s - days * 86400.0;
     long deleted = 0;
-    if (session_store_begin(s, err, errlen)) return -1;
+    if (!session_store_begin(s, err, errlen)) return -1;
     if (sqlite3_prepare_v2(s->db,
                            "DELETE FROM frames WHERE session_id IN "
                            "(SELECT id FROM sessions WHERE started < ?1 AND ended IS NOT NULL)",
@@ -356,7 +364,7 @@ long session_store_apply_retention(session_store *s, double days, double now_s, 
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) goto fail;
-    if (session_store_commit(s, err, errlen)) {
+    if (!session_store_commit(s, err, errlen)) {
         session_store_rollback(s);
         return -1;
     }
@@ -412,7 +420,7 @@ long session_store_list(session_store *s, const char *client, session_info **out
                            client ? INFO_SELECT "WHERE client = ? ORDER BY started, id"
                                   : INFO_SELECT "ORDER BY started, id",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, errlen, "listing sessions");
+        return fail_count(s, err, errlen, "listing sessions");
     if (client) sqlite3_bind_text(st, 1, client, -1, SQLITE_TRANSIENT);
     long n = 0, cap = 0;
     int rc;
@@ -429,12 +437,12 @@ long session_store_list(session_store *s, const char *client, session_info **out
     if (rc != SQLITE_DONE) {
         free(*out);
         *out = NULL;
-        return fail(s, err, errlen, "listing sessions");
+        return fail_count(s, err, errlen, "listing sessions");
     }
     return n;
 }
 
-int session_store_info(session_store *s, int64_t id, session_info *out, char *err, size_t errlen)
+bool session_store_info(session_store *s, int64_t id, session_info *out, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, INFO_SELECT "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
@@ -443,11 +451,11 @@ int session_store_info(session_store *s, int64_t id, session_info *out, char *er
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) read_info(st, out);
     sqlite3_finalize(st);
-    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) {
         snprintf(err, errlen, "no session %lld in %s (lull sessions list --db %s)", (long long)id,
                  s->path, s->path);
-        return -1;
+        return false;
     }
     return fail(s, err, errlen, "reading a session");
 }
@@ -457,7 +465,7 @@ int64_t session_store_last(session_store *s, char *err, size_t errlen)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT id FROM sessions ORDER BY started DESC, id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, errlen, "finding the last session");
+        return fail_count(s, err, errlen, "finding the last session");
     int64_t id = -1;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
@@ -465,7 +473,7 @@ int64_t session_store_last(session_store *s, char *err, size_t errlen)
     if (rc == SQLITE_DONE)
         snprintf(err, errlen, "no session recorded in %s yet", s->path);
     else if (rc != SQLITE_ROW)
-        return fail(s, err, errlen, "finding the last session");
+        return fail_count(s, err, errlen, "finding the last session");
     return id;
 }
 
@@ -480,7 +488,7 @@ long session_store_frames(session_store *s, int64_t id, session_frame **out, cha
                            " heart_state, arousal, pacer_rate, pacer_mode, tempo, preset, volume"
                            " FROM frames WHERE session_id = ? ORDER BY t",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, errlen, "reading frames");
+        return fail_count(s, err, errlen, "reading frames");
     sqlite3_bind_int64(st, 1, id);
     long n = 0, cap = 0;
     int rc;
@@ -516,7 +524,7 @@ long session_store_frames(session_store *s, int64_t id, session_frame **out, cha
     if (rc != SQLITE_DONE) {
         free(*out);
         *out = NULL;
-        return fail(s, err, errlen, "reading frames");
+        return fail_count(s, err, errlen, "reading frames");
     }
     return n;
 }
@@ -529,7 +537,7 @@ long session_store_events(session_store *s, int64_t id, session_event **out, cha
     if (sqlite3_prepare_v2(s->db,
                            "SELECT t, kind, detail FROM events WHERE session_id = ? ORDER BY t, id",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, errlen, "reading events");
+        return fail_count(s, err, errlen, "reading events");
     sqlite3_bind_int64(st, 1, id);
     long n = 0, cap = 0;
     int rc;
@@ -549,43 +557,43 @@ long session_store_events(session_store *s, int64_t id, session_event **out, cha
     if (rc != SQLITE_DONE) {
         free(*out);
         *out = NULL;
-        return fail(s, err, errlen, "reading events");
+        return fail_count(s, err, errlen, "reading events");
     }
     return n;
 }
 
-int session_store_delete(session_store *s, int64_t id, char *err, size_t errlen)
+bool session_store_delete(session_store *s, int64_t id, char *err, size_t errlen)
 {
     session_info info;
-    if (session_store_info(s, id, &info, err, errlen)) return -1;
+    if (!session_store_info(s, id, &info, err, errlen)) return false;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "DELETE FROM sessions WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
         return fail(s, err, errlen, "deleting a session");
     sqlite3_bind_int64(st, 1, id);
-    int rc = step_done(s, st, err, errlen, "deleting a session");
+    bool ok = step_done(s, st, err, errlen, "deleting a session");
     sqlite3_finalize(st);
-    if (rc) return -1;
+    if (!ok) return false;
     /* secure_delete zeroes the pages in the main file only once the WAL is
      * checkpointed; TRUNCATE also empties the WAL, which still held copies. A
      * busy checkpoint (lulld writing) completes at lulld's next checkpoint. */
     sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    return 0;
+    return true;
 }
 
-int session_store_set_client(session_store *s, int64_t id, const char *alias, char *err,
-                             size_t errlen)
+bool session_store_set_client(session_store *s, int64_t id, const char *alias, char *err,
+                              size_t errlen)
 {
     session_info info;
-    if (session_store_info(s, id, &info, err, errlen)) return -1;
+    if (!session_store_info(s, id, &info, err, errlen)) return false;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "UPDATE sessions SET client = ? WHERE id = ?", -1, &st, NULL) !=
         SQLITE_OK)
         return fail(s, err, errlen, "setting the client alias");
     bind_text_or_null(st, 1, alias);
     sqlite3_bind_int64(st, 2, id);
-    int rc = step_done(s, st, err, errlen, "setting the client alias");
+    bool ok = step_done(s, st, err, errlen, "setting the client alias");
     sqlite3_finalize(st);
-    return rc;
+    return ok;
 }
 
 bool session_store_error_is_storage(session_store *s)

@@ -45,22 +45,23 @@ void session_store_close(session_store *s);
 /* [main] The schema version of the open file. */
 int session_store_version(session_store *s);
 
-/* [main] Transactions around a batch of writes; 0, or -1 with a message. */
-int session_store_begin(session_store *s, char *err, size_t errlen);
-int session_store_commit(session_store *s, char *err, size_t errlen);
+/* [main] Transactions around a batch of writes; true, or false with a message. */
+bool session_store_begin(session_store *s, char *err, size_t errlen);
+bool session_store_commit(session_store *s, char *err, size_t errlen);
 void session_store_rollback(session_store *s);
 
 /* [main] A new session row; returns its id (> 0), or -1 with a message.
  * room, client, source may be NULL. */
 int64_t session_store_start(session_store *s, double wall_s, const char *room, const char *client,
                             const char *source, char *err, size_t errlen);
-/* [main] how: "stop", "shutdown", "crash", "render". */
-int session_store_end(session_store *s, int64_t id, double wall_s, const char *how, char *err,
-                      size_t errlen);
-int session_store_add_frame(session_store *s, int64_t id, const session_frame *f, char *err,
-                            size_t errlen);
-int session_store_add_event(session_store *s, int64_t id, const session_event *e, char *err,
-                            size_t errlen);
+/* [main] how: "stop", "shutdown", "crash", "render". These three: true, or false
+ * with a message. */
+bool session_store_end(session_store *s, int64_t id, double wall_s, const char *how, char *err,
+                       size_t errlen);
+bool session_store_add_frame(session_store *s, int64_t id, const session_frame *f, char *err,
+                             size_t errlen);
+bool session_store_add_event(session_store *s, int64_t id, const session_event *e, char *err,
+                             size_t errlen);
 
 /* [main] Deletes the frames of sessions that started more than `days` days
  * before now_s (sessions and events stay, marked frames_purged). Returns the
@@ -83,8 +84,8 @@ typedef struct session_info {
  * *out is malloc'd (free it); returns the count or -1 with a message. */
 long session_store_list(session_store *s, const char *client, session_info **out, char *err,
                         size_t errlen);
-/* [main] One session; 0, or -1 with a message ("no session 12 in FILE"). */
-int session_store_info(session_store *s, int64_t id, session_info *out, char *err, size_t errlen);
+/* [main] One session; true, or false with a message ("no session 12 in FILE"). */
+bool session_store_info(session_store *s, int64_t id, session_info *out, char *err, size_t errlen);
 /* [main] The newest session's id, or -1 with a message when there is none. */
 int64_t session_store_last(session_store *s, char *err, size_t errlen);
 /* [main] Frames / events of a session in time order, malloc'd; count or -1. */
@@ -93,11 +94,12 @@ long session_store_frames(session_store *s, int64_t id, session_frame **out, cha
 long session_store_events(session_store *s, int64_t id, session_event **out, char *err,
                           size_t errlen);
 /* [main] Removes the session, its frames and events, and checkpoints the WAL so
- * no copy stays in it. 0, or -1 with a message. */
-int session_store_delete(session_store *s, int64_t id, char *err, size_t errlen);
-/* [main] Sets (alias "" clears) a session's client alias. */
-int session_store_set_client(session_store *s, int64_t id, const char *alias, char *err,
-                             size_t errlen);
+ * no copy stays in it. True, or false with a message. */
+bool session_store_delete(session_store *s, int64_t id, char *err, size_t errlen);
+/* [main] Sets (alias "" clears) a session's client alias; true, or false with a
+ * message. */
+bool session_store_set_client(session_store *s, int64_t id, const char *alias, char *err,
+                              size_t errlen);
 
 /* [any] The disk is full / the file or folder is read-only: sqlite's answer to the last
  * failed call was one of those (the recorder reports them in status). */

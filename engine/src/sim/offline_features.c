@@ -52,9 +52,9 @@ offline_features *offline_features_from_record(const char *path, double csv_fs,
                                                size_t errlen)
 {
     bio_record *rec = NULL;
-    if (bio_record_read(path, csv_fs, &rec, err, errlen) != 0) return NULL;
+    if (!bio_record_read(path, csv_fs, &rec, err, errlen)) return NULL;
     const bio_signal *sig[BIO_WAVEFORMS];
-    if (record_pick_signals(rec, path, names, sig, err, errlen) != 0) {
+    if (!record_pick_signals(rec, path, names, sig, err, errlen)) {
         bio_record_free(rec);
         return NULL;
     }
@@ -174,12 +174,12 @@ void offline_features_fn(void *ud, double t, lull_features *f)
     bio_pipeline_features(o->pipe, t, f);
 }
 
-int render_features_setup(const char *bio_file, const char *profile, offline_render_opts *o,
+bool render_features_setup(const char *bio_file, const char *profile, offline_render_opts *o,
                           char *err, size_t errlen)
 {
     if (bio_file && profile) {
         snprintf(err, errlen, "--bio and --simulate exclude each other");
-        return -1;
+        return false;
     }
     offline_features *src = NULL;
     if (bio_file) {
@@ -189,17 +189,17 @@ int render_features_setup(const char *bio_file, const char *profile, offline_ren
         char why[256];
         if (!client_spec_parse(profile, &spec, why, sizeof why)) {
             snprintf(err, errlen, "--simulate: %s", why);
-            return -1;
+            return false;
         }
         src = offline_features_from_spec(&spec, 1, err, errlen);
     } else {
-        return 0;
+        return true;
     }
-    if (!src) return -1;
+    if (!src) return false;
     o->features = offline_features_fn;
     o->features_ud = src;
     o->engine_ready = offline_features_engine_ready; /* the follower hears the pacer */
-    return 0;
+    return true;
 }
 
 void render_features_teardown(offline_render_opts *o)

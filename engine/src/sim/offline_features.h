@@ -55,10 +55,10 @@ void offline_features_counters(const offline_features *o, bio_pipeline_counters 
 /* [main] For cmd_render: sets o->features/features_ud for --bio FILE (bio_file; a CSV
  * needs a time_s column) or --simulate PROFILE (profile, seed 1: the same WAV
  * every time); at most one may be non-NULL (both NULL: no-op).
- * Returns 0, or -1 with a message. Call render_features_teardown after the
+ * Returns true, or false with a message. Call render_features_teardown after the
  * render. */
-int render_features_setup(const char *bio_file, const char *profile, offline_render_opts *o,
-                          char *err, size_t errlen);
+bool render_features_setup(const char *bio_file, const char *profile, offline_render_opts *o,
+                           char *err, size_t errlen);
 void render_features_teardown(offline_render_opts *o);
 
 #endif

@@ -79,9 +79,9 @@ sensor_sender *sensor_sender_new(const char *target, const char *dialect,
     }
     device_map_init(&s->map);
     s->lull_dialect = !strcmp(dialect, "lull");
-    int rc;
+    bool ok;
     if (s->lull_dialect) {
-        rc = device_map_parse(&s->map, k_lull_map, "lull", err, errlen);
+        ok = device_map_parse(&s->map, k_lull_map, "lull", err, errlen);
     } else {
         char path[1024];
         device_map_path_for(dialect, path, sizeof path);
@@ -96,9 +96,9 @@ sensor_sender *sensor_sender_new(const char *target, const char *dialect,
             return NULL;
         }
         if (f) fclose(f);
-        rc = device_map_load(&s->map, path, err, errlen);
+        ok = device_map_load(&s->map, path, err, errlen);
     }
-    if (rc != 0 || !(s->addr = parse_target(target, err, errlen))) {
+    if (!ok || !(s->addr = parse_target(target, err, errlen))) {
         free(s);
         return NULL;
     }
