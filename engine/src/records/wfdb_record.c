@@ -756,30 +756,35 @@ static bool read_single(const char *header_path, const char *dir, wfdb_header *h
         return false;
     }
     rec->nsig = (size_t)h->nsig;
-    /* Signals stored in one file are consecutive lines naming the same file. */
-    for (size_t s = 0; s < rec->nsig;) {
-        size_t e = s + 1;
-        while (e < rec->nsig && h->specs[s].format != 0 &&
-               strcmp(h->specs[e].file, h->specs[s].file) == 0) {
-            if (h->specs[e].format != h->specs[s].format) {
-                bio_record_error(err, errlen, "%s:%d: signals sharing %s must have one format",
-                                 header_path, h->specs[e].lineno, h->specs[s].file);
-                return false;
+    /* Signals stored in one file are consecutive lines naming the same file. The
+     * stored files are read first (pass 0), so that a header announcing more
+     * frames than they hold is refused before any format 0 (not stored) signal
+     * is filled with that many NaN: only the files bound the header's length. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t s = 0; s < rec->nsig;) {
+            size_t e = s + 1;
+            while (e < rec->nsig && h->specs[s].format != 0 &&
+                   strcmp(h->specs[e].file, h->specs[s].file) == 0) {
+                if (h->specs[e].format != h->specs[s].format) {
+                    bio_record_error(err, errlen, "%s:%d: signals sharing %s must have one format",
+                                     header_path, h->specs[e].lineno, h->specs[s].file);
+                    return false;
+                }
+                if (h->specs[e].offset != h->specs[s].offset) {
+                    bio_record_error(err, errlen,
+                                     "%s:%d: signals sharing %s must have one byte "
+                                     "offset",
+                                     header_path, h->specs[e].lineno, h->specs[s].file);
+                    return false;
+                }
+                e++;
             }
-            if (h->specs[e].offset != h->specs[s].offset) {
-                bio_record_error(err, errlen,
-                                 "%s:%d: signals sharing %s must have one byte "
-                                 "offset",
-                                 header_path, h->specs[e].lineno, h->specs[s].file);
+            if ((h->specs[s].format == 0) == (pass == 1) &&
+                !read_signal_file(dir, header_path, h->specs, s, e, h->nframes, h->frame_fs, rec,
+                                  err, errlen))
                 return false;
-            }
-            e++;
+            s = e;
         }
-        if (!read_signal_file(dir, header_path, h->specs, s, e, h->nframes, h->frame_fs, rec, err,
-                              errlen))
-            return false;
-        s = e;
-    }
     return true;
 }
 
@@ -931,6 +936,13 @@ out:
     return done;
 }
 
+static bool has_stored_signal(const wfdb_header *h)
+{
+    for (long s = 0; s < h->nsig; s++)
+        if (h->specs[s].format != 0) return true;
+    return false;
+}
+
 bool wfdb_record_read(const char *header_path, bio_record **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -946,6 +958,11 @@ bool wfdb_record_read(const char *header_path, bio_record **out, char *err, size
         bio_record_error(err, errlen, "%s: out of memory", header_path);
     else if (h.nseg)
         ok = read_multi(header_path, dir, &h, rec, err, errlen);
+    else if (!has_stored_signal(&h))
+        /* All NaN, of a length nothing but the header states: the fuzzer
+         * (tests/fuzz/regress/wfdb) found 3 such signals of 65 million frames. */
+        bio_record_error(err, errlen, "%s: no signal is stored (every signal is format 0)",
+                         header_path);
     else
         ok = read_single(header_path, dir, &h, rec, err, errlen);
     header_free(&h);
