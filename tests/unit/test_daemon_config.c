@@ -98,6 +98,20 @@ int main(void)
     CHECK(run(&c, err, sizeof err, 3, "--max-volume", "inf") == LULLD_CONFIG_ERROR, "inf volume");
     CHECK(run(&c, err, sizeof err, 3, "--osc-port", "12.5") == LULLD_CONFIG_ERROR, "port 12.5");
     CHECK(run(&c, err, sizeof err, 3, "--preset", "../../x") == LULLD_CONFIG_ERROR, "preset path");
+    /* Memory locking: on unless turned off, by flag or file; nothing else accepted. */
+    CHECK(run(&c, err, sizeof err, 1) == LULLD_CONFIG_RUN && c.mlock, "mlock on by default");
+    CHECK(run(&c, err, sizeof err, 3, "--mlock", "off") == LULLD_CONFIG_RUN && !c.mlock,
+          "--mlock off: %s", err);
+    CHECK(run(&c, err, sizeof err, 3, "--mlock", "maybe") == LULLD_CONFIG_ERROR &&
+              strstr(err, "'maybe' is not on or off"),
+          "--mlock maybe: %s", err);
+    write_file(path, "mlock = off\n");
+    CHECK(run(&c, err, sizeof err, 3, "--config", path) == LULLD_CONFIG_RUN && !c.mlock,
+          "mlock = off in a file: %s", err);
+    write_file(path, "\nmlock = yes\n");
+    CHECK(run(&c, err, sizeof err, 3, "--config", path) == LULLD_CONFIG_ERROR &&
+              strstr(err, path) && strstr(err, ":2: mlock"),
+          "mlock = yes in a file: %s", err);
 
     /* The session manager's save round-trips. */
     CHECK(run(&c, err, sizeof err, 7, "--preset", "surf", "--jack-name", "lull_1", "--connect",
