@@ -109,7 +109,8 @@ static double fit_t30(const double *edc, size_t n, double dt)
 /* T30 of a response h: Schroeder's backward integral of h^2, then fit_t30. */
 static double t30(const double *h, size_t n)
 {
-    double *edc = malloc(n * sizeof *edc);
+    double *edc = calloc(n ? n : 1, sizeof *edc);
+    if (!edc) return NAN;
     double acc = 0.0;
     for (size_t i = n; i-- > 0;) {
         acc += h[i] * h[i];

@@ -1055,7 +1055,7 @@ static bool parse_lfos(loader *L, json_t *root, const json_pos *root_pos)
         const json_pos *p;
         json_t *x;
         if ((x = member(v, m, "shape", &p))) {
-            int shape;
+            int shape = LFO_SINE;
             if (!want_choice(L, x, p, "LFO shape", shapes, &shape)) return false;
             d->shape = (enum lfo_shape)shape;
         }
