@@ -58,10 +58,6 @@ SHARED = [
     ("engine/src/sound/sound_bank.c", "sound_bank", ()),
 ]
 
-# Declarations in files other engineers own, waiting for their tag (FILE, function,
-# the tag the callers show). Reported, not failed; delete an entry once tagged.
-PENDING = {}
-
 
 def strip_code(text):
     """Returns (code, comments): code with comments and string/char literals
@@ -203,10 +199,7 @@ def check_header(root, rel, faults):
             # A run of declarations with no blank line between shares one comment.
             if not tagged and prev_tagged_func_end == prev_end and not above.strip() and "\n\n" not in gap.replace(" ", ""):
                 tagged = True
-            if not tagged and (rel, name) in PENDING:
-                print("%s:%d: %s(): pending, its owner tags it %s" % (
-                    rel, line_of(text, start + len(stmt) - len(stmt.lstrip())), name, PENDING[(rel, name)]))
-            elif not tagged:
+            if not tagged:
                 faults.append("%s:%d: %s(): no thread tag (%s) in its comment" % (
                     rel, line_of(text, start + len(stmt) - len(stmt.lstrip())), name,
                     "[audio] [control] [worker] [bio] [main] [any]"))
