@@ -8,7 +8,7 @@ pkgs="build-essential cmake pkg-config
       libfftw3-dev libsndfile1-dev libjansson-dev libsystemd-dev python3
       libebur128-dev libcairo2-dev libsqlite3-dev chromium
       libwebsockets-dev libavahi-client-dev avahi-daemon avahi-utils libqrencode-dev
-      iproute2 dbus clang systemd libedf-dev
+      iproute2 dbus clang clang-format systemd libedf-dev
       dpkg-dev file lintian man-db"   # clang: libFuzzer pass; systemd: systemd-analyze; libedf: EDF records;
                                       # dpkg-dev, file, lintian: the package test (cpack -G DEB); man-db: man pages
 # PipeWire and its JACK library (pw-jack) for test_daemon_pipewire.sh: lulld under

@@ -111,8 +111,7 @@ static void test_render_setup(void)
     offline_render_opts o;
     offline_render_defaults(&o);
     char err[1024] = "";
-    CHECK(!render_features_setup("x.hea", "steady", &o, err, sizeof err) &&
-              strstr(err, "exclude"),
+    CHECK(!render_features_setup("x.hea", "steady", &o, err, sizeof err) && strstr(err, "exclude"),
           "--bio and --simulate together: %s", err);
     CHECK(!render_features_setup(NULL, "sleepy", &o, err, sizeof err) &&
               strstr(err, "unknown client profile \"sleepy\""),

@@ -175,7 +175,7 @@ void offline_features_fn(void *ud, double t, lull_features *f)
 }
 
 bool render_features_setup(const char *bio_file, const char *profile, offline_render_opts *o,
-                          char *err, size_t errlen)
+                           char *err, size_t errlen)
 {
     if (bio_file && profile) {
         snprintf(err, errlen, "--bio and --simulate exclude each other");
