@@ -136,11 +136,30 @@ wait_status() {
     done
 }
 
-# record SECONDS FILE: records lulld's two outputs (32-bit WAV).
+# record SECONDS FILE: records lulld's two outputs (32-bit WAV). jack_rec queues
+# what its process callback sees in a ring buffer for its disk thread and, when
+# that thread falls behind, drops samples (a gap or a click in the file that lulld
+# never made) yet exits 0: its buffer is 256 Ki frames (5.5 s at 48 kHz, the
+# default is 16 Ki: 0.34 s), and an overrun it reports is written to FILE.overruns
+# so that a check can tell the recorder's fault from lulld's.
 record() {
-    timeout $(( $1 + 20 )) jack_rec -f "$2" -d "$1" -b 32 \
-        "lulld:out_left" "lulld:out_right" >>"$TEST_TMP/jack_rec.log" 2>&1 ||
-        fail "jack_rec failed: $(tail -n 3 "$TEST_TMP/jack_rec.log")"
+    local log="$TEST_TMP/jack_rec.$$.$RANDOM.log"
+    rm -f "$2.overruns"
+    timeout $(( $1 + 20 )) jack_rec -f "$2" -d "$1" -b 32 -B 262144 \
+        "lulld:out_left" "lulld:out_right" >"$log" 2>&1 ||
+        { cat "$log" >>"$TEST_TMP/jack_rec.log"; fail "jack_rec failed: $(tail -n 3 "$log")"; }
+    cat "$log" >>"$TEST_TMP/jack_rec.log"
+    if grep -q "overruns" "$log"; then
+        grep "overruns" "$log" | head -n 1 >"$2.overruns"
+        log "the recorder (jack_rec) dropped samples: $(cat "$2.overruns")"
+    fi
+    rm -f "$log"
+}
+
+# spoiled XRUNS_BEFORE XRUNS_AFTER FILE: true when an xrun or the recorder's own
+# overrun happened during the recording of FILE, so a failed check proves nothing.
+spoiled() {
+    [ "$2" -gt "$1" ] || [ -e "$3.overruns" ]
 }
 
 # check_audio SECONDS WAVCHECK_ARGS...: records and checks; a recording spoiled by
@@ -158,7 +177,7 @@ check_audio() {
             return 0
         fi
         log "attempt $attempt: $out (xruns during it: $((x1 - x0)))"
-        [ "$x1" -gt "$x0" ] || break   # a clean run that fails is a real failure
+        spoiled "$x0" "$x1" "$TEST_TMP/rec.wav" || break   # a clean run that fails is a real failure
     done
     fail "audio check failed: $out"
 }
