@@ -27,7 +27,7 @@ for h in $harnesses; do
     inputs="tests/fuzz/corpus/$h"
     [ -d "tests/fuzz/regress/$h" ] && inputs="$inputs tests/fuzz/regress/$h"
     # shellcheck disable=SC2086
-    sh tests/fuzz/run_fuzz.sh "build-fuzz/tests/fuzz/fuzz_$h" "$seconds" \
+    sh tests/fuzz/run_fuzz.sh "build-fuzz/bin/fuzz_$h" "$seconds" \
        "build-fuzz/tests/fuzz/work/$h" $inputs || status=1
 done
 exit $status
