@@ -21,8 +21,9 @@ static void usage(FILE *to)
             "       [--format float|wav16|wav24|flac]\n"
             "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
             "       [--session-db FILE]   also record the render as a session (lull report)\n"
-            "       [--threads N]  threads that render each block (default: one per core, at\n"
-            "            most 2; 1 to %u): the file is bit-identical for every N\n"
+            "       [--threads N]  threads that render each block (default 1; 1 to %u): the\n"
+            "            file is bit-identical for every N (docs/performance.md: a second\n"
+            "            thread has not yet been measured faster on a shared 2-core VM)\n"
             "  --format  float: 32-bit float WAV (default; flac when OUT ends in .flac);\n"
             "            wav16, wav24: integer WAV; flac: 24-bit FLAC (integer formats are\n"
             "            TPDF-dithered from a fixed seed: the same render gives the same file)\n",
@@ -41,8 +42,9 @@ int cmd_render(int argc, char **argv)
     offline_render_opts o;
     offline_render_defaults(&o);
     o.seconds = -1;
-    /* Offline, both cores: the render is bit-identical and about 1.7 times faster. */
-    o.threads = plan_pool_cores() < 2 ? 1 : 2;
+    /* One thread unless asked: on the 2-core VM where lull is measured, two threads
+     * were never faster in wall time and doubled the CPU time (docs/performance.md). */
+    o.threads = 1;
     const char *bio = NULL, *profile = NULL, *session_db = NULL;
     const char *spec_path = NULL, *plot_path = NULL; /* listening aids (analysis/) */
     spectrogram_opts spec;
