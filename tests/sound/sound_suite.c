@@ -336,6 +336,53 @@ static void append(char *buf, size_t n, const char *node, const char *param, con
                  term > 0 ? '+' : '-', src);
 }
 
+static uint32_t param_index(const lull_descriptor *desc, const char *id)
+{
+    for (uint32_t k = 0; k < desc->param_count; k++)
+        if (!strcmp(desc->params[k].id, id)) return k;
+    return UINT32_MAX;
+}
+
+/* The largest value parameter `param` of node `node` can take: its preset value,
+ * or the top of its `set` mappings, plus the top of each `add`, times the top of
+ * each `multiply` (engine/src/modulation: (set + sum add) x prod multiply). */
+static double param_max(const lull_preset *p, uint32_t node, uint32_t param)
+{
+    double set = p->nodes[node].param_values[param], add = 0.0, mul = 1.0;
+    bool has_set = false;
+    for (size_t i = 0; i < p->modulation_count; i++) {
+        const preset_modulation *m = &p->modulations[i];
+        if (m->node != node || m->param != param) continue;
+        double top = fmax(m->out_min, m->out_max);
+        if (m->mode == MOD_MODE_SET) {
+            set = has_set ? fmax(set, top) : top;
+            has_set = true;
+        } else if (m->mode == MOD_MODE_ADD) {
+            add += top;
+        } else {
+            mul *= fmax(top, 0.0);
+        }
+    }
+    const lull_param_info *info = &p->nodes[node].desc->params[param];
+    return fmin(fmax((set + add) * mul, info->min), info->max);
+}
+
+/* Events a minute the preset's pattern nodes play at most: notes per step at full
+ * density x the highest density x steps per beat x the fastest tempo. */
+static double pattern_rate_max(const lull_preset *p)
+{
+    double tempo = p->tempo.heart_ratio > 0 ? p->tempo.ceiling_bpm : p->tempo.bpm;
+    double rate = 0.0;
+    for (uint32_t i = 0; i < p->node_count; i++) {
+        const lull_descriptor *desc = p->nodes[i].desc;
+        if (strcmp(desc->id, "pattern")) continue;
+        uint32_t dens = param_index(desc, "density"), sub = param_index(desc, "subdivision");
+        if (dens == UINT32_MAX || sub == UINT32_MAX) continue;
+        rate += SS_PATTERN_NOTES_PER_STEP * param_max(p, i, dens) * param_max(p, i, sub) * tempo;
+    }
+    return rate;
+}
+
 int ss_declare(const struct plugin_registry *reg, const char *preset_path, ss_declared *d,
                char *err, size_t errlen)
 {
@@ -347,6 +394,7 @@ int ss_declare(const struct plugin_registry *reg, const char *preset_path, ss_de
     d->tempo_ceiling = p->tempo.ceiling_bpm;
     for (size_t i = 0; i < p->node_count; i++)
         if (!strcmp(p->nodes[i].desc->id, "pattern")) d->event_layer = 1;
+    d->event_rate_max = pattern_rate_max(p);
     d->tempo = p->tempo.heart_ratio > 0 ? +1 : 0;
     add_term(&d->density, d->tempo);
     if (d->tempo) snprintf(d->density_by, sizeof d->density_by, "tempo+heart.rate");
@@ -502,6 +550,18 @@ ss_verdict ss_judge_pair(const ss_declared *d, const ss_window *calm, const ss_w
             snprintf(why, n,
                      "no event layer (no pattern node): the pace is a pulse or swell, judged "
                      "by tempo");
+            return SS_NA;
+        }
+        /* Near-silence by declaration (the preset's patterns cannot play
+         * SS_MIN_EVENTS in a window at their densest, fastest): too few to count,
+         * whatever is heard; its pace is judged by tempo. */
+        double window_min = (aroused->to_s - aroused->from_s) / 60.0;
+        if (d->event_rate_max * window_min < SS_MIN_EVENTS) {
+            snprintf(why, n,
+                     "near-silent by declaration: its patterns play at most %.1f events/min "
+                     "(%.1f in a %.0f s window, fewer than %d to count); judged by tempo",
+                     d->event_rate_max, d->event_rate_max * window_min, window_min * 60.0,
+                     SS_MIN_EVENTS);
             return SS_NA;
         }
         /* A preset with an event layer must let its events be heard: too few

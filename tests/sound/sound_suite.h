@@ -75,6 +75,9 @@ struct plugin_registry;
  * attacks. A preset with an event layer (a pattern node) and fewer events than
  * this in a window fails: its events are not heard. */
 #define SS_MIN_EVENTS 6
+/* Notes per step of a `pattern` node at density 1: its lanes of 37, 41 and 43
+ * steps hold 3, 5 and 4 notes (3/37 + 5/41 + 4/43; docs/nodes.md, pattern). */
+#define SS_PATTERN_NOTES_PER_STEP 0.2961
 
 /* ---- Rendering ----------------------------------------------------------------- */
 
@@ -157,6 +160,10 @@ typedef struct ss_declared {
     double loudness_lufs;              /* NaN: none declared */
     double tempo_floor, tempo_ceiling; /* bpm, the "tempo" block's (0: none) */
     int event_layer;                   /* 1: a `pattern` node plays events on the tempo clock */
+    /* The most events a minute its pattern nodes can play (ss_pattern_rate_max):
+     * a preset that declares fewer than SS_MIN_EVENTS per window is too sparse for
+     * its density to be counted, and is judged by its tempo alone. */
+    double event_rate_max;
     int brightness, tempo, density;    /* +1 rises with arousal, -1 falls, 0 none, SS_MIXED */
     char brightness_by[160], density_by[160]; /* "svf:cutoff<-heart.rate ..." */
 } ss_declared;
