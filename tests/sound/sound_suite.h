@@ -164,7 +164,7 @@ typedef struct ss_declared {
      * a preset that declares fewer than SS_MIN_EVENTS per window is too sparse for
      * its density to be counted, and is judged by its tempo alone. */
     double event_rate_max;
-    int brightness, tempo, density;    /* +1 rises with arousal, -1 falls, 0 none, SS_MIXED */
+    int brightness, tempo, density; /* +1 rises with arousal, -1 falls, 0 none, SS_MIXED */
     char brightness_by[160], density_by[160]; /* "svf:cutoff<-heart.rate ..." */
 } ss_declared;
 
