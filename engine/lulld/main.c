@@ -341,10 +341,18 @@ int main(int argc, char **argv)
     fade_out(&slot, sup, ec.fade_out_s);
 
     nsm_client_stop(nsm);
-    supervisor_destroy(sup); /* closes the JACK client: the audio thread is gone */
+    /* Closes the JACK client: the audio thread is gone, unless libjack hung. */
+    bool jack_closed = supervisor_destroy(sup);
     bio_thread_stop(bio);
     session_recorder_set_global(NULL); /* the OSC thread is gone already */
     session_recorder_destroy(sessions);
+    if (!jack_closed) {
+        /* The engine may still be in use by a thread libjack keeps, and libjack's
+         * exit-time destructors would run under its stuck lock: leave now, the
+         * session store is closed. */
+        log_info("stopped (without waiting for libjack)");
+        _exit(0);
+    }
     lull_engine_destroy(slot.engine);
     engine_slot_destroy(&slot);
     spsc_destroy(&sensors);

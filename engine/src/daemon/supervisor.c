@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include "daemon/supervisor.h"
 
 #include <math.h>
@@ -13,6 +14,9 @@
 #include "core/rt.h"
 #include "core/thread_name.h"
 #include "drivers/jack_driver.h"
+
+/* Seconds lulld waits at exit for the supervisor thread (supervisor_destroy). */
+#define SUPERVISOR_JOIN_S 5
 
 #define MAX_REMEMBERED 16
 #define BACKOFF_MIN_S 0.25
@@ -305,13 +309,29 @@ bool supervisor_start(supervisor *s, char *err, size_t errlen)
     return true;
 }
 
-void supervisor_destroy(supervisor *s)
+bool supervisor_destroy(supervisor *s)
 {
-    if (!s) return;
+    if (!s) return true;
     atomic_store(&s->stop, true);
-    if (s->thread_started) pthread_join(s->thread, NULL);
+    if (s->thread_started) {
+        /* The supervisor only sleeps in short steps, but it also calls into libjack,
+         * which can block for good around a dying server: once in CI, an
+         * integration test's cleanup killed lulld and jackd at once and the
+         * supervisor's jack_client_close of the dead client (libjack 1.9.21) waited
+         * forever on a lock of libjack's own. lulld exits anyway. (Closing such a
+         * client on a thread of its own instead crashed inside libjack.) */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += SUPERVISOR_JOIN_S;
+        if (pthread_timedjoin_np(s->thread, NULL, &until) != 0) {
+            log_error("supervisor: stuck in libjack for %d s at exit; exiting without it",
+                      SUPERVISOR_JOIN_S);
+            return false; /* its memory goes with the process */
+        }
+    }
     if (s->driver) jack_driver_close(s->driver);
     free(s);
+    return true;
 }
 
 void supervisor_audio_status(void *supervisor_ptr, osc_audio_status *out)

@@ -39,8 +39,11 @@ supervisor *supervisor_create(const supervisor_config *c);
 unsigned supervisor_probe_rate(supervisor *s);
 /* [main] Starts the supervising thread (activates the client opened by the probe). */
 bool supervisor_start(supervisor *s, char *err, size_t errlen);
-/* [main] Stops the thread and closes the client. */
-void supervisor_destroy(supervisor *s);
+/* [main] Stops the thread and closes the client. False when libjack did not let go
+ * within a few seconds (a server that died under the client, jack_driver.c): the
+ * audio thread may then still run, so the caller must not free the engine and
+ * should leave with _exit once its own files are closed. */
+bool supervisor_destroy(supervisor *s);
 
 /* [any] For /lull/status. */
 void supervisor_audio_status(void *supervisor_ptr, osc_audio_status *out);
