@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # lulld against a private JACK server: /lull/status answers with every key of
 # docs/design.md, the preset list matches the preset directory, and sound reaches the
-# output (RMS above a floor, peak at or under the -6 dBFS ceiling).
+# output (RMS above a floor, peak at or under the -6 dBFS ceiling). Started without
+# --preset: the daemon plays the preset named `default` (docs/presets.md), not the
+# first one alphabetically (`bowls`).
 source "$(dirname "$0")/lib.sh"
 require_tools
 
 start_jackd 48000 512
-start_lulld --preset default
+start_lulld
 log "lulld up on UDP $OSC_PORT"
 
 status="$($OSC status "$OSC_PORT")"
