@@ -55,8 +55,16 @@ static void fmt_num(char *out, size_t cap, double v, int decimals, const char *u
         snprintf(out, cap, "&ndash;");
 }
 
+/* Longer than any session (a century): a stored duration past it is damage, and
+ * would overflow the minutes' long (the fuzzer found 1.3e167 s). */
+#define REPORT_MAX_DURATION_S 3.2e9
+
 static void fmt_dur(char *out, size_t cap, double s)
 {
+    if (s > REPORT_MAX_DURATION_S) {
+        snprintf(out, cap, "&ndash;");
+        return;
+    }
     if (!isfinite(s) || s < 0) s = 0;
     long m = (long)floor(s / 60.0 + 1e-9), sec = (long)floor(s - 60.0 * (double)m + 0.5);
     if (sec == 60) m++, sec = 0;
