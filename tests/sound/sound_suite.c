@@ -80,7 +80,8 @@ int ss_render_preset(const char *preset_path, const char *client, double seconds
         dirs[0] = sounds;
         o.sound_dirs = dirs;
     }
-    if (!render_features_setup(NULL, client, &o, err, errlen)) {
+    /* "none": no sensors at all (no features callback), as lulld without a wearable. */
+    if (!render_features_setup(NULL, strcmp(client, "none") ? client : NULL, &o, err, errlen)) {
         ss_render_free(r);
         return -1;
     }

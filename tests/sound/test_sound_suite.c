@@ -1,8 +1,9 @@
 /* The sound-quality suite over every shipped preset (every .json in presets/, or the files
  * given as arguments): each is rendered offline with the simulated clients
  * `relaxing` (300 s: its heart and breath slow, and after the 3 min baseline its
- * arousal falls), `stressed` (300 s) and `dropouts` (60 s: sensor gaps and motion
- * artifacts), and every render must pass the per-render checks (loudness, true
+ * arousal falls), `stressed` (300 s), `dropouts` (60 s: sensor gaps and motion
+ * artifacts) and with no sensors at all (120 s, as lulld without a wearable), and
+ * every render must pass the per-render checks (loudness, true
  * peak, short-term rise, gentle onsets, clicks); the relaxing client's late window
  * must be darker than its early one, and stressed vs relaxed must differ in
  * centroid, tempo and event density in the directions the preset declares
@@ -29,6 +30,11 @@
 #define RELAX_S 300.0
 #define STRESS_S 300.0
 #define DROPOUT_S 60.0
+/* No sensors at all: what lulld plays when no wearable is on the client (the pacer
+ * guides at the preset's rate; every mapping sits at its neutral value). Judged
+ * per render only (loudness, peak, rise, onsets, clicks): nothing follows a body. */
+#define NONE_S 120.0
+#define CLIENTS 4
 #define EARLY_FROM 10.0
 #define EARLY_TO 70.0
 #define LATE_FROM 240.0
@@ -44,15 +50,15 @@ typedef struct row {
     char preset[64];
     ss_declared decl;
     int rendered;
-    ss_render r[3]; /* relaxing, stressed, dropouts (analysis kept, audio freed) */
-    ss_window w[4]; /* relaxing early, relaxing late, stressed, dropouts */
-    ss_verdict v[3][SS_CHECK_COUNT];
+    ss_render r[CLIENTS]; /* relaxing, stressed, dropouts, none (analysis kept, audio freed) */
+    ss_window w[4];       /* relaxing early, relaxing late, stressed, dropouts */
+    ss_verdict v[CLIENTS][SS_CHECK_COUNT];
     ss_verdict pv[SS_CHECK_COUNT];
     char fail[1024]; /* the first failing figures, for the summary */
 } row;
 
-static const char *const k_clients[3] = {"relaxing", "stressed", "dropouts"};
-static const double k_seconds[3] = {RELAX_S, STRESS_S, DROPOUT_S};
+static const char *const k_clients[CLIENTS] = {"relaxing", "stressed", "dropouts", "none"};
+static const double k_seconds[CLIENTS] = {RELAX_S, STRESS_S, DROPOUT_S, NONE_S};
 
 static const char *verdict_word(ss_verdict v)
 {
@@ -74,7 +80,7 @@ static void run_preset(const plugin_registry *reg, const char *path, row *w)
     char *dot = strstr(w->preset, ".json");
     if (dot) *dot = '\0';
     CHECK(ss_declare(reg, path, &w->decl, err, sizeof err) == 0, "%s: %s", path, err);
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < CLIENTS; c++) {
         int ok = ss_render_preset(path, k_clients[c], k_seconds[c], &w->r[c], err, sizeof err) == 0;
         CHECK(ok, "%s with %s: %s", w->preset, k_clients[c], err);
         if (!ok) return;
@@ -122,7 +128,7 @@ static void run_preset(const plugin_registry *reg, const char *path, row *w)
         if (w->pv[k] == SS_FAIL) note_fail(w, ss_check_name((enum ss_check)k), why);
     }
     /* The audio is not needed any more: keep the figures, free the samples. */
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < CLIENTS; c++) {
         free(w->r[c].left), free(w->r[c].right), free(w->r[c].mono);
         w->r[c].left = w->r[c].right = w->r[c].mono = NULL;
     }
@@ -213,7 +219,22 @@ static void print_tables(const row *rows, size_t count)
                 pace, lock, x->events_per_min, bpm, hr, br, ar);
         }
     }
-    printf("\n## Verdicts (per render: relaxing / stressed / dropouts)\n\n");
+    printf("\n## No sensors (%.0f s: the pacer guides at the preset's rate, mappings at "
+           "neutral)\n\n| preset | LUFS (target) | dBTP | LRA | max 10 s rise | onsets | "
+           "fastest rise ms | d2 click ratio | AR clicks (max sigma) |\n"
+           "|---|---|---|---|---|---|---|---|---|\n",
+           NONE_S);
+    for (size_t i = 0; i < count; i++) {
+        const ss_render *r = &rows[i].r[CLIENTS - 1];
+        if (!rows[i].rendered) continue;
+        char fast[32];
+        fmt(fast, sizeof fast, "%.1f", r->min_rise_ms);
+        printf("| %s | %.1f (%.0f) | %.1f | %.1f | %.1f | %zu | %s | %.1f | %zu (%.1f) |\n",
+               rows[i].preset, r->integrated_lufs, rows[i].decl.loudness_lufs, r->true_peak_dbtp,
+               r->range_lu, r->max_rise_lu, r->onset_n, fast, r->ac_ratio, r->ar_clicks,
+               r->ar_max_ratio);
+    }
+    printf("\n## Verdicts (per render: relaxing / stressed / dropouts / none)\n\n");
     printf("| preset | declares (brightness; density) |");
     for (int k = 0; k < SS_CHECK_COUNT; k++) printf(" %s |", ss_check_name((enum ss_check)k));
     printf("\n|---|---|");
@@ -225,8 +246,8 @@ static void print_tables(const row *rows, size_t count)
         printf("| %s | %s; %s |", w->preset, w->decl.brightness_by[0] ? w->decl.brightness_by : "-",
                w->decl.density_by[0] ? w->decl.density_by : "-");
         for (int k = SS_LOUDNESS; k <= SS_CLICKS; k++)
-            printf(" %s/%s/%s |", verdict_word(w->v[0][k]), verdict_word(w->v[1][k]),
-                   verdict_word(w->v[2][k]));
+            printf(" %s/%s/%s/%s |", verdict_word(w->v[0][k]), verdict_word(w->v[1][k]),
+                   verdict_word(w->v[2][k]), verdict_word(w->v[3][k]));
         for (int k = SS_DARKENING; k <= SS_DENSITY; k++) printf(" %s |", verdict_word(w->pv[k]));
         printf("\n");
     }
@@ -268,7 +289,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < count; i++) run_preset(reg, paths[i], &rows[i]);
     print_tables(rows, count);
     for (size_t i = 0; i < count; i++)
-        for (int c = 0; c < 3; c++) ss_render_free(&rows[i].r[c]);
+        for (int c = 0; c < CLIENTS; c++) ss_render_free(&rows[i].r[c]);
     free(rows);
     registry_free(reg);
     return check_finish("test_sound_suite");
