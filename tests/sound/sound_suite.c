@@ -80,8 +80,10 @@ int ss_render_preset(const char *preset_path, const char *client, double seconds
         dirs[0] = sounds;
         o.sound_dirs = dirs;
     }
-    /* "none": no sensors at all (no features callback), as lulld without a wearable. */
-    if (!render_features_setup(NULL, strcmp(client, "none") ? client : NULL, &o, err, errlen)) {
+    /* NULL or "none": no sensors at all (no features callback), as lulld without a
+     * wearable. */
+    if (!render_features_setup(NULL, client && strcmp(client, "none") ? client : NULL, &o, err,
+                               errlen)) {
         ss_render_free(r);
         return -1;
     }
