@@ -427,6 +427,11 @@ int ss_declare(const struct plugin_registry *reg, const char *preset_path, ss_de
 
 /* ---- Judgement --------------------------------------------------------------------- */
 
+const char *ss_verdict_name(ss_verdict v)
+{
+    return v == SS_PASS ? "pass" : v == SS_FAIL ? "FAIL" : "n/a";
+}
+
 const char *ss_check_name(enum ss_check c)
 {
     static const char *const names[SS_CHECK_COUNT] = {

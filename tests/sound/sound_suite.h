@@ -188,6 +188,8 @@ enum ss_check {
 typedef enum ss_verdict { SS_PASS = 0, SS_FAIL, SS_NA } ss_verdict;
 
 const char *ss_check_name(enum ss_check c);
+/* "pass", "FAIL" or "n/a", as the suite's tables print a verdict. */
+const char *ss_verdict_name(ss_verdict v);
 
 /* A per-render check (SS_LOUDNESS..SS_CLICKS); why gets the figure and the reason. */
 ss_verdict ss_judge_render(const ss_declared *d, const ss_render *r, enum ss_check c, char *why,

@@ -89,19 +89,11 @@ static void expect_pair(const char *name, const enum ss_check *checks, ss_verdic
          * the 120 s render is too short for that, so the proof uses stressed as
          * the aroused state for every check. */
         ss_verdict v = ss_judge_pair(&d, &calm, &aroused, *c, why, sizeof why);
-        printf("%s: %s: %s: %s\n", name, ss_check_name(*c),
-               v == SS_FAIL   ? "FAIL"
-               : v == SS_PASS ? "pass"
-                              : "n/a",
-               why);
+        printf("%s: %s: %s: %s\n", name, ss_check_name(*c), ss_verdict_name(v), why);
         CHECK(v == want, "%s: %s: want %s: %s", name, ss_check_name(*c),
               want == SS_FAIL ? "FAIL" : "pass", why);
         v = ss_judge_pair(&d, &aroused, &calm, *c, why, sizeof why);
-        printf("%s swapped: %s: %s: %s\n", name, ss_check_name(*c),
-               v == SS_FAIL   ? "FAIL"
-               : v == SS_PASS ? "pass"
-                              : "n/a",
-               why);
+        printf("%s swapped: %s: %s: %s\n", name, ss_check_name(*c), ss_verdict_name(v), why);
         CHECK(v == want_swapped, "%s swapped: %s: want %s: %s", name, ss_check_name(*c),
               want_swapped == SS_FAIL ? "FAIL" : "pass", why);
     }

@@ -60,11 +60,6 @@ typedef struct row {
 static const char *const k_clients[CLIENTS] = {"relaxing", "stressed", "dropouts", "none"};
 static const double k_seconds[CLIENTS] = {RELAX_S, STRESS_S, DROPOUT_S, NONE_S};
 
-static const char *verdict_word(ss_verdict v)
-{
-    return v == SS_PASS ? "pass" : v == SS_FAIL ? "FAIL" : "n/a";
-}
-
 static void note_fail(row *w, const char *what, const char *why)
 {
     size_t len = strlen(w->fail);
@@ -123,7 +118,7 @@ static void run_preset(const plugin_registry *reg, const char *path, row *w)
         const ss_window *aroused = k == SS_DARKENING ? &w->w[0] : &w->w[2];
         w->pv[k] = ss_judge_pair(&w->decl, &w->w[1], aroused, (enum ss_check)k, why, sizeof why);
         printf("%s: %s: %s: %s\n", w->preset, ss_check_name((enum ss_check)k),
-               verdict_word(w->pv[k]), why);
+               ss_verdict_name(w->pv[k]), why);
         CHECK(w->pv[k] != SS_FAIL, "%s: %s: %s", w->preset, ss_check_name((enum ss_check)k), why);
         if (w->pv[k] == SS_FAIL) note_fail(w, ss_check_name((enum ss_check)k), why);
     }
@@ -246,9 +241,9 @@ static void print_tables(const row *rows, size_t count)
         printf("| %s | %s; %s |", w->preset, w->decl.brightness_by[0] ? w->decl.brightness_by : "-",
                w->decl.density_by[0] ? w->decl.density_by : "-");
         for (int k = SS_LOUDNESS; k <= SS_CLICKS; k++)
-            printf(" %s/%s/%s/%s |", verdict_word(w->v[0][k]), verdict_word(w->v[1][k]),
-                   verdict_word(w->v[2][k]), verdict_word(w->v[3][k]));
-        for (int k = SS_DARKENING; k <= SS_DENSITY; k++) printf(" %s |", verdict_word(w->pv[k]));
+            printf(" %s/%s/%s/%s |", ss_verdict_name(w->v[0][k]), ss_verdict_name(w->v[1][k]),
+                   ss_verdict_name(w->v[2][k]), ss_verdict_name(w->v[3][k]));
+        for (int k = SS_DARKENING; k <= SS_DENSITY; k++) printf(" %s |", ss_verdict_name(w->pv[k]));
         printf("\n");
     }
     printf("\n");
