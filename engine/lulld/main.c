@@ -261,7 +261,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "lulld: preset '%s': %s\n", preset, err);
         return 1;
     }
-    log_info("preset '%s' loaded", preset);
 
     static spsc_queue sensors;
     if (!spsc_init(&sensors, SENSOR_QUEUE_ITEMS, sizeof(sensor_msg))) {
