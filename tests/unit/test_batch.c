@@ -7,9 +7,12 @@
  * switches mid-block, desynchronised design phases) run through the host's
  * node_runtime twice: one set with process() per instance, a twin set with
  * prepare + process_batch + finish. Every output block must match bit for bit.
- * Plan level: voices64 and the shipped presets compiled with and without batching
- * and rendered with modulation running: every node's output and the plan's
- * output must match bit for bit. */
+ * Shared parameter trajectories (node_runtime_prepare_shared) likewise, against
+ * nodes that smooth their own.
+ * Plan level: voices64 and the shipped presets compiled with and without the
+ * shortcuts (batches, shared trajectories, twin modulations) and rendered with
+ * modulation running: every node's output and the plan's output must match bit
+ * for bit. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +150,71 @@ static void test_svf(const lull_descriptor *d, uint32_t n, uint32_t seed)
     twin_fini(&t, n);
 }
 
+/* Shared parameter trajectories (node_runtime_prepare_shared): instances whose
+ * cutoff moves the same way take the first one's buffer instead of smoothing their
+ * own. Phases: all move together (shared), some part ways (shared by those that
+ * agree), all come to rest (each must then read its own buffer again, refilled:
+ * a node that shared in the block its ramp ended has a stale one). The shared set
+ * runs as a batch; every output must match the set that runs alone. */
+static void test_shared_params(const lull_descriptor *d)
+{
+    enum { N = 6 };
+    twin t;
+    memset(&t, 0, sizeof t);
+    twin_init(&t, d, N, 99);
+    const lull_ext_batch *ext = d->get_extension(t.batch[0].self, LULL_EXT_BATCH);
+    int pc = descriptor_find_param(d, "cutoff");
+    uint32_t r = 4242u;
+    lull_clocks clk = {.sample_rate = RATE};
+    node_param_memo memo;
+    memset(&memo, 0, sizeof memo);
+    int diff = 0;
+    uint32_t shared = 0, own_after_rest = 0;
+    for (uint32_t b = 0; b < 400; b++) {
+        uint32_t frames = block_len(b);
+        float common = uniform(&r, 200.0f, 2000.0f);
+        for (uint32_t k = 0; k < N; k++) {
+            for (uint32_t i = 0; i < frames; i++) t.input[k][i] = uniform(&r, -1.0f, 1.0f);
+            if (b < 100 || (b < 200 && k < 3))
+                twin_set(&t, k, "cutoff", common); /* together */
+            else if (b < 200)
+                twin_set(&t, k, "cutoff", uniform(&r, 200.0f, 2000.0f)); /* apart */
+            else if (b == 300)
+                twin_set(&t, k, "cutoff", 500.0f); /* one last ramp, then rest */
+        }
+        void *selves[N];
+        const lull_process *ctxs[N];
+        memo.node = NULL;
+        for (uint32_t k = 0; k < N; k++) {
+            t.one[k].inputs[0] = t.batch[k].inputs[0] = t.input[k];
+            node_runtime_process(&t.one[k], &clk, NULL, 0, frames);
+            CHECK(node_runtime_prepare_shared(&t.batch[k], &memo, &clk, NULL, 0, frames),
+                  "prepare %u", k);
+            bool own = t.batch[k].param_view[pc] == t.batch[k].param_bufs[pc];
+            shared += !own;
+            if (b >= 390) own_after_rest += own;
+            selves[k] = t.batch[k].self;
+            ctxs[k] = &t.batch[k].ctx;
+        }
+        ext->process_batch(selves, ctxs, N);
+        for (uint32_t k = 0; k < N; k++) {
+            node_runtime_finish(&t.batch[k]);
+            diff += memcmp(t.one[k].outputs[0], t.batch[k].outputs[0], frames * sizeof(float)) != 0;
+        }
+        clk.frame += frames;
+    }
+    CHECK(diff == 0, "shared parameters: %d node blocks differ from nodes smoothing their own",
+          diff);
+    /* 100 blocks x 5 followers together, 100 x 2 followers of the first three, and
+     * those two again along the last ramp */
+    CHECK(shared >= 700, "shared parameters: %u node blocks took a neighbour's cutoff", shared);
+    CHECK(own_after_rest == 10 * N, "shared parameters: at rest %u of %u read their own",
+          own_after_rest, 10 * N);
+    printf("shared parameters: %u node blocks shared a trajectory; identical: %s\n", shared,
+           diff == 0 ? "yes" : "no");
+    twin_fini(&t, N);
+}
+
 static void test_noise(const lull_descriptor *d, uint32_t n, uint32_t seed)
 {
     twin t;
@@ -219,7 +287,7 @@ static void test_plan(const plugin_registry *reg, const char *path, double secon
             if (clk.pacer_phase >= 1.0) clk.pacer_phase -= 1.0;
             clk.beat += n * clk.beat_inc;
         }
-        CHECK(differ == 0, "%s: %ld node blocks differ with batching on", path, differ);
+        CHECK(differ == 0, "%s: %ld node blocks differ with the shortcuts on", path, differ);
         printf("%s: %.0f s, %u of %u nodes in batches, identical: %s\n", path, seconds, batched,
                on->step_count, differ == 0 ? "yes" : "no");
     }
@@ -247,6 +315,8 @@ int main(void)
             test_svf(svf, n, seed);
             test_noise(noise, n, seed);
         }
+
+    test_shared_params(svf);
 
     const char *src = test_env("LULL_SOURCE_DIR");
     char path[1024];

@@ -41,6 +41,12 @@
 #define LULL_PACER_MAX_INHALE 0.6
 #define LULL_PACER_DEFAULT_INHALE 0.4
 
+/* ---- Node descriptors (plugin/registry.c refuses more; docs/plugins.md "Limits") ----
+ * Ports and parameters one node may declare: enough for any node shipped (the most,
+ * sampler, has 13 parameters) while the host sizes its per-node scratch statically. */
+#define LULL_NODE_MAX_PORTS 16
+#define LULL_NODE_MAX_PARAMS 64
+
 /* ---- Preset switches -------------------------------------------------------------
  * Longest crossfade a preset load may ask for, s (OSC /lull/preset/load, the
  * engine's load call). */

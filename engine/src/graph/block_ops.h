@@ -61,17 +61,53 @@ static inline bool block_has_nonfinite(const float *x, uint32_t n)
     return bad != 0;
 }
 
-/* [audio] OR into *acc a lane of all ones for every Inf or NaN among x[0..n) (n a
- * multiple of 4; the caller checks any tail): a whole batch's outputs are checked
- * with one reduction at the end instead of one per buffer. */
-static inline void block_nonfinite_acc(block_v4u *acc, const float *x, uint32_t n)
+/* A screen for Inf and NaN over many buffers: their samples summed lane by lane
+ * (block_sum_acc). An Inf or NaN leaves its lane non-finite (Inf plus anything but
+ * -Inf stays Inf, which with -Inf makes NaN), so a whole batch's outputs are screened
+ * at one add per four samples and one test at the end (block_sum_nonfinite). Four
+ * accumulators, so that the adds do not wait on each other. A screen that fires may
+ * be a finite sum that overflowed: confirm buffer by buffer (block_has_nonfinite). */
+typedef struct block_sum {
+    block_v4f lane[4];
+} block_sum;
+
+/* [audio] Add x[0..n) into the screen (n a multiple of 4; the caller checks any
+ * tail). */
+static inline void block_sum_acc(block_sum *acc, const float *x, uint32_t n)
 {
-    const uint32_t e = 0x7f800000u;
-    for (uint32_t i = 0; i + 4 <= n; i += 4) {
-        block_v4u v;
-        memcpy(&v, x + i, sizeof v);
-        *acc |= (block_v4u)((v & e) == e);
+    /* (locals, not acc->lane[]: GCC keeps an array member in memory, which puts a
+     * store-to-load forwarding on every add) */
+    block_v4f a0 = acc->lane[0], a1 = acc->lane[1], a2 = acc->lane[2], a3 = acc->lane[3];
+    uint32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        block_v4f v0, v1, v2, v3;
+        memcpy(&v0, x + i, sizeof v0);
+        memcpy(&v1, x + i + 4, sizeof v1);
+        memcpy(&v2, x + i + 8, sizeof v2);
+        memcpy(&v3, x + i + 12, sizeof v3);
+        a0 += v0;
+        a1 += v1;
+        a2 += v2;
+        a3 += v3;
     }
+    for (; i + 4 <= n; i += 4) {
+        block_v4f v;
+        memcpy(&v, x + i, sizeof v);
+        a0 += v;
+    }
+    acc->lane[0] = a0;
+    acc->lane[1] = a1;
+    acc->lane[2] = a2;
+    acc->lane[3] = a3;
+}
+
+/* [audio] True when the screen saw an Inf or NaN (or a finite sum overflowed). */
+static inline bool block_sum_nonfinite(const block_sum *acc)
+{
+    block_v4f t = (acc->lane[0] + acc->lane[1]) + (acc->lane[2] + acc->lane[3]);
+    float f[4];
+    memcpy(f, &t, sizeof f);
+    return block_has_nonfinite(f, 4);
 }
 
 #endif

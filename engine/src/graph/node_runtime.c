@@ -69,13 +69,17 @@ bool node_runtime_init_sounds(node_runtime *n, const lull_descriptor *desc, cons
     uint32_t np = desc->param_count, no = desc->output_count, ni = desc->input_count;
     n->params = calloc(np ? np : 1, sizeof *n->params);
     n->param_bufs = calloc(np ? np : 1, sizeof(float *));
+    n->param_view = calloc(np ? np : 1, sizeof(float *));
     n->param_static = calloc(np ? np : 1, 1);
     n->inputs = calloc(ni ? ni : 1, sizeof(float *));
     n->outputs = calloc(no ? no : 1, sizeof(float *));
-    if (!n->params || !n->param_bufs || !n->param_static || !n->inputs || !n->outputs) goto oom;
+    if (!n->params || !n->param_bufs || !n->param_view || !n->param_static || !n->inputs ||
+        !n->outputs)
+        goto oom;
     for (uint32_t i = 0; i < np; i++) {
         n->param_bufs[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
         if (!n->param_bufs[i]) goto oom;
+        n->param_view[i] = n->param_bufs[i];
         param_smoother_init(&n->params[i], &desc->params[i], sample_rate,
                             values ? values[i] : desc->params[i].def);
     }
@@ -83,6 +87,13 @@ bool node_runtime_init_sounds(node_runtime *n, const lull_descriptor *desc, cons
         n->outputs[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
         if (!n->outputs[i]) goto oom;
     }
+    n->ctx = (lull_process){
+        .struct_size = sizeof n->ctx,
+        .inputs = n->inputs,
+        .outputs = n->outputs,
+        .params = n->param_view,
+        .params_static = n->param_static,
+    };
     n->self = desc->create(desc, &n->host);
     if (!n->self) {
         snprintf(err, errlen, "node \"%s\" (%s): create() failed", name, desc->id);
@@ -115,6 +126,7 @@ void node_runtime_fini(node_runtime *n)
     }
     free(n->params);
     free(n->param_bufs);
+    free(n->param_view);
     free(n->param_static);
     free(n->inputs);
     free(n->outputs);
@@ -125,35 +137,55 @@ void node_runtime_fini(node_runtime *n)
 bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
                           uint32_t event_count, uint32_t frames)
 {
+    return node_runtime_prepare_shared(n, NULL, clocks, events, event_count, frames);
+}
+
+bool node_runtime_prepare_shared(node_runtime *n, node_param_memo *memo, const lull_clocks *clocks,
+                                 const lull_event *events, uint32_t event_count, uint32_t frames)
+{
     const lull_descriptor *d = n->desc;
     if (n->muted) {
         for (uint32_t o = 0; o < d->output_count; o++)
             memset(n->outputs[o], 0, frames * sizeof(float));
         if (n->notes_out) n->notes_out->count = 0; /* a muted node emits no notes either */
+        if (memo) memo->node = NULL;               /* its smoothers did not move */
         return false;
     }
+    const node_runtime *prev = memo && memo->node && memo->node->desc == d ? memo->node : NULL;
     for (uint32_t i = 0; i < d->param_count; i++) {
         param_smoother *ps = &n->params[i];
         /* a resting parameter whose buffer is already filled: nothing to do */
-        if (ps->remaining == 0 && !ps->pending && ps->filled >= frames)
+        if (ps->remaining == 0 && !ps->pending && ps->filled >= frames) {
             n->param_static[i] = 1;
-        else
-            n->param_static[i] = param_smoother_run(ps, n->param_bufs[i], frames);
+            n->param_view[i] = n->param_bufs[i];
+            if (memo) memo->valid[i] = false;
+            continue;
+        }
+        if (prev && memo->valid[i] && param_smoother_same(ps, &memo->before[i])) {
+            /* The same run as the previous node's: its result, and its buffer (this
+             * node's own is left unfilled, and marked so). memo->before[i] stays,
+             * since it is this node's starting state too. */
+            *ps = prev->params[i];
+            ps->filled = 0;
+            n->param_view[i] = prev->param_view[i];
+            n->param_static[i] = prev->param_static[i];
+            continue;
+        }
+        if (memo) {
+            memo->before[i] = *ps;
+            memo->valid[i] = true;
+        }
+        n->param_static[i] = param_smoother_run(ps, n->param_bufs[i], frames);
+        n->param_view[i] = n->param_bufs[i];
     }
-    n->ctx = (lull_process){
-        .struct_size = sizeof n->ctx,
-        .frames = frames,
-        .inputs = n->inputs,
-        .outputs = n->outputs,
-        .params = (const float *const *)n->param_bufs,
-        .params_static = n->param_static,
-        .clocks = clocks,
-        .events = events,
-        .event_count = event_count,
-        .notes = n->notes,
-        .note_count = n->notes ? n->note_count : 0,
-        .notes_out = n->notes_out,
-    };
+    if (memo) memo->node = n;
+    n->ctx.frames = frames;
+    n->ctx.clocks = clocks;
+    n->ctx.events = events;
+    n->ctx.event_count = event_count;
+    n->ctx.notes = n->notes;
+    n->ctx.note_count = n->notes ? n->note_count : 0;
+    n->ctx.notes_out = n->notes_out;
     return true;
 }
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "graph/param_smoother.h"
 #include "lull/plugin.h"
 
@@ -20,6 +21,10 @@ typedef struct node_runtime {
     char name[64];
     param_smoother *params; /* desc->param_count */
     float **param_bufs;     /* desc->param_count buffers of LULL_MAX_BLOCK */
+    /* What process() reads for each parameter this block: its own buffer, or the
+     * buffer of the node prepared before it when both trajectories are the same
+     * (node_runtime_prepare_shared). ctx.params points here. */
+    const float **param_view;
     uint8_t *param_static;
     const float **inputs; /* set by the caller before each process */
     float **outputs;      /* desc->output_count buffers of LULL_MAX_BLOCK */
@@ -36,8 +41,17 @@ typedef struct node_runtime {
     const lull_sound **sounds;
     uint32_t sound_count;
     bool muted;       /* produced non-finite output: silenced for good */
-    lull_process ctx; /* the current block's, built by node_runtime_prepare */
+    lull_process ctx; /* pointers set once; per-block fields by node_runtime_prepare */
 } node_runtime;
+
+/* What node_runtime_prepare_shared remembers of the node it prepared last: which
+ * node, and the state each of its parameters was in before it was smoothed (valid
+ * where it was smoothed this block, not resting). One per rendering thread. */
+typedef struct node_param_memo {
+    const node_runtime *node; /* NULL: none */
+    bool valid[LULL_NODE_MAX_PARAMS];
+    param_smoother before[LULL_NODE_MAX_PARAMS];
+} node_param_memo;
 
 /* [any !audio] Create and activate. `values` gives the initial parameter values
  * (NULL: defaults). Returns false with a message naming the node on failure. */
@@ -65,6 +79,14 @@ bool node_runtime_process(node_runtime *n, const lull_clocks *clocks, const lull
  * finish checks the outputs after process(), as node_runtime_process does. */
 bool node_runtime_prepare(node_runtime *n, const lull_clocks *clocks, const lull_event *events,
                           uint32_t event_count, uint32_t frames);
+/* [audio] node_runtime_prepare for nodes prepared one after another (a plan's steps
+ * of one descriptor, a batch): a parameter whose smoother starts the block exactly
+ * as the previous node's did (the same modulation onto every voice, say) takes
+ * that node's trajectory and buffer instead of computing them again; the values
+ * process() sees are the same bit for bit. `memo` belongs to the calling thread;
+ * set memo->node = NULL before the first node of a run. */
+bool node_runtime_prepare_shared(node_runtime *n, node_param_memo *memo, const lull_clocks *clocks,
+                                 const lull_event *events, uint32_t event_count, uint32_t frames);
 /* [audio] */
 bool node_runtime_finish(node_runtime *n);
 

@@ -1,6 +1,7 @@
 #include "graph/param_smoother.h"
 
 #include <math.h>
+#include <string.h>
 
 /* The ramp is linear in the smoothing domain: for logarithmic parameters that is a
  * geometric progression in value units, so each frame costs one multiply (the
@@ -108,6 +109,17 @@ bool param_smoother_run(param_smoother *s, float *out, uint32_t frames)
     for (i = ramp; i < frames; i++) out[i] = (float)v;
     s->filled = 0;
     return false;
+}
+
+bool param_smoother_same(const param_smoother *a, const param_smoother *b)
+{
+    return memcmp(&a->current, &b->current, sizeof a->current) == 0 &&
+           memcmp(&a->step, &b->step, sizeof a->step) == 0 &&
+           memcmp(&a->target, &b->target, sizeof a->target) == 0 && a->remaining == b->remaining &&
+           a->pending == b->pending && a->ramp_frames == b->ramp_frames &&
+           a->logarithmic == b->logarithmic && a->stepped == b->stepped &&
+           memcmp(&a->min, &b->min, sizeof a->min) == 0 &&
+           memcmp(&a->max, &b->max, sizeof a->max) == 0;
 }
 
 float param_smoother_value(const param_smoother *s) { return (float)s->current; }

@@ -39,6 +39,12 @@ void param_smoother_jump(param_smoother *s, float value);
  * values are all equal (the buffer may then be left untouched if a previous call
  * already filled at least `frames` frames with that value). */
 bool param_smoother_run(param_smoother *s, float *out, uint32_t frames);
+/* [audio] True when a run of `a` and a run of `b` would write the same values and
+ * leave the same state (every field equal, floating-point ones bit for bit, so a
+ * -0.0 is not taken for a 0.0), `filled` aside: what it says is about the caller's
+ * buffer, not the trajectory. Lets a host compute a trajectory shared by several
+ * nodes once (node_runtime_prepare_shared). */
+bool param_smoother_same(const param_smoother *a, const param_smoother *b);
 /* [audio] Current value in parameter units. */
 float param_smoother_value(const param_smoother *s);
 

@@ -230,6 +230,8 @@ static bool plan_tasks(lull_plan *plan, const lull_preset *p)
     return ok;
 }
 
+static const float k_silence[LULL_MAX_BLOCK];
+
 static bool input_init(plan_input *in, const lull_plan *plan, const lull_preset *p,
                        uint32_t to_node, uint32_t to_port)
 {
@@ -252,6 +254,7 @@ static bool input_init(plan_input *in, const lull_plan *plan, const lull_preset 
         in->sources[k].gain = pc->gain;
         k++;
     }
+    in->direct = count == 0 || (count == 1 && in->sources[0].gain == 1.0f);
     return true;
 }
 
@@ -280,6 +283,7 @@ static bool notes_compile(lull_plan *plan, const lull_preset *p)
             st->notes_out.capacity = LULL_MAX_NOTES;
             st->node.notes_out = &st->notes_out;
         }
+        st->has_notes = d->note_output_count || d->note_input_count;
         if (!d->note_input_count) continue;
         uint32_t count = 0;
         for (size_t c = 0; c < p->connection_count; c++)
@@ -379,7 +383,7 @@ static bool node_sounds(const lull_plan *plan, const lull_preset *p, uint32_t no
 }
 
 lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_bank *bank,
-                             bool batching, char *err, size_t errlen)
+                             bool shortcuts, char *err, size_t errlen)
 {
     lull_plan *plan = calloc(1, sizeof *plan);
     uint32_t n = (uint32_t)p->node_count;
@@ -387,6 +391,7 @@ lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_ban
     uint32_t *level = calloc(n ? n : 1, sizeof *level);
     if (!plan || !order || !level) goto oom;
     snprintf(plan->name, sizeof plan->name, "%s", p->name);
+    plan->shortcuts = shortcuts;
     plan->nan_step = -1;
     plan->tempo = p->tempo;
     plan->pacer = p->pacer;
@@ -406,7 +411,6 @@ lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_ban
     plan->modulation_count = (uint32_t)p->modulation_count;
     for (size_t m = 0; m < p->modulation_count; m++)
         plan->mod_base[m] = p->nodes[p->modulations[m].node].param_values[p->modulations[m].param];
-    modulation_compile(plan, p);
 
     /* Sound files first: a node finds its sounds in activate(). Loading them is the
      * slow part of a preset load, and why this never runs on the audio thread. */
@@ -441,13 +445,20 @@ lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_ban
         uint32_t ni = st->node.desc->input_count;
         st->inputs = calloc(ni ? ni : 1, sizeof *st->inputs);
         if (!st->inputs) goto oom;
-        for (uint32_t i = 0; i < ni; i++)
-            if (!input_init(&st->inputs[i], plan, p, st->preset_index, i)) goto oom;
+        for (uint32_t i = 0; i < ni; i++) {
+            plan_input *in = &st->inputs[i];
+            if (!input_init(in, plan, p, st->preset_index, i)) goto oom;
+            if (in->direct)
+                st->node.inputs[i] = in->source_count ? in->sources[0].buf : k_silence;
+            else
+                st->gathers = true;
+        }
     }
     for (uint32_t ch = 0; ch < 2; ch++)
         if (!input_init(&plan->out[ch], plan, p, PRESET_OUTPUT_NODE, ch)) goto oom;
     if (!notes_compile(plan, p)) goto oom;
-    if (!group_steps(plan, batching) || !plan_tasks(plan, p)) goto oom;
+    modulation_compile(plan, p); /* binds the mappings to the steps' smoothers */
+    if (!group_steps(plan, shortcuts) || !plan_tasks(plan, p)) goto oom;
     plan->out_mono = plan->out[0].source_count == plan->out[1].source_count;
     for (uint32_t k = 0; plan->out_mono && k < plan->out[0].source_count; k++)
         plan->out_mono = plan->out[0].sources[k].buf == plan->out[1].sources[k].buf &&
@@ -492,8 +503,6 @@ void plan_free(lull_plan *plan)
     free(plan);
 }
 
-static const float k_silence[LULL_MAX_BLOCK];
-
 /* [audio] Resolve one input: a direct pointer when possible, else a sum. */
 static const float *input_gather(plan_input *in, uint32_t frames)
 {
@@ -504,6 +513,28 @@ static const float *input_gather(plan_input *in, uint32_t frames)
     for (uint32_t k = 1; k < in->source_count; k++)
         block_mul_add(in->mix, s[k].buf, s[k].gain, frames);
     return in->mix;
+}
+
+/* [audio] What a step needs before its process(): its mixed inputs (direct ones
+ * were set at compile) and its notes. */
+static void step_gather(plan_scratch *sc, plan_step *st, uint32_t frames)
+{
+    if (st->gathers)
+        for (uint32_t i = 0; i < st->node.desc->input_count; i++)
+            if (!st->inputs[i].direct) st->node.inputs[i] = input_gather(&st->inputs[i], frames);
+    if (st->has_notes) notes_gather(sc, st, frames);
+}
+
+/* [audio] Ask for step s's parameter states a few steps before they are read:
+ * every node's smoothers are a separate allocation, left in L2 (or further) by the
+ * previous block, and reading them one node after another would wait on each. */
+static inline void step_prefetch(const lull_plan *plan, uint32_t s, uint32_t end)
+{
+    if (s >= end) return;
+    const node_runtime *n = &plan->steps[s].node;
+    const char *p = (const char *)n->params;
+    uint32_t bytes = n->desc->param_count * (uint32_t)sizeof *n->params;
+    for (uint32_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b);
 }
 
 /* [audio] A node muted in this block: it emits no notes either. */
@@ -524,10 +555,11 @@ static void run_batched(lull_plan *plan, plan_scratch *sc, uint32_t s, uint32_t 
         uint32_t k = 0;
         for (; s < end && k < PLAN_BATCH_MAX; s++) {
             plan_step *st = &plan->steps[s];
-            for (uint32_t i = 0; i < st->node.desc->input_count; i++)
-                st->node.inputs[i] = input_gather(&st->inputs[i], frames);
-            notes_gather(sc, st, frames);
-            if (!node_runtime_prepare(&st->node, clocks, events, event_count, frames)) continue;
+            step_prefetch(plan, s + 2, end);
+            step_gather(sc, st, frames);
+            if (!node_runtime_prepare_shared(&st->node, plan->shortcuts ? &sc->memo : NULL, clocks,
+                                             events, event_count, frames))
+                continue;
             sc->batch_selves[k] = st->node.self;
             sc->batch_ctxs[k] = &st->node.ctx;
             sc->batch_steps[k] = s;
@@ -535,18 +567,18 @@ static void run_batched(lull_plan *plan, plan_scratch *sc, uint32_t s, uint32_t 
         }
         if (!k) continue; /* all muted: s has moved on */
         batch->process_batch(sc->batch_selves, sc->batch_ctxs, k);
-        /* One non-finite check over the whole batch's outputs (the members only need
-         * checking one by one when it finds something, which mutes a node for good,
-         * so at most once per node); a block not a multiple of 4 frames is checked
-         * member by member. */
+        /* One non-finite screen over the whole batch's outputs (the members are
+         * checked one by one only when it fires: a node found bad is muted for good,
+         * and a finite sum that overflowed costs one exact pass); a block not a
+         * multiple of 4 frames is checked member by member. */
         if (frames % 4 == 0) {
-            block_v4u acc = {0, 0, 0, 0};
+            block_sum acc = {0};
             for (uint32_t j = 0; j < k; j++) {
                 const node_runtime *n = &plan->steps[sc->batch_steps[j]].node;
                 for (uint32_t o = 0; o < n->desc->output_count; o++)
-                    block_nonfinite_acc(&acc, n->outputs[o], frames);
+                    block_sum_acc(&acc, n->outputs[o], frames);
             }
-            if ((acc[0] | acc[1] | acc[2] | acc[3]) == 0) continue;
+            if (!block_sum_nonfinite(&acc)) continue;
         }
         for (uint32_t j = 0; j < k; j++)
             if (!node_runtime_finish(&plan->steps[sc->batch_steps[j]].node))
@@ -568,17 +600,21 @@ static void run_steps(lull_plan *plan, plan_scratch *sc, const plan_group *g, ui
                       uint32_t end, const lull_clocks *clocks, const lull_event *events,
                       uint32_t event_count, uint32_t frames)
 {
+    sc->memo.node = NULL;
     if (g->batch) {
         run_batched(plan, sc, first, end, g->batch, clocks, events, event_count, frames);
         return;
     }
     for (uint32_t s = first; s < end; s++) {
         plan_step *st = &plan->steps[s];
-        for (uint32_t i = 0; i < st->node.desc->input_count; i++)
-            st->node.inputs[i] = input_gather(&st->inputs[i], frames);
-        notes_gather(sc, st, frames);
-        if (!node_runtime_process(&st->node, clocks, events, event_count, frames))
-            mark_muted(sc, st, s);
+        step_prefetch(plan, s + 2, end);
+        step_gather(sc, st, frames);
+        node_runtime *n = &st->node;
+        if (!node_runtime_prepare_shared(n, plan->shortcuts ? &sc->memo : NULL, clocks, events,
+                                         event_count, frames))
+            continue;
+        n->desc->process(n->self, &n->ctx);
+        if (!node_runtime_finish(n)) mark_muted(sc, st, s);
     }
 }
 

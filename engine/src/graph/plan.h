@@ -19,6 +19,11 @@ typedef struct mod_state {
     int primed;   /* value holds something */
     int32_t next; /* the next mapping onto the same parameter, -1 none */
     bool leader;  /* the first mapping onto its parameter: it combines them all */
+    /* An earlier mapping of the same source, curve, ranges and timing (onto another
+     * parameter): from the same start and the same inputs its state is the same in
+     * every block, so it is copied, not computed again; -1 none. */
+    int32_t twin;
+    struct param_smoother *param; /* the leader's target parameter, NULL none */
 } mod_state;
 
 typedef struct plan_source {
@@ -31,7 +36,9 @@ typedef struct plan_source {
 typedef struct plan_input {
     plan_source *sources;
     uint32_t source_count;
-    float *mix; /* LULL_MAX_BLOCK floats; used when summing is needed */
+    float *mix;  /* LULL_MAX_BLOCK floats; used when summing is needed */
+    bool direct; /* silence or one source at unity: the node's input pointer is set
+                    once, at compile, and never gathered */
 } plan_input;
 
 /* One note connection into a step: the notes its sender emitted on one note output
@@ -47,6 +54,8 @@ typedef struct plan_step {
     uint32_t preset_index; /* index of the node in the preset */
     uint32_t level;        /* longest path from a node without inputs */
     plan_input *inputs;    /* node.desc->input_count */
+    bool gathers;          /* some input is a mix, summed each block */
+    bool has_notes;        /* note inputs or outputs: notes_gather each block */
     /* Note routing (ABI 1.2), built by plan_compile (notes_compile in plan.c). */
     plan_note_source *note_sources; /* in preset connection order (the merge's tie order) */
     uint32_t note_source_count;
@@ -104,6 +113,7 @@ typedef struct plan_scratch {
     uint32_t muted;        /* nodes newly muted in this block */
     int32_t nan_step;      /* the highest step muted in this block, -1 none */
     uint64_t notes_dropped;
+    node_param_memo memo; /* node_runtime_prepare_shared's, over one segment of steps */
     char pad[64];
 } plan_scratch;
 
@@ -124,6 +134,7 @@ typedef struct lull_plan {
     uint32_t *step_of_node;                 /* preset node index -> step index */
     plan_input out[2];                      /* out:left, out:right */
     bool out_mono;                          /* both sides have the same sources and gains */
+    bool shortcuts;                         /* plan_compile_with's */
     float out_buf[2][LULL_MAX_BLOCK];
     preset_modulation *modulations; /* copied from the preset */
     mod_state *mod_state;           /* one per modulation */
@@ -153,10 +164,12 @@ typedef struct lull_plan {
  * "file:line:column: sound \"id\": reason". */
 lull_plan *plan_compile(const lull_preset *p, double sample_rate, sound_bank *bank, char *err,
                         size_t errlen);
-/* [worker] plan_compile with a choice: batching = false runs every node alone, the same
- * plan otherwise (tests prove that batching changes no output bit). */
+/* [worker] plan_compile with a choice: shortcuts = false runs every node alone and
+ * smooths every parameter of its own (no batches, no shared parameter trajectories,
+ * node_runtime_prepare_shared), the same plan otherwise: the reference with which
+ * tests prove that the shortcuts change no output bit. */
 lull_plan *plan_compile_with(const lull_preset *p, double sample_rate, sound_bank *bank,
-                             bool batching, char *err, size_t errlen);
+                             bool shortcuts, char *err, size_t errlen);
 /* [worker] */
 void plan_free(lull_plan *plan);
 

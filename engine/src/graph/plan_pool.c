@@ -101,19 +101,27 @@ static long futex(atomic_uint *word, int op, unsigned val)
 }
 
 /* Take and run tasks of stage `gen` until none is left; false when it found the
- * stage over (or another one published) before taking anything. */
+ * stage over (or another one published) before taking anything. The publishing
+ * thread takes tasks from the front of the stage, the helpers from the back: with
+ * the same tasks every block, each thread then runs the same nodes block after
+ * block while neither falls behind, so their state stays in that core's cache
+ * instead of moving between cores every block (which cost the second thread all
+ * it gained); a thread that falls behind still only delays its own share. */
 static bool work(plan_pool *pool, uint32_t gen, uint32_t thread)
 {
     bool took = false;
     uint64_t c = atomic_load_explicit(&pool->claim, memory_order_acquire);
     for (;;) {
-        if (claim_gen(c) != (gen & CLAIM_MASK) || claim_next(c) >= claim_end(c)) return took;
-        if (!atomic_compare_exchange_weak_explicit(&pool->claim, &c, c + 1, memory_order_acquire,
+        uint32_t next = claim_next(c), end = claim_end(c);
+        if (claim_gen(c) != (gen & CLAIM_MASK) || next >= end) return took;
+        uint32_t task = thread == 0 ? next : end - 1;
+        uint64_t taken =
+            thread == 0 ? claim_word(gen, end, next + 1) : claim_word(gen, end - 1, next);
+        if (!atomic_compare_exchange_weak_explicit(&pool->claim, &c, taken, memory_order_acquire,
                                                    memory_order_acquire))
             continue;
         const pool_job *j = &pool->job;
-        plan_run_task(j->plan, claim_next(c), thread, j->clocks, j->events, j->event_count,
-                      j->frames);
+        plan_run_task(j->plan, task, thread, j->clocks, j->events, j->event_count, j->frames);
         atomic_fetch_add_explicit(&pool->completed, 1, memory_order_release);
         took = true;
         c = atomic_load_explicit(&pool->claim, memory_order_acquire);

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "graph/node_runtime.h"
 
@@ -57,11 +58,31 @@ static int source_ok(enum mod_source s, const lull_features *f, float live)
     return state == LULL_SENSOR_OK && isfinite(live);
 }
 
+/* Whether two mappings compute the same value in every block: everything but their
+ * target equal, numbers bit for bit. */
+static bool same_mapping(const preset_modulation *a, const preset_modulation *b)
+{
+#define SAME_BITS(f) (memcmp(&a->f, &b->f, sizeof a->f) == 0)
+    return a->source == b->source && a->curve == b->curve && a->mode == b->mode &&
+           a->lfo == b->lfo && SAME_BITS(in_min) && SAME_BITS(in_max) && SAME_BITS(out_min) &&
+           SAME_BITS(out_max) && SAME_BITS(smoothing_ms) && SAME_BITS(slew_per_s) &&
+           SAME_BITS(neutral);
+#undef SAME_BITS
+}
+
 void modulation_compile(lull_plan *plan, const lull_preset *p)
 {
     for (uint32_t i = 0; i < plan->modulation_count; i++) {
+        const preset_modulation *m = &plan->modulations[i];
         plan->mod_state[i].next = -1;
         plan->mod_state[i].leader = true;
+        plan->mod_state[i].param = plan_param(plan, m->node, m->param);
+        plan->mod_state[i].twin = -1;
+        for (uint32_t j = 0; plan->shortcuts && j < i; j++)
+            if (plan->mod_state[j].twin < 0 && same_mapping(&plan->modulations[j], m)) {
+                plan->mod_state[i].twin = (int32_t)j;
+                break;
+            }
         for (uint32_t j = 0; j < i; j++)
             if (plan->modulations[j].node == plan->modulations[i].node &&
                 plan->modulations[j].param == plan->modulations[i].param) {
@@ -119,6 +140,14 @@ void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *
     uint32_t have = 0;
     for (uint32_t i = 0; i < plan->modulation_count; i++) {
         const preset_modulation *m = &plan->modulations[i];
+        mod_state *st = &plan->mod_state[i];
+        if (st->twin >= 0) {
+            const mod_state *t = &plan->mod_state[st->twin];
+            st->blend = t->blend;
+            st->value = t->value;
+            st->primed = t->primed;
+            continue;
+        }
         float live;
         if (m->source == MOD_LFO) {
             live = m->lfo < plan->lfo_count ? plan->lfo_state[m->lfo].value : 0.0f;
@@ -129,8 +158,7 @@ void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *
             }
             live = source[m->source];
         }
-        mapping_update(m, &plan->mod_state[i], live, source_ok(m->source, f, live), glide_step,
-                       block_seconds);
+        mapping_update(m, st, live, source_ok(m->source, f, live), glide_step, block_seconds);
     }
     /* Combine the mappings of each parameter once, at its first mapping. */
     for (uint32_t i = 0; i < plan->modulation_count; i++) {
@@ -145,8 +173,6 @@ void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *
             case MOD_MODE_MUL: mul *= v; break;
             }
         }
-        param_smoother *ps =
-            plan_param(plan, plan->modulations[i].node, plan->modulations[i].param);
-        if (ps) param_smoother_set(ps, (set + add) * mul);
+        if (st->param) param_smoother_set(st->param, (set + add) * mul);
     }
 }

@@ -21,7 +21,10 @@ float mod_source_value(enum mod_source s, const lull_features *f, const lull_clo
 float mod_map(const preset_modulation *m, float x);
 
 /* [worker] Link the plan's mappings that drive one parameter (mod_state.next,
- * .leader) and start the preset's LFOs, seeded from the preset and LFO names. */
+ * .leader), bind each leader to its parameter's smoother (so the plan's steps must
+ * exist), find each mapping's twin (mod_state.twin; only in a plan with
+ * shortcuts, plan_compile_with) and start the preset's LFOs,
+ * seeded from the preset and LFO names. */
 void modulation_compile(lull_plan *plan, const lull_preset *p);
 
 /* [audio] Advance the LFOs and update every mapping of the plan (state lives in

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/install_paths.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/names.h"
 
@@ -214,8 +215,10 @@ bool descriptor_validate(const lull_descriptor *desc, char *err, size_t errlen)
                  d->id);
         return false;
     }
-    if (d->input_count > 16 || d->output_count > 16 || d->param_count > 64) {
-        snprintf(err, errlen, "node \"%s\": too many ports or params (max 16/16/64)", d->id);
+    if (d->input_count > LULL_NODE_MAX_PORTS || d->output_count > LULL_NODE_MAX_PORTS ||
+        d->param_count > LULL_NODE_MAX_PARAMS) {
+        snprintf(err, errlen, "node \"%s\": too many ports or params (max %u/%u/%u)", d->id,
+                 LULL_NODE_MAX_PORTS, LULL_NODE_MAX_PORTS, LULL_NODE_MAX_PARAMS);
         return false;
     }
     snprintf(what, sizeof what, "node \"%s\" input", d->id);
