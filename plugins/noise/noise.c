@@ -33,8 +33,14 @@ enum { WHITE, PINK, BROWN, COLOR_COUNT };
 #define COLOR_FADE_SECONDS 0.02
 
 typedef struct noise_node {
+    /* xoshiro128+ state s[0..3]; first and aligned so that a batch moves it in and
+     * out of its lanes as one 16-byte vector per instance */
+    _Alignas(16) uint32_t rng[4];
     uint64_t seed;
-    uint32_t rng[4];
+    /* the colour `color_key` selects (clamp_color), kept so that a block whose colour
+     * parameter did not change costs a compare, not a libm lrintf call */
+    float color_key;
+    int color_key_pick;
     /* pink: leaky sections (the last one only at high rates), then Kellett's
      * section near Nyquist (pink_state[PINK_SECTIONS]) and his delayed tap */
     float pink_pole[PINK_SECTIONS], pink_gain[PINK_SECTIONS];
@@ -102,9 +108,11 @@ static void noise_clear(noise_node *n)
     n->fade_pos = n->fade_frames;
 }
 
-static float pink_step(noise_node *n, float w)
+/* (inlined: colour_block keeps its state in registers only then) */
+static inline __attribute__((always_inline)) float pink_step(noise_node *n, float w)
 {
     float sum = 0.0f;
+#pragma GCC unroll 6
     for (int i = 0; i < PINK_SECTIONS; i++) {
         n->pink_state[i] = n->pink_pole[i] * n->pink_state[i] + n->pink_gain[i] * w;
         sum += n->pink_state[i];
@@ -204,6 +212,17 @@ static int clamp_color(float v)
     return c < 0 ? 0 : c >= COLOR_COUNT ? COLOR_COUNT - 1 : (int)c;
 }
 
+/* clamp_color(v), remembered for the last value asked (a NaN is never equal, so
+ * it is always recomputed). calloc's 0.0f -> WHITE is already a true pair. */
+static int color_of(noise_node *n, float v)
+{
+    if (v != n->color_key) {
+        n->color_key = v;
+        n->color_key_pick = clamp_color(v);
+    }
+    return n->color_key_pick;
+}
+
 /* One sample of every stream (used while crossfading between two colours). */
 static void all_streams(noise_node *n, float streams[COLOR_COUNT])
 {
@@ -222,7 +241,7 @@ static void noise_process(void *self, const lull_process *ctx)
     const float *level = ctx->params[P_LEVEL];
     uint32_t i = 0;
     while (i < ctx->frames) {
-        int c = clamp_color(color[i]);
+        int c = color_of(n, color[i]);
         if (n->color < 0) n->color = c;
         if (c != n->color && n->fade_pos >= n->fade_frames) {
             /* (a change during a fade waits for it to finish: no step, ever) */
@@ -248,7 +267,7 @@ static void noise_process(void *self, const lull_process *ctx)
         if (ctx->params_static[P_COLOR])
             end = ctx->frames;
         else
-            while (end < ctx->frames && clamp_color(color[end]) == c) end++;
+            while (end < ctx->frames && color_of(n, color[end]) == c) end++;
         switch (n->color) {
         case WHITE:
             for (; i < end; i++) out[i] = rng_white(n->rng) * level[i];
@@ -277,10 +296,18 @@ static void noise_process(void *self, const lull_process *ctx)
  * are processed alone. The kernel is compiled for the x86-64 baseline (SSE2: GCC
  * splits each 8-lane vector into two halves) and for AVX2 (one register), chosen
  * in noise_activate; integer arithmetic and one float multiply per sample give the
- * same bits either way. */
+ * same bits either way.
+ *
+ * The per-block cost around the generator is kept small: the lanes' state moves in
+ * and out as one 16-byte load and store per instance and two 4x4 transposes (not
+ * 64 scalar moves through the stack, whose vector reload stalled on store
+ * forwarding), a batch of eight white instances runs a copy of the kernel with no
+ * per-lane tests, and the colour parameter is rounded only when it changes
+ * (color_of). */
 typedef uint32_t v8u __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 typedef float v8f __attribute__((vector_size(32)));
+typedef uint32_t v4u __attribute__((vector_size(16)));
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
@@ -310,19 +337,66 @@ NOISE_INLINE v4f half4(v8f x, int h)
     return r;
 }
 
+/* Half h of an 8-lane state vector. */
+/* lo in lanes 0-3, hi in 4-7 (by memcpy, like half4: __builtin_shufflevector is
+ * GCC 12 or later). */
+NOISE_INLINE v8u join8u(v4u lo, v4u hi)
+{
+    v8u r;
+    memcpy(&r, &lo, sizeof lo);
+    memcpy((char *)&r + sizeof lo, &hi, sizeof hi);
+    return r;
+}
+
+NOISE_INLINE v4u half4u(v8u x, int h)
+{
+    v4u r;
+    memcpy(&r, (const char *)&x + 16 * h, sizeof r);
+    return r;
+}
+
+/* Rows a, b, c, d become columns: out[e] = {a[e], b[e], c[e], d[e]}. Its own inverse. */
+NOISE_INLINE void transpose4(v4f a, v4f b, v4f c, v4f d, v4f out[4])
+{
+    v4f t0 = __builtin_shuffle(a, b, (v4i){0, 4, 1, 5});
+    v4f t1 = __builtin_shuffle(c, d, (v4i){0, 4, 1, 5});
+    v4f t2 = __builtin_shuffle(a, b, (v4i){2, 6, 3, 7});
+    v4f t3 = __builtin_shuffle(c, d, (v4i){2, 6, 3, 7});
+    out[0] = __builtin_shuffle(t0, t1, (v4i){0, 1, 4, 5});
+    out[1] = __builtin_shuffle(t0, t1, (v4i){2, 3, 6, 7});
+    out[2] = __builtin_shuffle(t2, t3, (v4i){0, 1, 4, 5});
+    out[3] = __builtin_shuffle(t2, t3, (v4i){2, 3, 6, 7});
+}
+
+/* transpose4 of raw 32-bit state words (shuffles move bits, never convert them). */
+NOISE_INLINE void transpose4u(const v4u in[4], v4u out[4])
+{
+    v4f t[4];
+    transpose4((v4f)in[0], (v4f)in[1], (v4f)in[2], (v4f)in[3], t);
+    for (int e = 0; e < 4; e++) out[e] = (v4u)t[e];
+}
+
 /* `frames` white samples for each of `lanes` (<= 8) instances: to out[l] already
- * times level[l] when white[l], else into w[l] for the colour filters. */
+ * times level[l] when white[l], else into w[l] for the colour filters. white NULL:
+ * eight lanes, all white (the common batch, compiled without per-lane tests). */
 NOISE_INLINE void white8(noise_node *const n[NOISE_LANES], uint32_t lanes, uint32_t frames,
                          float *const dst[NOISE_LANES], const float *const level[NOISE_LANES],
-                         const bool white[NOISE_LANES])
+                         const bool *white)
 {
-    v8u s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}; /* unused lanes stay all-zero */
-    for (uint32_t l = 0; l < lanes; l++) {
-        s0[l] = n[l]->rng[0];
-        s1[l] = n[l]->rng[1];
-        s2[l] = n[l]->rng[2];
-        s3[l] = n[l]->rng[3];
+    /* instance l's s[0..3] is row l; transposed, row k of each half is s_k of four
+     * lanes. Unused lanes stay all-zero. */
+    v4u rows[NOISE_LANES], cols[NOISE_LANES];
+#pragma GCC unroll 8
+    for (uint32_t l = 0; l < NOISE_LANES; l++) {
+        rows[l] = (v4u){0};
+        if (l < lanes) memcpy(&rows[l], n[l]->rng, sizeof rows[l]);
     }
+    transpose4u(rows, cols);
+    transpose4u(rows + 4, cols + 4);
+    v8u s0 = join8u(cols[0], cols[4]);
+    v8u s1 = join8u(cols[1], cols[5]);
+    v8u s2 = join8u(cols[2], cols[6]);
+    v8u s3 = join8u(cols[3], cols[7]);
     uint32_t i = 0;
     for (; i + 4 <= frames; i += 4) {
         v8f x0 = white_lanes(&s0, &s1, &s2, &s3), x1 = white_lanes(&s0, &s1, &s2, &s3);
@@ -330,21 +404,14 @@ NOISE_INLINE void white8(noise_node *const n[NOISE_LANES], uint32_t lanes, uint3
 #pragma GCC unroll 2
         for (int h = 0; h < 2; h++) {
             /* transpose to four frames per instance: whole-vector stores */
-            v4f a = half4(x0, h), b = half4(x1, h), c = half4(x2, h), d = half4(x3, h);
-            v4f t0 = __builtin_shuffle(a, b, (v4i){0, 4, 1, 5});
-            v4f t1 = __builtin_shuffle(c, d, (v4i){0, 4, 1, 5});
-            v4f t2 = __builtin_shuffle(a, b, (v4i){2, 6, 3, 7});
-            v4f t3 = __builtin_shuffle(c, d, (v4i){2, 6, 3, 7});
-            v4f lane[4] = {__builtin_shuffle(t0, t1, (v4i){0, 1, 4, 5}),
-                           __builtin_shuffle(t0, t1, (v4i){2, 3, 6, 7}),
-                           __builtin_shuffle(t2, t3, (v4i){0, 1, 4, 5}),
-                           __builtin_shuffle(t2, t3, (v4i){2, 3, 6, 7})};
+            v4f lane[4];
+            transpose4(half4(x0, h), half4(x1, h), half4(x2, h), half4(x3, h), lane);
 #pragma GCC unroll 4
             for (int e = 0; e < 4; e++) {
                 uint32_t l = 4 * (uint32_t)h + (uint32_t)e;
                 if (l >= lanes) break;
                 v4f y = lane[e];
-                if (white[l]) {
+                if (!white || white[l]) {
                     v4f g;
                     memcpy(&g, level[l] + i, sizeof g);
                     y *= g;
@@ -355,21 +422,36 @@ NOISE_INLINE void white8(noise_node *const n[NOISE_LANES], uint32_t lanes, uint3
     }
     for (; i < frames; i++) {
         v8f x = white_lanes(&s0, &s1, &s2, &s3);
-        for (uint32_t l = 0; l < lanes; l++) dst[l][i] = white[l] ? x[l] * level[l][i] : x[l];
+        for (uint32_t l = 0; l < lanes; l++)
+            dst[l][i] = !white || white[l] ? x[l] * level[l][i] : x[l];
     }
-    for (uint32_t l = 0; l < lanes; l++) {
-        n[l]->rng[0] = s0[l];
-        n[l]->rng[1] = s1[l];
-        n[l]->rng[2] = s2[l];
-        n[l]->rng[3] = s3[l];
+    for (int h = 0; h < 2; h++) {
+        v4u st[4] = {half4u(s0, h), half4u(s1, h), half4u(s2, h), half4u(s3, h)};
+        transpose4u(st, rows + 4 * h);
     }
+#pragma GCC unroll 8
+    for (uint32_t l = 0; l < NOISE_LANES; l++)
+        if (l < lanes) memcpy(n[l]->rng, &rows[l], sizeof rows[l]);
+}
+
+/* white8, with eight white lanes taking a copy compiled without per-lane tests. */
+NOISE_INLINE void white8_any(noise_node *const n[NOISE_LANES], uint32_t lanes, uint32_t frames,
+                             float *const dst[NOISE_LANES], const float *const level[NOISE_LANES],
+                             const bool white[NOISE_LANES])
+{
+    bool all_white = lanes == NOISE_LANES;
+    for (uint32_t l = 0; l < lanes; l++) all_white &= white[l];
+    if (all_white)
+        white8(n, NOISE_LANES, frames, dst, level, NULL);
+    else
+        white8(n, lanes, frames, dst, level, white);
 }
 
 static void white8_base(noise_node *const n[NOISE_LANES], uint32_t lanes, uint32_t frames,
                         float *const dst[NOISE_LANES], const float *const level[NOISE_LANES],
                         const bool white[NOISE_LANES])
 {
-    white8(n, lanes, frames, dst, level, white);
+    white8_any(n, lanes, frames, dst, level, white);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -379,36 +461,44 @@ __attribute__((target("avx2"))) static void white8_avx2(noise_node *const n[NOIS
                                                         const float *const level[NOISE_LANES],
                                                         const bool white[NOISE_LANES])
 {
-    white8(n, lanes, frames, dst, level, white);
+    white8_any(n, lanes, frames, dst, level, white);
 }
 #else
 #define white8_avx2 white8_base /* noise_cpu_avx2() is false there anyway */
 #endif
 
 /* True when the instance plays one settled colour for the whole block. */
-static bool steady_block(const noise_node *n, const lull_process *ctx)
+static bool steady_block(noise_node *n, const lull_process *ctx)
 {
     if (n->color < 0 || n->fade_pos < n->fade_frames || ctx->frames > LULL_MAX_BLOCK) return false;
     const float *color = ctx->params[P_COLOR];
     uint32_t check = ctx->params_static[P_COLOR] ? 1 : ctx->frames;
     for (uint32_t i = 0; i < check; i++)
-        if (clamp_color(color[i]) != n->color) return false;
+        if (color_of(n, color[i]) != n->color) return false;
     return true;
 }
 
-/* noise_process's pink and brown loops, on white samples generated beforehand. */
+/* noise_process's pink and brown loops, on white samples generated beforehand. The
+ * filter state is worked on in a local copy: `out` could alias the node for all
+ * the compiler knows, which would make it store and reload every state every
+ * sample (same operations, same order, so the same bits). */
 static void colour_block(noise_node *n, const lull_process *ctx, const float *w)
 {
     float *out = ctx->outputs[0];
     const float *level = ctx->params[P_LEVEL];
     uint32_t frames = ctx->frames;
     if (n->color == PINK) {
-        for (uint32_t i = 0; i < frames; i++) out[i] = pink_step(n, w[i]) * n->pink_norm * level[i];
+        noise_node f = *n;
+        for (uint32_t i = 0; i < frames; i++) out[i] = pink_step(&f, w[i]) * f.pink_norm * level[i];
+        memcpy(n->pink_state, f.pink_state, sizeof n->pink_state);
+        n->pink_delayed = f.pink_delayed;
     } else {
+        float state = n->brown_state;
         for (uint32_t i = 0; i < frames; i++) {
-            n->brown_state = n->brown_pole * n->brown_state + n->brown_gain * w[i];
-            out[i] = n->brown_state * level[i];
+            state = n->brown_pole * state + n->brown_gain * w[i];
+            out[i] = state * level[i];
         }
+        n->brown_state = state;
     }
 }
 
