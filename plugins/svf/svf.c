@@ -9,6 +9,7 @@
  *   lowpass 1/(s^2 + k s + 1), bandpass k s/(s^2 + k s + 1) (0 dB peak),
  *   highpass s^2/(s^2 + k s + 1). */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,23 +32,39 @@ enum { LOWPASS, BANDPASS, HIGHPASS, MODE_COUNT };
  * The frame-to-frame dependency is then two multiply-adds instead of four, and
  * the outputs come off the critical path: v1 = (ic1 + ic1')/2, v2 = (ic2 + ic2')/2. */
 typedef struct svf_coefs {
-    double k;
+    /* (in pairs: a batch loads each pair of four instances with four 16-byte loads
+     * and transposes them into two vectors of four lanes) */
     double a11, a12, a21, a22, b1, b2;
     /* Two frames at once, s[n+2] = A^2 s[n] + A B x[n] + B x[n+1]: the dependency
      * chain then spans two frames, halving its cost per frame. */
     double q11, q12, q21, q22; /* A^2 */
     double c1, c2;             /* A B */
+    double hk, unused;         /* hk = k / 2, k = 1 / Q */
 } svf_coefs;
 
 typedef struct svf_node {
-    double sample_rate, max_cutoff;
-    double ic1, ic2;  /* integrator states */
-    svf_coefs cached; /* the coefficients in use, and what they were designed for */
+    svf_coefs cached; /* the coefficients in use */
+    double ic1, ic2;  /* integrator states (a pair, as above) */
+    /* what the coefficients were designed for, and the values at the previous design
+     * frame: one row of four floats, which a batch transposes into four vectors */
     float cached_cutoff, cached_q;
-    float seen_cutoff, seen_q; /* the values at the previous design frame */
-    uint64_t frame;            /* frames since activate() or reset() */
-    bool wide;                 /* batches use the AVX2 copy of the lane kernel */
+    float seen_cutoff, seen_q;
+    double sample_rate, max_cutoff;
+    uint64_t frame; /* frames since activate() or reset() */
+    bool wide;      /* batches use the AVX2 copy of the lane kernel */
+    /* the last mode value seen (its bits) and its clamp_mode(): a static mode costs
+     * a compare per block instead of a rounding */
+    uint32_t mode_bits;
+    int mode;
 } svf_node;
+
+_Static_assert(offsetof(svf_node, cached_q) == offsetof(svf_node, cached_cutoff) + 4 &&
+                   offsetof(svf_node, seen_cutoff) == offsetof(svf_node, cached_cutoff) + 8 &&
+                   offsetof(svf_node, seen_q) == offsetof(svf_node, cached_cutoff) + 12,
+               "the four design floats form one row");
+_Static_assert(offsetof(svf_node, ic2) == offsetof(svf_node, ic1) + 8, "ic1, ic2 form a pair");
+_Static_assert(offsetof(svf_node, cached_cutoff) == 128 && sizeof(svf_node) <= 192,
+               "coefficients and states in two cache lines, the rest in a third");
 
 static svf_coefs svf_design(const svf_node *s, float cutoff, float q)
 {
@@ -58,7 +75,7 @@ static svf_coefs svf_design(const svf_node *s, float cutoff, float q)
     double g = tan(M_PI * fc / s->sample_rate);
     double k = 1.0 / qq;
     double a1 = 1.0 / (1.0 + g * (g + k)), a2 = g * a1, a3 = g * a2;
-    svf_coefs c = {.k = k,
+    svf_coefs c = {.hk = 0.5 * k,
                    .a11 = 2.0 * a1 - 1.0,
                    .a12 = -2.0 * a2,
                    .b1 = 2.0 * a2,
@@ -90,7 +107,7 @@ static inline void svf_run(svf_node *s, const svf_coefs *c, int mode, const floa
                            uint32_t n)
 {
     double ic1 = s->ic1, ic2 = s->ic2;
-    const double hk = 0.5 * c->k;
+    const double hk = c->hk;
     uint32_t i = 0;
     for (; i + 2 <= n; i += 2) {
         double x0 = in[i], x1 = in[i + 1];
@@ -119,7 +136,7 @@ static inline void svf_run(svf_node *s, const svf_coefs *c, int mode, const floa
 
 /* At a design frame: redesign while a parameter moves once it has moved by
  * SVF_RETUNE (a 0.1 % cutoff error is 1/60 of a cent); once it rests, land exactly. */
-static inline bool svf_design_frame(svf_node *s, float c, float k)
+static inline void svf_design_frame(svf_node *s, float c, float k)
 {
     bool moved = fabsf(c - s->cached_cutoff) > SVF_RETUNE * s->cached_cutoff ||
                  fabsf(k - s->cached_q) > SVF_RETUNE * s->cached_q;
@@ -132,7 +149,24 @@ static inline bool svf_design_frame(svf_node *s, float c, float k)
     }
     s->seen_cutoff = c;
     s->seen_q = k;
-    return moved || settled;
+}
+
+static int clamp_mode(float v)
+{
+    long m = lrintf(v);
+    return m < 0 ? 0 : m >= MODE_COUNT ? MODE_COUNT - 1 : (int)m;
+}
+
+/* clamp_mode(v), rounding only when v differs from the last value seen. */
+static inline int node_mode(svf_node *s, float v)
+{
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    if (bits != s->mode_bits) {
+        s->mode_bits = bits;
+        s->mode = clamp_mode(v);
+    }
+    return s->mode;
 }
 
 /* [worker] True when batches may use AVX2: the CPU has it, and LULL_SIMD does not
@@ -151,7 +185,12 @@ static bool svf_cpu_avx2(void)
 
 static void *svf_create(const lull_descriptor *desc, const lull_host *host)
 {
-    return calloc(1, sizeof(svf_node));
+    /* Cache-line aligned, so that a batch touches three lines of each instance
+     * (the coefficients and states in two, the rest in the third). */
+    size_t size = (sizeof(svf_node) + 63) / 64 * 64;
+    svf_node *s = aligned_alloc(64, size);
+    if (s) memset(s, 0, size);
+    return s;
 }
 
 static bool svf_activate(void *self, double sample_rate, uint32_t max_frames)
@@ -164,6 +203,8 @@ static bool svf_activate(void *self, double sample_rate, uint32_t max_frames)
     s->seen_cutoff = -1.0f;
     s->frame = 0;
     s->wide = svf_cpu_avx2();
+    s->mode_bits = 0; /* the bits of 0.0f */
+    s->mode = clamp_mode(0.0f);
     return true;
 }
 
@@ -174,12 +215,6 @@ static void svf_reset(void *self)
     s->cached_cutoff = -1.0f;
     s->seen_cutoff = -1.0f;
     s->frame = 0;
-}
-
-static int clamp_mode(float v)
-{
-    long m = lrintf(v);
-    return m < 0 ? 0 : m >= MODE_COUNT ? MODE_COUNT - 1 : (int)m;
 }
 
 /* End of a block: a non-finite input would poison the states for ever, so start
@@ -212,7 +247,7 @@ static void svf_process(void *self, const lull_process *ctx)
          * change. */
         uint32_t n = SVF_DESIGN_FRAMES - (uint32_t)(s->frame % SVF_DESIGN_FRAMES);
         if (n > ctx->frames - i) n = ctx->frames - i;
-        int m = clamp_mode(mode[i]);
+        int m = node_mode(s, mode[i]);
         if (!ctx->params_static[P_MODE])
             for (uint32_t j = 1; j < n; j++)
                 if (clamp_mode(mode[i + j]) != m) {
@@ -246,6 +281,8 @@ static void svf_process(void *self, const lull_process *ctx)
  * Any other instance is processed alone. */
 typedef double v4d __attribute__((vector_size(32)));
 typedef int64_t v4l __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+typedef int64_t v2l __attribute__((vector_size(16)));
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
@@ -263,23 +300,46 @@ typedef struct svf_lanes {
     v4l is_mode[MODE_COUNT][SVF_VECS];
 } svf_lanes;
 
-/* Lane l takes instance s's current design. */
-SVF_INLINE void svf_lane_set(svf_lanes *L, int l, const svf_node *s)
+/* The pairs of doubles at byte offset `off` in instances s[0..3] as two vectors of
+ * four lanes, x from the pairs' first and y from their second members: four
+ * 16-byte loads and a transpose, with no scalar stored to be reloaded as a vector
+ * (a store-to-load forwarding stall each). */
+SVF_INLINE void load_pairs4(svf_node *const s[SVF_WIDTH], size_t off, v4d *x, v4d *y)
 {
-    int v = l / SVF_WIDTH, e = l % SVF_WIDTH;
-    L->a11[v][e] = s->cached.a11;
-    L->a12[v][e] = s->cached.a12;
-    L->a21[v][e] = s->cached.a21;
-    L->a22[v][e] = s->cached.a22;
-    L->b1[v][e] = s->cached.b1;
-    L->b2[v][e] = s->cached.b2;
-    L->q11[v][e] = s->cached.q11;
-    L->q12[v][e] = s->cached.q12;
-    L->q21[v][e] = s->cached.q21;
-    L->q22[v][e] = s->cached.q22;
-    L->c1[v][e] = s->cached.c1;
-    L->c2[v][e] = s->cached.c2;
-    L->hk[v][e] = 0.5 * s->cached.k;
+    v2d r[SVF_WIDTH];
+#pragma GCC unroll 4
+    for (int e = 0; e < SVF_WIDTH; e++) memcpy(&r[e], (const char *)s[e] + off, sizeof r[e]);
+    v2d x01 = __builtin_shuffle(r[0], r[1], (v2l){0, 2}),
+        y01 = __builtin_shuffle(r[0], r[1], (v2l){1, 3});
+    v2d x23 = __builtin_shuffle(r[2], r[3], (v2l){0, 2}),
+        y23 = __builtin_shuffle(r[2], r[3], (v2l){1, 3});
+    *x = __builtin_shufflevector(x01, x23, 0, 1, 2, 3);
+    *y = __builtin_shufflevector(y01, y23, 0, 1, 2, 3);
+}
+
+/* load_pairs4 backwards: lane e of x and y to the pair at `off` in instance s[e]. */
+SVF_INLINE void store_pairs4(svf_node *const s[SVF_WIDTH], size_t off, v4d x, v4d y)
+{
+    v2d x01 = __builtin_shufflevector(x, x, 0, 1), x23 = __builtin_shufflevector(x, x, 2, 3);
+    v2d y01 = __builtin_shufflevector(y, y, 0, 1), y23 = __builtin_shufflevector(y, y, 2, 3);
+    v2d r[SVF_WIDTH] = {
+        __builtin_shuffle(x01, y01, (v2l){0, 2}), __builtin_shuffle(x01, y01, (v2l){1, 3}),
+        __builtin_shuffle(x23, y23, (v2l){0, 2}), __builtin_shuffle(x23, y23, (v2l){1, 3})};
+#pragma GCC unroll 4
+    for (int e = 0; e < SVF_WIDTH; e++) memcpy((char *)s[e] + off, &r[e], sizeof r[e]);
+}
+
+/* Vector v of the lanes takes the current designs of instances s[0..3]. */
+SVF_INLINE void svf_lanes_load(svf_lanes *L, int v, svf_node *const s[SVF_WIDTH])
+{
+    v4d unused;
+    load_pairs4(s, offsetof(svf_node, cached.a11), &L->a11[v], &L->a12[v]);
+    load_pairs4(s, offsetof(svf_node, cached.a21), &L->a21[v], &L->a22[v]);
+    load_pairs4(s, offsetof(svf_node, cached.b1), &L->b1[v], &L->b2[v]);
+    load_pairs4(s, offsetof(svf_node, cached.q11), &L->q11[v], &L->q12[v]);
+    load_pairs4(s, offsetof(svf_node, cached.q21), &L->q21[v], &L->q22[v]);
+    load_pairs4(s, offsetof(svf_node, cached.c1), &L->c1[v], &L->c2[v]);
+    load_pairs4(s, offsetof(svf_node, cached.hk), &L->hk[v], &unused);
 }
 
 /* svf_out for a vector of lanes; `mode` is a constant, or MIXED to select per lane. */
@@ -323,6 +383,11 @@ SVF_INLINE void scatter4(float *const out[SVF_LANES], int v, uint32_t i, v4d y)
     p[0][i] = f[0], p[1][i] = f[1], p[2][i] = f[2], p[3][i] = f[3];
 }
 
+/* A row of four floats as doubles. (Spelled element by element: GCC 12 lowers
+ * __builtin_convertvector(v4f -> v4d) into two halves with a stack round trip,
+ * even where AVX converts the row in one instruction.) */
+SVF_INLINE v4d widen4(v4f r) { return (v4d){r[0], r[1], r[2], r[3]}; }
+
 /* svf_run's two-frame step for one vector of lanes. */
 SVF_INLINE void svf_step2(const svf_lanes *L, int mode, int v, v4d *ic1, v4d *ic2, v4d x0, v4d x1,
                           v4d *y0, v4d *y1)
@@ -357,10 +422,8 @@ SVF_INLINE void svf_run_lanes(v4d ic1[SVF_VECS], v4d ic2[SVF_VECS], const svf_la
                 memcpy(&r[e], in[SVF_WIDTH * v + e] + i, sizeof r[e]);
             transpose4(r);
             v4d y[4];
-            svf_step2(L, mode, v, &ic1[v], &ic2[v], __builtin_convertvector(r[0], v4d),
-                      __builtin_convertvector(r[1], v4d), &y[0], &y[1]);
-            svf_step2(L, mode, v, &ic1[v], &ic2[v], __builtin_convertvector(r[2], v4d),
-                      __builtin_convertvector(r[3], v4d), &y[2], &y[3]);
+            svf_step2(L, mode, v, &ic1[v], &ic2[v], widen4(r[0]), widen4(r[1]), &y[0], &y[1]);
+            svf_step2(L, mode, v, &ic1[v], &ic2[v], widen4(r[2]), widen4(r[3]), &y[2], &y[3]);
 #pragma GCC unroll 4
             for (int f = 0; f < 4; f++) r[f] = __builtin_convertvector(y[f], v4f);
             transpose4(r);
@@ -392,17 +455,59 @@ SVF_INLINE void svf_run_lanes(v4d ic1[SVF_VECS], v4d ic2[SVF_VECS], const svf_la
 }
 
 /* The instance's mode if it is the same at every frame of the block, else -1. */
-static int block_mode(const lull_process *ctx)
+static int block_mode(svf_node *s, const lull_process *ctx)
 {
     const float *mode = ctx->params[P_MODE];
-    int m = clamp_mode(mode[0]);
+    int m = node_mode(s, mode[0]);
     if (!ctx->params_static[P_MODE])
         for (uint32_t i = 1; i < ctx->frames; i++)
             if (clamp_mode(mode[i]) != m) return -1;
     return m;
 }
 
-/* svf_process for 4 * nv lanes of the same phase, block length and constant mode. */
+/* The design floats of instances s[0..3] (cached cutoff, cached Q, seen cutoff,
+ * seen Q), one vector of four lanes each, and back. */
+SVF_INLINE void load_design4(svf_node *const s[SVF_WIDTH], v4f d[4])
+{
+#pragma GCC unroll 4
+    for (int e = 0; e < SVF_WIDTH; e++) memcpy(&d[e], &s[e]->cached_cutoff, sizeof d[e]);
+    transpose4(d);
+}
+
+SVF_INLINE void store_design4(svf_node *const s[SVF_WIDTH], const v4f d[4])
+{
+    v4f r[4] = {d[0], d[1], d[2], d[3]};
+    transpose4(r);
+#pragma GCC unroll 4
+    for (int e = 0; e < SVF_WIDTH; e++) memcpy(&s[e]->cached_cutoff, &r[e], sizeof r[e]);
+}
+
+SVF_INLINE v4f fabs4(v4f x) { return (v4f)((v4i)x & 0x7fffffff); }
+
+/* svf_design_frame's decision for a vector of lanes (d from load_design4): all-ones
+ * where the lane redesigns. The same float operations as the scalar test, IEEE
+ * comparisons included (== and > false, != true on NaN), so the same decisions. */
+SVF_INLINE v4i svf_redesign4(v4f c, v4f k, const v4f d[4])
+{
+    const v4f retune = {SVF_RETUNE, SVF_RETUNE, SVF_RETUNE, SVF_RETUNE};
+    v4i moved = (fabs4(c - d[0]) > retune * d[0]) | (fabs4(k - d[1]) > retune * d[1]);
+    v4i settled = (c == d[2]) & (k == d[3]) & ((c != d[0]) | (k != d[1]));
+    return moved | settled;
+}
+
+SVF_INLINE bool any4(v4i m)
+{
+    uint64_t u[2];
+    memcpy(u, &m, sizeof u);
+    return (u[0] | u[1]) != 0;
+}
+
+SVF_INLINE v4f select4(v4i m, v4f a, v4f b) { return (v4f)(((v4i)a & m) | ((v4i)b & ~m)); }
+
+/* svf_process for 4 * nv lanes of the same phase, block length and constant mode.
+ * The instances' states and design floats travel in vectors for the whole block
+ * (loaded and stored back with transposes); the design test runs on four lanes at
+ * once, and only lanes that redesign call svf_design. */
 SVF_INLINE void svf_process_lanes(svf_node *const s[SVF_LANES],
                                   const lull_process *const ctx[SVF_LANES],
                                   const int mode[SVF_LANES], int nv)
@@ -420,19 +525,39 @@ SVF_INLINE void svf_process_lanes(svf_node *const s[SVF_LANES],
         if (mode[l] != uniform) uniform = MIXED;
     }
     v4d ic1[SVF_VECS], ic2[SVF_VECS];
-    for (int l = 0; l < lanes; l++) {
-        for (int m = 0; m < MODE_COUNT; m++)
-            L.is_mode[m][l / SVF_WIDTH][l % SVF_WIDTH] = mode[l] == m ? -1 : 0;
-        ic1[l / SVF_WIDTH][l % SVF_WIDTH] = s[l]->ic1;
-        ic2[l / SVF_WIDTH][l % SVF_WIDTH] = s[l]->ic2;
-        svf_lane_set(&L, l, s[l]);
+    v4f design[SVF_VECS][4];
+#pragma GCC unroll 2
+    for (int v = 0; v < nv; v++) {
+        svf_node *const *sv = s + SVF_WIDTH * v;
+        load_pairs4(sv, offsetof(svf_node, ic1), &ic1[v], &ic2[v]);
+        load_design4(sv, design[v]);
+        svf_lanes_load(&L, v, sv);
+        if (uniform == MIXED)
+            for (int m = 0; m < MODE_COUNT; m++)
+                for (int e = 0; e < SVF_WIDTH; e++)
+                    L.is_mode[m][v][e] = mode[SVF_WIDTH * v + e] == m ? -1 : 0;
     }
     uint32_t frames = ctx[0]->frames, i = 0;
+    uint32_t phase = (uint32_t)(s[0]->frame % SVF_DESIGN_FRAMES);
     while (i < frames) {
-        uint32_t phase = (uint32_t)(s[0]->frame % SVF_DESIGN_FRAMES);
         if (phase == 0)
-            for (int l = 0; l < lanes; l++)
-                if (svf_design_frame(s[l], cutoff[l][i], q[l][i])) svf_lane_set(&L, l, s[l]);
+#pragma GCC unroll 2
+            for (int v = 0; v < nv; v++) {
+                const float *const *cv = cutoff + SVF_WIDTH * v, *const *qv = q + SVF_WIDTH * v;
+                v4f c = {cv[0][i], cv[1][i], cv[2][i], cv[3][i]};
+                v4f k = {qv[0][i], qv[1][i], qv[2][i], qv[3][i]};
+                v4i redo = svf_redesign4(c, k, design[v]);
+                if (any4(redo)) {
+                    svf_node *const *sv = s + SVF_WIDTH * v;
+                    for (int e = 0; e < SVF_WIDTH; e++)
+                        if (redo[e]) sv[e]->cached = svf_design(sv[e], c[e], k[e]);
+                    svf_lanes_load(&L, v, sv);
+                }
+                design[v][0] = select4(redo, c, design[v][0]);
+                design[v][1] = select4(redo, k, design[v][1]);
+                design[v][2] = c;
+                design[v][3] = k;
+            }
         uint32_t n = SVF_DESIGN_FRAMES - phase;
         if (n > frames - i) n = frames - i;
         switch (uniform) {
@@ -441,12 +566,17 @@ SVF_INLINE void svf_process_lanes(svf_node *const s[SVF_LANES],
         case HIGHPASS: svf_run_lanes(ic1, ic2, &L, HIGHPASS, nv, in, out, i, n); break;
         default: svf_run_lanes(ic1, ic2, &L, MIXED, nv, in, out, i, n); break;
         }
-        for (int l = 0; l < lanes; l++) s[l]->frame += n;
+        phase = (phase + n) % SVF_DESIGN_FRAMES;
         i += n;
     }
+#pragma GCC unroll 2
+    for (int v = 0; v < nv; v++) {
+        svf_node *const *sv = s + SVF_WIDTH * v;
+        store_pairs4(sv, offsetof(svf_node, ic1), ic1[v], ic2[v]);
+        store_design4(sv, design[v]);
+    }
     for (int l = 0; l < lanes; l++) {
-        s[l]->ic1 = ic1[l / SVF_WIDTH][l % SVF_WIDTH];
-        s[l]->ic2 = ic2[l / SVF_WIDTH][l % SVF_WIDTH];
+        s[l]->frame += frames;
         svf_settle(s[l]);
     }
 }
@@ -483,7 +613,7 @@ static void svf_process_batch(void *const *selves, const lull_process *const *ct
     uint32_t lanes = 0;
     for (uint32_t k = 0; k < count; k++) {
         svf_node *s = selves[k];
-        int m = block_mode(ctxs[k]);
+        int m = block_mode(s, ctxs[k]);
         bool fits =
             m >= 0 &&
             (lanes == 0 || (ctxs[k]->frames == lane_ctx[0]->frames &&
