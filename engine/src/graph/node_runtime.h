@@ -14,18 +14,20 @@
 #include "lull/plugin.h"
 
 typedef struct node_runtime {
+    /* What every block reads first, together (a plan walks many nodes per block,
+     * each from L2: the fewer cache lines, the sooner done). */
     const lull_descriptor *desc;
     void *self;
     bool active;
-    lull_host host;
-    char name[64];
-    param_smoother *params; /* desc->param_count */
-    float **param_bufs;     /* desc->param_count buffers of LULL_MAX_BLOCK */
+    bool muted;             /* produced non-finite output: silenced for good */
+    param_smoother *params; /* desc->param_count; one allocation with param_view
+                               and param_static */
     /* What process() reads for each parameter this block: its own buffer, or the
      * buffer of the node prepared before it when both trajectories are the same
      * (node_runtime_prepare_shared). ctx.params points here. */
     const float **param_view;
     uint8_t *param_static;
+    float **param_bufs;   /* desc->param_count buffers of LULL_MAX_BLOCK */
     const float **inputs; /* set by the caller before each process */
     float **outputs;      /* desc->output_count buffers of LULL_MAX_BLOCK */
     /* Note events (ABI 1.2), set by the caller before each process like inputs:
@@ -35,13 +37,15 @@ typedef struct node_runtime {
     const lull_note *notes;
     uint32_t note_count;
     lull_note_output *notes_out;
+    lull_process ctx; /* pointers set once; per-block fields by node_runtime_prepare */
+    /* Read rarely. */
+    lull_host host;
+    char name[64];
     /* Sound slots (ABI 1.2): the sound bound to each slot, answered through the
      * host service "lull.sounds/1" (host.get_extension). Owned by whoever compiled
      * the node (a plan); valid until after node_runtime_fini. */
     const lull_sound **sounds;
     uint32_t sound_count;
-    bool muted;       /* produced non-finite output: silenced for good */
-    lull_process ctx; /* pointers set once; per-block fields by node_runtime_prepare */
 } node_runtime;
 
 /* What node_runtime_prepare_shared remembers of the node it prepared last: which

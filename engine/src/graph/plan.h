@@ -50,12 +50,12 @@ typedef struct plan_note_source {
 } plan_note_source;
 
 typedef struct plan_step {
-    node_runtime node;
-    uint32_t preset_index; /* index of the node in the preset */
-    uint32_t level;        /* longest path from a node without inputs */
-    plan_input *inputs;    /* node.desc->input_count */
     bool gathers;          /* some input is a mix, summed each block */
     bool has_notes;        /* note inputs or outputs: notes_gather each block */
+    plan_input *inputs;    /* node.desc->input_count */
+    node_runtime node;     /* its hot fields first: next to the two above */
+    uint32_t preset_index; /* index of the node in the preset */
+    uint32_t level;        /* longest path from a node without inputs */
     /* Note routing (ABI 1.2), built by plan_compile (notes_compile in plan.c). */
     plan_note_source *note_sources; /* in preset connection order (the merge's tie order) */
     uint32_t note_source_count;
