@@ -537,6 +537,12 @@ SVF_INLINE void svf_process_lanes(svf_node *const s[SVF_LANES],
                 for (int e = 0; e < SVF_WIDTH; e++)
                     L.is_mode[m][v][e] = mode[SVF_WIDTH * v + e] == m ? -1 : 0;
     }
+    /* The last design made in this call, and what for: the voices of one graph
+     * often move their cutoffs together (one modulation onto every voice), and the
+     * same inputs give the same coefficients, so tan() runs once for them all. */
+    svf_coefs memo;
+    uint32_t memo_c = 0, memo_k = 0;
+    double memo_rate = 0.0; /* 0: no design yet (every rate is >= 1 Hz) */
     uint32_t frames = ctx[0]->frames, i = 0;
     uint32_t phase = (uint32_t)(s[0]->frame % SVF_DESIGN_FRAMES);
     while (i < frames) {
@@ -549,8 +555,20 @@ SVF_INLINE void svf_process_lanes(svf_node *const s[SVF_LANES],
                 v4i redo = svf_redesign4(c, k, design[v]);
                 if (any4(redo)) {
                     svf_node *const *sv = s + SVF_WIDTH * v;
-                    for (int e = 0; e < SVF_WIDTH; e++)
-                        if (redo[e]) sv[e]->cached = svf_design(sv[e], c[e], k[e]);
+                    for (int e = 0; e < SVF_WIDTH; e++) {
+                        if (!redo[e]) continue;
+                        uint32_t cb, kb;
+                        float ce = c[e], ke = k[e];
+                        memcpy(&cb, &ce, sizeof cb); /* bit for bit: NaN and -0 too */
+                        memcpy(&kb, &ke, sizeof kb);
+                        if (memo_rate != sv[e]->sample_rate || cb != memo_c || kb != memo_k) {
+                            memo = svf_design(sv[e], ce, ke);
+                            memo_c = cb;
+                            memo_k = kb;
+                            memo_rate = sv[e]->sample_rate;
+                        }
+                        sv[e]->cached = memo;
+                    }
                     svf_lanes_load(&L, v, sv);
                 }
                 design[v][0] = select4(redo, c, design[v][0]);
