@@ -539,7 +539,7 @@ static void test_registry(const plugin_registry *reg)
 
 /* ---- through the engine, any host block size ----------------------------------------------- */
 
-/* The engine cuts any host period into 32-frame sub-blocks; the notes must land on
+/* The engine cuts any host period into fixed sub-blocks (LULL_ENGINE_BLOCK); the notes must land on
  * the same frames whatever the host's period. The output passes the safety stage
  * (DC blocker, limiter), so the test compares renders bit for bit across host
  * blocks and finds the impulses as local peaks at one constant delay. */

@@ -4,7 +4,7 @@
  * cutoff follows the breath pacer, summed to both sides) with N voices, built as a
  * plan directly (the preset validator caps presets at 256 nodes, and this measures
  * far beyond that), then run block by block as the engine runs it: the modulations,
- * then the plan, in 32-frame blocks at 48 kHz. For each N it prints
+ * then the plan, in engine-sized (LULL_ENGINE_BLOCK) blocks at 48 kHz. For each N it prints
  *   - ns per voice-sample and the real-time factor with 1 thread (the realtime
  *     path) and with --threads T through the offline driver's pool (plan_pool.h);
  *   - the time of each 64-frame period (two blocks) with 1 thread: mean and 99th
@@ -29,6 +29,7 @@
 
 #include "bio/features.h"
 #include "core/rt.h"
+#include "engine/engine.h"
 #include "graph/plan.h"
 #include "graph/plan_pool.h"
 #include "modulation/modulation.h"
@@ -36,7 +37,7 @@
 #include "preset/preset.h"
 
 #define RATE 48000.0
-#define BLOCK 32u
+#define BLOCK LULL_ENGINE_BLOCK
 #define PERIOD 64u
 #define MAX_VOICES 65536u
 
@@ -268,8 +269,8 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    printf("# %s: N x (noise -> svf, cutoff on the breath pacer), 32-frame blocks at 48 kHz\n",
-           preset_path);
+    printf("# %s: N x (noise -> svf, cutoff on the breath pacer), %u-frame blocks at 48 kHz\n",
+           preset_path, BLOCK);
     printf("# 1t: one thread, Tt: %u threads (plan_pool); mean, median, p99: one thread's\n"
            "# 64-frame periods in %% of 1.333 ms; best of %d runs\n",
            threads, runs);

@@ -23,7 +23,7 @@
 #include "preset/preset.h"
 #include "preset/preset_catalog.h"
 
-#define LULL_ENGINE_BLOCK 32u /* internal sub-block, frames */
+#define LULL_ENGINE_BLOCK 64u /* internal sub-block, frames */
 #define LULL_MAX_DIRS 8
 
 typedef struct lull_engine lull_engine;
