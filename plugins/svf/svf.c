@@ -536,6 +536,8 @@ SVF_INLINE void svf_process_lanes(svf_node *const s[SVF_LANES],
             for (int m = 0; m < MODE_COUNT; m++)
                 for (int e = 0; e < SVF_WIDTH; e++)
                     L.is_mode[m][v][e] = mode[SVF_WIDTH * v + e] == m ? -1 : 0;
+        else /* unread, but GCC -O3 cannot tell */
+            for (int m = 0; m < MODE_COUNT; m++) L.is_mode[m][v] = (v4l){0, 0, 0, 0};
     }
     /* The last design made in this call, and what for: the voices of one graph
      * often move their cutoffs together (one modulation onto every voice), and the

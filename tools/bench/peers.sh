@@ -5,15 +5,17 @@
 # best CPU time, which a busy machine disturbs less), the real-time factor and the
 # ratio to lull. The runs are interleaved so that a burst of load elsewhere on the
 # machine hits every engine alike. Both columns are printed, wall and CPU (user + sys
-# of the whole process): lull renders each block on every core by default (its
-# offline driver's threads, graph/plan_pool.h; `lull render --threads`), the peers
-# on one, so on a 2-core machine lull's wall time is the faster figure and its CPU
-# time the larger one (the helper thread spins between levels). Installs nothing: the peers come from
+# of the whole process). lull runs as `lull render` runs by default (one thread),
+# and, on a machine with two cores or more, again with `--threads 2` (its offline
+# driver, graph/plan_pool.h), whose wall time can only be shorter where the second
+# core is free and whose CPU time is larger (the helper spins between blocks); the
+# peers use one core. The ratios are to lull's default row. The files of lull's
+# rows are identical. Installs nothing: the peers come from
 # `sudo tools/install-deps.sh --bench`; an engine that is not installed is skipped.
 #
 # Usage (from anywhere): tools/bench/peers.sh
-# Environment: RUNS (default 3), LULL_THREADS (lull render --threads; default: lull's
-# own default, one per core, at most 2), LULL_BUILD_DIR (default ./build, built if lull or
+# Environment: RUNS (default 3), LULL_THREADS (lull render --threads for the one lull
+# row; unset: lull's default, one thread, plus the --threads 2 row), LULL_BUILD_DIR (default ./build, built if lull or
 # the plugins are missing), LULL_PEERS_DIR (default ../shared/peers beside the
 # project root), OUT_DIR (where the WAVs go, default /tmp; the peers' own files
 # write /tmp/cs_out.wav and /tmp/pd_out.wav whatever OUT_DIR says).
@@ -70,6 +72,13 @@ engines+=(lull)
 out[lull]=$out_dir/lull_out.wav
 lull_threads=${LULL_THREADS:+--threads $LULL_THREADS}
 cmd[lull]="$build/bin/lull render $lull_threads --preset $root/tools/bench/voices64.json --seconds $seconds -o $out_dir/lull_out.wav --rate $rate"
+# With two cores or more, lull on two threads as well (the offline driver's
+# `--threads 2`; the file is identical), unless LULL_THREADS chose the count.
+if [ -z "${LULL_THREADS:-}" ] && [ "$(nproc)" -ge 2 ]; then
+    engines+=(lull-2t)
+    out[lull-2t]=$out_dir/lull_out_2t.wav
+    cmd[lull-2t]="$build/bin/lull render --threads 2 --preset $root/tools/bench/voices64.json --seconds $seconds -o $out_dir/lull_out_2t.wav --rate $rate"
+fi
 
 # Frames, channels and rate of a WAV from its RIFF chunks (the `wave` module does
 # not read the float WAVs lull writes).
@@ -138,6 +147,11 @@ for ((r = 1; r <= runs; r++)); do
         echo "run $r/$runs: $e ${wall} s wall, ${cpu} s cpu" >&2
     done
 done
+
+if [ -n "${out[lull-2t]:-}" ] && ! cmp -s "${out[lull]}" "${out[lull-2t]}"; then
+    echo "peers.sh: lull's files on one and two threads differ: ${out[lull]} ${out[lull-2t]}" >&2
+    exit 1
+fi
 
 echo "# 64 voices, ${seconds} s at ${rate} Hz, best of $runs runs; ratio = engine time / lull time (< 1: the engine is faster than lull)"
 echo "# lull: ${cmd[lull]}"

@@ -67,13 +67,15 @@ bool node_runtime_init_sounds(node_runtime *n, const lull_descriptor *desc, cons
         n->sound_count = sound_count;
     }
     uint32_t np = desc->param_count, no = desc->output_count, ni = desc->input_count;
-    /* smoothers (8-byte aligned, a multiple of 8 long), views, static flags */
+    /* smoothers (8-byte aligned, a multiple of 8 long), views, buffer pointers,
+     * static flags: what prepare reads for every parameter, in one allocation */
     size_t nps = np ? np : 1;
-    char *hot = calloc(1, nps * (sizeof *n->params + sizeof *n->param_view + 1));
+    char *hot =
+        calloc(1, nps * (sizeof *n->params + sizeof *n->param_view + sizeof *n->param_bufs + 1));
     n->params = (param_smoother *)hot;
     n->param_view = hot ? (const float **)(hot + nps * sizeof *n->params) : NULL;
-    n->param_static = hot ? (uint8_t *)(n->param_view + nps) : NULL;
-    n->param_bufs = calloc(nps, sizeof(float *));
+    n->param_bufs = hot ? (float **)(n->param_view + nps) : NULL;
+    n->param_static = hot ? (uint8_t *)(n->param_bufs + nps) : NULL;
     n->inputs = calloc(ni ? ni : 1, sizeof(float *));
     n->outputs = calloc(no ? no : 1, sizeof(float *));
     if (!n->params || !n->param_bufs || !n->param_view || !n->param_static || !n->inputs ||
@@ -127,8 +129,7 @@ void node_runtime_fini(node_runtime *n)
         for (uint32_t i = 0; n->param_bufs && i < n->desc->param_count; i++) free(n->param_bufs[i]);
         for (uint32_t i = 0; n->outputs && i < n->desc->output_count; i++) free(n->outputs[i]);
     }
-    free(n->params); /* with param_view and param_static */
-    free(n->param_bufs);
+    free(n->params); /* with param_view, param_bufs and param_static */
     free(n->inputs);
     free(n->outputs);
     free(n->sounds);

@@ -20,8 +20,8 @@ typedef struct node_runtime {
     void *self;
     bool active;
     bool muted;             /* produced non-finite output: silenced for good */
-    param_smoother *params; /* desc->param_count; one allocation with param_view
-                               and param_static */
+    param_smoother *params; /* desc->param_count; one allocation with param_view,
+                               param_bufs and param_static */
     /* What process() reads for each parameter this block: its own buffer, or the
      * buffer of the node prepared before it when both trajectories are the same
      * (node_runtime_prepare_shared). ctx.params points here. */

@@ -543,33 +543,12 @@ static const float *input_gather(plan_input *in, uint32_t frames)
 
 /* [audio] What a step needs before its process(): its mixed inputs (direct ones
  * were set at compile) and its notes. */
-static void step_gather(plan_scratch *sc, plan_step *st, uint32_t frames)
+static inline void step_gather(plan_scratch *sc, plan_step *st, uint32_t frames)
 {
     if (st->gathers)
         for (uint32_t i = 0; i < st->node.desc->input_count; i++)
             if (!st->inputs[i].direct) st->node.inputs[i] = input_gather(&st->inputs[i], frames);
     if (st->has_notes) notes_gather(sc, st, frames);
-}
-
-/* [audio] Ask for what step s + 2 and s + 4 will read, before it is needed: the
- * plan's steps, and every node's smoothers (a separate allocation), are left in L2
- * or further by the previous block, and reading them one node after another waits
- * on each line. Step s + 4's first lines cost no load to ask for; step s + 2's
- * smoothers need its params pointer, asked for two steps before. */
-static inline void step_prefetch(const lull_plan *plan, uint32_t s, uint32_t end)
-{
-    if (s + 4 < end) {
-        const char *far = (const char *)&plan->steps[s + 4];
-        __builtin_prefetch(far);
-        __builtin_prefetch(far + 64);
-        __builtin_prefetch(far + 128);
-    }
-    if (s + 2 < end) {
-        const node_runtime *n = &plan->steps[s + 2].node;
-        const char *p = (const char *)n->params;
-        uint32_t bytes = n->desc->param_count * (uint32_t)sizeof *n->params;
-        for (uint32_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b);
-    }
 }
 
 /* [audio] A node muted in this block: it emits no notes either. */
@@ -590,7 +569,6 @@ static void run_batched(lull_plan *plan, plan_scratch *sc, uint32_t s, uint32_t 
         uint32_t k = 0;
         for (; s < end && k < PLAN_BATCH_MAX; s++) {
             plan_step *st = &plan->steps[s];
-            step_prefetch(plan, s, end);
             step_gather(sc, st, frames);
             if (!node_runtime_prepare_shared(&st->node, plan->shortcuts ? &sc->memo : NULL, clocks,
                                              events, event_count, frames))
@@ -642,7 +620,6 @@ static void run_steps(lull_plan *plan, plan_scratch *sc, const plan_group *g, ui
     }
     for (uint32_t s = first; s < end; s++) {
         plan_step *st = &plan->steps[s];
-        step_prefetch(plan, s, end);
         step_gather(sc, st, frames);
         node_runtime *n = &st->node;
         if (!node_runtime_prepare_shared(n, plan->shortcuts ? &sc->memo : NULL, clocks, events,
