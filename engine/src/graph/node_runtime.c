@@ -87,11 +87,16 @@ bool node_runtime_init_sounds(node_runtime *n, const lull_descriptor *desc, cons
         n->param_view[i] = n->param_bufs[i];
         param_smoother_init(&n->params[i], &desc->params[i], sample_rate,
                             values ? values[i] : desc->params[i].def);
+        n->params[i].woken = &n->woken;
+        n->params[i].index = (uint8_t)i;
     }
     for (uint32_t i = 0; i < no; i++) {
         n->outputs[i] = calloc(LULL_MAX_BLOCK, sizeof(float));
         if (!n->outputs[i]) goto oom;
     }
+    n->woken = np == 64 ? ~0ull : (1ull << np) - 1; /* all looked at in the first block */
+    n->moving = 0;
+    n->rest_frames = 0;
     n->ctx = (lull_process){
         .struct_size = sizeof n->ctx,
         .inputs = n->inputs,
@@ -154,32 +159,49 @@ bool node_runtime_prepare_shared(node_runtime *n, node_param_memo *memo, const l
         return false;
     }
     const node_runtime *prev = memo && memo->node && memo->node->desc == d ? memo->node : NULL;
-    for (uint32_t i = 0; i < d->param_count; i++) {
+    uint32_t np = d->param_count;
+    uint64_t all = np == 64 ? ~0ull : (1ull << np) - 1;
+    /* Resting parameters are skipped unless this block is longer than their
+     * buffers are filled (then every parameter is looked at again). */
+    uint64_t look = frames > n->rest_frames ? all : (n->woken | n->moving) & all;
+    uint32_t rest = look == all ? UINT32_MAX : n->rest_frames;
+    uint64_t moving = 0, valid = 0;
+    n->woken = 0;
+    while (look) {
+        uint32_t i = (uint32_t)__builtin_ctzll(look);
+        uint64_t bit = 1ull << i;
+        look &= look - 1;
         param_smoother *ps = &n->params[i];
         /* a resting parameter whose buffer is already filled: nothing to do */
         if (ps->remaining == 0 && !ps->pending && ps->filled >= frames) {
             n->param_static[i] = 1;
             n->param_view[i] = n->param_bufs[i];
-            if (memo) memo->valid[i] = false;
+            if (ps->filled < rest) rest = ps->filled;
             continue;
         }
-        if (prev && memo->valid[i] && param_smoother_same(ps, &memo->before[i])) {
+        moving |= bit; /* looked at again next block, when it may rest */
+        valid |= bit;
+        if (prev && (memo->valid & bit) && param_smoother_same(ps, &memo->before[i])) {
             /* The same run as the previous node's: its result, and its buffer (this
              * node's own is left unfilled, and marked so). memo->before[i] stays,
              * since it is this node's starting state too. */
+            uint64_t *woken = ps->woken;
+            uint8_t index = ps->index;
             *ps = prev->params[i];
+            ps->woken = woken;
+            ps->index = index;
             ps->filled = 0;
             n->param_view[i] = prev->param_view[i];
             n->param_static[i] = prev->param_static[i];
             continue;
         }
-        if (memo) {
-            memo->before[i] = *ps;
-            memo->valid[i] = true;
-        }
+        if (memo) memo->before[i] = *ps;
         n->param_static[i] = param_smoother_run(ps, n->param_bufs[i], frames);
         n->param_view[i] = n->param_bufs[i];
     }
+    n->moving = moving;
+    n->rest_frames = rest;
+    if (memo) memo->valid = valid;
     if (memo) memo->node = n;
     n->ctx.frames = frames;
     n->ctx.clocks = clocks;

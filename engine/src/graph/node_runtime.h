@@ -19,7 +19,13 @@ typedef struct node_runtime {
     const lull_descriptor *desc;
     void *self;
     bool active;
-    bool muted;             /* produced non-finite output: silenced for good */
+    bool muted; /* produced non-finite output: silenced for good */
+    /* Parameters prepare must look at: those set or jumped since (woken, raised by
+     * the smoothers themselves) and those not yet resting with a filled buffer
+     * (moving). The others rest: their buffer holds at least rest_frames frames of
+     * their value, and process() reads it (param_view is their own buffer). */
+    uint64_t woken, moving;
+    uint32_t rest_frames;
     param_smoother *params; /* desc->param_count; one allocation with param_view,
                                param_bufs and param_static */
     /* What process() reads for each parameter this block: its own buffer, or the
@@ -53,7 +59,7 @@ typedef struct node_runtime {
  * where it was smoothed this block, not resting). One per rendering thread. */
 typedef struct node_param_memo {
     const node_runtime *node; /* NULL: none */
-    bool valid[LULL_NODE_MAX_PARAMS];
+    uint64_t valid;           /* bit i: before[i] holds node's parameter i */
     param_smoother before[LULL_NODE_MAX_PARAMS];
 } node_param_memo;
 

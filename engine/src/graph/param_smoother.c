@@ -14,6 +14,8 @@ void param_smoother_init(param_smoother *s, const lull_param_info *info, double 
 {
     s->min = info->min;
     s->max = info->max;
+    s->woken = NULL; /* an owner sets it after init */
+    s->index = 0;
     s->logarithmic = (info->flags & LULL_PARAM_LOGARITHMIC) != 0;
     s->stepped = (info->flags & LULL_PARAM_STEPPED) != 0;
     s->ramp_frames = s->stepped ? 0 : (uint32_t)lround(info->smoothing_ms * 1e-3 * sample_rate);
@@ -30,6 +32,7 @@ void param_smoother_jump(param_smoother *s, float value)
     s->pending = false;
     s->step = s->logarithmic ? 1.0 : 0.0;
     s->filled = 0;
+    if (s->woken) *s->woken |= 1ull << s->index;
 }
 
 void param_smoother_set(param_smoother *s, float target)
@@ -43,6 +46,7 @@ void param_smoother_set(param_smoother *s, float target)
         return;
     }
     s->pending = true;
+    if (s->woken) *s->woken |= 1ull << s->index;
 }
 
 /* The ramp from the current value to the target over ramp_frames. */

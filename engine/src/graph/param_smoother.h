@@ -21,7 +21,12 @@ typedef struct param_smoother {
     bool logarithmic;
     bool stepped;
     bool pending;    /* a new target whose ramp the next run designs (param_smoother_set) */
+    uint8_t index;   /* this parameter's bit in *woken */
     uint32_t filled; /* the value buffer's first `filled` frames hold `current` */
+    /* The owner's mask of parameters to look at in its next block: every set or
+     * jump raises this parameter's bit, so a node whose parameters all rest skips
+     * them (node_runtime_prepare_shared). NULL: no owner to tell. */
+    uint64_t *woken;
 } param_smoother;
 
 /* [any !audio] Starts at `value` with no ramp. */
@@ -41,8 +46,8 @@ void param_smoother_jump(param_smoother *s, float value);
 bool param_smoother_run(param_smoother *s, float *out, uint32_t frames);
 /* [audio] True when a run of `a` and a run of `b` would write the same values and
  * leave the same state (every field equal, floating-point ones bit for bit, so a
- * -0.0 is not taken for a 0.0), `filled` aside: what it says is about the caller's
- * buffer, not the trajectory. Lets a host compute a trajectory shared by several
+ * -0.0 is not taken for a 0.0), `filled`, `woken` and `index` aside: they are
+ * about the owner's buffer and mask, not the trajectory. Lets a host compute a trajectory shared by several
  * nodes once (node_runtime_prepare_shared). */
 bool param_smoother_same(const param_smoother *a, const param_smoother *b);
 /* [audio] Current value in parameter units. */
