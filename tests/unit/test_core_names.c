@@ -1,6 +1,7 @@
 /* The one name checker (core/names.h) and the rules built on it: every alphabet
  * accepts what its users documented and refuses the rest, lengths stop at 63
  * bytes, and the preset-name and OSC-name rules keep their messages. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,6 +77,25 @@ int main(void)
     printf("osc name refusal: %s\n", err);
     CHECK(osc_name_is_safe("Warm pad", err, sizeof err), "Warm pad refused: %s", err);
     CHECK(!osc_name_is_safe(longest, err, sizeof err) && strstr(err, "63"), "64 bytes: %s", err);
+
+    /* "Did you mean": the closest candidate within a third of its length plus one. */
+    name_suggestion sg = {"defualt", NULL, SIZE_MAX};
+    const char *cands[] = {"drone", "default", "deep_drone", "defaults_long_name"};
+    for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++)
+        name_suggestion_consider(&sg, cands[i]);
+    char hint[96];
+    CHECK(sg.best && strcmp(sg.best, "default") == 0 && sg.distance == 2,
+          "defualt -> %s (distance %zu)", sg.best ? sg.best : "none", sg.distance);
+    CHECK(strcmp(name_suggestion_text(&sg, hint, sizeof hint), "; did you mean \"default\"?") == 0,
+          "hint text: %s", hint);
+    name_suggestion far = {"zzzzzz", NULL, SIZE_MAX};
+    name_suggestion_consider(&far, "default");
+    CHECK(far.best == NULL && name_suggestion_text(&far, hint, sizeof hint)[0] == '\0',
+          "nothing close: no hint");
+    name_suggestion tiny = {"x", NULL, SIZE_MAX};
+    name_suggestion_consider(&tiny, "y");
+    CHECK(tiny.best == NULL, "a one-letter name is never 'close' to another one-letter name");
+    printf("suggestion: defualt%s\n", name_suggestion_text(&sg, hint, sizeof hint));
 
     printf("%d alphabet cases\n", checked);
     return check_finish("test_core_names");

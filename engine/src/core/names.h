@@ -37,4 +37,21 @@ size_t name_first_bad(const char *s, const char *allowed);
  * and holds no "..". (The alphabets above have no '/'.) */
 bool name_is_plain(const char *s);
 
+/* The closest of several candidates to a misspelt name, for "did you mean" hints:
+ * Levenshtein distance, accepted when at most a third of the candidate's length
+ * plus one (and less than its length), the first of equals kept. Start with
+ * {typo, NULL, SIZE_MAX}. */
+typedef struct name_suggestion {
+    const char *typo;
+    const char *best; /* NULL: none close enough */
+    size_t distance;
+} name_suggestion;
+
+/* [any] Weigh one candidate. Names longer than 64 bytes are never suggested. */
+void name_suggestion_consider(name_suggestion *s, const char *candidate);
+
+/* [any] "; did you mean \"x\"?" into buf, or "" when there is no suggestion.
+ * Returns buf (or the empty string). */
+const char *name_suggestion_text(const name_suggestion *s, char *buf, size_t n);
+
 #endif

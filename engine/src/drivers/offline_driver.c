@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/pcm_dither.h"
 #include "core/progress.h"
 #include "core/rt.h"
 #include "engine/engine.h"
 #include "graph/plan_pool.h"
+#include "preset/preset_name.h"
 
 void offline_render_defaults(offline_render_opts *o)
 {
@@ -75,14 +75,6 @@ static void on_loaded(void *ud, bool ok, const char *name, const char *message)
     snprintf(r->message, sizeof r->message, "%s", message);
 }
 
-static bool looks_like_file(const char *s)
-{
-    struct stat st;
-    size_t n = strlen(s);
-    return strchr(s, '/') || (n > 5 && strcmp(s + n - 5, ".json") == 0) ||
-           (stat(s, &st) == 0 && S_ISREG(st.st_mode));
-}
-
 lull_engine *offline_engine_open(const char *preset, double sample_rate, char *err, size_t errlen)
 {
     return offline_engine_open_dirs(preset, sample_rate, NULL, err, errlen);
@@ -100,7 +92,7 @@ lull_engine *offline_engine_open_dirs(const char *preset, double sample_rate,
     lull_engine *e = lull_engine_create(&cfg, err, errlen);
     if (!e) return NULL;
     load_result lr = {0};
-    bool queued = looks_like_file(preset)
+    bool queued = preset_arg_is_file(preset)
                       ? lull_engine_load_preset_file(e, preset, 0.0f, on_loaded, &lr, err, errlen)
                       : lull_engine_load_preset(e, preset, 0.0f, on_loaded, &lr, err, errlen);
     if (!queued || !lr.ok) {

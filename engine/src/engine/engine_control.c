@@ -2,8 +2,12 @@
  * thread through the queues. Nothing here runs on the audio thread. */
 #include "engine/engine_internal.h"
 
+#include "core/names.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +76,33 @@ size_t lull_engine_default_sound_dirs(const char *const *preset_dirs, char (*out
 }
 
 struct sound_bank *lull_engine_sound_bank(const lull_engine *e) { return e->bank; }
+
+bool lull_engine_default_preset_file(const char *name, char *path, size_t n, char *err,
+                                     size_t errlen)
+{
+    if (!preset_name_valid(name, err, errlen)) return false;
+    const char *dir = default_preset_dir();
+    struct stat st;
+    if ((size_t)snprintf(path, n, "%s/%s.json", dir, name) < n && stat(path, &st) == 0 &&
+        S_ISREG(st.st_mode))
+        return true;
+    /* the closest file name there, for a typo */
+    name_suggestion sg = {name, NULL, SIZE_MAX};
+    char names[64][64], hint[96];
+    size_t count = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *de; d && (de = readdir(d)) && count < 64;) {
+        size_t len = strlen(de->d_name);
+        if (len <= 5 || len - 5 >= sizeof names[0] || strcmp(de->d_name + len - 5, ".json"))
+            continue;
+        snprintf(names[count], sizeof names[count], "%.*s", (int)(len - 5), de->d_name);
+        name_suggestion_consider(&sg, names[count++]);
+    }
+    if (d) closedir(d);
+    snprintf(err, errlen, "no preset named \"%s\" in %s%s (a file: give its path)", name, dir,
+             name_suggestion_text(&sg, hint, sizeof hint));
+    return false;
+}
 
 static bool safety_param(lull_engine *e, const char *id, uint32_t *out, char *err, size_t errlen)
 {
@@ -275,10 +306,26 @@ bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s
     preset_catalog_refresh(e->catalog);
     const preset_info *info = preset_catalog_find(e->catalog, name);
     if (info) return submit_path(e, info->path, crossfade_s, done, ud, err, errlen);
+    /* Say where it looked, and the closest name there (file or display name). */
+    name_suggestion sg = {name, NULL, SIZE_MAX};
+    for (size_t i = 0; i < preset_catalog_count(e->catalog); i++) {
+        const preset_info *p = preset_catalog_get(e->catalog, i);
+        name_suggestion_consider(&sg, p->name);
+        name_suggestion_consider(&sg, p->display_name);
+    }
+    char where[512] = "", hint[96];
+    for (size_t i = 0, len = 0; e->cfg.preset_dirs[i] && len < sizeof where; i++) {
+        int n =
+            snprintf(where + len, sizeof where - len, "%s%s", i ? ", " : "", e->cfg.preset_dirs[i]);
+        if (n < 0) break;
+        len += (size_t)n;
+    }
     if (why[0])
-        snprintf(err, errlen, "no preset is named or displayed as \"%.63s\" (%s)", name, why);
+        snprintf(err, errlen, "no preset is named or displayed as \"%.63s\" (%s) in %s%s", name,
+                 why, where, name_suggestion_text(&sg, hint, sizeof hint));
     else
-        snprintf(err, errlen, "no preset named \"%.63s\" in the preset directories", name);
+        snprintf(err, errlen, "no preset named \"%.63s\" in %s%s", name, where,
+                 name_suggestion_text(&sg, hint, sizeof hint));
     return false;
 }
 

@@ -74,52 +74,6 @@ static void name_list_add(name_list *l, const char *name)
     l->len += (size_t)n;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t lb = strlen(b);
-    if (strlen(a) > 64 || lb > 64) return SIZE_MAX;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; a[i - 1]; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* Finds the closest candidate to a misspelt name, for "did you mean" hints. */
-typedef struct suggestion {
-    const char *typo;
-    const char *best;
-    size_t distance;
-} suggestion;
-
-static void suggestion_consider(suggestion *s, const char *candidate)
-{
-    size_t d = edit_distance(s->typo, candidate);
-    size_t len = strlen(candidate), limit = len / 3 + 1;
-    if (d <= limit && d < len && d < s->distance) {
-        s->distance = d;
-        s->best = candidate;
-    }
-}
-
-/* "; did you mean \"x\"?" or "". Returns a pointer into buf. */
-static const char *suggestion_text(const suggestion *s, char *buf, size_t n)
-{
-    if (!s->best) return "";
-    snprintf(buf, n, "; did you mean \"%s\"?", s->best);
-    return buf;
-}
-
 static const char *json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
@@ -217,15 +171,15 @@ static bool check_keys(loader *L, const json_pos *obj_pos, const char *where,
         bool ok = false;
         for (const char *const *n = known; *n && !ok; n++) ok = strcmp(*n, m->key) == 0;
         if (ok) continue;
-        suggestion s = {m->key, NULL, SIZE_MAX};
+        name_suggestion s = {m->key, NULL, SIZE_MAX};
         name_list names = {0};
         for (const char *const *n = known; *n; n++) {
-            suggestion_consider(&s, *n);
+            name_suggestion_consider(&s, *n);
             name_list_add(&names, *n);
         }
         char hint[96];
         return fail_key(L, m, "unknown key \"%s\" in %s%s (known keys: %s)", m->key, where,
-                        suggestion_text(&s, hint, sizeof hint), names.text);
+                        name_suggestion_text(&s, hint, sizeof hint), names.text);
     }
     return true;
 }
@@ -326,15 +280,15 @@ static bool want_choice(loader *L, json_t *v, const json_pos *pos, const char *w
         *out = i;
         return true;
     }
-    suggestion s = {json_string_value(v), NULL, SIZE_MAX};
+    name_suggestion s = {json_string_value(v), NULL, SIZE_MAX};
     name_list names = {0};
     for (const char *const *c = choices; *c; c++) {
-        suggestion_consider(&s, *c);
+        name_suggestion_consider(&s, *c);
         name_list_add(&names, *c);
     }
     char hint[96];
     return fail_value(L, pos, "unknown %s \"%s\"%s (one of: %s)", what, json_string_value(v),
-                      suggestion_text(&s, hint, sizeof hint), names.text);
+                      name_suggestion_text(&s, hint, sizeof hint), names.text);
 }
 
 /* Node names, sound ids and LFO names: [a-z0-9_]+, at most PRESET_MAX_NAME bytes. */
@@ -362,16 +316,16 @@ static bool find_node(loader *L, const char *name, const char *text, const json_
         *out = (uint32_t)n;
         return true;
     }
-    suggestion s = {name, NULL, SIZE_MAX};
+    name_suggestion s = {name, NULL, SIZE_MAX};
     name_list names = {0};
     for (size_t i = 0; i < L->p->node_count; i++) {
-        suggestion_consider(&s, L->p->nodes[i].name);
+        name_suggestion_consider(&s, L->p->nodes[i].name);
         name_list_add(&names, L->p->nodes[i].name);
     }
     if (L->p->node_count == 0) name_list_add(&names, "none");
     char hint[96];
     return fail_value(L, pos, "unknown node \"%s\" in \"%s\"%s (nodes: %s)", name, text,
-                      suggestion_text(&s, hint, sizeof hint), names.text);
+                      name_suggestion_text(&s, hint, sizeof hint), names.text);
 }
 
 static void list_ports(name_list *l, const lull_port_info *ports, uint32_t n)
@@ -399,17 +353,17 @@ static bool parse_param_value(loader *L, const preset_node *node, uint32_t pi, j
         if (!stepped || !info->value_names)
             return fail_value(L, pos, "%s must be a number, not a string", what);
         const char *s = json_string_value(v);
-        suggestion sg = {s, NULL, SIZE_MAX};
+        name_suggestion sg = {s, NULL, SIZE_MAX};
         for (int k = 0; k <= (int)(info->max - info->min); k++) {
             if (strcmp(info->value_names[k], s) == 0) {
                 *out = info->min + (float)k;
                 return true;
             }
-            suggestion_consider(&sg, info->value_names[k]);
+            name_suggestion_consider(&sg, info->value_names[k]);
         }
         char hint[96];
         return fail_value(L, pos, "unknown value \"%s\" for %s%s (one of: %s)", s, what,
-                          suggestion_text(&sg, hint, sizeof hint), names.text);
+                          name_suggestion_text(&sg, hint, sizeof hint), names.text);
     }
     double x;
     if (!want_number(L, v, pos, what, info->min, info->max, info->unit, &x)) return false;
@@ -431,17 +385,17 @@ static bool parse_params(loader *L, preset_node *node, json_t *params, const jso
         const json_pos *m = &pos->children[k];
         int pi = descriptor_find_param(node->desc, m->key);
         if (pi < 0) {
-            suggestion s = {m->key, NULL, SIZE_MAX};
+            name_suggestion s = {m->key, NULL, SIZE_MAX};
             name_list names = {0};
             for (uint32_t i = 0; i < node->desc->param_count; i++) {
-                suggestion_consider(&s, node->desc->params[i].id);
+                name_suggestion_consider(&s, node->desc->params[i].id);
                 name_list_add(&names, node->desc->params[i].id);
             }
             if (node->desc->param_count == 0) name_list_add(&names, "none");
             char hint[96];
             return fail_key(L, m, "unknown parameter \"%s\" for node \"%s\" (%s)%s (params: %s)",
                             m->key, node->name, node->desc->id,
-                            suggestion_text(&s, hint, sizeof hint), names.text);
+                            name_suggestion_text(&s, hint, sizeof hint), names.text);
         }
         if (!parse_param_value(L, node, (uint32_t)pi, json_object_get(params, m->key), m,
                                &node->param_values[pi]))
@@ -528,12 +482,12 @@ static bool parse_node_sounds(loader *L, preset_node *node, json_t *sounds, cons
         uint32_t si = 0;
         while (si < slots && strcmp(slot[si].id, m->key) != 0) si++;
         if (si == slots) {
-            suggestion sg = {m->key, NULL, SIZE_MAX};
-            for (uint32_t i = 0; i < slots; i++) suggestion_consider(&sg, slot[i].id);
+            name_suggestion sg = {m->key, NULL, SIZE_MAX};
+            for (uint32_t i = 0; i < slots; i++) name_suggestion_consider(&sg, slot[i].id);
             char hint[96];
             return fail_key(L, m, "node \"%s\" (%s) has no sound slot \"%s\"%s (slots: %s)",
                             node->name, node->desc->id, m->key,
-                            suggestion_text(&sg, hint, sizeof hint), slot_names.text);
+                            name_suggestion_text(&sg, hint, sizeof hint), slot_names.text);
         }
         json_t *id = json_object_get(sounds, m->key);
         char what[160];
@@ -543,14 +497,14 @@ static bool parse_node_sounds(loader *L, preset_node *node, json_t *sounds, cons
         size_t found = 0;
         while (found < L->p->sound_count && strcmp(L->p->sounds[found].id, sid) != 0) found++;
         if (found == L->p->sound_count) {
-            suggestion sg = {sid, NULL, SIZE_MAX};
+            name_suggestion sg = {sid, NULL, SIZE_MAX};
             for (size_t i = 0; i < L->p->sound_count; i++)
-                suggestion_consider(&sg, L->p->sounds[i].id);
+                name_suggestion_consider(&sg, L->p->sounds[i].id);
             name_list ids = {0};
             list_sound_ids(L, &ids);
             char hint[96];
             return fail_value(L, m, "unknown sound \"%s\" for %s%s (sounds: %s)", sid, what,
-                              suggestion_text(&sg, hint, sizeof hint), ids.text);
+                              name_suggestion_text(&sg, hint, sizeof hint), ids.text);
         }
         node->slot_sounds[si] = (uint32_t)found;
         L->p->sounds[found].used = true;
@@ -575,12 +529,12 @@ static bool parse_node_type(loader *L, json_t *type, const json_pos *pos, const 
                           "appends its own output safety stage");
     *out = registry_find(L->reg, id);
     if (*out) return true;
-    suggestion s = {id, NULL, SIZE_MAX};
+    name_suggestion s = {id, NULL, SIZE_MAX};
     name_list names = {0};
     for (size_t i = 0; i < registry_count(L->reg); i++) {
         const char *known = registry_get(L->reg, i)->id;
         if (strcmp(known, "safety") == 0) continue;
-        suggestion_consider(&s, known);
+        name_suggestion_consider(&s, known);
         name_list_add(&names, known);
     }
     if (names.len == 0) name_list_add(&names, "none: no plugins loaded");
@@ -590,7 +544,7 @@ static bool parse_node_type(loader *L, json_t *type, const json_pos *pos, const 
                       "unknown node type \"%s\"%s (known types: %s); plugin directories "
                       "searched: %s; to add one, set LULL_PLUGIN_DIR=DIR[:DIR...] (searched "
                       "first, the defaults stay; lulld --plugins DIR replaces them)",
-                      id, suggestion_text(&s, hint, sizeof hint), names.text,
+                      id, name_suggestion_text(&s, hint, sizeof hint), names.text,
                       *searched ? searched : "none (no plugin directory exists)");
 }
 
@@ -965,15 +919,15 @@ static bool want_source(loader *L, json_t *v, const json_pos *pos, const char *w
         *out = (enum mod_source)s;
         return true;
     }
-    suggestion sg = {name, NULL, SIZE_MAX};
+    name_suggestion sg = {name, NULL, SIZE_MAX};
     name_list names = {0};
     for (int i = 0; i < MOD_SOURCE_COUNT; i++) {
-        suggestion_consider(&sg, mod_source_name((enum mod_source)i));
+        name_suggestion_consider(&sg, mod_source_name((enum mod_source)i));
         name_list_add(&names, mod_source_name((enum mod_source)i));
     }
     char hint[96];
     return fail_value(L, pos, "unknown modulation source \"%s\"%s (sources: %s)", name,
-                      suggestion_text(&sg, hint, sizeof hint), names.text);
+                      name_suggestion_text(&sg, hint, sizeof hint), names.text);
 }
 
 static bool parse_target(loader *L, json_t *v, const json_pos *pos, const char *what,
@@ -994,11 +948,11 @@ static bool parse_target(loader *L, json_t *v, const json_pos *pos, const char *
     if (modulatable.len == 0) name_list_add(&modulatable, "none");
     int pi = descriptor_find_param(d, param_name);
     if (pi < 0) {
-        suggestion s = {param_name, NULL, SIZE_MAX};
-        for (uint32_t i = 0; i < d->param_count; i++) suggestion_consider(&s, d->params[i].id);
+        name_suggestion s = {param_name, NULL, SIZE_MAX};
+        for (uint32_t i = 0; i < d->param_count; i++) name_suggestion_consider(&s, d->params[i].id);
         char hint[96];
         return fail_value(L, pos, "node \"%s\" (%s) has no parameter \"%s\"%s (modulatable: %s)",
-                          node_name, d->id, param_name, suggestion_text(&s, hint, sizeof hint),
+                          node_name, d->id, param_name, name_suggestion_text(&s, hint, sizeof hint),
                           modulatable.text);
     }
     if (!(d->params[pi].flags & LULL_PARAM_MODULATABLE))
@@ -1203,15 +1157,15 @@ static bool parse_neutral(loader *L, json_t *root, const json_pos *root_pos)
         const json_pos *m = &pos->children[k];
         int s = mod_source_parse(m->key);
         if (s < 0) {
-            suggestion sg = {m->key, NULL, SIZE_MAX};
+            name_suggestion sg = {m->key, NULL, SIZE_MAX};
             name_list names = {0};
             for (int i = 0; i < MOD_SOURCE_COUNT; i++) {
-                suggestion_consider(&sg, mod_source_name((enum mod_source)i));
+                name_suggestion_consider(&sg, mod_source_name((enum mod_source)i));
                 name_list_add(&names, mod_source_name((enum mod_source)i));
             }
             char hint[96];
             return fail_key(L, m, "unknown modulation source \"%s\" in neutral%s (sources: %s)",
-                            m->key, suggestion_text(&sg, hint, sizeof hint), names.text);
+                            m->key, name_suggestion_text(&sg, hint, sizeof hint), names.text);
         }
         char what[64];
         snprintf(what, sizeof what, "neutral.%s", m->key);

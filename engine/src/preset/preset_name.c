@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/names.h"
 
@@ -22,4 +23,12 @@ bool preset_name_valid(const char *name, char *err, size_t errlen)
         return false;
     }
     return true;
+}
+
+bool preset_arg_is_file(const char *arg)
+{
+    struct stat st;
+    size_t n = strlen(arg);
+    return strchr(arg, '/') || (n > 5 && strcmp(arg + n - 5, ".json") == 0) ||
+           (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
 }

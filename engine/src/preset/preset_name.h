@@ -11,4 +11,9 @@
 /* [any] True when `name` follows the rule; false with the reason in err. */
 bool preset_name_valid(const char *name, char *err, size_t errlen);
 
+/* [any !audio] How a command line reads a preset argument (lull render --preset,
+ * lull validate): a file when it holds a '/', ends in ".json" or is an existing
+ * regular file; otherwise a preset name, looked up in the preset directories. */
+bool preset_arg_is_file(const char *arg);
+
 #endif

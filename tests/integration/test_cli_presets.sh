@@ -1,0 +1,53 @@
+#!/bin/bash
+# A preset named on the command line the way a user types it: `lull validate NAME`
+# checks the preset of that name (as `lull render --preset NAME` finds it), and a
+# misspelt name is refused naming the directory searched and the closest preset.
+# A file argument is still read as a file. No audio, no daemon.
+set -u
+src=${LULL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+bin=${LULL_BIN:-$src/build/bin}
+export LULL_PRESET_DIR=$src/presets
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# By name: validated, and the file it found printed.
+"$bin/lull" validate default bowls >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "lull validate default bowls exits $rc: $(cat "$tmp/err")"
+grep -q "presets/default.json: ok" "$tmp/out" || fail "no 'default.json: ok' line: $(cat "$tmp/out")"
+grep -q "presets/bowls.json: ok" "$tmp/out" || fail "no 'bowls.json: ok' line: $(cat "$tmp/out")"
+echo "ok: validate by name: $(tr '\n' ' ' <"$tmp/out")"
+
+# A typo: refused, exit 1, the directory and the closest name said; the valid
+# argument after it is still checked.
+"$bin/lull" validate defualt surf >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] || fail "lull validate defualt exits $rc (want 1)"
+grep -q "no preset named \"defualt\" in $LULL_PRESET_DIR; did you mean \"default\"?" "$tmp/err" ||
+    fail "validate typo message: $(cat "$tmp/err")"
+grep -q "surf.json: ok" "$tmp/out" || fail "the argument after a refused one was not checked"
+echo "ok: validate typo: $(cat "$tmp/err")"
+
+# Nothing close: no suggestion, still the directory.
+"$bin/lull" validate qqqqqqqq >"$tmp/out" 2>"$tmp/err"
+grep -q "no preset named \"qqqqqqqq\" in $LULL_PRESET_DIR (a file" "$tmp/err" ||
+    fail "validate unknown message: $(cat "$tmp/err")"
+grep -q "did you mean" "$tmp/err" && fail "a suggestion for a name close to nothing: $(cat "$tmp/err")"
+
+# render by a misspelt name: the engine's own refusal says the same.
+"$bin/lull" render --preset rain_leafs --seconds 1 -o "$tmp/x.wav" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -ne 0 ] || fail "render of a misspelt preset exits 0"
+grep -q "no preset named \"rain_leafs\" in $LULL_PRESET_DIR; did you mean \"rain_leaves\"?" "$tmp/err" ||
+    fail "render typo message: $(cat "$tmp/err")"
+[ -e "$tmp/x.wav" ] && fail "render of a misspelt preset wrote a file"
+echo "ok: render typo: $(tail -n 1 "$tmp/err")"
+
+# A path is a file, never a name: a missing file says so.
+"$bin/lull" validate ./default >"$tmp/out" 2>"$tmp/err"
+grep -q "cannot open" "$tmp/err" || fail "./default read as a name: $(cat "$tmp/err")"
+
+[ $fails -eq 0 ] && echo "test_cli_presets: all checks passed"
+exit $((fails > 0))
