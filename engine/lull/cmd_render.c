@@ -22,8 +22,11 @@ static void usage(FILE *to)
             "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
             "       [--session-db FILE]   also record the render as a session (lull report)\n"
             "       [--threads N]  threads that render each block (default 1; 1 to %u): the\n"
-            "            file is bit-identical for every N (docs/performance.md: a second\n"
-            "            thread has not yet been measured faster on a shared 2-core VM)\n"
+            "            file is bit-identical for every N; a second thread is faster only\n"
+            "            where a second core is free (docs/performance.md)\n"
+            "  --spectrogram  a PNG of the output's spectrogram (time by frequency)\n"
+            "  --plot    a PNG over time: the output's loudness (EBU R128), breath rate\n"
+            "            and the pacer, heart rate and the tempo, arousal\n"
             "  --format  float: 32-bit float WAV (default; flac when OUT ends in .flac);\n"
             "            wav16, wav24: integer WAV; flac: 24-bit FLAC (integer formats are\n"
             "            TPDF-dithered from a fixed seed: the same render gives the same file)\n",
@@ -42,8 +45,9 @@ int cmd_render(int argc, char **argv)
     offline_render_opts o;
     offline_render_defaults(&o);
     o.seconds = -1;
-    /* One thread unless asked: on the 2-core VM where lull is measured, two threads
-     * were never faster in wall time and doubled the CPU time (docs/performance.md). */
+    /* One thread unless asked: on the shared 2-core VM where lull is measured, a second
+     * thread helped only while the other vCPU was free, and doubles the CPU time
+     * (docs/performance.md, "Issue 13, item 1"). */
     o.threads = 1;
     const char *bio = NULL, *profile = NULL, *session_db = NULL;
     const char *spec_path = NULL, *plot_path = NULL; /* listening aids (analysis/) */
@@ -189,6 +193,8 @@ int cmd_render(int argc, char **argv)
             "lull render: wrote %s (%s, %.1f s at %.0f Hz, peak %.1f dBFS, %.0fx realtime)\n",
             o.out_path, offline_format_name(o.format), (double)res.frames / o.sample_rate,
             o.sample_rate, peak_db, res.wall_seconds > 0 ? o.seconds / res.wall_seconds : 0.0);
+    if (spec_path) fprintf(stderr, "lull render: wrote %s (spectrogram)\n", spec_path);
+    if (plot_path) fprintf(stderr, "lull render: wrote %s (loudness and features)\n", plot_path);
     if (res.nan_events)
         fprintf(stderr,
                 "lull render: warning: %llu node(s) produced non-finite output and were muted\n",

@@ -2,7 +2,8 @@
 # A preset named on the command line the way a user types it: `lull validate NAME`
 # checks the preset of that name (as `lull render --preset NAME` finds it), and a
 # misspelt name is refused naming the directory searched and the closest preset.
-# A file argument is still read as a file. No audio, no daemon.
+# A file argument is still read as a file. `lull render` says each file it wrote
+# (the WAV and its PNGs). No audio device, no daemon.
 set -u
 src=${LULL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${LULL_BIN:-$src/build/bin}
@@ -44,6 +45,14 @@ grep -q "no preset named \"rain_leafs\" in $LULL_PRESET_DIR; did you mean \"rain
     fail "render typo message: $(cat "$tmp/err")"
 [ -e "$tmp/x.wav" ] && fail "render of a misspelt preset wrote a file"
 echo "ok: render typo: $(tail -n 1 "$tmp/err")"
+
+# The listening aids are said as written, like the WAV.
+"$bin/lull" render --preset surf --seconds 1 -o "$tmp/s.wav" --spectrogram "$tmp/s.png" \
+    --plot "$tmp/p.png" >"$tmp/out" 2>"$tmp/err" || fail "render with PNGs: $(cat "$tmp/err")"
+for f in s.wav s.png p.png; do
+    [ -s "$tmp/$f" ] || fail "render did not write $f"
+    grep -q "wrote $tmp/$f" "$tmp/err" || fail "render does not say it wrote $f: $(cat "$tmp/err")"
+done
 
 # A path is a file, never a name: a missing file says so.
 "$bin/lull" validate ./default >"$tmp/out" 2>"$tmp/err"
