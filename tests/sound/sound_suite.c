@@ -11,6 +11,7 @@
 #include "audio_check.h"
 #include "drivers/offline_driver.h"
 #include "engine/engine.h"
+#include "modulation/modulation.h"
 #include "preset/preset.h"
 #include "sim/offline_features.h"
 #include "tempogram.h"
@@ -346,28 +347,21 @@ static uint32_t param_index(const lull_descriptor *desc, const char *id)
     return UINT32_MAX;
 }
 
-/* The largest value parameter `param` of node `node` can take: its preset value,
- * or the top of its `set` mappings, plus the top of each `add`, times the top of
- * each `multiply` (engine/src/modulation: (set + sum add) x prod multiply). */
+/* The largest value parameter `param` of node `node` can take: the engine's rule
+ * for combining its mappings (modulation.h, mod_combine) over the top of each
+ * mapping's output range (a multiplier below 0 taken as 0, which only lowers it),
+ * clamped to the parameter's range. */
 static double param_max(const lull_preset *p, uint32_t node, uint32_t param)
 {
-    double set = p->nodes[node].param_values[param], add = 0.0, mul = 1.0;
-    bool has_set = false;
+    mod_combine c = mod_combine_start(p->nodes[node].param_values[param]);
     for (size_t i = 0; i < p->modulation_count; i++) {
         const preset_modulation *m = &p->modulations[i];
         if (m->node != node || m->param != param) continue;
-        double top = fmax(m->out_min, m->out_max);
-        if (m->mode == MOD_MODE_SET) {
-            set = has_set ? fmax(set, top) : top;
-            has_set = true;
-        } else if (m->mode == MOD_MODE_ADD) {
-            add += top;
-        } else {
-            mul *= fmax(top, 0.0);
-        }
+        float top = fmaxf(m->out_min, m->out_max);
+        mod_combine_take(&c, m->mode, m->mode == MOD_MODE_MUL ? fmaxf(top, 0.0f) : top);
     }
     const lull_param_info *info = &p->nodes[node].desc->params[param];
-    return fmin(fmax((set + add) * mul, info->min), info->max);
+    return fmin(fmax(mod_combine_value(&c), info->min), info->max);
 }
 
 /* Events a minute the preset's pattern nodes play at most: notes per step at full

@@ -164,15 +164,9 @@ void modulation_run(lull_plan *plan, const lull_features *f, const lull_clocks *
     for (uint32_t i = 0; i < plan->modulation_count; i++) {
         const mod_state *st = &plan->mod_state[i];
         if (!st->leader) continue;
-        float set = plan->mod_base[i], add = 0.0f, mul = 1.0f;
-        for (int32_t k = (int32_t)i; k >= 0; k = plan->mod_state[k].next) {
-            float v = plan->mod_state[k].value;
-            switch (plan->modulations[k].mode) {
-            case MOD_MODE_SET: set = v; break;
-            case MOD_MODE_ADD: add += v; break;
-            case MOD_MODE_MUL: mul *= v; break;
-            }
-        }
-        if (st->param) param_smoother_set(st->param, (set + add) * mul);
+        mod_combine comb = mod_combine_start(plan->mod_base[i]);
+        for (int32_t k = (int32_t)i; k >= 0; k = plan->mod_state[k].next)
+            mod_combine_take(&comb, plan->modulations[k].mode, plan->mod_state[k].value);
+        if (st->param) param_smoother_set(st->param, mod_combine_value(&comb));
     }
 }

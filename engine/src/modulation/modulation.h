@@ -17,6 +17,28 @@
 /* [audio] Source value for a mapping, NAN when unknown. */
 float mod_source_value(enum mod_source s, const lull_features *f, const lull_clocks *c);
 
+/* How the mappings onto one parameter combine (preset.h, enum mod_mode): the last
+ * "set" mapping's value, else the parameter's base (its preset or last OSC-set
+ * value), plus every "add", times every "multiply". One rule for the engine
+ * (modulation_run) and for whatever reasons about a preset's reach (the
+ * sound-quality suite's largest value of a parameter). [any] */
+typedef struct mod_combine {
+    float set, add, mul;
+} mod_combine;
+
+static inline mod_combine mod_combine_start(float base) { return (mod_combine){base, 0.0f, 1.0f}; }
+
+static inline void mod_combine_take(mod_combine *c, enum mod_mode mode, float v)
+{
+    switch (mode) {
+    case MOD_MODE_SET: c->set = v; break;
+    case MOD_MODE_ADD: c->add += v; break;
+    case MOD_MODE_MUL: c->mul *= v; break;
+    }
+}
+
+static inline float mod_combine_value(const mod_combine *c) { return (c->set + c->add) * c->mul; }
+
 /* [audio] The curve-shaped, range-mapped output for an input (no smoothing). */
 float mod_map(const preset_modulation *m, float x);
 
