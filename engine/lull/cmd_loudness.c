@@ -59,7 +59,7 @@ static int measure(const char *preset, double seconds, double rate, const char *
     }
     render_trace_attach(t, &o);
     offline_render_result res;
-    int failed = offline_render(&o, &res, err, sizeof err);
+    int failed = !offline_render(&o, &res, err, sizeof err);
     render_features_teardown(&o);
     if (failed || loudness_failed(render_trace_loudness(t))) {
         fprintf(stderr, "lull loudness: %s: %s\n", preset, failed ? err : "measurement failed");

@@ -167,7 +167,7 @@ int cmd_render(int argc, char **argv)
         session_render_attach(rec, &o);
     }
     o.progress_label = "lull render"; /* on a terminal, for renders longer than 2 s */
-    int failed = offline_render(&o, &res, err, sizeof err);
+    int failed = !offline_render(&o, &res, err, sizeof err);
     if (rec) {
         long long sid = 0;
         if (!failed && session_render_finish(rec, &sid, err, sizeof err))

@@ -89,7 +89,7 @@ int ss_render_preset(const char *preset_path, const char *client, double seconds
         return -1;
     }
     offline_render_result res;
-    int failed = offline_render(&o, &res, err, errlen);
+    int failed = !offline_render(&o, &res, err, errlen);
     render_features_teardown(&o);
     if (failed) {
         ss_render_free(r);

@@ -200,7 +200,7 @@ static double render_loudness(const char *path)
     bool ok = render_features_setup(NULL, "relaxing", &o, err, sizeof err);
     CHECK(ok, "%s: %s", path, err);
     offline_render_result res;
-    if (ok && offline_render(&o, &res, err, sizeof err) == 0)
+    if (ok && offline_render(&o, &res, err, sizeof err))
         lufs = sq_loudness_integrated(m.l, m.r, m.n, RATE);
     else
         CHECK(false, "%s: render failed: %s", path, err);

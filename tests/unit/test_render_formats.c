@@ -43,7 +43,7 @@ static int render(const char *preset, offline_format f, const char *name, char *
     o.format = f;
     offline_render_result res;
     char err[1024];
-    int rc = offline_render(&o, &res, err, sizeof err);
+    int rc = offline_render(&o, &res, err, sizeof err) ? 0 : -1;
     CHECK(rc == 0, "render %s: %s", name, err);
     return rc;
 }

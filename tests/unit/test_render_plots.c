@@ -85,7 +85,7 @@ static void render_and_check(const char *preset, int linear)
     o.sample_rate = RATE;
     render_trace_attach(t, &o);
     offline_render_result res;
-    CHECK(offline_render(&o, &res, err, sizeof err) == 0, "render: %s", err);
+    CHECK(offline_render(&o, &res, err, sizeof err), "render: %s", err);
     /* the rendered preset's declared target comes back with the render (the plot's line) */
     CHECK(res.preset_loudness_lufs == -30, "declared target %g", res.preset_loudness_lufs);
     CHECK(render_trace_write(t, preset, res.preset_loudness_lufs, spec_path, plot_path, err,

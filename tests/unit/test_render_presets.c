@@ -42,10 +42,10 @@ static void check_preset(const char *name)
     o.sample_rate = RATE;
     offline_render_result res;
     o.out_path = a;
-    CHECK(offline_render(&o, &res, err, sizeof err) == 0, "%s: %s", name, err);
+    CHECK(offline_render(&o, &res, err, sizeof err), "%s: %s", name, err);
     o.out_path = b;
     o.chunk_frames = 441; /* a different host block size must not matter either */
-    CHECK(offline_render(&o, &res, err, sizeof err) == 0, "%s: %s", name, err);
+    CHECK(offline_render(&o, &res, err, sizeof err), "%s: %s", name, err);
     size_t la = 0, lb = 0;
     unsigned char *da = slurp(a, &la), *db = slurp(b, &lb);
     CHECK(da && db && la == lb && la > 0 && memcmp(da, db, la) == 0,

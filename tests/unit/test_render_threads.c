@@ -46,7 +46,7 @@ static int render(const char *preset, double seconds, uint32_t threads, capture 
     c->frames = 0;
     c->buf = calloc(2 * c->cap, sizeof(float));
     offline_render_result res;
-    int rc = offline_render(&o, &res, err, sizeof err);
+    int rc = offline_render(&o, &res, err, sizeof err) ? 0 : -1;
     CHECK(rc == 0, "%s, %u threads: %s", preset, threads, err);
     return rc;
 }

@@ -130,8 +130,8 @@ static void test_render_setup(void)
     o.sample_rate = 24000;
     o.out_path = NULL;
     offline_render_result res;
-    int rc = offline_render(&o, &res, err, sizeof err);
-    CHECK(rc == 0 && res.frames >= 20 * 24000, "render with a simulated client: %s", err);
+    bool ok = offline_render(&o, &res, err, sizeof err);
+    CHECK(ok && res.frames >= 20 * 24000, "render with a simulated client: %s", err);
     CHECK(res.nan_events == 0 && res.peak > 0.0f, "sound, no NaN (peak %g)", res.peak);
     render_features_teardown(&o);
     CHECK(o.features == NULL && o.features_ud == NULL, "teardown clears");

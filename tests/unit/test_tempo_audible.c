@@ -104,7 +104,7 @@ static bool render(const char *preset, const char *client, double seconds, captu
     CHECK(ok, "%s: %s", client, err);
     offline_render_result res;
     if (ok) {
-        ok = offline_render(&o, &res, err, sizeof err) == 0;
+        ok = offline_render(&o, &res, err, sizeof err);
         CHECK(ok, "%s against %s: %s", preset, client, err);
     }
     render_features_teardown(&o);

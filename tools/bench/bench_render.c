@@ -58,7 +58,7 @@ static double render_speed(const char *preset, const bench_opts *o)
         ro.threads = o->threads;
         offline_render_result res;
         char err[1024];
-        if (offline_render(&ro, &res, err, sizeof err) != 0) {
+        if (!offline_render(&ro, &res, err, sizeof err)) {
             fprintf(stderr, "bench_render: %s: %s\n", preset, err);
             return NAN;
         }

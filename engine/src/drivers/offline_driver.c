@@ -103,21 +103,21 @@ lull_engine *offline_engine_open_dirs(const char *preset, double sample_rate,
     return e;
 }
 
-int offline_render(const offline_render_opts *o, offline_render_result *res, char *err,
-                   size_t errlen)
+bool offline_render(const offline_render_opts *o, offline_render_result *res, char *err,
+                    size_t errlen)
 {
     memset(res, 0, sizeof *res);
     if (!(o->seconds > 0 && o->seconds <= 24 * 3600)) {
         snprintf(err, errlen, "--seconds must be between 0 and 86400");
-        return -1;
+        return false;
     }
     plan_pool *pool = NULL;
-    if (o->threads > 1 && !(pool = plan_pool_create(o->threads, err, errlen))) return -1;
+    if (o->threads > 1 && !(pool = plan_pool_create(o->threads, err, errlen))) return false;
     lull_engine *e =
         offline_engine_open_dirs(o->preset, o->sample_rate, o->sound_dirs, err, errlen);
     if (!e) {
         plan_pool_destroy(pool);
-        return -1;
+        return false;
     }
     lull_engine_set_render_pool(e, pool);
     lull_engine_config cfg;
@@ -134,7 +134,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
             snprintf(err, errlen, "%s: cannot write: %s", o->out_path, sf_strerror(NULL));
             lull_engine_destroy(e);
             plan_pool_destroy(pool);
-            return -1;
+            return false;
         }
         /* No PEAK chunk timestamp or other run-dependent metadata: bit-identical files. */
         sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
@@ -153,7 +153,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         if (sf) sf_close(sf);
         lull_engine_destroy(e);
         plan_pool_destroy(pool);
-        return -1;
+        return false;
     }
     uint64_t fade_at = UINT64_MAX;
     if (o->fade_out_at_end) {
@@ -167,7 +167,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     uint64_t feat_k = 0, next_feat = 0;
     lull_features f;
     lull_features_init(&f);
-    int rc = 0;
+    bool ok = true;
     double wall = 0.0;
     lull_progress progress;
     progress_begin(&progress, o->progress_label, o->seconds, false);
@@ -197,7 +197,7 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
         }
         if (sf && write_frames(sf, o->format, &dither, inter, pcm, n) != (sf_count_t)n) {
             snprintf(err, errlen, "%s: write failed: %s", o->out_path, sf_strerror(sf));
-            rc = -1;
+            ok = false;
             break;
         }
         done += n;
@@ -211,11 +211,11 @@ int offline_render(const offline_render_opts *o, offline_render_result *res, cha
     res->preset_loudness_lufs = lull_engine_preset_loudness(e);
     res->wall_seconds = wall;
     free(l), free(r), free(inter), free(pcm);
-    if (sf && sf_close(sf) != 0 && rc == 0) {
+    if (sf && sf_close(sf) != 0 && ok) {
         snprintf(err, errlen, "%s: close failed", o->out_path);
-        rc = -1;
+        ok = false;
     }
     lull_engine_destroy(e);
     plan_pool_destroy(pool);
-    return rc;
+    return ok;
 }

@@ -4,6 +4,7 @@
 #ifndef LULL_DRIVERS_OFFLINE_DRIVER_H
 #define LULL_DRIVERS_OFFLINE_DRIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,8 +85,8 @@ struct lull_engine *offline_engine_open(const char *preset, double sample_rate, 
 struct lull_engine *offline_engine_open_dirs(const char *preset, double sample_rate,
                                              const char *const *sound_dirs, char *err,
                                              size_t errlen);
-/* [main] Returns 0, or -1 with a message in err. */
-int offline_render(const offline_render_opts *o, offline_render_result *res, char *err,
-                   size_t errlen);
+/* [main] True, or false with a message in err. */
+bool offline_render(const offline_render_opts *o, offline_render_result *res, char *err,
+                    size_t errlen);
 
 #endif
