@@ -21,13 +21,15 @@ float mod_source_value(enum mod_source s, const lull_features *f, const lull_clo
  * "set" mapping's value, else the parameter's base (its preset or last OSC-set
  * value), plus every "add", times every "multiply". One rule for the engine
  * (modulation_run) and for whatever reasons about a preset's reach (the
- * sound-quality suite's largest value of a parameter). [any] */
+ * sound-quality suite's largest value of a parameter). */
 typedef struct mod_combine {
     float set, add, mul;
 } mod_combine;
 
+/* [any] Before any mapping: the parameter's base value. */
 static inline mod_combine mod_combine_start(float base) { return (mod_combine){base, 0.0f, 1.0f}; }
 
+/* [any] One mapping's value, by its mode. */
 static inline void mod_combine_take(mod_combine *c, enum mod_mode mode, float v)
 {
     switch (mode) {
@@ -37,6 +39,7 @@ static inline void mod_combine_take(mod_combine *c, enum mod_mode mode, float v)
     }
 }
 
+/* [any] The parameter's value: (set + every add) x every multiply. */
 static inline float mod_combine_value(const mod_combine *c) { return (c->set + c->add) * c->mul; }
 
 /* [audio] The curve-shaped, range-mapped output for an input (no smoothing). */
