@@ -115,7 +115,11 @@ static bool want_type(loader *L, const json_t *v, const json_pos *pos, const cha
     return fail_value(L, pos, "%s must be %s, not %s", what, type_name, json_type_name(v));
 }
 
-/* A finite number within [min, max]; also refuses values a float cannot hold. */
+/* A finite number within [min, max]; also refuses values a float cannot hold. The
+ * range is checked as 32-bit floats: a bound declared as a float (a node's parameter
+ * range, 0.001f say, which is 0.0010000000475 as a double) must accept the decimal
+ * that names it ("attack": 0.001); the value is then clamped into the range, so a
+ * double a hair outside it (the same float) never gets through. */
 static bool want_number(loader *L, const json_t *v, const json_pos *pos, const char *what,
                         double min, double max, const char *unit, double *out)
 {
@@ -126,10 +130,10 @@ static bool want_number(loader *L, const json_t *v, const json_pos *pos, const c
         return fail_value(L, pos, "%s %g is not a finite number (beyond the 32-bit float range)",
                           what, x);
     char ub[32];
-    if (x < min || x > max)
+    if ((float)x < (float)min || (float)x > (float)max)
         return fail_value(L, pos, "%s %g is out of range %g..%g%s", what, x, min, max,
                           unit_suffix(unit, ub, sizeof ub));
-    *out = x;
+    *out = x < min ? min : x > max ? max : x;
     return true;
 }
 
