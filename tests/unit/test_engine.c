@@ -94,6 +94,14 @@ static void test_failed_load_keeps_playing(void)
     fx_render(e, l, r, 3 * n, 512);
     CHECK(!fx_load(e, "no_such_preset", 1.0f, why, sizeof why), "a missing preset loaded");
     CHECK(strstr(why, "no_such_preset") != NULL, "reason does not name the preset: %s", why);
+    /* a typo, and a name given with its file extension, are answered with the name */
+    CHECK(!lull_engine_load_preset(e, "srf", 1.0f, NULL, NULL, why, sizeof why) &&
+              strstr(why, "did you mean \"surf\"") != NULL,
+          "a typo gets no suggestion: %s", why);
+    CHECK(!lull_engine_load_preset(e, "surf.json", 1.0f, NULL, NULL, why, sizeof why) &&
+              strstr(why, "did you mean \"surf\"") != NULL,
+          "surf.json gets no suggestion: %s", why);
+    printf("unknown preset: %s\n", why);
     CHECK(!lull_engine_load_preset(e, "../etc/passwd", 1.0f, NULL, NULL, why, sizeof why),
           "path traversal accepted as a preset name");
     CHECK(!fx_load(e, fx_preset_file("{\"lull_preset\": 1, \"nodes\": [}"), 1.0f, why, sizeof why),

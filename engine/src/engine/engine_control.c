@@ -306,8 +306,13 @@ bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s
     preset_catalog_refresh(e->catalog);
     const preset_info *info = preset_catalog_find(e->catalog, name);
     if (info) return submit_path(e, info->path, crossfade_s, done, ud, err, errlen);
-    /* Say where it looked, and the closest name there (file or display name). */
-    name_suggestion sg = {name, NULL, SIZE_MAX};
+    /* Say where it looked, and the closest name there (file or display name); a
+     * name given with its ".json" is compared without it (a load takes the name). */
+    char stem[NAME_MAX_LEN + 1];
+    size_t name_len = strlen(name);
+    bool json = name_len > 5 && strcmp(name + name_len - 5, ".json") == 0;
+    snprintf(stem, sizeof stem, "%.*s", (int)(json ? name_len - 5 : name_len), name);
+    name_suggestion sg = {stem, NULL, SIZE_MAX};
     for (size_t i = 0; i < preset_catalog_count(e->catalog); i++) {
         const preset_info *p = preset_catalog_get(e->catalog, i);
         name_suggestion_consider(&sg, p->name);
