@@ -15,22 +15,25 @@
 
 static void usage(FILE *to)
 {
-    fprintf(to,
-            "usage: lull render --preset NAME|FILE [--bio FILE | --simulate PROFILE] "
-            "--seconds N -o OUT.wav [--rate HZ] [--sounds DIR]...\n"
-            "       [--format float|wav16|wav24|flac]\n"
-            "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
-            "       [--session-db FILE]   also record the render as a session (lull report)\n"
-            "       [--threads N]  threads that render each block (default 1; 1 to %u): the\n"
-            "            file is bit-identical for every N; a second thread is faster only\n"
-            "            where a second core is free (docs/performance.md)\n"
-            "  --spectrogram  a PNG of the output's spectrogram (time by frequency)\n"
-            "  --plot    a PNG over time: the output's loudness (EBU R128), breath rate\n"
-            "            and the pacer, heart rate and the tempo, arousal\n"
-            "  --format  float: 32-bit float WAV (default; flac when OUT ends in .flac);\n"
-            "            wav16, wav24: integer WAV; flac: 24-bit FLAC (integer formats are\n"
-            "            TPDF-dithered from a fixed seed: the same render gives the same file)\n",
-            PLAN_THREADS_MAX);
+    fprintf(
+        to,
+        "usage: lull render --preset NAME|FILE [--bio FILE [--bio-rate HZ] | --simulate PROFILE] "
+        "--seconds N -o OUT.wav [--rate HZ] [--sounds DIR]...\n"
+        "       [--format float|wav16|wav24|flac]\n"
+        "       [--spectrogram OUT.png [--spectrogram-scale log|linear]] [--plot OUT.png]\n"
+        "       [--session-db FILE]   also record the render as a session (lull report)\n"
+        "       [--threads N]  threads that render each block (default 1; 1 to %u): the\n"
+        "            file is bit-identical for every N; a second thread is faster only\n"
+        "            where a second core is free (docs/performance.md)\n"
+        "  --bio-rate  the sampling rate of a --bio CSV without a time_s column, Hz\n"
+        "            (--rate is the audio's)\n"
+        "  --spectrogram  a PNG of the output's spectrogram (time by frequency)\n"
+        "  --plot    a PNG over time: the output's loudness (EBU R128), breath rate\n"
+        "            and the pacer, heart rate and the tempo, arousal\n"
+        "  --format  float: 32-bit float WAV (default; flac when OUT ends in .flac);\n"
+        "            wav16, wav24: integer WAV; flac: 24-bit FLAC (integer formats are\n"
+        "            TPDF-dithered from a fixed seed: the same render gives the same file)\n",
+        PLAN_THREADS_MAX);
 }
 
 static int bad_usage(const char *msg, const char *arg)
@@ -50,6 +53,7 @@ int cmd_render(int argc, char **argv)
      * (docs/performance.md, "Issue 13, item 1"). */
     o.threads = 1;
     const char *bio = NULL, *profile = NULL, *session_db = NULL;
+    double bio_rate = 0.0;                           /* --bio-rate: a CSV without time_s */
     const char *spec_path = NULL, *plot_path = NULL; /* listening aids (analysis/) */
     spectrogram_opts spec;
     spectrogram_defaults(&spec);
@@ -112,6 +116,10 @@ int cmd_render(int argc, char **argv)
         } else if (strcmp(a, "--bio") == 0 && v) {
             bio = v;
             i++;
+        } else if (strcmp(a, "--bio-rate") == 0 && v) {
+            /* a CSV record without time_s: its rate (lull analyze's --rate) */
+            if (!cli_parse_number("render", a, v, 1, 100000, &bio_rate)) return 2;
+            i++;
         } else if (strcmp(a, "--simulate") == 0 && v) {
             profile = v;
             i++;
@@ -136,8 +144,11 @@ int cmd_render(int argc, char **argv)
 
     offline_render_result res;
     char err[1024];
-    if (!render_features_setup(bio, profile, &o, err, sizeof err)) {
-        fprintf(stderr, "lull render: %s\n", err);
+    if (bio_rate > 0 && !bio) return bad_usage("--bio-rate goes with --bio", NULL);
+    if (!render_features_setup_rate(bio, bio_rate, profile, &o, err, sizeof err)) {
+        bool no_clock = bio && bio_rate <= 0 && strstr(err, "time_s");
+        fprintf(stderr, "lull render: %s%s\n", err,
+                no_clock ? " (give the record's rate with --bio-rate HZ)" : "");
         return 2;
     }
     render_trace *trace = NULL;

@@ -54,6 +54,19 @@ for f in s.wav s.png p.png; do
     grep -q "wrote $tmp/$f" "$tmp/err" || fail "render does not say it wrote $f: $(cat "$tmp/err")"
 done
 
+# A CSV record without a time_s column: refused with the way out, rendered with it.
+csv=$src/tests/data/bio_resting_5min_100hz.csv
+"$bin/lull" render --preset surf --bio "$csv" --seconds 2 -o "$tmp/b.wav" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -ne 0 ] || fail "a CSV without time_s rendered without its rate"
+grep -q -- "--bio-rate HZ" "$tmp/err" || fail "no --bio-rate hint: $(cat "$tmp/err")"
+"$bin/lull" render --preset surf --bio "$csv" --bio-rate 100 --seconds 2 -o "$tmp/b.wav" \
+    >"$tmp/out" 2>"$tmp/err" || fail "render --bio-rate 100: $(cat "$tmp/err")"
+[ -s "$tmp/b.wav" ] || fail "render --bio-rate wrote no file"
+"$bin/lull" render --preset surf --bio-rate 100 --seconds 2 -o "$tmp/c.wav" >"$tmp/out" 2>"$tmp/err"
+grep -q "goes with --bio" "$tmp/err" || fail "--bio-rate without --bio: $(cat "$tmp/err")"
+echo "ok: --bio-rate"
+
 # A path is a file, never a name: a missing file says so.
 "$bin/lull" validate ./default >"$tmp/out" 2>"$tmp/err"
 grep -q "cannot open" "$tmp/err" || fail "./default read as a name: $(cat "$tmp/err")"

@@ -177,13 +177,19 @@ void offline_features_fn(void *ud, double t, lull_features *f)
 bool render_features_setup(const char *bio_file, const char *profile, offline_render_opts *o,
                            char *err, size_t errlen)
 {
+    return render_features_setup_rate(bio_file, 0.0, profile, o, err, errlen);
+}
+
+bool render_features_setup_rate(const char *bio_file, double bio_rate, const char *profile,
+                                offline_render_opts *o, char *err, size_t errlen)
+{
     if (bio_file && profile) {
         snprintf(err, errlen, "--bio and --simulate exclude each other");
         return false;
     }
     offline_features *src = NULL;
     if (bio_file) {
-        src = offline_features_from_record(bio_file, 0, NULL, err, errlen);
+        src = offline_features_from_record(bio_file, bio_rate, NULL, err, errlen);
     } else if (profile) {
         client_spec spec;
         char why[256];

@@ -59,6 +59,11 @@ void offline_features_counters(const offline_features *o, bio_pipeline_counters 
  * render. */
 bool render_features_setup(const char *bio_file, const char *profile, offline_render_opts *o,
                            char *err, size_t errlen);
+/* [main] render_features_setup with the sampling rate of a CSV record without a
+ * time_s column (bio_rate Hz, > 0; 0: the file must have time_s), lull render's
+ * --bio-rate. */
+bool render_features_setup_rate(const char *bio_file, double bio_rate, const char *profile,
+                                offline_render_opts *o, char *err, size_t errlen);
 void render_features_teardown(offline_render_opts *o);
 
 #endif
