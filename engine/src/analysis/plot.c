@@ -125,7 +125,7 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, const double *t, size_t
     cairo_restore(cr);
     if (!any) {
         cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
-        draw_text(cr, x0 + w / 2, y0 + h * 0.3, "no data (no biosignal in this render)", 0.5, 0.5);
+        draw_text(cr, x0 + w / 2, y0 + h * 0.3, p->empty ? p->empty : "no data", 0.5, 0.5);
     }
     /* Legend, top left inside the panel. */
     double lx = x0 + 8;

@@ -30,6 +30,7 @@ typedef struct plot_panel {
     double clip_min;     /* fitted ranges ignore values below (e.g. -70 LUFS); -HUGE_VAL none */
     double ref_y;        /* dashed reference line; NaN for none */
     const char *ref_label;
+    const char *empty; /* said in a panel with no value to draw; NULL: "no data" */
 } plot_panel;
 
 /* [main] Writes a width x height PNG (320x240..8000x8000; `lull render --plot`

@@ -160,6 +160,7 @@ bool render_trace_write_plot(const render_trace *t, const char *path, const char
          .clip_min = -HUGE_VAL,
          .ref_y = 0,
          .ref_label = "baseline",
+         .empty = "no data (no biosignal, or its baseline still learning: 180 s of good data)",
          .lines = {{"arousal (-1..1)", ar}}},
     };
     bool ok = plot_write_png(path, RENDER_PLOT_WIDTH, RENDER_PLOT_HEIGHT, title, time, n, panels,
