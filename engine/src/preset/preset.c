@@ -1022,7 +1022,7 @@ static bool parse_lfos(loader *L, json_t *root, const json_pos *root_pos)
         if ((rate != NULL) == (period != NULL))
             return fail_value(L, m, "%s needs exactly one of \"rate\" (Hz) or \"period\" (s)",
                               where);
-        float r;
+        float r = 0.0f; /* (set by either branch; GCC -O3 cannot tell) */
         if (rate) {
             snprintf(what, sizeof what, "%s.rate", where);
             if (!optional_number(L, v, m, "rate", what, LFO_RATE_MIN, LFO_RATE_MAX, "Hz", &r))
@@ -1173,7 +1173,7 @@ static bool parse_neutral(loader *L, json_t *root, const json_pos *root_pos)
         }
         char what[64];
         snprintf(what, sizeof what, "neutral.%s", m->key);
-        double x;
+        double x = 0.0; /* (set by want_number when it succeeds) */
         if (!want_number(L, json_object_get(neutral, m->key), m, what, -1e6, 1e6, "", &x))
             return false;
         L->has_neutral[s] = true;
