@@ -59,7 +59,8 @@ int main(void)
             params++;
         }
     }
-    printf("%u parameters of %zu node types (safety aside): both ends accepted as printed, beyond refused\n",
+    printf("%u parameters of %zu node types (safety aside): both ends accepted as printed, beyond "
+           "refused\n",
            params, registry_count(reg));
     registry_free(reg);
     return check_finish("test_preset_ranges");
