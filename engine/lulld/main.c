@@ -45,9 +45,6 @@ static void notify_systemd(const char *state)
 #endif
 }
 
-/* Presets looked through for "default" when no --preset is given. */
-#define LULLD_MAX_LISTED_PRESETS 512
-
 /* The first preset load: main waits for its outcome so that a wrong --preset is
  * a clear start-up error rather than silence. */
 typedef struct initial_load {
@@ -243,19 +240,20 @@ int main(int argc, char **argv)
     }
     engine_slot_init(&slot, engine);
 
-    /* Without --preset: the preset named "default" (docs/presets.md), else the
-     * first one found, alphabetically. */
-    static char found[LULLD_MAX_LISTED_PRESETS][64];
+    /* Without --preset: the preset named "default" (docs/presets.md), found as a load
+     * finds it, else the first one, alphabetically. */
+    char first[1][64];
+    preset_info default_info;
     const char *preset = cfg.preset;
     if (!preset[0]) {
-        size_t n = lull_engine_list_presets(engine, found, LULLD_MAX_LISTED_PRESETS);
-        if (n == 0) {
+        if (lull_engine_preset_info(engine, "default", &default_info, err, sizeof err)) {
+            preset = "default";
+        } else if (lull_engine_list_presets(engine, first, 1) == 0) {
             fprintf(stderr, "lulld: no presets found in the preset directories\n");
             return 1;
+        } else {
+            preset = first[0];
         }
-        preset = found[0];
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(found[i], "default")) preset = found[i];
     }
     if (!load_initial_preset(engine, preset, err, sizeof err)) {
         fprintf(stderr, "lulld: preset '%s': %s\n", preset, err);
