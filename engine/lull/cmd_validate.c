@@ -28,8 +28,9 @@ int cmd_validate(int argc, char **argv)
                "they bind from the sound directories (--sounds, repeatable; default\n"
                "$LULL_SOUND_DIR, else the preset directory's sounds/). Prints\n"
                "FILE:LINE:COLUMN: MESSAGE for each invalid file; exits 1 if any is invalid.\n"
-               "A NAME (no '/', no .json, not a file here) is the preset of that name in the\n"
-               "preset directory ($LULL_PRESET_DIR, else the installed one).\n");
+               "A NAME (no '/', no .json, not a file here) is the preset of that file name, or\n"
+               "that display name, in the preset directory ($LULL_PRESET_DIR, else the\n"
+               "installed one), as the daemon finds it.\n");
         return 0;
     }
     const char *dirs[LULL_MAX_DIRS] = {NULL};
@@ -68,7 +69,8 @@ int cmd_validate(int argc, char **argv)
         char path[LULL_DIR_MAX + 80];
         if (preset_arg_is_file(argv[i])) {
             snprintf(path, sizeof path, "%s", argv[i]);
-        } else if (!lull_engine_default_preset_file(argv[i], path, sizeof path, err, sizeof err)) {
+        } else if (!lull_engine_default_preset_file(argv[i], reg, path, sizeof path, err,
+                                                    sizeof err)) {
             fprintf(stderr, "lull validate: %s\n", err);
             status = 1;
             continue;

@@ -21,6 +21,11 @@ grep -q "presets/default.json: ok" "$tmp/out" || fail "no 'default.json: ok' lin
 grep -q "presets/bowls.json: ok" "$tmp/out" || fail "no 'bowls.json: ok' line: $(cat "$tmp/out")"
 echo "ok: validate by name: $(tr '\n' ' ' <"$tmp/out")"
 
+# By display name, as the daemon loads it: the file it names.
+"$bin/lull" validate "Singing bowls" >"$tmp/out" 2>"$tmp/err" ||
+    fail "lull validate 'Singing bowls': $(cat "$tmp/err")"
+grep -q "presets/bowls.json: ok" "$tmp/out" || fail "display name not resolved: $(cat "$tmp/out")"
+
 # A typo: refused, exit 1, the directory and the closest name said; the valid
 # argument after it is still checked.
 "$bin/lull" validate defualt surf >"$tmp/out" 2>"$tmp/err"

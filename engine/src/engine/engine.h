@@ -174,12 +174,13 @@ const struct plugin_registry *lull_engine_registry(const lull_engine *e);
 size_t lull_engine_default_sound_dirs(const char *const *preset_dirs, char (*out)[LULL_DIR_MAX],
                                       size_t max);
 
-/* [any !audio] The file a load of the preset named `name` opens when no engine is
- * running to ask (lull validate NAME): "<dir>/<name>.json" in the default preset
- * directory ($LULL_PRESET_DIR, else the installed one). False, with the reason in
- * err (an invalid name, or no such file, naming the directory), when there is none. */
-bool lull_engine_default_preset_file(const char *name, char *path, size_t n, char *err,
-                                     size_t errlen);
+/* [main] The file a load of the preset named `name` opens when no engine is running
+ * to ask (lull validate NAME), in the default preset directory ($LULL_PRESET_DIR,
+ * else the installed one): "<dir>/<name>.json", else the valid preset displayed as
+ * `name` (the presets checked against reg, as the engine's catalog does). False,
+ * with the directory and the closest name in err, when there is none. */
+bool lull_engine_default_preset_file(const char *name, const struct plugin_registry *reg,
+                                     char *path, size_t n, char *err, size_t errlen);
 
 /* [any] The engine's sound bank (sound/sound_bank.h): one per engine, at its rate. */
 struct sound_bank *lull_engine_sound_bank(const lull_engine *e);

@@ -4,7 +4,6 @@
 
 #include "core/names.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -77,31 +76,36 @@ size_t lull_engine_default_sound_dirs(const char *const *preset_dirs, char (*out
 
 struct sound_bank *lull_engine_sound_bank(const lull_engine *e) { return e->bank; }
 
-bool lull_engine_default_preset_file(const char *name, char *path, size_t n, char *err,
-                                     size_t errlen)
+bool lull_engine_default_preset_file(const char *name, const struct plugin_registry *reg,
+                                     char *path, size_t n, char *err, size_t errlen)
 {
-    if (!preset_name_valid(name, err, errlen)) return false;
     const char *dir = default_preset_dir();
     struct stat st;
-    if ((size_t)snprintf(path, n, "%s/%s.json", dir, name) < n && stat(path, &st) == 0 &&
+    char why[160];
+    /* the file of that name (valid or not: the caller validates it) */
+    if (preset_name_valid(name, why, sizeof why) &&
+        (size_t)snprintf(path, n, "%s/%s.json", dir, name) < n && stat(path, &st) == 0 &&
         S_ISREG(st.st_mode))
         return true;
-    /* the closest file name there, for a typo */
-    name_suggestion sg = {name, NULL, SIZE_MAX};
-    char names[64][64], hint[96];
-    size_t count = 0;
-    DIR *d = opendir(dir);
-    for (struct dirent *de; d && (de = readdir(d)) && count < 64;) {
-        size_t len = strlen(de->d_name);
-        if (len <= 5 || len - 5 >= sizeof names[0] || strcmp(de->d_name + len - 5, ".json"))
-            continue;
-        snprintf(names[count], sizeof names[count], "%.*s", (int)(len - 5), de->d_name);
-        name_suggestion_consider(&sg, names[count++]);
+    /* else a valid preset displayed so, or the closest name, as a load finds them */
+    const char *dirs[2] = {dir, NULL};
+    preset_catalog *c = preset_catalog_new(dirs, reg);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return false;
     }
-    if (d) closedir(d);
-    snprintf(err, errlen, "no preset named \"%s\" in %s%s (a file: give its path)", name, dir,
-             name_suggestion_text(&sg, hint, sizeof hint));
-    return false;
+    preset_catalog_refresh(c);
+    const preset_info *info = preset_catalog_find(c, name);
+    bool found = info && (size_t)snprintf(path, n, "%s", info->path) < n;
+    if (!found) {
+        name_suggestion sg = {name, NULL, SIZE_MAX};
+        char hint[96];
+        preset_catalog_suggest(c, &sg);
+        snprintf(err, errlen, "no preset named \"%.63s\" in %s%s (a file: give its path)", name,
+                 dir, name_suggestion_text(&sg, hint, sizeof hint));
+    }
+    preset_catalog_free(c);
+    return found;
 }
 
 static bool safety_param(lull_engine *e, const char *id, uint32_t *out, char *err, size_t errlen)
@@ -313,11 +317,7 @@ bool lull_engine_load_preset(lull_engine *e, const char *name, float crossfade_s
     bool json = name_len > 5 && strcmp(name + name_len - 5, ".json") == 0;
     snprintf(stem, sizeof stem, "%.*s", (int)(json ? name_len - 5 : name_len), name);
     name_suggestion sg = {stem, NULL, SIZE_MAX};
-    for (size_t i = 0; i < preset_catalog_count(e->catalog); i++) {
-        const preset_info *p = preset_catalog_get(e->catalog, i);
-        name_suggestion_consider(&sg, p->name);
-        name_suggestion_consider(&sg, p->display_name);
-    }
+    preset_catalog_suggest(e->catalog, &sg);
     char where[512] = "", hint[96];
     for (size_t i = 0, len = 0; e->cfg.preset_dirs[i] && len < sizeof where; i++) {
         int n =

@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/names.h"
+
 #include "core/log.h"
 #include "preset/preset.h"
 #include "preset/preset_name.h"
@@ -184,6 +186,14 @@ const preset_info *preset_catalog_find(const preset_catalog *c, const char *name
     for (size_t i = 0; i < c->valid_count; i++)
         if (strcasecmp(c->sorted[i]->display_name, name) == 0) return c->sorted[i];
     return NULL;
+}
+
+void preset_catalog_suggest(const preset_catalog *c, name_suggestion *s)
+{
+    for (size_t i = 0; i < c->valid_count; i++) {
+        name_suggestion_consider(s, c->sorted[i]->name);
+        name_suggestion_consider(s, c->sorted[i]->display_name);
+    }
 }
 
 const char *preset_catalog_error(const preset_catalog *c, const char *name)

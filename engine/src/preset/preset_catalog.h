@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct name_suggestion;
+
 struct plugin_registry;
 
 #define PRESET_CATALOG_MAX 256 /* presets listed; further files are ignored (logged) */
@@ -46,6 +48,10 @@ const preset_info *preset_catalog_get(const preset_catalog *c, size_t i);
 /* [control] A valid preset by file name, else by display name ignoring case;
  * NULL when none matches. */
 const preset_info *preset_catalog_find(const preset_catalog *c, const char *name);
+
+/* [control] Weigh every valid preset's file and display name as the closest to a
+ * misspelt one (core/names.h), for "did you mean". */
+void preset_catalog_suggest(const preset_catalog *c, struct name_suggestion *s);
 
 /* [control] The error of an invalid preset file named `name` ("" when it is valid
  * or unknown): why a load by that name would fail. */
